@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs and starts what earshot's test suite needs on a fresh Debian machine (run as root):
+# device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
+# mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check.
+# Idempotent: packages already present are not reinstalled, running servers are left alone.
+set -euo pipefail
+
+PKGS=(duktape duktape-dev lua5.3 liblua5.3-dev wabt mosquitto mosquitto-clients postgresql
+      python3 python3-numpy build-essential)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# PostgreSQL: tests create and drop their own databases on the local server.
+if command -v pg_ctlcluster >/dev/null && ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
+  ver=$(ls /etc/postgresql | sort -n | tail -1)
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+fi
+# Mosquitto: tests start their own brokers on free ports with their own configs; the system
+# broker is only started so `earshot fleet` works out of the box.
+if command -v mosquitto >/dev/null && ! (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+  mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
+fi
+echo "test dependencies ready"

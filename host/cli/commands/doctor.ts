@@ -1,0 +1,35 @@
+import type { Command } from "@commander-js/extra-typings";
+import { emit } from "../output";
+
+export function register(program: Command): void {
+  program
+    .command("doctor")
+    .description("Report what this machine offers: Node, training backend, device engines, servers")
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { ENGINES, probeEngine } = await import("../../doctor/engines");
+      const { loadBackend } = await import("../../train/backend");
+      const backend = await loadBackend({ quiet: true });
+      const report = {
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        cpus: (await import("node:os")).availableParallelism(),
+        trainingBackend: backend,
+        engines: ENGINES.map(probeEngine),
+      };
+      emit(opts, report, (r) => {
+        const lines = [
+          `node         ${r.node} (${r.platform}, ${r.cpus} cpus)`,
+          `training     ${r.trainingBackend.name}${r.trainingBackend.simd ? " +simd" : ""}${r.trainingBackend.threads ? " +threads" : ""}${r.trainingBackend.warning ? `  ! ${r.trainingBackend.warning}` : ""}`,
+        ];
+        for (const e of r.engines) {
+          lines.push(
+            e.installed
+              ? `${e.name.padEnd(14)}ok   ${e.version ?? ""}`
+              : `${e.name.padEnd(14)}MISSING  (${e.role}) -> ${e.hint}`,
+          );
+        }
+        return lines.join("\n");
+      });
+    });
+}

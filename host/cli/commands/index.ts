@@ -1,0 +1,37 @@
+import type { Command } from "@commander-js/extra-typings";
+import * as dataStats from "./data-stats";
+import * as dataSynth from "./data-synth";
+import * as demo from "./demo";
+import * as device from "./device";
+import * as doctor from "./doctor";
+import * as evaluate from "./eval";
+import * as exportModel from "./export";
+import * as features from "./features";
+import * as fleet from "./fleet";
+import * as inspect from "./inspect";
+import * as ota from "./ota";
+import * as prune from "./prune";
+import * as quantize from "./quantize";
+import * as train from "./train";
+
+/** Every command module registers itself here; each owns one file under commands/. */
+export function registerCommands(program: Command): void {
+  for (const mod of [
+    demo,
+    doctor,
+    dataSynth,
+    dataStats,
+    features,
+    train,
+    evaluate,
+    quantize,
+    prune,
+    exportModel,
+    inspect,
+    device,
+    fleet,
+    ota,
+  ]) {
+    mod.register(program);
+  }
+}

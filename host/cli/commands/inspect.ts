@@ -1,0 +1,12 @@
+import type { Command } from "@commander-js/extra-typings";
+import { UserError } from "../errors";
+
+// Placeholder registration: replaced by the owning module's real command (issue 4).
+export function register(program: Command): void {
+  program
+    .command("inspect")
+    .description("Per-layer report of a device model file")
+    .action(() => {
+      throw new UserError("'inspect' is not implemented yet (issue 4)");
+    });
+}

@@ -1,0 +1,34 @@
+import cliProgress from "cli-progress";
+
+/** A progress bar on stderr with ETA; silent when stderr is not a terminal or output is JSON. */
+export interface Progress {
+  tick(n?: number, payload?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+export function progress(
+  label: string,
+  total: number,
+  opts: { json?: boolean; fields?: string } = {},
+): Progress {
+  const enabled = !opts.json && process.stderr.isTTY === true && process.env.CI !== "true";
+  if (!enabled) return { tick() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}${opts.fields ? ` | ${opts.fields}` : ""}`,
+      etaBuffer: 50,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return {
+    tick(n = 1, payload) {
+      bar.increment(n, payload);
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/earshot.js", ...args], { encoding: "utf8", timeout: 60_000 });
+
+describe("earshot CLI", () => {
+  it("prints help listing the command groups", () => {
+    const r = cli("--help");
+    expect(r.status).toBe(0);
+    for (const c of ["doctor", "data", "features", "train"]) expect(r.stdout).toContain(c);
+  });
+
+  it("rejects an unknown flag with a usage error and non-zero exit", () => {
+    const r = cli("doctor", "--no-such-flag");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
+  });
+
+  it("doctor --json reports node, backend and each engine with a hint when missing", () => {
+    const r = cli("doctor", "--json");
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.node).toBe(process.version);
+    expect(["tensorflow", "wasm", "cpu"]).toContain(report.trainingBackend.name);
+    const names = report.engines.map((e: { name: string }) => e.name);
+    for (const n of ["duk", "lua5.3", "wasm-interp", "mosquitto", "chromium"])
+      expect(names).toContain(n);
+    for (const e of report.engines) {
+      if (!e.installed) expect(e.hint).toMatch(/apt-get install/);
+    }
+  });
+});
