@@ -124,9 +124,14 @@ function cutSilence(
   rng: Rng,
 ): SilenceExample[] {
   const out: SilenceExample[] = [];
-  const usable = noise.filter(
-    (f) => Math.floor(f.samples * (region[1] - region[0])) >= CLIP_SAMPLES,
-  );
+  const bounds = (f: NoiseFile) => [
+    Math.floor(f.samples * region[0]),
+    Math.floor(f.samples * region[1]),
+  ];
+  const usable = noise.filter((f) => {
+    const [a, b] = bounds(f);
+    return b - a >= CLIP_SAMPLES;
+  });
   const [lo, hi] = rmsRange.map(Math.log);
   for (let i = 0; i < n; i++) {
     const rms = Math.exp(rng.uniform(lo, hi));
@@ -135,8 +140,8 @@ function cutSilence(
       continue;
     }
     const f = rng.pick(usable);
-    const start = Math.floor(f.samples * region[0]);
-    const end = Math.floor(f.samples * region[1]) - CLIP_SAMPLES;
+    const [start, stop] = bounds(f);
+    const end = stop - CLIP_SAMPLES;
     out.push({
       kind: "silence",
       label,
@@ -215,6 +220,15 @@ export function buildTask(dataset: Dataset, opts: TaskOptions = {}, seed = 0): T
       } else {
         const n = count(silencePct === "all" ? 10 : silencePct, known.length, Infinity);
         const region = noiseRegion(split, dataset.percents);
+        const span = region[1] - region[0];
+        if (
+          n > 0 &&
+          dataset.noise.length > 0 &&
+          !dataset.noise.some((f) => f.samples * span >= CLIP_SAMPLES)
+        )
+          warnings.push(
+            `no noise recording has 1 s in the ${split} region: its silence is all zeros`,
+          );
         out.push(...cutSilence(n, dataset.noise, region, rmsRange, label, srng));
       }
     }
