@@ -63,11 +63,13 @@ export function mixAtSnr(x: Float32Array, noise: Float32Array, snrDb: number): F
 /**
  * Speed perturbation by resampling: `factor` > 1 plays faster (shorter, higher pitch), < 1
  * slower; tempo and pitch move together, as in Kaldi's speed perturbation. The result is fitted
- * back to x.length, centred, so the word stays near where it was.
+ * back to x.length, centred, so the word stays near where it was. `rate` must be a multiple of 160.
  */
 export function changeSpeed(x: Float32Array, factor: number, rate = TARGET_RATE): Float32Array {
   if (!(factor > 0)) throw new RangeError(`speed factor must be > 0 (got ${factor})`);
-  const from = Math.round(rate * factor);
+  // The factor is rounded to a multiple of 1/160 so the rate ratio keeps few polyphase phases
+  // (and their tables are cached): 0.625% steps, far finer than the perturbation itself.
+  const from = (rate / 160) * Math.round(160 * factor);
   if (from === rate) return Float32Array.from(x);
   return padOrTrim(resample(x, from, rate), x.length, "center");
 }

@@ -71,6 +71,20 @@ function phaseTaps(
   return taps;
 }
 
+/** Phase tables by ratio and design, so repeated conversions (speed perturbation) reuse them. */
+const tables = new Map<string, Float64Array[]>();
+const MAX_CACHED_TABLES = 128;
+
+function cachedTable(key: string, phases: number): Float64Array[] {
+  let t = tables.get(key);
+  if (!t) {
+    if (tables.size >= MAX_CACHED_TABLES) tables.delete(tables.keys().next().value as string);
+    t = new Array(phases);
+    tables.set(key, t);
+  }
+  return t;
+}
+
 /**
  * Resamples `input` from `fromRate` to `toRate` (both positive integers, Hz).
  * Returns a new Float32Array; when the rates are equal, a copy.
@@ -97,7 +111,7 @@ export function resample(
 
   const outLen = Math.ceil((input.length * up) / down);
   const out = new Float32Array(outLen);
-  const table: Float64Array[] | null = up <= MAX_TABLE_PHASES ? new Array(up) : null;
+  const table = up <= MAX_TABLE_PHASES ? cachedTable(`${up}/${down}/${zeros}/${cutoff}`, up) : null;
   const n = input.length;
   for (let o = 0; o < outLen; o++) {
     const pos = o * down; // output time in units of 1/L input samples (exact integer)
