@@ -1,0 +1,255 @@
+/**
+ * Device-side OTA updater (portable subset): a pure state machine fed with decoded offers and
+ * chunks, returning what to publish. The transport adapter wires it to MQTT; the runtime learns
+ * about a new model through `onActivated`.
+ *
+ * Flow (pull, resumable):
+ *   1. offer (retained on ota/offer): verify the Ed25519 signature over the manifest's exact
+ *      bytes, decode the manifest, refuse rollback (version <= active), a runtime older than
+ *      minRuntime, or a model larger than the inactive slot; erase the inactive slot.
+ *   2. request a window of missing chunk indices (ota/req); the host answers on ota/chunk.
+ *      Chunks go to the inactive slot and a bitmap; when a window is done, the next is asked.
+ *      After a disconnect or a stall the adapter calls `request()` and the transfer resumes
+ *      from the bitmap (chunks pushed to the fleet topic are accepted too).
+ *   3. all chunks in: SHA-256 over the slot must equal the manifest's; `validateModel` (the
+ *      model-format decoder) must accept the bytes; then the slot is activated (A/B switch).
+ *   Any refusal or failure leaves the active slot untouched and reports the outcome (ota/report).
+ */
+import { decodeMessage, semverRank } from "../../protocol/codec";
+import type {
+  Manifest,
+  OtaChunk,
+  OtaOffer,
+  OtaOutcome,
+  OtaReport,
+  OtaRequest,
+} from "../../protocol/messages";
+import { zeros } from "../../shared/portable/arrays";
+import type { ActiveModel, Sha256, SignatureVerifier, SlotStore } from "./interfaces";
+
+export interface OtaUpdaterOptions {
+  store: SlotStore;
+  verifier: SignatureVerifier;
+  sha256: Sha256;
+  runtimeVersion: string;
+  active: ActiveModel;
+  /** Capacity of a slot in bytes. */
+  maxModelBytes: number;
+  /** Chunk indices asked per request (default 8). */
+  window?: number;
+  now: () => number;
+  /** Validate assembled bytes before activation (e.g. the model-format decoder); throw to refuse. */
+  validateModel?: (bytes: number[]) => void;
+  /** The new slot is active: load it and apply the manifest's default threshold/smoothing. */
+  onActivated?: (manifest: Manifest, slot: number) => void;
+}
+
+export type OtaStatus =
+  | "ignored"
+  | "started"
+  | "resumed"
+  | "progress"
+  | "duplicate"
+  | "activated"
+  | "refused";
+
+/** What one input did, and what the adapter must publish. */
+export interface OtaStep {
+  status: OtaStatus;
+  report?: OtaReport;
+  request?: OtaRequest;
+}
+
+interface Transfer {
+  manifest: Manifest;
+  slot: number;
+  total: number;
+  have: number[];
+  received: number;
+  outstanding: number;
+}
+
+export class OtaUpdater {
+  private current: ActiveModel;
+  private transfer: Transfer | undefined = undefined;
+  /** Version of the last refused offer, so a retained offer is not retried on every reconnect. */
+  private refusedVersion = -1;
+  private readonly window: number;
+
+  constructor(private readonly opts: OtaUpdaterOptions) {
+    this.current = { modelId: opts.active.modelId, version: opts.active.version };
+    this.window = opts.window !== undefined ? opts.window : 8;
+  }
+
+  active(): ActiveModel {
+    return { modelId: this.current.modelId, version: this.current.version };
+  }
+
+  /** Progress of the transfer in flight, if any. */
+  progress(): { modelId: string; version: number; received: number; total: number } | undefined {
+    const t = this.transfer;
+    if (t === undefined) return undefined;
+    return {
+      modelId: t.manifest.modelId,
+      version: t.manifest.version,
+      received: t.received,
+      total: t.total,
+    };
+  }
+
+  handleOffer(offer: OtaOffer): OtaStep {
+    let manifest: Manifest | undefined;
+    try {
+      manifest = decodeMessage("manifest", offer.manifest);
+    } catch {
+      manifest = undefined;
+    }
+    if (!this.opts.verifier.verify(offer.manifest, offer.signature)) {
+      if (manifest !== undefined && manifest.version === this.refusedVersion)
+        return { status: "ignored" };
+      if (manifest !== undefined) this.refusedVersion = manifest.version;
+      return this.refuse(manifest, "badSignature", "signature does not verify");
+    }
+    if (manifest === undefined)
+      return this.refuse(undefined, "badManifest", "manifest does not decode");
+    const m = manifest;
+    const t = this.transfer;
+    if (t !== undefined && t.manifest.version === m.version && t.manifest.modelId === m.modelId) {
+      return { status: "resumed", request: this.request() };
+    }
+    if (m.version === this.current.version && m.modelId === this.current.modelId) {
+      return { status: "ignored" }; // the retained offer of what already runs
+    }
+    if (m.version === this.refusedVersion) return { status: "ignored" };
+    if (m.version <= this.current.version) {
+      this.refusedVersion = m.version;
+      return this.refuse(m, "rollback", `version ${m.version} <= active ${this.current.version}`);
+    }
+    if (t !== undefined && m.version < t.manifest.version) {
+      return { status: "ignored" }; // an older offer than the one in flight
+    }
+    if (semverRank(this.opts.runtimeVersion) < semverRank(m.minRuntime)) {
+      this.refusedVersion = m.version;
+      return this.refuse(m, "runtimeTooOld", `needs runtime ${m.minRuntime}`);
+    }
+    if (m.size > this.opts.maxModelBytes || m.chunkSize > 4096) {
+      this.refusedVersion = m.version;
+      return this.refuse(m, "tooLarge", `${m.size} bytes > slot ${this.opts.maxModelBytes}`);
+    }
+    let superseded: OtaReport | undefined;
+    if (t !== undefined)
+      superseded = this.report(t.manifest, "superseded", `by version ${m.version}`);
+    const slot = 1 - this.opts.store.activeSlot();
+    try {
+      this.opts.store.erase(slot, m.size);
+    } catch {
+      this.transfer = undefined;
+      return this.refuse(m, "storageError", "erase failed");
+    }
+    const total = Math.floor((m.size + m.chunkSize - 1) / m.chunkSize);
+    this.transfer = { manifest: m, slot, total, have: zeros(total), received: 0, outstanding: 0 };
+    const step: OtaStep = { status: "started", request: this.request() };
+    if (superseded !== undefined) step.report = superseded;
+    return step;
+  }
+
+  handleChunk(chunk: OtaChunk): OtaStep {
+    const t = this.transfer;
+    if (t === undefined) return { status: "ignored" };
+    const m = t.manifest;
+    if (chunk.modelId !== m.modelId || chunk.version !== m.version) return { status: "ignored" };
+    const i = chunk.index;
+    if (i >= t.total) return { status: "ignored" };
+    const expected = i === t.total - 1 ? m.size - i * m.chunkSize : m.chunkSize;
+    if (chunk.data.length !== expected) return { status: "ignored" }; // asked again later
+    if (t.have[i] === 1) return { status: "duplicate" };
+    try {
+      this.opts.store.write(t.slot, i * m.chunkSize, chunk.data);
+    } catch {
+      this.transfer = undefined;
+      return this.refuse(m, "storageError", "slot write failed");
+    }
+    t.have[i] = 1;
+    t.received++;
+    if (t.outstanding > 0) t.outstanding--;
+    if (t.received === t.total) return this.finish(t);
+    if (t.outstanding === 0) return { status: "progress", request: this.request() };
+    return { status: "progress" };
+  }
+
+  /**
+   * The next window of missing chunks (after a reconnect, a stall, or a finished window);
+   * undefined when nothing is in flight.
+   */
+  request(): OtaRequest | undefined {
+    const t = this.transfer;
+    if (t === undefined) return undefined;
+    const missing: number[] = [];
+    for (let i = 0; i < t.total && missing.length < this.window; i++) {
+      if (t.have[i] === 0) missing.push(i);
+    }
+    t.outstanding = missing.length;
+    return {
+      modelId: t.manifest.modelId,
+      version: t.manifest.version,
+      received: t.received,
+      missing,
+    };
+  }
+
+  private finish(t: Transfer): OtaStep {
+    const m = t.manifest;
+    this.transfer = undefined;
+    const h = this.opts.sha256;
+    h.begin();
+    for (let off = 0; off < m.size; off += m.chunkSize) {
+      const n = off + m.chunkSize < m.size ? m.chunkSize : m.size - off;
+      h.update(this.opts.store.read(t.slot, off, n));
+    }
+    const digest = h.end();
+    let same = digest.length === 32;
+    for (let i = 0; i < 32 && same; i++) if (digest[i] !== m.sha256[i]) same = false;
+    if (!same) {
+      this.refusedVersion = m.version;
+      return this.refuse(m, "badHash", "SHA-256 of the assembled model differs");
+    }
+    if (this.opts.validateModel !== undefined) {
+      try {
+        this.opts.validateModel(this.opts.store.read(t.slot, 0, m.size));
+      } catch (e) {
+        this.refusedVersion = m.version;
+        const why = e instanceof Error ? e.message : "invalid model";
+        return this.refuse(m, "badModel", why.length > 64 ? why.substring(0, 64) : why);
+      }
+    }
+    try {
+      this.opts.store.activate(t.slot);
+    } catch {
+      return this.refuse(m, "storageError", "activation failed");
+    }
+    this.current = { modelId: m.modelId, version: m.version };
+    if (this.opts.onActivated !== undefined) this.opts.onActivated(m, t.slot);
+    return { status: "activated", report: this.report(m, "activated", undefined) };
+  }
+
+  private refuse(m: Manifest | undefined, outcome: OtaOutcome, detail: string): OtaStep {
+    return { status: "refused", report: this.report(m, outcome, detail) };
+  }
+
+  private report(
+    m: Manifest | undefined,
+    outcome: OtaOutcome,
+    detail: string | undefined,
+  ): OtaReport {
+    const r: OtaReport = {
+      modelId: m !== undefined ? m.modelId : "",
+      version: m !== undefined ? m.version : 0,
+      outcome,
+      activeModelId: this.current.modelId,
+      activeVersion: this.current.version,
+      timeMs: this.opts.now(),
+    };
+    if (detail !== undefined) r.detail = detail;
+    return r;
+  }
+}
