@@ -1,7 +1,7 @@
-import type { Dataset } from "./dataset";
+import type { Dataset, SkippedFile } from "./dataset";
 import type { Split } from "./split";
 import { type Example, noiseRegion } from "./task";
-import { CLIP_SAMPLES, padOrTrim, readWav } from "./wav/read";
+import { CLIP_SAMPLES, padOrTrim, readWav, WavError } from "./wav/read";
 
 /**
  * Turns task examples into audio: exactly `CLIP_SAMPLES` (16,000) mono samples at 16 kHz in
@@ -67,4 +67,46 @@ export function noiseBank(
     const rec = loader.noiseRecording(f.path);
     return rec.subarray(Math.floor(rec.length * lo), Math.floor(rec.length * hi));
   });
+}
+
+/** A subset's audio in one block: row i (CLIP_SAMPLES long) is `examples[i]`. */
+export interface LoadedSplit {
+  /** n x CLIP_SAMPLES samples, row-major. */
+  audio: Float32Array;
+  labels: Int32Array;
+  examples: Example[];
+  /** Examples whose file could not be decoded after all (dropped from the block). */
+  failed: SkippedFile[];
+}
+
+/**
+ * Decodes every example of a subset into one contiguous block, e.g. to compute features once.
+ * A file that fails to decode is dropped and listed in `failed`; other errors propagate.
+ */
+export function loadSplit(
+  examples: readonly Example[],
+  opts: { loader?: ClipLoader; onProgress?: (done: number, total: number) => void } = {},
+): LoadedSplit {
+  const loader = opts.loader ?? shared;
+  const n = loader.length;
+  const audio = new Float32Array(examples.length * n);
+  const kept: Example[] = [];
+  const failed: SkippedFile[] = [];
+  examples.forEach((ex, i) => {
+    try {
+      audio.set(loader.load(ex), kept.length * n);
+      kept.push(ex);
+    } catch (err) {
+      if (!(err instanceof WavError)) throw err;
+      failed.push({ path: err.path, reason: err.reason });
+    }
+    if (opts.onProgress && (i % 256 === 255 || i === examples.length - 1))
+      opts.onProgress(i + 1, examples.length);
+  });
+  return {
+    audio: audio.subarray(0, kept.length * n),
+    labels: Int32Array.from(kept, (e) => e.label),
+    examples: kept,
+    failed,
+  };
 }

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClipLoader } from "../../host/data/clip";
+import { ClipLoader, loadSplit, noiseBank } from "../../host/data/clip";
 import { type Dataset, scanDataset } from "../../host/data/dataset";
 import { SILENCE_LABEL, STANDARD_KEYWORDS, UNKNOWN_LABEL } from "../../host/data/labels";
 import { Rng } from "../../host/data/rng";
@@ -134,5 +134,37 @@ describe("buildTask", () => {
     expect(buildTask(ds, { keywords: ["yes", "marvin"] }).warnings).toEqual([
       expect.stringMatching(/'marvin' has no clips/),
     ]);
+  });
+
+  it("loadSplit decodes a subset into one block and drops files that vanished", () => {
+    const task = buildTask(ds, { keywords: ["yes"] }, 4);
+    const ex = task.examples.train;
+    const gone = ex.find((e) => e.kind === "file");
+    if (gone?.kind !== "file") throw new Error("no file example");
+    renameSync(gone.path, `${gone.path}.moved`);
+    try {
+      const got = loadSplit(ex);
+      expect(got.failed).toEqual([{ path: gone.path, reason: expect.stringMatching(/ENOENT/) }]);
+      expect(got.examples.length).toBe(ex.length - 1);
+      expect(got.audio.length).toBe(16000 * got.examples.length);
+      expect(Array.from(got.labels)).toEqual(got.examples.map((e) => e.label));
+      const row = got.examples.findIndex((e) => e.kind === "file");
+      // Clips are 400 samples of 0.1, zero-padded at the end to 1 s.
+      expect(got.audio[row * 16000]).toBeCloseTo(0.1, 3);
+      expect(got.audio[row * 16000 + 500]).toBe(0);
+    } finally {
+      renameSync(`${gone.path}.moved`, gone.path);
+    }
+  });
+
+  it("noiseBank gives each subset its own region of every recording", () => {
+    const train = noiseBank(ds, "train");
+    const test = noiseBank(ds, "test");
+    expect(train[0].length).toBe(Math.floor(NOISE * 0.8));
+    expect(test[0].length).toBe(NOISE - Math.floor(NOISE * 0.9));
+    // The ramp rises with time: every test sample lies after every train sample.
+    expect(test[0].reduce((a, b) => Math.min(a, b))).toBeGreaterThan(
+      train[0].reduce((a, b) => Math.max(a, b)),
+    );
   });
 });
