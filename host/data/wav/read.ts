@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { endianness } from "node:os";
 import { resample } from "../resample";
 
 /**
@@ -147,8 +148,28 @@ export function parseWavLayout(buf: Buffer, fileSize: number, name: string): Wav
   };
 }
 
+const LITTLE_ENDIAN = endianness() === "LE";
+
+/** Fast path for the dataset's own format: a typed-array view instead of per-sample reads. */
+function pcm16ToMono(buf: Buffer, l: WavLayout): Float32Array {
+  // Copy into a fresh (aligned) buffer: Node's pooled Buffers may start at an odd offset.
+  const bytes = new Uint8Array(l.dataBytes);
+  bytes.set(buf.subarray(l.dataOffset, l.dataOffset + l.dataBytes));
+  const pcm = new Int16Array(bytes.buffer);
+  const out = new Float32Array(l.frames);
+  const ch = l.channels;
+  const scale = 1 / (32768 * ch);
+  for (let i = 0, o = 0; i < l.frames; i++) {
+    let s = 0;
+    for (let c = 0; c < ch; c++) s += pcm[o++];
+    out[i] = s * scale;
+  }
+  return out;
+}
+
 /** Reads the interleaved samples of `layout` and averages channels into one [-1, 1] signal. */
 function toMono(buf: Buffer, l: WavLayout): Float32Array {
+  if (l.format === "pcm" && l.bitsPerSample === 16 && LITTLE_ENDIAN) return pcm16ToMono(buf, l);
   const out = new Float32Array(l.frames);
   const bytes = l.bitsPerSample / 8;
   const read: (o: number) => number =
