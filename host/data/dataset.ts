@@ -118,6 +118,17 @@ function listDir(dir: string): string[] {
     .sort();
 }
 
+/** Entries of `dir` with their kind, without a stat per file (symlinks are followed). */
+function listEntries(dir: string): { name: string; isDir: boolean }[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => !isHidden(d.name))
+    .map((d) => ({
+      name: d.name,
+      isDir: d.isSymbolicLink() ? statSync(join(dir, d.name)).isDirectory() : d.isDirectory(),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 function speakerOf(fileName: string): string | null {
   const at = fileName.indexOf("_nohash_");
   return at < 0 ? null : fileName.slice(0, at);
@@ -131,9 +142,17 @@ function collectFolder(
   make: (file: string) => Candidate | string,
 ): Candidate[] {
   const out: Candidate[] = [];
-  for (const file of listDir(join(root, folder))) {
+  let entries: { name: string; isDir: boolean }[];
+  try {
+    entries = listEntries(join(root, folder));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    skipped.push({ path: join(root, folder), reason: `cannot list folder (${code})` });
+    return out;
+  }
+  for (const { name: file, isDir } of entries) {
     const path = join(root, folder, file);
-    if (statSync(path).isDirectory()) {
+    if (isDir) {
       skipped.push({ path, reason: "unexpected sub-folder" });
     } else if (!file.toLowerCase().endsWith(".wav")) {
       skipped.push({ path, reason: "not a .wav file" });
@@ -147,9 +166,9 @@ function collectFolder(
 }
 
 function collect(root: string, layout: Layout, skipped: SkippedFile[]): Candidate[] {
-  const folders = listDir(root).filter(
-    (n) => n !== BACKGROUND_NOISE_DIR && statSync(join(root, n)).isDirectory(),
-  );
+  const folders = listEntries(root)
+    .filter((e) => e.isDir && e.name !== BACKGROUND_NOISE_DIR)
+    .map((e) => e.name);
   const out: Candidate[] = [];
   for (const folder of folders) {
     const rel = (file: string) => `${folder}/${file}`;

@@ -29,6 +29,7 @@ beforeAll(() => {
   // A clip cut short in transfer, and a stray file.
   writeFileSync(corrupt, encodeWav16(new Float32Array(800)).subarray(0, 300));
   writeFileSync(notWav, "hello");
+  mkdirSync(join(dir, "cat", "nested"));
   mkdirSync(join(dir, "_background_noise_"));
   writeFileSync(
     join(dir, "_background_noise_", "hum.wav"),
@@ -46,7 +47,7 @@ describe("earshot data stats", () => {
     expect(s).toMatchObject({
       layout: "full",
       splitSource: "hash",
-      files: { read: 90, skipped: 2 },
+      files: { read: 90, skipped: 3 },
     });
     expect(s.noise).toEqual([{ path: join(dir, "_background_noise_", "hum.wav"), seconds: 20 }]);
     expect(s.classes.map((c: { name: string }) => c.name)).toEqual([
@@ -66,6 +67,7 @@ describe("earshot data stats", () => {
       expect.arrayContaining([
         { path: corrupt, reason: expect.stringMatching(/truncated/) },
         { path: notWav, reason: "not a .wav file" },
+        { path: join(dir, "cat", "nested"), reason: "unexpected sub-folder" },
       ]),
     );
   });
