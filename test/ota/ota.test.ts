@@ -3,7 +3,9 @@
  * host side is protocol/ota/artifact.ts, the device side device/ota/updater.ts with A/B slots.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Sha256 } from "../../device/ota/interfaces";
 import { NodeEd25519Verifier, NodeSha256 } from "../../device/ota/node";
+import { PortableSha256 } from "../../device/ota/portable-sha256";
 import { MemorySlotStore } from "../../device/ota/slots";
 import { type OtaStep, OtaUpdater } from "../../device/ota/updater";
 import { decodeMessage, encodeMessage } from "../../protocol/codec";
@@ -16,20 +18,48 @@ import {
   chunksForRequest,
 } from "../../protocol/ota/artifact";
 import { generateSigningKeys, type SigningKeys } from "../../protocol/ota/keys";
+import { decodeModel } from "../../shared/model-format/decode";
+import { encodeModel } from "../../shared/model-format/encode";
+import {
+  type DeviceModel,
+  DT_FLOAT32,
+  DT_INT8,
+  OP_QUANTIZE,
+} from "../../shared/model-format/types";
 
-/** A stand-in model format: magic "ESM1" + u32 payload length + payload (decodeModel's role). */
+/** A real model file (shared/model-format) of roughly `n` bytes: a tiny graph plus n int8 constants. */
 function fakeModel(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(8 + n);
-  b.set([0x45, 0x53, 0x4d, 0x31, n & 255, (n >> 8) & 255, (n >> 16) & 255, 0]);
-  for (let i = 0; i < n; i++) b[8 + i] = (i * 31 + seed) & 255;
-  return b;
+  const model: DeviceModel = {
+    formatVersion: 1,
+    modelId: "kws",
+    modelVersion: seed,
+    labels: ["yes", "no"],
+    frontEnd: [],
+    threshold: 0.7,
+    smoothingWindow: 3,
+    meta: [],
+    tensors: [
+      { name: "x", dtype: DT_FLOAT32, bits: 32, shape: [2], data: null, scales: [1], zeroPoint: 0 },
+      { name: "q", dtype: DT_INT8, bits: 8, shape: [2], data: null, scales: [0.5], zeroPoint: 0 },
+      {
+        name: "pad",
+        dtype: DT_INT8,
+        bits: 8,
+        shape: [n],
+        data: Array.from({ length: n }, (_, i) => ((i * 31 + seed) % 256) - 128),
+        scales: [1],
+        zeroPoint: 0,
+      },
+    ],
+    ops: [{ code: OP_QUANTIZE, inputs: [0], outputs: [1], attrs: [] }],
+    input: 0,
+    output: 1,
+  };
+  return Uint8Array.from(encodeModel(model));
 }
+/** What a device validates with before activation: the model-format decoder (own SHA-256 too). */
 function validateModel(bytes: number[]): void {
-  if (bytes[0] !== 0x45 || bytes[1] !== 0x53 || bytes[2] !== 0x4d || bytes[3] !== 0x31) {
-    throw new Error("not an earshot model (bad magic)");
-  }
-  const n = bytes[4] + bytes[5] * 256 + bytes[6] * 65536;
-  if (bytes.length !== 8 + n) throw new Error(`model truncated: ${bytes.length - 8} of ${n} bytes`);
+  decodeModel(bytes);
 }
 
 const OLD = fakeModel(1000, 1);
@@ -52,13 +82,13 @@ beforeAll(() => {
 });
 
 /** A device (updater + slots) wired to a host over codec-encoded in-memory messages. */
-function device(runtime = "0.2.0") {
+function device(runtime = "0.2.0", sha256: Sha256 = new NodeSha256()) {
   const store = new MemorySlotStore([...OLD]);
   const activated: Manifest[] = [];
   const updater = new OtaUpdater({
     store,
     verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
-    sha256: new NodeSha256(),
+    sha256,
     runtimeVersion: runtime,
     active: { modelId: "kws", version: 1 },
     maxModelBytes: 64 * 1024,
@@ -104,8 +134,8 @@ function run(
 }
 
 describe("OTA: signed, chunked, verified, A/B", () => {
-  it("activates a valid update in the inactive slot and reports it", () => {
-    const dev = device();
+  it("activates a valid update in the inactive slot and reports it (portable SHA-256)", () => {
+    const dev = device("0.2.0", new PortableSha256());
     const model = fakeModel(3000, 7);
     const a = buildArtifact(model, opts(2), keys.privateKeyPem);
     const { reports, sent } = run(dev, a);
@@ -168,12 +198,12 @@ describe("OTA: signed, chunked, verified, A/B", () => {
       "badSignature",
     ],
     [
-      "truncated model file (signed as is, refused by the model validator)",
+      "truncated model file (signed as is, refused by decodeModel)",
       () => ({
         offered: buildArtifact(fakeModel(2000, 3).subarray(0, 1700), opts(2), keys.privateKeyPem),
       }),
       "badModel",
-      "model truncated",
+      "truncated",
     ],
     [
       "older version (anti-rollback)",
