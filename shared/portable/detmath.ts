@@ -1,0 +1,211 @@
+/**
+ * Deterministic transcendental functions for the portable subset.
+ *
+ * `Math.cos/sin/log/exp` differ in the last ulp between V8, libm and MCU libraries, so code whose
+ * result must match bit for bit on every engine (the audio front end's tables, later anything the
+ * device computes) uses these instead. They are built only from `+ - * /`, `Math.floor` and
+ * comparisons, which IEEE 754 makes exact (correctly rounded) on every engine, evaluated in a fixed
+ * order. Every non-integer constant is written as an integer below 2^53 times a power of two, so
+ * no engine's decimal-literal parser (some MCU `strtod`s are not correctly rounded) can change a
+ * bit.
+ *
+ * Accuracy against the true values (checked against V8's Math.* in test/features/detmath.test.ts):
+ * - `cos`, `sin`: |x| <= 1e5, error <= ~2 ulp of the result (Cody-Waite reduction by pi/2 in three
+ *   parts, then Taylor polynomials on [-pi/4, pi/4]).
+ * - `cospi(x) = cos(pi x)`, `sinpi(x) = sin(pi x)`: exact reduction (so cospi(1/2) is exactly 0),
+ *   error <= ~2 ulp; |x| < 2^52.
+ * - `log`: natural log, error <= ~2 ulp, every positive double (subnormals included); log(0) is
+ *   -Infinity, log(negative or NaN) is NaN.
+ * - `exp`: error <= ~2 ulp for results in the normal range (|x| <= 708); overflow gives Infinity,
+ *   x < -745 gives 0.
+ */
+
+/** NaN test without Number.isNaN, which ES5 engines lack. */
+function isNan(x: number): boolean {
+  // biome-ignore lint/suspicious/noSelfCompare: NaN is the only value unequal to itself.
+  return x !== x;
+}
+
+/** 2^k for integer k, exact (repeated multiplication by 2 or 1/2 never rounds in range). */
+export function pow2(k: number): number {
+  let r = 1;
+  if (k >= 0) {
+    for (let i = 0; i < k; i++) r = r * 2;
+  } else {
+    for (let i = 0; i > k; i--) r = r * 0.5;
+  }
+  return r;
+}
+
+// pi/2 split in three parts: P1 and P2 carry 31 and 32 significant bits, so k*P1 and k*P2 are
+// exact for |k| < 2^20; P3 carries the next 53 bits.
+const PIO2_1 = 1686629713 * pow2(-30);
+const PIO2_2 = 2242054355 * pow2(-65);
+const PIO2_3 = 5376105825661043 * pow2(-121);
+const TWO_OVER_PI = 5734161139222659 * pow2(-53);
+/** pi rounded to the nearest double. */
+export const PI = 7074237752028440 * pow2(-51);
+// ln 2 split: LN2_HI has 32 significant bits, so e*LN2_HI is exact for |e| < 2^21.
+const LN2_HI = 2977044471 * pow2(-32);
+const LN2_LO = 7382048951581814 * pow2(-85);
+const INV_LN2 = 6497320848556798 * pow2(-52);
+const SQRT2 = Math.sqrt(2);
+const TWO_32 = pow2(32);
+const TWO_M32 = pow2(-32);
+
+// Taylor coefficients (-1)^n / (2n+1)! and (-1)^n / (2n)!, built by exact-integer divisions in a
+// fixed order. On |t| <= pi/4 the first omitted terms are below 1e-19 relative.
+const S3 = -1 / 6;
+const S5 = S3 / -20;
+const S7 = S5 / -42;
+const S9 = S7 / -72;
+const S11 = S9 / -110;
+const S13 = S11 / -156;
+const S15 = S13 / -210;
+const S17 = S15 / -272;
+const C2 = -1 / 2;
+const C4 = C2 / -12;
+const C6 = C4 / -30;
+const C8 = C6 / -56;
+const C10 = C8 / -90;
+const C12 = C10 / -132;
+const C14 = C12 / -182;
+const C16 = C14 / -240;
+const C18 = C16 / -306;
+// 1/(2n+1) for the atanh series of log; with s^2 <= 0.0295 the omitted terms are below 1e-18.
+const L3 = 1 / 3;
+const L5 = 1 / 5;
+const L7 = 1 / 7;
+const L9 = 1 / 9;
+const L11 = 1 / 11;
+const L13 = 1 / 13;
+const L15 = 1 / 15;
+const L17 = 1 / 17;
+const L19 = 1 / 19;
+
+/** sin(t) for |t| <= pi/4. */
+function sinKernel(t: number): number {
+  const t2 = t * t;
+  const p =
+    S3 + t2 * (S5 + t2 * (S7 + t2 * (S9 + t2 * (S11 + t2 * (S13 + t2 * (S15 + t2 * S17))))));
+  return t + t * t2 * p;
+}
+
+/** cos(t) for |t| <= pi/4. */
+function cosKernel(t: number): number {
+  const t2 = t * t;
+  const p =
+    C4 + t2 * (C6 + t2 * (C8 + t2 * (C10 + t2 * (C12 + t2 * (C14 + t2 * (C16 + t2 * C18))))));
+  return 1 + t2 * (C2 + t2 * p);
+}
+
+/** The value of sin (wantSin) or cos at q*pi/2 + t, with q an integer and |t| <= pi/4. */
+function quadrant(q: number, t: number, wantSin: boolean): number {
+  const m = q - 4 * Math.floor(q / 4); // 0..3
+  const n = wantSin ? m : m + 1; // cos(a) = sin(a + pi/2)
+  const r = n - 4 * Math.floor(n / 4);
+  if (r === 0) return sinKernel(t);
+  if (r === 1) return cosKernel(t);
+  if (r === 2) return 0 - sinKernel(t); // 0 - x, not -x: a zero result is +0 on every engine
+  return 0 - cosKernel(t);
+}
+
+function trig(x: number, wantSin: boolean): number {
+  if (isNan(x) || x === Infinity || x === -Infinity) return NaN;
+  const k = Math.floor(x * TWO_OVER_PI + 0.5);
+  const t = x - k * PIO2_1 - k * PIO2_2 - k * PIO2_3;
+  return quadrant(k, t, wantSin);
+}
+
+/** Deterministic cos(x). */
+export function cos(x: number): number {
+  return trig(x, false);
+}
+
+/** Deterministic sin(x). */
+export function sin(x: number): number {
+  return trig(x, true);
+}
+
+function trigPi(x: number, wantSin: boolean): number {
+  if (isNan(x) || x === Infinity || x === -Infinity) return NaN;
+  const y = x - 2 * Math.floor(x / 2); // exact, in [0, 2)
+  const q = Math.floor(y * 2 + 0.5); // nearest quarter turn, 0..4
+  const r = y - q / 2; // exact, in [-1/4, 1/4]
+  return quadrant(q, r * PI, wantSin);
+}
+
+/** Deterministic cos(pi x); exact at multiples of 1/2. */
+export function cospi(x: number): number {
+  return trigPi(x, false);
+}
+
+/** Deterministic sin(pi x); exact at multiples of 1/2. */
+export function sinpi(x: number): number {
+  return trigPi(x, true);
+}
+
+/**
+ * Deterministic natural logarithm. x = m * 2^e with m in [sqrt(1/2), sqrt(2)) by exact power-of-two
+ * scaling; log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172, by its odd series to s^21.
+ */
+export function log(x: number): number {
+  if (isNan(x) || x < 0) return NaN;
+  if (x === 0) return -Infinity;
+  if (x === Infinity) return Infinity;
+  let m = x;
+  let e = 0;
+  while (m >= TWO_32) {
+    m = m * TWO_M32;
+    e += 32;
+  }
+  while (m < TWO_M32) {
+    m = m * TWO_32;
+    e -= 32;
+  }
+  while (m >= 16) {
+    m = m * 0.0625;
+    e += 4;
+  }
+  while (m < 0.0625) {
+    m = m * 16;
+    e -= 4;
+  }
+  while (m >= SQRT2) {
+    m = m * 0.5;
+    e += 1;
+  }
+  while (m * SQRT2 < 1) {
+    m = m * 2;
+    e -= 1;
+  }
+  const s = (m - 1) / (m + 1);
+  const z = s * s;
+  const p =
+    L3 + z * (L5 + z * (L7 + z * (L9 + z * (L11 + z * (L13 + z * (L15 + z * (L17 + z * L19)))))));
+  const logm = 2 * s + 2 * s * z * p;
+  return e * LN2_HI + (e * LN2_LO + logm);
+}
+
+/** Deterministic e^x: x = k ln2 + r, |r| <= ln2/2, Taylor series of e^r to r^14, times 2^k. */
+export function exp(x: number): number {
+  if (isNan(x)) return NaN;
+  if (x > 709.782712893384) return Infinity;
+  if (x < -745.2) return 0;
+  const k = Math.floor(x * INV_LN2 + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  // 1 + r(1 + r/2(1 + r/3(... (1 + r/14)))) = sum of r^j / j! for j = 0..14.
+  let p = 1;
+  for (let n = 14; n >= 1; n--) p = 1 + (r * p) / n;
+  let v = p;
+  let kk = k;
+  while (kk > 0) {
+    v = v * 2;
+    kk -= 1;
+  }
+  while (kk < 0) {
+    v = v * 0.5;
+    kk += 1;
+  }
+  return v;
+}
