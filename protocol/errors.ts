@@ -1,7 +1,9 @@
 /**
  * Typed protocol errors. `expected = true` marks them as user-facing (hostile or corrupt input,
- * not a bug): the CLI prints the message as one line. Portable subset: plain Error subclass,
- * no Symbol, no getters; the prototype is reset so `instanceof` holds after ES5 lowering.
+ * not a bug): the CLI prints the message as one line. Portable subset: plain Error subclass, no
+ * Symbol, no getters. After ES5 lowering `instanceof ProtocolError` does not hold (Error called
+ * as a function returns a fresh Error; Object.setPrototypeOf is not in ES5 nor in
+ * typescript-to-lua), so device code tells these apart by `expected` and `code`.
  */
 export class ProtocolError extends Error {
   readonly expected = true;
@@ -14,7 +16,6 @@ export class ProtocolError extends Error {
 
   constructor(code: string, message: string, field: string, offset: number) {
     super(message);
-    Object.setPrototypeOf(this, ProtocolError.prototype);
     this.name = "ProtocolError";
     this.code = code;
     this.field = field;

@@ -109,7 +109,7 @@ export function isValidId(id: string): boolean {
 
 function checkId(what: string, id: string): void {
   if (!isValidId(id)) {
-    const shown = typeof id === "string" ? JSON.stringify(id.substring(0, 80)) : String(id);
+    const shown = typeof id === "string" ? `"${id.substring(0, 80)}"` : "(not a string)";
     throw protocolError(
       "topic",
       `invalid ${what} id ${shown}: want 1..${MAX_ID_LENGTH} chars of A-Z a-z 0-9 . _ - starting with a letter or digit`,

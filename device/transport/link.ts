@@ -340,6 +340,7 @@ export class DeviceLink {
   }
 
   private onAck(entry: Pending, ok: boolean): void {
+    if (entry.acked) return; // a second acknowledgement of the same publish
     if (!ok) {
       this.rewind = true; // resend from the oldest unacknowledged on the next connect
       return;

@@ -114,14 +114,15 @@ export class ByteWriter {
   }
 }
 
+/**
+ * 2^e, exactly, for |e| <= 1074. Built from halvings so it is a float on every engine: Lua 5.3
+ * integers would wrap past 2^63 if this doubled an integer 1.
+ */
 function pow2(e: number): number {
-  let p = 1;
-  if (e >= 0) {
-    for (let i = 0; i < e; i++) p *= 2;
-  } else {
-    for (let i = 0; i < -e; i++) p /= 2;
-  }
-  return p;
+  let half = 1;
+  const n = e < 0 ? -e : e;
+  for (let i = 0; i < n; i++) half *= 0.5;
+  return e < 0 ? half : 1 / half;
 }
 
 /** Round half to even: the rounding IEEE-754 uses, so the result equals Math.fround. */

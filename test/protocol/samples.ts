@@ -3,7 +3,13 @@ import type { MessageKind, MessageTypes } from "../../protocol/messages";
 
 type Sample = { [K in MessageKind]: { kind: K; msg: MessageTypes[K] } }[MessageKind];
 
-const sha = Array.from({ length: 32 }, (_, i) => (i * 37) % 256);
+/** Portable subset (the engine parity driver imports this): no Array.from, no `**`. */
+function bytesOf(n: number, mul: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((i * mul) % 256);
+  return out;
+}
+const sha = bytesOf(32, 37);
 
 export const samples: Sample[] = [
   {
@@ -21,7 +27,7 @@ export const samples: Sample[] = [
   {
     kind: "det",
     msg: {
-      seq: 2 ** 40,
+      seq: 1099511627776,
       timeMs: 9,
       clockSynced: false,
       keyword: "stop",
@@ -84,7 +90,7 @@ export const samples: Sample[] = [
   },
   {
     kind: "otaOffer",
-    msg: { manifest: [1, 10, 0, 1, 65], signature: Array.from({ length: 64 }, (_, i) => i) },
+    msg: { manifest: [1, 10, 0, 1, 65], signature: bytesOf(64, 1) },
   },
   { kind: "otaChunk", msg: { modelId: "kws", version: 4, index: 2, data: [0, 1, 2, 255, 254] } },
   { kind: "otaReq", msg: { modelId: "kws", version: 4, received: 3, missing: [3, 4] } },
