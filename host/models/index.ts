@@ -1,0 +1,52 @@
+/**
+ * The model zoo: `buildModel(name, config)` builds any earshot model from a plain JSON config
+ * (input frames x coefficients, classes, and each architecture's hyperparameters), so a
+ * checkpoint can record {name, config} and be rebuilt exactly.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { buildDsCnn, type DsCnnConfig } from "./dscnn";
+import { buildFfn, type FfnConfig } from "./ffn";
+import { buildMbNet, type MbNetConfig } from "./mbconv";
+import { buildRes8, type Res8Options } from "./res8";
+import { buildRes8Bin, type Res8BinConfig } from "./res8-bin";
+import { buildTinyConv, type TinyConvConfig } from "./tinyconv";
+
+export { countParams } from "./common";
+
+export interface ModelConfigs {
+  "res8-narrow": Res8Options;
+  res8: Res8Options;
+  "res8-bin": Res8BinConfig;
+  tinyconv: TinyConvConfig;
+  "ds-cnn-s": DsCnnConfig;
+  ffn: FfnConfig;
+  mbnet: MbNetConfig;
+}
+
+export type ModelName = keyof ModelConfigs;
+
+const BUILDERS: { [K in ModelName]: (c: ModelConfigs[K]) => tf.LayersModel } = {
+  "res8-narrow": (c) => buildRes8(tf, { filters: 19, ...c }),
+  res8: (c) => buildRes8(tf, { filters: 45, ...c }),
+  "res8-bin": buildRes8Bin,
+  tinyconv: buildTinyConv,
+  "ds-cnn-s": buildDsCnn,
+  ffn: buildFfn,
+  mbnet: buildMbNet,
+};
+
+export const MODEL_NAMES = Object.keys(BUILDERS) as ModelName[];
+
+export function isModelName(name: string): name is ModelName {
+  return name in BUILDERS;
+}
+
+export function buildModel<K extends ModelName>(name: K, config: ModelConfigs[K]): tf.LayersModel {
+  const build = BUILDERS[name] as ((c: ModelConfigs[K]) => tf.LayersModel) | undefined;
+  if (!build) {
+    const err = new Error(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
+    (err as Error & { expected: boolean }).expected = true;
+    throw err;
+  }
+  return build(config);
+}
