@@ -1,0 +1,196 @@
+/**
+ * Small hand-built DeviceModels with seeded random weights, for tests and engine parity before
+ * real exports exist: an int8 CNN (conv, depthwise, 1x1 conv, add, avg/max/global pooling,
+ * dense, softmax), the same at 2/4/5-bit weights, and binary nets (binarize, XNOR convs and
+ * dense with folded thresholds, an integer head). Real multipliers are chosen so activations
+ * spread over the int8 range instead of saturating.
+ */
+
+import type { DeviceModel, KeyValue } from "../../shared/model-format/types";
+import { PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
+import { Rng } from "../data/rng";
+import { type Act, GraphBuilder, type Requant } from "./graph-builder";
+import { activationClamp, addMultipliers, decomposeMultiplier, softmaxLut } from "./quant-params";
+
+export const SYNTHETIC_LABELS = ["_silence_", "_unknown_", "yes", "no"];
+
+/** MFCC_30_10_10-like front end (numeric fields; kind 0 = mfcc). */
+export const SYNTHETIC_FRONT_END: KeyValue[] = [
+  { key: "kind", value: 0 },
+  { key: "sampleRate", value: 16000 },
+  { key: "windowMs", value: 30 },
+  { key: "hopMs", value: 10 },
+  { key: "fftSize", value: 512 },
+  { key: "nMels", value: 40 },
+  { key: "fMin", value: 20 },
+  { key: "fMax", value: 4000 },
+  { key: "nCoeffs", value: 10 },
+  { key: "logFloor", value: 1e-6 },
+];
+
+export interface SyntheticOptions {
+  seed?: number;
+  /** Input frames x coefficients (default 12 x 10). */
+  frames?: number;
+  coeffs?: number;
+  /** Stored weight width for int8-kernel layers: 8, 5, 4 or 2 (default 8). */
+  weightBits?: number;
+}
+
+function signedInts(rng: Rng, n: number, max: number): number[] {
+  return Array.from({ length: n }, () => rng.int(2 * max + 1) - max);
+}
+
+/** Requantization for `outC` channels over `taps` taps of ±wMax weights: output std ~ 30. */
+function requant(
+  rng: Rng,
+  outC: number,
+  taps: number,
+  wMax: number,
+  act: "none" | "relu",
+): Requant {
+  const outScale = 0.05;
+  const outZp = act === "relu" ? -128 : 0;
+  const accStd = Math.sqrt(taps) * 40 * (wMax / Math.sqrt(3));
+  const mult: number[] = [];
+  const shift: number[] = [];
+  for (let c = 0; c < outC; c++) {
+    const q = decomposeMultiplier((30 / accStd) * rng.uniform(0.8, 1.25));
+    mult.push(q.mult);
+    shift.push(q.shift);
+  }
+  const bias = signedInts(rng, outC, Math.round(accStd / 2));
+  const clamp = activationClamp(act, outScale, outZp);
+  return { bias, mult, shift, outScale, outZp, ...clamp };
+}
+
+function info(id: string, meta: KeyValue[] = []) {
+  return {
+    modelId: id,
+    modelVersion: 1,
+    labels: SYNTHETIC_LABELS,
+    frontEnd: SYNTHETIC_FRONT_END,
+    threshold: 0.6,
+    smoothingWindow: 3,
+    meta,
+  };
+}
+
+/** Input -> int8 quantization shared by all synthetic models. */
+function front(g: GraphBuilder, o: SyntheticOptions): Act {
+  const x = g.input([o.frames ?? 12, o.coeffs ?? 10, 1]);
+  return g.quantize(x, 0.1, 0);
+}
+
+/** Dense logits + integer softmax head. */
+function head(g: GraphBuilder, rng: Rng, x: Act, wBits: number): Act {
+  const wMax = 2 ** (wBits - 1) - 1;
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const logits = g.dense(x, {
+    weights: signedInts(rng, SYNTHETIC_LABELS.length * n, wMax),
+    outN: SYNTHETIC_LABELS.length,
+    wBits,
+    ...requant(rng, SYNTHETIC_LABELS.length, n, wMax, "none"),
+  });
+  return g.softmax(logits, softmaxLut(logits.scale));
+}
+
+/** The int8 CNN; with weightBits < 8 its weights are stored (and range-limited) at that width. */
+export function syntheticInt8Model(o: SyntheticOptions = {}): DeviceModel {
+  const rng = new Rng(o.seed ?? 1);
+  const bits = o.weightBits ?? 8;
+  const wMax = 2 ** (bits - 1) - 1;
+  const g = new GraphBuilder();
+  const q = front(g, o);
+  const c1 = g.conv2d(q, {
+    weights: signedInts(rng, 8 * 9, wMax),
+    wShape: [8, 3, 3, 1],
+    wBits: bits,
+    ...requant(rng, 8, 9, wMax, "relu"),
+  });
+  const dw = g.conv2d(
+    c1,
+    {
+      weights: signedInts(rng, 9 * 8, wMax),
+      wShape: [3, 3, 8],
+      wBits: bits,
+      strideH: 2,
+      strideW: 2,
+      ...requant(rng, 8, 9, wMax, "relu"),
+    },
+    true,
+  );
+  const pw = g.conv2d(dw, {
+    weights: signedInts(rng, 8 * 8, wMax),
+    wShape: [8, 1, 1, 8],
+    wBits: bits,
+    ...requant(rng, 8, 8, wMax, "none"),
+  });
+  const sum = g.add(dw, pw, addMultipliers(dw.scale, pw.scale, 0.08), 0.08, 0);
+  const ap = g.pool(sum, false, 2, 2, PAD_VALID);
+  const mp = g.pool(ap, true, 2, 1, PAD_SAME);
+  const gap = g.globalAvgPool(mp);
+  return g.build(
+    info(`synthetic-int${bits}`, [{ key: "weightBits", value: bits }]),
+    head(g, rng, gap, bits),
+  );
+}
+
+/** A 4-bit-weight variant of the int8 CNN (weights in [-7, 7], stored 2 per byte). */
+export function syntheticInt4Model(o: SyntheticOptions = {}): DeviceModel {
+  return syntheticInt8Model({ ...o, weightBits: 4 });
+}
+
+function thresholds(rng: Rng, n: number, spread: number, zp = 0) {
+  return {
+    thr: Array.from({ length: n }, () => zp + rng.int(2 * spread + 1) - spread),
+    dir: Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : -1)),
+  };
+}
+
+function signs(rng: Rng, n: number): number[] {
+  return Array.from({ length: n }, () => (rng.next() < 0.5 ? -1 : 1));
+}
+
+/**
+ * Binary net: int8 conv -> binarize -> XNOR conv (stride 2) -> XNOR conv, then either
+ * head "dense": binary dense (bits) -> binary dense (int8 logits) -> softmax, or
+ * head "conv": binary conv (int8) -> global average pool -> int8 dense -> softmax.
+ */
+export function syntheticBinaryModel(
+  o: SyntheticOptions & { head?: "dense" | "conv" } = {},
+): DeviceModel {
+  const rng = new Rng(o.seed ?? 2);
+  const g = new GraphBuilder();
+  const q = front(g, o);
+  const c1 = g.conv2d(q, {
+    weights: signedInts(rng, 8 * 9, 127),
+    wShape: [8, 3, 3, 1],
+    ...requant(rng, 8, 9, 127, "none"),
+  });
+  const t0 = thresholds(rng, 8, 10, c1.zeroPoint);
+  const b0 = g.binarize(c1, t0.thr, t0.dir);
+  const b1 = g.binaryConv2d(
+    b0,
+    signs(rng, 32 * 9 * 8),
+    [32, 3, 3, 8],
+    thresholds(rng, 32, 6),
+    2,
+    2,
+  );
+  const b2 = g.binaryConv2d(b1, signs(rng, 32 * 9 * 32), [32, 3, 3, 32], thresholds(rng, 32, 12));
+  const n = SYNTHETIC_LABELS.length;
+  if ((o.head ?? "dense") === "dense") {
+    const inN = b2.shape.reduce((a, b) => a * b, 1);
+    const d1 = g.binaryDense(b2, signs(rng, 40 * inN), 40, thresholds(rng, 40, 20));
+    const logits = g.binaryDense(d1, signs(rng, n * 40), n, {
+      requant: requant(rng, n, 40, 1, "none"),
+    });
+    return g.build(info("synthetic-binary-dense"), g.softmax(logits, softmaxLut(logits.scale)));
+  }
+  const bi = g.binaryConv2d(b2, signs(rng, 16 * 9 * 32), [16, 3, 3, 32], {
+    requant: requant(rng, 16, 9 * 32, 1, "relu"),
+  });
+  const gap = g.globalAvgPool(bi);
+  return g.build(info("synthetic-binary-conv"), head(g, rng, gap, 8));
+}
