@@ -7,7 +7,7 @@ import { createHash, type KeyObject } from "node:crypto";
 import { decodeMessage, encodeMessage } from "../codec";
 import { protocolError } from "../errors";
 import type { Manifest, OtaChunk, OtaOffer } from "../messages";
-import { signBytes } from "./keys";
+import { signBytes, verifyBytes } from "./keys";
 
 /** Largest chunk a chunk message can carry (the otaChunk.data max). */
 export const MAX_CHUNK_SIZE = 4096;
@@ -107,4 +107,63 @@ export function chunksForRequest(
   const out: OtaChunk[] = [];
   for (const i of req.missing) if (i < n) out.push(chunkOf(a, i));
   return out;
+}
+
+/**
+ * Host-side check of an offer (what a device does first): the signature over the manifest bytes
+ * under `publicKey`, then the manifest itself. Throws ProtocolError (code "signature") if forged.
+ */
+export function verifyOffer(offer: OtaOffer, publicKey: KeyObject): Manifest {
+  if (!verifyBytes(Uint8Array.from(offer.manifest), Uint8Array.from(offer.signature), publicKey)) {
+    throw protocolError("signature", "OTA manifest signature does not verify", "signature", -1);
+  }
+  return decodeMessage("manifest", offer.manifest);
+}
+
+const ARTIFACT_MAGIC = [0x45, 0x4f, 0x54, 0x41]; // "EOTA"
+
+/**
+ * One-file form of an artifact, for `earshot ota publish` and the fleet store:
+ *   "EOTA" | u32 LE length of the encoded otaOffer | otaOffer payload | model file bytes.
+ */
+export function encodeArtifactFile(a: Artifact): Uint8Array {
+  const offer = encodeMessage("otaOffer", a.offer);
+  const out = new Uint8Array(8 + offer.length + a.model.length);
+  out.set(ARTIFACT_MAGIC, 0);
+  new DataView(out.buffer).setUint32(4, offer.length, true);
+  out.set(offer, 8);
+  out.set(a.model, 8 + offer.length);
+  return out;
+}
+
+/** Parse and fully verify an artifact file (signature, size, SHA-256) under `publicKey`. */
+export function decodeArtifactFile(bytes: Uint8Array, publicKey: KeyObject): Artifact {
+  if (bytes.length < 8 || ARTIFACT_MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw protocolError("artifact", "not an earshot OTA artifact (magic EOTA)", "magic", 0);
+  }
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  if (8 + n > bytes.length)
+    throw protocolError("truncated", "artifact offer runs past the end", "offer", 4);
+  const offer = decodeMessage("otaOffer", bytes.subarray(8, 8 + n) as unknown as number[]);
+  const manifest = verifyOffer(offer, publicKey);
+  const model = bytes.slice(8 + n);
+  if (model.length !== manifest.size) {
+    throw protocolError(
+      "artifact",
+      `model is ${model.length} bytes, manifest says ${manifest.size}`,
+      "size",
+      8 + n,
+    );
+  }
+  const digest = sha256(model);
+  if (digest.some((b, i) => b !== manifest.sha256[i])) {
+    throw protocolError("artifact", "model SHA-256 differs from the manifest", "sha256", 8 + n);
+  }
+  return {
+    manifest,
+    manifestBytes: Uint8Array.from(offer.manifest),
+    signature: Uint8Array.from(offer.signature),
+    offer,
+    model,
+  };
 }
