@@ -2,12 +2,128 @@ import type { Command } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 import { group } from "../group";
 
-// Placeholder registration: replaced by the owning module's real command (issue 2).
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError(`${name} must be a positive integer (got '${v}')`);
+    return n;
+  };
+}
+
+function seedInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new UserError(`--seed must be an integer from 0 to 4294967295 (got '${v}')`);
+  return n;
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 600)
+    throw new UserError(`--noise-seconds must be from 1 to 600 (got '${v}')`);
+  return n;
+}
+
+/** "a,b,c" -> words; "" or "none" -> no words. */
+function wordList(v: string): string[] {
+  if (v === "" || v === "none") return [];
+  return v
+    .split(",")
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w.length > 0);
+}
+
+const ENGINE_CHOICES = ["auto", "flite", "espeak", "flite,espeak"];
+
 export function register(program: Command): void {
   group(program, "data", "data commands")
     .command("synth")
-    .description("Synthesize a Speech Commands-layout corpus with TTS")
-    .action(() => {
-      throw new UserError("'synth' is not implemented yet (issue 2)");
+    .description(
+      "Synthesize a Speech Commands-layout corpus with TTS: <word>/<speaker>_nohash_<n>.wav " +
+        "(1 s, 16 kHz mono 16-bit) and _background_noise_/. Cached and resumable: rerunning " +
+        "skips valid files.",
+    )
+    .requiredOption("--out <dir>", "output folder (created; must be empty or an earlier synth run)")
+    .option(
+      "--words <list>",
+      "keyword folders, comma-separated (default: the standard ten)",
+      wordList,
+    )
+    .option(
+      "--unknown-words <list>",
+      "non-keyword folders for _unknown_, comma-separated or 'none' (default: the 20 v0.01 auxiliary words)",
+      wordList,
+    )
+    .option("--per-word <n>", "clips per keyword", positiveInt("--per-word"), 100)
+    .option(
+      "--unknown-per-word <n>",
+      "clips per unknown word (default: --per-word)",
+      positiveInt("--unknown-per-word"),
+    )
+    .option(
+      "--speakers <n>",
+      "speaker pool size (default: ~per-word / 1.5)",
+      positiveInt("--speakers"),
+    )
+    .option(
+      "--max-repeats <n>",
+      "most takes one speaker gives of one word",
+      positiveInt("--max-repeats"),
+      3,
+    )
+    .option("--seed <n>", "seed: same seed and options give the same bytes", seedInt, 0)
+    .option(
+      "--engines <list>",
+      "TTS engines: auto (all installed), flite, espeak or flite,espeak. eSpeak NG is an optional " +
+        "GPL-3.0 package (@echogarden/espeak-ng-emscripten), used only when installed",
+      "auto",
+    )
+    .option("--noise-seconds <s>", "length of each _background_noise_ file", seconds, 60)
+    .option(
+      "--force",
+      "replace a corpus made with other options (or write into a non-empty folder)",
+    )
+    .option("--json", "print the summary as JSON")
+    .action(async (opts) => {
+      if (!ENGINE_CHOICES.includes(opts.engines))
+        throw new UserError(
+          `--engines must be one of ${ENGINE_CHOICES.join(", ")} (got '${opts.engines}')`,
+        );
+      const { synthesizeCorpus } = await import("../../data/synth/corpus");
+      const { progress } = await import("../progress");
+      const { emit } = await import("../output");
+      let bar: ReturnType<typeof progress> | null = null;
+      const summary = await synthesizeCorpus(
+        {
+          out: opts.out,
+          words: opts.words,
+          unknownWords: opts.unknownWords,
+          perWord: opts.perWord,
+          unknownPerWord: opts.unknownPerWord,
+          speakers: opts.speakers,
+          maxRepeats: opts.maxRepeats,
+          seed: opts.seed,
+          engines:
+            opts.engines === "auto" ? "auto" : (opts.engines.split(",") as ("flite" | "espeak")[]),
+          noiseSeconds: opts.noiseSeconds,
+          force: opts.force,
+        },
+        {
+          onStart: (total) => {
+            bar = progress("synth", total, { json: opts.json });
+          },
+          onFile: () => (bar as ReturnType<typeof progress> | null)?.tick(),
+        },
+      ).finally(() => (bar as ReturnType<typeof progress> | null)?.stop());
+      emit(opts, summary, (s) =>
+        [
+          `corpus: ${s.out}`,
+          `words: ${s.words}, speakers: ${s.speakers}, engines: ${s.engines.join(", ")}`,
+          `clips: ${s.clips.total} (${s.clips.written} written, ${s.clips.cached} cached)`,
+          `background noise files: ${s.noise.total} (${s.noise.written} written, ${s.noise.cached} cached)`,
+          `time: ${s.seconds.toFixed(1)} s, ${s.clipsPerSecond.toFixed(1)} clips/s`,
+        ].join("\n"),
+      );
     });
 }

@@ -1,0 +1,219 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BACKGROUND_NOISE_DIR } from "../labels";
+import { planNoise, renderNoise } from "./background";
+import {
+  configDiff,
+  DEFAULT_KEYWORDS,
+  DEFAULT_UNKNOWN_WORDS,
+  defaultSpeakerCount,
+  GENERATOR_VERSION,
+  type SynthConfig,
+} from "./config";
+import { clearScratch, entries, isValidWav, SCRATCH_DIR, writeWavAtomic } from "./files";
+import {
+  MANIFEST_NAME,
+  ManifestError,
+  readManifest,
+  type SynthManifest,
+  writeManifest,
+} from "./manifest";
+import { type ClipItem, planClips } from "./plan";
+import { renderClip } from "./render";
+import { CLIP_SAMPLES } from "./shape";
+import { drawSpeakers, type Speaker } from "./speakers";
+import type { EngineName, TtsEngine } from "./tts/engine";
+import { closeEngines, loadEngines } from "./tts/load";
+
+export interface SynthOptions {
+  out: string;
+  words?: readonly string[];
+  unknownWords?: readonly string[];
+  perWord: number;
+  unknownPerWord?: number;
+  speakers?: number;
+  maxRepeats?: number;
+  seed: number;
+  engines?: readonly EngineName[] | "auto";
+  noiseSeconds?: number;
+  /** Overwrite a folder made with another config (or not made by synth at all). */
+  force?: boolean;
+}
+
+export interface SynthHooks {
+  /** Called once the plan is known, with the number of files (clips + noise) to check. */
+  onStart?(total: number): void;
+  /** Called after each file, written or found cached. */
+  onFile?(rel: string, cached: boolean): void;
+}
+
+export interface SynthSummary {
+  out: string;
+  words: number;
+  speakers: number;
+  engines: EngineName[];
+  clips: { total: number; written: number; cached: number };
+  noise: { total: number; written: number; cached: number };
+  seconds: number;
+  /** Clips written per second of wall time (cached ones excluded). */
+  clipsPerSecond: number;
+}
+
+const NAME_RE = /^[0-9a-f]{8}_nohash_\d+\.wav$/;
+
+function validateWords(words: readonly string[], what: string): void {
+  for (const w of words)
+    if (!/^[a-z][a-z'-]*$/.test(w))
+      throw new ManifestError(`${what}: '${w}' is not a plain lowercase word`);
+}
+
+function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthConfig {
+  const words = [...(o.words ?? DEFAULT_KEYWORDS)];
+  const kw = new Set(words);
+  const unknownWords = [...(o.unknownWords ?? DEFAULT_UNKNOWN_WORDS)].filter((w) => !kw.has(w));
+  validateWords(words, "--words");
+  validateWords(unknownWords, "--unknown-words");
+  if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
+  const unknownPerWord = o.unknownPerWord ?? o.perWord;
+  return {
+    generator: GENERATOR_VERSION,
+    seed: o.seed,
+    words,
+    unknownWords,
+    perWord: o.perWord,
+    unknownPerWord,
+    speakers: o.speakers ?? defaultSpeakerCount(o.perWord, unknownPerWord),
+    maxRepeats: o.maxRepeats ?? 3,
+    engines: engines.map((e) => e.name),
+    noiseSeconds: o.noiseSeconds ?? 60,
+  };
+}
+
+/** Removes what an earlier synth run (with `old`'s config) wrote, before a forced rewrite. */
+function removeOldCorpus(root: string, old: SynthManifest | null): void {
+  if (!old) return;
+  for (const w of [...old.config.words, ...old.config.unknownWords])
+    for (const f of entries(join(root, w)))
+      if (NAME_RE.test(f)) rmSync(join(root, w, f), { force: true });
+  for (const rel of old.noiseFiles) rmSync(join(root, rel), { force: true });
+}
+
+/**
+ * Checks that `root` may receive this corpus: empty, or made by synth with the same config.
+ * With `force`, an earlier synth corpus there is removed first.
+ */
+function claimFolder(root: string, config: SynthConfig, force: boolean): void {
+  const old = readManifest(root);
+  if (old) {
+    const diff = configDiff(old.config, config);
+    if (diff.length === 0) return;
+    if (!force)
+      throw new ManifestError(
+        `${root} holds a synthetic corpus made with a different config (${diff.join(", ")} differ); ` +
+          "choose another --out or pass --force to replace it",
+      );
+    removeOldCorpus(root, old);
+    return;
+  }
+  const present = entries(root).filter((f) => f !== SCRATCH_DIR);
+  if (present.length > 0 && !force)
+    throw new ManifestError(
+      `${root} is not empty and has no ${MANIFEST_NAME}; choose an empty folder or pass --force`,
+    );
+}
+
+/**
+ * Writes (or completes) a synthetic Speech Commands corpus under `o.out`. Existing valid files
+ * are kept, so an interrupted run resumes where it stopped.
+ */
+export async function synthesizeCorpus(
+  o: SynthOptions,
+  hooks: SynthHooks = {},
+): Promise<SynthSummary> {
+  const t0 = performance.now();
+  if (!Number.isInteger(o.perWord) || o.perWord < 1)
+    throw new ManifestError(`--per-word must be a positive integer (got ${o.perWord})`);
+  const root = resolve(o.out);
+  const engines = await loadEngines(o.engines ?? "auto");
+  try {
+    const config = resolveConfig(o, engines);
+    mkdirSync(root, { recursive: true });
+    claimFolder(root, config, o.force ?? false);
+    clearScratch(root);
+
+    const catalog = engines.map((e) => ({ engine: e.name, voices: e.voices }));
+    const speakers: Speaker[] = drawSpeakers(config.seed, config.speakers, catalog);
+    const quotas = [
+      ...config.words.map((word) => ({ word, clips: config.perWord })),
+      ...config.unknownWords.map((word) => ({ word, clips: config.unknownPerWord })),
+    ];
+    const items: ClipItem[] = planClips(config.seed, quotas, speakers, config.maxRepeats);
+    const noise = planNoise();
+    const manifest: SynthManifest = {
+      tool: "earshot data synth",
+      config,
+      complete: false,
+      clips: items.length,
+      noiseFiles: noise.map((n) => n.rel),
+      speakers,
+    };
+    writeManifest(root, manifest);
+    hooks.onStart?.(items.length + noise.length);
+    const tStart = performance.now();
+
+    const byName = new Map(engines.map((e) => [e.name, e]));
+    const clips = { total: items.length, written: 0, cached: 0 };
+    // One speaker's clips back to back: engines keep a voice loaded between calls. Order does
+    // not change the bytes (each clip's randomness is its own).
+    const order = [...items].sort((a, b) =>
+      a.speaker.id < b.speaker.id ? -1 : a.speaker.id > b.speaker.id ? 1 : 0,
+    );
+    for (const item of order) {
+      const cached = isValidWav(join(root, item.rel), CLIP_SAMPLES);
+      if (cached) clips.cached++;
+      else {
+        writeWavAtomic(root, item.rel, renderClip(item, config.seed, byName));
+        clips.written++;
+      }
+      hooks.onFile?.(item.rel, cached);
+    }
+    const tClips = performance.now();
+
+    const noiseCount = { total: noise.length, written: 0, cached: 0 };
+    mkdirSync(join(root, BACKGROUND_NOISE_DIR), { recursive: true });
+    const noiseFrames = Math.round(config.noiseSeconds * 16000);
+    for (const item of noise) {
+      const cached = isValidWav(join(root, item.rel), noiseFrames);
+      if (cached) noiseCount.cached++;
+      else {
+        const x = renderNoise(
+          item,
+          config.seed,
+          config.noiseSeconds,
+          engines,
+          config.unknownWords,
+          config.words,
+        );
+        writeWavAtomic(root, item.rel, x);
+        noiseCount.written++;
+      }
+      hooks.onFile?.(item.rel, cached);
+    }
+
+    clearScratch(root);
+    writeManifest(root, { ...manifest, complete: true });
+    const clipSeconds = (tClips - tStart) / 1000;
+    return {
+      out: root,
+      words: quotas.length,
+      speakers: speakers.length,
+      engines: config.engines,
+      clips,
+      noise: noiseCount,
+      seconds: (performance.now() - t0) / 1000,
+      clipsPerSecond: clips.written > 0 ? clips.written / clipSeconds : 0,
+    };
+  } finally {
+    closeEngines(engines);
+  }
+}

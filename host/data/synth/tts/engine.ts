@@ -1,0 +1,46 @@
+/**
+ * The one interface every TTS engine is driven through. Engines are loaded asynchronously
+ * (a wasm compile, a data package) and then speak synchronously, so a corpus run has no
+ * interleaving to reason about and output depends only on the seed.
+ */
+
+export type EngineName = "flite" | "espeak";
+
+export const ENGINE_NAMES: readonly EngineName[] = ["flite", "espeak"];
+
+/**
+ * Engine-neutral prosody. Each factor is relative to the voice's own default (1 = unchanged);
+ * each engine maps them onto its own knobs.
+ */
+export interface Prosody {
+  /** Mean fundamental frequency factor. */
+  pitch: number;
+  /** Spread of the intonation contour around the mean. */
+  pitchRange: number;
+  /** Speaking rate: > 1 speaks faster (shorter words). */
+  rate: number;
+}
+
+/** Mono audio at the engine's own sample rate, in [-1, 1]. */
+export interface Utterance {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+export interface TtsEngine {
+  readonly name: EngineName;
+  /** Voice identifiers this engine accepts in `speak` (English voices only). */
+  readonly voices: readonly string[];
+  speak(text: string, voice: string, prosody: Prosody): Utterance;
+  /** Releases temporary files and native memory. */
+  close(): void;
+}
+
+/** Raised when a TTS engine cannot be loaded or fails on an input; the CLI prints the message. */
+export class TtsError extends Error {
+  readonly expected = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "TtsError";
+  }
+}

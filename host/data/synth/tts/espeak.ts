@@ -1,0 +1,133 @@
+import { resample } from "../../resample";
+import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine";
+
+/**
+ * eSpeak NG compiled with Emscripten: an OPTIONAL dependency, because it is GPL-3.0. It is
+ * only ever loaded through a dynamic import, so earshot runs (with flite alone) when it is
+ * absent, and nothing of it is bundled into earshot's own code.
+ *
+ * A voice here is `<accent>+<variant>`: one of eSpeak's English accents combined with one of its
+ * voice variants (formant and pitch presets), which multiplies the distinct voices.
+ */
+
+export const ESPEAK_PACKAGE = "@echogarden/espeak-ng-emscripten";
+
+const ACCENTS = [
+  "en-us",
+  "en",
+  "en-029",
+  "en-gb-scotland",
+  "en-gb-x-gbclan",
+  "en-gb-x-gbcwmd",
+  "en-gb-x-rp",
+  "en-us-nyc",
+];
+
+/** Human-sounding variants; the robotic and effect presets are left out. */
+const VARIANTS = [
+  "m1",
+  "m2",
+  "m3",
+  "m4",
+  "m5",
+  "m6",
+  "m7",
+  "f1",
+  "f2",
+  "f3",
+  "f4",
+  "f5",
+  "klatt",
+  "klatt2",
+  "klatt3",
+  "adam",
+  "Andy",
+  "Annie",
+  "belinda",
+  "benjamin",
+  "david",
+  "ed",
+  "grandma",
+  "grandpa",
+  "linda",
+  "max",
+  "michel",
+  "norbert",
+  "quincy",
+  "steph",
+  "travis",
+  "victor",
+];
+
+/** eSpeak's default rate (words per minute) and its 0..99 pitch and range scales. */
+const DEFAULT_WPM = 175;
+const DEFAULT_PITCH = 50;
+const DEFAULT_RANGE = 50;
+
+interface EspeakWorker {
+  set_voice(name: string): number;
+  set_rate(wpm: number): number;
+  set_pitch(v: number): number;
+  set_range(v: number): number;
+  get_samplerate(): number;
+  synthesize(text: string, cb: (audio: Int16Array | null, events: unknown[]) => boolean): void;
+  __destroy__(): void;
+}
+
+interface EspeakModule {
+  eSpeakNGWorker: new () => EspeakWorker;
+}
+
+const clampScale = (v: number) => Math.max(0, Math.min(99, Math.round(v)));
+
+/** Loads eSpeak NG; returns null when the optional package is not installed. */
+export async function loadEspeak(): Promise<TtsEngine | null> {
+  let init: (arg?: object) => Promise<EspeakModule>;
+  try {
+    // A variable specifier keeps bundlers and type-checkers from requiring the package.
+    const specifier: string = ESPEAK_PACKAGE;
+    init = (await import(specifier)).default;
+  } catch {
+    return null;
+  }
+  const m = await init({ print: () => {}, printErr: () => {} });
+  const worker = new m.eSpeakNGWorker();
+  const rate = worker.get_samplerate();
+  const voices = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
+  let closed = false;
+  // Switching voice reloads voice files; callers render one speaker's clips together.
+  let current = "";
+
+  return {
+    name: "espeak",
+    voices,
+    speak(text: string, voice: string, p: Prosody): Utterance {
+      if (closed) throw new TtsError("espeak: engine is closed");
+      if (voice !== current) {
+        if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
+        current = voice;
+      }
+      worker.set_rate(Math.round(DEFAULT_WPM * p.rate));
+      worker.set_pitch(clampScale(DEFAULT_PITCH * p.pitch));
+      worker.set_range(clampScale(DEFAULT_RANGE * p.pitchRange));
+      const chunks: Int16Array[] = [];
+      let total = 0;
+      worker.synthesize(text, (audio) => {
+        if (audio && audio.length > 0) {
+          chunks.push(audio);
+          total += audio.length;
+        }
+        return false; // keep going
+      });
+      if (total === 0) throw new TtsError(`espeak: no audio for '${text}' (voice ${voice})`);
+      const x = new Float32Array(total);
+      let o = 0;
+      for (const c of chunks) for (let i = 0; i < c.length; i++) x[o++] = c[i] / 32768;
+      return { samples: resample(x, rate, 16000), sampleRate: 16000 };
+    },
+    close() {
+      if (!closed) worker.__destroy__();
+      closed = true;
+    },
+  };
+}
