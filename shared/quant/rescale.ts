@@ -71,11 +71,11 @@ export function roundHalfAwayFromZero(x: number): number {
   const a = x < 0 ? -x : x;
   const f = Math.floor(a);
   const r = a - f >= 0.5 ? f + 1 : f;
-  return x < 0 ? -r : r;
+  return x < 0 ? 0 - r : r;
 }
 
 /** Integer division sum / count (count > 0) rounded half away from zero, as TFLite pooling. */
 export function divRoundHalfAway(sum: number, count: number): number {
   if (sum >= 0) return Math.floor((sum + Math.floor(count / 2)) / count);
-  return -Math.floor((-sum + Math.floor(count / 2)) / count);
+  return 0 - Math.floor((-sum + Math.floor(count / 2)) / count); // 0 - x: never -0
 }
