@@ -21,6 +21,8 @@ export async function loadBackend(
 ): Promise<BackendInfo> {
   if (loaded) return loaded;
   const tf = await import("@tensorflow/tfjs");
+  const { registerEarshotGradients } = await import("./kernels/gradients");
+  registerEarshotGradients();
   const notes: string[] = [];
   if (opts.prefer === undefined || opts.prefer === "tensorflow") {
     try {

@@ -1,5 +1,374 @@
 /**
- * Registers the gradient kernels the wasm backend lacks or runs slowly.
- * (The trainer issue fills this in; each kernel is tested against the CPU backend.)
+ * Gradient kernels that the tfjs wasm backend lacks or runs slowly, registered for "wasm".
+ *
+ * Which implementation serves each kernel (kernels.test.ts checks each against the CPU backend):
+ *
+ * | kernel                              | how                                                    |
+ * | ----------------------------------- | ------------------------------------------------------ |
+ * | Conv2DBackpropFilter                | wasm im2colT (transposed patches) + XNNPACK matmul     |
+ * | Conv2DBackpropInput, stride 1       | XNNPACK conv2d of dy with the flipped, transposed filter |
+ * | Conv2DBackpropInput, other          | XNNPACK matmul dy·Wᵀ + wasm col2im                      |
+ * | DepthwiseConv2dNativeBackpropFilter | wasm direct kernel                                     |
+ * | DepthwiseConv2dNativeBackpropInput  | wasm direct kernel                                     |
+ * | AvgPoolGrad                         | wasm direct kernel (stock one: ~130 ms on res8's pool) |
+ * | MaxPoolGrad                         | wasm direct kernel (stock one is wrong for channels > 1) |
+ *
+ * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
+ * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
+ * gradients.ts), softmax cross-entropy and STE quantizers differentiate through are stock kernels.
  */
-export function registerWasmGradientKernels(): void {}
+import {
+  AvgPoolGrad,
+  type AvgPoolGradAttrs,
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilter,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInput,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  MaxPoolGrad,
+  type MaxPoolGradAttrs,
+  type NamedAttrMap,
+  registerKernel,
+  type TensorInfo,
+  unregisterKernel,
+} from "@tensorflow/tfjs";
+import { TRAIN_KERNELS_WASM_BASE64 } from "./wasm-binary";
+
+/** The slice of the WebAssembly JS API used here (tsconfig's ES2022 lib does not declare it). */
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+interface WasmBackend {
+  wasm: { asm?: { memory?: object }; HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  disposeData(dataId: object): boolean;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+interface TrainKernels {
+  im2colT(...args: number[]): void;
+  col2im(...args: number[]): void;
+  avgPoolGrad(...args: number[]): void;
+  maxPoolGrad(...args: number[]): void;
+  depthwiseFilterGrad(...args: number[]): void;
+  depthwiseInputGrad(...args: number[]): void;
+}
+
+const BACKEND = "wasm";
+let compiled: object | undefined;
+const instances = new WeakMap<WasmBackend, TrainKernels>();
+
+/** The kernels instantiated on this backend's memory (once per backend). */
+function kernelsFor(backend: WasmBackend): TrainKernels {
+  let k = instances.get(backend);
+  if (k) return k;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WA.Memory)) {
+    throw new Error("tfjs wasm backend does not expose its memory; cannot run earshot kernels");
+  }
+  compiled ??= new WA.Module(Buffer.from(TRAIN_KERNELS_WASM_BASE64, "base64"));
+  k = new WA.Instance(compiled, { env: { memory } }).exports as unknown as TrainKernels;
+  instances.set(backend, k);
+  return k;
+}
+
+const ptr = (b: WasmBackend, t: TensorInfo): number => b.dataIdMap.get(t.dataId).memoryOffset;
+
+/** Runs another kernel registered for wasm (stock or ours) on tensors of this backend. */
+function call(b: WasmBackend, name: string, inputs: Record<string, TensorInfo>, attrs = {}) {
+  const cfg = getKernel(name, BACKEND);
+  if (!cfg) throw new Error(`kernel '${name}' not registered for backend '${BACKEND}'`);
+  return cfg.kernelFunc({
+    inputs,
+    attrs: attrs as NamedAttrMap,
+    backend: b as never,
+  }) as TensorInfo;
+}
+
+/** A view of a tensor under another shape (wasm Reshape shares the data). */
+function reshaped(b: WasmBackend, x: TensorInfo, shape: number[]): TensorInfo {
+  return call(b, "Reshape", { x }, { shape });
+}
+
+type Conv2DInfo = backend_util.Conv2DInfo;
+
+/** Geometry arguments shared by the wasm conv kernels, in their order. */
+function convArgs(ci: Conv2DInfo): number[] {
+  return [
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    ci.inChannels,
+    ci.outHeight,
+    ci.outWidth,
+    ci.filterHeight,
+    ci.filterWidth,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.dilationHeight,
+    ci.dilationWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+  ];
+}
+
+/** dW = im2colT(x) · dy, with dy viewed as [positions, outC]: lands in [fh, fw, inC, outC]. */
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const ci = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(a.dataFormat),
+  );
+  assertChannelsLast(ci, "Conv2DBackpropFilter");
+  const k = ci.filterHeight * ci.filterWidth * ci.inChannels;
+  const m = ci.batchSize * ci.outHeight * ci.outWidth;
+  const cols = b.makeOutput([k, m], "float32");
+  kernelsFor(b).im2colT(ptr(b, x), ptr(b, cols), ...convArgs(ci));
+  const dy2 = reshaped(b, dy, [m, ci.outChannels]);
+  const dw = call(b, "BatchMatMul", { a: cols, b: dy2 }, { transposeA: false, transposeB: false });
+  b.disposeData(cols.dataId);
+  b.disposeData(dy2.dataId);
+  const out = reshaped(b, dw, a.filterShape);
+  b.disposeData(dw.dataId);
+  return out;
+};
+
+/** The filter [fh, fw, inC, outC] rotated 180° and transposed to [fh, fw, outC, inC]. */
+function flippedFilter(b: WasmBackend, filter: TensorInfo): TensorInfo {
+  const [fh, fw, cin, cout] = filter.shape;
+  const out = b.makeOutput([fh, fw, cout, cin], "float32");
+  // Views only after allocating: makeOutput may grow (and detach) the heap.
+  const src = b.typedArrayFromHeap(filter);
+  const dst = b.typedArrayFromHeap(out);
+  for (let y = 0; y < fh; y++)
+    for (let x = 0; x < fw; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++)
+          dst[(((fh - 1 - y) * fw + (fw - 1 - x)) * cout + o) * cin + i] =
+            src[((y * fw + x) * cin + i) * cout + o];
+  return out;
+}
+
+/**
+ * dX of a conv. Stride 1: correlating dy with the flipped filter is a plain forward conv, which
+ * XNNPACK runs several times faster than the stock transposed conv. Otherwise the patch
+ * gradients dy·Wᵀ are scattered back into the image (col2im).
+ */
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as Conv2DBackpropInputAttrs;
+  const ci = backend_util.computeConv2DInfo(
+    a.inputShape,
+    filter.shape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(a.dataFormat),
+  );
+  assertChannelsLast(ci, "Conv2DBackpropInput");
+  const { filterHeight: fh, filterWidth: fw, padInfo } = ci;
+  const top = fh - 1 - padInfo.top;
+  const left = fw - 1 - padInfo.left;
+  const bottom = ci.inHeight + fh - 1 - ci.outHeight - top;
+  const right = ci.inWidth + fw - 1 - ci.outWidth - left;
+  if (ci.strideHeight === 1 && ci.strideWidth === 1 && Math.min(top, left, bottom, right) >= 0) {
+    const wf = flippedFilter(b, filter);
+    const dx = call(
+      b,
+      "Conv2D",
+      { x: dy, filter: wf },
+      {
+        strides: 1,
+        dilations: 1,
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dataFormat: "NHWC",
+      },
+    );
+    b.disposeData(wf.dataId);
+    return dx;
+  }
+  const k = fh * fw * ci.inChannels;
+  const m = ci.batchSize * ci.outHeight * ci.outWidth;
+  const dy2 = reshaped(b, dy, [m, ci.outChannels]);
+  const w2 = reshaped(b, filter, [k, ci.outChannels]);
+  const cols = call(b, "BatchMatMul", { a: dy2, b: w2 }, { transposeA: false, transposeB: true });
+  b.disposeData(dy2.dataId);
+  b.disposeData(w2.dataId);
+  const dx = b.makeOutput(a.inputShape, "float32");
+  kernelsFor(b).col2im(ptr(b, cols), ptr(b, dx), ...convArgs(ci));
+  b.disposeData(cols.dataId);
+  return dx;
+};
+
+function depthwiseInfo(
+  xShape: number[],
+  filterShape: number[],
+  a: { strides: number | [number, number]; dilations: number | [number, number] } & {
+    pad: DepthwiseConv2dNativeBackpropInputAttrs["pad"];
+    dimRoundingMode?: DepthwiseConv2dNativeBackpropInputAttrs["dimRoundingMode"];
+  },
+): Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    a.dilations,
+    a.pad,
+    a.dimRoundingMode,
+    true,
+  );
+}
+
+/** Geometry for the depthwise kernels: convArgs with the channel multiplier after outWidth. */
+function depthwiseArgs(ci: Conv2DInfo): number[] {
+  const g = convArgs(ci);
+  g.splice(6, 0, ci.outChannels / ci.inChannels);
+  return g;
+}
+
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  const ci = depthwiseInfo(x.shape, a.filterShape, a);
+  const dw = b.makeOutput(a.filterShape, "float32");
+  kernelsFor(b).depthwiseFilterGrad(ptr(b, x), ptr(b, dy), ptr(b, dw), ...depthwiseArgs(ci));
+  return dw;
+};
+
+const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+  const ci = depthwiseInfo(a.inputShape, filter.shape, a);
+  const dx = b.makeOutput(a.inputShape, "float32");
+  kernelsFor(b).depthwiseInputGrad(ptr(b, dy), ptr(b, filter), ptr(b, dx), ...depthwiseArgs(ci));
+  return dx;
+};
+
+const avgPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const a = attrs as unknown as AvgPoolGradAttrs;
+  const ci = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+  );
+  const dx = b.makeOutput(input.shape, "float32");
+  // Same scaling as tfjs' reference kernels: 1/(window size), padding included.
+  kernelsFor(b).avgPoolGrad(
+    ptr(b, dy),
+    ptr(b, dx),
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    ci.inChannels,
+    ci.outHeight,
+    ci.outWidth,
+    ci.filterHeight,
+    ci.filterWidth,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+    1 / (ci.filterHeight * ci.filterWidth),
+  );
+  return dx;
+};
+
+const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const a = attrs as unknown as MaxPoolGradAttrs;
+  const ci = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const dx = b.makeOutput(input.shape, "float32");
+  kernelsFor(b).maxPoolGrad(
+    ptr(b, input),
+    ptr(b, dy),
+    ptr(b, dx),
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    ci.inChannels,
+    ci.outHeight,
+    ci.outWidth,
+    ci.filterHeight,
+    ci.filterWidth,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+  );
+  return dx;
+};
+
+function assertChannelsLast(ci: Conv2DInfo, kernel: string): void {
+  if (ci.dataFormat !== "channelsLast") {
+    throw new Error(`earshot's wasm ${kernel} supports NHWC (channelsLast) only`);
+  }
+}
+
+/** The kernels earshot registers, by name; kernels.test.ts runs its table against each. */
+export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
+  [Conv2DBackpropFilter]: conv2DBackpropFilter,
+  [Conv2DBackpropInput]: conv2DBackpropInput,
+  [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter,
+  [DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput,
+  [AvgPoolGrad]: avgPoolGrad,
+  [MaxPoolGrad]: maxPoolGrad,
+};
+
+let registered = false;
+
+/**
+ * Registers earshot's kernels for the wasm backend, replacing stock ones of the same name.
+ * Call before the backend initializes; idempotent.
+ */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [kernelName, kernelFunc] of Object.entries(EARSHOT_WASM_KERNELS)) {
+    if (getKernel(kernelName, BACKEND)) unregisterKernel(kernelName, BACKEND);
+    const cfg: KernelConfig = { kernelName, backendName: BACKEND, kernelFunc };
+    registerKernel(cfg);
+  }
+}

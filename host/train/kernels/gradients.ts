@@ -1,0 +1,65 @@
+/**
+ * Gradients earshot registers in place of tfjs' own (gradients are keyed by kernel name, so
+ * these serve every backend). Each must equal tfjs' gradient; kernels.test.ts checks it.
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import {
+  FusedBatchNorm,
+  type FusedBatchNormAttrs,
+  type GradConfig,
+  registerGradient,
+  scalar,
+  type Tensor,
+  tidy,
+} from "@tensorflow/tfjs";
+
+/**
+ * Batch norm y = (x - mean) * r * scale + offset with r = 1/sqrt(variance + eps).
+ *   dx = dy * scale * r                     dmean = -scale * r * Σdy
+ *   dvariance = -scale * r³/2 * Σ dy(x - mean)   dscale = r * Σ dy(x - mean)   doffset = Σdy
+ * (Σ over every axis the statistics broadcast along). tfjs' version tiles scale*r to the full
+ * activation shape before multiplying, which on wasm costs more than the rest of the step.
+ */
+const fusedBatchNormGrad: GradConfig = {
+  kernelName: FusedBatchNorm,
+  inputsToSave: ["x", "mean", "variance", "scale"],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: unknown) => {
+    const g = dy as Tensor;
+    const { varianceEpsilon } = attrs as FusedBatchNormAttrs;
+    const [x, mean, variance, scale] = saved;
+    const axes = reductionAxes(mean.shape, x.shape);
+    const reduce = (t: Tensor): Tensor =>
+      axes.length > 0 ? tf.reshape(tf.sum(t, axes), mean.shape) : tf.reshape(t, mean.shape);
+    const r = tidy(() => tf.rsqrt(tf.add(variance, scalar(varianceEpsilon))));
+    const scaled = tidy(() => (scale == null ? r.clone() : tf.mul(r, scale)));
+    const sumDyXc = (): Tensor => reduce(tf.mul(g, tf.sub(x, mean)));
+    return {
+      x: () => tf.mul(g, scaled),
+      mean: () => tf.neg(tf.mul(scaled, reduce(g))),
+      variance: () => tf.mul(tf.mul(scaled, tf.mul(tf.square(r), scalar(-0.5))), sumDyXc()),
+      scale: () => tf.mul(r, sumDyXc()),
+      offset: () => reduce(g),
+    };
+  },
+};
+
+/** Axes of `outShape` along which a tensor of `inShape` was broadcast (right-aligned). */
+function reductionAxes(inShape: number[], outShape: number[]): number[] {
+  const axes: number[] = [];
+  const lead = outShape.length - inShape.length;
+  for (let i = 0; i < outShape.length; i++) {
+    const d = i < lead ? 1 : inShape[i - lead];
+    if (d === 1 && outShape[i] !== 1) axes.push(i);
+  }
+  return axes;
+}
+
+let registered = false;
+
+/** Registers earshot's gradients (idempotent). */
+export function registerEarshotGradients(): void {
+  if (registered) return;
+  registered = true;
+  registerGradient(fusedBatchNormGrad);
+}

@@ -1,0 +1,231 @@
+// earshot's wasm gradient kernels (and the stock ones training relies on) against the tfjs CPU
+// backend: one table of cases, run for every kernel.
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../host/data/rng";
+import { loadBackend } from "../../host/train/backend";
+import { EARSHOT_WASM_KERNELS } from "../../host/train/kernels/register";
+
+type Pad = "same" | "valid";
+type Shape4 = [number, number, number, number];
+
+interface ConvCase {
+  name: string;
+  x: Shape4;
+  filter: [number, number]; // [fh, fw]
+  outC: number; // output channels (conv) or channel multiplier (depthwise)
+  strides: [number, number];
+  pad: Pad;
+  dilations?: [number, number];
+}
+
+// Strides 1 and 2, same/valid padding, odd sizes, batch 1, 1x1 and non-square filters.
+const CASES: ConvCase[] = [
+  { name: "3x3 s1 same", x: [2, 7, 5, 3], filter: [3, 3], outC: 4, strides: [1, 1], pad: "same" },
+  { name: "3x3 s1 valid", x: [2, 7, 5, 3], filter: [3, 3], outC: 2, strides: [1, 1], pad: "valid" },
+  {
+    name: "3x3 s2 same odd",
+    x: [1, 9, 7, 2],
+    filter: [3, 3],
+    outC: 3,
+    strides: [2, 2],
+    pad: "same",
+  },
+  {
+    name: "3x3 s2 valid odd",
+    x: [1, 9, 7, 2],
+    filter: [3, 3],
+    outC: 3,
+    strides: [2, 2],
+    pad: "valid",
+  },
+  {
+    name: "4x3 s(2,1) same",
+    x: [3, 8, 6, 1],
+    filter: [4, 3],
+    outC: 5,
+    strides: [2, 1],
+    pad: "same",
+  },
+  { name: "1x1 s1", x: [2, 5, 4, 6], filter: [1, 1], outC: 3, strides: [1, 1], pad: "valid" },
+  { name: "5x5 s1 same", x: [1, 6, 11, 2], filter: [5, 5], outC: 2, strides: [1, 1], pad: "same" },
+  {
+    name: "res8 block",
+    x: [2, 24, 13, 19],
+    filter: [3, 3],
+    outC: 19,
+    strides: [1, 1],
+    pad: "same",
+  },
+];
+
+const rng = new Rng(1234);
+const randn = (shape: number[]): tf.Tensor =>
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+    shape,
+  );
+
+/** Runs a kernel on one backend and returns its values. */
+function runOn(backend: string, kernel: string, inputs: Record<string, tf.Tensor>, attrs: object) {
+  tf.setBackend(backend);
+  const moved = Object.fromEntries(
+    Object.entries(inputs).map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)]),
+  );
+  const out = tf
+    .engine()
+    .runKernel(kernel, moved, attrs as tf.NamedTensorMap as never) as tf.Tensor;
+  const result = { shape: out.shape, values: Float32Array.from(out.dataSync()) };
+  tf.dispose([out, ...Object.values(moved)]);
+  return result;
+}
+
+function expectClose(kernel: string, inputs: Record<string, tf.Tensor>, attrs: object): void {
+  const want = runOn("cpu", kernel, inputs, attrs);
+  const got = runOn("wasm", kernel, inputs, attrs);
+  expect(got.shape).toEqual(want.shape);
+  let worst = 0;
+  for (let i = 0; i < want.values.length; i++) {
+    const tol = 1e-4 * (1 + Math.abs(want.values[i]));
+    worst = Math.max(worst, Math.abs(got.values[i] - want.values[i]) / tol);
+  }
+  expect(worst).toBeLessThanOrEqual(1);
+}
+
+/** The conv output shape for a case, from the CPU forward op. */
+function convOut(c: ConvCase, depthwise: boolean): Shape4 {
+  tf.setBackend("cpu");
+  const x = tf.zeros(c.x) as tf.Tensor4D;
+  const f = tf.zeros([...c.filter, c.x[3], c.outC]) as tf.Tensor4D;
+  const y = depthwise
+    ? tf.depthwiseConv2d(x, f, c.strides, c.pad, "NHWC", c.dilations ?? 1)
+    : tf.conv2d(x, f, c.strides, c.pad);
+  const shape = y.shape as Shape4;
+  tf.dispose([x, f, y]);
+  return shape;
+}
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  const info = await loadBackend({ quiet: true });
+  expect(info.name).toBe("wasm");
+});
+
+describe.each(CASES)("conv gradients: $name", (c) => {
+  const filterShape: Shape4 = [...c.filter, c.x[3], c.outC];
+  const conv = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+
+  it("Conv2DBackpropFilter", () => {
+    const dy = randn(convOut(c, false));
+    expectClose("Conv2DBackpropFilter", { x: randn(c.x), dy }, { ...conv, filterShape });
+  });
+
+  it("Conv2DBackpropInput", () => {
+    const dy = randn(convOut(c, false));
+    expectClose(
+      "Conv2DBackpropInput",
+      { dy, filter: randn(filterShape) },
+      { ...conv, inputShape: c.x },
+    );
+  });
+
+  for (const mult of [1, 2]) {
+    // Dilation 1 only: tfjs' depthwise gradient rejects dilated convs, and its CPU kernels
+    // (the reference here) ignore the dilation attribute.
+    for (const dil of [1]) {
+      const dc: ConvCase = { ...c, outC: mult, dilations: [dil, dil] };
+      const dwShape: Shape4 = [...c.filter, c.x[3], mult];
+      const attrs = { strides: c.strides, pad: c.pad, dilations: [dil, dil] };
+      it(`DepthwiseConv2dNativeBackpropFilter mult ${mult} dil ${dil}`, () => {
+        const dy = randn(convOut(dc, true));
+        expectClose(
+          "DepthwiseConv2dNativeBackpropFilter",
+          { x: randn(c.x), dy },
+          { ...attrs, filterShape: dwShape },
+        );
+      });
+      it(`DepthwiseConv2dNativeBackpropInput mult ${mult} dil ${dil}`, () => {
+        const dy = randn(convOut(dc, true));
+        expectClose(
+          "DepthwiseConv2dNativeBackpropInput",
+          { dy, filter: randn(dwShape) },
+          { ...attrs, inputShape: c.x },
+        );
+      });
+    }
+  }
+
+  for (const pool of ["AvgPoolGrad", "MaxPoolGrad"]) {
+    it(pool, () => {
+      const filterSize = c.filter;
+      tf.setBackend("cpu");
+      const x = randn(c.x) as tf.Tensor4D;
+      const y = tf.avgPool(x, filterSize, c.strides, c.pad);
+      const attrs = { filterSize, strides: c.strides, pad: c.pad };
+      if (pool === "AvgPoolGrad") {
+        expectClose(pool, { dy: randn(y.shape), input: x }, attrs);
+      } else {
+        const out = tf.maxPool(x, filterSize, c.strides, c.pad);
+        expectClose(pool, { dy: randn(y.shape), input: x, output: out }, attrs);
+      }
+    });
+  }
+});
+
+describe("registration", () => {
+  it("earshot's kernels serve these names on wasm", () => {
+    for (const name of Object.keys(EARSHOT_WASM_KERNELS)) {
+      expect(tf.getKernel(name, "wasm")?.kernelFunc).toBe(EARSHOT_WASM_KERNELS[name]);
+    }
+  });
+});
+
+describe("batch norm gradient", () => {
+  // earshot's FusedBatchNorm gradient vs autodiff of the same formula written with plain ops.
+  // (Always with a scale: tfjs' engine cannot save a missing input for the backward pass.)
+  it.each([[[2, 5, 3, 4]], [[1, 3, 3, 2]]] as const)("shape %j", (shape) => {
+    const x = randn([...shape]);
+    const mean = randn([shape[3]]);
+    const variance = tf.abs(randn([shape[3]])).add(0.1);
+    const scale = randn([shape[3]]);
+    const offset = randn([shape[3]]);
+    const dy = randn([...shape]);
+    const eps = 1e-3;
+    // Arguments: x, mean, variance, offset, scale.
+    const fused = (...a: tf.Tensor[]) =>
+      tf.batchNorm(a[0], a[1], a[2], a[3], a[4], eps).mul(dy).sum();
+    const plain = (...a: tf.Tensor[]) =>
+      a[0]
+        .sub(a[1])
+        .mul(tf.rsqrt(a[2].add(eps)))
+        .mul(a[4])
+        .add(a[3])
+        .mul(dy)
+        .sum();
+    const args = [x, mean, variance, offset, scale];
+    tf.setBackend("wasm");
+    const got = tf
+      .grads(fused)(args)
+      .map((t) => t.dataSync());
+    tf.setBackend("cpu");
+    const want = tf
+      .grads(plain)(args)
+      .map((t) => t.dataSync());
+    expect(got.length).toBe(args.length);
+    for (let i = 0; i < args.length; i++) {
+      for (let j = 0; j < want[i].length; j++) {
+        expect(got[i][j]).toBeCloseTo(want[i][j], 3);
+      }
+    }
+  });
+});
+
+describe("embedded kernel binary", () => {
+  it("matches kernels.as (run `npm run build:train-kernels` after editing it)", async () => {
+    // @ts-expect-error: plain ESM build script without type declarations
+    const build = await import("../../host/train/kernels/wasm/build.mjs");
+    const { TRAIN_KERNELS_WASM_BASE64 } = await import("../../host/train/kernels/wasm-binary");
+    const fresh: Uint8Array = await build.compileKernels();
+    expect(Buffer.from(fresh).toString("base64")).toBe(TRAIN_KERNELS_WASM_BASE64);
+  });
+});
