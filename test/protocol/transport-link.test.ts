@@ -215,6 +215,13 @@ describe("DeviceLink commands and hostile input", () => {
       keys.privateKeyPem,
     );
     l.message(fleetTopic("f", "ota/offer"), encodeMessage("otaOffer", a.offer));
+    // No chunk arrives: after the stall time, tick asks again for the same window.
+    const reqs = () => sent.filter((s) => s.topic.endsWith("/ota/req"));
+    expect(reqs()).toHaveLength(1);
+    l.tick(10_000_000);
+    expect(reqs()).toHaveLength(2);
+    expect(reqs()[1].payload).toEqual(reqs()[0].payload);
+    (reqs()[0] as { served?: boolean }).served = true;
     for (let guard = 0; guard < 20; guard++) {
       const req = sent.filter((s) => s.topic.endsWith("/ota/req")).pop();
       if (!req || (req as { served?: boolean }).served) break;
@@ -236,5 +243,53 @@ describe("DeviceLink commands and hostile input", () => {
     expect(decodeAnyMessage(sent.at(-1)?.payload as number[]).message).toMatchObject({
       modelVersion: 7,
     });
+  });
+
+  it("tick sends telemetry on schedule with the link's own counters merged in", () => {
+    let now = 0;
+    const l = link({
+      now: () => now,
+      telemetryEveryMs: 1000,
+      telemetry: () => ({
+        frames: 50,
+        inferences: 25,
+        detections: 1,
+        nearMisses: 2,
+        stages: [{ stage: "infer", meanUs: 900, maxUs: 1200 }],
+        rssiDbm: -60,
+      }),
+    });
+    const { port, sent } = fakePort();
+    l.connected(port);
+    l.disconnected();
+    l.detection({ keyword: "yes", score: 0.9 });
+    l.connected(port);
+    now = 500;
+    l.tick(now);
+    expect(sent.filter((s) => s.topic.endsWith("/tel"))).toHaveLength(0);
+    now = 1200;
+    l.tick(now);
+    const tel = sent
+      .filter((s) => s.topic.endsWith("/tel"))
+      .map((s) => decodeAnyMessage(s.payload).message);
+    expect(tel).toEqual([
+      {
+        seq: 0,
+        timeMs: 1200,
+        uptimeMs: 1200,
+        modelId: "kws",
+        modelVersion: 1,
+        frames: 50,
+        inferences: 25,
+        detections: 1,
+        nearMisses: 2,
+        buffered: 1,
+        dropped: 0,
+        reconnects: 1,
+        stages: [{ stage: "infer", meanUs: 900, maxUs: 1200 }],
+        rssiDbm: -60,
+      },
+    ]);
+    expect(sent.find((s) => s.topic.endsWith("/tel"))?.qos).toBe(0);
   });
 });
