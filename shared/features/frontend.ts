@@ -91,7 +91,7 @@ export class FrontEnd {
    * out[outOffset .. outOffset + coeffs - 1]. Allocates nothing; also leaves the frame's power
    * spectrum in `power` and log mel energies in `melLog`.
    */
-  computeFrame(src: SampleSource, srcOffset: number, out: number[], outOffset: number): void {
+  computeFrame(src: number[], srcOffset: number, out: number[], outOffset: number): void {
     const w = this.windowLength;
     const frame = this.frame;
     const win = this.window;
@@ -142,7 +142,10 @@ export class FrontEnd {
       throw new Error(`FrontEnd.extract: out holds ${data.length} values, needs ${frames * c}`);
     }
     const h = this.hopLength;
-    for (let t = 0; t < frames; t++) this.computeFrame(samples, t * h, data, t * c);
+    // computeFrame takes number[] so typescript-to-lua indexes it as an array (1-based in Lua);
+    // a host Float32Array reads the same through it.
+    const src = samples as unknown as number[];
+    for (let t = 0; t < frames; t++) this.computeFrame(src, t * h, data, t * c);
     return { frames, coeffs: c, data };
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * Parses the line protocol every engine prints (device/app/run-stream.ts) into one result.
+ * Node-only (host side).
+ */
+export interface EngineEvent {
+  t: number;
+  classIndex: number;
+  rawSum: number;
+  window: number;
+}
+
+export interface EngineTrace {
+  t: number;
+  /** Input window (float features) of the inference. */
+  window: number[];
+  /** Output of each op, in op order. */
+  layers: number[][];
+}
+
+export interface EngineResult {
+  arenaPeakBytes: number;
+  intMacs: number;
+  binMacs: number;
+  /** Raw scores (output minus zero point) per inference, with its time. */
+  scores: number[][];
+  times: number[];
+  events: EngineEvent[];
+  traces: EngineTrace[];
+}
+
+/** An engine reported a problem (e.g. a malformed model): the message is for the user. */
+export class EngineError extends Error {
+  readonly expected = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "EngineError";
+  }
+}
+
+function nums(parts: string[], from: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < parts.length; i++) out.push(Number(parts[i]));
+  return out;
+}
+
+export function parseEngineOutput(text: string): EngineResult {
+  const r: EngineResult = {
+    arenaPeakBytes: 0,
+    intMacs: 0,
+    binMacs: 0,
+    scores: [],
+    times: [],
+    events: [],
+    traces: [],
+  };
+  let sawHeader = false;
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue;
+    const tag = line.charAt(0);
+    if (tag === "X") throw new EngineError(line.slice(2));
+    const p = line.split(" ");
+    if (tag === "A") {
+      [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);
+      sawHeader = true;
+    } else if (tag === "S") {
+      r.times.push(Number(p[1]));
+      r.scores.push(nums(p, 2));
+    } else if (tag === "E") {
+      const [t, classIndex, rawSum, window] = nums(p, 1);
+      r.events.push({ t, classIndex, rawSum, window });
+    } else if (tag === "F") {
+      r.traces.push({ t: Number(p[1]), window: nums(p, 2), layers: [] });
+    } else if (tag === "T") {
+      const last = r.traces[r.traces.length - 1];
+      if (last) last.layers.push(nums(p, 2));
+    }
+  }
+  if (!sawHeader) throw new Error("engine printed no result header");
+  return r;
+}

@@ -1,0 +1,132 @@
+/**
+ * Runs a model over int16 samples on one engine and returns the parsed result (host side).
+ * node / node-wasm run the runtime in this process; duk, duktape-host and lua run the built
+ * bundles (npm run build:device) as child processes, fed through temp files.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { referenceKernels } from "../../shared/kernels/reference";
+import { runStream } from "../app/run-stream";
+import { KernelRegistry } from "../runtime/intrinsics";
+import { plainMemory } from "../runtime/memory";
+import { BUILD_DIR, buildOutputs } from "./paths";
+import { type EngineResult, parseEngineOutput } from "./protocol";
+
+export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export interface RunOptions {
+  /** Print per-layer outputs and input windows (golden comparison). */
+  trace?: boolean;
+}
+
+/** Raised when an engine's build output or interpreter is missing. */
+export class EngineUnavailableError extends Error {
+  readonly expected = true;
+}
+
+function runInProcess(
+  model: Uint8Array,
+  samples: Int16Array,
+  registry: KernelRegistry,
+  trace: boolean,
+): EngineResult {
+  const lines: string[] = [];
+  runStream(
+    {
+      // Typed arrays index like arrays; the runtime only reads them.
+      modelBytes: model as unknown as number[],
+      samples: samples as unknown as number[],
+      print: (s: string) => lines.push(s),
+      fmt: (x: number) => String(x),
+      clock: () => performance.now(),
+      trace,
+    },
+    registry,
+    plainMemory,
+  );
+  return parseEngineOutput(lines.join("\n"));
+}
+
+function spawnEngine(cmd: string, args: string[], what: string): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
+  // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
+  if (r.status !== 0 && !/^X /m.test(r.stdout)) {
+    const err = (r.stderr || "").trim().split("\n").slice(-3).join(" | ");
+    throw new Error(`${what} exited with ${r.status}: ${err}`);
+  }
+  return r.stdout;
+}
+
+function requireBuilt(path: string): string {
+  if (!existsSync(path)) {
+    throw new EngineUnavailableError(`${path} is missing: run 'npm run build:device' first`);
+  }
+  return path;
+}
+
+/** Int16 samples as a JS literal list (duk has no file API). */
+function literal(a: ArrayLike<number>): string {
+  return Array.prototype.join.call(a, ",");
+}
+
+export async function runEngine(
+  engine: EngineName,
+  model: Uint8Array,
+  samples: Int16Array,
+  opts: RunOptions = {},
+): Promise<EngineResult> {
+  const trace = opts.trace === true;
+  if (engine === "node") {
+    return runInProcess(
+      model,
+      samples,
+      new KernelRegistry({ name: "portable-ts", kernels: referenceKernels }),
+      trace,
+    );
+  }
+  if (engine === "node-wasm") {
+    const { wasmRegistry } = await import("../targets/wasm/node-kernels");
+    return runInProcess(model, samples, await wasmRegistry(), trace);
+  }
+  const out = buildOutputs();
+  const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
+  try {
+    const modelPath = join(dir, "model.bin");
+    const samplesPath = join(dir, "samples.s16");
+    writeFileSync(modelPath, model);
+    writeFileSync(
+      samplesPath,
+      new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
+    );
+    let text: string;
+    if (engine === "duk") {
+      const prelude = join(dir, "input.js");
+      writeFileSync(
+        prelude,
+        `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace}};\n`,
+      );
+      text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
+    } else if (engine === "duktape-host") {
+      text = spawnEngine(
+        requireBuilt(out.duktapeHost),
+        [requireBuilt(out.es5), modelPath, samplesPath, trace ? "1" : "0"],
+        "duktape host",
+      );
+    } else {
+      text = spawnEngine(
+        "lua5.3",
+        [requireBuilt(out.lua), modelPath, samplesPath, trace ? "1" : "0"],
+        "lua5.3",
+      );
+    }
+    return parseEngineOutput(text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export { BUILD_DIR };

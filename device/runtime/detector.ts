@@ -1,0 +1,267 @@
+/**
+ * The streaming keyword detector: wires the stages (features -> frame window -> network every
+ * `strideFrames` frames -> moving average -> threshold + suppression) and keeps per-stage
+ * counters and timings for telemetry. Everything is allocated in the constructor.
+ *
+ * Scores: the model's integer outputs minus the output zero point ("raw"); a class's score as
+ * a number is raw * scoreScale (Q15 softmax outputs: 1/32768). Smoothed score =
+ * sum of raw over the window * scoreScale / window size, computed the same way on every engine.
+ * Labels beginning with "_" (e.g. _silence_, _unknown_) never fire.
+ */
+import type { Kernels } from "../../shared/kernels/types";
+import { ModelFormatError } from "../../shared/model-format/errors";
+import { numel } from "../../shared/model-format/layout";
+import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
+import { zeros } from "../../shared/portable/arrays";
+import { frontEndFromKeyValues, lookup } from "./frontend-config";
+import { Interpreter } from "./interpreter";
+import type { TensorMemory } from "./memory";
+import { FeatureStage } from "./stream/feature-stage";
+import { FrameWindow } from "./stream/frame-window";
+import { MovingAverage } from "./stream/smoother";
+import { Trigger } from "./stream/trigger";
+
+/** Run-time settings the fleet may change remotely. */
+export interface DetectorSettings {
+  /** Smoothed score a keyword must reach, in score units (0..1 for softmax models). */
+  threshold: number;
+  /** Moving-average window, in inferences (1..MAX_SMOOTHING). */
+  smoothingWindow: number;
+  /** Run the network every this many new frames (>= 1). */
+  strideFrames: number;
+  /** No second detection within this many ms of the last. */
+  suppressionMs: number;
+}
+
+export const MAX_SMOOTHING = 64;
+/** Detections kept until the caller drains them. */
+export const EVENT_CAPACITY = 32;
+
+export interface DetectionEvent {
+  keyword: string;
+  /** Class index in the model's labels. */
+  classIndex: number;
+  /** Smoothed score. */
+  score: number;
+  /** Exact integer sum behind `score` and the window size (for bit-exact comparisons). */
+  rawSum: number;
+  window: number;
+  /** ms from stream start (end of the frame that triggered). */
+  t: number;
+  modelVersion: number;
+}
+
+/** Telemetry: counts and accumulated ms per stage (front end / network / post-processing). */
+export interface DetectorStats {
+  samples: number;
+  frames: number;
+  inferences: number;
+  detections: number;
+  droppedEvents: number;
+  frontEndMs: number;
+  networkMs: number;
+  postMs: number;
+}
+
+/** Called once per inference with the raw (zero-point-removed) scores and the time. */
+export type ScoreListener = (raw: number[], t: number) => void;
+
+export class Detector {
+  readonly model: DeviceModel;
+  readonly interpreter: Interpreter;
+  readonly features: FeatureStage;
+  readonly scoreScale: number;
+  readonly stats: DetectorStats;
+  private readonly settings: DetectorSettings;
+  private readonly window: FrameWindow;
+  private readonly smoother: MovingAverage;
+  private readonly trigger: Trigger;
+  private readonly raw: number[];
+  private readonly outZp: number;
+  private readonly events: DetectionEvent[];
+  private eventCount = 0;
+  private framesSinceInference = 0;
+  private readonly clock: () => number;
+  private listener: ScoreListener | null = null;
+
+  constructor(model: DeviceModel, kernels: Kernels, memory: TensorMemory, clock: () => number) {
+    this.model = model;
+    this.clock = clock;
+    this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd));
+    this.interpreter = new Interpreter(model, kernels, memory);
+    const input = model.tensors[model.input];
+    const frames = input.shape.length > 0 ? input.shape[0] : 0;
+    const coeffs = this.features.frontEnd.coeffs;
+    if (frames < 1 || numel(input.shape) !== frames * coeffs) {
+      throw new ModelFormatError(
+        `input shape [${input.shape.join(",")}] is not [frames, ${coeffs}]`,
+        -1,
+      );
+    }
+    this.window = new FrameWindow(frames, coeffs);
+    const out = model.tensors[model.output];
+    const classes = numel(out.shape);
+    if (classes !== model.labels.length) {
+      throw new ModelFormatError(
+        `output has ${classes} scores for ${model.labels.length} labels`,
+        -1,
+      );
+    }
+    const last = model.ops[model.ops.length - 1];
+    const softmaxOut = last.code === OP_SOFTMAX && last.outputs[0] === model.output;
+    this.scoreScale = softmaxOut ? 1 / 32768 : out.scales.length > 0 ? out.scales[0] : 1;
+    this.outZp = softmaxOut ? 0 : out.zeroPoint;
+    this.raw = zeros(classes);
+    this.settings = {
+      threshold: model.threshold,
+      smoothingWindow: model.smoothingWindow,
+      strideFrames: lookup(model.meta, "strideFrames", 1),
+      suppressionMs: lookup(model.meta, "suppressionMs", 1000),
+    };
+    this.smoother = new MovingAverage(classes, MAX_SMOOTHING, 1);
+    this.trigger = new Trigger(0, 0);
+    this.configure(this.settings);
+    this.events = [];
+    for (let i = 0; i < EVENT_CAPACITY; i++) {
+      this.events.push({
+        keyword: "",
+        classIndex: 0,
+        score: 0,
+        rawSum: 0,
+        window: 1,
+        t: 0,
+        modelVersion: 0,
+      });
+    }
+    this.stats = {
+      samples: 0,
+      frames: 0,
+      inferences: 0,
+      detections: 0,
+      droppedEvents: 0,
+      frontEndMs: 0,
+      networkMs: 0,
+      postMs: 0,
+    };
+  }
+
+  /** Applies new settings (validated first; on error nothing changes). */
+  configure(s: DetectorSettings): void {
+    if (!(s.strideFrames >= 1 && Math.floor(s.strideFrames) === s.strideFrames)) {
+      throw new Error(`strideFrames must be a whole number >= 1, got ${s.strideFrames}`);
+    }
+    if (!(s.suppressionMs >= 0))
+      throw new Error(`suppressionMs must be >= 0, got ${s.suppressionMs}`);
+    // biome-ignore lint/suspicious/noSelfCompare: portable NaN test
+    if (s.threshold !== s.threshold) throw new Error("threshold must be a number");
+    this.smoother.setWindow(s.smoothingWindow);
+    this.trigger.configure(s.threshold, s.suppressionMs);
+    this.settings.threshold = s.threshold;
+    this.settings.smoothingWindow = s.smoothingWindow;
+    this.settings.strideFrames = s.strideFrames;
+    this.settings.suppressionMs = s.suppressionMs;
+  }
+
+  getSettings(): DetectorSettings {
+    const s = this.settings;
+    return {
+      threshold: s.threshold,
+      smoothingWindow: s.smoothingWindow,
+      strideFrames: s.strideFrames,
+      suppressionMs: s.suppressionMs,
+    };
+  }
+
+  /** Writes the current input window (frames x coeffs, oldest first) into out. */
+  copyWindow(out: number[]): void {
+    this.window.copyTo(out);
+  }
+
+  onScores(listener: ScoreListener | null): void {
+    this.listener = listener;
+  }
+
+  /** Feeds samples (floats in [-1, 1]) src[off .. off + n); runs every stage they complete. */
+  push(src: number[], off: number, n: number): void {
+    let done = 0;
+    while (done < n) {
+      const t0 = this.clock();
+      done += this.features.push(src, off + done, n - done);
+      const t1 = this.clock();
+      this.stats.frontEndMs += t1 - t0;
+      if (!this.features.ready()) break;
+      this.onFrame();
+    }
+    this.stats.samples += n;
+  }
+
+  private onFrame(): void {
+    const f = this.features;
+    this.window.push(f.frame);
+    f.take();
+    this.stats.frames++;
+    this.framesSinceInference++;
+    if (!this.window.full() || this.framesSinceInference < this.settings.strideFrames) return;
+    // The first inference runs as soon as the window is full; then every strideFrames frames.
+    this.framesSinceInference = 0;
+    const t = f.frameTimeMs();
+    const t0 = this.clock();
+    const it = this.interpreter;
+    this.window.copyTo(it.input());
+    it.invoke();
+    const t1 = this.clock();
+    this.stats.networkMs += t1 - t0;
+    this.stats.inferences++;
+    this.postProcess(it.output(), t);
+    this.stats.postMs += this.clock() - t1;
+  }
+
+  private postProcess(out: number[], t: number): void {
+    const raw = this.raw;
+    const k = raw.length;
+    for (let c = 0; c < k; c++) raw[c] = out[c] - this.outZp;
+    if (this.listener !== null) this.listener(raw, t);
+    const sm = this.smoother;
+    sm.push(raw);
+    // Only the best keyword may fire per inference.
+    let best = -1;
+    let bestScore = 0;
+    const size = sm.size();
+    for (let c = 0; c < k; c++) {
+      if (this.model.labels[c].charAt(0) === "_") continue;
+      const score = (sm.sum(c) * this.scoreScale) / size;
+      if (best < 0 || score > bestScore) {
+        best = c;
+        bestScore = score;
+      }
+    }
+    if (best < 0 || !this.trigger.check(bestScore, t)) return;
+    this.stats.detections++;
+    if (this.eventCount === EVENT_CAPACITY) {
+      this.stats.droppedEvents++;
+      return;
+    }
+    const e = this.events[this.eventCount];
+    e.keyword = this.model.labels[best];
+    e.classIndex = best;
+    e.score = bestScore;
+    e.rawSum = sm.sum(best);
+    e.window = size;
+    e.t = t;
+    e.modelVersion = this.model.modelVersion;
+    this.eventCount++;
+  }
+
+  /** Detections since the last drain (the array is reused: copy what you keep). */
+  pendingEvents(): number {
+    return this.eventCount;
+  }
+
+  event(i: number): DetectionEvent {
+    return this.events[i];
+  }
+
+  drainEvents(): void {
+    this.eventCount = 0;
+  }
+}

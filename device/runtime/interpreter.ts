@@ -1,0 +1,235 @@
+/**
+ * The graph interpreter: owns a model's tensors, plans the activation arena once, and runs one
+ * inference as a sequence of per-layer kernel calls. No allocation after construction.
+ */
+import type { Kernels } from "../../shared/kernels/types";
+import { storedCount } from "../../shared/model-format/layout";
+import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
+import {
+  type DeviceModel,
+  DT_BIN,
+  DT_FLOAT32,
+  DT_INT16,
+  DT_INT32,
+  OP_ADD,
+  OP_AVG_POOL2D,
+  OP_BCONV2D,
+  OP_BCONV2D_INT,
+  OP_BDENSE,
+  OP_BDENSE_INT,
+  OP_BINARIZE,
+  OP_CONV2D,
+  OP_DENSE,
+  OP_DEPTHWISE_CONV2D,
+  OP_GLOBAL_AVG_POOL,
+  OP_MAX_POOL2D,
+  OP_QUANTIZE,
+} from "../../shared/model-format/types";
+import { GreedyPlanner } from "../../shared/planner/greedy";
+import type { TensorMemory } from "./memory";
+
+/** Bytes one stored element of an activation takes on a C target (binary: per packed word). */
+export function deviceElementBytes(dtype: number): number {
+  if (dtype === DT_INT16) return 2;
+  if (dtype === DT_INT32 || dtype === DT_FLOAT32 || dtype === DT_BIN) return 4;
+  return 1;
+}
+
+/** Lifetimes of the activation tensors: first producer/consumer op and last consumer op. */
+interface Lifetimes {
+  first: number[];
+  last: number[];
+}
+
+function lifetimes(m: DeviceModel): Lifetimes {
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < m.tensors.length; i++) {
+    first.push(-1);
+    last.push(-1);
+  }
+  const touch = (t: number, op: number) => {
+    if (first[t] < 0) first[t] = op;
+    last[t] = op;
+  };
+  touch(m.input, 0);
+  for (let k = 0; k < m.ops.length; k++) {
+    const op = m.ops[k];
+    for (let i = 0; i < op.inputs.length; i++) touch(op.inputs[i], k);
+    for (let i = 0; i < op.outputs.length; i++) touch(op.outputs[i], k);
+  }
+  // The output must survive the whole inference, until the caller reads it.
+  touch(m.output, m.ops.length);
+  return { first, last };
+}
+
+export class Interpreter {
+  readonly model: DeviceModel;
+  /** Arena bytes a C target needs with real element sizes (int8 = 1 byte, ...). */
+  readonly arenaPeakBytes: number;
+  /** Sum of all activation sizes without reuse: what the plan saves against. */
+  readonly activationBytes: number;
+  /** Multiply-accumulates per inference: [integer, binary]. */
+  readonly macs: number[];
+  private readonly steps: PreparedOp[];
+  /** Array of each tensor (activation view or constant), by tensor index. */
+  private readonly arrays: number[][];
+  private readonly k: Kernels;
+
+  constructor(model: DeviceModel, kernels: Kernels, memory: TensorMemory) {
+    this.model = model;
+    this.k = kernels;
+    const nT = model.tensors.length;
+    // decodeModel already validated the graph; preparing again derives the kernel parameters.
+    this.steps = prepareModel(model);
+    let intMacs = 0;
+    let binMacs = 0;
+    for (let k = 0; k < this.steps.length; k++) {
+      const s = this.steps[k];
+      if (isBinaryOp(s.code)) binMacs += s.macs;
+      else if (s.code === OP_CONV2D || s.code === OP_DEPTHWISE_CONV2D || s.code === OP_DENSE)
+        intMacs += s.macs;
+    }
+    this.macs = [intMacs, binMacs];
+
+    // Plan twice: with device element sizes (reported) and with this engine's slots (realized).
+    const life = lifetimes(model);
+    const device = new GreedyPlanner();
+    const slots = new GreedyPlanner();
+    const ids: number[] = [];
+    let total = 0;
+    for (let t = 0; t < nT; t++) {
+      const tensor = model.tensors[t];
+      if (tensor.data !== null || life.first[t] < 0) {
+        ids.push(-1);
+        continue;
+      }
+      const n = storedCount(tensor.dtype, tensor.shape);
+      const bytes = n * deviceElementBytes(tensor.dtype);
+      total += bytes;
+      device.addBuffer(bytes, life.first[t], life.last[t]);
+      // Slot sizes rounded to 8 bytes keep every offset aligned for float64 views.
+      const slotSize = Math.floor((n * memory.slotBytes(tensor.dtype === DT_FLOAT32) + 7) / 8) * 8;
+      ids.push(slots.addBuffer(slotSize, life.first[t], life.last[t]));
+    }
+    this.arenaPeakBytes = device.getPeak();
+    this.activationBytes = total;
+    memory.reserveArena(slots.getPeak());
+
+    this.arrays = [];
+    for (let t = 0; t < nT; t++) {
+      const tensor = model.tensors[t];
+      if (tensor.data !== null) {
+        this.arrays.push(memory.constant(tensor.data));
+      } else if (ids[t] >= 0) {
+        const n = storedCount(tensor.dtype, tensor.shape);
+        this.arrays.push(
+          memory.activation(slots.getOffset(ids[t]), n, tensor.dtype === DT_FLOAT32),
+        );
+      } else {
+        this.arrays.push([]);
+      }
+    }
+  }
+
+  /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
+  input(): number[] {
+    return this.arrays[this.model.input];
+  }
+
+  /** The graph output array (scores), valid after `invoke` until the next one. */
+  output(): number[] {
+    return this.arrays[this.model.output];
+  }
+
+  /** The current contents of tensor `t` (activations are overwritten as the arena is reused). */
+  tensor(t: number): number[] {
+    return this.arrays[t];
+  }
+
+  opCount(): number {
+    return this.steps.length;
+  }
+
+  /** Output tensor index of op `k`. */
+  opOutput(k: number): number {
+    return this.steps[k].outputs[0];
+  }
+
+  /** Runs ops [from, to): `invoke()` runs all; tracing runs them one at a time. */
+  invoke(from = 0, to = -1): void {
+    const end = to < 0 ? this.steps.length : to;
+    for (let i = from; i < end; i++) this.runStep(this.steps[i]);
+  }
+
+  private runStep(s: PreparedOp): void {
+    const a = this.arrays;
+    const ins = s.inputs;
+    const out = a[s.outputs[0]];
+    const k = this.k;
+    const c = s.code;
+    if (c === OP_CONV2D) {
+      k.conv2d(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], a[ins[4]], s.conv, s.requant, out);
+    } else if (c === OP_DEPTHWISE_CONV2D) {
+      k.depthwiseConv2d(
+        a[ins[0]],
+        a[ins[1]],
+        a[ins[2]],
+        a[ins[3]],
+        a[ins[4]],
+        s.conv,
+        s.requant,
+        out,
+      );
+    } else if (c === OP_DENSE) {
+      k.dense(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], a[ins[4]], s.dense, s.requant, out);
+    } else if (c === OP_QUANTIZE) {
+      k.quantize(a[ins[0]], s.quantize, out);
+    } else if (c === OP_AVG_POOL2D) {
+      k.avgPool2d(a[ins[0]], s.conv, s.clamp, out);
+    } else if (c === OP_MAX_POOL2D) {
+      k.maxPool2d(a[ins[0]], s.conv, s.clamp, out);
+    } else if (c === OP_GLOBAL_AVG_POOL) {
+      k.globalAvgPool(a[ins[0]], s.n, s.m, s.ch, s.clamp, out);
+    } else if (c === OP_ADD) {
+      k.add(a[ins[0]], a[ins[1]], s.add, out);
+    } else if (c === OP_BINARIZE) {
+      k.binarize(a[ins[0]], a[ins[1]], a[ins[2]], s.n, s.m, out);
+    } else if (c === OP_BCONV2D) {
+      k.binaryConv2d(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], s.conv, out);
+    } else if (c === OP_BCONV2D_INT) {
+      k.binaryConv2dInt(
+        a[ins[0]],
+        a[ins[1]],
+        a[ins[2]],
+        a[ins[3]],
+        a[ins[4]],
+        s.conv,
+        s.requant,
+        out,
+      );
+    } else if (c === OP_BDENSE) {
+      k.binaryDense(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], s.dense, out);
+    } else if (c === OP_BDENSE_INT) {
+      k.binaryDenseInt(
+        a[ins[0]],
+        a[ins[1]],
+        a[ins[2]],
+        a[ins[3]],
+        a[ins[4]],
+        s.dense,
+        s.requant,
+        out,
+      );
+    } else {
+      k.softmax(a[ins[0]], a[ins[1]], s.n, out);
+    }
+  }
+}
+
+/** Whether op `code` works on packed binary tensors (its MACs are ±1 XNOR MACs). */
+export function isBinaryOp(code: number): boolean {
+  return (
+    code === OP_BCONV2D || code === OP_BCONV2D_INT || code === OP_BDENSE || code === OP_BDENSE_INT
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * Where the runtime's tensors live. The runtime asks a `TensorMemory` for every array it uses,
+ * once, at init; nothing is allocated per inference.
+ *
+ * Engines with typed arrays and native kernels (the Duktape host, Node + wasm) realize the
+ * planned arena as one buffer and hand out views at the planned offsets, so a native kernel
+ * reaches a tensor without copying. Engines with plain arrays only (Lua, pure ES5) cannot alias
+ * one array at an offset, so `plainMemory` gives each tensor its own array; the arena peak is
+ * still planned and reported as the bytes a C target would need.
+ */
+import { zeros } from "../../shared/portable/arrays";
+
+export interface TensorMemory {
+  /** Implementation name, for telemetry and the serving table. */
+  readonly name: string;
+  /** Bytes of one element slot in the realized arena (4 for int32 slots, 8 for float64). */
+  slotBytes(isFloat: boolean): number;
+  /** Called once with the planned arena size (in slot bytes) before any `activation`. */
+  reserveArena(bytes: number): void;
+  /** An activation array of n elements at `byteOffset` in the arena. */
+  activation(byteOffset: number, n: number, isFloat: boolean): number[];
+  /** A constant tensor (weights, bias, multipliers) in the form this engine's kernels read. */
+  constant(data: number[]): number[];
+  /** A scratch array outside the arena (front end, ring buffers). */
+  scratch(n: number, isFloat: boolean): number[];
+}
+
+/** Plain `number[]` memory: every engine runs it; no aliasing. */
+export const plainMemory: TensorMemory = {
+  name: "plain",
+  slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
+  reserveArena: (_bytes: number) => {},
+  activation: (_byteOffset: number, n: number, _isFloat: boolean) => zeros(n),
+  constant: (data: number[]) => data,
+  scratch: (n: number, _isFloat: boolean) => zeros(n),
+};

@@ -1,0 +1,85 @@
+/**
+ * Stage 1: audio samples in, feature frames out.
+ *
+ * Holds the last `windowLength` samples in a fixed buffer; every `hopLength` new samples it runs
+ * the shared front end (shared/features FrontEnd.computeFrame, the same code the host trains
+ * with) on the window. Timestamps: a frame's time is the ms of its last sample's end, counted
+ * from the first sample pushed (samples / sampleRate), so stages downstream need no clock.
+ */
+import type { FrontEndConfig } from "../../../shared/features/config";
+import { FrontEnd } from "../../../shared/features/frontend";
+import { zeros } from "../../../shared/portable/arrays";
+
+export class FeatureStage {
+  readonly frontEnd: FrontEnd;
+  /** The latest frame (coeffs values); valid while `ready()`. */
+  readonly frame: number[];
+  private readonly buf: number[];
+  private readonly win: number;
+  private readonly hop: number;
+  private readonly rate: number;
+  /** Samples in `buf` (fills up to `win` once, then stays there). */
+  private fill = 0;
+  private total = 0;
+  private hasFrame = false;
+  private frameEnd = 0;
+
+  constructor(config: FrontEndConfig) {
+    this.frontEnd = new FrontEnd(config);
+    this.win = this.frontEnd.windowLength;
+    this.hop = this.frontEnd.hopLength;
+    this.rate = config.sampleRate;
+    this.buf = zeros(this.win);
+    this.frame = zeros(this.frontEnd.coeffs);
+  }
+
+  /**
+   * Consumes samples (floats in [-1, 1]) from src[off .. off + n) until a frame completes or the
+   * input runs out; returns how many it took. Call again with the rest after `take()`.
+   */
+  push(src: number[], off: number, n: number): number {
+    const buf = this.buf;
+    const win = this.win;
+    let used = 0;
+    while (used < n && !this.hasFrame) {
+      if (this.fill === win) {
+        // Slide the window by one hop (copy win - hop samples; cheaper than a modular FFT input).
+        const hop = this.hop;
+        for (let i = hop; i < win; i++) buf[i - hop] = buf[i];
+        this.fill = win - hop;
+      }
+      const room = win - this.fill;
+      let take = n - used;
+      if (take > room) take = room;
+      for (let i = 0; i < take; i++) buf[this.fill + i] = src[off + used + i];
+      this.fill += take;
+      used += take;
+      this.total += take;
+      if (this.fill === win) {
+        this.frontEnd.computeFrame(buf, 0, this.frame, 0);
+        this.hasFrame = true;
+        this.frameEnd = Math.floor((this.total * 1000) / this.rate);
+      }
+    }
+    return used;
+  }
+
+  ready(): boolean {
+    return this.hasFrame;
+  }
+
+  /** End time (ms) of the frame in `frame`. */
+  frameTimeMs(): number {
+    return this.frameEnd;
+  }
+
+  /** Marks the frame consumed. */
+  take(): void {
+    this.hasFrame = false;
+  }
+
+  /** Samples pushed so far. */
+  samples(): number {
+    return this.total;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The Duktape host's side of the intrinsics boundary. The C host registers `EarshotNative`,
+ * whose functions have exactly the `Kernels` signatures but require typed arrays (Int32Array
+ * for integers and packed bits, Float64Array for float features); `typedMemory` makes every
+ * tensor such an array, activations as views into one arena buffer at the planned offsets.
+ */
+import type { Kernels } from "../../../shared/kernels/types";
+import type { KernelProvider } from "../../runtime/intrinsics";
+import type { TensorMemory } from "../../runtime/memory";
+
+export type NativeKernels = Partial<Kernels>;
+
+export function nativeProvider(native: NativeKernels): KernelProvider {
+  return { name: "c-duktape", kernels: native };
+}
+
+export function typedMemory(): TensorMemory {
+  let arena = new ArrayBuffer(8);
+  return {
+    name: "typed-arena",
+    slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
+    reserveArena: (bytes: number) => {
+      arena = new ArrayBuffer(bytes > 8 ? bytes : 8);
+    },
+    activation: (byteOffset: number, n: number, isFloat: boolean) =>
+      (isFloat
+        ? new Float64Array(arena, byteOffset, n)
+        : new Int32Array(arena, byteOffset, n)) as unknown as number[],
+    constant: (data: number[]) => {
+      const a = new Int32Array(data.length);
+      for (let i = 0; i < data.length; i++) a[i] = data[i];
+      return a as unknown as number[];
+    },
+    scratch: (n: number, isFloat: boolean) =>
+      (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
+  };
+}

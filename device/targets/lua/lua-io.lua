@@ -1,0 +1,73 @@
+--[[ earshot: Lua implementation of device/targets/lua/lua-io.ts (same exports). Arrays are
+TSTL arrays: Lua tables indexed from 1 holding TS index 0 at [1]. ]]
+local ____exports = {}
+
+local function slurp(path)
+    local f = io.open(path, "rb")
+    if f == nil then
+        error("cannot open " .. tostring(path))
+    end
+    local s = f:read("a")
+    f:close()
+    return s
+end
+
+function ____exports.readBytes(self, path)
+    local s = slurp(path)
+    local out = {}
+    for i = 1, #s do
+        out[i] = string.byte(s, i)
+    end
+    return out
+end
+
+function ____exports.readInt16(self, path)
+    local s = slurp(path)
+    local out = {}
+    local n = #s // 2
+    for i = 1, n do
+        out[i] = string.unpack("<i2", s, 2 * i - 1)
+    end
+    return out
+end
+
+function ____exports.argument(self, i)
+    local v = arg[i + 1]
+    if v == nil then
+        return ""
+    end
+    return v
+end
+
+function ____exports.fmt(self, x)
+    if math.type(x) == "integer" then
+        return tostring(x)
+    end
+    if x ~= x then
+        return "NaN"
+    end
+    if x == math.huge then
+        return "Infinity"
+    end
+    if x == -math.huge then
+        return "-Infinity"
+    end
+    if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then
+        return string.format("%d", math.tointeger(x))
+    end
+    return string.format("%.17g", x)
+end
+
+function ____exports.clock(self)
+    return os.clock() * 1000
+end
+
+function ____exports.printLine(self, s)
+    io.write(s, "\n")
+end
+
+function ____exports.exit(self, code)
+    os.exit(code)
+end
+
+return ____exports

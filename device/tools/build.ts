@@ -1,0 +1,139 @@
+/**
+ * `npm run build:device`: builds every device target into device/build/ (gitignored) and prints
+ * their sizes. Outputs are cached by a hash of their sources: a target rebuilds only when a
+ * source it depends on changed (or with --force).
+ *
+ *   earshot-es5.js     TypeScript lowers to ES5 (target ES5), esbuild bundles and minifies
+ *                      (iife, target es5: it must not need to lower anything itself)
+ *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
+ *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
+ *   kernels-simd.wasm  the same with SIMD enabled (Node)
+ *   earshot-duk        C host embedding libduktape with the C kernels as native functions
+ */
+
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
+
+const ROOT = join(DEVICE_DIR, "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+
+function filesUnder(dir: string, exts: string[], out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== "build" && e.name !== "node_modules") filesUnder(p, exts, out);
+    } else if (exts.some((x) => e.name.endsWith(x))) out.push(p);
+  }
+  return out.sort();
+}
+
+function hashOf(paths: string[], extra: string): string {
+  const h = createHash("sha256");
+  h.update(extra);
+  for (const p of paths) {
+    h.update(relative(ROOT, p));
+    h.update(readFileSync(p));
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+interface Target {
+  name: string;
+  output: string;
+  sources: string[];
+  build: () => void;
+}
+
+function run(cmd: string, args: string[], allowFailure?: (output: string) => boolean): string {
+  try {
+    return execFileSync(cmd, args, {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    const text = `${err.stdout ?? ""}${err.stderr ?? ""}`;
+    if (allowFailure?.(text)) return text;
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${text || err.message}`);
+  }
+}
+
+const portableSources = (): string[] => [
+  ...filesUnder(join(ROOT, "shared"), [".ts"]),
+  ...filesUnder(join(DEVICE_DIR, "runtime"), [".ts"]),
+  ...filesUnder(join(DEVICE_DIR, "app"), [".ts"]),
+];
+
+function buildEs5(out: string): void {
+  run(join(BIN, "tsc"), ["-p", "device/targets/es5/tsconfig.json"]);
+  run(join(BIN, "esbuild"), [
+    join(BUILD_DIR, "es5-tsc/device/targets/es5/entry.js"),
+    "--bundle",
+    "--format=iife",
+    "--target=es5",
+    "--minify",
+    "--log-level=warning",
+    `--outfile=${out}`,
+  ]);
+}
+
+/** TSTL diagnostics about modules the plugin replaces (e.g. `>>` in int.ts) do not count. */
+function onlyReplacedModules(output: string): boolean {
+  const errors = output.split("\n").filter((l) => /error/.test(l));
+  return errors.length > 0 && errors.every((l) => l.startsWith("shared/portable/int.ts("));
+}
+
+function buildLua(_out: string): void {
+  run(join(BIN, "tstl"), ["-p", "device/targets/lua/tsconfig.json"], onlyReplacedModules);
+}
+
+export function targets(): Target[] {
+  const o = buildOutputs();
+  const list: Target[] = [
+    {
+      name: "ES5 bundle (duk)",
+      output: o.es5,
+      sources: [
+        ...portableSources(),
+        ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
+      ],
+      build: () => buildEs5(o.es5),
+    },
+    {
+      name: "Lua 5.3 bundle",
+      output: o.lua,
+      sources: [
+        ...portableSources(),
+        ...filesUnder(join(DEVICE_DIR, "targets/lua"), [".ts", ".json", ".lua", ".cjs"]),
+      ],
+      build: () => buildLua(o.lua),
+    },
+  ];
+  return list;
+}
+
+export function buildDevice(force = false, log: (s: string) => void = () => {}): void {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  for (const t of targets()) {
+    const stamp = `${t.output}.hash`;
+    const h = hashOf(t.sources, t.name);
+    const fresh = existsSync(t.output) && existsSync(stamp) && readFileSync(stamp, "utf8") === h;
+    if (!fresh || force) {
+      t.build();
+      writeFileSync(stamp, h);
+    }
+    const size = statSync(t.output).size;
+    log(
+      `${t.name.padEnd(22)} ${(size / 1024).toFixed(1).padStart(7)} KB  ${relative(ROOT, t.output)}${fresh && !force ? " (cached)" : ""}`,
+    );
+  }
+}
+
+if (process.argv[1]?.endsWith("build.ts")) {
+  buildDevice(process.argv.includes("--force"), (s) => process.stdout.write(`${s}\n`));
+}
