@@ -21,21 +21,28 @@ export function planNoise(): NoiseItem[] {
 
 /** Talker streams overlapping in the babble file. */
 const BABBLE_TALKERS = 6;
-/** Distinct spoken tokens the babble is assembled from. */
-const BABBLE_TOKENS = 48;
+/** Distinct spoken tokens per second of babble (reused across talkers), within bounds. */
+const BABBLE_TOKENS_PER_SECOND = 2;
+const BABBLE_TOKENS_MIN = 8;
+const BABBLE_TOKENS_MAX = 48;
 
 /** Word tokens for babble, from speakers of their own (not the corpus speakers). */
 function babbleTokens(
   seed: number,
+  seconds: number,
   words: readonly string[],
   engines: readonly TtsEngine[],
 ): Float32Array[] {
+  const count = Math.min(
+    BABBLE_TOKENS_MAX,
+    Math.max(BABBLE_TOKENS_MIN, Math.round(seconds * BABBLE_TOKENS_PER_SECOND)),
+  );
   const catalog: VoiceCatalog[] = engines.map((e) => ({ engine: e.name, voices: e.voices }));
   const talkers = drawSpeakers(seed, 12, catalog, "babble-speakers");
   const rng = new Rng(seed).fork("babble-tokens");
   const byName = new Map(engines.map((e) => [e.name, e]));
   const tokens: Float32Array[] = [];
-  for (let i = 0; i < BABBLE_TOKENS; i++) {
+  for (let i = 0; i < count; i++) {
     const s = rng.pick(talkers);
     const engine = byName.get(s.engine);
     if (!engine) continue;
@@ -74,7 +81,7 @@ export function renderNoise(
     case "babble": {
       const kw = new Set(keywords);
       const words = [...new Set([...BABBLE_WORDS, ...extraWords])].filter((w) => !kw.has(w));
-      return babble(n, babbleTokens(seed, words, engines), BABBLE_TALKERS, rng, 0.08);
+      return babble(n, babbleTokens(seed, seconds, words, engines), BABBLE_TALKERS, rng, 0.08);
     }
     default:
       throw new Error(`renderNoise: unknown kind '${item.name}'`);
