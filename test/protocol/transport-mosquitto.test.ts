@@ -1,15 +1,22 @@
 /**
  * Integration against a real mosquitto: a device (DeviceLink over MQTT.js) keeps detections in
  * its ring while the broker is down and replays them, in order, when it comes back; the host
- * side (a persistent QoS 1 session, as ingest uses) receives every detection exactly once.
+ * side (a persistent QoS 1 session, as ingest uses) receives every one. The broker publishes the
+ * last will of a vanished device, and an OTA transfer cut by a broker restart resumes from the
+ * device's bitmap and activates.
  */
 import { existsSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NodeEd25519Verifier, NodeSha256 } from "../../device/ota/node";
+import { MemorySlotStore } from "../../device/ota/slots";
+import { OtaUpdater } from "../../device/ota/updater";
 import { connectDevice, type MqttDevice } from "../../device/transport/mqttjs";
-import { decodeTopicPayload } from "../../protocol/host";
-import type { Detection, Status } from "../../protocol/messages";
-import { hostFilter } from "../../protocol/topics";
+import { decodeTopicPayload, encodeForTopic } from "../../protocol/host";
+import type { Detection, OtaReport, OtaRequest, Status } from "../../protocol/messages";
+import { buildArtifact, chunksForRequest } from "../../protocol/ota/artifact";
+import { generateSigningKeys } from "../../protocol/ota/keys";
+import { deviceTopic, fleetTopic, hostFilter } from "../../protocol/topics";
 import { MOSQUITTO, TestBroker } from "./mosquitto";
 
 const until = async (what: string, cond: () => boolean, ms = 8000) => {
@@ -26,6 +33,8 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
   let dev: MqttDevice;
   const seqs: number[] = [];
   const statuses: Status[] = [];
+  const otaReports: OtaReport[] = [];
+  let onOtaRequest: (device: string, req: OtaRequest) => void = () => {};
 
   beforeAll(async () => {
     broker = await TestBroker.start();
@@ -39,9 +48,21 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
       const m = decodeTopicPayload(topic, payload);
       if (m.kind === "det") seqs.push((m.message as Detection).seq);
       if (m.kind === "status") statuses.push(m.message as Status);
+      if (m.kind === "ota/report") otaReports.push(m.message as OtaReport);
+      if (m.kind === "ota/req" && m.topic.target.scope === "device") {
+        onOtaRequest(m.topic.target.id, m.message as OtaRequest);
+      }
     });
     await new Promise<void>((resolve) => host.once("connect", () => resolve()));
-    await host.subscribeAsync([hostFilter("det", "f1"), hostFilter("status", "f1")], { qos: 1 });
+    await host.subscribeAsync(
+      [
+        hostFilter("det", "f1"),
+        hostFilter("status", "f1"),
+        hostFilter("ota/req", "f1"),
+        hostFilter("ota/report", "f1"),
+      ],
+      { qos: 1 },
+    );
     dev = connectDevice({
       url: broker.url,
       fleet: "f1",
@@ -122,5 +143,100 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
       runtime: "0.1.0",
     });
     await crash.client.endAsync(true);
+  });
+
+  it("an OTA transfer cut by a broker restart resumes from the bitmap and activates", async () => {
+    const keys = generateSigningKeys();
+    const model = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7 + 3) % 256);
+    const a = buildArtifact(
+      model,
+      {
+        modelId: "kws",
+        version: 2,
+        minRuntime: "0.1.0",
+        threshold: 0.6,
+        smoothing: 3,
+        chunkSize: 256,
+      },
+      keys.privateKeyPem,
+    );
+    const store = new MemorySlotStore([9, 9, 9]);
+    const ota = new OtaUpdater({
+      store,
+      verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
+      sha256: new NodeSha256(),
+      runtimeVersion: "0.1.0",
+      active: { modelId: "kws", version: 1 },
+      maxModelBytes: 64 * 1024,
+      window: 4,
+      now: () => Date.now(),
+    });
+    // The host answers only the first request before the "outage"; later ones get lost.
+    const asked: number[][] = [];
+    let answering = true;
+    onOtaRequest = (device, req) => {
+      asked.push(req.missing);
+      if (!answering) return;
+      if (asked.length === 1) answering = false;
+      for (const c of chunksForRequest(a, req)) {
+        host.publish(deviceTopic("f1", device, "ota/chunk"), encodeForTopic("ota/chunk", c), {
+          qos: 1,
+        });
+      }
+    };
+    const node = connectDevice({
+      url: broker.url,
+      fleet: "f1",
+      device: "node-3",
+      runtimeVersion: "0.1.0",
+      model: { modelId: "kws", version: 1 },
+      control: {
+        setThreshold: () => undefined,
+        setSmoothing: () => undefined,
+        setStride: () => undefined,
+        reboot: () => {},
+      },
+      now: () => Date.now(),
+      clockSynced: true,
+      firstSeq: 0,
+      reconnectPeriodMs: 100,
+      ota,
+      otaStallMs: 60_000,
+    });
+    try {
+      await until("node-3 online", () => node.link.stats().online);
+      host.publish(fleetTopic("f1", "ota/offer"), encodeForTopic("ota/offer", a.offer), {
+        qos: 1,
+        retain: true,
+      });
+      await until("first window", () => ota.progress()?.received === 4 && asked.length >= 2);
+      expect(otaReports).toEqual([]);
+
+      await broker.down();
+      await until("node-3 offline", () => !node.link.stats().online);
+      answering = true;
+      await broker.up();
+      await until(
+        "activation report",
+        () => otaReports.some((r) => r.outcome === "activated"),
+        15_000,
+      );
+
+      expect(otaReports.filter((r) => r.version === 2)).toMatchObject([
+        { outcome: "activated", activeVersion: 2 },
+      ]);
+      expect(store.activeBytes()).toEqual([...model]);
+      expect(ota.active()).toEqual({ modelId: "kws", version: 2 });
+      // After the restart nothing already held was asked for again.
+      expect(
+        asked
+          .slice(2)
+          .flat()
+          .every((i) => i >= 4),
+      ).toBe(true);
+    } finally {
+      host.publish(fleetTopic("f1", "ota/offer"), Buffer.alloc(0), { qos: 1, retain: true }); // clear retained
+      await node.close();
+    }
   });
 });
