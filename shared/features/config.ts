@@ -49,7 +49,7 @@ function preset(
     fMin: 20,
     fMax,
     nCoeffs,
-    logFloor: 1e-6,
+    logFloor: 1e-10,
   };
 }
 

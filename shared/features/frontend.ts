@@ -135,16 +135,16 @@ export class FrontEnd {
    * lets a trainer reuse one buffer), else allocates.
    */
   extract(samples: SampleSource, out?: number[]): Features {
-    const frames = this.frameCount(samples.length);
+    // computeFrame takes number[] so typescript-to-lua indexes it as an array (1-based in Lua,
+    // `#` for its length); a host Float32Array reads the same through it.
+    const src = samples as unknown as number[];
+    const frames = this.frameCount(src.length);
     const c = this.coeffs;
     const data = out ? out : zeros(frames * c);
     if (data.length < frames * c) {
       throw new Error(`FrontEnd.extract: out holds ${data.length} values, needs ${frames * c}`);
     }
     const h = this.hopLength;
-    // computeFrame takes number[] so typescript-to-lua indexes it as an array (1-based in Lua);
-    // a host Float32Array reads the same through it.
-    const src = samples as unknown as number[];
     for (let t = 0; t < frames; t++) this.computeFrame(src, t * h, data, t * c);
     return { frames, coeffs: c, data };
   }

@@ -55,8 +55,11 @@ export class StreamingFrontEnd {
    * completed. Returns the number of frames emitted by this call.
    */
   push(samples: SampleSource, start?: number, end?: number): number {
+    // Indexed as number[] so typescript-to-lua adds Lua's 1-based offset (and uses `#` for the
+    // length); a host Float32Array reads the same through it.
+    const src = samples as unknown as number[];
     const from = start === undefined ? 0 : start;
-    const to = end === undefined ? samples.length : end;
+    const to = end === undefined ? src.length : end;
     const ring = this.ring;
     const w = ring.length;
     let emitted = 0;
@@ -66,7 +69,7 @@ export class StreamingFrontEnd {
       if (take > this.need) take = this.need;
       let pos = this.pos;
       for (let j = 0; j < take; j++) {
-        ring[pos] = samples[i + j];
+        ring[pos] = src[i + j];
         pos++;
         if (pos === w) pos = 0;
       }

@@ -7,10 +7,16 @@ import type { FrontEndConfig } from "../../shared/features";
 const SCRIPT = path.resolve(import.meta.dirname, "reference_mfcc.py");
 
 /** A python with numpy: python3 on PATH first, then Debian's. Throws when neither has numpy. */
+let found: string | undefined;
+
 export function findPython(): string {
+  if (found) return found;
   for (const exe of ["python3", "/usr/bin/python3"]) {
     const r = spawnSync(exe, ["-c", "import numpy"], { encoding: "utf8" });
-    if (r.status === 0) return exe;
+    if (r.status === 0) {
+      found = exe;
+      return exe;
+    }
   }
   throw new Error("no python3 with numpy found (tried python3 and /usr/bin/python3)");
 }

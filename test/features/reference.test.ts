@@ -53,7 +53,7 @@ describe("front end vs NumPy reference", () => {
         fMin: 0,
         fMax: 8000,
         nCoeffs: 13,
-        logFloor: 1e-10,
+        logFloor: 1e-6,
       },
     ],
   ];
