@@ -1,0 +1,145 @@
+/**
+ * The fleet service: a broker (embedded aedes, or an external one by URL), a store (PGlite or
+ * PostgreSQL), ingest workers, the OTA responder and the HTTP API, wired together. Each part is
+ * its own module; this file only starts and stops them in order.
+ */
+import type { Server } from "node:http";
+import mqtt, { type MqttClient } from "mqtt";
+import { OtaService } from "../ota/service";
+import { SERVICE_USER } from "./broker/acl";
+import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
+import { startHttp } from "./http";
+import { FleetMetrics } from "./ingest/metrics";
+import { MqttIngest } from "./ingest/mqtt";
+import { IngestPipeline } from "./ingest/pipeline";
+import { openStore, type StoreOptions } from "./store/open";
+import type { SqlStore } from "./store/sql-store";
+
+export interface FleetServiceOptions extends StoreOptions {
+  /** External broker, e.g. mqtt://earshot-service:PASSWORD@host:1883 */
+  mqttUrl?: string;
+  /** Port of the embedded aedes broker (used when mqttUrl is absent). */
+  embeddedBrokerPort?: number;
+  /** HTTP port (0: any free port). */
+  httpPort: number;
+  httpHost?: string;
+  /** Ingest connections; more than one share an MQTT 5 shared subscription (default 1). */
+  workers?: number;
+  /** MQTT protocol version towards an external broker (default 5). */
+  protocolVersion?: 4 | 5;
+  /** Shared-subscription group and client-id prefix; several services share one group. */
+  group?: string;
+  /** MQTT 5 shared subscription even for one worker (default: when workers > 1). */
+  shared?: boolean;
+  fleet?: string;
+  log?: (line: string) => void;
+  /** Node default metrics (event loop, heap) on /metrics. */
+  defaultMetrics?: boolean;
+}
+
+export interface FleetUrls {
+  http: string;
+  summary: string;
+  metrics: string;
+  mqtt: string;
+}
+
+export class FleetService {
+  readonly metrics: FleetMetrics;
+  private broker?: EmbeddedBroker;
+  private store?: SqlStore;
+  private ingest?: MqttIngest;
+  private control?: MqttClient;
+  private http?: Server;
+  urls?: FleetUrls;
+
+  constructor(private readonly opts: FleetServiceOptions) {
+    this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
+  }
+
+  async start(): Promise<FleetUrls> {
+    const o = this.opts;
+    const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    let url = o.mqttUrl;
+    let protocolVersion = o.protocolVersion ?? 5;
+    if (!url) {
+      this.broker = await startEmbeddedBroker({ port: o.embeddedBrokerPort ?? 1883 });
+      url = withUser(this.broker.url, SERVICE_USER);
+      protocolVersion = 4; // aedes speaks MQTT 3.1.1: one plain subscriber, no $share
+    }
+    this.store = await openStore(o);
+    const store = this.store;
+    const group = o.group ?? "earshot-ingest";
+    this.control = mqtt.connect(url, {
+      clientId: `${group}-ctl-${process.pid}`,
+      protocolVersion,
+      reconnectPeriod: 500,
+    });
+    this.control.on("error", (e) => log(`control connection: ${e.message}`));
+    const control = this.control;
+    const ota = new OtaService(store, () => control, log);
+    const pipeline = new IngestPipeline(store, this.metrics, {
+      log,
+      hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },
+    });
+    const workers = o.workers ?? 1;
+    this.ingest = new MqttIngest(pipeline, this.metrics, {
+      url,
+      workers,
+      protocolVersion,
+      group,
+      fleet: o.fleet,
+      shared: o.shared ?? workers > 1,
+      log,
+    });
+    await this.ingest.start();
+    this.http = await startHttp(
+      { store, metrics: this.metrics, publish: (body) => ota.publish(body) },
+      o.httpPort,
+      o.httpHost,
+    );
+    const addr = this.http.address() as { port: number; address: string };
+    const http = `http://${o.httpHost ?? "127.0.0.1"}:${addr.port}`;
+    this.urls = {
+      http,
+      summary: `${http}/api/summary`,
+      metrics: `${http}/metrics`,
+      mqtt: redactUrl(url),
+    };
+    return this.urls;
+  }
+
+  /** Graceful stop: everything accepted is stored and acked before the connections close. */
+  async stop(): Promise<void> {
+    await this.ingest?.stop();
+    await this.shutdown();
+  }
+
+  /** Crash-like stop for tests: connections drop with messages unacked. */
+  async kill(): Promise<void> {
+    await this.ingest?.kill();
+    await this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.control?.endAsync(true);
+    if (this.http) {
+      this.http.closeAllConnections();
+      await new Promise<void>((r) => this.http?.close(() => r()));
+    }
+    await this.store?.close();
+    await this.broker?.close();
+  }
+}
+
+function withUser(url: string, user: string): string {
+  const u = new URL(url);
+  u.username = user;
+  return u.toString();
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
