@@ -92,6 +92,22 @@ function buildLua(_out: string): void {
   run(join(BIN, "tstl"), ["-p", "device/targets/lua/tsconfig.json"], onlyReplacedModules);
 }
 
+/** C flags: -ffp-contract=off so no fused multiply-add changes a float bit (SUBSET.md). */
+export const C_FLAGS = ["-O2", "-ffp-contract=off", "-mpopcnt", "-Wall", "-Wextra"];
+
+function buildDuktapeHost(out: string): void {
+  const dir = join(DEVICE_DIR, "targets/duktape-host");
+  run("gcc", [
+    ...C_FLAGS,
+    join(dir, "host.c"),
+    join(dir, "kernels.c"),
+    "-lduktape",
+    "-lm",
+    "-o",
+    out,
+  ]);
+}
+
 export function targets(): Target[] {
   const o = buildOutputs();
   const list: Target[] = [
@@ -112,6 +128,12 @@ export function targets(): Target[] {
         ...filesUnder(join(DEVICE_DIR, "targets/lua"), [".ts", ".json", ".lua", ".cjs"]),
       ],
       build: () => buildLua(o.lua),
+    },
+    {
+      name: "Duktape host (C)",
+      output: o.duktapeHost,
+      sources: filesUnder(join(DEVICE_DIR, "targets/duktape-host"), [".c", ".h"]),
+      build: () => buildDuktapeHost(o.duktapeHost),
     },
   ];
   return list;

@@ -1,0 +1,333 @@
+/*
+ * earshot Duktape host: embeds libduktape, registers the C kernels (kernels.c) as the native
+ * object `EarshotNative`, and runs the ES5 bundle on a model and int16 samples.
+ *
+ *   earshot-duk BUNDLE.js MODEL SAMPLES_S16 [1 = trace]
+ *
+ * Stands in for JerryScript native handlers / Espruino compiled C: the JS runtime keeps the
+ * control plane, each layer is one native call on typed arrays it owns (no copies: activations
+ * are views into the JS arena). Every native checks its array lengths against the geometry, so
+ * a wrong call throws a TypeError instead of touching memory it should not.
+ */
+#include <duktape.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+static int32_t *ints(duk_context *ctx, duk_idx_t idx, duk_size_t need) {
+  duk_size_t size = 0;
+  void *p = duk_get_buffer_data(ctx, idx, &size);
+  if (p == NULL && need > 0) (void)duk_type_error(ctx, "argument %d: expected an Int32Array", (int)idx);
+  if (size < need * 4) (void)duk_range_error(ctx, "argument %d: %lu bytes, need %lu", (int)idx, (unsigned long)size, (unsigned long)(need * 4));
+  return (int32_t *)p;
+}
+
+static int32_t prop_int(duk_context *ctx, duk_idx_t obj, const char *key) {
+  duk_get_prop_string(ctx, obj, key);
+  int32_t v = (int32_t)duk_require_int(ctx, -1);
+  duk_pop(ctx);
+  return v;
+}
+
+static void read_geom(duk_context *ctx, duk_idx_t i, es_geom *g) {
+  g->inH = prop_int(ctx, i, "inH");
+  g->inW = prop_int(ctx, i, "inW");
+  g->inC = prop_int(ctx, i, "inC");
+  g->outH = prop_int(ctx, i, "outH");
+  g->outW = prop_int(ctx, i, "outW");
+  g->outC = prop_int(ctx, i, "outC");
+  g->kH = prop_int(ctx, i, "kH");
+  g->kW = prop_int(ctx, i, "kW");
+  g->strideH = prop_int(ctx, i, "strideH");
+  g->strideW = prop_int(ctx, i, "strideW");
+  g->padTop = prop_int(ctx, i, "padTop");
+  g->padLeft = prop_int(ctx, i, "padLeft");
+  if (g->inH < 0 || g->inW < 0 || g->inC < 1 || g->outH < 0 || g->outW < 0 || g->outC < 1 ||
+      g->kH < 1 || g->kW < 1 || g->strideH < 1 || g->strideW < 1 || g->inH > 65536 ||
+      g->inW > 65536 || g->inC > 65536 || g->outC > 65536)
+    (void)duk_range_error(ctx, "bad geometry");
+}
+
+static void read_requant(duk_context *ctx, duk_idx_t i, es_requant *q) {
+  q->inZp = prop_int(ctx, i, "inZp");
+  q->outZp = prop_int(ctx, i, "outZp");
+  q->actMin = prop_int(ctx, i, "actMin");
+  q->actMax = prop_int(ctx, i, "actMax");
+}
+
+static void check_shifts(duk_context *ctx, const int32_t *shift, int32_t n) {
+  for (int32_t i = 0; i < n; i++)
+    if (shift[i] < 17 || shift[i] > 62) (void)duk_range_error(ctx, "shift %d out of 17..62", (int)shift[i]);
+}
+
+#define PIX(g) ((duk_size_t)(g).inH * (g).inW)
+#define OPIX(g) ((duk_size_t)(g).outH * (g).outW)
+#define WORDS(c) ((duk_size_t)(((c) + 31) / 32))
+
+static duk_ret_t n_conv2d(duk_context *ctx) {
+  es_geom g;
+  es_requant q;
+  read_geom(ctx, 5, &g);
+  read_requant(ctx, 6, &q);
+  int32_t *x = ints(ctx, 0, PIX(g) * g.inC);
+  int32_t *w = ints(ctx, 1, (duk_size_t)g.outC * g.kH * g.kW * g.inC);
+  int32_t *b = ints(ctx, 2, g.outC), *m = ints(ctx, 3, g.outC), *s = ints(ctx, 4, g.outC);
+  int32_t *out = ints(ctx, 7, OPIX(g) * g.outC);
+  check_shifts(ctx, s, g.outC);
+  es_conv2d(x, w, b, m, s, &g, &q, out);
+  return 0;
+}
+
+static duk_ret_t n_depthwise(duk_context *ctx) {
+  es_geom g;
+  es_requant q;
+  read_geom(ctx, 5, &g);
+  read_requant(ctx, 6, &q);
+  if (g.outC % g.inC != 0) (void)duk_range_error(ctx, "depth multiplier not whole");
+  int32_t *x = ints(ctx, 0, PIX(g) * g.inC);
+  int32_t *w = ints(ctx, 1, (duk_size_t)g.kH * g.kW * g.outC);
+  int32_t *b = ints(ctx, 2, g.outC), *m = ints(ctx, 3, g.outC), *s = ints(ctx, 4, g.outC);
+  int32_t *out = ints(ctx, 7, OPIX(g) * g.outC);
+  check_shifts(ctx, s, g.outC);
+  es_depthwise_conv2d(x, w, b, m, s, &g, &q, out);
+  return 0;
+}
+
+static duk_ret_t n_dense(duk_context *ctx) {
+  es_requant q;
+  int32_t inN = prop_int(ctx, 5, "inN"), outN = prop_int(ctx, 5, "outN");
+  read_requant(ctx, 6, &q);
+  if (inN < 1 || outN < 1) (void)duk_range_error(ctx, "bad dense shape");
+  int32_t *x = ints(ctx, 0, inN), *w = ints(ctx, 1, (duk_size_t)inN * outN);
+  int32_t *b = ints(ctx, 2, outN), *m = ints(ctx, 3, outN), *s = ints(ctx, 4, outN);
+  int32_t *out = ints(ctx, 7, outN);
+  check_shifts(ctx, s, outN);
+  es_dense(x, w, b, m, s, inN, outN, &q, out);
+  return 0;
+}
+
+static duk_ret_t n_pool(duk_context *ctx, int is_max) {
+  es_geom g;
+  read_geom(ctx, 1, &g);
+  int32_t lo = prop_int(ctx, 2, "actMin"), hi = prop_int(ctx, 2, "actMax");
+  int32_t *x = ints(ctx, 0, PIX(g) * g.inC), *out = ints(ctx, 3, OPIX(g) * g.inC);
+  if (is_max) es_max_pool2d(x, &g, lo, hi, out);
+  else es_avg_pool2d(x, &g, lo, hi, out);
+  return 0;
+}
+static duk_ret_t n_avg_pool(duk_context *ctx) { return n_pool(ctx, 0); }
+static duk_ret_t n_max_pool(duk_context *ctx) { return n_pool(ctx, 1); }
+
+static duk_ret_t n_global_pool(duk_context *ctx) {
+  int32_t h = duk_require_int(ctx, 1), w = duk_require_int(ctx, 2), ch = duk_require_int(ctx, 3);
+  int32_t lo = prop_int(ctx, 4, "actMin"), hi = prop_int(ctx, 4, "actMax");
+  if (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536) (void)duk_range_error(ctx, "bad shape");
+  int32_t *x = ints(ctx, 0, (duk_size_t)h * w * ch), *out = ints(ctx, 5, ch);
+  es_global_avg_pool(x, h, w, ch, lo, hi, out);
+  return 0;
+}
+
+static duk_ret_t n_add(duk_context *ctx) {
+  es_add p;
+  p.n = prop_int(ctx, 2, "n");
+  p.aZp = prop_int(ctx, 2, "aZp");
+  p.bZp = prop_int(ctx, 2, "bZp");
+  p.outZp = prop_int(ctx, 2, "outZp");
+  p.leftShift = prop_int(ctx, 2, "leftShift");
+  p.aMult = prop_int(ctx, 2, "aMult");
+  p.aShift = prop_int(ctx, 2, "aShift");
+  p.bMult = prop_int(ctx, 2, "bMult");
+  p.bShift = prop_int(ctx, 2, "bShift");
+  p.outMult = prop_int(ctx, 2, "outMult");
+  p.outShift = prop_int(ctx, 2, "outShift");
+  p.actMin = prop_int(ctx, 2, "actMin");
+  p.actMax = prop_int(ctx, 2, "actMax");
+  if (p.n < 0 || p.leftShift < 0 || p.leftShift > 30) (void)duk_range_error(ctx, "bad add params");
+  int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
+  check_shifts(ctx, sh, 3);
+  int32_t *a = ints(ctx, 0, p.n), *b = ints(ctx, 1, p.n), *out = ints(ctx, 3, p.n);
+  es_add_q(a, b, &p, out);
+  return 0;
+}
+
+static duk_ret_t n_bconv(duk_context *ctx) {
+  es_geom g;
+  read_geom(ctx, 4, &g);
+  int32_t *x = ints(ctx, 0, PIX(g) * WORDS(g.inC));
+  int32_t *w = ints(ctx, 1, (duk_size_t)g.outC * g.kH * g.kW * WORDS(g.inC));
+  int32_t *thr = ints(ctx, 2, g.outC), *dir = ints(ctx, 3, g.outC);
+  int32_t *out = ints(ctx, 5, OPIX(g) * WORDS(g.outC));
+  es_binary_conv2d(x, w, thr, dir, &g, out);
+  return 0;
+}
+
+static duk_ret_t n_bconv_int(duk_context *ctx) {
+  es_geom g;
+  es_requant q;
+  read_geom(ctx, 5, &g);
+  read_requant(ctx, 6, &q);
+  int32_t *x = ints(ctx, 0, PIX(g) * WORDS(g.inC));
+  int32_t *w = ints(ctx, 1, (duk_size_t)g.outC * g.kH * g.kW * WORDS(g.inC));
+  int32_t *b = ints(ctx, 2, g.outC), *m = ints(ctx, 3, g.outC), *s = ints(ctx, 4, g.outC);
+  int32_t *out = ints(ctx, 7, OPIX(g) * g.outC);
+  check_shifts(ctx, s, g.outC);
+  es_binary_conv2d_int(x, w, b, m, s, &g, &q, out);
+  return 0;
+}
+
+static duk_ret_t n_bdense(duk_context *ctx) {
+  int32_t inN = prop_int(ctx, 4, "inN"), outN = prop_int(ctx, 4, "outN");
+  if (inN < 1 || outN < 1) (void)duk_range_error(ctx, "bad dense shape");
+  int32_t *x = ints(ctx, 0, WORDS(inN)), *w = ints(ctx, 1, (duk_size_t)outN * WORDS(inN));
+  int32_t *thr = ints(ctx, 2, outN), *dir = ints(ctx, 3, outN), *out = ints(ctx, 5, WORDS(outN));
+  es_binary_dense(x, w, thr, dir, inN, outN, out);
+  return 0;
+}
+
+static duk_ret_t n_bdense_int(duk_context *ctx) {
+  es_requant q;
+  int32_t inN = prop_int(ctx, 5, "inN"), outN = prop_int(ctx, 5, "outN");
+  read_requant(ctx, 6, &q);
+  if (inN < 1 || outN < 1) (void)duk_range_error(ctx, "bad dense shape");
+  int32_t *x = ints(ctx, 0, WORDS(inN)), *w = ints(ctx, 1, (duk_size_t)outN * WORDS(inN));
+  int32_t *b = ints(ctx, 2, outN), *m = ints(ctx, 3, outN), *s = ints(ctx, 4, outN);
+  int32_t *out = ints(ctx, 7, outN);
+  check_shifts(ctx, s, outN);
+  es_binary_dense_int(x, w, b, m, s, inN, outN, &q, out);
+  return 0;
+}
+
+static duk_ret_t n_binarize(duk_context *ctx) {
+  int32_t pixels = duk_require_int(ctx, 3), ch = duk_require_int(ctx, 4);
+  if (pixels < 0 || ch < 1 || pixels > (1 << 24) || ch > 65536) (void)duk_range_error(ctx, "bad shape");
+  int32_t *x = ints(ctx, 0, (duk_size_t)pixels * ch), *thr = ints(ctx, 1, ch), *dir = ints(ctx, 2, ch);
+  int32_t *out = ints(ctx, 5, (duk_size_t)pixels * WORDS(ch));
+  es_binarize(x, thr, dir, pixels, ch, out);
+  return 0;
+}
+
+static duk_ret_t n_quantize(duk_context *ctx) {
+  int32_t n = prop_int(ctx, 1, "n"), zp = prop_int(ctx, 1, "zeroPoint");
+  int32_t lo = prop_int(ctx, 1, "actMin"), hi = prop_int(ctx, 1, "actMax");
+  duk_get_prop_string(ctx, 1, "scale");
+  double scale = duk_require_number(ctx, -1);
+  duk_pop(ctx);
+  if (n < 0) (void)duk_range_error(ctx, "bad length");
+  duk_size_t size = 0;
+  double *x = (double *)duk_get_buffer_data(ctx, 0, &size);
+  if (x == NULL || size < (duk_size_t)n * 8) (void)duk_type_error(ctx, "quantize input: expected a Float64Array of %d", (int)n);
+  int32_t *out = ints(ctx, 2, n);
+  es_quantize(x, n, scale, zp, lo, hi, out);
+  return 0;
+}
+
+static duk_ret_t n_softmax(duk_context *ctx) {
+  int32_t n = duk_require_int(ctx, 2);
+  duk_size_t lutBytes = 0;
+  int32_t *lut = (int32_t *)duk_get_buffer_data(ctx, 1, &lutBytes);
+  if (lut == NULL || lutBytes < 4) (void)duk_type_error(ctx, "softmax table: expected an Int32Array");
+  if (n < 1) (void)duk_range_error(ctx, "bad length");
+  int32_t *x = ints(ctx, 0, n), *out = ints(ctx, 3, n);
+  es_softmax(x, lut, (int32_t)(lutBytes / 4), n, out);
+  return 0;
+}
+
+static duk_ret_t n_print(duk_context *ctx) {
+  duk_size_t len = 0;
+  const char *s = duk_safe_to_lstring(ctx, 0, &len);
+  fwrite(s, 1, len, stdout);
+  fputc('\n', stdout);
+  return 0;
+}
+
+static const duk_function_list_entry NATIVES[] = {
+    {"conv2d", n_conv2d, 8},
+    {"depthwiseConv2d", n_depthwise, 8},
+    {"dense", n_dense, 8},
+    {"avgPool2d", n_avg_pool, 4},
+    {"maxPool2d", n_max_pool, 4},
+    {"globalAvgPool", n_global_pool, 6},
+    {"add", n_add, 4},
+    {"binaryConv2d", n_bconv, 6},
+    {"binaryConv2dInt", n_bconv_int, 8},
+    {"binaryDense", n_bdense, 6},
+    {"binaryDenseInt", n_bdense_int, 8},
+    {"binarize", n_binarize, 6},
+    {"quantize", n_quantize, 3},
+    {"softmax", n_softmax, 4},
+    {NULL, NULL, 0}};
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc(n > 0 ? (size_t)n : 1);
+  if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = n > 0 ? (size_t)n : 0;
+  return buf;
+}
+
+/* Pushes a typed array of `type` over a copy of `bytes`. */
+static void push_typed(duk_context *ctx, const char *bytes, size_t len, duk_uint_t type) {
+  void *p = duk_push_fixed_buffer(ctx, len);
+  if (len) memcpy(p, bytes, len);
+  duk_push_buffer_object(ctx, -1, 0, len, type);
+  duk_remove(ctx, -2);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [0=no natives]\n", argv[0]);
+    return 2;
+  }
+  static char outbuf[1 << 16];
+  setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+  size_t bundleLen, modelLen, samplesLen;
+  char *bundle = slurp(argv[1], &bundleLen);
+  char *model = slurp(argv[2], &modelLen);
+  char *samples = slurp(argv[3], &samplesLen);
+  if (!bundle || !model || !samples) {
+    fprintf(stderr, "earshot-duk: cannot read an input file\n");
+    return 2;
+  }
+  int trace = argc > 4 && strcmp(argv[4], "1") == 0;
+  int natives = !(argc > 5 && strcmp(argv[5], "0") == 0);
+  duk_context *ctx = duk_create_heap_default();
+  if (!ctx) return 2;
+  duk_push_c_function(ctx, n_print, 1);
+  duk_put_global_string(ctx, "print");
+  if (natives) {
+    duk_push_object(ctx);
+    duk_put_function_list(ctx, -1, NATIVES);
+    duk_put_global_string(ctx, "EarshotNative");
+  }
+  duk_push_object(ctx);
+  push_typed(ctx, model, modelLen, DUK_BUFOBJ_UINT8ARRAY);
+  duk_put_prop_string(ctx, -2, "model");
+  push_typed(ctx, samples, samplesLen & ~(size_t)1, DUK_BUFOBJ_INT16ARRAY);
+  duk_put_prop_string(ctx, -2, "samples");
+  duk_push_boolean(ctx, trace);
+  duk_put_prop_string(ctx, -2, "trace");
+  duk_put_global_string(ctx, "EARSHOT_INPUT");
+  free(model);
+  free(samples);
+  int rc = 0;
+  if (duk_peval_lstring(ctx, bundle, bundleLen) != 0) {
+    fflush(stdout);
+    fprintf(stderr, "earshot-duk: %s\n", duk_safe_to_string(ctx, -1));
+    rc = 1;
+  }
+  duk_pop(ctx);
+  duk_destroy_heap(ctx);
+  free(bundle);
+  fflush(stdout);
+  return rc;
+}
