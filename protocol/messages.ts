@@ -125,8 +125,18 @@ export const commandFields = [
     max: 32,
     doc: "setThreshold: one keyword (absent: all)",
   },
-  { name: "smoothing", type: "varint", optional: true, doc: "setSmoothing: window in frames" },
-  { name: "strideMs", type: "varint", optional: true, doc: "setStride: inference stride in ms" },
+  {
+    name: "smoothing",
+    type: "varint",
+    optional: true,
+    doc: "setSmoothing: moving-average window, in inferences",
+  },
+  {
+    name: "strideFrames",
+    type: "varint",
+    optional: true,
+    doc: "setStride: run the model every this many new feature frames",
+  },
 ] as const satisfies FieldTable;
 
 export const ackFields = [
@@ -148,7 +158,7 @@ export const manifestFields = [
   { name: "chunkSize", type: "u16", doc: "bytes per chunk (last chunk may be shorter)" },
   { name: "minRuntime", type: "str", max: 16, doc: "lowest device runtime version, semver a.b.c" },
   { name: "threshold", type: "f32", doc: "default detection threshold" },
-  { name: "smoothing", type: "varint", doc: "default smoothing window, frames" },
+  { name: "smoothing", type: "varint", doc: "default smoothing window, in inferences" },
   { name: "createdMs", type: "varint" },
   { name: "keyId", type: "str", optional: true, max: 16, doc: "which signing key (rotation)" },
 ] as const satisfies FieldTable;

@@ -37,8 +37,8 @@ export interface MqttPort {
 /** Runtime controls the commands act on; each returns an error message or undefined. */
 export interface RuntimeControl {
   setThreshold(value: number, keyword: string | undefined): string | undefined;
-  setSmoothing(frames: number): string | undefined;
-  setStride(ms: number): string | undefined;
+  setSmoothing(window: number): string | undefined;
+  setStride(frames: number): string | undefined;
   /** Called after the ack is handed to the port. */
   reboot(): void;
 }
@@ -276,7 +276,8 @@ export class DeviceLink {
     } else if (cmd.op === "setSmoothing") {
       error = cmd.smoothing === undefined ? "smoothing missing" : c.setSmoothing(cmd.smoothing);
     } else if (cmd.op === "setStride") {
-      error = cmd.strideMs === undefined ? "strideMs missing" : c.setStride(cmd.strideMs);
+      error =
+        cmd.strideFrames === undefined ? "strideFrames missing" : c.setStride(cmd.strideFrames);
     } else if (cmd.op === "sendTelemetry") {
       this.sendTelemetry();
     }

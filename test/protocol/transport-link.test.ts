@@ -43,7 +43,7 @@ function link(extra: Partial<DeviceLinkOptions> = {}) {
       setThreshold: (v, k) =>
         v < 0 || v > 1 ? "threshold out of 0..1" : void controlLog.push(`thr ${v} ${k}`),
       setSmoothing: (n) => void controlLog.push(`smooth ${n}`),
-      setStride: (ms) => void controlLog.push(`stride ${ms}`),
+      setStride: (frames) => void controlLog.push(`stride ${frames}`),
       reboot: () => void controlLog.push("reboot"),
     },
     now: () => t++,
@@ -151,7 +151,7 @@ describe("DeviceLink commands and hostile input", () => {
     cmd({ cmdId: 1, op: "setThreshold", threshold: 0.5, keyword: "yes" });
     cmd({ cmdId: 2, op: "setThreshold", threshold: 2 });
     cmd({ cmdId: 3, op: "setSmoothing" });
-    cmd({ cmdId: 4, op: "setStride", strideMs: 20 }, fleetTopic("f", "cmd"));
+    cmd({ cmdId: 4, op: "setStride", strideFrames: 20 }, fleetTopic("f", "cmd"));
     cmd({ cmdId: 5, op: "sendTelemetry" });
     cmd({ cmdId: 6, op: "reboot" });
     expect(controlLog).toEqual(["thr 0.5 yes", "stride 20", "reboot"]);
