@@ -108,6 +108,20 @@ function buildDuktapeHost(out: string): void {
   ]);
 }
 
+function buildWasm(out: string, simd: boolean): void {
+  run(join(BIN, "asc"), [
+    "device/targets/wasm/assembly/kernels.ts",
+    "-O3",
+    "--runtime",
+    "stub",
+    "--noAssert",
+    simd ? "--enable" : "--disable",
+    "simd",
+    "-o",
+    out,
+  ]);
+}
+
 export function targets(): Target[] {
   const o = buildOutputs();
   const list: Target[] = [
@@ -128,6 +142,18 @@ export function targets(): Target[] {
         ...filesUnder(join(DEVICE_DIR, "targets/lua"), [".ts", ".json", ".lua", ".cjs"]),
       ],
       build: () => buildLua(o.lua),
+    },
+    {
+      name: "wasm kernels (scalar)",
+      output: o.wasmScalar,
+      sources: filesUnder(join(DEVICE_DIR, "targets/wasm/assembly"), [".ts"]),
+      build: () => buildWasm(o.wasmScalar, false),
+    },
+    {
+      name: "wasm kernels (SIMD)",
+      output: o.wasmSimd,
+      sources: filesUnder(join(DEVICE_DIR, "targets/wasm/assembly"), [".ts"]),
+      build: () => buildWasm(o.wasmSimd, true),
     },
     {
       name: "Duktape host (C)",
