@@ -165,3 +165,22 @@ describe("shapeClip", () => {
     expect(len(176) / len(146)).toBeCloseTo(146 / 176, 1);
   });
 });
+
+describe("TTS engines", () => {
+  it("speak the same words identically whatever was said before (no state between calls)", async () => {
+    const { loadEngines, closeEngines } = await import("../../host/data/synth/tts/load");
+    const engines = await loadEngines("auto");
+    try {
+      for (const e of engines) {
+        const p = { pitch: 1, pitchRange: 1, rate: 1 };
+        const a = e.speak("yes", e.voices[0], p).samples;
+        e.speak("house", e.voices[1], { pitch: 1.3, pitchRange: 0.6, rate: 1.2 });
+        const b = e.speak("yes", e.voices[0], p).samples;
+        expect(a.length, e.name).toBeGreaterThan(1600);
+        expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), e.name).toBe(true);
+      }
+    } finally {
+      closeEngines(engines);
+    }
+  });
+});

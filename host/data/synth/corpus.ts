@@ -19,6 +19,7 @@ import {
   writeManifest,
 } from "./manifest";
 import { type ClipItem, planClips } from "./plan";
+import { renderInWorkers } from "./pool";
 import { renderClip } from "./render";
 import { CLIP_SAMPLES } from "./shape";
 import { drawSpeakers, type Speaker } from "./speakers";
@@ -38,6 +39,8 @@ export interface SynthOptions {
   noiseSeconds?: number;
   /** Overwrite a folder made with another config (or not made by synth at all). */
   force?: boolean;
+  /** Worker threads rendering clips (1 = in this thread). Does not change the output. */
+  jobs?: number;
 }
 
 export interface SynthHooks {
@@ -60,6 +63,12 @@ export interface SynthSummary {
 }
 
 const NAME_RE = /^[0-9a-f]{8}_nohash_\d+\.wav$/;
+
+/** Below this many clips per worker, starting workers (engine loads) costs more than it saves. */
+const MIN_CLIPS_PER_WORKER = 32;
+
+const bySpeaker = (a: ClipItem, b: ClipItem) =>
+  a.speaker.id < b.speaker.id ? -1 : a.speaker.id > b.speaker.id ? 1 : 0;
 
 function validateWords(words: readonly string[], what: string): void {
   for (const w of words)
@@ -163,20 +172,32 @@ export async function synthesizeCorpus(
 
     const byName = new Map(engines.map((e) => [e.name, e]));
     const clips = { total: items.length, written: 0, cached: 0 };
-    // One speaker's clips back to back: engines keep a voice loaded between calls. Order does
-    // not change the bytes (each clip's randomness is its own).
-    const order = [...items].sort((a, b) =>
-      a.speaker.id < b.speaker.id ? -1 : a.speaker.id > b.speaker.id ? 1 : 0,
-    );
-    for (const item of order) {
-      const cached = isValidWav(join(root, item.rel), CLIP_SAMPLES);
-      if (cached) clips.cached++;
-      else {
-        writeWavAtomic(root, item.rel, renderClip(item, config.seed, byName));
-        clips.written++;
-      }
-      hooks.onFile?.(item.rel, cached);
+    // Speaker order keeps a worker's batches on few voices. Order does not change the bytes:
+    // each clip's randomness is its own and engines keep no state between utterances.
+    const todo: ClipItem[] = [];
+    for (const item of [...items].sort(bySpeaker)) {
+      if (isValidWav(join(root, item.rel), CLIP_SAMPLES)) {
+        clips.cached++;
+        hooks.onFile?.(item.rel, true);
+      } else todo.push(item);
     }
+    const jobs = Math.min(o.jobs ?? 1, Math.ceil(todo.length / MIN_CLIPS_PER_WORKER));
+    const wrote = (rel: string) => {
+      clips.written++;
+      hooks.onFile?.(rel, false);
+    };
+    if (jobs > 1)
+      await renderInWorkers(
+        { root, seed: config.seed, engines: config.engines },
+        todo,
+        jobs,
+        wrote,
+      );
+    else
+      for (const item of todo) {
+        writeWavAtomic(root, item.rel, renderClip(item, config.seed, byName));
+        wrote(item.rel);
+      }
     const tClips = performance.now();
 
     const noiseCount = { total: noise.length, written: 0, cached: 0 };

@@ -76,6 +76,8 @@ interface EspeakWorker {
 
 interface EspeakModule {
   eSpeakNGWorker: new () => EspeakWorker;
+  /** Emscripten's view of the whole heap (replaced when memory grows). */
+  HEAPU8: Uint8Array;
 }
 
 const clampScale = (v: number) => Math.max(0, Math.min(99, Math.round(v)));
@@ -95,18 +97,25 @@ export async function loadEspeak(): Promise<TtsEngine | null> {
   const rate = worker.get_samplerate();
   const voices = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
-  // Switching voice reloads voice files; callers render one speaker's clips together.
-  let current = "";
+  // eSpeak carries state from one utterance to the next (its C rand() stream among it), so the
+  // same call gives slightly different audio depending on what was said before. Restoring the
+  // heap as it was after start-up (~17 MB copy, ~5 ms) makes every utterance independent of
+  // history, which resumable, order-free corpus generation needs. Between calls no C frame is
+  // live, so the heap is the whole state.
+  const pristine = m.HEAPU8.slice();
+  const reset = () => {
+    const heap = m.HEAPU8;
+    heap.set(pristine);
+    if (heap.length > pristine.length) heap.fill(0, pristine.length);
+  };
 
   return {
     name: "espeak",
     voices,
     speak(text: string, voice: string, p: Prosody): Utterance {
       if (closed) throw new TtsError("espeak: engine is closed");
-      if (voice !== current) {
-        if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
-        current = voice;
-      }
+      reset();
+      if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
       worker.set_rate(Math.round(DEFAULT_WPM * p.rate));
       worker.set_pitch(clampScale(DEFAULT_PITCH * p.pitch));
       worker.set_range(clampScale(DEFAULT_RANGE * p.pitchRange));
