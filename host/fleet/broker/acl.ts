@@ -44,7 +44,7 @@ export function mosquittoAcl(): string {
   const base = `${TOPIC_ROOT}/${TOPIC_VERSION}`;
   const lines = [
     "# earshot mosquitto ACL, generated from protocol/topics.ts by `earshot fleet acl`.",
-    "# Device credentials: username = device id (see `earshot fleet credentials`).",
+    "# Device credentials: username = device id (see `earshot fleet broker-config`).",
     "# The fleet segment is a wildcard: device ids are unique across fleets.",
     "",
     "# The fleet service: ingest (shared subscriptions), commands, OTA offers and chunks.",
@@ -57,10 +57,16 @@ export function mosquittoAcl(): string {
     if (k.direction === "up") lines.push(`pattern write ${base}/+/%u/${k.kind}`);
   }
   lines.push("", "# ...and read down topics addressed to it or to its whole fleet.");
+  // Two-segment kinds (ota/offer, ota/chunk) are granted as ota/#: devices subscribe with the
+  // wildcard (protocol deviceSubscriptions), and mosquitto checks the filter itself on SUBSCRIBE.
+  const down = new Set<string>();
   for (const k of TOPIC_KINDS) {
-    if (k.direction !== "down") continue;
-    lines.push(`pattern read ${base}/+/%u/${k.kind}`);
-    lines.push(`pattern read ${base}/+/${FLEET_GROUP}/${k.kind}`);
+    if (k.direction === "down")
+      down.add(k.kind.includes("/") ? `${k.kind.split("/")[0]}/#` : k.kind);
+  }
+  for (const kind of down) {
+    lines.push(`pattern read ${base}/+/%u/${kind}`);
+    lines.push(`pattern read ${base}/+/${FLEET_GROUP}/${kind}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,155 @@
+/**
+ * OTA through the whole host side, on the embedded aedes broker: `earshot ota keygen` and
+ * `earshot ota publish` (CLI) -> service stores the artifact and offers it -> real device links
+ * with the real updater fetch chunks -> outcomes reported back and shown by `earshot ota status`.
+ * A device that trusts another key refuses the artifact and keeps its old model.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FleetService } from "../../host/fleet/service";
+import { demoModel } from "../../host/fleet/sim/demo-model";
+import { ScheduledDetector } from "../../host/fleet/sim/detector";
+import { startVirtualDevice, type VirtualDevice } from "../../host/fleet/sim/device";
+import { generateSigningKeys } from "../../protocol/ota/keys";
+import { createPostgresDb, type TestDb } from "./databases";
+import { waitFor } from "./devices";
+import { freePort } from "./mosquitto";
+
+const run = promisify(execFile);
+const cli = (...args: string[]) =>
+  run(process.execPath, ["bin/earshot.js", ...args], { timeout: 60_000 });
+
+describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "earshot-ota-"));
+  let db: TestDb;
+  let service: FleetService;
+  let devices: VirtualDevice[] = [];
+
+  beforeAll(async () => {
+    db = await createPostgresDb();
+    service = new FleetService({
+      ...db.opts,
+      embeddedBrokerPort: await freePort(),
+      httpPort: 0,
+      log: () => {},
+    });
+    await service.start();
+  });
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it("publishes a signed model that trusting devices activate and others refuse", async () => {
+    const keys = JSON.parse(
+      (await cli("ota", "keygen", "--out", join(dir, "keys"), "--json")).stdout,
+    );
+    expect(keys.publicKeyHex).toMatch(/^[0-9a-f]{64}$/);
+    const trusted = Buffer.from(keys.publicKeyHex, "hex");
+    expect(Buffer.from(readFileSync(keys.publicKeyRaw))).toEqual(trusted);
+
+    const v1 = demoModel("kws", 1);
+    const url = service.urls?.mqtt.replace(/\/\/[^@]*@/, "//") ?? "";
+    const start = (id: string, publicKey: Uint8Array) =>
+      startVirtualDevice({
+        url,
+        fleet: "plant",
+        device: id,
+        model: v1,
+        publicKey,
+        detector: new ScheduledDetector({ keywords: ["yes"], everyMs: 60_000, phaseMs: 60_000 }),
+      });
+    devices = [
+      start("a1", trusted),
+      start("a2", trusted),
+      start("x9", generateSigningKeys().publicKeyRaw),
+    ];
+    await waitFor(
+      "devices online",
+      async () => devices.every((d) => d.mqtt.link.stats().online),
+      (x) => x,
+    );
+
+    const modelFile = join(dir, "kws-v2.esm");
+    writeFileSync(modelFile, demoModel("kws", 2, 5000));
+    const svc = service.urls?.http ?? "";
+    const pub = JSON.parse(
+      (
+        await cli(
+          "ota",
+          "publish",
+          "--model",
+          modelFile,
+          "--fleet",
+          "plant",
+          "--key",
+          keys.privateKey,
+          "--chunk-size",
+          "512",
+          "--service",
+          svc,
+          "--json",
+        )
+      ).stdout,
+    );
+    expect(pub.chunks).toBe(Math.ceil(readFileSync(modelFile).length / 512));
+    expect(pub.offeredOn).toEqual(["earshot/v1/plant/_all/ota/offer"]);
+
+    const status = async () =>
+      JSON.parse((await cli("ota", "status", "--service", svc, "--json")).stdout);
+    const st = await waitFor(
+      "outcomes reported",
+      async () =>
+        (await fetch(`${svc}/api/ota/status`)).json() as Promise<
+          { outcomes: Record<string, number> }[]
+        >,
+      (x) => (x[0]?.outcomes.activated ?? 0) + (x[0]?.outcomes.badSignature ?? 0) === 3,
+      30_000,
+    );
+    expect(st[0].outcomes).toEqual({ activated: 2, badSignature: 1 });
+    const viaCli = await status();
+    expect(viaCli[0].outcomes).toEqual({ activated: 2, badSignature: 1 });
+    expect(devices.map((d) => d.activations)).toEqual([1, 1, 0]);
+
+    const devs = (await (await fetch(`${svc}/api/devices`)).json()) as {
+      deviceId: string;
+      modelVersion: number;
+    }[];
+    const version = Object.fromEntries(devs.map((d) => [d.deviceId, d.modelVersion]));
+    expect(version).toEqual({ a1: 2, a2: 2, x9: 1 });
+  });
+
+  it("refuses a publish whose model does not match its manifest, naming the problem", async () => {
+    const res = await fetch(`${service.urls?.http}/api/ota/publish`, {
+      method: "POST",
+      body: JSON.stringify({ fleet: "plant", manifest: "00", signature: "00", model: "AAAA" }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/manifest|truncated|byte/);
+  });
+
+  it("CLI errors are one line: missing key, bad model file", async () => {
+    const bad = join(dir, "not-a-model.bin");
+    writeFileSync(bad, "hello");
+    const r = await cli(
+      "ota",
+      "publish",
+      "--model",
+      bad,
+      "--fleet",
+      "plant",
+      "--key",
+      join(dir, "nokey"),
+    )
+      .then(() => ({ stderr: "", code: 0 }))
+      .catch((e: { stderr: string; code: number }) => e);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a valid earshot model file/);
+  });
+});
