@@ -1,0 +1,106 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { calibrate, exportModel } from "../../host/compress/export";
+import { IntEvaluator } from "../../host/compress/int-eval";
+import { applyPrecision, type Precision } from "../../host/compress/precision";
+import { calibrateInputRanges } from "../../host/compress/ptq";
+import { buildModel, type ModelName } from "../../host/models";
+import { decodeModel } from "../../shared/model-format/decode";
+import { encodeModel } from "../../shared/model-format/encode";
+import { OP_BCONV2D, OP_BINARIZE } from "../../shared/model-format/types";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/** Gives every BN non-trivial statistics and affine parameters (as after training). */
+function randomizeBn(m: tf.LayersModel, seed: number): void {
+  let s = seed;
+  for (const l of m.layers) {
+    if (l.getClassName() !== "BatchNormalization") continue;
+    const n = l.getWeights()[0].shape[0];
+    s++;
+    l.setWeights([
+      tf.randomUniform([n], 0.5, 1.5, "float32", s),
+      tf.randomUniform([n], -0.3, 0.3, "float32", s + 100),
+      tf.randomUniform([n], -0.3, 0.3, "float32", s + 200),
+      tf.randomUniform([n], 0.5, 2, "float32", s + 300),
+    ]);
+  }
+}
+
+function compare(model: tf.LayersModel, shape: number[], n = 24) {
+  const calib = tf.randomNormal([64, ...shape], 0, 1, "float32", 11);
+  const ranges = calibrate(model, calib);
+  const dm = exportModel(model, { labels: ["a", "b", "c"], ranges, modelId: "t" });
+  // The file round-trips through the real encoder/decoder before evaluation.
+  const decoded = decodeModel(encodeModel(dm));
+  const ev = new IntEvaluator(decoded);
+  const x = tf.randomNormal([n, ...shape], 0, 1, "float32", 12);
+  const probs = tf.softmax(model.predict(x) as tf.Tensor).arraySync() as number[][];
+  const xs = x.arraySync() as number[][][][];
+  let agree = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) {
+    const s = ev.run(xs[i].flat(2)).scores;
+    const a = s.indexOf(Math.max(...s));
+    const b = probs[i].indexOf(Math.max(...probs[i]));
+    if (a === b) agree++;
+    for (let j = 0; j < 3; j++) maxDiff = Math.max(maxDiff, Math.abs(s[j] - probs[i][j]));
+  }
+  return { agree: agree / n, maxDiff, model: dm };
+}
+
+describe("exporter: exported integers vs the float model", () => {
+  it.each([
+    ["ds-cnn-s", { filters: 8, blocks: 2 }, "float"],
+    ["res8-narrow", { filters: 6, blocks: 2 }, "float"],
+    ["tinyconv", { filters: 4 }, "float"],
+    ["ffn", { widths: [12, 10], swapBnAct: true, inputShape: [21, 10, 1] }, "float"],
+    ["ds-cnn-s", { filters: 8, blocks: 1 }, "int8"],
+    ["ds-cnn-s", { filters: 8, blocks: 1 }, "int4"],
+  ] as const)("%s %j %s: same decisions, probabilities within a few percent", (name, extra, precision) => {
+    const shape = ("inputShape" in extra ? extra.inputShape : [16, 10, 1]) as number[];
+    let m = buildModel(name as ModelName, { inputShape: shape, numClasses: 3, ...extra } as never);
+    randomizeBn(m, 1);
+    if (precision !== "float") {
+      m = applyPrecision(m, precision as Precision);
+      calibrateInputRanges(m, tf.randomNormal([64, ...shape], 0, 1, "float32", 11));
+    }
+    const r = compare(m, shape);
+    expect(r.agree).toBeGreaterThanOrEqual(0.9);
+    expect(r.maxDiff).toBeLessThan(0.08);
+  });
+
+  it("binary res8-narrow folds ReLU + BN + sign into popcount thresholds", () => {
+    const shape = [16, 12, 1];
+    const m = applyPrecision(
+      buildModel("res8-narrow", {
+        inputShape: shape as never,
+        numClasses: 3,
+        filters: 32,
+        blocks: 1,
+      }),
+      "binary",
+    );
+    randomizeBn(m, 3);
+    calibrateInputRanges(m, tf.randomNormal([64, ...shape], 0, 1, "float32", 11));
+    const r = compare(m, shape);
+    const codes = r.model.ops.map((o) => o.code);
+    expect(codes).toContain(OP_BCONV2D);
+    expect(r.agree).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it("binary res8-bin: int8 first layer, binarized adds, integer-output binary convs", () => {
+    const shape = [16, 12, 1];
+    const m = applyPrecision(
+      buildModel("res8-bin", { inputShape: shape as never, numClasses: 3, filters: 8, blocks: 1 }),
+      "binary",
+    );
+    randomizeBn(m, 5);
+    calibrateInputRanges(m, tf.randomNormal([64, ...shape], 0, 1, "float32", 11));
+    const r = compare(m, shape);
+    expect(r.model.ops.map((o) => o.code)).toContain(OP_BINARIZE);
+    expect(r.agree).toBeGreaterThanOrEqual(0.7);
+  });
+});
