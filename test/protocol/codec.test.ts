@@ -129,7 +129,7 @@ const cases: Case[] = [
       [[0x01, ...ascii("k"), 0x04], "modelId, modelVersion"],
       [[0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b], "frames .. reconnects"],
       [[0x01], "stages: 1 record"],
-      [[0x00, 0x04, ...ascii("mfcc"), 0x82, 0x01, 0x01], "record presence 0, 'mfcc', 130, 1"],
+      [[0x01, 0x04, ...ascii("mfcc"), 0x82, 0x01, 0x01], "record presence: maxUs; 'mfcc', 130, 1"],
       [[0x85, 0x01], "rssiDbm -67 zig-zag = 133"],
       [[0x02, 0x00, 0x01], "histogram [0, 1]"],
     ],

@@ -52,9 +52,9 @@ describe("host JSON schemas derived from the field tables", () => {
         buffered: 0,
         dropped: 0,
         reconnects: 0,
-        stages: [{ stage: "mfcc", meanUs: 1 }],
+        stages: [{ stage: "mfcc", maxUs: 1 }],
       }),
-    ).toThrow(expect.objectContaining({ field: "stages.0.maxUs" }));
+    ).toThrow(expect.objectContaining({ field: "stages.0.meanUs" }));
   });
 
   it("exports a JSON Schema per message kind", () => {

@@ -10,6 +10,7 @@ import { MemorySlotStore } from "../../../device/ota/slots";
 import { OtaUpdater } from "../../../device/ota/updater";
 import { DeviceLink, type MqttPort } from "../../../device/transport/link";
 import { Ring } from "../../../device/transport/ring";
+import { detectorControl, ScoreMonitor } from "../../../device/transport/runtime-bridge";
 import { decodeAnyMessage, decodeMessage, encodeMessage } from "../../../protocol/codec";
 import type { ProtocolError } from "../../../protocol/errors";
 import type { Detection } from "../../../protocol/messages";
@@ -183,4 +184,31 @@ export function run(print: (line: string) => void): void {
   for (let i = 0; i < 64; i++) sig2.push(1);
   const refused = ota.handleOffer({ manifest, signature: sig2 });
   print(`ota ${refused.status} ${refused.report === undefined ? "" : refused.report.outcome}`);
+
+  // Runtime bridge: score monitor (arrow-property callback) and commands over a settings holder.
+  const mon = new ScoreMonitor(["_silence_", "yes"], 1 / 100, () => 0.8, 5, 0.5);
+  const scores = [10, 45, 70, 20, 50, 90, 10];
+  const observe = mon.observe; // detached, as Detector.onScores holds it
+  for (let i = 0; i < scores.length; i++) observe([99, scores[i]], i);
+  print(`monitor ${mon.histogram.join(",")} near ${mon.nearMisses}`);
+  let settings = { threshold: 0.5, smoothingWindow: 3, strideFrames: 1, suppressionMs: 0 };
+  const ctl = detectorControl(
+    {
+      configure: (x) => {
+        if (x.strideFrames < 1) throw new Error("bad stride");
+        settings = x;
+      },
+      getSettings: () => ({
+        threshold: settings.threshold,
+        smoothingWindow: settings.smoothingWindow,
+        strideFrames: settings.strideFrames,
+        suppressionMs: settings.suppressionMs,
+      }),
+    },
+    64,
+    () => {},
+  );
+  print(
+    `control ${ctl.setStride(0)} ${ctl.setSmoothing(9) === undefined} ${settings.smoothingWindow}`,
+  );
 }
