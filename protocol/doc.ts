@@ -5,7 +5,7 @@ import { type FieldTable, maxOf } from "./wire/fields";
 function typeCell(f: FieldTable[number]): string {
   if (f.type === "enum") return `enum(${(f.values ?? []).join(" \\| ")})`;
   if (f.type === "list")
-    return `list ≤${maxOf(f)} of {${(f.of ?? []).map((g) => `${g.name}: ${g.type}`).join(", ")}}`;
+    return `list ≤${maxOf(f)} of {${(f.of ?? []).map((g) => `${g.name}${g.optional ? "?" : ""}: ${g.type}`).join(", ")}}`;
   if (f.type === "str" || f.type === "bytes" || f.type === "i8s" || f.type === "varints") {
     return `${f.type} ≤${maxOf(f)}`;
   }

@@ -13,7 +13,12 @@ export const PROTOCOL_VERSION = 1;
 const stageRecord = [
   { name: "stage", type: "str", max: 16, doc: "pipeline stage: audio, mfcc, infer, smooth, ..." },
   { name: "meanUs", type: "varint", doc: "mean time per call since the last report, µs" },
-  { name: "maxUs", type: "varint", doc: "worst time per call since the last report, µs" },
+  {
+    name: "maxUs",
+    type: "varint",
+    optional: true,
+    doc: "worst time per call since the last report, µs (absent when not tracked)",
+  },
 ] as const;
 
 const keywordRecord = [
