@@ -136,6 +136,8 @@ export class ByteWriter {
  */
 export class ByteReader {
   pos: number;
+  /** Prefix for error messages (e.g. "tensor 3"); labels passed to reads stay constant strings. */
+  ctx = "";
 
   constructor(
     readonly bytes: number[],
@@ -148,10 +150,14 @@ export class ByteReader {
   need(n: number, what: string): void {
     if (this.pos + n > this.end) {
       throw new ModelFormatError(
-        `truncated ${what}: need ${n} bytes, ${this.end - this.pos} left`,
+        `truncated ${this.label(what)}: need ${n} bytes, ${this.end - this.pos} left`,
         this.pos,
       );
     }
+  }
+
+  label(what: string): string {
+    return this.ctx === "" ? what : `${this.ctx} ${what}`;
   }
 
   uint(n: number, what: string): number {
@@ -167,25 +173,36 @@ export class ByteReader {
   }
 
   u8(what: string): number {
-    return this.uint(1, what);
+    if (this.pos + 1 > this.end) this.need(1, what);
+    const v = this.bytes[this.pos];
+    this.pos += 1;
+    return v;
   }
 
   u16(what: string): number {
-    return this.uint(2, what);
+    if (this.pos + 2 > this.end) this.need(2, what);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 2;
+    return b[p] + b[p + 1] * 256;
   }
 
   u32(what: string): number {
-    return this.uint(4, what);
+    if (this.pos + 4 > this.end) this.need(4, what);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 4;
+    return b[p] + b[p + 1] * 256 + b[p + 2] * 65536 + b[p + 3] * 16777216;
   }
 
   i32(what: string): number {
-    const u = this.uint(4, what);
+    const u = this.u32(what);
     return u >= 2147483648 ? u - TWO32 : u;
   }
 
   f64(what: string): number {
-    const lo = this.uint(4, what);
-    const hi = this.uint(4, what);
+    const lo = this.u32(what);
+    const hi = this.u32(what);
     return float64FromWords(hi, lo);
   }
 
@@ -196,7 +213,7 @@ export class ByteReader {
     for (let i = 0; i < n; i++) {
       const c = this.bytes[this.pos + i];
       if (c < 0x20 || c > 0x7e)
-        throw new ModelFormatError(`${what}: non-ASCII byte ${c}`, this.pos + i);
+        throw new ModelFormatError(`${this.label(what)}: non-ASCII byte ${c}`, this.pos + i);
       s += String.fromCharCode(c);
     }
     this.pos += n;

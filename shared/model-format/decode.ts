@@ -22,11 +22,12 @@ import type { DeviceModel, DeviceOp, DeviceTensor, KeyValue } from "./types";
 import { DT_BIN, DT_UINT8 } from "./types";
 
 function readKeyValues(r: ByteReader, what: string): KeyValue[] {
-  const n = r.u16(`${what} count`);
+  r.ctx = what;
+  const n = r.u16("count");
   const out: KeyValue[] = [];
   for (let i = 0; i < n; i++) {
-    const key = r.str(`${what} key`);
-    const value = r.f64(`${what} value`);
+    const key = r.str("key");
+    const value = r.f64("value");
     out.push({ key, value });
   }
   return out;
@@ -34,10 +35,11 @@ function readKeyValues(r: ByteReader, what: string): KeyValue[] {
 
 function readTensor(r: ByteReader, index: number): DeviceTensor {
   const what = `tensor ${index}`;
-  const name = r.str(`${what} name`);
+  r.ctx = what;
+  const name = r.str("name");
   const at = r.pos;
-  const dtype = r.u8(`${what} dtype`);
-  const bits = r.u8(`${what} bits`);
+  const dtype = r.u8("dtype");
+  const bits = r.u8("bits");
   if (!allowedBits(dtype, bits)) {
     throw new ModelFormatError(
       `${what} "${name}": dtype ${dtype} with ${bits} bits is not allowed`,
@@ -45,14 +47,14 @@ function readTensor(r: ByteReader, index: number): DeviceTensor {
     );
   }
   const rankAt = r.pos;
-  const rank = r.u8(`${what} rank`);
+  const rank = r.u8("rank");
   if (rank > MAX_RANK)
     throw new ModelFormatError(`${what} "${name}": rank ${rank} > ${MAX_RANK}`, rankAt);
   const shape: number[] = [];
   let n = 1;
   for (let k = 0; k < rank; k++) {
     const dimAt = r.pos;
-    const d = r.u32(`${what} shape`);
+    const d = r.u32("shape");
     n *= d;
     if (d < 1 || n > MAX_ELEMENTS) {
       throw new ModelFormatError(
@@ -63,17 +65,17 @@ function readTensor(r: ByteReader, index: number): DeviceTensor {
     shape.push(d);
   }
   const flagsAt = r.pos;
-  const flags = r.u8(`${what} flags`);
+  const flags = r.u8("flags");
   if (flags > 1) throw new ModelFormatError(`${what} "${name}": unknown flags ${flags}`, flagsAt);
-  const nScales = r.u16(`${what} scale count`);
-  r.need(nScales * 8, `${what} scales`);
+  const nScales = r.u16("scale count");
+  r.need(nScales * 8, "scales");
   const scales: number[] = [];
-  for (let k = 0; k < nScales; k++) scales.push(r.f64(`${what} scales`));
-  const zeroPoint = r.i32(`${what} zero point`);
+  for (let k = 0; k < nScales; k++) scales.push(r.f64("scales"));
+  const zeroPoint = r.i32("zero point");
   let data: number[] | null = null;
   if (flags === 1) {
     const lenAt = r.pos;
-    const len = r.u32(`${what} data length`);
+    const len = r.u32("data length");
     const want = storedBytes(dtype, bits, shape);
     if (len !== want) {
       throw new ModelFormatError(
@@ -81,7 +83,7 @@ function readTensor(r: ByteReader, index: number): DeviceTensor {
         lenAt,
       );
     }
-    r.need(len, `${what} data`);
+    r.need(len, "data");
     const count = storedCount(dtype, shape);
     data = [];
     for (let k = 0; k < count; k++) data.push(0);
@@ -94,16 +96,17 @@ function readTensor(r: ByteReader, index: number): DeviceTensor {
 
 function readOp(r: ByteReader, index: number, nTensors: number): DeviceOp {
   const what = `op ${index}`;
-  const code = r.u8(`${what} code`);
-  const nIn = r.u8(`${what} input count`);
-  const nOut = r.u8(`${what} output count`);
-  const nAttr = r.u8(`${what} attribute count`);
+  r.ctx = what;
+  const code = r.u8("code");
+  const nIn = r.u8("input count");
+  const nOut = r.u8("output count");
+  const nAttr = r.u8("attribute count");
   const inputs: number[] = [];
   const outputs: number[] = [];
   const attrs: number[] = [];
   for (let k = 0; k < nIn + nOut; k++) {
     const at = r.pos;
-    const t = r.u16(`${what} operand`);
+    const t = r.u16("operand");
     if (t >= nTensors)
       throw new ModelFormatError(
         `${what}: tensor index ${t} out of range (${nTensors} tensors)`,
@@ -112,12 +115,24 @@ function readOp(r: ByteReader, index: number, nTensors: number): DeviceOp {
     if (k < nIn) inputs.push(t);
     else outputs.push(t);
   }
-  for (let k = 0; k < nAttr; k++) attrs.push(r.i32(`${what} attribute`));
+  for (let k = 0; k < nAttr; k++) attrs.push(r.i32("attribute"));
   return { code, inputs, outputs, attrs };
 }
 
 /** Decodes and validates a model file; throws ModelFormatError on any defect. */
 export function decodeModel(bytes: number[]): DeviceModel {
+  return decode(bytes, true);
+}
+
+/**
+ * As decodeModel but without comparing the SHA-256 digest: for callers that verified the bytes
+ * already (an OTA image whose signed manifest covers them) and for fuzzing the parser.
+ */
+export function decodeModelUnverified(bytes: number[]): DeviceModel {
+  return decode(bytes, false);
+}
+
+function decode(bytes: number[], verify: boolean): DeviceModel {
   const len = bytes.length;
   if (len < PREAMBLE_BYTES + DIGEST_BYTES) {
     throw new ModelFormatError(
@@ -148,13 +163,15 @@ export function decodeModel(bytes: number[]): DeviceModel {
       total,
     );
   const bodyEnd = len - DIGEST_BYTES;
-  const digest = sha256(bytes, 0, bodyEnd);
-  for (let i = 0; i < DIGEST_BYTES; i++) {
-    if (digest[i] !== bytes[bodyEnd + i]) {
-      throw new ModelFormatError(
-        "SHA-256 mismatch: the file is corrupt or was modified",
-        bodyEnd + i,
-      );
+  if (verify) {
+    const digest = sha256(bytes, 0, bodyEnd);
+    for (let i = 0; i < DIGEST_BYTES; i++) {
+      if (digest[i] !== bytes[bodyEnd + i]) {
+        throw new ModelFormatError(
+          "SHA-256 mismatch: the file is corrupt or was modified",
+          bodyEnd + i,
+        );
+      }
     }
   }
 
@@ -165,9 +182,11 @@ export function decodeModel(bytes: number[]): DeviceModel {
   const labels: string[] = [];
   for (let i = 0; i < nLabels; i++) labels.push(r.str("label"));
   const frontEnd = readKeyValues(r, "front-end");
+  r.ctx = "";
   const threshold = r.f64("threshold");
   const smoothingWindow = r.u16("smoothing window");
   const meta = readKeyValues(r, "metadata");
+  r.ctx = "";
   const nTensors = r.u16("tensor count");
   const tensors: DeviceTensor[] = [];
   const tensorAt: number[] = [];
@@ -175,6 +194,7 @@ export function decodeModel(bytes: number[]): DeviceModel {
     tensorAt.push(r.pos);
     tensors.push(readTensor(r, i));
   }
+  r.ctx = "";
   const nOps = r.u16("op count");
   const ops: DeviceOp[] = [];
   const opAt: number[] = [];
@@ -182,6 +202,7 @@ export function decodeModel(bytes: number[]): DeviceModel {
     opAt.push(r.pos);
     ops.push(readOp(r, i, nTensors));
   }
+  r.ctx = "";
   const ioAt = r.pos;
   const input = r.u16("graph input");
   const output = r.u16("graph output");

@@ -7,19 +7,15 @@
  * unsigned), results are signed int32 values in [-2^31, 2^31) unless stated otherwise.
  */
 
-const TWO32 = 4294967296;
-const TWO31 = 2147483648;
-
 /** Wraps an integer-valued number (|x| < 2^53) to the signed 32-bit range, without `|0`. */
 export function toInt32(x: number): number {
-  let r = x - Math.floor(x / TWO32) * TWO32; // in [0, 2^32)
-  if (r >= TWO31) r -= TWO32;
-  return r;
+  // ECMAScript ToInt32 is exact modulo 2^32 for every finite double.
+  return x | 0;
 }
 
 /** Wraps an integer-valued number (|x| < 2^53) to the unsigned 32-bit range [0, 2^32). */
 export function toUint32(x: number): number {
-  return x - Math.floor(x / TWO32) * TWO32;
+  return x >>> 0;
 }
 
 /** Bitwise and of two 32-bit words. */

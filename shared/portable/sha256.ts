@@ -3,7 +3,7 @@
  * shared/portable/int.ts, additions wrapped with toUint32, no typed arrays. Slow but exact; the
  * device runs it once per model load or OTA image.
  */
-import { and32, not32, or32, shl32, srl32, toUint32, xor32 } from "./int";
+import { and32, not32, or32, shl32, srl32, toInt32, toUint32, xor32 } from "./int";
 
 const K: number[] = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -31,29 +31,31 @@ export function sha256(bytes: number[], start?: number, end?: number): number[] 
   const w: number[] = [];
   for (let i = 0; i < 64; i++) w.push(0);
   // Padded message: data, 0x80, zeros, 64-bit big-endian bit length; total a multiple of 64.
+  // Whole blocks are read from `bytes` directly; the last one or two from a padded tail copy.
   const total = Math.floor((len + 9 + 63) / 64) * 64;
-  const bitLen = len * 8;
-  const byteAt = (i: number): number => {
-    if (i < len) return bytes[from + i];
-    if (i === len) return 0x80;
-    if (i < total - 8) return 0;
-    // Big-endian length: byte k of the last 8 holds bits (7 - k) * 8 .. +7.
-    const k = i - (total - 8);
-    let v = bitLen;
-    for (let s = 0; s < 7 - k; s++) v = Math.floor(v / 256);
-    return v - Math.floor(v / 256) * 256;
-  };
+  const tailStart = Math.floor(len / 64) * 64;
+  const tail: number[] = [];
+  for (let i = tailStart; i < total; i++) tail.push(i < len ? bytes[from + i] : 0);
+  tail[len - tailStart] = 0x80;
+  let bitLen = len * 8;
+  for (let k = 1; k <= 8; k++) {
+    const rest = Math.floor(bitLen / 256);
+    tail[total - tailStart - k] = bitLen - rest * 256;
+    bitLen = rest;
+  }
   for (let block = 0; block < total; block += 64) {
+    const src = block < tailStart ? bytes : tail;
+    const base = block < tailStart ? from + block : block - tailStart;
     for (let t = 0; t < 16; t++) {
-      const p = block + t * 4;
-      w[t] = ((byteAt(p) * 256 + byteAt(p + 1)) * 256 + byteAt(p + 2)) * 256 + byteAt(p + 3);
+      const p = base + t * 4;
+      w[t] = toInt32(((src[p] * 256 + src[p + 1]) * 256 + src[p + 2]) * 256 + src[p + 3]);
     }
     for (let t = 16; t < 64; t++) {
       const x = w[t - 15];
       const y = w[t - 2];
       const s0 = xor32(xor32(rotr(x, 7), rotr(x, 18)), srl32(x, 3));
       const s1 = xor32(xor32(rotr(y, 17), rotr(y, 19)), srl32(y, 10));
-      w[t] = toUint32(w[t - 16] + s0 + w[t - 7] + s1);
+      w[t] = toInt32(w[t - 16] + s0 + w[t - 7] + s1);
     }
     let a = h[0];
     let b = h[1];
@@ -66,31 +68,31 @@ export function sha256(bytes: number[], start?: number, end?: number): number[] 
     for (let t = 0; t < 64; t++) {
       const S1 = xor32(xor32(rotr(e, 6), rotr(e, 11)), rotr(e, 25));
       const ch = xor32(and32(e, f), and32(not32(e), g));
-      const t1 = toUint32(hh + toUint32(S1) + toUint32(ch) + K[t] + w[t]);
+      const t1 = toInt32(hh + S1 + ch + K[t] + w[t]);
       const S0 = xor32(xor32(rotr(a, 2), rotr(a, 13)), rotr(a, 22));
       const maj = xor32(xor32(and32(a, b), and32(a, c)), and32(b, c));
-      const t2 = toUint32(toUint32(S0) + toUint32(maj));
+      const t2 = toInt32(S0 + maj);
       hh = g;
       g = f;
       f = e;
-      e = toUint32(d + t1);
+      e = toInt32(d + t1);
       d = c;
       c = b;
       b = a;
-      a = toUint32(t1 + t2);
+      a = toInt32(t1 + t2);
     }
-    h[0] = toUint32(h[0] + a);
-    h[1] = toUint32(h[1] + b);
-    h[2] = toUint32(h[2] + c);
-    h[3] = toUint32(h[3] + d);
-    h[4] = toUint32(h[4] + e);
-    h[5] = toUint32(h[5] + f);
-    h[6] = toUint32(h[6] + g);
-    h[7] = toUint32(h[7] + hh);
+    h[0] = toInt32(h[0] + a);
+    h[1] = toInt32(h[1] + b);
+    h[2] = toInt32(h[2] + c);
+    h[3] = toInt32(h[3] + d);
+    h[4] = toInt32(h[4] + e);
+    h[5] = toInt32(h[5] + f);
+    h[6] = toInt32(h[6] + g);
+    h[7] = toInt32(h[7] + hh);
   }
   const out: number[] = [];
   for (let i = 0; i < 8; i++) {
-    let v = h[i];
+    let v = toUint32(h[i]);
     const be: number[] = [0, 0, 0, 0];
     for (let k = 3; k >= 0; k--) {
       be[k] = v - Math.floor(v / 256) * 256;
