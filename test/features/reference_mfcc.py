@@ -6,8 +6,10 @@ a mel filterbank evaluated in Hz with np.log/np.exp, np.log of the floored energ
 explicit orthonormal DCT-II matrix from np.cos. Used by test/features/reference.test.ts (parity)
 and bench/features.ts (speed of a vectorized peer).
 
-Usage: reference_mfcc.py --config JSON --input SAMPLES.f64 --output FEATURES.f64 [--repeat R]
-Input and output are raw little-endian float64; prints one JSON line
+Usage: reference_mfcc.py --jobs JOBS.json [--repeat R]
+JOBS.json is a list of {"config": FrontEndConfig, "input": SAMPLES.f64, "output": FEATURES.f64}
+(one process for many cases: numpy's import dominates a single run). Input and output are raw
+little-endian float64; prints one JSON line per job:
 {"frames": T, "coeffs": C, "seconds": best seconds per run over R runs}.
 """
 
@@ -51,24 +53,28 @@ def dct_matrix(n_coeffs, n_mels):
     return d
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
-    ap.add_argument("--input", required=True)
-    ap.add_argument("--output", required=True)
-    ap.add_argument("--repeat", type=int, default=1)
-    a = ap.parse_args()
-    cfg = json.loads(a.config)
-    x = np.fromfile(a.input, dtype="<f8")
+def run_job(job, repeat):
+    cfg = job["config"]
+    x = np.fromfile(job["input"], dtype="<f8")
     best = float("inf")
-    for _ in range(max(1, a.repeat)):
+    for _ in range(max(1, repeat)):
         t0 = time.perf_counter()
         fb = mel_filterbank(cfg["sampleRate"], cfg["fftSize"], cfg["nMels"], cfg["fMin"], cfg["fMax"])
         dct = dct_matrix(cfg["nCoeffs"], cfg["nMels"]) if cfg["kind"] == "mfcc" else None
         y = features(x, cfg, fb, dct)
         best = min(best, time.perf_counter() - t0)
-    np.ascontiguousarray(y, dtype="<f8").tofile(a.output)
+    np.ascontiguousarray(y, dtype="<f8").tofile(job["output"])
     print(json.dumps({"frames": int(y.shape[0]), "coeffs": int(y.shape[1]), "seconds": best}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", required=True)
+    ap.add_argument("--repeat", type=int, default=1)
+    a = ap.parse_args()
+    with open(a.jobs) as f:
+        for job in json.load(f):
+            run_job(job, a.repeat)
 
 
 if __name__ == "__main__":
