@@ -9,6 +9,7 @@ import { Rng } from "../../host/data/rng";
 import { decodeAnyMessage, encodeMessage } from "../../protocol/codec";
 import { ProtocolError } from "../../protocol/errors";
 import { MESSAGE_KINDS, MESSAGES, type MessageTypes } from "../../protocol/messages";
+import { parseTopic, topicFor } from "../../protocol/topics";
 import { samples } from "./samples";
 
 const seeds = samples.map((s) => encodeMessage(s.kind, s.msg as never));
@@ -81,5 +82,49 @@ describe("samples of every kind", () => {
       const bytes = encodeMessage(s.kind, s.msg as never);
       expect(decodeAnyMessage(bytes)).toEqual({ kind: s.kind, message: s.msg });
     }
+  });
+});
+
+describe("topic parser fuzz", () => {
+  it("20k random topics: a ParsedTopic that rebuilds to the same string, or ProtocolError", () => {
+    const rng = new Rng(61);
+    const parts = [
+      "earshot",
+      "v1",
+      "v2",
+      "f",
+      "d-1",
+      "_all",
+      "_c.x",
+      "_c.",
+      "det",
+      "ota",
+      "chunk",
+      "offer",
+      "+",
+      "#",
+      "",
+      "é",
+      "a".repeat(70),
+      "\u0000",
+      "cmd",
+    ];
+    let ok = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const n = 1 + rng.int(7);
+      const segs: string[] = [];
+      for (let j = 0; j < n; j++)
+        segs.push(j < 2 && rng.int(2) === 0 ? ["earshot", "v1"][j] : parts[rng.int(parts.length)]);
+      const topic = segs.join(rng.int(20) === 0 ? "//" : "/");
+      try {
+        const t = parseTopic(topic);
+        ok++;
+        expect(topicFor(t.fleet, t.target, t.kind)).toBe(topic);
+      } catch (e) {
+        if (!(e instanceof ProtocolError))
+          throw new Error(`non-protocol error for ${JSON.stringify(topic)}: ${e}`);
+      }
+    }
+    expect(ok).toBeGreaterThan(20);
   });
 });
