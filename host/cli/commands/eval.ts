@@ -1,12 +1,54 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 
-// Placeholder registration: replaced by the owning module's real command (issue 3).
+const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
+const SUBSETS = ["train", "validation", "test"] as const;
+
 export function register(program: Command): void {
   program
     .command("eval")
-    .description("Evaluate a model on a dataset")
-    .action(() => {
-      throw new UserError("'eval' is not implemented yet (issue 3)");
+    .description(
+      "Accuracy, per-class accuracy and confusion matrix of a model on a dataset's test subset",
+    )
+    .requiredOption(
+      "--model <path>",
+      "checkpoint folder (or a train --out folder: its best/), or an exported model file",
+    )
+    .requiredOption("--data <dir>", "dataset folder (full or test-set layout)")
+    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")} (default auto)`)
+    .option("--subset <name>", `subset to score: ${SUBSETS.join(", ")}`, "test")
+    .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
+    .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
+    .option("--no-cache", "do not cache features on disk")
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
+        throw new UserError(
+          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
+        );
+      if (!(SUBSETS as readonly string[]).includes(opts.subset))
+        throw new UserError(`--subset must be one of ${SUBSETS.join(", ")} (got '${opts.subset}')`);
+      const { evalModel } = await import("../../train/eval-dataset");
+      const { emit } = await import("../output");
+      const report = await evalModel({
+        model: opts.model,
+        data: opts.data,
+        splitMode: opts.split as (typeof SPLIT_MODES)[number] | undefined,
+        noiseDir: opts.noise,
+        subset: opts.subset as (typeof SUBSETS)[number],
+        cacheDir:
+          opts.cache === false ? null : typeof opts.cache === "string" ? opts.cache : undefined,
+      });
+      emit(opts, report, (r) => {
+        const lines = [
+          `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.n} ${r.subset} examples (${r.split} split)`,
+        ];
+        for (const [name, c] of Object.entries(r.perClass)) {
+          lines.push(
+            `  ${name.padEnd(10)} ${c.accuracy === null ? "   -  " : `${(c.accuracy * 100).toFixed(1)}%`.padStart(6)}  n=${c.n}`,
+          );
+        }
+        return lines.join("\n");
+      });
     });
 }

@@ -1,12 +1,172 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 
-// Placeholder registration: replaced by the owning module's real command (issue 3).
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new UserError(`${name} must be a positive integer (got '${v}')`);
+    return n;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UserError(`${name} must be a positive number (got '${v}')`);
+    return n;
+  };
+}
+
+function fraction(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new UserError(`--augment-fraction must be a number from 0 to 1 (got '${v}')`);
+  return n;
+}
+
+const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
+
 export function register(program: Command): void {
   program
     .command("train")
-    .description("Train a keyword-spotting model")
-    .action(() => {
-      throw new UserError("'train' is not implemented yet (issue 3)");
+    .description("Train a keyword-spotting model (resumes when --out holds an unfinished run)")
+    .requiredOption("--data <dir>", "dataset folder (Speech Commands layout)")
+    .requiredOption("--model <name>", "model zoo name, e.g. res8-narrow")
+    .requiredOption("--out <dir>", "output folder (checkpoints best/ and last/, train.jsonl)")
+    .option("--config <file>", "JSON file with TrainConfig fields (flags override it)")
+    .option("--epochs <n>", "epochs (default 30)", positiveInt("--epochs"))
+    .option(
+      "--steps-per-epoch <n>",
+      "steps per epoch (default 600)",
+      positiveInt("--steps-per-epoch"),
+    )
+    .option("--batch <n>", "batch size (default 64)", positiveInt("--batch"))
+    .option(
+      "--lr <x>",
+      "initial learning rate (default 1e-3; 1e-2 for binary nets)",
+      positiveNumber("--lr"),
+    )
+    .option(
+      "--lr-end <x>",
+      "final learning rate of the polynomial decay (default 1e-5)",
+      positiveNumber("--lr-end"),
+    )
+    .option("--seed <n>", "seed for initialization, batches and augmentation (default 0)", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new UserError(`--seed must be an integer (got '${v}')`);
+      return n;
+    })
+    .option("--keywords <list>", "comma-separated keywords (default: the standard ten)")
+    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")}`)
+    .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
+    .option("--front-end <preset>", "front-end preset (default MFCC_30_10_40, 98x40)")
+    .option(
+      "--augment-fraction <f>",
+      "share of each batch augmented in the audio domain (default 0.25)",
+      fraction,
+    )
+    .option("--no-augment", "no augmentation at all")
+    .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
+    .option("--no-cache", "do not cache features on disk")
+    .option("--json", "print the result as JSON")
+    .action(async (opts) => {
+      const { readFileSync } = await import("node:fs");
+      const { resolveTrainConfig, train } = await import("../../train/loop");
+      const { TF_AUGMENT } = await import("../../data/augment");
+      const { progress } = await import("../progress");
+      const { emit } = await import("../output");
+      if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
+        throw new UserError(
+          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
+        );
+      let fileConfig: Record<string, unknown> = {};
+      if (opts.config) {
+        try {
+          fileConfig = JSON.parse(readFileSync(opts.config, "utf8"));
+        } catch (err) {
+          throw new UserError(`--config ${opts.config}: ${(err as Error).message}`);
+        }
+        if (!fileConfig || typeof fileConfig !== "object" || Array.isArray(fileConfig))
+          throw new UserError(`--config ${opts.config}: expected a JSON object`);
+      }
+      const base = fileConfig as Partial<Parameters<typeof resolveTrainConfig>[0]>;
+      const augmentBase =
+        base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
+      const config = resolveTrainConfig({
+        ...base,
+        data: opts.data,
+        model: opts.model,
+        out: opts.out,
+        ...(opts.epochs !== undefined && { epochs: opts.epochs }),
+        ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
+        ...(opts.batch !== undefined && { batchSize: opts.batch }),
+        ...(opts.seed !== undefined && { seed: opts.seed }),
+        ...(opts.keywords !== undefined && {
+          keywords: opts.keywords.split(",").map((k) => k.trim()),
+        }),
+        ...(opts.split !== undefined && { splitMode: opts.split as (typeof SPLIT_MODES)[number] }),
+        ...(opts.noise !== undefined && { noiseDir: opts.noise }),
+        ...(opts.frontEnd !== undefined && { frontEnd: opts.frontEnd }),
+        ...(opts.cache === false
+          ? { cacheDir: null }
+          : typeof opts.cache === "string"
+            ? { cacheDir: opts.cache }
+            : {}),
+        lr: {
+          ...(base.lr ?? {}),
+          ...(opts.lr !== undefined && { start: opts.lr }),
+          ...(opts.lrEnd !== undefined && { end: opts.lrEnd }),
+        } as never,
+        augment:
+          opts.augment === false
+            ? null
+            : augmentBase && {
+                ...augmentBase,
+                ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
+              },
+      });
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      let bar: ReturnType<typeof progress> | null = null;
+      const result = await train(config, {
+        info: say,
+        onStart: (total, done) => {
+          bar = progress("train", total, {
+            json: opts.json,
+            fields: "loss {loss} acc {acc} lr {lr}",
+          });
+          bar.tick(done, { loss: "-", acc: "-", lr: "-" });
+        },
+        onStep: (s) =>
+          bar?.tick(1, {
+            loss: s.loss.toFixed(3),
+            acc: s.accuracy.toFixed(2),
+            lr: s.lr.toExponential(1),
+          }),
+        onEpoch: (e) => {
+          const val = e.valAccuracy === null ? "" : ` val acc ${(e.valAccuracy * 100).toFixed(2)}%`;
+          say(
+            `\nepoch ${e.epoch}/${e.epochs}: loss ${e.trainLoss.toFixed(3)} acc ${(e.trainAccuracy * 100).toFixed(1)}%${val}${e.best ? " (best)" : ""} ${(e.ms / 1000).toFixed(1)} s`,
+          );
+        },
+      });
+      (bar as ReturnType<typeof progress> | null)?.stop();
+      emit(
+        opts,
+        {
+          backend: result.backend.name,
+          best: result.bestDir,
+          last: result.lastDir,
+          bestValAccuracy: result.bestValAccuracy,
+          labels: result.labels,
+          epochs: result.epochs,
+        },
+        (r) =>
+          `backend ${r.backend}; best checkpoint ${r.best}` +
+          (r.bestValAccuracy === null
+            ? ""
+            : ` (validation accuracy ${(r.bestValAccuracy * 100).toFixed(2)}%)`),
+      );
     });
 }

@@ -1,0 +1,173 @@
+/**
+ * Features for training and evaluation: clean features of every example computed once by the
+ * shared front end and cached on disk, per-coefficient input normalization, and the frame of
+ * digital silence (what zero-filled audio looks like after the front end).
+ *
+ * Cache layout: <cacheDir>/<hash of front-end config>/<hh>/<hash of example>.f32, where an
+ * example's hash covers its file path, size and mtime (or, for silence cut from noise, the noise
+ * file, offset and RMS). Entries are written atomically (temp file + rename).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import {
+  coeffCount,
+  extractFeatures,
+  type FrontEndConfig,
+  frameCount,
+} from "../../shared/features";
+import { ClipLoader, type Example, WavError } from "../data";
+
+/** Features of many examples in one block: example i is rows [i*frames, (i+1)*frames). */
+export interface FeatureSet {
+  frames: number;
+  coeffs: number;
+  /** n x frames x coeffs, row-major. */
+  data: Float32Array;
+  labels: Int32Array;
+  examples: Example[];
+  /** Files that could not be decoded (left out of the set). */
+  failed: { path: string; reason: string }[];
+}
+
+/** Per-coefficient affine normalization applied to features before the model. */
+export interface InputNorm {
+  mean: number[];
+  std: number[];
+}
+
+export function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "earshot", "features");
+}
+
+const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
+
+export function frontEndHash(cfg: FrontEndConfig): string {
+  const keys = Object.keys(cfg).sort() as (keyof FrontEndConfig)[];
+  return sha1(JSON.stringify(keys.map((k) => [k, cfg[k]]))).slice(0, 16);
+}
+
+/** What identifies an example's audio: file identity (path, size, mtime) or silence recipe. */
+export function exampleKey(ex: Example): string {
+  if (ex.kind === "file") {
+    const st = statSync(ex.path);
+    return sha1(`file\0${ex.path}\0${st.size}\0${st.mtimeMs}`);
+  }
+  const n = ex.noise;
+  const src = n ? `${n.path}\0${statSync(n.path).mtimeMs}\0${n.offset}` : "zeros";
+  return sha1(`silence\0${src}\0${ex.rms}`);
+}
+
+export class FeatureCache {
+  readonly frames: number;
+  readonly coeffs: number;
+  private readonly dir: string | null;
+
+  /** `cacheDir` null: compute every time, keep nothing on disk. */
+  constructor(
+    readonly config: FrontEndConfig,
+    cacheDir: string | null = defaultCacheDir(),
+    readonly loader = new ClipLoader(),
+  ) {
+    this.frames = frameCount(loader.length, config);
+    this.coeffs = coeffCount(config);
+    this.dir = cacheDir ? join(cacheDir, frontEndHash(config)) : null;
+  }
+
+  /** Clean features of one example (frames x coeffs); throws WavError for unreadable files. */
+  get(ex: Example): Float32Array {
+    const size = this.frames * this.coeffs;
+    let file: string | null = null;
+    if (this.dir) {
+      const key = exampleKey(ex);
+      file = join(this.dir, key.slice(0, 2), `${key}.f32`);
+      try {
+        const buf = readFileSync(file);
+        if (buf.byteLength === size * 4) {
+          return new Float32Array(
+            buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+          );
+        }
+      } catch {
+        // not cached yet
+      }
+    }
+    const f = this.compute(this.loader.load(ex));
+    if (file) {
+      mkdirSync(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+      renameSync(tmp, file);
+    }
+    return f;
+  }
+
+  /** Features of audio samples (16 kHz, [-1, 1]) as float32. */
+  compute(audio: Float32Array): Float32Array {
+    return Float32Array.from(extractFeatures(audio, this.config).data);
+  }
+
+  /** Features of every example in one block; undecodable files are listed, not fatal. */
+  load(
+    examples: readonly Example[],
+    onProgress?: (done: number, total: number) => void,
+  ): FeatureSet {
+    const size = this.frames * this.coeffs;
+    const data = new Float32Array(examples.length * size);
+    const kept: Example[] = [];
+    const failed: FeatureSet["failed"] = [];
+    examples.forEach((ex, i) => {
+      try {
+        data.set(this.get(ex), kept.length * size);
+        kept.push(ex);
+      } catch (err) {
+        if (!(err instanceof WavError)) throw err;
+        failed.push({ path: err.path, reason: err.reason });
+      }
+      if (onProgress && (i % 64 === 63 || i === examples.length - 1))
+        onProgress(i + 1, examples.length);
+    });
+    return {
+      frames: this.frames,
+      coeffs: this.coeffs,
+      data: data.subarray(0, kept.length * size),
+      labels: Int32Array.from(kept, (e) => e.label),
+      examples: kept,
+      failed,
+    };
+  }
+
+  /** One frame of features of digital silence (what a zero-filled shift brings in). */
+  silenceFrame(): Float32Array {
+    return this.compute(new Float32Array(this.loader.length)).subarray(0, this.coeffs);
+  }
+}
+
+/** Mean and standard deviation of each coefficient over a feature set (std floored at 1e-3). */
+export function computeInputNorm(set: FeatureSet): InputNorm {
+  const { coeffs, data } = set;
+  const sum = new Float64Array(coeffs);
+  const sq = new Float64Array(coeffs);
+  const rows = data.length / coeffs;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < coeffs; c++) {
+      const v = data[r * coeffs + c];
+      sum[c] += v;
+      sq[c] += v * v;
+    }
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(1, rows));
+  const std = Array.from(sq, (s, c) =>
+    Math.max(1e-3, Math.sqrt(Math.max(0, s / Math.max(1, rows) - mean[c] ** 2))),
+  );
+  return { mean, std };
+}
+
+/** Normalizes frames x coeffs features in place. */
+export function normalizeInPlace(x: Float32Array, norm: InputNorm): Float32Array {
+  const c = norm.mean.length;
+  for (let i = 0; i < x.length; i++) x[i] = (x[i] - norm.mean[i % c]) / norm.std[i % c];
+  return x;
+}

@@ -1,0 +1,364 @@
+/**
+ * The training loop behind `earshot train`: data -> cached features -> batches with on-the-fly
+ * augmentation -> Adam with polynomial decay (seed 000: 1e-3 -> 1e-5, 1e-2 start for binary
+ * nets) -> validation each epoch -> best and last checkpoints, resumable, deterministic under
+ * a seed, a JSONL log per run.
+ *
+ * Output folder:
+ *   <out>/config.json  the resolved TrainConfig
+ *   <out>/train.jsonl  one JSON object per line: start, step (every logEvery), epoch, end
+ *   <out>/best/        checkpoint with the best validation accuracy (what eval/export use)
+ *   <out>/last/        checkpoint after the latest epoch, with optimizer and loop state
+ *
+ * Re-running with the same --out resumes from <out>/last (the config must match except for
+ * `epochs`, which may grow); the result equals an uninterrupted run, bit for bit.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { type FrontEndConfig, PRESETS, validateConfig } from "../../shared/features";
+import { UserError } from "../cli/errors";
+import {
+  type AugmentConfig,
+  Augmenter,
+  buildTask,
+  noiseBank,
+  Rng,
+  type SplitMode,
+  scanDataset,
+  TF_AUGMENT,
+} from "../data";
+import { buildModel, isModelName, MODEL_NAMES } from "../models";
+import { type BackendInfo, loadBackend } from "./backend";
+import { BatchSource } from "./batches";
+import {
+  CHECKPOINT_FORMAT,
+  type CheckpointMeta,
+  loadOptimizerInto,
+  loadWeightsInto,
+  readState,
+  saveCheckpoint,
+} from "./checkpoint";
+import { evaluateModel } from "./evaluate";
+import { computeInputNorm, defaultCacheDir, FeatureCache, type InputNorm } from "./features";
+import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
+
+export interface TrainConfig {
+  /** Dataset folder (Speech Commands layout, real or synthetic). */
+  data: string;
+  /** Model zoo name, e.g. "res8-narrow". */
+  model: string;
+  /** Extra builder hyperparameters (inputShape and numClasses are filled in). */
+  modelConfig: Record<string, unknown>;
+  out: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: { start: number; end: number; power: number };
+  seed: number;
+  /** Front-end config or a preset name from shared/features (default MFCC_30_10_40: 98x40). */
+  frontEnd: FrontEndConfig | string;
+  /** Keywords in label order (default: the standard ten). */
+  keywords?: string[];
+  splitMode: SplitMode;
+  noiseDir?: string;
+  /** null disables augmentation. */
+  augment: { fraction: number; config: AugmentConfig } | null;
+  /** Feature cache folder; null: no disk cache. */
+  cacheDir: string | null;
+  /** Write a step line to the JSONL log every N steps. */
+  logEvery: number;
+}
+
+/** Seed 000's learning rates: binary nets start at 1e-2, everything else at 1e-3. */
+export function defaultLr(model: string): TrainConfig["lr"] {
+  return { start: model.includes("bin") ? 1e-2 : 1e-3, end: 1e-5, power: 1 };
+}
+
+/** Fills defaults (seed 000: 30 epochs x 600 steps, batch 64, TF augmentation). */
+export function resolveTrainConfig(
+  c: Partial<TrainConfig> & Pick<TrainConfig, "data" | "model" | "out">,
+): TrainConfig {
+  return {
+    modelConfig: {},
+    epochs: 30,
+    stepsPerEpoch: 600,
+    batchSize: 64,
+    seed: 0,
+    frontEnd: "MFCC_30_10_40",
+    splitMode: "auto",
+    augment: { fraction: 0.25, config: TF_AUGMENT },
+    cacheDir: defaultCacheDir(),
+    logEvery: 50,
+    ...c,
+    lr: { ...defaultLr(c.model), ...(c.lr ?? {}) },
+  };
+}
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  globalStep: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  epochs: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valAccuracy: number | null;
+  valLoss: number | null;
+  best: boolean;
+  ms: number;
+}
+
+export interface TrainHooks {
+  /** Human-readable status lines (backend, dataset, resume, ...). */
+  info?: (line: string) => void;
+  onStart?: (totalSteps: number, doneSteps: number) => void;
+  onStep?: (s: StepInfo) => void;
+  onEpoch?: (e: EpochInfo) => void;
+}
+
+export interface TrainResult {
+  backend: BackendInfo;
+  bestDir: string;
+  lastDir: string;
+  bestValAccuracy: number | null;
+  epochs: EpochInfo[];
+  labels: string[];
+}
+
+interface LoopState {
+  epoch: number;
+  globalStep: number;
+  bestValAccuracy: number | null;
+  configHash: string;
+  epochs: EpochInfo[];
+}
+
+export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
+  if (typeof f !== "string") return validateConfig(f);
+  const p = PRESETS[f];
+  if (!p)
+    throw new UserError(
+      `unknown front-end preset '${f}' (known: ${Object.keys(PRESETS).join(", ")})`,
+    );
+  return p;
+}
+
+/** The fields that must match to resume (everything but epochs, out and logging). */
+function configHash(c: TrainConfig): string {
+  const { epochs: _e, out: _o, logEvery: _l, cacheDir: _c, ...rest } = c;
+  return stableJson(rest);
+}
+
+/** JSON with object keys sorted, so equal configs give equal strings however they were built. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Builds a model with all random initializers drawn from `seed` (tfjs seeds them from Math.random). */
+export function buildSeeded(
+  name: string,
+  config: Record<string, unknown>,
+  seed: number,
+): tf.LayersModel {
+  if (!isModelName(name)) {
+    throw new UserError(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
+  }
+  const rng = new Rng(seed).fork("init");
+  const saved = Math.random;
+  Math.random = () => rng.next();
+  try {
+    return buildModel(name, config as never);
+  } finally {
+    Math.random = saved;
+  }
+}
+
+export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const info = hooks.info ?? (() => {});
+  const backend = await loadBackend({ quiet: true });
+  info(
+    `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,
+  );
+  const frontEnd = frontEndOf(config.frontEnd);
+  const ds = await scanDataset(config.data, {
+    splitMode: config.splitMode,
+    noiseDir: config.noiseDir,
+  });
+  const task = buildTask(ds, config.keywords ? { keywords: config.keywords } : {}, config.seed);
+  const cache = new FeatureCache(frontEnd, config.cacheDir);
+  info(
+    `data: ${config.data} (${ds.layout} layout, ${ds.splitSource} split): ` +
+      `${task.examples.train.length} train / ${task.examples.validation.length} validation examples, ` +
+      `${task.labels.length} classes`,
+  );
+  const trainSet = cache.load(task.examples.train);
+  const valSet = cache.load(task.examples.validation);
+  if (trainSet.labels.length === 0) {
+    throw new UserError(`${config.data}: no training examples (split '${ds.splitSource}')`);
+  }
+  for (const f of [...trainSet.failed, ...valSet.failed]) info(`skipped ${f.path}: ${f.reason}`);
+
+  const inputShape: [number, number, number] = [trainSet.frames, trainSet.coeffs, 1];
+  const modelConfig = { ...config.modelConfig, inputShape, numClasses: task.labels.length };
+  const model = buildSeeded(config.model, modelConfig, config.seed);
+  const optimizer = tf.train.adam(config.lr.start);
+  const lastDir = join(config.out, "last");
+  const bestDir = join(config.out, "best");
+  mkdirSync(config.out, { recursive: true });
+  const logPath = join(config.out, "train.jsonl");
+  const log = (o: Record<string, unknown>) =>
+    appendFileSync(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+
+  let norm: InputNorm = computeInputNorm(trainSet);
+  let state: LoopState = {
+    epoch: 0,
+    globalStep: 0,
+    bestValAccuracy: null,
+    configHash: configHash(config),
+    epochs: [],
+  };
+  const saved = existsSync(join(lastDir, "state.json")) ? readState<LoopState>(lastDir) : null;
+  if (saved) {
+    if (saved.configHash !== state.configHash) {
+      throw new UserError(
+        `${config.out} holds a run with a different configuration; use another --out (or delete it)`,
+      );
+    }
+    loadWeightsInto(lastDir, model);
+    await loadOptimizerInto(lastDir, optimizer);
+    norm = (JSON.parse(readFileSync(join(lastDir, "earshot.json"), "utf8")) as CheckpointMeta)
+      .inputNorm;
+    state = saved;
+    info(`resuming ${config.out} after epoch ${state.epoch} (step ${state.globalStep})`);
+    log({ type: "resume", epoch: state.epoch, step: state.globalStep });
+  } else {
+    writeFileSync(join(config.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  const meta = (epoch: number, metrics: Record<string, number>): CheckpointMeta => ({
+    format: CHECKPOINT_FORMAT,
+    version: 1,
+    model: { name: config.model as CheckpointMeta["model"]["name"], config: modelConfig },
+    labels: task.labels,
+    keywords: task.keywords,
+    frontEnd,
+    inputNorm: norm,
+    inputShape,
+    epoch,
+    step: state.globalStep,
+    metrics,
+  });
+
+  const augment = config.augment
+    ? {
+        augmenter: new Augmenter(config.augment.config, noiseBank(ds, "train", cache.loader)),
+        fraction: config.augment.fraction,
+      }
+    : null;
+  const shiftMs = config.augment?.config.timeShiftMs ?? 0;
+  const batches = new BatchSource(trainSet, cache, {
+    seed: config.seed,
+    batchSize: config.batchSize,
+    norm,
+    augment,
+    shiftFrames: Math.round(shiftMs / frontEnd.hopMs),
+  });
+  const step = makeTrainStep(model, optimizer);
+  const totalSteps = config.epochs * config.stepsPerEpoch;
+  const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
+  log({
+    type: "start",
+    backend: backend.name,
+    model: config.model,
+    labels: task.labels,
+    train: trainSet.labels.length,
+    validation: valSet.labels.length,
+    totalSteps,
+  });
+  hooks.onStart?.(totalSteps, state.globalStep);
+
+  for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
+    const t0 = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    for (let s = 0; s < config.stepsPerEpoch; s++) {
+      const g = state.globalStep;
+      const lr = lrAt(g);
+      setLearningRate(optimizer, lr);
+      const b = batches.batch(g);
+      const x = tf.tensor4d(b.x, [config.batchSize, ...inputShape]);
+      const y = tf.tensor1d(b.labels, "int32");
+      const r = step(x, y);
+      tf.dispose([x, y]);
+      if (!Number.isFinite(r.loss)) {
+        throw new UserError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
+      }
+      state.globalStep++;
+      lossSum += r.loss;
+      correct += r.correct;
+      const si = {
+        epoch,
+        step: s,
+        globalStep: g,
+        loss: r.loss,
+        accuracy: r.correct / config.batchSize,
+        lr,
+      };
+      hooks.onStep?.(si);
+      if (config.logEvery > 0 && g % config.logEvery === 0) log({ type: "step", ...si });
+    }
+    const val = valSet.labels.length > 0 ? evaluateModel(model, valSet, norm, task.labels) : null;
+    const valAccuracy = val ? val.accuracy : null;
+    const best =
+      valAccuracy !== null &&
+      (state.bestValAccuracy === null || valAccuracy > state.bestValAccuracy);
+    const e: EpochInfo = {
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      trainLoss: lossSum / config.stepsPerEpoch,
+      trainAccuracy: correct / (config.stepsPerEpoch * config.batchSize),
+      valAccuracy,
+      valLoss: val ? val.loss : null,
+      best: best || (valAccuracy === null && epoch === config.epochs - 1),
+      ms: performance.now() - t0,
+    };
+    state.epoch = epoch + 1;
+    state.epochs.push(e);
+    const metrics: Record<string, number> = {
+      trainLoss: e.trainLoss,
+      trainAccuracy: e.trainAccuracy,
+    };
+    if (valAccuracy !== null) metrics.valAccuracy = valAccuracy;
+    if (e.best) {
+      state.bestValAccuracy = valAccuracy;
+      await saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
+    }
+    await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), { optimizer, state });
+    log({ type: "epoch", ...e });
+    hooks.onEpoch?.(e);
+  }
+  log({ type: "end", bestValAccuracy: state.bestValAccuracy, steps: state.globalStep });
+  return {
+    backend,
+    bestDir,
+    lastDir,
+    bestValAccuracy: state.bestValAccuracy,
+    epochs: state.epochs,
+    labels: task.labels,
+  };
+}

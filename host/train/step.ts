@@ -1,0 +1,59 @@
+/**
+ * One optimizer step of a classifier on a batch: softmax cross-entropy on the model's logits,
+ * gradients through the active backend, and the batch's accuracy from the same forward pass.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export interface StepResult {
+  /** Mean cross-entropy of the batch. */
+  loss: number;
+  /** Examples whose argmax logit equals the label. */
+  correct: number;
+}
+
+/** Builds the step function for a model (logits out) and an optimizer. */
+export function makeTrainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+): (x: tf.Tensor, labels: tf.Tensor1D) => StepResult {
+  const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
+  // An explicit variable list: the optimizer keys its state by position in this list.
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return (x, labels) => {
+    let correct: tf.Tensor | undefined;
+    const loss = optimizer.minimize(
+      () => {
+        const logits = model.apply(x, { training: true }) as tf.Tensor;
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
+        const oneHot = tf.oneHot(labels, numClasses);
+        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+      },
+      true,
+      vars,
+    ) as tf.Scalar;
+    const result = { loss: loss.dataSync()[0], correct: (correct as tf.Tensor).dataSync()[0] };
+    tf.dispose([loss, correct as tf.Tensor]);
+    return result;
+  };
+}
+
+/**
+ * Polynomial decay as in seed 000 (and tf.keras PolynomialDecay): from `start` at step 0 to
+ * `end` at `totalSteps`, lr = (start - end) * (1 - t/T)^power + end; constant afterwards.
+ */
+export function polynomialDecay(
+  start: number,
+  end: number,
+  totalSteps: number,
+  power = 1,
+): (step: number) => number {
+  return (step) => {
+    const t = Math.min(step, totalSteps) / Math.max(1, totalSteps);
+    return (start - end) * (1 - t) ** power + end;
+  };
+}
+
+/** Sets an optimizer's learning rate for the next steps (tfjs reads the field on every step). */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
