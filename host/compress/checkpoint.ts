@@ -1,87 +1,77 @@
 /**
- * Checkpoint directories: tfjs's own layout (model.json with topology and weights manifest,
- * weights.bin) written through a save handler, plus earshot.json describing what the model is
- * (architecture and config, labels, precision, front end), which export and eval need.
- * Quantized layers are registered classes, so a QAT checkpoint loads back as it was saved.
+ * Checkpoint folders for compressed models, in the trainer's format (host/train/checkpoint.ts:
+ * model.json + weights.bin in model.weights order + earshot.json), with two additions to the
+ * meta: `precision` (+ options) and `compression` notes (pruning, PTQ bits...).
+ *
+ * Loading rebuilds the graph from model.json's topology rather than the zoo config, because a
+ * quantized, binary or structurally pruned model no longer matches its zoo builder; the
+ * quantized layers are registered tfjs classes, so the topology deserializes as saved.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { UserError } from "../cli/errors";
+import {
+  type CheckpointMeta,
+  isCheckpointDir,
+  loadWeightsInto,
+  readMeta,
+  saveCheckpoint,
+} from "../train/checkpoint";
+import type { Precision, PrecisionOptions } from "./precision";
 import "./qlayers";
+import "./regularizers";
 
-export interface CheckpointMeta {
-  /** Zoo name (host/models) and its config, when the model came from the zoo. */
-  model?: string;
-  config?: Record<string, unknown>;
-  labels: string[];
-  precision?: string;
-  precisionOptions?: Record<string, unknown>;
-  /** Front-end config (shared/features), copied into the device file header. */
-  frontEnd?: Record<string, unknown>;
-  [key: string]: unknown;
+export interface CompressedMeta extends CheckpointMeta {
+  precision?: Precision;
+  precisionOptions?: PrecisionOptions;
+  /** What was done to the model after training, in order. */
+  compression?: Record<string, unknown>[];
 }
 
-export async function saveCheckpoint(
+export async function saveModelDir(
   dir: string,
   model: tf.LayersModel,
-  meta: CheckpointMeta,
+  meta: CompressedMeta,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const weightsManifest = [{ paths: ["weights.bin"], weights: a.weightSpecs ?? [] }];
-      const json = {
-        modelTopology: a.modelTopology,
-        format: a.format,
-        generatedBy: a.generatedBy,
-        weightsManifest,
-      };
-      await writeFile(join(dir, "model.json"), JSON.stringify(json));
-      const data = a.weightData as ArrayBuffer;
-      await writeFile(join(dir, "weights.bin"), new Uint8Array(data));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  await writeFile(join(dir, "earshot.json"), `${JSON.stringify(meta, null, 2)}\n`);
+  await saveCheckpoint(dir, model, meta);
 }
 
-function userError(message: string): Error {
-  return Object.assign(new Error(message), { expected: true });
-}
-
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch {
-    throw userError(`${path}: cannot read ${what} (is this a checkpoint directory?)`);
-  }
-}
-
-export async function loadCheckpoint(
+export async function loadModelDir(
   dir: string,
-): Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
-  let json: {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  let meta: CheckpointMeta;
+): Promise<{ model: tf.LayersModel; meta: CompressedMeta }> {
+  if (!isCheckpointDir(dir))
+    throw new UserError(
+      `${dir}: no earshot checkpoint here (expected earshot.json and model.json)`,
+    );
+  const meta = readMeta(dir) as CompressedMeta;
+  let topology: unknown;
   try {
-    json = JSON.parse(await readText(join(dir, "model.json"), "model.json"));
-    meta = JSON.parse(await readText(join(dir, "earshot.json"), "earshot.json"));
+    topology = (
+      JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { modelTopology?: unknown }
+    ).modelTopology;
   } catch (e) {
-    if ((e as { expected?: boolean }).expected) throw e;
-    throw userError(`${dir}: malformed checkpoint JSON (${(e as Error).message})`);
+    throw new UserError(`${dir}/model.json: ${(e as Error).message}`);
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
-    throw userError(`${dir}/model.json: no modelTopology/weightsManifest`);
-  const buf = await readFile(join(dir, "weights.bin")).catch(() => {
-    throw userError(`${dir}/weights.bin: cannot read`);
-  });
-  const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }),
-  );
-  if (!Array.isArray(meta.labels)) throw userError(`${dir}/earshot.json: no labels`);
+  if (!topology || typeof topology !== "object")
+    throw new UserError(`${dir}/model.json: no modelTopology`);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({
+      modelTopology: topology as tf.io.ModelJSON["modelTopology"],
+    });
+  } catch (e) {
+    throw new UserError(`${dir}/model.json: cannot rebuild the model (${(e as Error).message})`);
+  }
+  loadWeightsInto(dir, model);
   return { model, meta };
+}
+
+/** Adds a compression step to a meta copy. */
+export function withStep(
+  meta: CompressedMeta,
+  step: Record<string, unknown>,
+  patch: Partial<CompressedMeta> = {},
+): CompressedMeta {
+  return { ...meta, ...patch, compression: [...(meta.compression ?? []), step] };
 }

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, saveCheckpoint } from "../../host/compress/checkpoint";
+import { loadModelDir, saveModelDir } from "../../host/compress/checkpoint";
 import { applyPrecision } from "../../host/compress/precision";
 import { QConv2D, QDense, QDepthwiseConv2D } from "../../host/compress/qlayers";
 import { signPlus } from "../../host/compress/quantizers";
 import { buildModel } from "../../host/models";
+import { MFCC_30_10_10 } from "../../shared/features";
 
 let dir: string;
 beforeAll(async () => {
@@ -134,8 +135,21 @@ describe("applyPrecision and checkpoints", () => {
     const x = tf.randomNormal([3, 16, 10, 1], 0, 1, "float32", 8);
     m.apply(x, { training: true });
     const before = m.predict(x) as tf.Tensor;
-    await saveCheckpoint(join(dir, "ck"), m, { labels: ["a", "b", "c"], precision: "int4" });
-    const { model, meta } = await loadCheckpoint(join(dir, "ck"));
+    await saveModelDir(join(dir, "ck"), m, {
+      format: "earshot-tfjs-checkpoint",
+      version: 1,
+      model: { name: "ds-cnn-s", config: {} },
+      labels: ["a", "b", "c"],
+      keywords: ["b", "c"],
+      frontEnd: MFCC_30_10_10,
+      inputNorm: { mean: [], std: [] },
+      inputShape: [16, 10, 1],
+      epoch: 0,
+      step: 0,
+      metrics: {},
+      precision: "int4",
+    });
+    const { model, meta } = await loadModelDir(join(dir, "ck"));
     expect(meta.precision).toBe("int4");
     expect(maxDiff(before, model.predict(x) as tf.Tensor)).toBe(0);
     const q = model.layers.find((l) => l instanceof QConv2D) as QConv2D;
@@ -143,6 +157,6 @@ describe("applyPrecision and checkpoints", () => {
   });
 
   it("a missing checkpoint is a clear user error", async () => {
-    await expect(loadCheckpoint(join(dir, "nope"))).rejects.toThrow(/cannot read model.json/);
+    await expect(loadModelDir(join(dir, "nope"))).rejects.toThrow(/no earshot checkpoint here/);
   });
 });

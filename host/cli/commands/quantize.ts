@@ -1,12 +1,84 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 
-// Placeholder registration: replaced by the owning module's real command (issue 4).
+function num(name: string, lo: number, hi: number, int = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n)))
+      throw new UserError(
+        `${name} must be ${int ? "an integer" : "a number"} in ${lo}..${hi} (got '${v}')`,
+      );
+    return n;
+  };
+}
+
 export function register(program: Command): void {
   program
     .command("quantize")
-    .description("Post-training quantization")
-    .action(() => {
-      throw new UserError("'quantize' is not implemented yet (issue 4)");
+    .description(
+      "Post-training quantization: per-channel N-bit weights, 8-bit activations calibrated on data",
+    )
+    .requiredOption("--model <dir>", "float checkpoint folder")
+    .requiredOption("--calib <dir>", "dataset folder for calibration")
+    .requiredOption("--bits <n>", "weight bits (2..8)", num("--bits", 2, 8, true))
+    .requiredOption("--out <dir>", "output checkpoint folder (export it with earshot export)")
+    .option(
+      "--calib-count <n>",
+      "calibration examples (default 256)",
+      num("--calib-count", 1, 1e6, true),
+      256,
+    )
+    .option(
+      "--percentile <p>",
+      "activation range percentile instead of min/max, e.g. 99.99",
+      num("--percentile", 50, 100),
+    )
+    .option("--eval <dir>", "dataset whose test split is scored before and after")
+    .option("--no-cache", "do not cache features on disk")
+    .option("--json", "print the result as JSON")
+    .action(async (opts) => {
+      const { loadBackend } = await import("../../train/backend");
+      await loadBackend({ quiet: true });
+      const { loadModelDir, saveModelDir, withStep } = await import("../../compress/checkpoint");
+      const { loadFeatures, accuracy } = await import("../../compress/data");
+      const { postTrainingQuantize } = await import("../../compress/ptq");
+      const { emit } = await import("../output");
+      const cacheDir = opts.cache === false ? null : undefined;
+      const { model, meta } = await loadModelDir(opts.model);
+      if (meta.precision && meta.precision !== "float")
+        throw new UserError(
+          `${opts.model}: already quantized (${meta.precision}); PTQ starts from a float model`,
+        );
+      const calib = await loadFeatures(opts.calib, meta, "train", {
+        limit: opts.calibCount,
+        cacheDir,
+      });
+      const q = postTrainingQuantize(model, calib.x, opts.bits, { percentile: opts.percentile });
+      const step = {
+        method: "ptq",
+        weightBits: opts.bits,
+        actBits: 8,
+        calibration: opts.percentile ? `p${opts.percentile}` : "minmax",
+      };
+      await saveModelDir(
+        opts.out,
+        q,
+        withStep(meta, step, { precision: "int8", precisionOptions: { weightBits: opts.bits } }),
+      );
+      const result: Record<string, unknown> = { out: opts.out, ...step };
+      if (opts.eval) {
+        const test = await loadFeatures(opts.eval, meta, "test", { cacheDir });
+        result.floatAccuracy = accuracy(model, test);
+        result.quantizedAccuracy = accuracy(q, test);
+      }
+      emit(
+        opts,
+        result,
+        (v) =>
+          `wrote ${v.out}: PTQ ${v.weightBits}-bit weights, 8-bit activations (${v.calibration})` +
+          (v.floatAccuracy !== undefined
+            ? `; test accuracy float ${((v.floatAccuracy as number) * 100).toFixed(2)}% -> quantized ${((v.quantizedAccuracy as number) * 100).toFixed(2)}%`
+            : ""),
+      );
     });
 }

@@ -1,0 +1,150 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModelDir, saveModelDir } from "../../host/compress/checkpoint";
+import { loadFeatures } from "../../host/compress/data";
+import { exportFile } from "../../host/compress/export-file";
+import { IntEvaluator } from "../../host/compress/int-eval";
+import { buildModel } from "../../host/models";
+import { MFCC_30_10_10 } from "../../shared/features";
+import { decodeModel } from "../../shared/model-format/decode";
+
+const run = promisify(execFile);
+const DATA = join(__dirname, "../../../shared/speech/sc-v1-sample");
+const have = existsSync(DATA);
+let dir: string;
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  dir = await mkdtemp(join(tmpdir(), "earshot-compress-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function floatCheckpoint(path: string) {
+  const m = buildModel("ds-cnn-s", {
+    inputShape: [98, 10, 1],
+    numClasses: 4,
+    filters: 8,
+    blocks: 1,
+  });
+  for (const l of m.layers) {
+    if (l.getClassName() !== "BatchNormalization") continue;
+    const n = l.getWeights()[0].shape[0];
+    l.setWeights([
+      tf.ones([n]),
+      tf.randomUniform([n], -0.2, 0.2, "float32", 1),
+      tf.zeros([n]),
+      tf.randomUniform([n], 0.5, 2, "float32", 2),
+    ]);
+  }
+  await saveModelDir(path, m, {
+    format: "earshot-tfjs-checkpoint",
+    version: 1,
+    model: {
+      name: "ds-cnn-s",
+      config: { inputShape: [98, 10, 1], numClasses: 4, filters: 8, blocks: 1 },
+    },
+    labels: ["_silence_", "_unknown_", "yes", "no"],
+    keywords: ["yes", "no"],
+    frontEnd: MFCC_30_10_10,
+    inputNorm: { mean: new Array(10).fill(0), std: new Array(10).fill(20) },
+    inputShape: [98, 10, 1],
+    epoch: 0,
+    step: 0,
+    metrics: {},
+  });
+  return m;
+}
+
+describe.skipIf(!have)("export and quantize on real clips", () => {
+  it("exported integers agree with the float model on the calibration clips", async () => {
+    const ck = join(dir, "float");
+    const m = await floatCheckpoint(ck);
+    const out = join(dir, "m.esm");
+    const r = await exportFile({ model: ck, out, calib: DATA, calibCount: 64, cacheDir: null });
+    const dm = decodeModel(Array.from(await readFile(out)));
+    expect(dm.labels).toEqual(r.meta.labels);
+    expect(dm.frontEnd.find((k) => k.key === "nCoeffs")?.value).toBe(10);
+    expect(dm.meta.filter((k) => k.key.startsWith("inputNorm.")).length).toBe(20);
+    const { meta } = await loadModelDir(ck);
+    const b = await loadFeatures(DATA, meta, "train", { limit: 40, cacheDir: null });
+    const ev = new IntEvaluator(dm);
+    const pred = tf.argMax(m.predict(b.x) as tf.Tensor, -1).dataSync();
+    const flat = b.x.dataSync();
+    const n = b.labels.length;
+    const size = 98 * 10;
+    let agree = 0;
+    for (let i = 0; i < n; i++) {
+      const s = ev.run(flat.subarray(i * size, (i + 1) * size)).scores;
+      if (s.indexOf(Math.max(...s)) === pred[i]) agree++;
+    }
+    expect(agree / n).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("earshot quantize writes a PTQ checkpoint that exports; a missing model is one clear line", async () => {
+    const ck = join(dir, "float2");
+    await floatCheckpoint(ck);
+    const cli = join(__dirname, "../../bin/earshot.js");
+    const q = join(dir, "ptq4");
+    const { stdout } = await run("node", [
+      cli,
+      "quantize",
+      "--model",
+      ck,
+      "--calib",
+      DATA,
+      "--bits",
+      "4",
+      "--out",
+      q,
+      "--calib-count",
+      "32",
+      "--no-cache",
+      "--json",
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ method: "ptq", weightBits: 4 });
+    const { meta } = await loadModelDir(q);
+    expect(meta.precisionOptions).toEqual({ weightBits: 4 });
+    const file = join(dir, "ptq4.esm");
+    await run("node", [
+      cli,
+      "export",
+      "--model",
+      q,
+      "--out",
+      file,
+      "--calib",
+      DATA,
+      "--calib-count",
+      "32",
+      "--no-cache",
+    ]);
+    const dm = decodeModel(Array.from(await readFile(file)));
+    expect(dm.tensors.filter((t) => t.data && t.bits === 4).length).toBeGreaterThan(0);
+    const bad = await run("node", [
+      cli,
+      "export",
+      "--model",
+      join(dir, "nope"),
+      "--out",
+      file,
+      "--calib",
+      DATA,
+    ]).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(
+      bad.stderr
+        .trim()
+        .split("\n")
+        .filter((l: string) => l.startsWith("earshot:")),
+    ).toHaveLength(1);
+    expect(bad.stderr).toMatch(/no earshot checkpoint here/);
+  });
+});
