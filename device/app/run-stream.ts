@@ -31,6 +31,31 @@ export interface EngineIo {
   clock(): number;
   /** Emit per-op outputs and input windows (golden-vector comparison). */
   trace: boolean;
+  /**
+   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs"; an empty field
+   * (or an empty string) keeps the model's default.
+   */
+  settings: string;
+}
+
+/** Applies `io.settings` over the detector's defaults (throws on a malformed value). */
+function applySettings(det: Detector, text: string): void {
+  if (text.length === 0) return;
+  const f = text.split(",");
+  const s = det.getSettings();
+  const pick = (i: number, fallback: number): number => {
+    if (i >= f.length || f[i].length === 0) return fallback;
+    const v = Number(f[i]);
+    // biome-ignore lint/suspicious/noSelfCompare: portable NaN test
+    if (v !== v) throw new Error(`setting ${i + 1} is not a number: '${f[i]}'`);
+    return v;
+  };
+  det.configure({
+    threshold: pick(0, s.threshold),
+    smoothingWindow: pick(1, s.smoothingWindow),
+    strideFrames: pick(2, s.strideFrames),
+    suppressionMs: pick(3, s.suppressionMs),
+  });
 }
 
 const CHUNK = 512;
@@ -51,6 +76,7 @@ export function runStream(io: EngineIo, registry: KernelRegistry, memory: Tensor
   try {
     const model = decodeModel(bytes);
     det = new Detector(model, registry.kernels(), memory, io.clock);
+    applySettings(det, io.settings);
   } catch (e) {
     io.print(`X ${(e as Error).message}`);
     return 1;

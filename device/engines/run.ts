@@ -20,6 +20,19 @@ export type EngineName = (typeof ENGINES)[number];
 export interface RunOptions {
   /** Print per-layer outputs and input windows (golden comparison). */
   trace?: boolean;
+  /** Run-time overrides; absent fields keep the model's defaults. */
+  threshold?: number;
+  smoothingWindow?: number;
+  strideFrames?: number;
+  suppressionMs?: number;
+  /** duktape-host only: run without registering the C kernels (pure JS, for benchmarks). */
+  noNatives?: boolean;
+}
+
+function settingsText(o: RunOptions): string {
+  const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
+  if (f.every((v) => v === undefined)) return "";
+  return f.map((v) => (v === undefined ? "" : String(v))).join(",");
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
@@ -31,7 +44,7 @@ function runInProcess(
   model: Uint8Array,
   samples: Int16Array,
   registry: KernelRegistry,
-  trace: boolean,
+  opts: RunOptions,
 ): EngineResult {
   const lines: string[] = [];
   runStream(
@@ -42,7 +55,8 @@ function runInProcess(
       print: (s: string) => lines.push(s),
       fmt: (x: number) => String(x),
       clock: () => performance.now(),
-      trace,
+      trace: opts.trace === true,
+      settings: settingsText(opts),
     },
     registry,
     plainMemory,
@@ -85,12 +99,12 @@ export async function runEngine(
       model,
       samples,
       new KernelRegistry({ name: "portable-ts", kernels: referenceKernels }),
-      trace,
+      opts,
     );
   }
   if (engine === "node-wasm") {
     const { wasmRegistry } = await import("../targets/wasm/node-kernels");
-    return runInProcess(model, samples, await wasmRegistry(), trace);
+    return runInProcess(model, samples, await wasmRegistry(), opts);
   }
   const out = buildOutputs();
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
@@ -107,13 +121,20 @@ export async function runEngine(
       const prelude = join(dir, "input.js");
       writeFileSync(
         prelude,
-        `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace}};\n`,
+        `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
     } else if (engine === "duktape-host") {
       text = spawnEngine(
         requireBuilt(out.duktapeHost),
-        [requireBuilt(out.es5), modelPath, samplesPath, trace ? "1" : "0"],
+        [
+          requireBuilt(out.es5),
+          modelPath,
+          samplesPath,
+          trace ? "1" : "0",
+          settingsText(opts),
+          opts.noNatives ? "0" : "1",
+        ],
         "duktape host",
       );
     } else {

@@ -2,7 +2,7 @@
  * earshot Duktape host: embeds libduktape, registers the C kernels (kernels.c) as the native
  * object `EarshotNative`, and runs the ES5 bundle on a model and int16 samples.
  *
- *   earshot-duk BUNDLE.js MODEL SAMPLES_S16 [1 = trace]
+ *   earshot-duk BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives]
  *
  * Stands in for JerryScript native handlers / Espruino compiled C: the JS runtime keeps the
  * control plane, each layer is one native call on typed arrays it owns (no copies: activations
@@ -285,7 +285,7 @@ static void push_typed(duk_context *ctx, const char *bytes, size_t len, duk_uint
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [0=no natives]\n", argv[0]);
+    fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [SETTINGS] [0=no natives]\n", argv[0]);
     return 2;
   }
   static char outbuf[1 << 16];
@@ -299,7 +299,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   int trace = argc > 4 && strcmp(argv[4], "1") == 0;
-  int natives = !(argc > 5 && strcmp(argv[5], "0") == 0);
+  const char *settings = argc > 5 ? argv[5] : "";
+  int natives = !(argc > 6 && strcmp(argv[6], "0") == 0);
   duk_context *ctx = duk_create_heap_default();
   if (!ctx) return 2;
   duk_push_c_function(ctx, n_print, 1);
@@ -316,6 +317,8 @@ int main(int argc, char **argv) {
   duk_put_prop_string(ctx, -2, "samples");
   duk_push_boolean(ctx, trace);
   duk_put_prop_string(ctx, -2, "trace");
+  duk_push_string(ctx, settings);
+  duk_put_prop_string(ctx, -2, "settings");
   duk_put_global_string(ctx, "EARSHOT_INPUT");
   free(model);
   free(samples);

@@ -14,6 +14,7 @@ declare const EARSHOT_INPUT: {
   model: number[];
   samples: number[];
   trace: boolean;
+  settings?: string;
 };
 declare const EarshotNative: NativeKernels | undefined;
 declare function print(s: string): void;
@@ -32,6 +33,7 @@ const rc = runStream(
     fmt: (x: number) => String(x),
     clock: () => Date.now(),
     trace: EARSHOT_INPUT.trace,
+    settings: EARSHOT_INPUT.settings === undefined ? "" : EARSHOT_INPUT.settings,
   },
   registry,
   memory,

@@ -1,5 +1,5 @@
 /**
- * Lua entry: `lua5.3 earshot.lua MODEL SAMPLES_S16 [1 = trace]`. Pure Lua kernels: the portable
+ * Lua entry: `lua5.3 earshot.lua MODEL SAMPLES_S16 [1 = trace] [SETTINGS]`. Pure Lua kernels: the portable
  * TS reference translated by typescript-to-lua, with shared/portable/int.ts replaced by
  * ./int.lua (32-bit semantics on Lua 5.3's 64-bit integers).
  */
@@ -18,6 +18,7 @@ const rc = runStream(
     fmt,
     clock,
     trace: argument(2) === "1",
+    settings: argument(3),
   },
   registry,
   plainMemory,

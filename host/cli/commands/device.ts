@@ -1,13 +1,80 @@
-import type { Command } from "@commander-js/extra-typings";
+import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 import { group } from "../group";
+import { emit } from "../output";
 
-// Placeholder registration: replaced by the owning module's real command (issue 5).
+const ENGINE_NAMES = ["node", "node-wasm", "duk", "duktape-host", "lua"];
+
+function numberArg(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n)) {
+      throw new InvalidArgumentError(`${flag} must be a number (got '${v}')`);
+    }
+    return n;
+  };
+}
+
 export function register(program: Command): void {
-  group(program, "device", "device commands")
+  group(program, "device", "device runtime: run models on the device engines")
     .command("run")
-    .description("Run a model on a device engine over a WAV")
-    .action(() => {
-      throw new UserError("'run' is not implemented yet (issue 5)");
+    .description(
+      "Stream a WAV through a model on a device engine (build the bundles first: npm run build:device)",
+    )
+    .requiredOption("--engine <name>", `one of ${ENGINE_NAMES.join(", ")}`)
+    .requiredOption("--model <file>", "device model file")
+    .requiredOption("--wav <file>", "WAV file of any length (converted to mono 16 kHz int16)")
+    .option(
+      "--threshold <x>",
+      "detection threshold on the smoothed score",
+      numberArg("--threshold"),
+    )
+    .option("--smoothing <n>", "moving-average window, in inferences", numberArg("--smoothing"))
+    .option("--stride <k>", "run the network every k frames", numberArg("--stride"))
+    .option(
+      "--suppression-ms <ms>",
+      "quiet period after a detection",
+      numberArg("--suppression-ms"),
+    )
+    .option("--json", 'print {"events":[{"t","keyword","score"}],"scores":[[...],...]}')
+    .action(async (opts) => {
+      if (!ENGINE_NAMES.includes(opts.engine)) {
+        throw new UserError(`unknown engine '${opts.engine}' (use ${ENGINE_NAMES.join(", ")})`);
+      }
+      const { readFileSync } = await import("node:fs");
+      const { readWav } = await import("../../data/wav/read");
+      const { runEngine } = await import("../../../device/engines/run");
+      const { buildReport } = await import("../../../device/engines/report");
+      let model: Uint8Array;
+      try {
+        model = new Uint8Array(readFileSync(opts.model));
+      } catch (e) {
+        throw new UserError(`${opts.model}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+      }
+      const wav = readWav(opts.wav);
+      const samples = new Int16Array(wav.samples.length);
+      for (let i = 0; i < samples.length; i++) {
+        const v = Math.round(wav.samples[i] * 32768);
+        samples[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+      const engine = opts.engine as Parameters<typeof runEngine>[0];
+      const result = await runEngine(engine, model, samples, {
+        threshold: opts.threshold,
+        smoothingWindow: opts.smoothing,
+        strideFrames: opts.stride,
+        suppressionMs: opts.suppressionMs,
+      });
+      const report = buildReport(engine, model, result);
+      emit(opts, report, (r) =>
+        [
+          `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each`,
+          ...r.events.map(
+            (e) => `${(e.t / 1000).toFixed(2)} s  ${e.keyword}  ${e.score.toFixed(3)}`,
+          ),
+          r.events.length === 0 ? "no detections" : "",
+        ]
+          .filter((l) => l.length > 0)
+          .join("\n"),
+      );
     });
 }
