@@ -98,7 +98,7 @@ export async function writeFeaturePlots(
           frameSeconds: hop,
           y0: 0,
           yStep: 1,
-          yTitle: "coefficient",
+          yTitle: cfg.kind === "mfcc" ? "coefficient" : "mel filter",
           colorTitle: kindTitle,
           scheme: "plasma",
           domain: cfg.kind === "mfcc" ? featDomain : undefined,
