@@ -8,7 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SynthSummary, synthesizeCorpus } from "../host/data/synth/corpus";
 import { MANIFEST_NAME, type SynthManifest } from "../host/data/synth/manifest";
@@ -26,11 +26,15 @@ const JOBS = arg("--jobs", Math.min(2, availableParallelism()));
 const WORDS = ["yes", "no", "up", "down", "left", "right"];
 const base = mkdtempSync(join(tmpdir(), "earshot-bench-synth-"));
 
+/** CPU seconds (all threads of this process) spent in each corpus run. */
+const cpuSeconds: Record<string, number> = {};
+
 async function corpus(
   name: string,
   engines: EngineName[] | "auto",
   jobs: number,
 ): Promise<SynthSummary> {
+  const cpu0 = process.cpuUsage();
   const s = await synthesizeCorpus({
     out: join(base, name),
     words: WORDS,
@@ -41,9 +45,12 @@ async function corpus(
     noiseSeconds: 1,
     jobs,
   });
+  const cpu = process.cpuUsage(cpu0);
+  cpuSeconds[name] = (cpu.user + cpu.system) / 1e6;
   console.log(
     `${name.padEnd(16)} ${s.clips.written} clips in ${(s.clips.written / s.clipsPerSecond).toFixed(1)} s: ` +
-      `${s.clipsPerSecond.toFixed(1)} clips/s (engines ${s.engines.join("+")}, jobs ${jobs})`,
+      `${s.clipsPerSecond.toFixed(1)} clips/s (engines ${s.engines.join("+")}, jobs ${jobs}, ` +
+      `${cpuSeconds[name].toFixed(1)} CPU s, load ${loadavg()[0].toFixed(1)})`,
   );
   return s;
 }
@@ -167,6 +174,8 @@ try {
         workers: many?.clipsPerSecond ?? null,
       },
       jobs: JOBS,
+      cpuSeconds,
+      loadAverage: loadavg()[0],
       workerSpeedup: many ? many.clipsPerSecond / one.clipsPerSecond : null,
       workersSameBytes: same,
       rawWordsPerSecond: raw,

@@ -184,3 +184,41 @@ describe("TTS engines", () => {
     }
   });
 });
+
+describe("renderInWorkers", () => {
+  it("writes the same bytes as rendering in this thread", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { renderInWorkers } = await import("../../host/data/synth/pool");
+    const { renderClip } = await import("../../host/data/synth/render");
+    const { encodeWav16 } = await import("../../host/data/wav/write");
+    const { loadEngines, closeEngines } = await import("../../host/data/synth/tts/load");
+    const engines = await loadEngines("auto");
+    const names = engines.map((e) => e.name);
+    const speakers = drawSpeakers(
+      4,
+      3,
+      names.map((engine) => ({
+        engine,
+        voices: engines.find((e) => e.name === engine)?.voices ?? [],
+      })),
+    );
+    const items = planClips(4, [{ word: "go", clips: 5 }], speakers, 2);
+    const root = mkdtempSync(join(tmpdir(), "earshot-synth-pool-"));
+    try {
+      const done: string[] = [];
+      await renderInWorkers({ root, seed: 4, engines: names }, items, 2, (rel) => done.push(rel));
+      expect(done.sort()).toEqual(items.map((i) => i.rel).sort());
+      const byName = new Map(engines.map((e) => [e.name, e]));
+      for (const item of items)
+        expect(
+          readFileSync(join(root, item.rel)).equals(encodeWav16(renderClip(item, 4, byName))),
+          item.rel,
+        ).toBe(true);
+    } finally {
+      closeEngines(engines);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
