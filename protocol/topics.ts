@@ -201,17 +201,27 @@ export function parseTopic(topic: string): ParsedTopic {
   return { fleet, target, kind: info.kind, info };
 }
 
-/** What a device subscribes to: its own down kinds and the fleet-wide group. */
-export function deviceSubscriptions(fleet: string, device: string): string[] {
+/**
+ * What a device subscribes to: its own down kinds, the fleet-wide group, and the cohorts it
+ * belongs to (staged rollouts address `_c.{cohort}`).
+ */
+export function deviceSubscriptions(fleet: string, device: string, cohorts?: string[]): string[] {
   checkId("fleet", fleet);
   checkId("device", device);
   const base = `${TOPIC_ROOT}/${TOPIC_VERSION}/${fleet}`;
-  return [
-    `${base}/${device}/cmd`,
-    `${base}/${device}/ota/#`,
-    `${base}/${FLEET_GROUP}/cmd`,
-    `${base}/${FLEET_GROUP}/ota/#`,
-  ];
+  const groups = [device, FLEET_GROUP];
+  if (cohorts !== undefined) {
+    for (let i = 0; i < cohorts.length; i++) {
+      checkId("cohort", cohorts[i]);
+      groups.push(COHORT_PREFIX + cohorts[i]);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    out.push(`${base}/${groups[i]}/cmd`);
+    out.push(`${base}/${groups[i]}/ota/#`);
+  }
+  return out;
 }
 
 /**

@@ -77,6 +77,8 @@ export interface DeviceLinkOptions {
   ota?: OtaUpdater;
   /** Re-request missing OTA chunks after this long without one. */
   otaStallMs?: number;
+  /** Cohorts this device belongs to (staged rollouts): it also listens on `_c.{cohort}`. */
+  cohorts?: string[];
 }
 
 interface Pending {
@@ -184,7 +186,7 @@ export class DeviceLink {
       this.handed = 0;
       this.rewind = false;
     }
-    port.subscribe(deviceSubscriptions(this.opts.fleet, this.opts.device));
+    port.subscribe(deviceSubscriptions(this.opts.fleet, this.opts.device, this.opts.cohorts));
     this.publish("status", this.statusPayload(true, undefined), 1, true);
     if (this.opts.ota !== undefined) this.otaRequest(this.opts.ota.request());
     this.pump();
@@ -224,6 +226,9 @@ export class DeviceLink {
       if (t.target.scope === "device" && t.target.id !== this.opts.device) {
         throw new Error(`topic for device ${t.target.id}`);
       }
+      if (t.target.scope === "cohort" && !this.inCohort(t.target.id)) {
+        throw new Error(`topic for cohort ${t.target.id}`);
+      }
       if (t.kind === "cmd") this.onCommand(decodeMessage("cmd", payload));
       else if (t.kind === "ota/offer")
         this.onOta(this.otaOrFail().handleOffer(decodeMessage("otaOffer", payload)));
@@ -258,6 +263,13 @@ export class DeviceLink {
     };
     this.telSeq++;
     this.publish("tel", encodeMessage("tel", tel), 0, false);
+  }
+
+  private inCohort(id: string): boolean {
+    const c = this.opts.cohorts;
+    if (c === undefined) return false;
+    for (let i = 0; i < c.length; i++) if (c[i] === id) return true;
+    return false;
   }
 
   private otaOrFail(): OtaUpdater {

@@ -33,6 +33,11 @@ describe("topic builders", () => {
       "earshot/v1/f/_all/cmd",
       "earshot/v1/f/_all/ota/#",
     ]);
+    expect(deviceSubscriptions("f", "d", ["canary"]).slice(4)).toEqual([
+      "earshot/v1/f/_c.canary/cmd",
+      "earshot/v1/f/_c.canary/ota/#",
+    ]);
+    expect(() => deviceSubscriptions("f", "d", ["bad/x"])).toThrow(/cohort id/);
     expect(hostFilter("det")).toBe("earshot/v1/+/+/det");
     expect(hostFilter("ota/report", "f")).toBe("earshot/v1/f/+/ota/report");
     expect(() => hostFilter("cmd")).toThrow(/not sent by devices/);

@@ -169,6 +169,22 @@ describe("DeviceLink commands and hostile input", () => {
     expect(sent.filter((s) => s.topic.endsWith("/tel"))).toHaveLength(1);
   });
 
+  it("listens to its cohorts: subscribes and accepts commands addressed to them", () => {
+    const l = link({ cohorts: ["beta"] });
+    const { port, sent, subs } = fakePort();
+    l.connected(port);
+    expect(subs).toContain("earshot/v1/f/_c.beta/cmd");
+    l.message(
+      "earshot/v1/f/_c.beta/cmd",
+      encodeMessage("cmd", { cmdId: 9, op: "setStride", strideFrames: 3 }),
+    );
+    expect(l.stats().rejected).toBe(0);
+    expect(decodeAnyMessage(sent.at(-1)?.payload as number[]).message).toEqual({
+      cmdId: 9,
+      ok: true,
+    });
+  });
+
   it("counts and drops malformed, misaddressed and unexpected messages without throwing", () => {
     const l = link();
     const { port, sent } = fakePort();
@@ -181,7 +197,8 @@ describe("DeviceLink commands and hostile input", () => {
     l.message("earshot/v1/f/d1/det", good);
     l.message("earshot/v1/f/d1/ota/offer", good);
     l.message("nonsense", good);
-    expect(l.stats().rejected).toBe(6);
+    l.message("earshot/v1/f/_c.beta/cmd", good); // not one of its cohorts
+    expect(l.stats().rejected).toBe(7);
     expect(l.stats().lastError).toMatch(/truncated|topic/);
     expect(sent.length).toBe(n);
   });
