@@ -1,5 +1,74 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../cli/errors";
+import { type DemoStep, defaultDemoConfig, demoSteps, firstClip } from "./steps";
 
-export async function runDemo(_opts: { out: string; json?: boolean }): Promise<void> {
-  throw new UserError("demo is assembled once the corpus, features and plots land (issue 2)");
+const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
+
+export interface DemoOptions {
+  out: string;
+  json?: boolean;
+  perWord?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+}
+
+/** Runs one step as a child `earshot` process; its stderr (progress bars) passes through. */
+function runStep(
+  step: DemoStep,
+  corpus: string,
+): Promise<{ ok: boolean; stdout: string; seconds: number }> {
+  const args = step.args.map((a) => (a.startsWith("@clip:") ? firstClip(corpus, a.slice(6)) : a));
+  const t0 = performance.now();
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.on("close", (code) =>
+      done({ ok: code === 0, stdout, seconds: (performance.now() - t0) / 1000 }),
+    );
+  });
+}
+
+export async function runDemo(opts: DemoOptions): Promise<void> {
+  const cfg = defaultDemoConfig(resolve(opts.out));
+  if (opts.perWord) cfg.perWord = opts.perWord;
+  if (opts.epochs) cfg.epochs = opts.epochs;
+  if (opts.stepsPerEpoch) cfg.stepsPerEpoch = opts.stepsPerEpoch;
+  const corpus = join(cfg.out, "corpus");
+  const summary: { step: string; status: string; seconds?: number; report?: string }[] = [];
+  for (const step of demoSteps(cfg)) {
+    if (step.skip) {
+      summary.push({ step: step.name, status: `skipped: ${step.skip}` });
+      if (!opts.json) process.stderr.write(`-- ${step.name}: skipped (${step.skip})\n`);
+      continue;
+    }
+    if (!opts.json) process.stderr.write(`== ${step.name}: earshot ${step.args.join(" ")}\n`);
+    const r = await runStep(step, corpus);
+    if (step.stdoutTo) {
+      mkdirSync(dirname(step.stdoutTo), { recursive: true });
+      writeFileSync(step.stdoutTo, r.stdout);
+    }
+    summary.push({
+      step: step.name,
+      status: r.ok ? "ok" : "failed",
+      seconds: Math.round(r.seconds * 10) / 10,
+      report: step.stdoutTo,
+    });
+    if (!r.ok) {
+      throw new UserError(
+        `demo step '${step.name}' failed (see the message above); earlier results are kept in ${cfg.out}`,
+      );
+    }
+    if (!opts.json)
+      process.stderr.write(`   done in ${r.seconds.toFixed(1)} s -> ${step.stdoutTo}\n`);
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ out: cfg.out, steps: summary })}\n`);
+  else
+    process.stdout.write(
+      `demo finished: results in ${cfg.out} (reports/, plots/, model/, model.earshot)\n`,
+    );
 }

@@ -1,0 +1,129 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** One stage of the demo: a real `earshot` command, run as a user would type it. */
+export interface DemoStep {
+  name: string;
+  args: string[];
+  /** Steps that need something optional (e.g. ../shared/speech) may be skipped with a reason. */
+  skip?: string;
+  /** Writes this file from the step's stdout (JSON reports). */
+  stdoutTo?: string;
+}
+
+export interface DemoConfig {
+  out: string;
+  perWord: number;
+  unknownPerWord: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  seed: number;
+  /** Real Speech Commands test set, when it is beside the repository. */
+  realTestSet?: string;
+}
+
+const REAL_TEST_SET = resolve(import.meta.dirname, "../../../shared/speech/sc-v2-test");
+
+export function defaultDemoConfig(out: string): DemoConfig {
+  return {
+    out,
+    perWord: 40,
+    unknownPerWord: 8,
+    epochs: 4,
+    stepsPerEpoch: 40,
+    seed: 1,
+    realTestSet: existsSync(REAL_TEST_SET) ? REAL_TEST_SET : undefined,
+  };
+}
+
+/** The first clip of a word folder, for plots (the corpus exists by the time this is called). */
+export function firstClip(corpus: string, word: string): string {
+  const dir = join(corpus, word);
+  const wav = readdirSync(dir)
+    .filter((f) => f.endsWith(".wav"))
+    .sort()[0];
+  return join(dir, wav);
+}
+
+/** The pipeline: corpus -> stats -> plots -> train -> eval -> export -> inspect -> device run. */
+export function demoSteps(c: DemoConfig): DemoStep[] {
+  const corpus = join(c.out, "corpus");
+  const model = join(c.out, "model");
+  const file = join(c.out, "model.earshot");
+  const reports = join(c.out, "reports");
+  return [
+    {
+      name: "synthesize corpus",
+      args: [
+        "data",
+        "synth",
+        "--out",
+        corpus,
+        "--per-word",
+        `${c.perWord}`,
+        "--unknown-per-word",
+        `${c.unknownPerWord}`,
+        "--seed",
+        `${c.seed}`,
+        "--json",
+      ],
+      stdoutTo: join(reports, "synth.json"),
+    },
+    {
+      name: "dataset statistics",
+      args: ["data", "stats", "--data", corpus, "--json"],
+      stdoutTo: join(reports, "stats.json"),
+    },
+    {
+      name: "front-end plots",
+      args: ["features", "plot", "@clip:yes", "--out", join(c.out, "plots"), "--json"],
+      stdoutTo: join(reports, "plots.json"),
+    },
+    {
+      name: "train res8-narrow",
+      args: [
+        "train",
+        "--data",
+        corpus,
+        "--model",
+        "res8-narrow",
+        "--epochs",
+        `${c.epochs}`,
+        "--steps-per-epoch",
+        `${c.stepsPerEpoch}`,
+        "--out",
+        model,
+        "--seed",
+        `${c.seed}`,
+        "--json",
+      ],
+      stdoutTo: join(reports, "train.json"),
+    },
+    {
+      name: "evaluate on synthetic test split",
+      args: ["eval", "--model", model, "--data", corpus, "--json"],
+      stdoutTo: join(reports, "eval-synth.json"),
+    },
+    {
+      name: "evaluate on real speech (sc-v2-test)",
+      args: ["eval", "--model", model, "--data", c.realTestSet ?? "", "--json"],
+      skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
+      stdoutTo: join(reports, "eval-real.json"),
+    },
+    {
+      name: "export int8 device model",
+      args: ["export", "--model", model, "--calib", corpus, "--out", file, "--json"],
+      stdoutTo: join(reports, "export.json"),
+    },
+    {
+      name: "inspect device model",
+      args: ["inspect", file, "--json"],
+      stdoutTo: join(reports, "inspect.json"),
+    },
+    {
+      name: "stream a clip through the device runtime",
+      args: ["device", "run", "--engine", "node", "--model", file, "--wav", "@clip:yes", "--json"],
+      stdoutTo: join(reports, "device-run.json"),
+    },
+  ];
+}
