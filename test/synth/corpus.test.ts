@@ -133,6 +133,24 @@ describe("synthetic corpus", () => {
     await expect(synthesizeCorpus(opts(base))).rejects.toThrow(/not empty/);
   });
 
+  it("--force replaces a corpus made with another config, leaving none of its clips", async () => {
+    const dir = join(base, "forced");
+    await synthesizeCorpus({ ...opts(dir), words: ["go"], perWord: 2, noiseSeconds: 1 });
+    const again = await synthesizeCorpus({
+      ...opts(dir),
+      words: ["up"],
+      perWord: 2,
+      seed: 9,
+      noiseSeconds: 1,
+      force: true,
+    });
+    expect(again.clips.written).toBe(2);
+    expect(readdirSync(join(dir, "go"))).toEqual([]);
+    expect(readdirSync(join(dir, "up"))).toHaveLength(2);
+    const m: SynthManifest = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), "utf8"));
+    expect([m.config.seed, m.config.words]).toEqual([9, ["up"]]);
+  });
+
   it("records speakers in the manifest, each with a distinct 8-hex id used in file names", () => {
     const m: SynthManifest = JSON.parse(readFileSync(join(dirA, MANIFEST_NAME), "utf8"));
     expect(m.complete).toBe(true);
