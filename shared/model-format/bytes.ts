@@ -9,7 +9,9 @@ const TWO32 = 4294967296;
 const TWO52 = 4503599627370496;
 
 // POS[j] = 2^(2^j) (j = 0..9), NEG[j] = 2^-(2^j) (j = 0..10), built by exact squaring.
-const POS: number[] = [2];
+// 4 / 2, not 2: Lua's `/` yields a float, so the squarings stay floats and never wrap as
+// 64-bit integers would past 2^63.
+const POS: number[] = [4 / 2];
 const NEG: number[] = [0.5];
 for (let j = 1; j <= 10; j++) {
   if (j <= 9) POS.push(POS[j - 1] * POS[j - 1]);

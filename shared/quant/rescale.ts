@@ -24,13 +24,14 @@ export const MULT_LIMIT = 2147483648; // |mult| < 2^31
 const POW2: number[] = [];
 {
   let p = 1;
-  for (let i = 0; i <= 63; i++) {
+  // Up to 2^62 only: Lua 5.3 integers would wrap at 2^63.
+  for (let i = 0; i <= 62; i++) {
     POW2.push(p);
-    p = p * 2;
+    if (i < 62) p = p * 2;
   }
 }
 
-/** 2^n for integer n in 0..63 (exact). */
+/** 2^n for integer n in 0..62 (exact). */
 export function pow2Table(n: number): number {
   return POW2[n];
 }
