@@ -41,3 +41,15 @@ export interface ActiveModel {
   modelId: string;
   version: number;
 }
+
+/**
+ * Optional persistence of a transfer in flight, so an update survives a reboot, not only a
+ * disconnect. `save` is called when a transfer starts and after every chunk written (an MCU
+ * implementation appends one bit to a flash page rather than rewriting the bitmap); `clear` when
+ * it ends either way. The slot bytes themselves already live in the inactive slot.
+ */
+export interface OtaJournal {
+  save(offer: { manifest: number[]; signature: number[] }, have: number[]): void;
+  load(): { offer: { manifest: number[]; signature: number[] }; have: number[] } | undefined;
+  clear(): void;
+}

@@ -1,5 +1,5 @@
 /** In-memory A/B slot store (tests, simulator, Node devices). Portable subset. */
-import type { SlotStore } from "./interfaces";
+import type { OtaJournal, SlotStore } from "./interfaces";
 
 export class MemorySlotStore implements SlotStore {
   private slots: number[][] = [[], []];
@@ -43,5 +43,27 @@ export class MemorySlotStore implements SlotStore {
   /** The bytes of the active model (what the runtime would load). */
   activeBytes(): number[] {
     return this.slots[this.active].slice();
+  }
+}
+
+/** In-memory OTA journal (tests, simulator): survives an updater being rebuilt, like flash would. */
+export class MemoryOtaJournal implements OtaJournal {
+  private entry:
+    | { offer: { manifest: number[]; signature: number[] }; have: number[] }
+    | undefined = undefined;
+
+  save(offer: { manifest: number[]; signature: number[] }, have: number[]): void {
+    this.entry = {
+      offer: { manifest: offer.manifest.slice(), signature: offer.signature.slice() },
+      have: have.slice(),
+    };
+  }
+
+  load(): { offer: { manifest: number[]; signature: number[] }; have: number[] } | undefined {
+    return this.entry;
+  }
+
+  clear(): void {
+    this.entry = undefined;
   }
 }

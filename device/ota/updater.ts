@@ -25,7 +25,7 @@ import type {
   OtaRequest,
 } from "../../protocol/messages";
 import { zeros } from "../../shared/portable/arrays";
-import type { ActiveModel, Sha256, SignatureVerifier, SlotStore } from "./interfaces";
+import type { ActiveModel, OtaJournal, Sha256, SignatureVerifier, SlotStore } from "./interfaces";
 
 export interface OtaUpdaterOptions {
   store: SlotStore;
@@ -42,6 +42,8 @@ export interface OtaUpdaterOptions {
   validateModel?: (bytes: number[]) => void;
   /** The new slot is active: load it and apply the manifest's default threshold/smoothing. */
   onActivated?: (manifest: Manifest, slot: number) => void;
+  /** Persist transfers in flight so they resume after a reboot (restored by the constructor). */
+  journal?: OtaJournal;
 }
 
 export type OtaStatus =
@@ -61,6 +63,7 @@ export interface OtaStep {
 }
 
 interface Transfer {
+  offer: OtaOffer;
   manifest: Manifest;
   slot: number;
   total: number;
@@ -79,6 +82,47 @@ export class OtaUpdater {
   constructor(private readonly opts: OtaUpdaterOptions) {
     this.current = { modelId: opts.active.modelId, version: opts.active.version };
     this.window = opts.window !== undefined ? opts.window : 8;
+    this.restore();
+  }
+
+  /**
+   * Pick up a journaled transfer after a reboot: the offer is verified again and must still be
+   * newer than the active model; the bitmap says which chunks the inactive slot already holds.
+   */
+  private restore(): void {
+    const j = this.opts.journal;
+    if (j === undefined) return;
+    const saved = j.load();
+    if (saved === undefined) return;
+    let m: Manifest | undefined;
+    try {
+      if (this.opts.verifier.verify(saved.offer.manifest, saved.offer.signature)) {
+        m = decodeMessage("manifest", saved.offer.manifest);
+      }
+    } catch {
+      m = undefined;
+    }
+    const total = m !== undefined ? Math.floor((m.size + m.chunkSize - 1) / m.chunkSize) : 0;
+    if (m === undefined || m.version <= this.current.version || saved.have.length !== total) {
+      j.clear();
+      return;
+    }
+    let received = 0;
+    for (let i = 0; i < total; i++) if (saved.have[i] === 1) received++;
+    this.transfer = {
+      offer: saved.offer,
+      manifest: m,
+      slot: 1 - this.opts.store.activeSlot(),
+      total,
+      have: saved.have.slice(),
+      received,
+      outstanding: 0,
+    };
+  }
+
+  private endTransfer(): void {
+    this.transfer = undefined;
+    if (this.opts.journal !== undefined) this.opts.journal.clear();
   }
 
   active(): ActiveModel {
@@ -143,11 +187,20 @@ export class OtaUpdater {
     try {
       this.opts.store.erase(slot, m.size);
     } catch {
-      this.transfer = undefined;
+      this.endTransfer();
       return this.refuse(m, "storageError", "erase failed");
     }
     const total = Math.floor((m.size + m.chunkSize - 1) / m.chunkSize);
-    this.transfer = { manifest: m, slot, total, have: zeros(total), received: 0, outstanding: 0 };
+    this.transfer = {
+      offer,
+      manifest: m,
+      slot,
+      total,
+      have: zeros(total),
+      received: 0,
+      outstanding: 0,
+    };
+    if (this.opts.journal !== undefined) this.opts.journal.save(offer, this.transfer.have);
     const step: OtaStep = { status: "started", request: this.request() };
     if (superseded !== undefined) step.report = superseded;
     return step;
@@ -166,11 +219,13 @@ export class OtaUpdater {
     try {
       this.opts.store.write(t.slot, i * m.chunkSize, chunk.data);
     } catch {
-      this.transfer = undefined;
+      this.endTransfer();
       return this.refuse(m, "storageError", "slot write failed");
     }
     t.have[i] = 1;
     t.received++;
+    if (this.opts.journal !== undefined && t.received < t.total)
+      this.opts.journal.save(t.offer, t.have);
     if (t.outstanding > 0) t.outstanding--;
     if (t.received === t.total) return this.finish(t);
     if (t.outstanding === 0) return { status: "progress", request: this.request() };
@@ -199,7 +254,7 @@ export class OtaUpdater {
 
   private finish(t: Transfer): OtaStep {
     const m = t.manifest;
-    this.transfer = undefined;
+    this.endTransfer();
     const h = this.opts.sha256;
     h.begin();
     for (let off = 0; off < m.size; off += m.chunkSize) {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Sha256 } from "../../device/ota/interfaces";
 import { NodeEd25519Verifier, NodeSha256 } from "../../device/ota/node";
 import { PortableSha256 } from "../../device/ota/portable-sha256";
-import { MemorySlotStore } from "../../device/ota/slots";
+import { MemoryOtaJournal, MemorySlotStore } from "../../device/ota/slots";
 import { type OtaStep, OtaUpdater } from "../../device/ota/updater";
 import { decodeMessage, encodeMessage } from "../../protocol/codec";
 import type { Manifest, OtaChunk, OtaOffer, OtaReport } from "../../protocol/messages";
@@ -280,6 +280,46 @@ describe("OTA: signed, chunked, verified, A/B", () => {
     expect(sent).toBe(total - 6);
     expect(reports.map((r) => r.outcome)).toEqual(["activated"]);
     expect(dev.store.activeBytes()).toEqual([...model]);
+  });
+
+  it("resumes after a reboot from the journal: same slot contents, only missing chunks asked", () => {
+    const store = new MemorySlotStore([...OLD]);
+    const journal = new MemoryOtaJournal();
+    const boot = () =>
+      new OtaUpdater({
+        store,
+        journal,
+        verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
+        sha256: new NodeSha256(),
+        runtimeVersion: "0.2.0",
+        active: { modelId: "kws", version: store.activeSlot() === 0 ? 1 : 2 },
+        maxModelBytes: 64 * 1024,
+        window: 4,
+        now: () => 1,
+        validateModel,
+      });
+    const model = fakeModel(3000, 21);
+    const a = buildArtifact(model, opts(2), keys.privateKeyPem);
+    const first = { store, updater: boot(), activated: [] as Manifest[] };
+    run(first, a, a, (_c, n) => n > 5); // power lost after 5 chunks
+    const rebooted = boot();
+    expect(rebooted.progress()).toMatchObject({ version: 2, received: 5 });
+    const req = rebooted.request();
+    expect(req?.missing[0]).toBe(5);
+    let last: OtaStep = { status: "ignored" };
+    for (const c of chunksForRequest(a, {
+      ...a.manifest,
+      missing: [...Array(chunkCount(a.manifest)).keys()],
+    })) {
+      last = rebooted.handleChunk(wire.chunk(c));
+    }
+    expect(last.report?.outcome).toBe("activated");
+    expect(store.activeBytes()).toEqual([...model]);
+    expect(journal.load()).toBeUndefined();
+    // A journal whose offer no longer verifies is discarded on boot.
+    journal.save({ ...a.offer, signature: a.offer.signature.map((b) => b ^ 1) }, [1, 0]);
+    expect(boot().progress()).toBeUndefined();
+    expect(journal.load()).toBeUndefined();
   });
 
   it("ignores chunks of other artifacts, out-of-range, wrong-length and duplicate chunks", () => {
