@@ -43,7 +43,7 @@ export function buildRes8(tf: typeof tfType, opts: Res8Options): tfType.LayersMo
       useBias: false,
       activation: "relu",
     });
-  const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-5 });
+  const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-5, momentum: 0.9 });
 
   const input = tf.input({ shape: opts.inputShape, name: "features" });
   let x = conv("conv0").apply(input) as tfType.SymbolicTensor;

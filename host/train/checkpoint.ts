@@ -96,7 +96,7 @@ export async function saveCheckpoint(
     writeBin(join(tmp, "weights.bin"), data);
     writeFileSync(join(tmp, "earshot.json"), `${JSON.stringify(meta, null, 2)}\n`);
     if (extra.optimizer) {
-      const ow = await extra.optimizer.getWeights();
+      const ow = [...(await extra.optimizer.getWeights()), ...adamPowers(extra.optimizer)];
       const enc = await encodeTensors(ow);
       writeBin(join(tmp, "optimizer.bin"), enc.data);
       writeFileSync(join(tmp, "optimizer.json"), JSON.stringify(enc.specs));
@@ -174,7 +174,27 @@ export async function loadOptimizerInto(dir: string, optimizer: tf.Optimizer): P
     readFileSync(join(dir, "optimizer.json"), "utf8"),
   ) as tf.io.WeightsManifestEntry[];
   const tensors = tf.io.decodeWeights(readBin(join(dir, "optimizer.bin")), specs);
-  await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: tensors[s.name] })));
+  const isPower = (name: string) => name.startsWith(ADAM_POWER);
+  await optimizer.setWeights(
+    specs.filter((s) => !isPower(s.name)).map((s) => ({ name: s.name, tensor: tensors[s.name] })),
+  );
+  // Adam's setWeights recomputes beta^t with pow(); training accumulated it by repeated
+  // multiplication, which differs in the last bits. Restore the saved values so a resumed run
+  // equals an uninterrupted one exactly.
+  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  for (const s of specs.filter((s) => isPower(s.name))) {
+    o[s.name.slice(ADAM_POWER.length)]?.assign(tensors[s.name] as tf.Scalar);
+  }
+}
+
+const ADAM_POWER = "earshot/adam-power/";
+
+/** Adam's running beta1^t and beta2^t (private fields of tfjs' AdamOptimizer), when present. */
+function adamPowers(optimizer: tf.Optimizer): { name: string; tensor: tf.Tensor }[] {
+  const o = optimizer as unknown as Record<string, unknown>;
+  return ["accBeta1", "accBeta2"]
+    .filter((k) => o[k] instanceof tf.Variable)
+    .map((k) => ({ name: `${ADAM_POWER}${k}`, tensor: o[k] as tf.Variable }));
 }
 
 export function readState<T>(dir: string): T | null {
