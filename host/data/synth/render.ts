@@ -2,7 +2,7 @@ import { Rng } from "../rng";
 import type { ClipItem } from "./plan";
 import { drawShape, shapeClip } from "./shape";
 import { utteranceVariation } from "./speakers";
-import type { EngineName, TtsEngine } from "./tts/engine";
+import { type EngineName, type TtsEngine, TtsError } from "./tts/engine";
 
 /**
  * Renders one clip. Its randomness comes only from (seed, clip path), never from what ran
@@ -18,5 +18,12 @@ export function renderClip(
   const rng = new Rng(seed).fork(item.rel);
   const take = utteranceVariation(item.speaker, rng);
   const speech = engine.speak(item.word, item.speaker.voice, take.prosody).samples;
-  return shapeClip(speech, drawShape(rng, take.tractK), rng);
+  try {
+    return shapeClip(speech, drawShape(rng, take.tractK), rng);
+  } catch (err) {
+    // A word the engine cannot say comes back silent: name the clip, voice and word.
+    throw new TtsError(
+      `${item.rel}: ${item.speaker.engine} voice ${item.speaker.voice} said nothing for '${item.word}' (${(err as Error).message})`,
+    );
+  }
 }
