@@ -21,8 +21,10 @@ export interface MqttDeviceOptions extends DeviceLinkOptions {
 export interface MqttDevice {
   link: DeviceLink;
   client: MqttClient;
-  /** Publish status offline (shutdown) and disconnect cleanly. */
-  close(): Promise<void>;
+  /** The last connection error (refused credentials, unreachable broker), "" when none. */
+  lastError(): string;
+  /** Publish status offline (shutdown) and disconnect cleanly (`force`: drop unacked publishes). */
+  close(force?: boolean): Promise<void>;
 }
 
 export function connectDevice(opts: MqttDeviceOptions): MqttDevice {
@@ -54,16 +56,21 @@ export function connectDevice(opts: MqttDeviceOptions): MqttDevice {
   client.on("connect", () => link.connected(port));
   client.on("close", () => link.disconnected());
   client.on("message", (topic, payload) => link.message(topic, payload as unknown as number[]));
-  client.on("error", () => {}); // connection errors surface as close + reconnect
+  let lastError = "";
+  // Connection errors also surface as close + reconnect; keep the reason for the host to show.
+  client.on("error", (err) => {
+    lastError = err.message;
+  });
   const timer = setInterval(() => link.tick(opts.now()), opts.tickMs ?? 250);
   timer.unref();
   return {
     link,
     client,
-    async close() {
+    lastError: () => lastError,
+    async close(force = false) {
       clearInterval(timer);
       link.shutdown();
-      await client.endAsync();
+      await client.endAsync(force);
     },
   };
 }

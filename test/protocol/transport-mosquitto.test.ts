@@ -240,3 +240,38 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
     }
   });
 });
+
+describe("MQTT.js binding without a broker", () => {
+  it("stays offline, buffers detections and reports why it cannot connect", async () => {
+    const srv = (await import("node:net")).createServer();
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, "127.0.0.1", () => r((srv.address() as { port: number }).port)),
+    );
+    await new Promise<void>((r) => srv.close(() => r())); // nothing listens there now
+    const d = connectDevice({
+      url: `mqtt://127.0.0.1:${port}`,
+      fleet: "f1",
+      device: "lonely",
+      runtimeVersion: "0.1.0",
+      model: { modelId: "kws", version: 1 },
+      control: {
+        setThreshold: () => undefined,
+        setSmoothing: () => undefined,
+        setStride: () => undefined,
+        reboot: () => {},
+      },
+      now: () => Date.now(),
+      clockSynced: true,
+      firstSeq: 0,
+      reconnectPeriodMs: 50,
+    });
+    try {
+      d.link.detection({ keyword: "yes", score: 0.9 });
+      await until("connection error", () => d.lastError() !== "");
+      expect(d.lastError()).toMatch(/ECONNREFUSED/);
+      expect(d.link.stats()).toMatchObject({ online: false, buffered: 1 });
+    } finally {
+      await d.close(true);
+    }
+  });
+});
