@@ -140,7 +140,7 @@ export async function runEngine(
     } else {
       text = spawnEngine(
         "lua5.3",
-        [requireBuilt(out.lua), modelPath, samplesPath, trace ? "1" : "0"],
+        [requireBuilt(out.lua), modelPath, samplesPath, trace ? "1" : "0", settingsText(opts)],
         "lua5.3",
       );
     }

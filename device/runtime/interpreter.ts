@@ -2,6 +2,7 @@
  * The graph interpreter: owns a model's tensors, plans the activation arena once, and runs one
  * inference as a sequence of per-layer kernel calls. No allocation after construction.
  */
+import { runOp } from "../../shared/kernels/dispatch";
 import type { Kernels } from "../../shared/kernels/types";
 import { storedCount } from "../../shared/model-format/layout";
 import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
@@ -11,19 +12,13 @@ import {
   DT_FLOAT32,
   DT_INT16,
   DT_INT32,
-  OP_ADD,
-  OP_AVG_POOL2D,
   OP_BCONV2D,
   OP_BCONV2D_INT,
   OP_BDENSE,
   OP_BDENSE_INT,
-  OP_BINARIZE,
   OP_CONV2D,
   OP_DENSE,
   OP_DEPTHWISE_CONV2D,
-  OP_GLOBAL_AVG_POOL,
-  OP_MAX_POOL2D,
-  OP_QUANTIZE,
 } from "../../shared/model-format/types";
 import { GreedyPlanner } from "../../shared/planner/greedy";
 import type { TensorMemory } from "./memory";
@@ -159,71 +154,7 @@ export class Interpreter {
   /** Runs ops [from, to): `invoke()` runs all; tracing runs them one at a time. */
   invoke(from = 0, to = -1): void {
     const end = to < 0 ? this.steps.length : to;
-    for (let i = from; i < end; i++) this.runStep(this.steps[i]);
-  }
-
-  private runStep(s: PreparedOp): void {
-    const a = this.arrays;
-    const ins = s.inputs;
-    const out = a[s.outputs[0]];
-    const k = this.k;
-    const c = s.code;
-    if (c === OP_CONV2D) {
-      k.conv2d(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], a[ins[4]], s.conv, s.requant, out);
-    } else if (c === OP_DEPTHWISE_CONV2D) {
-      k.depthwiseConv2d(
-        a[ins[0]],
-        a[ins[1]],
-        a[ins[2]],
-        a[ins[3]],
-        a[ins[4]],
-        s.conv,
-        s.requant,
-        out,
-      );
-    } else if (c === OP_DENSE) {
-      k.dense(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], a[ins[4]], s.dense, s.requant, out);
-    } else if (c === OP_QUANTIZE) {
-      k.quantize(a[ins[0]], s.quantize, out);
-    } else if (c === OP_AVG_POOL2D) {
-      k.avgPool2d(a[ins[0]], s.conv, s.clamp, out);
-    } else if (c === OP_MAX_POOL2D) {
-      k.maxPool2d(a[ins[0]], s.conv, s.clamp, out);
-    } else if (c === OP_GLOBAL_AVG_POOL) {
-      k.globalAvgPool(a[ins[0]], s.n, s.m, s.ch, s.clamp, out);
-    } else if (c === OP_ADD) {
-      k.add(a[ins[0]], a[ins[1]], s.add, out);
-    } else if (c === OP_BINARIZE) {
-      k.binarize(a[ins[0]], a[ins[1]], a[ins[2]], s.n, s.m, out);
-    } else if (c === OP_BCONV2D) {
-      k.binaryConv2d(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], s.conv, out);
-    } else if (c === OP_BCONV2D_INT) {
-      k.binaryConv2dInt(
-        a[ins[0]],
-        a[ins[1]],
-        a[ins[2]],
-        a[ins[3]],
-        a[ins[4]],
-        s.conv,
-        s.requant,
-        out,
-      );
-    } else if (c === OP_BDENSE) {
-      k.binaryDense(a[ins[0]], a[ins[1]], a[ins[2]], a[ins[3]], s.dense, out);
-    } else if (c === OP_BDENSE_INT) {
-      k.binaryDenseInt(
-        a[ins[0]],
-        a[ins[1]],
-        a[ins[2]],
-        a[ins[3]],
-        a[ins[4]],
-        s.dense,
-        s.requant,
-        out,
-      );
-    } else {
-      k.softmax(a[ins[0]], a[ins[1]], s.n, out);
-    }
+    for (let i = from; i < end; i++) runOp(this.k, this.steps[i], this.arrays);
   }
 }
 

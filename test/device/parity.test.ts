@@ -1,0 +1,76 @@
+/**
+ * The core device test: one stream of audio through an int8, a 4-bit and a binary model on
+ * every engine gives the host's golden vectors bit for bit: input windows (features), every
+ * layer's output, scores, times and detection events. Plus wabt's wasm-interp on the scalar
+ * wasm kernels, layer by layer. Build outputs come from `npm run build:device` (cached by
+ * source hash), built once in beforeAll.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { ENGINES, runEngine } from "../../device/engines/run";
+import { fnv32, wasmInterpLayerHashes } from "../../device/engines/wasm-probe";
+import { buildDevice } from "../../device/tools/build";
+import {
+  syntheticBinaryModel,
+  syntheticInt4Model,
+  syntheticInt8Model,
+} from "../../host/compress/synthetic-models";
+import { encodeModel } from "../../shared/model-format/encode";
+import type { DeviceModel } from "../../shared/model-format/types";
+import { goldenStream, type StreamSettings, testSignal } from "./golden";
+
+const MODELS: [string, DeviceModel][] = [
+  ["int8", syntheticInt8Model({ seed: 5 })],
+  ["4-bit", syntheticInt4Model({ seed: 6 })],
+  ["binary", syntheticBinaryModel({ seed: 7 })],
+];
+
+// 0.4 s: 38 frames, 14 inferences at stride 2 with a 12-frame window; short enough for duk.
+const SAMPLES = testSignal(11, 6400);
+const BASE: StreamSettings = {
+  threshold: 0,
+  smoothingWindow: 3,
+  strideFrames: 2,
+  suppressionMs: 60,
+};
+
+/** Settings whose threshold (the median best smoothed score) makes some inferences fire. */
+function settingsFor(model: DeviceModel): StreamSettings {
+  const scores = goldenStream(model, SAMPLES, BASE)
+    .bestScores.slice()
+    .sort((a, b) => a - b);
+  return { ...BASE, threshold: scores[Math.floor(scores.length / 2)] };
+}
+
+beforeAll(() => buildDevice(), 120_000);
+
+describe.each(MODELS)("%s model", (_name, model) => {
+  const bytes = Uint8Array.from(encodeModel(model));
+  const settings = settingsFor(model);
+  const golden = goldenStream(model, SAMPLES, settings);
+
+  it("golden stream has inferences and events to compare", () => {
+    expect(golden.scores.length).toBeGreaterThan(5);
+    expect(golden.events.length).toBeGreaterThan(0);
+  });
+
+  it.each(ENGINES)("%s matches the golden vectors bit for bit", async (engine) => {
+    const r = await runEngine(engine, bytes, SAMPLES, { ...settings, trace: true });
+    expect(r.times).toEqual(golden.times);
+    expect(r.traces.map((t) => t.window)).toEqual(golden.traces.map((t) => t.window));
+    expect(r.traces.map((t) => t.layers)).toEqual(golden.traces.map((t) => t.layers));
+    expect(r.scores).toEqual(golden.scores);
+    expect(r.events).toEqual(golden.events);
+  });
+});
+
+it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of every model", () => {
+  const cases = MODELS.map(([, model]) => {
+    const first = goldenStream(model, SAMPLES, BASE).traces[0];
+    // Activation values of the first inference: the features window and each op's output.
+    const values = new Map<number, number[]>([[model.input, first.window]]);
+    model.ops.forEach((op, k) => values.set(op.outputs[0], first.layers[k]));
+    return { model, first, tensorValues: (t: number) => values.get(t) ?? [] };
+  });
+  const hashes = wasmInterpLayerHashes(cases, "parity");
+  expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
+});
