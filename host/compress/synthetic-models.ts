@@ -7,7 +7,7 @@
  */
 
 import type { DeviceModel, KeyValue } from "../../shared/model-format/types";
-import { PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
+import { DT_INT16, PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
 import { Rng } from "../data/rng";
 import { type Act, GraphBuilder, type Requant } from "./graph-builder";
 import { activationClamp, addMultipliers, decomposeMultiplier, softmaxLut } from "./quant-params";
@@ -193,4 +193,68 @@ export function syntheticBinaryModel(
   });
   const gap = g.globalAvgPool(bi);
   return g.build(info("synthetic-binary-conv"), head(g, rng, gap, 8));
+}
+
+/**
+ * Seed 002's streaming FFN shape in miniature: stacked frames quantized to int16, dense layers
+ * with clipped ReLU on int16 activations and sub-8-bit weights (default 5), int8 logits, softmax.
+ */
+export function syntheticFfnModel(o: SyntheticOptions & { hidden?: number } = {}): DeviceModel {
+  const rng = new Rng(o.seed ?? 3);
+  const bits = o.weightBits ?? 5;
+  const wMax = 2 ** (bits - 1) - 1;
+  const hidden = o.hidden ?? 24;
+  const g = new GraphBuilder();
+  const x = g.input([o.frames ?? 9, o.coeffs ?? 10]);
+  let h = g.quantize(x, 1 / 2048, 0, DT_INT16);
+  for (let layer = 0; layer < 3; layer++) {
+    const inN = h.shape.reduce((a, b) => a * b, 1);
+    // Output std ~ 6000 of the int16 range; clipped ReLU at 6.0 with scale 1/2048 -> 12288.
+    const accStd = Math.sqrt(inN) * 8000 * (wMax / Math.sqrt(3));
+    const mult: number[] = [];
+    const shift: number[] = [];
+    for (let c = 0; c < hidden; c++) {
+      const q = decomposeMultiplier((6000 / accStd) * rng.uniform(0.8, 1.25));
+      mult.push(q.mult);
+      shift.push(q.shift);
+    }
+    h = g.dense(h, {
+      weights: signedInts(rng, hidden * inN, wMax),
+      outN: hidden,
+      wBits: bits,
+      bias: signedInts(rng, hidden, Math.round(accStd / 2)),
+      mult,
+      shift,
+      outScale: 1 / 2048,
+      outZp: 0,
+      outDtype: DT_INT16,
+      ...activationClamp({ clip: 6 }, 1 / 2048, 0, DT_INT16),
+    });
+  }
+  const n = SYNTHETIC_LABELS.length;
+  const inN = h.shape[0];
+  const accStd = Math.sqrt(inN) * 6000 * (wMax / Math.sqrt(3));
+  const mult: number[] = [];
+  const shift: number[] = [];
+  for (let c = 0; c < n; c++) {
+    const q = decomposeMultiplier(30 / accStd);
+    mult.push(q.mult);
+    shift.push(q.shift);
+  }
+  const logits = g.dense(h, {
+    weights: signedInts(rng, n * inN, wMax),
+    outN: n,
+    wBits: bits,
+    bias: signedInts(rng, n, Math.round(accStd / 4)),
+    mult,
+    shift,
+    outScale: 0.05,
+    outZp: 0,
+    actMin: -128,
+    actMax: 127,
+  });
+  return g.build(
+    info(`synthetic-ffn-int${bits}`, [{ key: "weightBits", value: bits }]),
+    g.softmax(logits, softmaxLut(logits.scale)),
+  );
 }

@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { IntEvaluator } from "../../host/compress/int-eval";
-import { syntheticBinaryModel, syntheticInt8Model } from "../../host/compress/synthetic-models";
+import {
+  syntheticBinaryModel,
+  syntheticFfnModel,
+  syntheticInt8Model,
+} from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
@@ -56,11 +60,12 @@ function referenceRun(m: DeviceModel, features: number[]): Map<number, number[]>
     switch (op.code) {
       case T.OP_QUANTIZE: {
         const t = m.tensors[op.outputs[0]];
+        const [lo, hi] = t.dtype === T.DT_INT16 ? [-32768, 32767] : [-128, 127];
         y = x.map((f) =>
           clamp(
             Math.sign(f / t.scales[0]) * Math.floor(Math.abs(f / t.scales[0]) + 0.5) + t.zeroPoint,
-            -128,
-            127,
+            lo,
+            hi,
           ),
         );
         break;
@@ -194,6 +199,8 @@ const models: [string, () => DeviceModel][] = [
   ["int2", () => syntheticInt8Model({ seed: 7, weightBits: 2 })],
   ["binary-dense", () => syntheticBinaryModel({ seed: 8 })],
   ["binary-conv", () => syntheticBinaryModel({ seed: 9, head: "conv" })],
+  ["ffn-int16-act-5bit", () => syntheticFfnModel({ seed: 10 })],
+  ["ffn-int16-act-4bit", () => syntheticFfnModel({ seed: 11, weightBits: 4 })],
 ];
 
 describe("integer evaluator == reference interpreter, layer by layer", () => {

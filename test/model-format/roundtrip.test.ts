@@ -15,6 +15,7 @@ const models = {
   int2: syntheticInt8Model({ weightBits: 2 }),
   binaryDense: syntheticBinaryModel(),
   binaryConv: syntheticBinaryModel({ head: "conv" }),
+  ffn: syntheticFfnModel(),
 };
 
 describe("model format v1 round trip", () => {
