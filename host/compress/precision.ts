@@ -31,6 +31,8 @@ export interface PrecisionOptions {
   weightBits?: number;
   /** Seed 002 target distribution for tanh weights. */
   tanhTarget?: TargetDistributionConfig;
+  /** Give every quantized layer a frozen pruning mask (unstructured pruning). */
+  masked?: boolean;
   /** XNOR-style per-channel scaling of binary weights. */
   binaryScaling?: boolean;
 }
@@ -185,6 +187,7 @@ export function applyPrecision(
     const p = pos.get(layer.name);
     if (p) {
       const { cls, args } = quantArgs(layer, layerQuant(precision, p, opts));
+      args.masked = opts.masked || (isQuantLayer(layer) && layer.kernelMask !== null);
       fresh =
         cls === "conv"
           ? new QConv2D(args)
@@ -203,20 +206,23 @@ export function applyPrecision(
   return m;
 }
 
-/** Copies weights by position: kernel and bias first; input ranges only when both layers have them. */
+/** Short weight name: "conv1/kernel" -> "kernel"; a depthwise kernel counts as "kernel". */
+function shortName(w: tf.LayerVariable): string {
+  const n = w.originalName.split("/").pop() as string;
+  return n.replace(/_\d+$/, "") === "depthwise_kernel" ? "kernel" : n.replace(/_\d+$/, "");
+}
+
+/**
+ * Copies weights between twins by weight name (kernel, bias, input_min/max, kernel_mask, BN
+ * statistics); weights the source lacks keep their initial values.
+ */
 export function copyWeights(from: tf.layers.Layer, to: tf.layers.Layer): void {
-  const src = from.getWeights();
-  if (src.length === 0) return;
-  const dst = to.getWeights();
-  const n =
-    isQuantLayer(from) && isQuantLayer(to) && src.length === dst.length
-      ? src.length
-      : Math.min(src.length, dst.length);
-  if (!isQuantLayer(from) && !isQuantLayer(to) && src.length !== dst.length)
-    throw new Error(`${from.name}: ${src.length} weights vs ${dst.length}`);
-  const qBias = isQuantLayer(to) && to.bias !== null;
-  // A float layer without bias feeding a quantized one with bias (never built that way) would misalign.
-  if (isQuantLayer(to) && !qBias && src.length > 1 && !isQuantLayer(from))
-    throw new Error(`${from.name}: bias mismatch`);
-  to.setWeights([...src.slice(0, n), ...dst.slice(n)]);
+  const src = new Map(from.weights.map((w) => [shortName(w), w.read()]));
+  if (src.size === 0) return;
+  const values = to.weights.map((w) => src.get(shortName(w)) ?? w.read());
+  if (!isQuantLayer(from) && !isQuantLayer(to) && from.weights.length !== to.weights.length)
+    throw new Error(`${from.name}: ${from.weights.length} weights vs ${to.weights.length}`);
+  if (to.weights.length > 0 && !src.has(shortName(to.weights[0])))
+    throw new Error(`${from.name}: no ${shortName(to.weights[0])} to copy into ${to.name}`);
+  to.setWeights(values);
 }

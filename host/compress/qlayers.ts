@@ -31,6 +31,8 @@ export interface QLayerArgs {
   inputQuantizer?: QuantizerConfig | null;
   /** Seed 002's target-distribution regulariser on the latent kernel (tanh weights). */
   kernelTarget?: TargetDistributionConfig | null;
+  /** Holds a frozen 0/1 `kernel_mask` multiplied into the kernel (unstructured pruning). */
+  masked?: boolean;
   /** EMA momentum of the input range. */
   rangeMomentum?: number;
   trainable?: boolean;
@@ -50,6 +52,7 @@ abstract class QuantLayer extends tf.layers.Layer {
   bias: tf.LayerVariable | null = null;
   inputMin: tf.LayerVariable | null = null;
   inputMax: tf.LayerVariable | null = null;
+  kernelMask: tf.LayerVariable | null = null;
 
   constructor(args: QLayerArgs) {
     super(args as tf.serialization.ConfigDict);
@@ -96,12 +99,27 @@ abstract class QuantLayer extends tf.layers.Layer {
         false,
       );
     }
+    if (this.args.masked) {
+      this.kernelMask = this.addWeight(
+        "kernel_mask",
+        this.kernel.shape as number[],
+        "float32",
+        tf.initializers.ones(),
+        undefined,
+        false,
+      );
+    }
     this.built = true;
   }
 
   /** The quantized kernel as the forward pass uses it (for export and tests). */
   quantizedKernel(): tf.Tensor {
-    return tf.tidy(() => this.quantizeKernel(this.kernel.read()));
+    return tf.tidy(() => this.quantizeKernel(this.maskedKernel()));
+  }
+
+  private maskedKernel(): tf.Tensor {
+    const k = this.kernel.read();
+    return this.kernelMask ? tf.mul(k, this.kernelMask.read()) : k;
   }
 
   protected quantizeKernel(w: tf.Tensor): tf.Tensor {
@@ -142,7 +160,7 @@ abstract class QuantLayer extends tf.layers.Layer {
           x = this.inputQ.apply(x);
         }
       }
-      let y = this.op(x, this.quantizeKernel(this.kernel.read()));
+      let y = this.op(x, this.quantizeKernel(this.maskedKernel()));
       if (this.bias) y = tf.add(y, this.bias.read());
       if (this.args.activation === "relu") y = tf.relu(y);
       return y;

@@ -147,4 +147,55 @@ describe.skipIf(!have)("export and quantize on real clips", () => {
     ).toHaveLength(1);
     expect(bad.stderr).toMatch(/no earshot checkpoint here/);
   });
+
+  it("earshot prune: structured removes channels and fine-tunes; unstructured keeps shapes", async () => {
+    const ck = join(dir, "float3");
+    await floatCheckpoint(ck);
+    const cli = join(__dirname, "../../bin/earshot.js");
+    const s = JSON.parse(
+      (
+        await run("node", [
+          cli,
+          "prune",
+          "--model",
+          ck,
+          "--mode",
+          "structured",
+          "--sparsity",
+          "0.5",
+          "--out",
+          join(dir, "ps"),
+          "--data",
+          DATA,
+          "--finetune-epochs",
+          "1",
+          "--no-cache",
+          "--json",
+        ])
+      ).stdout,
+    );
+    expect(s.paramsAfter).toBeLessThan(s.paramsBefore);
+    expect(typeof s.accuracyFinetuned).toBe("number");
+    const { model } = await loadModelDir(join(dir, "ps"));
+    expect(model.getLayer("conv0").getWeights()[0].shape[3]).toBe(4);
+    const u = JSON.parse(
+      (
+        await run("node", [
+          cli,
+          "prune",
+          "--model",
+          ck,
+          "--mode",
+          "unstructured",
+          "--sparsity",
+          "0.7",
+          "--out",
+          join(dir, "pu"),
+          "--no-cache",
+          "--json",
+        ])
+      ).stdout,
+    );
+    expect(u.zeroedWeights / u.paramsBefore).toBeGreaterThan(0.5);
+  });
 });
