@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   syntheticBinaryModel,
+  syntheticFfnModel,
   syntheticInt4Model,
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
