@@ -180,6 +180,22 @@ describe("registration", () => {
   });
 });
 
+describe("ReLU gradient (EarshotReluGrad on wasm)", () => {
+  it.each([[[7]], [[2, 5, 3, 3]], [[3, 9, 7, 5]]] as const)("shape %j", (shape) => {
+    const x = randn([...shape]);
+    const dy = randn([...shape]);
+    const f = (a: tf.Tensor) => tf.relu(a).mul(dy).sum();
+    tf.setBackend("wasm");
+    const got = tf.grad(f)(x).dataSync();
+    tf.setBackend("cpu");
+    const want = tf.grad(f)(x).dataSync();
+    // (+0 and -0 both count as zero: tfjs' CPU formula multiplies by 0.)
+    const mismatches = want.filter((w, i) => w !== got[i]).length;
+    expect(mismatches).toBe(0);
+    expect(want.filter((w) => w === 0).length).toBeGreaterThan(0);
+  });
+});
+
 describe("batch norm gradient", () => {
   // earshot's FusedBatchNorm gradient vs autodiff of the same formula written with plain ops.
   // (Always with a scale: tfjs' engine cannot save a missing input for the backward pass.)

@@ -8,11 +8,15 @@ import {
   FusedBatchNorm,
   type FusedBatchNormAttrs,
   type GradConfig,
+  getBackend,
+  getKernel,
+  Relu,
   registerGradient,
   scalar,
   type Tensor,
   tidy,
 } from "@tensorflow/tfjs";
+import { RELU_GRAD } from "./register";
 
 /**
  * Batch norm y = (x - mean) * r * scale + offset with r = 1/sqrt(variance + eps).
@@ -55,6 +59,25 @@ function reductionAxes(inShape: number[], outShape: number[]): number[] {
   return axes;
 }
 
+/**
+ * ReLU: dx = dy where x > 0, else 0. One kernel pass where the backend has earshot's
+ * EarshotReluGrad (wasm); tfjs' formula (step, cast, multiply) elsewhere.
+ */
+const reluGrad: GradConfig = {
+  kernelName: Relu,
+  inputsToSave: ["x"],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+    const g = dy as Tensor;
+    const [x] = saved;
+    return {
+      x: () =>
+        g.dtype === "float32" && getKernel(RELU_GRAD, getBackend())
+          ? (tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as Tensor)
+          : tf.mul(g, tf.cast(tf.step(x), "float32")),
+    };
+  },
+};
+
 let registered = false;
 
 /** Registers earshot's gradients (idempotent). */
@@ -62,4 +85,5 @@ export function registerEarshotGradients(): void {
   if (registered) return;
   registered = true;
   registerGradient(fusedBatchNormGrad);
+  registerGradient(reluGrad);
 }

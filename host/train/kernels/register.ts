@@ -12,6 +12,7 @@
  * | DepthwiseConv2dNativeBackpropInput  | wasm direct kernel                                     |
  * | AvgPoolGrad                         | wasm direct kernel (stock one: ~130 ms on res8's pool) |
  * | MaxPoolGrad                         | wasm direct kernel (stock one is wrong for channels > 1) |
+ * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -63,6 +64,7 @@ interface TrainKernels {
   col2im(...args: number[]): void;
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
+  reluGrad(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -341,6 +343,18 @@ const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
+/** Name of earshot's own ReLU-gradient kernel (used by the Relu gradient in gradients.ts). */
+export const RELU_GRAD = "EarshotReluGrad";
+
+const reluGrad: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+  const dx = b.makeOutput(x.shape, "float32");
+  const n = x.shape.reduce((a, d) => a * d, 1);
+  kernelsFor(b).reluGrad(ptr(b, dy), ptr(b, x), ptr(b, dx), n);
+  return dx;
+};
+
 function assertChannelsLast(ci: Conv2DInfo, kernel: string): void {
   if (ci.dataFormat !== "channelsLast") {
     throw new Error(`earshot's wasm ${kernel} supports NHWC (channelsLast) only`);
@@ -355,6 +369,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput,
   [AvgPoolGrad]: avgPoolGrad,
   [MaxPoolGrad]: maxPoolGrad,
+  [RELU_GRAD]: reluGrad,
 };
 
 let registered = false;

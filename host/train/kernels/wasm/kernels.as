@@ -263,3 +263,18 @@ export function maxPoolGrad(
     }
   }
 }
+
+/** ReLU gradient in one pass: dx = x > 0 ? dy : 0 (n floats). */
+export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>(i << 2);
+    const mask = f32x4.gt(v128.load(x + o), zero);
+    v128.store(dx + o, v128.and(v128.load(dy + o), mask));
+  }
+  for (; i < n; i++) {
+    const o = <usize>(i << 2);
+    store<f32>(dx + o, load<f32>(x + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
