@@ -34,6 +34,8 @@ export function foldBnSign(bn: BatchNorm): { thr: number; dir: number } {
     return { thr: bn.beta >= 0 ? INT32_MIN : INT32_MAX, dir: 1 };
   }
   const t = bn.mean - (bn.beta * sigma) / bn.gamma;
+  if (!Number.isFinite(t))
+    throw new Error(`cannot fold batch norm ${JSON.stringify(bn)}: boundary ${t}`);
   const clampT = (v: number) => Math.max(INT32_MIN + 1, Math.min(INT32_MAX - 1, v));
   if (bn.gamma > 0) {
     let thr = clampT(Math.ceil(t));
