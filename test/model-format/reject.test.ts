@@ -148,7 +148,10 @@ describe("decoder rejects malformed files with a named reason and offset", () =>
   it("a data length inconsistent with shape and bit width", () => {
     const m = structuredClone(base);
     const w = m.tensors.findIndex((t) => t.name.endsWith(".w"));
-    m.tensors[w].shape = [...m.tensors[w].shape.slice(0, -1), m.tensors[w].shape.at(-1)! + 1];
+    m.tensors[w].shape = [
+      ...m.tensors[w].shape.slice(0, -1),
+      m.tensors[w].shape[m.tensors[w].shape.length - 1] + 1,
+    ];
     m.tensors[w].data = [
       ...(m.tensors[w].data as number[]),
       ...new Array(m.tensors[w].shape.slice(0, -1).reduce((a, b) => a * b, 1)).fill(0),

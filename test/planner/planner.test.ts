@@ -83,7 +83,7 @@ describe("greedy memory planner", () => {
   it("reuses memory along a chain: peak = the largest adjacent pair", () => {
     const p = new GreedyPlanner();
     const sizes = [100, 400, 50, 300, 20];
-    sizes.forEach((s, i) => p.addBuffer(s, i, i + 1));
+    for (let i = 0; i < sizes.length; i++) p.addBuffer(sizes[i], i, i + 1);
     expect(p.getPeak()).toBe(500); // 100 + 400 live together at step 1
     expect(p.count()).toBe(5);
   });
