@@ -2,6 +2,17 @@
 TSTL arrays: Lua tables indexed from 1 holding TS index 0 at [1]. ]]
 local ____exports = {}
 
+-- JS prints integral doubles without a fraction ("1088"), Lua 5.3 as "1088.0". Portable code
+-- builds messages with template strings (tostring in Lua), so make tostring agree with JS for
+-- integral floats: every engine then prints the same error text.
+local rawTostring = tostring
+tostring = function(v)
+    if math.type(v) == "float" and v == math.floor(v) and v > -9007199254740992 and v < 9007199254740992 then
+        return string.format("%d", math.tointeger(v))
+    end
+    return rawTostring(v)
+end
+
 local function slurp(path)
     local f = io.open(path, "rb")
     if f == nil then

@@ -1,0 +1,102 @@
+/**
+ * Malformed model files on every engine: truncated, wrong magic, garbage, and fuzzed bodies with
+ * a recomputed SHA-256 (so the parser itself, not the digest, meets the damage). Every engine
+ * must answer exactly as the host decoder does: the same one-line error, or (when a mutation
+ * happens to leave a valid model) the same results. A crash, a hang or a different message fails.
+ * Beyond decodeModel, loading also rejects what only the runtime checks (e.g. a front-end config
+ * that decodes but is invalid), so the reference verdict is the in-process Node engine's, which
+ * must itself be an EngineError or a result, never another exception.
+ */
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EngineError } from "../../device/engines/protocol";
+import { ENGINES, runEngine } from "../../device/engines/run";
+import { buildDevice } from "../../device/tools/build";
+import { syntheticBinaryModel, syntheticInt8Model } from "../../host/compress/synthetic-models";
+import { Rng } from "../../host/data/rng";
+import { decodeModel } from "../../shared/model-format/decode";
+import { encodeModel } from "../../shared/model-format/encode";
+import { testSignal } from "./golden";
+
+const SAMPLES = testSignal(3, 2400);
+
+function withDigest(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  const body = out.length - 32;
+  out.set(createHash("sha256").update(out.subarray(0, body)).digest(), body);
+  return out;
+}
+
+function fuzzCases(): [string, Uint8Array][] {
+  const int8 = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 2 })));
+  const bin = Uint8Array.from(encodeModel(syntheticBinaryModel({ seed: 3 })));
+  const rng = new Rng(99);
+  const cases: [string, Uint8Array][] = [
+    ["empty file", new Uint8Array(0)],
+    ["truncated header", int8.slice(0, 10)],
+    ["truncated body", int8.slice(0, Math.floor(int8.length / 2))],
+    ["bad magic", Uint8Array.from(int8, (b, i) => (i === 0 ? 0x58 : b))],
+    ["flipped bit, stale digest", Uint8Array.from(int8, (b, i) => (i === 40 ? b ^ 1 : b))],
+    ["garbage", Uint8Array.from({ length: 300 }, () => rng.int(256))],
+  ];
+  for (let k = 0; k < 14; k++) {
+    const base = k % 2 === 0 ? int8 : bin;
+    const m = base.slice();
+    const edits = 1 + rng.int(3);
+    // Mostly the structural front part (ids, labels, shapes, op operands); weights elsewhere.
+    const span = k < 10 ? Math.floor((m.length - 44) / 4) : m.length - 44;
+    for (let e = 0; e < edits; e++) m[12 + rng.int(span)] = rng.int(256);
+    cases.push([`fuzzed body #${k} (${k % 2 === 0 ? "int8" : "binary"})`, withDigest(m)]);
+  }
+  return cases;
+}
+
+/** The Node engine's verdict on `bytes`: its one-line error, or null when the model runs. */
+async function nodeVerdict(bytes: Uint8Array): Promise<string | null> {
+  try {
+    await runEngine("node", bytes, SAMPLES);
+    return null;
+  } catch (e) {
+    if (!(e instanceof EngineError)) throw e;
+    return e.message;
+  }
+}
+
+/** Whether the host decoder alone accepts `bytes`. */
+function decodes(bytes: Uint8Array): boolean {
+  try {
+    decodeModel(Array.from(bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(() => buildDevice(), 120_000);
+
+describe.each(fuzzCases())("%s", (_name, bytes) => {
+  it.each(ENGINES)("%s answers as the Node engine", async (engine) => {
+    const verdict = await nodeVerdict(bytes);
+    if (verdict === null) {
+      const ref = await runEngine("node", bytes, SAMPLES);
+      await expect(runEngine(engine, bytes, SAMPLES)).resolves.toEqual(ref);
+    } else {
+      const run = runEngine(engine, bytes, SAMPLES);
+      await expect(run).rejects.toBeInstanceOf(EngineError);
+      await expect(run).rejects.toThrow(verdict);
+    }
+  });
+});
+
+it("the fuzz set mostly exercises rejections, some beyond the decoder", async () => {
+  const cases = fuzzCases();
+  let rejected = 0;
+  let decodedButRejected = 0;
+  for (const [, b] of cases) {
+    if ((await nodeVerdict(b)) === null) continue;
+    rejected++;
+    if (decodes(b)) decodedButRejected++;
+  }
+  expect(rejected).toBeGreaterThanOrEqual(12);
+  expect(decodedButRejected).toBeGreaterThan(0);
+});
