@@ -180,6 +180,8 @@ class ActQuantizer implements Quantizer {
 
 /** Builds a quantizer from its config (layers store configs, so checkpoints round-trip). */
 export function makeQuantizer(c: QuantizerConfig): Quantizer {
+  // tfjs's JSON (de)serialization camel-cases string values: "ste_sign" may come back "steSign".
+  if ((c.kind as string) === "steSign") c = { ...c, kind: "ste_sign" } as QuantizerConfig;
   switch (c.kind) {
     case "ste_sign":
       return new SteSignQuantizer(c);

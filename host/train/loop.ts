@@ -18,6 +18,8 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { type FrontEndConfig, PRESETS, validateConfig } from "../../shared/features";
 import { UserError } from "../cli/errors";
+import type { Precision } from "../compress/precision";
+import { precisionLoss, precisionMeta, precisionModel } from "../compress/train-hook";
 import {
   type AugmentConfig,
   Augmenter,
@@ -68,6 +70,9 @@ export interface TrainConfig {
   cacheDir: string | null;
   /** Write a step line to the JSONL log every N steps. */
   logEvery: number;
+  /** Compression (issue 4): QAT / sub-8-bit / binary training, and a checkpoint to start from. */
+  precision?: Precision;
+  from?: string;
 }
 
 /** Seed 000's learning rates: binary nets start at 1e-2, everything else at 1e-3. */
@@ -91,7 +96,7 @@ export function resolveTrainConfig(
     cacheDir: defaultCacheDir(),
     logEvery: 50,
     ...c,
-    lr: { ...defaultLr(c.model), ...(c.lr ?? {}) },
+    lr: { ...defaultLr(c.precision === "binary" ? "binary" : c.model), ...(c.lr ?? {}) },
   };
 }
 
@@ -215,7 +220,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   const inputShape: [number, number, number] = [trainSet.frames, trainSet.coeffs, 1];
   const modelConfig = { ...config.modelConfig, inputShape, numClasses: task.labels.length };
-  const model = buildSeeded(config.model, modelConfig, config.seed);
+  const built = buildSeeded(config.model, modelConfig, config.seed);
+  const compressed = (config.precision && config.precision !== "float") || config.from;
+  const model = compressed
+    ? await precisionModel(built, { precision: config.precision ?? "float", from: config.from })
+    : built;
   const optimizer = tf.train.adam(config.lr.start);
   const lastDir = join(config.out, "last");
   const bestDir = join(config.out, "best");
@@ -262,6 +271,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     epoch,
     step: state.globalStep,
     metrics,
+    ...(compressed && precisionMeta({ precision: config.precision ?? "float", from: config.from })),
   });
 
   const augment = config.augment
@@ -278,7 +288,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     augment,
     shiftFrames: Math.round(shiftMs / frontEnd.hopMs),
   });
-  const step = makeTrainStep(model, optimizer);
+  const step = makeTrainStep(model, optimizer, compressed ? () => precisionLoss(model) : undefined);
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
   log({

@@ -15,6 +15,8 @@ export interface StepResult {
 export function makeTrainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
+  /** Extra loss term (e.g. compression regularisers), added to the cross-entropy. */
+  extraLoss?: () => tf.Scalar,
 ): (x: tf.Tensor, labels: tf.Tensor1D) => StepResult {
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
   // An explicit variable list: the optimizer keys its state by position in this list.
@@ -26,7 +28,8 @@ export function makeTrainStep(
         const logits = model.apply(x, { training: true }) as tf.Tensor;
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
         const oneHot = tf.oneHot(labels, numClasses);
-        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        const ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        return extraLoss ? (tf.add(ce, extraLoss()) as tf.Scalar) : ce;
       },
       true,
       vars,

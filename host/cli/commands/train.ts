@@ -70,6 +70,11 @@ export function register(program: Command): void {
     .option("--no-augment", "no augmentation at all")
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
     .option("--no-cache", "do not cache features on disk")
+    .option(
+      "--precision <p>",
+      "float | int8 | int5 | int4 | binary (QAT / seed-002 two-stage / binary; issue 4)",
+    )
+    .option("--from <dir>", "start from this checkpoint's weights (e.g. a float run's best/)")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
       const { readFileSync } = await import("node:fs");
@@ -109,6 +114,8 @@ export function register(program: Command): void {
         ...(opts.split !== undefined && { splitMode: opts.split as (typeof SPLIT_MODES)[number] }),
         ...(opts.noise !== undefined && { noiseDir: opts.noise }),
         ...(opts.frontEnd !== undefined && { frontEnd: opts.frontEnd }),
+        ...(opts.precision !== undefined && { precision: precisionOf(opts.precision) }),
+        ...(opts.from !== undefined && { from: opts.from }),
         ...(opts.cache === false
           ? { cacheDir: null }
           : typeof opts.cache === "string"
@@ -169,4 +176,12 @@ export function register(program: Command): void {
             : ` (validation accuracy ${(r.bestValAccuracy * 100).toFixed(2)}%)`),
       );
     });
+}
+
+const PRECISIONS = ["float", "int8", "int5", "int4", "binary"] as const;
+
+function precisionOf(p: string): (typeof PRECISIONS)[number] {
+  if (!(PRECISIONS as readonly string[]).includes(p))
+    throw new UserError(`--precision must be one of ${PRECISIONS.join(", ")} (got '${p}')`);
+  return p as (typeof PRECISIONS)[number];
 }
