@@ -26,7 +26,7 @@ export interface SynthConfig {
   noiseSeconds: number;
 }
 
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /**
  * Non-keyword words for the _unknown_ class: the twenty auxiliary words of Speech Commands

@@ -19,7 +19,7 @@ export function renderClip(
   const take = utteranceVariation(item.speaker, rng);
   const speech = engine.speak(item.word, item.speaker.voice, take.prosody).samples;
   try {
-    return shapeClip(speech, drawShape(rng, take.tractK), rng);
+    return shapeClip(speech, drawShape(rng, take.tractK, item.speaker.mic), rng);
   } catch (err) {
     // A word the engine cannot say comes back silent: name the clip, voice and word.
     throw new TtsError(

@@ -1,5 +1,6 @@
 import { resample } from "../resample";
 import type { Rng } from "../rng";
+import { applyMic, type MicBand } from "./mic";
 import { pinkNoise } from "./noise";
 import { TRACT_DEN } from "./speakers";
 
@@ -63,6 +64,8 @@ function peak(x: Float32Array): number {
 export interface ClipShape {
   /** Vocal-tract scale numerator over TRACT_DEN (see Speaker.tractK). */
   tractK: number;
+  /** The recording device's band, applied to the word (the noise floor is the room's). */
+  mic: MicBand;
   /** RMS of the word, dBFS. */
   levelDb: number;
   /** RMS of the noise floor, dBFS. */
@@ -72,9 +75,10 @@ export interface ClipShape {
 }
 
 /** Draws the per-clip level, floor and placement. */
-export function drawShape(rng: Rng, tractK: number): ClipShape {
+export function drawShape(rng: Rng, tractK: number, mic: MicBand): ClipShape {
   return {
     tractK,
+    mic,
     levelDb: rng.uniform(-30, -14),
     floorDb: rng.uniform(-72, -52),
     offset: rng.next(),
@@ -91,6 +95,7 @@ export function shapeClip(speech: Float32Array, s: ClipShape, rng: Rng): Float32
     const k = Math.ceil((TRACT_DEN * word.length) / MAX_WORD);
     word = resample(word, (CLIP_RATE / TRACT_DEN) * k, CLIP_RATE).subarray(0, MAX_WORD);
   }
+  applyMic(word, s.mic);
   const n = word.length;
   const fade = Math.min(FADE, n >> 2);
   for (let i = 0; i < fade; i++) {

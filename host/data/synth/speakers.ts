@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Rng } from "../rng";
+import type { MicBand } from "./mic";
 import type { EngineName, Prosody } from "./tts/engine";
 
 /**
@@ -17,6 +18,8 @@ export interface Speaker {
    * formants and pitch together. Multiples of 1/160 keep the resampler's phase table small.
    */
   tractK: number;
+  /** The band of the device this speaker recorded on. */
+  mic: MicBand;
 }
 
 /** Denominator of the vocal-tract scale (see `Speaker.tractK`). */
@@ -38,6 +41,8 @@ function speakerHash(draw: Omit<Speaker, "id">, salt: number): string {
     draw.prosody.pitchRange,
     draw.prosody.rate,
     draw.tractK,
+    draw.mic.highPassHz,
+    draw.mic.lowPassHz,
     salt,
   ]);
   return createHash("sha1").update(key).digest("hex").slice(0, 8);
@@ -55,6 +60,10 @@ export function drawSpeaker(rng: Rng, catalog: readonly VoiceCatalog[]): Omit<Sp
       rate: round3(clamp(Math.exp(0.12 * rng.normal()), 0.75, 1.35)),
     },
     tractK: Math.round(clamp(TRACT_DEN * Math.exp(0.04 * rng.normal()), 146, 176)),
+    mic: {
+      highPassHz: Math.round(Math.exp(rng.uniform(Math.log(40), Math.log(300)))),
+      lowPassHz: Math.round(Math.exp(rng.uniform(Math.log(3400), Math.log(8000)))),
+    },
   };
 }
 
@@ -81,7 +90,7 @@ export function drawSpeakers(
   return out;
 }
 
-/** One utterance's prosody: the speaker's own, with small take-to-take variation. */
+/** One take's prosody: the speaker's own, with small take-to-take variation. */
 export function utteranceVariation(
   speaker: Speaker,
   rng: Rng,

@@ -82,6 +82,21 @@ interface EspeakModule {
 
 const clampScale = (v: number) => Math.max(0, Math.min(99, Math.round(v)));
 
+/**
+ * Runs `f` with the wall clock frozen at 0. eSpeak reads the time (Emscripten imports only
+ * `Date.now` for it) to seed its random state, so the same utterance differed from one process
+ * to the next; frozen, it is reproducible. `f` is synchronous, so nothing else sees the clock.
+ */
+function withFrozenClock<T>(f: () => T): T {
+  const now = Date.now;
+  Date.now = () => 0;
+  try {
+    return f();
+  } finally {
+    Date.now = now;
+  }
+}
+
 /** Loads eSpeak NG; returns null when the optional package is not installed. */
 export async function loadEspeak(): Promise<TtsEngine | null> {
   let init: (arg?: object) => Promise<EspeakModule>;
@@ -92,8 +107,15 @@ export async function loadEspeak(): Promise<TtsEngine | null> {
   } catch {
     return null;
   }
-  const m = await init({ print: () => {}, printErr: () => {} });
-  const worker = new m.eSpeakNGWorker();
+  const now = Date.now;
+  Date.now = () => 0; // see withFrozenClock; init is async, so freeze it by hand
+  let m: EspeakModule;
+  try {
+    m = await init({ print: () => {}, printErr: () => {} });
+  } finally {
+    Date.now = now;
+  }
+  const worker = withFrozenClock(() => new m.eSpeakNGWorker());
   const rate = worker.get_samplerate();
   const voices = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
@@ -114,19 +136,21 @@ export async function loadEspeak(): Promise<TtsEngine | null> {
     voices,
     speak(text: string, voice: string, p: Prosody): Utterance {
       if (closed) throw new TtsError("espeak: engine is closed");
-      reset();
-      if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
-      worker.set_rate(Math.round(DEFAULT_WPM * p.rate));
-      worker.set_pitch(clampScale(DEFAULT_PITCH * p.pitch));
-      worker.set_range(clampScale(DEFAULT_RANGE * p.pitchRange));
       const chunks: Int16Array[] = [];
       let total = 0;
-      worker.synthesize(text, (audio) => {
-        if (audio && audio.length > 0) {
-          chunks.push(audio);
-          total += audio.length;
-        }
-        return false; // keep going
+      withFrozenClock(() => {
+        reset();
+        if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
+        worker.set_rate(Math.round(DEFAULT_WPM * p.rate));
+        worker.set_pitch(clampScale(DEFAULT_PITCH * p.pitch));
+        worker.set_range(clampScale(DEFAULT_RANGE * p.pitchRange));
+        worker.synthesize(text, (audio) => {
+          if (audio && audio.length > 0) {
+            chunks.push(audio);
+            total += audio.length;
+          }
+          return false; // keep going
+        });
       });
       if (total === 0) throw new TtsError(`espeak: no audio for '${text}' (voice ${voice})`);
       const x = new Float32Array(total);
