@@ -15,6 +15,8 @@ export interface DemoConfig {
   out: string;
   perWord: number;
   unknownPerWord: number;
+  /** Enough speakers that the 80:10:10 speaker hash split leaves none of the subsets empty. */
+  speakers: number;
   epochs: number;
   stepsPerEpoch: number;
   seed: number;
@@ -29,6 +31,7 @@ export function defaultDemoConfig(out: string): DemoConfig {
     out,
     perWord: 40,
     unknownPerWord: 8,
+    speakers: 60,
     epochs: 4,
     stepsPerEpoch: 40,
     seed: 1,
@@ -63,6 +66,8 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         `${c.perWord}`,
         "--unknown-per-word",
         `${c.unknownPerWord}`,
+        "--speakers",
+        `${c.speakers}`,
         "--seed",
         `${c.seed}`,
         "--json",
@@ -112,7 +117,7 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
     },
     {
       name: "export int8 device model",
-      args: ["export", "--model", model, "--calib", corpus, "--out", file, "--json"],
+      args: ["export", "--model", join(model, "best"), "--calib", corpus, "--out", file, "--json"],
       stdoutTo: join(reports, "export.json"),
     },
     {
