@@ -4,6 +4,7 @@
  * duk / lua / the Duktape host). Line protocol, one record per line, fields space-separated:
  *
  *   A arenaPeakBytes intMacs binMacs          after load
+ *   K op impl                                 which implementation serves each kernel
  *   T op v0 v1 ...                            (trace) output of op `op` for the last inference
  *   F t v0 v1 ...                             (trace) the input window of an inference
  *   S t r0 r1 ...                             raw scores of one inference at t ms
@@ -83,6 +84,8 @@ export function runStream(io: EngineIo, registry: KernelRegistry, memory: Tensor
   }
   const it = det.interpreter;
   io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
+  const serving = registry.servingTable();
+  for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
   const nOut = it.output().length;
   const window = zeros(it.input().length);
   det.onScores((raw: number[], t: number) => {

@@ -26,6 +26,8 @@ export interface EngineResult {
   times: number[];
   events: EngineEvent[];
   traces: EngineTrace[];
+  /** Which implementation served each kernel, as the engine reported it. */
+  serving: { op: string; impl: string }[];
 }
 
 /** An engine reported a problem (e.g. a malformed model): the message is for the user. */
@@ -52,6 +54,7 @@ export function parseEngineOutput(text: string): EngineResult {
     times: [],
     events: [],
     traces: [],
+    serving: [],
   };
   let sawHeader = false;
   for (const line of text.split("\n")) {
@@ -62,6 +65,8 @@ export function parseEngineOutput(text: string): EngineResult {
     if (tag === "A") {
       [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);
       sawHeader = true;
+    } else if (tag === "K") {
+      r.serving.push({ op: p[1], impl: p[2] });
     } else if (tag === "S") {
       r.times.push(Number(p[1]));
       r.scores.push(nums(p, 2));

@@ -78,8 +78,10 @@ describe.each(fuzzCases())("%s", (_name, bytes) => {
   it.each(ENGINES)("%s answers as the Node engine", async (engine) => {
     const verdict = await nodeVerdict(bytes);
     if (verdict === null) {
-      const ref = await runEngine("node", bytes, SAMPLES);
-      await expect(runEngine(engine, bytes, SAMPLES)).resolves.toEqual(ref);
+      // Same results; only the serving table (which kernels ran) differs between engines.
+      const { serving: _a, ...ref } = await runEngine("node", bytes, SAMPLES);
+      const { serving: _b, ...got } = await runEngine(engine, bytes, SAMPLES);
+      expect(got).toEqual(ref);
     } else {
       const run = runEngine(engine, bytes, SAMPLES);
       await expect(run).rejects.toBeInstanceOf(EngineError);
