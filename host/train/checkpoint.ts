@@ -16,6 +16,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { FrontEndConfig } from "../../shared/features";
 import { UserError } from "../cli/errors";
+import { applyPrecision, type Precision, type PrecisionOptions } from "../compress/precision";
 import { buildModel, isModelName, type ModelName } from "../models";
 import type { InputNorm } from "./features";
 
@@ -134,7 +135,14 @@ export function loadCheckpoint(dir: string): Checkpoint {
     );
   }
   const meta = readMeta(dir);
-  const model = buildModel(meta.model.name, meta.model.config as never);
+  let model = buildModel(meta.model.name, meta.model.config as never);
+  // QAT / binary checkpoints (issue 4) hold quantized layers: rebuild them the same way.
+  const { precision, precisionOptions } = meta as {
+    precision?: Precision;
+    precisionOptions?: PrecisionOptions;
+  };
+  if (precision && precision !== "float")
+    model = applyPrecision(model, precision, precisionOptions);
   loadWeightsInto(dir, model);
   return { model, meta };
 }
