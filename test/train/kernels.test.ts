@@ -155,6 +155,19 @@ describe.each(CASES)("conv gradients: $name", (c) => {
     }
   }
 
+  for (const reduce of ["Sum", "Mean"]) {
+    for (const [axis, keepDims] of [
+      [[0, 1, 2], false],
+      [[2, 0, 1], true],
+      [[1, 2], false], // not per-channel: the stock kernel
+      [-1, true],
+    ] as const) {
+      it(`${reduce} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => {
+        expectClose(reduce, { x: randn(c.x) }, { axis, keepDims });
+      });
+    }
+  }
+
   for (const pool of ["AvgPoolGrad", "MaxPoolGrad"]) {
     it(pool, () => {
       const filterSize = c.filter;

@@ -14,7 +14,6 @@ import {
   registerGradient,
   scalar,
   type Tensor,
-  tidy,
 } from "@tensorflow/tfjs";
 import { RELU_GRAD } from "./register";
 
@@ -35,15 +34,19 @@ const fusedBatchNormGrad: GradConfig = {
     const axes = reductionAxes(mean.shape, x.shape);
     const reduce = (t: Tensor): Tensor =>
       axes.length > 0 ? tf.reshape(tf.sum(t, axes), mean.shape) : tf.reshape(t, mean.shape);
-    const r = tidy(() => tf.rsqrt(tf.add(variance, scalar(varianceEpsilon))));
-    const scaled = tidy(() => (scale == null ? r.clone() : tf.mul(r, scale)));
-    const sumDyXc = (): Tensor => reduce(tf.mul(g, tf.sub(x, mean)));
+    // Shared terms computed once, here: tfjs runs each closure below in its own tidy(), so a
+    // tensor made inside one would be gone before the next. The backward pass's own scope
+    // disposes these.
+    const r = tf.rsqrt(tf.add(variance, scalar(varianceEpsilon)));
+    const scaled = scale == null ? r : tf.mul(r, scale);
+    const sumDy = reduce(g);
+    const sumDyXc = reduce(tf.mul(g, tf.sub(x, mean)));
     return {
       x: () => tf.mul(g, scaled),
-      mean: () => tf.neg(tf.mul(scaled, reduce(g))),
-      variance: () => tf.mul(tf.mul(scaled, tf.mul(tf.square(r), scalar(-0.5))), sumDyXc()),
-      scale: () => tf.mul(r, sumDyXc()),
-      offset: () => reduce(g),
+      mean: () => tf.neg(tf.mul(scaled, sumDy)),
+      variance: () => tf.mul(tf.mul(scaled, tf.mul(tf.square(r), scalar(-0.5))), sumDyXc),
+      scale: () => tf.mul(r, sumDyXc),
+      offset: () => tf.clone(sumDy),
     };
   },
 };

@@ -13,6 +13,7 @@
  * | AvgPoolGrad                         | wasm direct kernel (stock one: ~130 ms on res8's pool) |
  * | MaxPoolGrad                         | wasm direct kernel (stock one is wrong for channels > 1) |
  * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
+ * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -65,6 +66,7 @@ interface TrainKernels {
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   reluGrad(...args: number[]): void;
+  channelSum(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -355,6 +357,38 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   return dx;
 };
 
+/** Whether `axis` names every axis of a rank-`rank` tensor except the last (channels). */
+function allButLast(axis: number | number[], rank: number): boolean {
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
+  if (rank < 2 || axes.length !== rank - 1) return false;
+  return [...axes].sort((a, b) => a - b).every((a, i) => a === i);
+}
+
+/** Sum or Mean: per-channel reduction in one wasm pass, anything else to the stock kernel. */
+function channelReduction(name: "Sum" | "Mean", mean: boolean): KernelFunc {
+  return (args) => {
+    const b = args.backend as unknown as WasmBackend;
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as {
+      axis: number | number[];
+      keepDims: boolean;
+    };
+    const rank = x.shape.length;
+    if (x.dtype !== "float32" || !allButLast(axis, rank)) {
+      return (stock[name] as KernelConfig).kernelFunc(args);
+    }
+    const c = x.shape[rank - 1];
+    const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const shape = keepDims ? [...new Array<number>(rank - 1).fill(1), c] : [c];
+    const out = b.makeOutput(shape, "float32");
+    kernelsFor(b).channelSum(ptr(b, x), ptr(b, out), rows, c, mean ? 1 / Math.max(1, rows) : 1);
+    return out;
+  };
+}
+
+/** Stock kernels that earshot's wrap and fall back to (captured at registration). */
+const stock: Partial<Record<string, KernelConfig>> = {};
+
 function assertChannelsLast(ci: Conv2DInfo, kernel: string): void {
   if (ci.dataFormat !== "channelsLast") {
     throw new Error(`earshot's wasm ${kernel} supports NHWC (channelsLast) only`);
@@ -370,6 +404,8 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [AvgPoolGrad]: avgPoolGrad,
   [MaxPoolGrad]: maxPoolGrad,
   [RELU_GRAD]: reluGrad,
+  Sum: channelReduction("Sum", false),
+  Mean: channelReduction("Mean", true),
 };
 
 let registered = false;
@@ -382,8 +418,18 @@ export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
   for (const [kernelName, kernelFunc] of Object.entries(EARSHOT_WASM_KERNELS)) {
-    if (getKernel(kernelName, BACKEND)) unregisterKernel(kernelName, BACKEND);
-    const cfg: KernelConfig = { kernelName, backendName: BACKEND, kernelFunc };
+    const old = getKernel(kernelName, BACKEND);
+    if (old) {
+      stock[kernelName] = old;
+      unregisterKernel(kernelName, BACKEND);
+    }
+    // Keep the stock setup (it binds the stock C function our fallbacks call).
+    const cfg: KernelConfig = {
+      kernelName,
+      backendName: BACKEND,
+      kernelFunc,
+      setupFunc: old?.setupFunc,
+    };
     registerKernel(cfg);
   }
 }

@@ -278,3 +278,20 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
     store<f32>(dx + o, load<f32>(x + o) > 0 ? load<f32>(dy + o) : 0);
   }
 }
+
+/**
+ * Sum over every axis but the last: out[c] = scale * Σ_r x[r*c + c'] for a rows x c tensor,
+ * accumulated in f64. (tfjs' wasm Sum transposes the whole tensor first for these axes.)
+ */
+export function channelSum(x: usize, out: usize, rows: i32, c: i32, scale: f64): void {
+  for (let j = 0; j < c; j++) {
+    let acc: f64 = 0;
+    let p = x + (<usize>j << 2);
+    const stride = <usize>(c << 2);
+    for (let r = 0; r < rows; r++) {
+      acc += <f64>load<f32>(p);
+      p += stride;
+    }
+    store<f32>(out + (<usize>j << 2), <f32>(acc * scale));
+  }
+}
