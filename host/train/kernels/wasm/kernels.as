@@ -42,33 +42,37 @@ export function im2colT(
   x: usize, out: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
   fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
 ): void {
-  let o = out;
+  // Loop over output rows outermost so the input rows a window covers stay in L1 while all
+  // fh*fw*c output rows take their segment (one pass over x instead of fh*fw*c strided passes).
+  const m = n * oh * ow;
   const rowBytes = <usize>(ow << 2);
-  for (let fy = 0; fy < fh; fy++) {
-    for (let fx = 0; fx < fw; fx++) {
-      // Output columns whose input column is inside the image: x in [x0, x1).
-      const off = fx * dw - pl;
-      let x0 = off < 0 ? (-off + sw - 1) / sw : 0;
-      let x1 = (w - off + sw - 1) / sw;
-      if (x1 > ow) x1 = ow;
-      if (x0 > x1) x0 = x1;
-      for (let ci = 0; ci < c; ci++) {
-        for (let b = 0; b < n; b++) {
-          for (let y = 0; y < oh; y++) {
-            const iy = y * sh + fy * dh - pt;
-            if (iy < 0 || iy >= h) {
+  const stride = <usize>(sw * c) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const m0 = (b * oh + y) * ow;
+      for (let fy = 0; fy < fh; fy++) {
+        const iy = y * sh + fy * dh - pt;
+        const inside = iy >= 0 && iy < h;
+        for (let fx = 0; fx < fw; fx++) {
+          // Output columns whose input column is inside the image: x in [x0, x1).
+          const off = fx * dw - pl;
+          let x0 = off < 0 ? (-off + sw - 1) / sw : 0;
+          let x1 = (w - off + sw - 1) / sw;
+          if (x1 > ow) x1 = ow;
+          if (x0 > x1) x0 = x1;
+          for (let ci = 0; ci < c; ci++) {
+            const k = (fy * fw + fx) * c + ci;
+            let o = out + (<usize>(k * m + m0) << 2);
+            if (!inside) {
               memory.fill(o, 0, rowBytes);
-              o += rowBytes;
               continue;
             }
-            const row = x + (<usize>(((b * h + iy) * w) * c + ci) << 2);
-            const stride = <usize>(sw * c) << 2;
             let xx = 0;
             for (; xx < x0; xx++) {
               store<f32>(o, 0);
               o += 4;
             }
-            let src = row + (<usize>((x0 * sw + off) * c) << 2);
+            let src = x + (<usize>(((b * h + iy) * w + x0 * sw + off) * c + ci) << 2);
             for (; xx < x1; xx++) {
               store<f32>(o, load<f32>(src));
               src += stride;
