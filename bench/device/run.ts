@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:device`: instruction counts (valgrind --tool=callgrind, repeatable on a noisy
+ * machine) of the Duktape host, with the C kernels and with the pure-JS kernels of the same
+ * ES5 bundle, plus arena planning quality. Layer costs are differences between runs with 1 and
+ * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
+ * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
+ * Prints a table, then one JSON line.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
+import { buildDevice } from "../../device/tools/build";
+import { encodeModel } from "../../shared/model-format/encode";
+import { arenaStudy } from "./arena";
+import { res8NarrowModel } from "./res8-model";
+
+const ROOT = join(DEVICE_DIR, "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+const KERNEL_BUNDLE = join(BUILD_DIR, "bench-kernels.js");
+const tmp = mkdtempSync(join(tmpdir(), "earshot-bench-"));
+
+function buildKernelBundle(): void {
+  execFileSync(join(BIN, "tsc"), ["-p", "bench/device/tsconfig.es5.json"], { cwd: ROOT });
+  execFileSync(
+    join(BIN, "esbuild"),
+    [
+      join(BUILD_DIR, "bench-tsc/bench/device/kernel-entry.js"),
+      "--bundle",
+      "--format=iife",
+      "--target=es5",
+      "--minify",
+      "--log-level=warning",
+      `--outfile=${KERNEL_BUNDLE}`,
+    ],
+    { cwd: ROOT },
+  );
+}
+
+/** Instructions executed by the Duktape host on these arguments. */
+function instructions(args: string[]): number {
+  const r = spawnSync(
+    "valgrind",
+    ["--tool=callgrind", "--callgrind-out-file=/dev/null", buildOutputs().duktapeHost, ...args],
+    { encoding: "utf8", maxBuffer: 1 << 28 },
+  );
+  const m = /Collected : (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`callgrind failed: ${r.stderr.slice(-500)}`);
+  return Number(m[1]);
+}
+
+const dummy = join(tmp, "empty.bin");
+writeFileSync(dummy, new Uint8Array(0));
+
+/** Instructions per MAC of one layer: (instr(reps=n) - instr(reps=1)) / ((n - 1) * macs). */
+function perMac(op: string, h: number, w: number, c: number, natives: boolean, n: number): number {
+  const run = (reps: number) =>
+    instructions([
+      KERNEL_BUNDLE,
+      dummy,
+      dummy,
+      "0",
+      `${op},${reps},${h},${w},${c}`,
+      natives ? "1" : "0",
+    ]);
+  const macs = h * w * c * c * 9;
+  return (run(n) - run(1)) / ((n - 1) * macs);
+}
+
+function signal(seconds: number): Int16Array {
+  const n = Math.round(seconds * 16000);
+  const out = new Int16Array(n);
+  let s = 7;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out[i] = Math.round(5000 * Math.sin(i * 0.07) + (s % 4000) - 2000);
+  }
+  return out;
+}
+
+function streamInstructions(modelPath: string, seconds: number): number {
+  const path = join(tmp, `audio-${seconds}.s16`);
+  const s = signal(seconds);
+  writeFileSync(path, new Uint8Array(s.buffer));
+  return instructions([buildOutputs().es5, modelPath, path, "0", ""]);
+}
+
+function fmt(x: number, digits = 2): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x.toFixed(digits);
+}
+
+try {
+  buildDevice();
+  buildKernelBundle();
+  const modelPath = join(tmp, "res8.bin");
+  writeFileSync(modelPath, Uint8Array.from(encodeModel(res8NarrowModel())));
+
+  const int8C = perMac("conv", 25, 10, 19, true, 3);
+  const int8Js = perMac("conv", 5, 5, 8, false, 2);
+  const binC = perMac("bconv", 25, 10, 128, true, 3);
+  const binJs = perMac("bconv", 5, 5, 64, false, 2);
+  const perSecond = streamInstructions(modelPath, 2) - streamInstructions(modelPath, 1);
+  const arena = arenaStudy(40, 7);
+
+  const rows: [string, string, string, string][] = [
+    ["int8 MAC (3x3 conv 25x10x19)", fmt(int8C), fmt(int8Js), "<= 3"],
+    ["binary MAC (3x3 XNOR conv, 128 ch / 64 ch JS)", fmt(binC, 3), fmt(binJs, 3), "<= 0.15"],
+    ["per audio second (res8-narrow every 100 ms)", fmt(perSecond), "-", "<= 20M"],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(
+    `${"instructions (callgrind)".padEnd(w0)}  ${"C intrinsics".padStart(12)}  ${"pure JS".padStart(10)}  target\n`,
+  );
+  for (const r of rows) {
+    process.stdout.write(
+      `${r[0].padEnd(w0)}  ${r[1].padStart(12)}  ${r[2].padStart(10)}  ${r[3]}\n`,
+    );
+  }
+  process.stdout.write(
+    `pure JS / C per int8 MAC: ${fmt(int8Js / int8C, 0)}x; per binary MAC: ${fmt(binJs / binC, 0)}x\n`,
+  );
+  process.stdout.write(
+    `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond) })}\n`,
+  );
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
