@@ -8,10 +8,11 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { LayersModel } from "@tensorflow/tfjs";
 import { UserError } from "../cli/errors";
 import { buildTask, type SplitMode, scanDataset } from "../data";
 import { loadBackend } from "./backend";
-import { isCheckpointDir, loadCheckpoint } from "./checkpoint";
+import { type CheckpointMeta, isCheckpointDir, loadCheckpoint, readMeta } from "./checkpoint";
 import { type EvalResult, evaluateModel } from "./evaluate";
 import { defaultCacheDir, FeatureCache } from "./features";
 
@@ -46,7 +47,7 @@ export async function evalModel(opts: EvalOptions): Promise<EvalReport> {
   if (statSync(opts.model).isFile()) return evalExported(opts);
   const dir = resolveCheckpointDir(opts.model);
   await loadBackend({ quiet: true });
-  const { model, meta } = loadCheckpoint(dir);
+  const { model, meta } = await loadAnyCheckpoint(dir);
   const ds = await scanDataset(opts.data, {
     splitMode: opts.splitMode ?? "auto",
     noiseDir: opts.noiseDir,
@@ -72,6 +73,21 @@ export async function evalModel(opts: EvalOptions): Promise<EvalReport> {
   const result = evaluateModel(model, set, meta.inputNorm, meta.labels);
   model.dispose();
   return { ...result, model: dir, data: opts.data, subset, split: ds.splitSource };
+}
+
+/**
+ * A trainer checkpoint rebuilds from the model zoo; a compressed one (quantized, binary or
+ * pruned layers, marked by `precision`/`compression` in its meta) from its saved topology, via
+ * host/compress/checkpoint.
+ */
+async function loadAnyCheckpoint(dir: string) {
+  const meta = readMeta(dir) as CheckpointMeta & { precision?: unknown; compression?: unknown };
+  if (meta.precision === undefined && meta.compression === undefined) return loadCheckpoint(dir);
+  const path = "../compress/checkpoint";
+  const mod = (await import(/* @vite-ignore */ path)) as {
+    loadModelDir(d: string): Promise<{ model: LayersModel; meta: CheckpointMeta }>;
+  };
+  return mod.loadModelDir(dir);
 }
 
 interface IntEvalModule {
