@@ -21,7 +21,8 @@ import { goldenStream, type StreamSettings, testSignal } from "./golden";
 const MODELS: [string, DeviceModel][] = [
   ["int8", syntheticInt8Model({ seed: 5 })],
   ["4-bit", syntheticInt4Model({ seed: 6 })],
-  ["binary", syntheticBinaryModel({ seed: 7 })],
+  ["binary (dense head)", syntheticBinaryModel({ seed: 7 })],
+  ["binary (conv head)", syntheticBinaryModel({ seed: 9, head: "conv" })],
 ];
 
 // 0.4 s: 38 frames, 14 inferences at stride 2 with a 12-frame window; short enough for duk.
