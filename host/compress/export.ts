@@ -34,6 +34,7 @@ import {
 } from "../../shared/model-format/types";
 import { type Act, GraphBuilder, type Requant } from "./graph-builder";
 import { rangeOf } from "./ptq";
+import { QBatchNorm } from "./qbatchnorm";
 import { isQuantLayer, type QuantLayerT } from "./qlayers";
 import {
   activationClamp,
@@ -62,6 +63,7 @@ export interface ExportOptions {
 
 type L = tf.layers.Layer;
 
+const isBn = (l: L): boolean => /^(BatchNormalization|EarshotQBatchNorm)$/.test(l.getClassName());
 const isBinary = (l: L): boolean => isQuantLayer(l) && l.kernelQ?.config.kind === "ste_sign";
 const cls = (l: L) => l.getClassName();
 const CONVLIKE =
@@ -96,7 +98,12 @@ interface BnParams {
 
 function bnParams(bn: L): BnParams {
   const cfg = bn.getConfig() as { epsilon: number; center?: boolean; scale?: boolean };
-  const w = bn.getWeights().map((t) => Array.from(t.dataSync()));
+  let w = bn.getWeights().map((t) => Array.from(t.dataSync()));
+  if (bn instanceof QBatchNorm) {
+    // Seed 002 stage 2: fold the quantized parameters the layer computed with.
+    const p = bn.quantizedParams(bn.movingMean.read(), bn.movingVariance.read());
+    w = [p.gamma, p.beta, p.mean, p.variance].map((t) => Array.from(t.dataSync()));
+  }
   // Weight order in tfjs: [gamma?, beta?, movingMean, movingVariance].
   let i = 0;
   const gamma = cfg.scale !== false ? w[i++] : null;
@@ -155,7 +162,11 @@ function readConvLike(l: L): ConvLike {
   const ks = kernel.shape;
   const name = cls(l);
   const useBias = c.useBias !== false;
-  const biasT = useBias ? l.getWeights()[1] : null;
+  const biasT = useBias
+    ? isQuantLayer(l)
+      ? (l as QuantLayerT).effectiveBias()
+      : l.getWeights()[1]
+    : null;
   const strides = (Array.isArray(c.strides) ? c.strides : [c.strides ?? 1, c.strides ?? 1]) as [
     number,
     number,
@@ -293,7 +304,7 @@ export class Exporter {
       this.convLike(l, x);
       return;
     }
-    if (name === "BatchNormalization") {
+    if (isBn(l)) {
       this.standaloneBn(l, x);
       return;
     }
@@ -409,7 +420,7 @@ export class Exporter {
       // Binary conv -> ReLU -> BN feeding only binary layers (direct-binary res8): fold all three.
       const next0 = this.soleConsumer(l);
       const feedsBinary = (n: L) => (this.consumers.get(n.name) ?? []).every((c) => isBinary(c));
-      if (isBinary(l) && next0 && cls(next0) === "BatchNormalization" && feedsBinary(next0)) {
+      if (isBinary(l) && next0 && isBn(next0) && feedsBinary(next0)) {
         this.done.add(next0.name);
         return { bn: bnParams(next0), relu: "relu", last: next0 };
       }
@@ -417,7 +428,7 @@ export class Exporter {
     }
     if (act && act !== "linear") throw new Error(`${l.name}: activation ${act} is not exported`);
     let next = this.soleConsumer(last);
-    if (next && cls(next) === "BatchNormalization") {
+    if (next && isBn(next)) {
       bn = bnParams(next);
       last = next;
       this.done.add(next.name);
@@ -460,8 +471,9 @@ export class Exporter {
     const step = pend ? null : gridStep(l, cl.w, cl.outC, cl.channelOf);
     let q: number[];
     let scales: number[];
-    const bits =
-      isQuantLayer(l) && l.kernelQ && !pend ? l.kernelQ.bits : (this.opts.weightBits ?? 8);
+    // A BN folded forward rescales input columns, which leaves the QAT grid: the folded weights
+    // are re-quantized per channel at the layer's own width.
+    const bits = isQuantLayer(l) && l.kernelQ ? l.kernelQ.bits : (this.opts.weightBits ?? 8);
     if (step) {
       // Keep the QAT integers; BN's gain goes into the per-channel scale (sign into the ints).
       q = w.map(

@@ -14,6 +14,7 @@
  * - int2..int8 via `{ weightBits }` for PTQ sweeps (linear per-channel weights).
  */
 import * as tf from "@tensorflow/tfjs";
+import { QBatchNorm } from "./qbatchnorm";
 import { isQuantLayer, QConv2D, QDense, QDepthwiseConv2D, type QLayerArgs } from "./qlayers";
 import type { QuantizerConfig } from "./quantizers";
 import { TANH_TARGET_DEFAULT, type TargetDistributionConfig } from "./regularizers";
@@ -31,6 +32,11 @@ export interface PrecisionOptions {
   weightBits?: number;
   /** Seed 002 target distribution for tanh weights. */
   tanhTarget?: TargetDistributionConfig;
+  /**
+   * Seed 002 stage 2 (after stage 1 trained the tanh weights): 8-bit linear bias and batch norm
+   * with quantized parameters and the C_BN scale (qbatchnorm.ts).
+   */
+  stage2?: { bits?: number; cBn?: number };
   /** Give every quantized layer a frozen pruning mask (unstructured pruning). */
   masked?: boolean;
   /** XNOR-style per-channel scaling of binary weights. */
@@ -188,12 +194,25 @@ export function applyPrecision(
     if (p) {
       const { cls, args } = quantArgs(layer, layerQuant(precision, p, opts));
       args.masked = opts.masked || (isQuantLayer(layer) && layer.kernelMask !== null);
+      if (opts.stage2) args.biasQuantizer = { kind: "linear", bits: opts.stage2.bits ?? 8 };
       fresh =
         cls === "conv"
           ? new QConv2D(args)
           : cls === "dw"
             ? new QDepthwiseConv2D(args)
             : new QDense(args);
+    } else if (
+      opts.stage2 &&
+      /^(BatchNormalization|EarshotQBatchNorm)$/.test(layer.getClassName())
+    ) {
+      const c = layer.getConfig() as { epsilon?: number; momentum?: number };
+      fresh = new QBatchNorm({
+        name: layer.name,
+        epsilon: c.epsilon,
+        momentum: c.momentum,
+        bits: opts.stage2.bits,
+        cBn: opts.stage2.cBn,
+      });
     } else {
       fresh = cloneLayer(layer);
     }

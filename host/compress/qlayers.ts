@@ -29,6 +29,8 @@ export interface QLayerArgs {
   activation?: "relu" | "linear" | null;
   kernelQuantizer?: QuantizerConfig | null;
   inputQuantizer?: QuantizerConfig | null;
+  /** Seed 002 stage 2: linear quantization of the bias. */
+  biasQuantizer?: QuantizerConfig | null;
   /** Seed 002's target-distribution regulariser on the latent kernel (tanh weights). */
   kernelTarget?: TargetDistributionConfig | null;
   /** Holds a frozen 0/1 `kernel_mask` multiplied into the kernel (unstructured pruning). */
@@ -48,6 +50,7 @@ abstract class QuantLayer extends tf.layers.Layer {
   readonly args: QLayerArgs;
   readonly kernelQ: Quantizer | null;
   readonly inputQ: Quantizer | null;
+  readonly biasQ: Quantizer | null;
   kernel!: tf.LayerVariable;
   bias: tf.LayerVariable | null = null;
   inputMin: tf.LayerVariable | null = null;
@@ -59,6 +62,7 @@ abstract class QuantLayer extends tf.layers.Layer {
     this.args = { ...args };
     this.kernelQ = args.kernelQuantizer ? makeQuantizer(args.kernelQuantizer) : null;
     this.inputQ = args.inputQuantizer ? makeQuantizer(args.inputQuantizer) : null;
+    this.biasQ = args.biasQuantizer ? makeQuantizer(args.biasQuantizer) : null;
   }
 
   protected abstract kernelShape(inC: number): number[];
@@ -112,6 +116,16 @@ abstract class QuantLayer extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** The bias as the forward pass uses it. */
+  effectiveBias(): tf.Tensor | null {
+    if (!this.bias) return null;
+    return tf.tidy(() =>
+      this.biasQ
+        ? this.biasQ.apply(this.bias?.read() as tf.Tensor)
+        : (this.bias?.read() as tf.Tensor),
+    );
+  }
+
   /** The quantized kernel as the forward pass uses it (for export and tests). */
   quantizedKernel(): tf.Tensor {
     return tf.tidy(() => this.quantizeKernel(this.maskedKernel()));
@@ -161,7 +175,8 @@ abstract class QuantLayer extends tf.layers.Layer {
         }
       }
       let y = this.op(x, this.quantizeKernel(this.maskedKernel()));
-      if (this.bias) y = tf.add(y, this.bias.read());
+      if (this.bias)
+        y = tf.add(y, this.biasQ ? this.biasQ.apply(this.bias.read()) : this.bias.read());
       if (this.args.activation === "relu") y = tf.relu(y);
       return y;
     });

@@ -8,6 +8,7 @@
  * | ste_sign    | sign(x), sign(0) = +1 (optionally times per-channel mean|x|) | dy * 1{|x| <= clip} (larq ste_sign) |
  * | weight      | per-channel symmetric: s_c = max|w_c| / qmax, s_c * clamp(round(w / s_c), ±qmax), qmax = 2^(b-1) - 1 | dy (identity; s_c held constant) |
  * | tanh        | seed 002 stage 1: t = tanh(w) / max|tanh(w)|, then symmetric per-tensor at b bits on [-1, 1] | STE through the rounding, exact through tanh and the normalisation |
+ * | linear      | per-tensor symmetric max-abs (bias and gain, seed 002 stage 2)      | dy (identity)                      |
  * | act         | range [lo, hi] (lo = -hi when symmetric), 2^b levels, zero point nudged to an integer (TFLite fake_quant) | dy * 1{lo <= x <= hi} |
  *
  * `round` here is tf.round (half to even); the exporter recomputes integers with Math.round on
@@ -19,6 +20,7 @@ export type QuantizerConfig =
   | { kind: "ste_sign"; clip?: number; scaled?: boolean }
   | { kind: "weight"; bits: number }
   | { kind: "tanh"; bits: number }
+  | { kind: "linear"; bits: number }
   | { kind: "act"; bits: number; symmetric?: boolean };
 
 export interface Quantizer {
@@ -154,6 +156,16 @@ class WeightQuantizer implements Quantizer {
   }
 }
 
+class LinearQuantizer implements Quantizer {
+  readonly bits: number;
+  constructor(readonly config: { kind: "linear"; bits: number }) {
+    this.bits = checkBits(config.bits);
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    return fakeQuantWeights(x, this.bits, false);
+  }
+}
+
 class TanhQuantizer implements Quantizer {
   readonly bits: number;
   constructor(readonly config: { kind: "tanh"; bits: number }) {
@@ -189,6 +201,8 @@ export function makeQuantizer(c: QuantizerConfig): Quantizer {
       return new WeightQuantizer(c);
     case "tanh":
       return new TanhQuantizer(c);
+    case "linear":
+      return new LinearQuantizer(c);
     case "act":
       return new ActQuantizer(c);
     default:

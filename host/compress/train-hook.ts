@@ -15,6 +15,7 @@
  * - binary: larq-style latent weights; seed 000 trains binary nets with lr 1e-2 (binaryLr).
  */
 import * as tf from "@tensorflow/tfjs";
+import { readMeta } from "../train/checkpoint";
 import { type CompressedMeta, loadModelDir } from "./checkpoint";
 import { applyPrecision, copyWeights, type Precision, type PrecisionOptions } from "./precision";
 import { isQuantLayer } from "./qlayers";
@@ -48,6 +49,7 @@ export async function precisionModel(
   built: tf.LayersModel,
   o: PrecisionTrainOptions,
 ): Promise<tf.LayersModel> {
+  const options = effectiveOptions(o);
   if (o.from) {
     const { model: src } = await loadModelDir(o.from);
     const copied = copyWeightsByName(src, built);
@@ -57,9 +59,22 @@ export async function precisionModel(
         { expected: true },
       );
   }
-  const m = applyPrecision(built, o.precision, o.options);
+  const m = applyPrecision(built, o.precision, options);
   if (!o.from && (o.precision === "int5" || o.precision === "int4")) targetInit(m);
   return m;
+}
+
+/**
+ * Seed 002's two stages from the command line: `--precision int4` trains stage 1 (tanh weights);
+ * `--precision int4 --from <that run>/best` (a stage-1 checkpoint of the same precision) trains
+ * stage 2: linear 8-bit bias and quantized batch norm with C_BN on top.
+ */
+export function effectiveOptions(o: PrecisionTrainOptions): PrecisionOptions | undefined {
+  if (!o.from || (o.precision !== "int5" && o.precision !== "int4")) return o.options;
+  const meta = readMeta(o.from) as CompressedMeta;
+  if (meta.precision === o.precision && !meta.precisionOptions?.stage2)
+    return { ...o.options, stage2: {} };
+  return o.options;
 }
 
 /** Re-draws every tanh-quantized kernel from its target distribution N(0, sigma_t^2). */
@@ -89,7 +104,7 @@ export function precisionMeta(
 ): Pick<CompressedMeta, "precision" | "precisionOptions" | "compression"> {
   return {
     precision: o.precision,
-    precisionOptions: o.options,
+    precisionOptions: effectiveOptions(o),
     compression: [
       {
         method: o.precision === "float" ? "float" : o.precision === "binary" ? "binary" : "qat",
