@@ -256,37 +256,10 @@ static inline int threshold_bit(int32_t v, int32_t thr, int32_t dir) {
   return dir > 0 ? v >= thr : v <= thr;
 }
 
-/* Matches over n whole words (64 bits at a time): 32n - popcount(a ^ b). */
-static inline int32_t xnor_words(const int32_t *a, const int32_t *b, int32_t n) {
-  int32_t diff = 0, i = 0;
-  for (; i + 1 < n; i += 2) {
-    uint64_t u, v; /* memcpy: unaligned-safe 64-bit loads (one mov each) */
-    memcpy(&u, a + i, 8);
-    memcpy(&v, b + i, 8);
-    diff += __builtin_popcountll(u ^ v);
-  }
-  if (i < n) diff += __builtin_popcount((uint32_t)(a[i] ^ b[i]));
-  return 32 * n - diff;
-}
-
 static int32_t conv_dot(const int32_t *x, const int32_t *w, const es_geom *g, int32_t oy,
                         int32_t ox, int32_t o) {
   const int32_t wpr = (g->inC + 31) >> 5;
-  if ((g->inC & 31) == 0) {
-    /* Whole words: each row of valid taps is one contiguous run of words in x and in w. */
-    const int32_t iy0 = oy * g->strideH - g->padTop, ix0 = ox * g->strideW - g->padLeft;
-    const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
-    const int32_t kx1 = g->inW - ix0 < g->kW ? g->inW - ix0 : g->kW;
-    int32_t matches = 0, bits = 0;
-    for (int32_t ky = 0; ky < g->kH && kx1 > kx0; ky++) {
-      const int32_t iy = iy0 + ky;
-      if (iy < 0 || iy >= g->inH) continue;
-      const int32_t n = (kx1 - kx0) * wpr;
-      matches += xnor_words(x + (iy * g->inW + ix0 + kx0) * wpr, w + ((o * g->kH + ky) * g->kW + kx0) * wpr, n);
-      bits += 32 * n;
-    }
-    return 2 * matches - bits;
-  }
+
   const int32_t iy0 = oy * g->strideH - g->padTop;
   const int32_t ix0 = ox * g->strideW - g->padLeft;
   int32_t dot = 0;
@@ -303,32 +276,111 @@ static int32_t conv_dot(const int32_t *x, const int32_t *w, const es_geom *g, in
   return dot;
 }
 
+/* Popcount of a ^ b over n words, 64 bits at a time. */
+static inline int32_t diff_words(const int32_t *a, const int32_t *b, int32_t n) {
+  int32_t d = 0, i = 0;
+  for (; i + 3 < n; i += 4) {
+    uint64_t u0, v0, u1, v1;
+    memcpy(&u0, a + i, 8);
+    memcpy(&v0, b + i, 8);
+    memcpy(&u1, a + i + 2, 8);
+    memcpy(&v1, b + i + 2, 8);
+    d += __builtin_popcountll(u0 ^ v0) + __builtin_popcountll(u1 ^ v1);
+  }
+  for (; i + 1 < n; i += 2) {
+    uint64_t u, v;
+    memcpy(&u, a + i, 8);
+    memcpy(&v, b + i, 8);
+    d += __builtin_popcountll(u ^ v);
+  }
+  if (i < n) d += __builtin_popcount((uint32_t)(a[i] ^ b[i]));
+  return d;
+}
+
+#define MAX_TAP_ROWS 16
+
+/* The valid taps of one output pixel when channels fill whole words: one contiguous run of
+ * `n` words per valid kernel row, in x and (at wofs[r] from each output channel's base) in w. */
+#define MAX_GATHER 2048
+
+typedef struct {
+  const int32_t *xrow[MAX_TAP_ROWS];
+  int32_t wofs[MAX_TAP_ROWS];
+  int32_t rows, n, bits;
+  /* Interior pixels: all kH x kW taps valid, so a channel's weights are one run of `total`
+   * words; the pixel's input taps are gathered into `gathered` to match. */
+  int32_t total;
+  int32_t gathered[MAX_GATHER];
+} tap_runs;
+
+static int tap_runs_for(const int32_t *x, const es_geom *g, int32_t oy, int32_t ox, tap_runs *t) {
+  const int32_t wpr = (g->inC + 31) >> 5;
+  if ((g->inC & 31) != 0 || g->kH > MAX_TAP_ROWS) return 0;
+  const int32_t iy0 = oy * g->strideH - g->padTop, ix0 = ox * g->strideW - g->padLeft;
+  const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+  const int32_t kx1 = g->inW - ix0 < g->kW ? g->inW - ix0 : g->kW;
+  t->rows = 0;
+  t->n = kx1 > kx0 ? (kx1 - kx0) * wpr : 0;
+  for (int32_t ky = 0; ky < g->kH && t->n > 0; ky++) {
+    const int32_t iy = iy0 + ky;
+    if (iy < 0 || iy >= g->inH) continue;
+    t->xrow[t->rows] = x + (iy * g->inW + ix0 + kx0) * wpr;
+    t->wofs[t->rows] = (ky * g->kW + kx0) * wpr;
+    t->rows++;
+  }
+  t->bits = 32 * t->n * t->rows;
+  t->total = 0;
+  if (t->rows == g->kH && t->n == g->kW * wpr && t->rows * t->n <= MAX_GATHER) {
+    for (int32_t r = 0; r < t->rows; r++) memcpy(t->gathered + r * t->n, t->xrow[r], 4 * (size_t)t->n);
+    t->total = t->rows * t->n;
+  }
+  return 1;
+}
+
+/* ±1 dot of output channel o over the pixel's tap runs: matches - mismatches = bits - 2 diff. */
+static inline int32_t runs_dot(const tap_runs *t, const int32_t *wo) {
+  if (t->total > 0) return t->bits - 2 * diff_words(t->gathered, wo, t->total);
+  int32_t d = 0;
+  for (int32_t r = 0; r < t->rows; r++) d += diff_words(t->xrow[r], wo + t->wofs[r], t->n);
+  return t->bits - 2 * d;
+}
+
 void es_binary_conv2d(const int32_t *x, const int32_t *w, const int32_t *thr, const int32_t *dir,
                       const es_geom *g, int32_t *out) {
   const int32_t owpr = (g->outC + 31) >> 5;
+  const int32_t wstride = g->kH * g->kW * ((g->inC + 31) >> 5);
+  tap_runs t;
   for (int32_t oy = 0; oy < g->outH; oy++)
-    for (int32_t ox = 0; ox < g->outW; ox++)
+    for (int32_t ox = 0; ox < g->outW; ox++) {
+      const int fast = tap_runs_for(x, g, oy, ox, &t);
       for (int32_t wd = 0; wd < owpr; wd++) {
         uint32_t word = 0;
         for (int32_t b = 0; b < 32; b++) {
           const int32_t o = wd * 32 + b;
           if (o >= g->outC) break;
-          if (threshold_bit(conv_dot(x, w, g, oy, ox, o), thr[o], dir[o])) word |= 1u << b;
+          const int32_t dot = fast ? runs_dot(&t, w + o * wstride) : conv_dot(x, w, g, oy, ox, o);
+          if (threshold_bit(dot, thr[o], dir[o])) word |= 1u << b;
         }
         out[(oy * g->outW + ox) * owpr + wd] = (int32_t)word;
       }
+    }
 }
 
 void es_binary_conv2d_int(const int32_t *x, const int32_t *w, const int32_t *bias,
                           const int32_t *mult, const int32_t *shift, const es_geom *g,
                           const es_requant *q, int32_t *out) {
+  const int32_t wstride = g->kH * g->kW * ((g->inC + 31) >> 5);
+  tap_runs t;
   for (int32_t oy = 0; oy < g->outH; oy++)
-    for (int32_t ox = 0; ox < g->outW; ox++)
+    for (int32_t ox = 0; ox < g->outW; ox++) {
+      const int fast = tap_runs_for(x, g, oy, ox, &t);
       for (int32_t o = 0; o < g->outC; o++) {
-        int64_t acc = (int64_t)bias[o] + conv_dot(x, w, g, oy, ox, o);
+        const int32_t dot = fast ? runs_dot(&t, w + o * wstride) : conv_dot(x, w, g, oy, ox, o);
+        int64_t acc = (int64_t)bias[o] + dot;
         out[(oy * g->outW + ox) * g->outC + o] =
             clamp64(q->outZp + rescale(acc, mult[o], shift[o]), q->actMin, q->actMax);
       }
+    }
 }
 
 void es_binary_dense(const int32_t *x, const int32_t *w, const int32_t *thr, const int32_t *dir,
