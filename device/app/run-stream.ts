@@ -17,6 +17,7 @@
 import { decodeModel } from "../../shared/model-format/decode";
 import { zeros } from "../../shared/portable/arrays";
 import { Detector } from "../runtime/detector";
+import type { FrontEndIntrinsic } from "../runtime/frontend-intrinsic";
 import type { KernelRegistry } from "../runtime/intrinsics";
 import type { TensorMemory } from "../runtime/memory";
 
@@ -69,14 +70,19 @@ function line(io: EngineIo, tag: string, head: number[], values: number[], n: nu
 }
 
 /** Runs the whole stream; returns 0, or 1 after printing an `X` line. */
-export function runStream(io: EngineIo, registry: KernelRegistry, memory: TensorMemory): number {
+export function runStream(
+  io: EngineIo,
+  registry: KernelRegistry,
+  memory: TensorMemory,
+  frontEnd: FrontEndIntrinsic | null = null,
+): number {
   // A plain array: the decoder must see the same type on every engine.
   const bytes: number[] = [];
   for (let i = 0; i < io.modelBytes.length; i++) bytes.push(io.modelBytes[i]);
   let det: Detector;
   try {
     const model = decodeModel(bytes);
-    det = new Detector(model, registry.kernels(), memory, io.clock);
+    det = new Detector(model, registry.kernels(), memory, io.clock, frontEnd);
     applySettings(det, io.settings);
   } catch (e) {
     io.print(`X ${(e as Error).message}`);
@@ -86,6 +92,7 @@ export function runStream(io: EngineIo, registry: KernelRegistry, memory: Tensor
   io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
   const serving = registry.servingTable();
   for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
+  io.print(`K frontEnd ${frontEnd === null ? "portable" : frontEnd.name}`);
   const nOut = it.output().length;
   const window = zeros(it.input().length);
   det.onScores((raw: number[], t: number) => {

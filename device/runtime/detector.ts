@@ -14,6 +14,7 @@ import { numel } from "../../shared/model-format/layout";
 import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
 import { frontEndFromKeyValues, lookup } from "./frontend-config";
+import type { FrontEndIntrinsic } from "./frontend-intrinsic";
 import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
 import { FeatureStage } from "./stream/feature-stage";
@@ -84,10 +85,16 @@ export class Detector {
   private readonly clock: () => number;
   private listener: ScoreListener | null = null;
 
-  constructor(model: DeviceModel, kernels: Kernels, memory: TensorMemory, clock: () => number) {
+  constructor(
+    model: DeviceModel,
+    kernels: Kernels,
+    memory: TensorMemory,
+    clock: () => number,
+    frontEnd: FrontEndIntrinsic | null = null,
+  ) {
     this.model = model;
     this.clock = clock;
-    this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd));
+    this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd), memory, frontEnd);
     this.interpreter = new Interpreter(model, kernels, memory);
     const input = model.tensors[model.input];
     const frames = input.shape.length > 0 ? input.shape[0] : 0;

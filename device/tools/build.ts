@@ -110,6 +110,7 @@ function buildDuktapeHost(out: string): void {
     ...C_FLAGS,
     join(dir, "host.c"),
     join(dir, "kernels.c"),
+    join(dir, "frontend.c"),
     "-lduktape",
     "-lm",
     "-o",

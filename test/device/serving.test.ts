@@ -10,13 +10,13 @@ import { syntheticInt8Model } from "../../host/compress/synthetic-models";
 import { encodeModel } from "../../shared/model-format/encode";
 import { testSignal } from "./golden";
 
-/** Every op on an engine is served by one implementation. */
-const EXPECTED: Record<EngineName, string[]> = {
-  node: ["portable-ts"],
-  "node-wasm": ["wasm-simd", "wasm-scalar"],
-  duk: ["portable-ts"],
-  "duktape-host": ["c-duktape"],
-  lua: ["portable-lua"],
+/** Every kernel on an engine is served by one implementation; then the front end's. */
+const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
+  node: { kernels: ["portable-ts"], frontEnd: "portable" },
+  "node-wasm": { kernels: ["wasm-simd", "wasm-scalar"], frontEnd: "portable" },
+  duk: { kernels: ["portable-ts"], frontEnd: "portable" },
+  "duktape-host": { kernels: ["c-duktape"], frontEnd: "c-duktape" },
+  lua: { kernels: ["portable-lua"], frontEnd: "portable" },
 };
 
 beforeAll(() => buildDevice(), 120_000);
@@ -24,8 +24,9 @@ beforeAll(() => buildDevice(), 120_000);
 it.each(ENGINES)("%s reports the implementation of every kernel", async (engine) => {
   const bytes = Uint8Array.from(encodeModel(syntheticInt8Model()));
   const r = await runEngine(engine, bytes, testSignal(1, 800));
-  expect(r.serving.map((s) => s.op)).toEqual(KERNEL_NAMES);
-  const impls = new Set(r.serving.map((s) => s.impl));
-  expect(impls.size).toBe(1);
-  expect(EXPECTED[engine]).toContain([...impls][0]);
+  expect(r.serving.map((s) => s.op)).toEqual([...KERNEL_NAMES, "frontEnd"]);
+  const kernels = new Set(r.serving.slice(0, KERNEL_NAMES.length).map((s) => s.impl));
+  expect(kernels.size).toBe(1);
+  expect(EXPECTED[engine].kernels).toContain([...kernels][0]);
+  expect(r.serving[KERNEL_NAMES.length].impl).toBe(EXPECTED[engine].frontEnd);
 });

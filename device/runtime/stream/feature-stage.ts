@@ -8,7 +8,8 @@
  */
 import type { FrontEndConfig } from "../../../shared/features/config";
 import { FrontEnd } from "../../../shared/features/frontend";
-import { zeros } from "../../../shared/portable/arrays";
+import type { FrameFunction, FrontEndIntrinsic } from "../frontend-intrinsic";
+import type { TensorMemory } from "../memory";
 
 export class FeatureStage {
   readonly frontEnd: FrontEnd;
@@ -24,13 +25,17 @@ export class FeatureStage {
   private hasFrame = false;
   private frameEnd = 0;
 
-  constructor(config: FrontEndConfig) {
+  /** The native frame computation when a target registered one, else null (portable). */
+  private readonly intrinsic: FrameFunction | null;
+
+  constructor(config: FrontEndConfig, memory: TensorMemory, intrinsic: FrontEndIntrinsic | null) {
     this.frontEnd = new FrontEnd(config);
     this.win = this.frontEnd.windowLength;
     this.hop = this.frontEnd.hopLength;
     this.rate = config.sampleRate;
-    this.buf = zeros(this.win);
-    this.frame = zeros(this.frontEnd.coeffs);
+    this.buf = memory.scratch(this.win, true);
+    this.frame = memory.scratch(this.frontEnd.coeffs, true);
+    this.intrinsic = intrinsic === null ? null : intrinsic.bind(this.frontEnd);
   }
 
   /**
@@ -56,7 +61,8 @@ export class FeatureStage {
       used += take;
       this.total += take;
       if (this.fill === win) {
-        this.frontEnd.computeFrame(buf, 0, this.frame, 0);
+        if (this.intrinsic !== null) this.intrinsic(buf, 0, this.frame, 0);
+        else this.frontEnd.computeFrame(buf, 0, this.frame, 0);
         this.hasFrame = true;
         this.frameEnd = Math.floor((this.total * 1000) / this.rate);
       }

@@ -6,9 +6,10 @@
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
 import { runStream } from "../../app/run-stream";
+import type { FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import { KernelRegistry } from "../../runtime/intrinsics";
 import { plainMemory, type TensorMemory } from "../../runtime/memory";
-import { type NativeKernels, nativeProvider, typedMemory } from "./native";
+import { type NativeKernels, nativeFrontEnd, nativeProvider, typedMemory } from "./native";
 
 declare const EARSHOT_INPUT: {
   model: number[];
@@ -21,9 +22,11 @@ declare function print(s: string): void;
 
 const registry = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
 let memory: TensorMemory = plainMemory;
+let frontEnd: FrontEndIntrinsic | null = null;
 if (typeof EarshotNative !== "undefined") {
   registry.register(nativeProvider(EarshotNative));
   memory = typedMemory();
+  frontEnd = nativeFrontEnd(EarshotNative);
 }
 const rc = runStream(
   {
@@ -37,5 +40,6 @@ const rc = runStream(
   },
   registry,
   memory,
+  frontEnd,
 );
 if (rc !== 0) throw new Error("earshot: stream failed");

@@ -4,11 +4,38 @@
  * for integers and packed bits, Float64Array for float features); `typedMemory` makes every
  * tensor such an array, activations as views into one arena buffer at the planned offsets.
  */
+
+import type { FrontEnd } from "../../../shared/features/frontend";
 import type { Kernels } from "../../../shared/kernels/types";
+import type { FrameFunction, FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
 import type { TensorMemory } from "../../runtime/memory";
 
-export type NativeKernels = Partial<Kernels>;
+/** What the Duktape host registers: the kernels plus the front end's frame function. */
+export type NativeKernels = Partial<Kernels> & {
+  frontEndInit?: (frontEnd: FrontEnd) => number;
+  frontEndFrame?: (
+    handle: number,
+    src: number[],
+    srcOffset: number,
+    out: number[],
+    outOffset: number,
+  ) => void;
+};
+
+/** The C front end, when the host has it (its tables are copied from `frontEnd` once). */
+export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null {
+  const init = native.frontEndInit;
+  const frame = native.frontEndFrame;
+  if (init === undefined || frame === undefined) return null;
+  return {
+    name: "c-duktape",
+    bind: (frontEnd: FrontEnd): FrameFunction => {
+      const handle = init(frontEnd);
+      return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
+    },
+  };
+}
 
 export function nativeProvider(native: NativeKernels): KernelProvider {
   return { name: "c-duktape", kernels: native };
