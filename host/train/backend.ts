@@ -1,7 +1,9 @@
 /**
  * Chooses the TensorFlow.js backend for training, fastest first:
  *   1. tfjs-node (native libtensorflow) when it is installed and loads;
- *   2. the wasm backend (SIMD, threads when they work under Node) with earshot's gradient kernels;
+ *   2. the wasm backend (SIMD) with earshot's gradient kernels (kernels/register.ts). Its
+ *      threaded build needs browser-style Workers: under Node tfjs reports no multithread
+ *      support, and forcing it was measured ~60x slower, so training runs on one thread;
  *   3. the pure-JS CPU backend, with a loud warning (convolutions are ~100x slower).
  */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -38,7 +40,8 @@ export async function loadBackend(
   }
   if (opts.prefer === undefined || opts.prefer === "wasm" || opts.prefer === "tensorflow") {
     try {
-      const wasm = await import("@tensorflow/tfjs-backend-wasm");
+      // Importing registers the backend and its stock kernels; ours replace some of them.
+      await import("@tensorflow/tfjs-backend-wasm");
       const { registerWasmGradientKernels } = await import("./kernels/register");
       registerWasmGradientKernels();
       if (await tf.setBackend("wasm")) {
@@ -49,7 +52,6 @@ export async function loadBackend(
           simd: Boolean(await env.getAsync("WASM_HAS_SIMD_SUPPORT")),
           threads: Boolean(await env.getAsync("WASM_HAS_MULTITHREAD_SUPPORT")),
         };
-        void wasm;
         return loaded;
       }
     } catch (err) {

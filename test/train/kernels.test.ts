@@ -107,7 +107,7 @@ function convOut(c: ConvCase, depthwise: boolean): Shape4 {
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
-  const info = await loadBackend({ quiet: true });
+  const info = await loadBackend({ quiet: true, prefer: "wasm" });
   expect(info.name).toBe("wasm");
 });
 
