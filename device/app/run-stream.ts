@@ -94,7 +94,7 @@ export function runStream(
   for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
   io.print(`K frontEnd ${frontEnd === null ? "portable" : frontEnd.name}`);
   const nOut = it.output().length;
-  const window = zeros(it.input().length);
+  const window = memory.scratch(it.input().length, true);
   det.onScores((raw: number[], t: number) => {
     io.print(line(io, "S", [t], raw, nOut));
     if (io.trace) {
@@ -110,13 +110,13 @@ export function runStream(
       }
     }
   });
-  const chunk = zeros(CHUNK);
+  const chunk = memory.scratch(CHUNK, true);
   const total = io.samples.length;
   let pos = 0;
   while (pos < total) {
     let n = total - pos;
     if (n > CHUNK) n = CHUNK;
-    for (let i = 0; i < n; i++) chunk[i] = io.samples[pos + i] / 32768;
+    memory.copyScaled(io.samples, pos, chunk, 0, n, 1 / 32768);
     det.push(chunk, 0, n);
     pos += n;
     for (let i = 0; i < det.pendingEvents(); i++) {

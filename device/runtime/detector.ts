@@ -105,7 +105,7 @@ export class Detector {
         -1,
       );
     }
-    this.window = new FrameWindow(frames, coeffs);
+    this.window = new FrameWindow(frames, coeffs, memory);
     const out = model.tensors[model.output];
     const classes = numel(out.shape);
     if (classes !== model.labels.length) {

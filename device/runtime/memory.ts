@@ -23,6 +23,42 @@ export interface TensorMemory {
   constant(data: number[]): number[];
   /** A scratch array outside the arena (front end, ring buffers). */
   scratch(n: number, isFloat: boolean): number[];
+  /**
+   * dst[dstOff + i] = src[srcOff + i] for i in [0, n), ascending (so a copy toward lower indices
+   * within one array is safe). Streams move whole frames and windows through this, one call per
+   * block instead of an interpreted loop per element.
+   */
+  copy(src: number[], srcOff: number, dst: number[], dstOff: number, n: number): void;
+  /** dst[dstOff + i] = src[srcOff + i] * scale (scale a power of two: exact everywhere). */
+  copyScaled(
+    src: number[],
+    srcOff: number,
+    dst: number[],
+    dstOff: number,
+    n: number,
+    scale: number,
+  ): void;
+}
+
+export function copyLoop(
+  src: number[],
+  srcOff: number,
+  dst: number[],
+  dstOff: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i];
+}
+
+export function copyScaledLoop(
+  src: number[],
+  srcOff: number,
+  dst: number[],
+  dstOff: number,
+  n: number,
+  scale: number,
+): void {
+  for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i] * scale;
 }
 
 /** Plain `number[]` memory: every engine runs it; no aliasing. */
@@ -33,4 +69,6 @@ export const plainMemory: TensorMemory = {
   activation: (_byteOffset: number, n: number, _isFloat: boolean) => zeros(n),
   constant: (data: number[]) => data,
   scratch: (n: number, _isFloat: boolean) => zeros(n),
+  copy: copyLoop,
+  copyScaled: copyScaledLoop,
 };

@@ -27,9 +27,11 @@ export class FeatureStage {
 
   /** The native frame computation when a target registered one, else null (portable). */
   private readonly intrinsic: FrameFunction | null;
+  private readonly memory: TensorMemory;
 
   constructor(config: FrontEndConfig, memory: TensorMemory, intrinsic: FrontEndIntrinsic | null) {
     this.frontEnd = new FrontEnd(config);
+    this.memory = memory;
     this.win = this.frontEnd.windowLength;
     this.hop = this.frontEnd.hopLength;
     this.rate = config.sampleRate;
@@ -49,14 +51,13 @@ export class FeatureStage {
     while (used < n && !this.hasFrame) {
       if (this.fill === win) {
         // Slide the window by one hop (copy win - hop samples; cheaper than a modular FFT input).
-        const hop = this.hop;
-        for (let i = hop; i < win; i++) buf[i - hop] = buf[i];
-        this.fill = win - hop;
+        this.memory.copy(buf, this.hop, buf, 0, win - this.hop);
+        this.fill = win - this.hop;
       }
       const room = win - this.fill;
       let take = n - used;
       if (take > room) take = room;
-      for (let i = 0; i < take; i++) buf[this.fill + i] = src[off + used + i];
+      this.memory.copy(src, off + used, buf, this.fill, take);
       this.fill += take;
       used += take;
       this.total += take;

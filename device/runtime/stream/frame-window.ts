@@ -2,7 +2,7 @@
  * Stage 2: a ring buffer of the last `frames` feature frames (the model's input window).
  * Fixed capacity; `copyTo` writes the window oldest frame first, as the model was trained.
  */
-import { zeros } from "../../../shared/portable/arrays";
+import type { TensorMemory } from "../memory";
 
 export class FrameWindow {
   readonly frames: number;
@@ -12,16 +12,17 @@ export class FrameWindow {
   private next = 0;
   private count = 0;
 
-  constructor(frames: number, coeffs: number) {
+  private readonly memory: TensorMemory;
+
+  constructor(frames: number, coeffs: number, memory: TensorMemory) {
     this.frames = frames;
     this.coeffs = coeffs;
-    this.ring = zeros(frames * coeffs);
+    this.memory = memory;
+    this.ring = memory.scratch(frames * coeffs, true);
   }
 
   push(frame: number[]): void {
-    const c = this.coeffs;
-    const base = this.next * c;
-    for (let j = 0; j < c; j++) this.ring[base + j] = frame[j];
+    this.memory.copy(frame, 0, this.ring, this.next * this.coeffs, this.coeffs);
     this.next = this.next + 1 === this.frames ? 0 : this.next + 1;
     if (this.count < this.frames) this.count++;
   }
@@ -32,13 +33,11 @@ export class FrameWindow {
 
   /** Writes the window, oldest frame first, into out[0 .. frames * coeffs). */
   copyTo(out: number[]): void {
-    const c = this.coeffs;
-    const n = this.frames * c;
-    const start = this.count === this.frames ? this.next * c : 0;
-    for (let i = 0; i < n; i++) {
-      const k = start + i;
-      out[i] = this.ring[k < n ? k : k - n];
-    }
+    const n = this.frames * this.coeffs;
+    const start = this.count === this.frames ? this.next * this.coeffs : 0;
+    // Oldest part [start, n) then the newest [0, start): two block copies.
+    this.memory.copy(this.ring, start, out, 0, n - start);
+    this.memory.copy(this.ring, 0, out, n - start, start);
   }
 
   reset(): void {

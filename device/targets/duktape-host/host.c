@@ -345,6 +345,53 @@ static duk_ret_t n_frontend_frame(duk_context *ctx) {
   return 0;
 }
 
+/* ---- block copies for the stream stages (typed arrays only) ---- */
+
+static void *typed(duk_context *ctx, duk_idx_t idx, duk_size_t *bytes, int32_t *elem) {
+  void *p = duk_get_buffer_data(ctx, idx, bytes);
+  if (!p && *bytes == 0 && duk_is_buffer_data(ctx, idx)) return p;
+  if (!p) (void)duk_type_error(ctx, "argument %d: expected a typed array", (int)idx);
+  duk_get_prop_string(ctx, idx, "BYTES_PER_ELEMENT");
+  *elem = (int32_t)duk_require_int(ctx, -1);
+  duk_pop(ctx);
+  return p;
+}
+
+/* copy(src, srcOff, dst, dstOff, n): same element type on both sides, memmove. */
+static duk_ret_t n_copy(duk_context *ctx) {
+  duk_size_t sb = 0, db = 0;
+  int32_t se = 0, de = 0;
+  char *src = typed(ctx, 0, &sb, &se), *dst = typed(ctx, 2, &db, &de);
+  int32_t so = duk_require_int(ctx, 1), dof = duk_require_int(ctx, 3), n = duk_require_int(ctx, 4);
+  if (n == 0) return 0;
+  if (se != de || so < 0 || dof < 0 || n < 0 || (duk_size_t)(so + n) * se > sb || (duk_size_t)(dof + n) * de > db)
+    (void)duk_range_error(ctx, "copy: bad ranges or element types");
+  memmove(dst + (size_t)dof * de, src + (size_t)so * se, (size_t)n * se);
+  return 0;
+}
+
+/* copyScaled(src Int16Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
+static duk_ret_t n_copy_scaled(duk_context *ctx) {
+  duk_size_t sb = 0, db = 0;
+  int32_t se = 0, de = 0;
+  char *src = typed(ctx, 0, &sb, &se), *dst = typed(ctx, 2, &db, &de);
+  int32_t so = duk_require_int(ctx, 1), dof = duk_require_int(ctx, 3), n = duk_require_int(ctx, 4);
+  double scale = duk_require_number(ctx, 5);
+  if (n == 0) return 0;
+  if ((se != 2 && se != 8) || de != 8 || so < 0 || dof < 0 || n < 0 || (duk_size_t)(so + n) * se > sb ||
+      (duk_size_t)(dof + n) * 8 > db)
+    (void)duk_range_error(ctx, "copyScaled: bad ranges or element types");
+  double *d = (double *)dst + dof;
+  if (se == 2) {
+    const int16_t *s = (const int16_t *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  } else {
+    const double *s = (const double *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  }
+  return 0;
+}
+
 static const duk_function_list_entry NATIVES[] = {
     {"conv2d", n_conv2d, 8},
     {"depthwiseConv2d", n_depthwise, 8},
@@ -362,6 +409,8 @@ static const duk_function_list_entry NATIVES[] = {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
+    {"copy", n_copy, 5},
+    {"copyScaled", n_copy_scaled, 6},
     {NULL, NULL, 0}};
 
 static char *slurp(const char *path, size_t *len) {

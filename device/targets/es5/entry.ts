@@ -25,7 +25,7 @@ let memory: TensorMemory = plainMemory;
 let frontEnd: FrontEndIntrinsic | null = null;
 if (typeof EarshotNative !== "undefined") {
   registry.register(nativeProvider(EarshotNative));
-  memory = typedMemory();
+  memory = typedMemory(EarshotNative);
   frontEnd = nativeFrontEnd(EarshotNative);
 }
 const rc = runStream(

@@ -9,10 +9,19 @@ import type { FrontEnd } from "../../../shared/features/frontend";
 import type { Kernels } from "../../../shared/kernels/types";
 import type { FrameFunction, FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
-import type { TensorMemory } from "../../runtime/memory";
+import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memory";
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
+  copy?: (src: number[], srcOff: number, dst: number[], dstOff: number, n: number) => void;
+  copyScaled?: (
+    src: number[],
+    srcOff: number,
+    dst: number[],
+    dstOff: number,
+    n: number,
+    scale: number,
+  ) => void;
   frontEndInit?: (frontEnd: FrontEnd) => number;
   frontEndFrame?: (
     handle: number,
@@ -41,9 +50,11 @@ export function nativeProvider(native: NativeKernels): KernelProvider {
   return { name: "c-duktape", kernels: native };
 }
 
-export function typedMemory(): TensorMemory {
+export function typedMemory(native: NativeKernels = {}): TensorMemory {
   let arena = new ArrayBuffer(8);
   return {
+    copy: native.copy !== undefined ? native.copy : copyLoop,
+    copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
     name: "typed-arena",
     slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
     reserveArena: (bytes: number) => {
