@@ -71,6 +71,8 @@ static inline int64_t dot_zp(const int32_t *x, const int32_t *w, int32_t n, int3
   return total;
 }
 
+#define GATHER16 2048
+
 /* Fast path: input minus zero point and weights as int16 (int8 models always fit), each row
  * of valid taps one contiguous int16 dot product. Returns 0 when the values do not fit. */
 static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, const int32_t *mult,
@@ -95,6 +97,20 @@ static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, co
         continue;
       }
       const int32_t run = (kx1 - kx0) * inC;
+      const int32_t taps = g->kH * g->kW * inC;
+      if (ky0 == 0 && ky1 == g->kH && kx0 == 0 && kx1 == g->kW && taps <= GATHER16) {
+        /* Interior pixel: gather its window once; each channel is then one dot product over
+         * its contiguous kH*kW*inC weights (one call instead of kH, and long runs even when
+         * inC is 1, as in the first layer). */
+        int16_t win[GATHER16];
+        for (int32_t ky = 0; ky < g->kH; ky++)
+          memcpy(win + ky * run, xs + ((iy0 + ky) * g->inW + ix0) * inC, (size_t)run * 2);
+        for (int32_t o = 0; o < g->outC; o++) {
+          const int64_t acc = (int64_t)bias[o] + dot16(win, ws + (size_t)o * taps, taps);
+          o_row[o] = clamp64(q->outZp + rescale(acc, mult[o], shift[o]), q->actMin, q->actMax);
+        }
+        continue;
+      }
       for (int32_t o = 0; o < g->outC; o++) {
         int64_t acc = bias[o];
         for (int32_t ky = ky0; ky < ky1; ky++) {
