@@ -195,6 +195,10 @@ export function buildSeeded(
 
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
   const info = hooks.info ?? (() => {});
+  // Fail on a bad model name before minutes of feature extraction.
+  if (!isModelName(config.model)) {
+    throw new UserError(`unknown model '${config.model}' (known: ${MODEL_NAMES.join(", ")})`);
+  }
   const backend = await loadBackend({ quiet: true });
   info(
     `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,
