@@ -13,7 +13,15 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
 
@@ -175,8 +183,39 @@ export function targets(): Target[] {
   return list;
 }
 
+const LOCK = join(BUILD_DIR, ".lock");
+
+/** Blocks until this process holds the build lock (test files build in parallel workers). */
+function acquireLock(): void {
+  const deadline = Date.now() + 300_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      return;
+    } catch {
+      // A lock older than the deadline was left by a killed build: take it over.
+      const held = statSync(LOCK, { throwIfNoEntry: false });
+      if (held !== undefined && Date.now() - held.mtimeMs > 300_000) {
+        rmSync(LOCK, { recursive: true, force: true });
+      }
+      if (Date.now() > deadline) throw new Error(`device build: ${LOCK} held for 5 minutes`);
+      Atomics.wait(pause, 0, 0, 200);
+    }
+  }
+}
+
 export function buildDevice(force = false, log: (s: string) => void = () => {}): void {
   mkdirSync(BUILD_DIR, { recursive: true });
+  acquireLock();
+  try {
+    buildAll(force, log);
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+function buildAll(force: boolean, log: (s: string) => void): void {
   for (const t of targets()) {
     const stamp = `${t.output}.hash`;
     const h = hashOf(t.sources, t.name);
