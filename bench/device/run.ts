@@ -11,7 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
+import { Interpreter } from "../../device/runtime/interpreter";
+import { plainMemory } from "../../device/runtime/memory";
 import { buildDevice } from "../../device/tools/build";
+import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { arenaStudy } from "./arena";
 import { res8NarrowModel } from "./res8-model";
@@ -94,7 +97,9 @@ try {
   buildDevice();
   buildKernelBundle();
   const modelPath = join(tmp, "res8.bin");
-  writeFileSync(modelPath, Uint8Array.from(encodeModel(res8NarrowModel())));
+  const res8 = res8NarrowModel();
+  writeFileSync(modelPath, Uint8Array.from(encodeModel(res8)));
+  const res8Macs = new Interpreter(res8, referenceKernels, plainMemory).macs[0];
 
   const int8C = perMac("conv", 25, 10, 19, true, 3);
   const int8Js = perMac("conv", 5, 5, 8, false, 2);
@@ -119,6 +124,9 @@ try {
   }
   process.stdout.write(
     `pure JS / C per int8 MAC: ${fmt(int8Js / int8C, 0)}x; per binary MAC: ${fmt(binJs / binC, 0)}x\n`,
+  );
+  process.stdout.write(
+    `stream: ${fmt(res8Macs)} int8 MACs per inference x 10/s = ${fmt(10 * res8Macs)} MACs/s; at ${fmt(int8C)} instr/MAC the network alone is ${fmt(10 * res8Macs * int8C)} instr/s, so 20M/s would need <= ${fmt(20e6 / (10 * res8Macs))} instr/MAC overall\n`,
   );
   process.stdout.write(
     `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
