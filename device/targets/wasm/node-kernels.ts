@@ -28,6 +28,8 @@ interface WasmMemory {
 }
 
 interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   instantiate(
     bytes: Uint8Array,
     imports: object,
@@ -257,6 +259,21 @@ function kernelsOver(ex: Exports): Kernels {
       c.run("softmax", [c.ints(x, n), c.ints(lut), lut.length, n, c.output(out)]);
     },
   };
+}
+
+const IMPORTS = {
+  env: {
+    abort: () => {
+      throw new Error("wasm kernel aborted");
+    },
+  },
+};
+
+/** Instantiates a kernels .wasm file synchronously (for test tables built at import time). */
+export function loadWasmKernelsSync(path: string): Kernels {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run 'npm run build:device' first`);
+  const instance = new Wasm.Instance(new Wasm.Module(readFileSync(path)), IMPORTS);
+  return kernelsOver(instance.exports as unknown as Exports);
 }
 
 /** Instantiates a kernels .wasm file. */
