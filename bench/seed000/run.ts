@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/seed000/run.ts [--data DIR] [--out DIR] [--epochs 3] [--steps 150] [--qat-epochs 2]
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadModelDir } from "../../host/compress/checkpoint";
@@ -27,6 +27,8 @@ const { values: a } = parseArgs({
     steps: { type: "string", default: "150" },
     "qat-epochs": { type: "string", default: "2" },
     only: { type: "string" },
+    /** Reuse finished runs under --out (re-export and re-score only). */
+    reuse: { type: "boolean", default: false },
   },
 });
 const data = a.data as string;
@@ -71,19 +73,22 @@ const t0 = performance.now();
 for (const r of runs) {
   if (a.only && !r.name.includes(a.only as string)) continue;
   const t = performance.now();
-  const res = await train(
-    resolveTrainConfig({
-      data,
-      model: r.model,
-      out: dirOf(r),
-      epochs: r.epochs,
-      stepsPerEpoch: Number(a.steps),
-      splitMode: "speaker",
-      precision: r.precision,
-      from: r.from,
-    }),
-    { info: say },
-  );
+  const reuse = a.reuse && existsSync(join(dirOf(r), "best", "earshot.json"));
+  const res = reuse
+    ? { bestDir: join(dirOf(r), "best") }
+    : await train(
+        resolveTrainConfig({
+          data,
+          model: r.model,
+          out: dirOf(r),
+          epochs: r.epochs,
+          stepsPerEpoch: Number(a.steps),
+          splitMode: "speaker",
+          precision: r.precision,
+          from: r.from,
+        }),
+        { info: say },
+      );
   const { model, meta } = await loadModelDir(res.bestDir);
   const test = await loadFeatures(data, meta, "test", { splitMode: "speaker" });
   const file = join(out, `${r.model}-${r.precision}.esm`);

@@ -22,10 +22,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { planAxis } from "../../shared/kernels/padding";
-import { numel } from "../../shared/model-format/layout";
+import { dtypeRange, naturalBits, numel } from "../../shared/model-format/layout";
 import {
   type DeviceModel,
   DT_INT8,
+  DT_INT16,
   type KeyValue,
   OP_AVG_POOL2D,
   OP_MAX_POOL2D,
@@ -254,9 +255,10 @@ export class Exporter {
     return r;
   }
 
-  private outParams(l: L): { scale: number; zeroPoint: number } {
+  private outParams(l: L, dtype = DT_INT8): { scale: number; zeroPoint: number } {
     const [lo, hi] = this.range(l);
-    return asymmetricParams(lo, hi, -128, 127);
+    const [qmin, qmax] = dtypeRange(dtype);
+    return asymmetricParams(lo, hi, qmin, qmax);
   }
 
   run(): DeviceModel {
@@ -309,12 +311,14 @@ export class Exporter {
       return;
     }
     if (name === "Add") {
-      const [a, b] = l.inboundNodes[0].inboundLayers.map((s) => this.acts.get(s.name) as Act);
-      const p = this.outParams(l);
-      this.acts.set(
-        l.name,
-        this.g.add(a, b, addMultipliers(a.scale, b.scale, p.scale), p.scale, p.zeroPoint),
-      );
+      let [a, b] = l.inboundNodes[0].inboundLayers.map((s) => this.acts.get(s.name) as Act);
+      // The output takes the wider input's dtype (int16 inside binary nets); put it first.
+      if (b.dtype === DT_INT16 && a.dtype !== DT_INT16) [a, b] = [b, a];
+      const wide = a.dtype === DT_INT16;
+      const p = this.outParams(l, a.dtype);
+      const [lo, hi] = dtypeRange(a.dtype);
+      const mults = addMultipliers(a.scale, b.scale, p.scale, wide ? 12 : 20);
+      this.acts.set(l.name, this.g.add(a, b, mults, p.scale, p.zeroPoint, lo, hi));
       return;
     }
     if (name === "AveragePooling2D" || name === "MaxPooling2D") {
@@ -336,7 +340,8 @@ export class Exporter {
       return;
     }
     if (name === "GlobalAveragePooling2D") {
-      this.acts.set(l.name, this.g.globalAvgPool(x));
+      const [lo, hi] = dtypeRange(x.dtype);
+      this.acts.set(l.name, this.g.globalAvgPool(x, lo, hi));
       return;
     }
     throw Object.assign(
@@ -353,7 +358,7 @@ export class Exporter {
     this.g.tensors.push({
       name: `${max ? "maxpool" : "avgpool"}${this.g.ops.length}`,
       dtype: x.dtype,
-      bits: 8,
+      bits: naturalBits(x.dtype),
       shape,
       data: null,
       scales: [x.scale],
@@ -364,7 +369,7 @@ export class Exporter {
       code: max ? OP_MAX_POOL2D : OP_AVG_POOL2D,
       inputs: [x.index],
       outputs: [index],
-      attrs: [k[0], k[1], s[0], s[1], pad, -128, 127],
+      attrs: [k[0], k[1], s[0], s[1], pad, ...dtypeRange(x.dtype)],
     });
     return { index, shape, dtype: x.dtype, scale: x.scale, zeroPoint: x.zeroPoint };
   }
@@ -383,10 +388,11 @@ export class Exporter {
     // A per-channel affine = 1x1 depthwise conv.
     const C = x.shape[x.shape.length - 1];
     const { q, scales } = quantizeWeightsPerChannel(bn.k, C, true, 8);
-    const p = this.outParams(l);
+    const outDtype = x.dtype === DT_INT16 ? DT_INT16 : DT_INT8;
+    const p = this.outParams(l, outDtype);
     const bias = bn.b0.map((b, c) => Math.round(b / (x.scale * scales[c])));
     const rq = requantMultipliers(x.scale, scales, p.scale);
-    const clamp = activationClamp("none", p.scale, p.zeroPoint);
+    const clamp = activationClamp("none", p.scale, p.zeroPoint, outDtype);
     const shape3 = x.shape.length === 3 ? x : { ...x, shape: [1, 1, C] };
     this.acts.set(
       l.name,
@@ -400,6 +406,7 @@ export class Exporter {
           ...rq,
           outScale: p.scale,
           outZp: p.zeroPoint,
+          outDtype,
           ...clamp,
         },
         true,
@@ -589,7 +596,10 @@ export class Exporter {
       return;
     }
     // Integer output: real_c = k_c mag_c (dot + bias_c), bias_c = b'_c / (k_c mag_c).
-    const p = this.outParams(last);
+    // Integer tensors between binary layers are int16: they are sums of popcounts and
+    // residuals whose sign decides the next layer's bits, so int8 resolution flips too many.
+    const outDtype = DT_INT16;
+    const p = this.outParams(last, outDtype);
     const mult: number[] = [];
     const shift: number[] = [];
     const bias: number[] = [];
@@ -600,8 +610,16 @@ export class Exporter {
       shift.push(m.shift);
       bias.push(Math.round(biasF[c] / gain));
     }
-    const clamp = activationClamp(relu, p.scale, p.zeroPoint, DT_INT8);
-    const requant: Requant = { bias, mult, shift, outScale: p.scale, outZp: p.zeroPoint, ...clamp };
+    const clamp = activationClamp(relu, p.scale, p.zeroPoint, outDtype);
+    const requant: Requant = {
+      bias,
+      mult,
+      shift,
+      outScale: p.scale,
+      outZp: p.zeroPoint,
+      outDtype,
+      ...clamp,
+    };
     const y =
       cl.kind === "dense"
         ? this.g.binaryDense(bitsIn, signs, cl.outC, { requant })

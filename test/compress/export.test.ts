@@ -7,7 +7,7 @@ import { calibrateInputRanges } from "../../host/compress/ptq";
 import { buildModel, type ModelName } from "../../host/models";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
-import { OP_BCONV2D, OP_BINARIZE } from "../../shared/model-format/types";
+import { DT_INT16, OP_BCONV2D, OP_BINARIZE } from "../../shared/model-format/types";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -115,6 +115,8 @@ describe("exporter: exported integers vs the float model", () => {
     calibrateInputRanges(m, tf.randomNormal([64, ...shape], 0, 1, "float32", 11));
     const r = compare(m, shape);
     expect(r.model.ops.map((o) => o.code)).toContain(OP_BINARIZE);
+    // Integer tensors between binary layers are int16 (their sign decides the next bits).
+    expect(r.model.tensors.some((t) => t.dtype === DT_INT16 && t.data === null)).toBe(true);
     // Sign flips near zero make binary nets chaotic; chance is 1/3.
     expect(r.agree).toBeGreaterThanOrEqual(0.6);
   });
