@@ -123,4 +123,82 @@ export function register(program: Command): void {
       const { mosquittoAcl } = await import("../../fleet/broker/acl");
       process.stdout.write(mosquittoAcl());
     });
+
+  fleet
+    .command("simulate")
+    .description("Simulate N devices (worker threads), each with its own MQTT connection")
+    .requiredOption("--broker <url>", "broker URL, e.g. mqtt://127.0.0.1:1883")
+    .requiredOption("--devices <n>", "number of devices", intArg("--devices"))
+    .requiredOption(
+      "--duration <s>",
+      "seconds to run after all are connected",
+      intArg("--duration"),
+    )
+    .requiredOption("--model <file>", "model file the devices start with")
+    .option("--fleet <id>", "fleet id", "sim")
+    .option("--prefix <p>", "device id prefix", "sim-")
+    .option("--credentials <file>", "credentials.json from `earshot fleet broker-config`")
+    .option(
+      "--public-key <file>",
+      "OTA public key (ota-signing.pub.bin); without it OTA is refused",
+    )
+    .option("--keywords <list>", "keywords said, cycled (default: the model's labels)")
+    .option("--every <ms>", "one keyword per device every this many ms", intArg("--every"), 10_000)
+    .option("--telemetry <ms>", "telemetry period per device", intArg("--telemetry"), 30_000)
+    .option("--workers <n>", "worker threads (default: one per 250 devices)", intArg("--workers"))
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { readFileSync } = await import("node:fs");
+      const { UserError } = await import("../errors");
+      const { checkOpenFiles } = await import("../../fleet/sim/limits");
+      const { startSimulation } = await import("../../fleet/sim/simulate");
+      const { decodeModel } = await import("../../../shared/model-format/decode");
+      checkOpenFiles(opts.devices);
+      const read = (f: string, what: string) => {
+        try {
+          return new Uint8Array(readFileSync(f));
+        } catch (e) {
+          throw new UserError(`cannot read ${what} ${f}: ${(e as Error).message}`);
+        }
+      };
+      const model = read(opts.model, "model file");
+      let labels: string[];
+      try {
+        labels = decodeModel([...model]).labels;
+      } catch (e) {
+        throw new UserError(
+          `${opts.model} is not a valid earshot model file: ${(e as Error).message}`,
+        );
+      }
+      const u = new URL(opts.broker);
+      const credentials = opts.credentials
+        ? (JSON.parse(readFileSync(opts.credentials, "utf8")) as Record<string, string>)
+        : undefined;
+      const sim = startSimulation({
+        url: `${u.protocol}//${u.host}`,
+        fleet: opts.fleet,
+        devices: opts.devices,
+        prefix: opts.prefix,
+        credentials,
+        model,
+        publicKey: opts.publicKey ? read(opts.publicKey, "public key") : undefined,
+        keywords: opts.keywords?.split(",") ?? labels.filter((l) => !l.startsWith("_")),
+        everyMs: opts.every,
+        durationMs: opts.duration * 1000,
+        telemetryEveryMs: opts.telemetry,
+        workers: opts.workers,
+      });
+      const online = await sim.connected;
+      if (!opts.json)
+        process.stderr.write(`${online} devices connected; running ${opts.duration} s\n`);
+      await new Promise((r) => setTimeout(r, opts.duration * 1000));
+      const r = await sim.stop();
+      emit(opts, r, (x) =>
+        [
+          `devices      ${x.connected}/${x.devices} connected in ${x.connectSeconds.toFixed(1)} s (${x.workers} worker threads)`,
+          `detections   ${x.detections} said, ${x.acked} acknowledged by the broker, ${x.buffered} still buffered, ${x.dropped} dropped`,
+          `ota          ${x.activations} activations`,
+        ].join("\n"),
+      );
+    });
 }

@@ -14,6 +14,8 @@ export interface BrokerConfigOptions {
   devices: string[];
   port: number;
   bind?: string;
+  /** `user` line: the account mosquitto runs as when started by root (default mosquitto). */
+  runAsUser?: string;
 }
 
 export interface BrokerConfigResult {
@@ -45,6 +47,7 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
       passwordFile,
       aclFile,
       persistenceDir: join(dir, "data"),
+      runAsUser: o.runAsUser,
     }),
   );
   const host = o.bind && o.bind !== "0.0.0.0" ? o.bind : "127.0.0.1";

@@ -1,0 +1,130 @@
+/**
+ * `earshot fleet simulate`: N virtual nodes spread over worker threads (many per thread), each
+ * with its own MQTT connection, sending telemetry and scheduled detections and accepting OTA.
+ * Returns aggregate figures; `onProgress` sees the number of devices online.
+ */
+import { Worker } from "node:worker_threads";
+import type { FromWorker, WorkerConfig, WorkerStats } from "./protocol";
+
+export interface SimulateOptions {
+  url: string;
+  fleet: string;
+  devices: number;
+  /** Device ids are prefix + index. */
+  prefix: string;
+  /** username -> password (from `earshot fleet broker-config`'s credentials.json). */
+  credentials?: Record<string, string>;
+  model: Uint8Array;
+  publicKey?: Uint8Array;
+  keywords: string[];
+  everyMs: number;
+  durationMs: number;
+  telemetryEveryMs?: number;
+  workers?: number;
+}
+
+export interface SimulateResult {
+  devices: number;
+  connected: number;
+  connectSeconds: number;
+  detections: number;
+  acked: number;
+  buffered: number;
+  dropped: number;
+  activations: number;
+  workers: number;
+}
+
+export interface RunningSimulation {
+  /** Resolves when every device is online. */
+  connected: Promise<number>;
+  stats(): Promise<WorkerStats>;
+  /** Stops detectors, drains buffers, disconnects. */
+  stop(): Promise<SimulateResult>;
+}
+
+const sum = (xs: WorkerStats[]): WorkerStats =>
+  xs.reduce(
+    (a, b) => ({
+      devices: a.devices + b.devices,
+      online: a.online + b.online,
+      detections: a.detections + b.detections,
+      acked: a.acked + b.acked,
+      buffered: a.buffered + b.buffered,
+      dropped: a.dropped + b.dropped,
+      activations: a.activations + b.activations,
+    }),
+    { devices: 0, online: 0, detections: 0, acked: 0, buffered: 0, dropped: 0, activations: 0 },
+  );
+
+export function deviceId(prefix: string, i: number, n: number): string {
+  return `${prefix}${String(i).padStart(String(Math.max(n - 1, 0)).length, "0")}`;
+}
+
+export function startSimulation(o: SimulateOptions): RunningSimulation {
+  const nWorkers = Math.max(1, Math.min(o.workers ?? Math.ceil(o.devices / 250), o.devices));
+  const t0 = performance.now();
+  const workers: Worker[] = [];
+  const waiters = new Map<Worker, ((m: FromWorker) => void)[]>();
+  const connected: Promise<number>[] = [];
+  for (let w = 0; w < nWorkers; w++) {
+    const devices: WorkerConfig["devices"] = [];
+    for (let i = w; i < o.devices; i += nWorkers) {
+      const id = deviceId(o.prefix, i, o.devices);
+      devices.push({ id, password: o.credentials?.[id] });
+    }
+    const cfg: WorkerConfig = {
+      url: o.url,
+      fleet: o.fleet,
+      devices,
+      model: o.model,
+      publicKey: o.publicKey,
+      keywords: o.keywords,
+      everyMs: o.everyMs,
+      telemetryEveryMs: o.telemetryEveryMs,
+      connectRate: 50,
+    };
+    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: cfg });
+    workers.push(worker);
+    waiters.set(worker, []);
+    connected.push(
+      new Promise((resolve, reject) => {
+        worker.on("message", (m: FromWorker) => {
+          if (m.type === "connected") resolve(m.online);
+          else if (m.type === "error") reject(new Error(`simulator worker ${w}: ${m.message}`));
+          else waiters.get(worker)?.shift()?.(m);
+        });
+        worker.on("error", reject);
+      }),
+    );
+  }
+  const ask = (w: Worker, type: "stats" | "stop") =>
+    new Promise<WorkerStats>((resolve) => {
+      waiters.get(w)?.push((m) => resolve((m as { stats: WorkerStats }).stats));
+      w.postMessage({ type });
+    });
+  let connectSeconds = 0;
+  const all = Promise.all(connected).then((xs) => {
+    connectSeconds = (performance.now() - t0) / 1000;
+    return xs.reduce((a, b) => a + b, 0);
+  });
+  return {
+    connected: all,
+    stats: async () => sum(await Promise.all(workers.map((w) => ask(w, "stats")))),
+    async stop() {
+      const s = sum(await Promise.all(workers.map((w) => ask(w, "stop"))));
+      await Promise.all(workers.map((w) => w.terminate()));
+      return {
+        devices: o.devices,
+        connected: await all.catch(() => 0),
+        connectSeconds,
+        detections: s.detections,
+        acked: s.acked,
+        buffered: s.buffered,
+        dropped: s.dropped,
+        activations: s.activations,
+        workers: nWorkers,
+      };
+    },
+  };
+}
