@@ -11,6 +11,9 @@ export interface BuildOutputs {
   wasmScalar: string;
   wasmSimd: string;
   duktapeHost: string;
+  /** Kernel-call runners (golden kernel tables): ES5 for the Duktape host, Lua. */
+  es5Kernels: string;
+  luaKernels: string;
 }
 
 export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
@@ -20,5 +23,7 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),
     duktapeHost: join(dir, "earshot-duk"),
+    es5Kernels: join(dir, "earshot-kernels-es5.js"),
+    luaKernels: join(dir, "earshot-kernels.lua"),
   };
 }

@@ -77,10 +77,15 @@ const portableSources = (): string[] => [
   ...filesUnder(join(DEVICE_DIR, "app"), [".ts"]),
 ];
 
-function buildEs5(out: string): void {
-  run(join(BIN, "tsc"), ["-p", "device/targets/es5/tsconfig.json"]);
+function buildEs5(
+  out: string,
+  tsconfig = "tsconfig.json",
+  tscDir = "es5-tsc",
+  entry = "entry",
+): void {
+  run(join(BIN, "tsc"), ["-p", `device/targets/es5/${tsconfig}`]);
   run(join(BIN, "esbuild"), [
-    join(BUILD_DIR, "es5-tsc/device/targets/es5/entry.js"),
+    join(BUILD_DIR, `${tscDir}/device/targets/es5/${entry}.js`),
     "--bundle",
     "--format=iife",
     "--target=es5",
@@ -96,8 +101,8 @@ function onlyReplacedModules(output: string): boolean {
   return errors.length > 0 && errors.every((l) => l.startsWith("shared/portable/int.ts("));
 }
 
-function buildLua(_out: string): void {
-  run(join(BIN, "tstl"), ["-p", "device/targets/lua/tsconfig.json"], onlyReplacedModules);
+function buildLua(tsconfig = "tsconfig.json"): void {
+  run(join(BIN, "tstl"), ["-p", `device/targets/lua/${tsconfig}`], onlyReplacedModules);
 }
 
 /** C flags: -ffp-contract=off so no fused multiply-add changes a float bit (SUBSET.md); the
@@ -159,7 +164,26 @@ export function targets(): Target[] {
         ...portableSources(),
         ...filesUnder(join(DEVICE_DIR, "targets/lua"), [".ts", ".json", ".lua", ".cjs"]),
       ],
-      build: () => buildLua(o.lua),
+      build: () => buildLua(),
+    },
+    {
+      name: "ES5 kernel runner",
+      output: o.es5Kernels,
+      sources: [
+        ...portableSources(),
+        ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
+      ],
+      build: () =>
+        buildEs5(o.es5Kernels, "tsconfig.kernels.json", "es5-kernels-tsc", "kernel-entry"),
+    },
+    {
+      name: "Lua kernel runner",
+      output: o.luaKernels,
+      sources: [
+        ...portableSources(),
+        ...filesUnder(join(DEVICE_DIR, "targets/lua"), [".ts", ".json", ".lua", ".cjs"]),
+      ],
+      build: () => buildLua("tsconfig.kernels.json"),
     },
     {
       name: "wasm kernels (scalar)",

@@ -1,11 +1,12 @@
 /**
  * Every implementation of the kernel interface, each checked by the same golden tables
  * (test/kernels/golden.test.ts). A new implementation (wasm, C, Lua) registers here.
- * The wasm kernels load synchronously from device/build (built here if missing or stale).
- * The C (Duktape host) and Lua kernels run inside their engines: test/device/parity.test.ts
- * checks every op of the int8, 4-bit and binary models there, bit for bit.
+ * The wasm kernels load synchronously from device/build; the C kernels (Duktape host) and the
+ * Lua translation run each call in their engine (device/engines/subprocess-kernels.ts). All
+ * are built here when missing or stale (npm run build:device, cached by source hash).
  */
 import { buildOutputs } from "../../device/engines/paths";
+import { subprocessKernels } from "../../device/engines/subprocess-kernels";
 import { loadWasmKernelsSync } from "../../device/targets/wasm/node-kernels";
 import { buildDevice } from "../../device/tools/build";
 import { referenceKernels } from "../../shared/kernels/reference";
@@ -16,10 +17,12 @@ export interface KernelImplementation {
   kernels: Kernels;
 }
 
-buildDevice(false, () => {}, "wasm");
+buildDevice();
 
 export const KERNEL_IMPLEMENTATIONS: KernelImplementation[] = [
   { name: "portable-ts", kernels: referenceKernels },
   { name: "wasm-scalar", kernels: loadWasmKernelsSync(buildOutputs().wasmScalar) },
   { name: "wasm-simd", kernels: loadWasmKernelsSync(buildOutputs().wasmSimd) },
+  { name: "c-duktape", kernels: subprocessKernels("c-duktape") },
+  { name: "lua", kernels: subprocessKernels("lua") },
 ];

@@ -32,6 +32,10 @@ function ____exports.readBytes(self, path)
     return out
 end
 
+function ____exports.readText(self, path)
+    return slurp(path)
+end
+
 function ____exports.readInt16(self, path)
     local s = slurp(path)
     local out = {}

@@ -8,6 +8,11 @@ export function readBytes(path: string): number[] {
   throw new Error(`lua-io: readBytes(${path}) runs only under Lua`);
 }
 
+/** The text of the file at `path`. */
+export function readText(path: string): string {
+  throw new Error(`lua-io: readText(${path}) runs only under Lua`);
+}
+
 /** Little-endian int16 samples of the raw file at `path`. */
 export function readInt16(path: string): number[] {
   throw new Error(`lua-io: readInt16(${path}) runs only under Lua`);
