@@ -49,6 +49,10 @@ export class FleetService {
   private broker?: EmbeddedBroker;
   private store?: SqlStore;
   private ingest?: MqttIngest;
+  /** Messages received per ingest worker connection. */
+  get perWorker(): number[] {
+    return this.ingest?.perWorker.slice() ?? [];
+  }
   private control?: MqttClient;
   private http?: Server;
   urls?: FleetUrls;

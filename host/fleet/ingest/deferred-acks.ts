@@ -9,7 +9,7 @@
  *
  * On disconnect every held PUBACK is forgotten: the broker redelivers those messages on the
  * session's next connection (MQTT 5 §4.4), and ingest counts them as duplicates if they were
- * stored meanwhile. `_sendPacket` is MQTT.js internal API (5.x); mqtt-ack.test.ts pins the
+ * stored meanwhile. `_sendPacket` is MQTT.js internal API (5.x); ingest.pipeline.test.ts pins the
  * behaviour this relies on.
  */
 import type { MqttClient, Packet } from "mqtt";

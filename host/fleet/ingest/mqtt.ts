@@ -45,6 +45,8 @@ export function ingestFilters(
 
 export class MqttIngest {
   private readonly clients: MqttClient[] = [];
+  /** Messages each worker connection received (how a shared subscription split the load). */
+  readonly perWorker: number[] = [];
 
   constructor(
     private readonly pipeline: IngestPipeline,
@@ -81,7 +83,11 @@ export class MqttIngest {
     };
     const client = mqtt.connect(o.url, options);
     this.clients.push(client);
-    deferPubacks(client, (topic, payload, ack) => this.pipeline.accept(topic, payload, ack));
+    this.perWorker[i] = 0;
+    deferPubacks(client, (topic, payload, ack) => {
+      this.perWorker[i]++;
+      this.pipeline.accept(topic, payload, ack);
+    });
     const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
     let up = false;
     client.on("close", () => {
