@@ -11,7 +11,7 @@ import { deferPubacks } from "../../host/fleet/ingest/deferred-acks";
 import { FleetMetrics } from "../../host/fleet/ingest/metrics";
 import { IngestPipeline } from "../../host/fleet/ingest/pipeline";
 import type { IngestBatch, IngestResult, Store } from "../../host/fleet/store/types";
-import { decodeTopicPayload, encodeForTopic } from "../../protocol/host";
+import { decode, encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
 import { freePort } from "./mosquitto";
 import { det } from "./samples";
@@ -130,9 +130,7 @@ describe("deferred PUBACK over MQTT.js (aedes)", () => {
     const opts = { username: "earshot-service", clientId: "ingest-sub", clean: false } as const;
     const sub = await mqtt.connectAsync(broker.url, opts);
     const pending: { seq: number; ack: () => void }[] = [];
-    deferPubacks(sub, (_t, p, ack) =>
-      pending.push({ seq: decodeTopicPayload(topic, p).message.seq as number, ack }),
-    );
+    deferPubacks(sub, (_t, p, ack) => pending.push({ seq: decode("det", p).seq, ack }));
     await sub.subscribeAsync("earshot/v1/+/+/det", { qos: 1 });
     const pub = await mqtt.connectAsync(broker.url, { username: "d1", clientId: "d1" });
     for (const s of [1, 2, 3, 4]) await pub.publishAsync(topic, payload(s), { qos: 1 });
@@ -147,9 +145,7 @@ describe("deferred PUBACK over MQTT.js (aedes)", () => {
 
     const again = await mqtt.connectAsync(broker.url, opts);
     const redelivered: number[] = [];
-    again.on("message", (_t, p) =>
-      redelivered.push(decodeTopicPayload(topic, p).message.seq as number),
-    );
+    again.on("message", (_t, p) => redelivered.push(decode("det", p).seq));
     for (let i = 0; i < 100 && redelivered.length < 2; i++)
       await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 100));
