@@ -9,6 +9,7 @@
  *   F t v0 v1 ...                             (trace) the input window of an inference
  *   S t r0 r1 ...                             raw scores of one inference at t ms
  *   E t classIndex rawSum window              a detection
+ *   P samples frames inferences detections frontEndMs networkMs postMs   stage telemetry, at end
  *   X message                                 an error (the entry then exits non-zero)
  *
  * Integers print as integers and floats in round-trip form on every engine (`fmt`), so the
@@ -125,5 +126,15 @@ export function runStream(
     }
     det.drainEvents();
   }
+  const st = det.stats;
+  io.print(
+    line(
+      io,
+      "P",
+      [st.samples, st.frames, st.inferences, st.detections, st.frontEndMs, st.networkMs, st.postMs],
+      [],
+      0,
+    ),
+  );
   return 0;
 }

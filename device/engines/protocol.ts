@@ -26,6 +26,16 @@ export interface EngineResult {
   times: number[];
   events: EngineEvent[];
   traces: EngineTrace[];
+  /** Stage telemetry: counts and ms per stage (timings are the engine's own clock). */
+  stats: {
+    samples: number;
+    frames: number;
+    inferences: number;
+    detections: number;
+    frontEndMs: number;
+    networkMs: number;
+    postMs: number;
+  } | null;
   /** Which implementation served each kernel, as the engine reported it. */
   serving: { op: string; impl: string }[];
 }
@@ -55,6 +65,7 @@ export function parseEngineOutput(text: string): EngineResult {
     events: [],
     traces: [],
     serving: [],
+    stats: null,
   };
   let sawHeader = false;
   for (const line of text.split("\n")) {
@@ -65,6 +76,9 @@ export function parseEngineOutput(text: string): EngineResult {
     if (tag === "A") {
       [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);
       sawHeader = true;
+    } else if (tag === "P") {
+      const [samples, frames, inferences, detections, frontEndMs, networkMs, postMs] = nums(p, 1);
+      r.stats = { samples, frames, inferences, detections, frontEndMs, networkMs, postMs };
     } else if (tag === "K") {
       r.serving.push({ op: p[1], impl: p[2] });
     } else if (tag === "S") {

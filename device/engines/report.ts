@@ -15,6 +15,10 @@ export interface RunReport {
   engine: string;
   arenaPeakBytes: number;
   macsPerInference: { int8: number; binary: number };
+  /** Counters and per-stage ms (front end / network / post-processing) from the engine. */
+  stats: EngineResult["stats"];
+  /** Which implementation served each kernel (and the front end) on this engine. */
+  serving: EngineResult["serving"];
 }
 
 /** The factor from raw scores to score units (Q15 softmax outputs: 1/32768), as the device. */
@@ -41,5 +45,7 @@ export function buildReport(engine: string, modelBytes: Uint8Array, r: EngineRes
     engine,
     arenaPeakBytes: r.arenaPeakBytes,
     macsPerInference: { int8: r.intMacs, binary: r.binMacs },
+    stats: r.stats,
+    serving: r.serving,
   };
 }

@@ -32,7 +32,10 @@ export function testSignal(seed: number, n: number): Int16Array {
   return out;
 }
 
-export type Golden = Omit<EngineResult, "arenaPeakBytes" | "intMacs" | "binMacs" | "serving"> & {
+export type Golden = Omit<
+  EngineResult,
+  "arenaPeakBytes" | "intMacs" | "binMacs" | "serving" | "stats"
+> & {
   /** Smoothed score of the best keyword at each inference. */
   bestScores: number[];
 };

@@ -57,6 +57,19 @@ export function register(program: Command): void {
         const v = Math.round(wav.samples[i] * 32768);
         samples[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
+      const { decodeModel } = await import("../../../shared/model-format/decode");
+      const { frontEndFromKeyValues } = await import("../../../device/runtime/frontend-config");
+      try {
+        const rate = frontEndFromKeyValues(decodeModel(Array.from(model)).frontEnd).sampleRate;
+        if (rate !== 16000) {
+          throw new UserError(
+            `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
+          );
+        }
+      } catch (e) {
+        // A malformed model is reported by the engine itself (the point of running it there).
+        if (e instanceof UserError) throw e;
+      }
       const engine = opts.engine as Parameters<typeof runEngine>[0];
       const result = await runEngine(engine, model, samples, {
         threshold: opts.threshold,
@@ -68,6 +81,9 @@ export function register(program: Command): void {
       emit(opts, report, (r) =>
         [
           `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each`,
+          r.stats
+            ? `time: front end ${r.stats.frontEndMs.toFixed(0)} ms, network ${r.stats.networkMs.toFixed(0)} ms, post ${r.stats.postMs.toFixed(0)} ms`
+            : "",
           ...r.events.map(
             (e) => `${(e.t / 1000).toFixed(2)} s  ${e.keyword}  ${e.score.toFixed(3)}`,
           ),
