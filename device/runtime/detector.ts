@@ -8,6 +8,8 @@
  * sum of raw over the window * scoreScale / window size, computed the same way on every engine.
  * Labels beginning with "_" (e.g. _silence_, _unknown_) never fire.
  */
+
+import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import type { Kernels } from "../../shared/kernels/types";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel } from "../../shared/model-format/layout";
@@ -84,6 +86,8 @@ export class Detector {
   private framesSinceInference = 0;
   private readonly clock: () => number;
   private listener: ScoreListener | null = null;
+  /** The trainer's per-coefficient normalization, applied to each frame (null: none). */
+  private readonly norm: InputNorm | null;
 
   constructor(
     model: DeviceModel,
@@ -106,6 +110,11 @@ export class Detector {
       );
     }
     this.window = new FrameWindow(frames, coeffs, memory);
+    try {
+      this.norm = readInputNorm(model.meta, coeffs);
+    } catch (e) {
+      throw new ModelFormatError((e as Error).message, -1);
+    }
     const out = model.tensors[model.output];
     const classes = numel(out.shape);
     if (classes !== model.labels.length) {
@@ -204,6 +213,7 @@ export class Detector {
 
   private onFrame(): void {
     const f = this.features;
+    if (this.norm !== null) normalizeFrames(f.frame, 0, 1, this.window.coeffs, this.norm);
     this.window.push(f.frame);
     f.take();
     this.stats.frames++;

@@ -100,3 +100,4 @@ export function evalModel(
 ): IntEvalResult {
   return new IntEvaluator(model).run(features, keepLayers);
 }
+export { evalExportedModel } from "./eval-exported";

@@ -24,6 +24,8 @@ export interface EvalOptions {
   cacheDir?: string | null;
   /** Which subset to score (default "test"). */
   subset?: "train" | "validation" | "test";
+  /** For an exported model file: a checkpoint to score on the same examples, side by side. */
+  checkpoint?: string;
 }
 
 export interface EvalReport extends EvalResult {

@@ -10,6 +10,7 @@ import { frontEndFromKeyValues } from "../../device/runtime/frontend-config";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { Rng } from "../../host/data/rng";
 import { extractFeatures } from "../../shared/features/frontend";
+import { normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
 
 export interface StreamSettings {
@@ -44,6 +45,8 @@ export function goldenStream(model: DeviceModel, samples: Int16Array, s: StreamS
   const cfg = frontEndFromKeyValues(model.frontEnd);
   const floats = Float64Array.from(samples, (v) => v / 32768);
   const feats = extractFeatures(floats, cfg);
+  const norm = readInputNorm(model.meta, feats.coeffs);
+  if (norm !== null) normalizeFrames(feats.data, 0, feats.frames, feats.coeffs, norm);
   const ev = new IntEvaluator(model);
   const frames = model.tensors[model.input].shape[0];
   const c = feats.coeffs;

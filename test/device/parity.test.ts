@@ -18,8 +18,20 @@ import { encodeModel } from "../../shared/model-format/encode";
 import type { DeviceModel } from "../../shared/model-format/types";
 import { goldenStream, type StreamSettings, testSignal } from "./golden";
 
+/** The trainer's per-coefficient normalization in the header, as `earshot export` writes it. */
+function withInputNorm(model: DeviceModel): DeviceModel {
+  const coeffs = model.tensors[model.input].shape[1];
+  const meta = model.meta.slice();
+  for (let c = 0; c < coeffs; c++) {
+    meta.push({ key: `inputNorm.mean.${c}`, value: -3 + 0.37 * c });
+    meta.push({ key: `inputNorm.std.${c}`, value: 0.5 + 0.11 * c });
+  }
+  return { ...model, meta };
+}
+
 const MODELS: [string, DeviceModel][] = [
   ["int8", syntheticInt8Model({ seed: 5 })],
+  ["int8 with input normalization", withInputNorm(syntheticInt8Model({ seed: 12 }))],
   ["4-bit", syntheticInt4Model({ seed: 6 })],
   ["binary (dense head)", syntheticBinaryModel({ seed: 7 })],
   ["binary (conv head)", syntheticBinaryModel({ seed: 9, head: "conv" })],

@@ -20,6 +20,10 @@ export function register(program: Command): void {
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
     .option("--no-cache", "do not cache features on disk")
+    .option(
+      "--checkpoint <dir>",
+      "with an exported model file: also score this checkpoint (float or fake-quant) on the same examples, side by side",
+    )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
@@ -36,6 +40,7 @@ export function register(program: Command): void {
         splitMode: opts.split as (typeof SPLIT_MODES)[number] | undefined,
         noiseDir: opts.noise,
         subset: opts.subset as (typeof SUBSETS)[number],
+        checkpoint: opts.checkpoint,
         cacheDir:
           opts.cache === false ? null : typeof opts.cache === "string" ? opts.cache : undefined,
       });
@@ -46,6 +51,12 @@ export function register(program: Command): void {
         for (const [name, c] of Object.entries(r.perClass)) {
           lines.push(
             `  ${name.padEnd(10)} ${c.accuracy === null ? "   -  " : `${(c.accuracy * 100).toFixed(1)}%`.padStart(6)}  n=${c.n}`,
+          );
+        }
+        const side = (r as { sideBySide?: { checkpointAccuracy: number; gap: number } }).sideBySide;
+        if (side) {
+          lines.push(
+            `checkpoint ${(side.checkpointAccuracy * 100).toFixed(2)}% vs exported integer ${(r.accuracy * 100).toFixed(2)}% (gap ${(side.gap * 100).toFixed(2)} points)`,
           );
         }
         return lines.join("\n");

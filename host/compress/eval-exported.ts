@@ -1,0 +1,107 @@
+/**
+ * `earshot eval --model FILE`: accuracy of an exported device model file computed with the
+ * device's integer semantics (host/compress/int-eval over shared/kernels), on features computed
+ * in float64 by the shared front end and normalized as the device does — so the number reported
+ * is the number a device gets. With `--checkpoint DIR` the source checkpoint (float or
+ * fake-quant) is scored on the same examples, side by side, and the gap is reported.
+ */
+import { readFileSync } from "node:fs";
+import { frontEndFromKeyValues } from "../../device/runtime/frontend-config";
+import { extractFeatures } from "../../shared/features/frontend";
+import { normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
+import { decodeModel } from "../../shared/model-format/decode";
+import type { DeviceModel } from "../../shared/model-format/types";
+import { UserError } from "../cli/errors";
+import { buildTask, ClipLoader, scanDataset } from "../data";
+import type { EvalOptions, EvalReport } from "../train/eval-dataset";
+import { scorePredictions } from "../train/evaluate";
+import { IntEvaluator } from "./int-eval";
+
+export interface ExportedEvalReport extends EvalReport {
+  /** Accuracy of each representation on the same examples, and the integer model's gap. */
+  sideBySide?: {
+    checkpoint: string;
+    checkpointAccuracy: number;
+    integerAccuracy: number;
+    gap: number;
+  };
+}
+
+export function readDeviceModel(file: string): DeviceModel {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  try {
+    return decodeModel(Array.from(bytes));
+  } catch (e) {
+    throw new UserError(`${file}: not a valid earshot model: ${(e as Error).message}`);
+  }
+}
+
+export async function evalExportedModel(
+  file: string,
+  opts: EvalOptions & { checkpoint?: string },
+): Promise<ExportedEvalReport> {
+  const model = readDeviceModel(file);
+  const frontEnd = frontEndFromKeyValues(model.frontEnd);
+  const [frames, coeffs] = model.tensors[model.input].shape;
+  const norm = readInputNorm(model.meta, coeffs);
+  const keywords = model.labels.filter((l) => !l.startsWith("_"));
+  const ds = await scanDataset(opts.data, {
+    splitMode: opts.splitMode ?? "auto",
+    noiseDir: opts.noiseDir,
+  });
+  const task = buildTask(ds, { keywords }, 0);
+  if (task.labels.join(",") !== model.labels.join(",")) {
+    throw new UserError(
+      `${opts.data}: the dataset's classes (${task.labels.join(", ")}) differ from the model's (${model.labels.join(", ")})`,
+    );
+  }
+  const subset = opts.subset ?? "test";
+  const examples = task.examples[subset];
+  if (examples.length === 0) {
+    throw new UserError(
+      `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
+    );
+  }
+  const loader = new ClipLoader();
+  const ev = new IntEvaluator(model);
+  const predicted: number[] = [];
+  const labels: number[] = [];
+  for (const ex of examples) {
+    const clip = loader.load(ex);
+    const f = extractFeatures(Float64Array.from(clip), frontEnd);
+    if (f.frames < frames) {
+      throw new UserError(`${file}: the model wants ${frames} frames, a clip gives ${f.frames}`);
+    }
+    const data = f.data.slice(0, frames * coeffs);
+    if (norm !== null) normalizeFrames(data, 0, frames, coeffs, norm);
+    const scores = ev.run(data).output;
+    let best = 0;
+    for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
+    predicted.push(best);
+    labels.push(ex.label);
+  }
+  const result = scorePredictions(predicted, labels, model.labels);
+  const report: ExportedEvalReport = {
+    ...result,
+    model: file,
+    data: opts.data,
+    subset,
+    split: ds.splitSource,
+  };
+  if (opts.checkpoint) {
+    const { evalModel } = await import("../train/eval-dataset");
+    const float = await evalModel({ ...opts, model: opts.checkpoint });
+    report.sideBySide = {
+      checkpoint: float.model,
+      checkpointAccuracy: float.accuracy,
+      integerAccuracy: result.accuracy,
+      gap: result.accuracy - float.accuracy,
+    };
+  }
+  return report;
+}
