@@ -2,7 +2,10 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../cli/errors";
-import { type DemoStep, defaultDemoConfig, demoSteps, firstClip } from "./steps";
+import { type DemoStep, defaultDemoConfig, demoSteps, firstClip, STREAM_WAV } from "./steps";
+import { buildDemoStream } from "./stream";
+
+const STREAM_KEYWORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "go", "stop"];
 
 const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
 
@@ -45,6 +48,11 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       summary.push({ step: step.name, status: `skipped: ${step.skip}` });
       if (!opts.json) process.stderr.write(`-- ${step.name}: skipped (${step.skip})\n`);
       continue;
+    }
+    if (step.args.includes(STREAM_WAV(cfg))) {
+      const truth = buildDemoStream(corpus, STREAM_WAV(cfg), STREAM_KEYWORDS);
+      mkdirSync(join(cfg.out, "reports"), { recursive: true });
+      writeFileSync(join(cfg.out, "reports", "stream-truth.json"), `${JSON.stringify(truth)}\n`);
     }
     if (!opts.json) process.stderr.write(`== ${step.name}: earshot ${step.args.join(" ")}\n`);
     const r = await runStep(step, corpus);

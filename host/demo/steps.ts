@@ -39,6 +39,9 @@ export function defaultDemoConfig(out: string): DemoConfig {
   };
 }
 
+/** The demo's keyword stream (built by run.ts before the device step). */
+export const STREAM_WAV = (c: DemoConfig): string => join(c.out, "stream.wav");
+
 /** The first clip of a word folder, for plots (the corpus exists by the time this is called). */
 export function firstClip(corpus: string, word: string): string {
   const dir = join(corpus, word);
@@ -48,7 +51,7 @@ export function firstClip(corpus: string, word: string): string {
   return join(dir, wav);
 }
 
-/** The pipeline: corpus -> stats -> plots -> train -> eval -> export -> inspect -> device run. */
+/** The pipeline: corpus -> stats -> plots -> train -> eval -> export -> inspect -> int8 eval -> device run. */
 export function demoSteps(c: DemoConfig): DemoStep[] {
   const corpus = join(c.out, "corpus");
   const model = join(c.out, "model");
@@ -110,12 +113,6 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
       stdoutTo: join(reports, "eval-synth.json"),
     },
     {
-      name: "evaluate on real speech (sc-v2-test)",
-      args: ["eval", "--model", model, "--data", c.realTestSet ?? "", "--json"],
-      skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
-      stdoutTo: join(reports, "eval-real.json"),
-    },
-    {
       name: "export int8 device model",
       args: ["export", "--model", join(model, "best"), "--calib", corpus, "--out", file, "--json"],
       stdoutTo: join(reports, "export.json"),
@@ -126,8 +123,38 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
       stdoutTo: join(reports, "inspect.json"),
     },
     {
-      name: "stream a clip through the device runtime",
-      args: ["device", "run", "--engine", "node", "--model", file, "--wav", "@clip:yes", "--json"],
+      name: "exported integer model vs checkpoint on the synthetic test split",
+      args: ["eval", "--model", file, "--checkpoint", model, "--data", corpus, "--json"],
+      stdoutTo: join(reports, "eval-synth-int8.json"),
+    },
+    {
+      name: "exported integer model vs checkpoint on real speech (sc-v2-test)",
+      args: [
+        "eval",
+        "--model",
+        file,
+        "--checkpoint",
+        model,
+        "--data",
+        c.realTestSet ?? "",
+        "--json",
+      ],
+      skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
+      stdoutTo: join(reports, "eval-real-int8.json"),
+    },
+    {
+      name: "stream keywords through the device runtime (truth in reports/stream-truth.json)",
+      args: [
+        "device",
+        "run",
+        "--engine",
+        "node",
+        "--model",
+        file,
+        "--wav",
+        STREAM_WAV(c),
+        "--json",
+      ],
       stdoutTo: join(reports, "device-run.json"),
     },
   ];
