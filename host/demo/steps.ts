@@ -153,6 +153,8 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         file,
         "--wav",
         STREAM_WAV(c),
+        "--stride",
+        "10",
         "--json",
       ],
       stdoutTo: join(reports, "device-run.json"),
