@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import * as compareQuant from "./compare-quant";
 import * as dataStats from "./data-stats";
 import * as dataSynth from "./data-synth";
 import * as demo from "./demo";
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
     train,
     evaluate,
     quantize,
+    compareQuant,
     prune,
     exportModel,
     inspect,
