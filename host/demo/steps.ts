@@ -32,8 +32,8 @@ export function defaultDemoConfig(out: string): DemoConfig {
     perWord: 40,
     unknownPerWord: 8,
     speakers: 60,
-    epochs: 4,
-    stepsPerEpoch: 40,
+    epochs: 8,
+    stepsPerEpoch: 50,
     seed: 1,
     realTestSet: existsSync(REAL_TEST_SET) ? REAL_TEST_SET : undefined,
   };
