@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { positiveInt } from "../args";
 import { UserError } from "../errors";
 
 function bitList(v: string): number[] {
@@ -8,15 +9,6 @@ function bitList(v: string): number[] {
       throw new UserError(`--bits takes widths 2..8 (got '${v}')`);
   }
   return bits;
-}
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new UserError(`${name} must be a positive integer (got '${v}')`);
-    return n;
-  };
 }
 
 /** Seed 003's comparison: PTQ vs QAT of one float checkpoint at several weight widths. */
@@ -33,7 +25,7 @@ export function register(program: Command): void {
     )
     .requiredOption("--out <dir>", "where ptq-vs-qat.svg and ptq-vs-qat.json go")
     .option("--bits <list>", "weight widths", bitList, [2, 4, 6, 8])
-    .option("--qat-epochs <n>", "QAT fine-tuning epochs per width", positive("--qat-epochs"), 2)
+    .option("--qat-epochs <n>", "QAT fine-tuning epochs per width", positiveInt("--qat-epochs"), 2)
     .option(
       "--split <mode>",
       "auto or speaker (e.g. speaker for ../shared/speech/sc-v2-test)",

@@ -1,15 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
+import { positiveInt } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new UserError(`${name} must be a positive integer (got '${v}')`);
-    return n;
-  };
-}
 
 function seedInt(v: string): number {
   const n = Number(v);

@@ -1,19 +1,10 @@
-import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
+import { numberArg } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
 
 const ENGINE_NAMES = ["node", "node-wasm", "duk", "duktape-host", "lua"];
-
-function numberArg(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n)) {
-      throw new InvalidArgumentError(`${flag} must be a number (got '${v}')`);
-    }
-    return n;
-  };
-}
 
 export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")

@@ -1,17 +1,7 @@
-import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import type { Command } from "@commander-js/extra-typings";
 import type { FrontEndOptions } from "../../features/options";
+import { numberArg } from "../args";
 import { emit } from "../output";
-
-/** Commander parser for a finite number flag. */
-function numberArg(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n)) {
-      throw new InvalidArgumentError(`${flag} must be a number (got '${v}')`);
-    }
-    return n;
-  };
-}
 
 /** Front-end flags: a preset and per-field overrides. Numeric ones parse to numbers. */
 const FLAGS: [flags: string, description: string, numeric: boolean][] = [

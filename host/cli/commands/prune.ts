@@ -1,16 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
+import { numberIn } from "../args";
 import { UserError } from "../errors";
-
-function num(name: string, lo: number, hi: number, int = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n)))
-      throw new UserError(
-        `${name} must be ${int ? "an integer" : "a number"} in ${lo}..${hi} (got '${v}')`,
-      );
-    return n;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -23,20 +13,20 @@ export function register(program: Command): void {
     .requiredOption(
       "--sparsity <s>",
       "share of weights (unstructured) or conv channels (structured) to remove, 0..0.99",
-      num("--sparsity", 0, 0.99),
+      numberIn("--sparsity", 0, 0.99),
     )
     .requiredOption("--out <dir>", "output checkpoint folder")
     .option("--data <dir>", "dataset for fine-tuning and before/after accuracy (test split)")
     .option(
       "--finetune-epochs <n>",
       "fine-tuning epochs on the training split (default 0)",
-      num("--finetune-epochs", 0, 1000, true),
+      numberIn("--finetune-epochs", 0, 1000, true),
       0,
     )
     .option(
       "--lr <x>",
       "fine-tuning learning rate (default 1e-4, seed 003)",
-      num("--lr", 1e-8, 1),
+      numberIn("--lr", 1e-8, 1),
       1e-4,
     )
     .option("--no-cache", "do not cache features on disk")

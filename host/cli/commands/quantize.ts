@@ -1,16 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
+import { numberIn } from "../args";
 import { UserError } from "../errors";
-
-function num(name: string, lo: number, hi: number, int = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n)))
-      throw new UserError(
-        `${name} must be ${int ? "an integer" : "a number"} in ${lo}..${hi} (got '${v}')`,
-      );
-    return n;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -20,18 +10,18 @@ export function register(program: Command): void {
     )
     .requiredOption("--model <dir>", "float checkpoint folder")
     .requiredOption("--calib <dir>", "dataset folder for calibration")
-    .requiredOption("--bits <n>", "weight bits (2..8)", num("--bits", 2, 8, true))
+    .requiredOption("--bits <n>", "weight bits (2..8)", numberIn("--bits", 2, 8, true))
     .requiredOption("--out <dir>", "output checkpoint folder (export it with earshot export)")
     .option(
       "--calib-count <n>",
       "calibration examples (default 256)",
-      num("--calib-count", 1, 1e6, true),
+      numberIn("--calib-count", 1, 1e6, true),
       256,
     )
     .option(
       "--percentile <p>",
       "activation range percentile instead of min/max, e.g. 99.99",
-      num("--percentile", 50, 100),
+      numberIn("--percentile", 50, 100),
     )
     .option("--eval <dir>", "dataset whose test split is scored before and after")
     .option("--no-cache", "do not cache features on disk")

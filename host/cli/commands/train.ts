@@ -1,23 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
+import { positiveInt, positiveNumber } from "../args";
 import { UserError } from "../errors";
-
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new UserError(`${name} must be a positive integer (got '${v}')`);
-    return n;
-  };
-}
-
-function positiveNumber(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new UserError(`${name} must be a positive number (got '${v}')`);
-    return n;
-  };
-}
 
 function fraction(v: string): number {
   const n = Number(v);

@@ -1,0 +1,46 @@
+/**
+ * Commander value parsers for numeric flags. Each names the flag and the bad value, so a wrong
+ * flag ends in one line such as `earshot: --per-word must be a positive integer (got '0')`.
+ */
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { UserError } from "./errors";
+
+export function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError(`${flag} must be a positive integer (got '${v}')`);
+    return n;
+  };
+}
+
+export function positiveNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UserError(`${flag} must be a positive number (got '${v}')`);
+    return n;
+  };
+}
+
+/** A number (or integer) in lo..hi inclusive. */
+export function numberIn(flag: string, lo: number, hi: number, int = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n)))
+      throw new UserError(
+        `${flag} must be ${int ? "an integer" : "a number"} in ${lo}..${hi} (got '${v}')`,
+      );
+    return n;
+  };
+}
+
+/** Any finite number; reported by commander as an invalid argument of that option. */
+export function numberArg(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${flag} must be a number (got '${v}')`);
+    return n;
+  };
+}
