@@ -146,11 +146,25 @@ export function register(program: Command): void {
     .option("--every <ms>", "one keyword per device every this many ms", intArg("--every"), 10_000)
     .option("--telemetry <ms>", "telemetry period per device", intArg("--telemetry"), 30_000)
     .option("--workers <n>", "worker threads (default: one per 250 devices)", intArg("--workers"))
+    .option(
+      "--runtime-devices <k>",
+      "how many devices run the REAL device runtime (node engine) in real time on a synthetic " +
+        "audio stream with keywords planted every --every ms; the rest fire scheduled " +
+        "detections without audio. Default min(N, 8): a small model costs ~5-20 ms of CPU per " +
+        "audio second, a res8-sized one far more, and 2 cores are shared by all N connections",
+      intArg("--runtime-devices"),
+    )
+    .option(
+      "--clips <dir>",
+      "Speech Commands-layout folder (e.g. from `earshot data synth`) to take the planted keyword clips from (default: synthetic tones)",
+    )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { readFileSync } = await import("node:fs");
       const { UserError } = await import("../errors");
       const { checkOpenFiles } = await import("../../fleet/sim/limits");
+      const { buildDetector, modelSampleRate } = await import("../../fleet/sim/runtime-detector");
+      const { loadClipBank } = await import("../../fleet/sim/audio-stream");
       const { startSimulation } = await import("../../fleet/sim/simulate");
       const { decodeModel } = await import("../../../shared/model-format/decode");
       checkOpenFiles(opts.devices);
@@ -170,6 +184,19 @@ export function register(program: Command): void {
           `${opts.model} is not a valid earshot model file: ${(e as Error).message}`,
         );
       }
+      const runtimeDevices = opts.runtimeDevices ?? Math.min(opts.devices, 8);
+      const keywords = opts.keywords?.split(",") ?? labels.filter((l) => !l.startsWith("_"));
+      if (runtimeDevices > 0) {
+        // Fail here, naming the problem, rather than in a worker thread.
+        try {
+          buildDetector(model, () => 0);
+          if (opts.clips) loadClipBank(opts.clips, keywords, modelSampleRate(model), 1);
+        } catch (e) {
+          throw new UserError(
+            `${(e as Error).message} (pass --runtime-devices 0 to simulate without audio)`,
+          );
+        }
+      }
       const u = new URL(opts.broker);
       const credentials = opts.credentials
         ? (JSON.parse(readFileSync(opts.credentials, "utf8")) as Record<string, string>)
@@ -182,22 +209,25 @@ export function register(program: Command): void {
         credentials,
         model,
         publicKey: opts.publicKey ? read(opts.publicKey, "public key") : undefined,
-        keywords: opts.keywords?.split(",") ?? labels.filter((l) => !l.startsWith("_")),
+        keywords,
         everyMs: opts.every,
         durationMs: opts.duration * 1000,
         telemetryEveryMs: opts.telemetry,
         workers: opts.workers,
+        runtimeDevices,
+        clipsDir: opts.clips,
       });
       const online = await sim.connected;
       if (!opts.json)
         process.stderr.write(`${online} devices connected; running ${opts.duration} s\n`);
       await new Promise((r) => setTimeout(r, opts.duration * 1000));
-      const r = await sim.stop();
+      const { runtimeReports: _full, ...r } = await sim.stop();
       emit(opts, r, (x) =>
         [
           `devices      ${x.connected}/${x.devices} connected in ${x.connectSeconds.toFixed(1)} s (${x.workers} worker threads)`,
           `detections   ${x.detections} said, ${x.acked} acknowledged by the broker, ${x.buffered} still buffered, ${x.dropped} dropped`,
           `ota          ${x.activations} activations`,
+          `runtime      ${x.runtime.devices.length} devices ran the real runtime (${x.runtime.realTime} kept real time, worst backlog ${x.runtime.maxLagMs} ms): ${x.runtime.hits}/${x.runtime.planted} planted keywords detected, ${x.runtime.falseAccepts} false accepts`,
         ].join("\n"),
       );
     });

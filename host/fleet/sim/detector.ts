@@ -1,10 +1,14 @@
 /**
- * Where a virtual device's detections come from. The real device runtime (device/runtime:
- * audio in, MFCC, inference, smoothing, detections out) implements this interface when it lands;
- * until then ScheduledDetector fires keywords at known times, so a simulation's ground truth is
- * exact (what was said when) and ingest can be checked against it.
+ * Where a virtual device's detections come from: RuntimeDetector (runtime-detector.ts) runs the
+ * real device runtime on a synthetic audio stream; ScheduledDetector fires keywords at known
+ * times without any audio, cheap enough for thousands of devices, so a simulation's ground truth
+ * is exact (what was said when) and ingest can be checked against it.
  */
-import type { DetectionEvent, TelemetryCounters } from "../../../device/transport/link";
+import type {
+  DetectionEvent,
+  RuntimeControl,
+  TelemetryCounters,
+} from "../../../device/transport/link";
 
 export interface DetectorHook {
   /** Start producing detections; `emit` hands each to the device link. */
@@ -14,6 +18,10 @@ export interface DetectorHook {
   counters(): TelemetryCounters;
   /** A new model is active (after OTA): reload it. */
   modelChanged?(model: Uint8Array): void;
+  /** OTA validation beyond the model format: throw if this detector cannot run the model. */
+  validate?(model: Uint8Array): void;
+  /** Where fleet commands (threshold, smoothing, stride) go; none: they are accepted and ignored. */
+  control?(): RuntimeControl;
 }
 
 export interface Schedule {

@@ -58,6 +58,7 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
         now: () => Date.now(),
         validateModel: (bytes) => {
           decodeModel(bytes);
+          o.detector.validate?.(Uint8Array.from(bytes));
         },
         onActivated: (_m, slot) => {
           self.activations++;
@@ -73,7 +74,7 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
     device: o.device,
     runtimeVersion,
     model: active,
-    control: noControl,
+    control: o.detector.control?.() ?? noControl,
     now: () => Date.now(),
     clockSynced: true,
     firstSeq: 1,

@@ -1,4 +1,6 @@
 /** Messages between the simulator and its worker threads. */
+import type { RuntimeDeviceReport } from "./runtime-detector";
+
 export interface WorkerConfig {
   url: string;
   fleet: string;
@@ -11,6 +13,16 @@ export interface WorkerConfig {
   telemetryEveryMs?: number;
   /** Connections opened per 100 ms (spread the connect storm). */
   connectRate: number;
+  /** Devices (by id) that run the real device runtime on audio; the rest are scheduled. */
+  runtime?: {
+    ids: string[];
+    /** Speech Commands-layout folder to take keyword clips from; none: synthetic clips. */
+    clipsDir?: string;
+    /** Stream noise level (standard deviation). */
+    noise?: number;
+    /** Stream seed base; device i's stream is seeded seed + its index. */
+    seed: number;
+  };
 }
 
 export interface WorkerStats {
@@ -21,6 +33,8 @@ export interface WorkerStats {
   buffered: number;
   dropped: number;
   activations: number;
+  /** Devices that ran the real runtime: what they heard vs what was planted. */
+  runtime: RuntimeDeviceReport[];
 }
 
 export type ToWorker = { type: "stop" } | { type: "stats" };

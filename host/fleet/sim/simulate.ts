@@ -1,10 +1,13 @@
 /**
  * `earshot fleet simulate`: N virtual nodes spread over worker threads (many per thread), each
- * with its own MQTT connection, sending telemetry and scheduled detections and accepting OTA.
- * Returns aggregate figures; `onProgress` sees the number of devices online.
+ * with its own MQTT connection, sending telemetry and detections and accepting OTA. The first
+ * `runtimeDevices` of them (spread over the workers) run the real device runtime in real time on
+ * a synthetic audio stream with keywords planted at known times; the others fire scheduled
+ * detections without audio (2 cores cannot run 1,000 networks in real time).
  */
 import { Worker } from "node:worker_threads";
 import type { FromWorker, WorkerConfig, WorkerStats } from "./protocol";
+import type { RuntimeDeviceReport } from "./runtime-detector";
 
 export interface SimulateOptions {
   url: string;
@@ -21,6 +24,35 @@ export interface SimulateOptions {
   durationMs: number;
   telemetryEveryMs?: number;
   workers?: number;
+  /** How many devices run the real runtime (default 0: all scheduled). */
+  runtimeDevices?: number;
+  /** Speech Commands-layout folder for the runtime devices' keyword clips (default: synthetic). */
+  clipsDir?: string;
+  /** Noise level of the runtime devices' streams (standard deviation, default 0.005). */
+  noise?: number;
+  seed?: number;
+}
+
+/** Field quality over the real-runtime devices: detections vs planted keywords. */
+export interface RuntimeSummary {
+  devices: string[];
+  /** Devices whose backlog at stop was under one second of audio. */
+  realTime: number;
+  maxLagMs: number;
+  planted: number;
+  hits: number;
+  misses: number;
+  falseAccepts: number;
+  /** Per device: the quality figures and backlog (full reports via stats()). */
+  perDevice: {
+    device: string;
+    planted: number;
+    hits: number;
+    falseAccepts: number;
+    detections: number;
+    lagMs: number;
+    modelSwitches: number;
+  }[];
 }
 
 export interface SimulateResult {
@@ -33,6 +65,9 @@ export interface SimulateResult {
   dropped: number;
   activations: number;
   workers: number;
+  runtime: RuntimeSummary;
+  /** Full reports of the real-runtime devices (what they heard, what was planted). */
+  runtimeReports: RuntimeDeviceReport[];
 }
 
 export interface RunningSimulation {
@@ -53,9 +88,43 @@ const sum = (xs: WorkerStats[]): WorkerStats =>
       buffered: a.buffered + b.buffered,
       dropped: a.dropped + b.dropped,
       activations: a.activations + b.activations,
+      runtime: a.runtime.concat(b.runtime),
     }),
-    { devices: 0, online: 0, detections: 0, acked: 0, buffered: 0, dropped: 0, activations: 0 },
+    {
+      devices: 0,
+      online: 0,
+      detections: 0,
+      acked: 0,
+      buffered: 0,
+      dropped: 0,
+      activations: 0,
+      runtime: [],
+    },
   );
+
+export function summarizeRuntime(reports: RuntimeDeviceReport[]): RuntimeSummary {
+  const total = (f: (r: RuntimeDeviceReport) => number) => reports.reduce((a, r) => a + f(r), 0);
+  return {
+    devices: reports.map((r) => r.device).sort(),
+    realTime: reports.filter((r) => r.lagMs < 1000).length,
+    maxLagMs: reports.reduce((a, r) => Math.max(a, r.maxLagMs), 0),
+    planted: total((r) => r.quality.planted),
+    hits: total((r) => r.quality.hits),
+    misses: total((r) => r.quality.misses),
+    falseAccepts: total((r) => r.quality.falseAccepts),
+    perDevice: reports
+      .map((r) => ({
+        device: r.device,
+        planted: r.quality.planted,
+        hits: r.quality.hits,
+        falseAccepts: r.quality.falseAccepts,
+        detections: r.heard.length,
+        lagMs: r.lagMs,
+        modelSwitches: r.modelSwitches,
+      }))
+      .sort((a, b) => (a.device < b.device ? -1 : 1)),
+  };
+}
 
 export function deviceId(prefix: string, i: number, n: number): string {
   return `${prefix}${String(i).padStart(String(Math.max(n - 1, 0)).length, "0")}`;
@@ -67,6 +136,8 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
   const workers: Worker[] = [];
   const waiters = new Map<Worker, ((m: FromWorker) => void)[]>();
   const connected: Promise<number>[] = [];
+  const nRuntime = Math.max(0, Math.min(o.runtimeDevices ?? 0, o.devices));
+  const runtimeIds = Array.from({ length: nRuntime }, (_, i) => deviceId(o.prefix, i, o.devices));
   for (let w = 0; w < nWorkers; w++) {
     const devices: WorkerConfig["devices"] = [];
     for (let i = w; i < o.devices; i += nWorkers) {
@@ -83,6 +154,15 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
       everyMs: o.everyMs,
       telemetryEveryMs: o.telemetryEveryMs,
       connectRate: 50,
+      runtime:
+        nRuntime > 0
+          ? {
+              ids: runtimeIds.filter((id) => devices.some((d) => d.id === id)),
+              clipsDir: o.clipsDir,
+              noise: o.noise,
+              seed: o.seed ?? 0,
+            }
+          : undefined,
     };
     const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), { workerData: cfg });
     workers.push(worker);
@@ -124,6 +204,8 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
         dropped: s.dropped,
         activations: s.activations,
         workers: nWorkers,
+        runtime: summarizeRuntime(s.runtime),
+        runtimeReports: s.runtime,
       };
     },
   };

@@ -4,9 +4,11 @@
  * each device's store-and-forward buffer to drain before disconnecting.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { type ClipBank, loadClipBank, syntheticBank } from "./audio-stream";
 import { ScheduledDetector } from "./detector";
 import { startVirtualDevice, type VirtualDevice } from "./device";
 import type { FromWorker, ToWorker, WorkerConfig, WorkerStats } from "./protocol";
+import { modelSampleRate, RuntimeDetector } from "./runtime-detector";
 
 const cfg = workerData as WorkerConfig;
 const port = parentPort;
@@ -14,7 +16,19 @@ if (!port) throw new Error("simulator worker must run in a worker thread");
 const send = (m: FromWorker) => port.postMessage(m);
 
 const devices: VirtualDevice[] = [];
-const detectors: ScheduledDetector[] = [];
+const detectors: (ScheduledDetector | RuntimeDetector)[] = [];
+const runtimeIds = new Set(cfg.runtime?.ids ?? []);
+
+/** Each device's own stream, whatever worker it lands on. */
+function streamSeed(base: number, id: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return (h + base) >>> 0;
+}
+
+function countOf(d: ScheduledDetector | RuntimeDetector): number {
+  return d instanceof RuntimeDetector ? d.detections : d.count;
+}
 
 function stats(): WorkerStats {
   const s: WorkerStats = {
@@ -25,6 +39,7 @@ function stats(): WorkerStats {
     buffered: 0,
     dropped: 0,
     activations: 0,
+    runtime: [],
   };
   for (let i = 0; i < devices.length; i++) {
     const l = devices[i].mqtt.link.stats();
@@ -33,20 +48,42 @@ function stats(): WorkerStats {
     s.buffered += l.buffered;
     s.dropped += l.dropped;
     s.activations += devices[i].activations;
-    s.detections += detectors[i].count;
+    const det = detectors[i];
+    s.detections += countOf(det);
+    if (det instanceof RuntimeDetector) s.runtime.push(det.report(cfg.devices[i].id));
   }
   return s;
 }
 
 async function main() {
   const period = Math.max(cfg.everyMs, 1);
+  let clips: ClipBank | undefined;
+  if (runtimeIds.size > 0 && cfg.everyMs > 0) {
+    const rate = modelSampleRate(cfg.model);
+    clips = cfg.runtime?.clipsDir
+      ? loadClipBank(cfg.runtime.clipsDir, cfg.keywords, rate)
+      : syntheticBank(cfg.keywords, rate);
+  }
   for (let i = 0; i < cfg.devices.length; i++) {
     const d = cfg.devices[i];
-    const detector = new ScheduledDetector({
-      keywords: cfg.keywords,
-      everyMs: cfg.everyMs > 0 ? cfg.everyMs : 2 ** 30,
-      phaseMs: cfg.everyMs > 0 ? Math.floor((i * period) / cfg.devices.length) + 1000 : 2 ** 30,
-    });
+    const phaseMs = Math.floor((i * period) / cfg.devices.length) + 1000;
+    const detector = runtimeIds.has(d.id)
+      ? new RuntimeDetector({
+          model: cfg.model,
+          stream: {
+            keywords: cfg.everyMs > 0 ? cfg.keywords : [],
+            clips: clips ?? new Map(),
+            everyMs: period,
+            phaseMs,
+            seed: streamSeed(cfg.runtime?.seed ?? 0, d.id),
+            noise: cfg.runtime?.noise,
+          },
+        })
+      : new ScheduledDetector({
+          keywords: cfg.keywords,
+          everyMs: cfg.everyMs > 0 ? cfg.everyMs : 2 ** 30,
+          phaseMs: cfg.everyMs > 0 ? phaseMs : 2 ** 30,
+        });
     detectors.push(detector);
     devices.push(
       startVirtualDevice({

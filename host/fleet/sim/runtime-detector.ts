@@ -1,0 +1,266 @@
+/**
+ * A virtual device that hears: the real device runtime (device/runtime Detector with the
+ * portable TS kernels, as `earshot device run --engine node` runs it) fed in real time from a
+ * KeywordStream, wired to the device link by device/transport/runtime-bridge (commands ->
+ * settings, events -> detections, stats -> telemetry). After an OTA activation it switches to
+ * the new model at the current stream position; the stream itself goes on.
+ */
+
+import { Detector, MAX_SMOOTHING } from "../../../device/runtime/detector";
+import { lookup } from "../../../device/runtime/frontend-config";
+import { KernelRegistry } from "../../../device/runtime/intrinsics";
+import { plainMemory } from "../../../device/runtime/memory";
+import type {
+  DetectionEvent,
+  RuntimeControl,
+  TelemetryCounters,
+} from "../../../device/transport/link";
+import {
+  type DetectorStats,
+  detectorControl,
+  forwardDetections,
+  RuntimeTelemetry,
+  ScoreMonitor,
+} from "../../../device/transport/runtime-bridge";
+import { referenceKernels } from "../../../shared/kernels/reference";
+import { decodeModel } from "../../../shared/model-format/decode";
+import { KeywordStream, type Plant, type StreamOptions } from "./audio-stream";
+import type { DetectorHook } from "./detector";
+import { type FieldQuality, scoreDetections } from "./field-quality";
+
+/** Samples handed to the Detector per push (as run-stream does). */
+const CHUNK = 512;
+
+/** Builds the runtime's Detector for a model file; throws (expected) if it cannot run it. */
+export function buildDetector(bytes: Uint8Array, clock: () => number): Detector {
+  try {
+    const model = decodeModel(Array.from(bytes));
+    const kernels = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
+    return new Detector(model, kernels.kernels(), plainMemory, clock);
+  } catch (e) {
+    throw Object.assign(
+      new Error(`the device runtime cannot run this model: ${(e as Error).message}`),
+      { expected: true },
+    );
+  }
+}
+
+export function modelSampleRate(bytes: Uint8Array): number {
+  return lookup(decodeModel(Array.from(bytes)).frontEnd, "sampleRate", 16000);
+}
+
+export interface RuntimeDetectorOptions {
+  model: Uint8Array;
+  /** The stream's plants and noise; its sample rate is the model's. */
+  stream: Omit<StreamOptions, "sampleRate">;
+  /** How often the audio that has "arrived" since the last tick is processed (default 100 ms). */
+  tickMs?: number;
+  /** Wall clock, ms since the epoch. */
+  now?: () => number;
+}
+
+/** What one real-runtime device heard, for the simulator's summary and parity checks. */
+export interface RuntimeDeviceReport {
+  device: string;
+  /** Wall ms at stream start: a detection's timeMs minus this is its stream time. */
+  startedAtMs: number;
+  /** Samples processed (at the stream's sample rate) and the same in ms. */
+  samples: number;
+  sampleRate: number;
+  streamMs: number;
+  /** Worst backlog seen and the backlog at stop, in ms of audio: ~tickMs when keeping up. */
+  maxLagMs: number;
+  lagMs: number;
+  modelSwitches: number;
+  /** The stream's settings (clips aside): replaying them reproduces its samples. */
+  stream: Omit<StreamOptions, "sampleRate" | "clips">;
+  /** Detections published, stream ms. */
+  heard: { keyword: string; t: number; score: number; modelVersion: number }[];
+  plants: Plant[];
+  quality: FieldQuality;
+}
+
+export class RuntimeDetector implements DetectorHook {
+  private det: Detector;
+  private monitor: ScoreMonitor;
+  private readonly telemetry: RuntimeTelemetry;
+  private readonly stream: KeywordStream;
+  private readonly sampleRate: number;
+  private readonly buf = plainMemory.scratch(CHUNK, true);
+  private readonly now: () => number;
+  private readonly clock = () => performance.now();
+  /** Stats and near misses of models replaced by OTA (telemetry counters are cumulative). */
+  private retired: DetectorStats = {
+    samples: 0,
+    frames: 0,
+    inferences: 0,
+    detections: 0,
+    droppedEvents: 0,
+    frontEndMs: 0,
+    networkMs: 0,
+    postMs: 0,
+  };
+  private retiredNearMisses = 0;
+  /** Stream ms at which the current Detector started (its event times count from there). */
+  private segmentMs = 0;
+  private startedAt = 0;
+  private timer?: ReturnType<typeof setInterval>;
+  private emit: (d: DetectionEvent) => void = () => {};
+  private maxLagMs = 0;
+  private lagMs = 0;
+  private switches = 0;
+  private readonly heard: RuntimeDeviceReport["heard"] = [];
+
+  constructor(private readonly o: RuntimeDetectorOptions) {
+    this.now = o.now ?? Date.now;
+    this.sampleRate = modelSampleRate(o.model);
+    this.det = buildDetector(o.model, this.clock);
+    this.monitor = this.watch(this.det);
+    this.stream = new KeywordStream({ ...o.stream, sampleRate: this.sampleRate });
+    this.telemetry = new RuntimeTelemetry(() => this.cumulativeStats(), undefined);
+  }
+
+  private watch(det: Detector): ScoreMonitor {
+    const m = new ScoreMonitor(
+      det.model.labels,
+      det.scoreScale,
+      () => det.getSettings().threshold,
+      10,
+      0.5,
+    );
+    det.onScores(m.observe);
+    return m;
+  }
+
+  private cumulativeStats(): DetectorStats {
+    const s = this.det.stats;
+    const r = this.retired;
+    return {
+      samples: r.samples + s.samples,
+      frames: r.frames + s.frames,
+      inferences: r.inferences + s.inferences,
+      detections: r.detections + s.detections,
+      droppedEvents: r.droppedEvents + s.droppedEvents,
+      frontEndMs: r.frontEndMs + s.frontEndMs,
+      networkMs: r.networkMs + s.networkMs,
+      postMs: r.postMs + s.postMs,
+    };
+  }
+
+  start(emit: (d: DetectionEvent) => void): void {
+    this.emit = emit;
+    this.startedAt = this.now();
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 100);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Processes the audio that has arrived by now (at most 1 s per tick, to keep the loop live). */
+  tick(): void {
+    const due = Math.floor(((this.now() - this.startedAt) * this.sampleRate) / 1000);
+    let todo = Math.min(due - this.stream.position, this.sampleRate);
+    while (todo > 0) {
+      const n = Math.min(todo, CHUNK);
+      this.stream.fill(this.buf, 0, n);
+      this.det.push(this.buf, 0, n);
+      this.forward();
+      todo -= n;
+    }
+    this.lagMs = ((due - this.stream.position) * 1000) / this.sampleRate;
+    if (this.lagMs > this.maxLagMs) this.maxLagMs = this.lagMs;
+  }
+
+  private forward(): void {
+    if (this.det.pendingEvents() === 0) return;
+    const version = this.det.model.modelVersion;
+    const base = this.startedAt + this.segmentMs;
+    forwardDetections(
+      this.det,
+      {
+        detection: (d) => {
+          const timeMs = Math.round(d.timeMs ?? base);
+          this.heard.push({
+            keyword: d.keyword,
+            t: timeMs - this.startedAt,
+            score: d.score,
+            modelVersion: version,
+          });
+          this.emit({ ...d, timeMs });
+          return 0;
+        },
+      },
+      base,
+    );
+  }
+
+  counters(): TelemetryCounters {
+    const c = this.telemetry.counters();
+    c.nearMisses = this.retiredNearMisses + this.monitor.nearMisses;
+    c.histogram = this.monitor.histogram.slice();
+    return c;
+  }
+
+  /** Commands act on whichever Detector is current. */
+  control(): RuntimeControl {
+    return detectorControl(
+      {
+        configure: (s) => this.det.configure(s),
+        getSettings: () => this.det.getSettings(),
+      },
+      MAX_SMOOTHING,
+      () => {},
+    );
+  }
+
+  /** OTA validation: the runtime must be able to run the model on this stream. */
+  validate(bytes: Uint8Array): void {
+    buildDetector(bytes, this.clock);
+    const rate = modelSampleRate(bytes);
+    if (rate !== this.sampleRate) {
+      throw new Error(`model sample rate ${rate} Hz differs from the stream's ${this.sampleRate}`);
+    }
+  }
+
+  modelChanged(bytes: Uint8Array): void {
+    const next = buildDetector(bytes, this.clock);
+    this.forward();
+    this.retired = this.cumulativeStats();
+    this.retiredNearMisses += this.monitor.nearMisses;
+    this.det.onScores(null);
+    this.det = next;
+    this.monitor = this.watch(next);
+    this.segmentMs = (this.stream.position * 1000) / this.sampleRate;
+    this.switches++;
+  }
+
+  get detections(): number {
+    return this.heard.length;
+  }
+
+  report(device: string): RuntimeDeviceReport {
+    const streamMs = (this.stream.position * 1000) / this.sampleRate;
+    return {
+      device,
+      startedAtMs: this.startedAt,
+      samples: this.stream.position,
+      sampleRate: this.sampleRate,
+      streamMs,
+      maxLagMs: Math.round(this.maxLagMs),
+      lagMs: Math.round(this.lagMs),
+      modelSwitches: this.switches,
+      stream: {
+        keywords: this.o.stream.keywords,
+        everyMs: this.o.stream.everyMs,
+        phaseMs: this.o.stream.phaseMs,
+        seed: this.o.stream.seed,
+        noise: this.o.stream.noise,
+      },
+      heard: this.heard.slice(),
+      plants: this.stream.plants.slice(),
+      quality: scoreDetections(this.stream.plants, this.heard, streamMs),
+    };
+  }
+}
