@@ -36,7 +36,7 @@ export function convBnRelu(
     ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1 })
     : tf.layers.conv2d({ ...common, filters: o.filters });
   let y = apply(conv, x);
-  y = apply(tf.layers.batchNormalization({ name: `${name}_bn`, epsilon: 1e-3 }), y);
+  y = apply(tf.layers.batchNormalization({ name: `${name}_bn`, epsilon: 1e-3, momentum: 0.9 }), y);
   if (o.relu !== false) y = apply(tf.layers.reLU({ name: `${name}_relu` }), y);
   return y;
 }

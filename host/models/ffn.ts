@@ -42,7 +42,7 @@ export function buildFfn(c: FfnConfig): tf.LayersModel {
   x = apply(tf.layers.flatten({ name: "stack" }), x);
   widths.forEach((w, i) => {
     x = apply(tf.layers.dense({ name: `fc${i}`, units: w, useBias: false }), x);
-    const bn = tf.layers.batchNormalization({ name: `fc${i}_bn`, epsilon: 1e-3 });
+    const bn = tf.layers.batchNormalization({ name: `fc${i}_bn`, epsilon: 1e-3, momentum: 0.9 });
     const act = tf.layers.reLU({ name: `fc${i}_relu`, maxValue: c.clip ?? undefined });
     x = c.swapBnAct ? apply(bn, apply(act, x)) : apply(act, apply(bn, x));
   });

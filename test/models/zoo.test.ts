@@ -54,6 +54,27 @@ describe("model zoo", () => {
     }
   });
 
+  it("every batch norm tracks its moving statistics with momentum 0.9", () => {
+    // tfjs' default 0.99 leaves the moving statistics far from the data after a few hundred
+    // steps, so short runs evaluated far worse than they trained.
+    const configs: Record<string, object> = {
+      "res8-narrow": { inputShape: [20, 12, 1], numClasses: 3 },
+      res8: { inputShape: [20, 12, 1], numClasses: 3, filters: 4 },
+      "res8-bin": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2 },
+      tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
+      "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
+      ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
+      mbnet: { inputShape: [20, 12, 1], numClasses: 3, channels: 6, headChannels: 8 },
+    };
+    for (const name of MODEL_NAMES) {
+      const m = buildModel(name, configs[name] as never);
+      const norms = m.layers.filter((l) => l.getClassName() === "BatchNormalization");
+      for (const l of norms)
+        expect((l.getConfig() as { momentum: number }).momentum, name).toBe(0.9);
+      m.dispose();
+    }
+  });
+
   it("res8-bin replaces pooling by a strided conv and adds a shortcut per conv", () => {
     const m = buildModel("res8-bin", { inputShape: [98, 40, 1], numClasses: 12 });
     const names = m.layers.map((l) => l.getClassName());
