@@ -7,12 +7,21 @@
  */
 import { readFileSync } from "node:fs";
 import { frontEndFromKeyValues } from "../../device/runtime/frontend-config";
-import { extractFeatures } from "../../shared/features/frontend";
-import { normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
+import type { FrontEndConfig } from "../../shared/features/config";
+import { extractFeatures, type Features } from "../../shared/features/frontend";
+import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { decodeModel } from "../../shared/model-format/decode";
 import type { DeviceModel } from "../../shared/model-format/types";
 import { UserError } from "../cli/errors";
-import { buildTask, ClipLoader, scanDataset } from "../data";
+import {
+  buildTask,
+  ClipLoader,
+  type Example,
+  SPLITS,
+  type Split,
+  type SplitMode,
+  scanDataset,
+} from "../data";
 import type { EvalOptions, EvalReport } from "../train/eval-dataset";
 import { scorePredictions } from "../train/evaluate";
 import { IntEvaluator } from "./int-eval";
@@ -41,45 +50,80 @@ export function readDeviceModel(file: string): DeviceModel {
   }
 }
 
-export async function evalExportedModel(
-  file: string,
-  opts: EvalOptions & { checkpoint?: string },
-): Promise<ExportedEvalReport> {
-  const model = readDeviceModel(file);
-  const frontEnd = frontEndFromKeyValues(model.frontEnd);
+/** An exported model's input as its header describes it: front end, window, normalization. */
+export interface ModelInput {
+  frontEnd: FrontEndConfig;
+  frames: number;
+  coeffs: number;
+  norm: InputNorm | null;
+}
+
+export function modelInput(file: string, model: DeviceModel): ModelInput {
   const [frames, coeffs] = model.tensors[model.input].shape;
-  const norm = readInputNorm(model.meta, coeffs);
-  const keywords = model.labels.filter((l) => !l.startsWith("_"));
+  try {
+    const frontEnd = frontEndFromKeyValues(model.frontEnd);
+    return { frontEnd, frames, coeffs, norm: readInputNorm(model.meta, coeffs) };
+  } catch (e) {
+    throw new UserError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The model's first input window over a clip's features, normalized as the device does. */
+export function inputWindow(file: string, input: ModelInput, f: Features): number[] {
+  if (f.frames < input.frames) {
+    throw new UserError(
+      `${file}: the model wants ${input.frames} frames, a clip gives ${f.frames}`,
+    );
+  }
+  const data = f.data.slice(0, input.frames * input.coeffs);
+  if (input.norm !== null) normalizeFrames(data, 0, input.frames, input.coeffs, input.norm);
+  return data;
+}
+
+/** Subsets an exported model can be scored on; "all" is train, validation and test together. */
+export type ScoreSubset = Split | "all";
+
+/** The examples of one subset of a dataset, checked against a model's labels. */
+export async function modelExamples(
+  labels: string[],
+  opts: { data: string; splitMode?: SplitMode; noiseDir?: string; subset?: ScoreSubset },
+): Promise<{ examples: Example[]; subset: ScoreSubset; split: string }> {
+  const keywords = labels.filter((l) => !l.startsWith("_"));
   const ds = await scanDataset(opts.data, {
     splitMode: opts.splitMode ?? "auto",
     noiseDir: opts.noiseDir,
   });
   const task = buildTask(ds, { keywords }, 0);
-  if (task.labels.join(",") !== model.labels.join(",")) {
+  if (task.labels.join(",") !== labels.join(",")) {
     throw new UserError(
-      `${opts.data}: the dataset's classes (${task.labels.join(", ")}) differ from the model's (${model.labels.join(", ")})`,
+      `${opts.data}: the dataset's classes (${task.labels.join(", ")}) differ from the model's (${labels.join(", ")})`,
     );
   }
   const subset = opts.subset ?? "test";
-  const examples = task.examples[subset];
+  const examples =
+    subset === "all" ? SPLITS.flatMap((s) => task.examples[s]) : task.examples[subset];
   if (examples.length === 0) {
     throw new UserError(
       `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
     );
   }
+  return { examples, subset, split: ds.splitSource };
+}
+
+export async function evalExportedModel(
+  file: string,
+  opts: EvalOptions & { checkpoint?: string },
+): Promise<ExportedEvalReport> {
+  const model = readDeviceModel(file);
+  const input = modelInput(file, model);
+  const { examples, subset, split } = await modelExamples(model.labels, opts);
   const loader = new ClipLoader();
   const ev = new IntEvaluator(model);
   const predicted: number[] = [];
   const labels: number[] = [];
   for (const ex of examples) {
-    const clip = loader.load(ex);
-    const f = extractFeatures(Float64Array.from(clip), frontEnd);
-    if (f.frames < frames) {
-      throw new UserError(`${file}: the model wants ${frames} frames, a clip gives ${f.frames}`);
-    }
-    const data = f.data.slice(0, frames * coeffs);
-    if (norm !== null) normalizeFrames(data, 0, frames, coeffs, norm);
-    const scores = ev.run(data).output;
+    const f = extractFeatures(Float64Array.from(loader.load(ex)), input.frontEnd);
+    const scores = ev.run(inputWindow(file, input, f)).output;
     let best = 0;
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
     predicted.push(best);
@@ -91,7 +135,7 @@ export async function evalExportedModel(
     model: file,
     data: opts.data,
     subset,
-    split: ds.splitSource,
+    split,
   };
   if (opts.checkpoint) {
     const { evalModel } = await import("../train/eval-dataset");
