@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { encodeModel } from "../../shared/model-format/encode";
-import type { DeviceModel } from "../../shared/model-format/types";
+import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
 import { IntEvaluator } from "./int-eval";
 
 /** Mean softmax probabilities of logits-out tfjs models: [batch, classes]. */
@@ -18,21 +18,84 @@ export function ensembleProbabilities(models: tf.LayersModel[], x: tf.Tensor): t
   });
 }
 
-/** Integer ensemble of exported files: members run with the shared kernels, scores averaged. */
+/** How two ensemble members disagree on what they take in or give out, or null when they agree. */
+export interface MemberMismatch {
+  what: "labels" | "front end" | "input shape";
+  /** The first member's value and the other member's, as text. */
+  first: string;
+  other: string;
+}
+
+export function memberMismatch(first: DeviceModel, other: DeviceModel): MemberMismatch | null {
+  const labels = (m: DeviceModel) => m.labels.join(",");
+  if (labels(first) !== labels(other))
+    return { what: "labels", first: labels(first), other: labels(other) };
+  const fe = (m: DeviceModel) =>
+    m.frontEnd
+      .map((kv) => `${kv.key}=${kv.value}`)
+      .sort()
+      .join(",");
+  if (fe(first) !== fe(other)) {
+    const a = fe(first).split(",");
+    const b = fe(other).split(",");
+    return {
+      what: "front end",
+      first: a.filter((kv) => !b.includes(kv)).join(",") || "-",
+      other: b.filter((kv) => !a.includes(kv)).join(",") || "-",
+    };
+  }
+  const shape = (m: DeviceModel) => m.tensors[m.input].shape.join("x");
+  if (shape(first) !== shape(other))
+    return { what: "input shape", first: shape(first), other: shape(other) };
+  return null;
+}
+
+/** Equal-weight mean of per-member class probabilities: [member][class] -> [class]. */
+export function meanScores(perMember: number[][]): number[] {
+  return perMember[0].map((_, c) => perMember.reduce((s, v) => s + v[c], 0) / perMember.length);
+}
+
+function softmax(v: number[]): number[] {
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/**
+ * Integer ensemble of exported files: members run with the shared kernels, probabilities
+ * averaged. Members must agree on labels, front end and input shape (`memberMismatch`); a member
+ * whose graph ends in logits rather than the integer softmax gets a float softmax first.
+ */
 export class DeviceEnsemble {
   private readonly members: IntEvaluator[];
+  private readonly logitsOut: boolean[];
   constructor(readonly models: DeviceModel[]) {
     if (models.length === 0) throw new Error("an ensemble needs at least one model");
-    const labels = models[0].labels.join(",");
-    for (const m of models)
-      if (m.labels.join(",") !== labels)
-        throw new Error(`ensemble members disagree on labels (${m.labels} vs ${labels})`);
+    for (const m of models) {
+      const d = memberMismatch(models[0], m);
+      if (d) throw new Error(`ensemble members disagree on ${d.what} (${d.other} vs ${d.first})`);
+    }
     this.members = models.map((m) => new IntEvaluator(m));
+    this.logitsOut = this.members.map(
+      (e) => e.prepared.find((p) => p.outputs[0] === e.model.output)?.code !== OP_SOFTMAX,
+    );
   }
 
+  /** Each member's probabilities on its own input (inputs[i] for member i), and their mean. */
+  run(inputs: ArrayLike<number>[]): { members: number[][]; scores: number[] } {
+    if (inputs.length !== this.members.length)
+      throw new Error(`${this.members.length} members need as many inputs (got ${inputs.length})`);
+    const members = this.members.map((e, i) => {
+      const s = e.run(inputs[i]).scores;
+      return this.logitsOut[i] ? softmax(s) : s;
+    });
+    return { members, scores: meanScores(members) };
+  }
+
+  /** Mean probabilities when every member sees the same features. */
   scores(features: ArrayLike<number>): number[] {
-    const all = this.members.map((e) => e.run(features).scores);
-    return all[0].map((_, c) => all.reduce((s, v) => s + v[c], 0) / all.length);
+    return this.run(this.members.map(() => features)).scores;
   }
 
   /** Bytes of all member files together. */
