@@ -5,6 +5,7 @@ import * as dataSynth from "./data-synth";
 import * as demo from "./demo";
 import * as device from "./device";
 import * as doctor from "./doctor";
+import * as ensemble from "./ensemble";
 import * as evaluate from "./eval";
 import * as exportModel from "./export";
 import * as features from "./features";
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
     quantize,
     compareQuant,
     prune,
+    ensemble,
     exportModel,
     inspect,
     device,
