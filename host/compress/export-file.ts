@@ -42,6 +42,8 @@ export interface ExportFileOptions {
   threshold?: number;
   smoothing?: number;
   cacheDir?: string | null;
+  /** How the calibration dataset is split (its train subset calibrates); default auto. */
+  splitMode?: "auto" | "speaker";
 }
 
 export async function exportFile(
@@ -51,6 +53,7 @@ export async function exportFile(
   const calib = await loadFeatures(o.calib, meta, "train", {
     limit: o.calibCount,
     cacheDir: o.cacheDir,
+    splitMode: o.splitMode,
   });
   // Quantized layers whose input ranges were never trained (e.g. a fresh binary net) get them now.
   const untrained = model.layers.some(
