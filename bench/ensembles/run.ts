@@ -86,14 +86,13 @@ for (const arch of archs) {
         );
     const file = join(out, `${arch.name}-s${seed}.esm`);
     // Calibrate on the speaker split's training speakers, never on the test speakers.
-    const exportOptions = {
+    await exportFile({
       model: res.bestDir,
       out: file,
       calib: data,
       calibCount: 256,
-      splitMode: "speaker" as const,
-    };
-    await exportFile(exportOptions);
+      splitMode: "speaker",
+    });
     params = countParams((await loadModelDir(res.bestDir)).model);
     files.push(file);
     say(
