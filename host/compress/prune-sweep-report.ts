@@ -76,8 +76,8 @@ export function sweepMarkdown(r: SweepReport): string {
       "dense kernels execute; gzip shows what a compressed store would gain, and nonzero MACs " +
       "(dense MACs x each layer's nonzero-weight share) what a sparse kernel could skip.",
     `- runtime: ms per clip in the ${r.timing.evaluator}, ${r.timing.clips} clips x ` +
-      `${r.timing.rounds} interleaved rounds; the ratio is the median per-round time over the ` +
-      "baseline's in the same round.",
+      `${r.timing.rounds} rounds, models interleaved clip by clip; the ratio is the median ` +
+      "over rounds of the model's time over the baseline's in the same round.",
     "",
   ].join("\n");
 }

@@ -102,8 +102,9 @@ export function fileStats(dm: DeviceModel, bytes: Uint8Array): FileStats {
 
 /**
  * Integer inference time per clip of each model on the same clips, in `rounds` rounds; each
- * round runs every model once over all clips, starting from a different model. Returns the
- * median ms per clip of each model and the median of its per-round ratio to model 0.
+ * round runs every model on each clip in turn, clip by clip, starting from a different model
+ * each time (so load from other processes falls on all models alike). Returns the median ms
+ * per clip of each model and the median of its per-round ratio to model 0.
  */
 export function timeModels(
   models: DeviceModel[],
@@ -114,12 +115,18 @@ export function timeModels(
   for (const ev of evs) for (const c of clips) ev.run(c); // warm-up round, untimed
   const times = models.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < evs.length; k++) {
-      const m = (r + k) % evs.length;
-      const t0 = performance.now();
-      for (const c of clips) evs[m].run(c);
-      times[m].push((performance.now() - t0) / clips.length);
-    }
+    const sum = models.map(() => 0);
+    clips.forEach((c, i) => {
+      for (let k = 0; k < evs.length; k++) {
+        const m = (r + i + k) % evs.length;
+        const t0 = performance.now();
+        evs[m].run(c);
+        sum[m] += performance.now() - t0;
+      }
+    });
+    sum.forEach((s, m) => {
+      times[m].push(s / clips.length);
+    });
   }
   const median = (v: number[]) => {
     const s = [...v].sort((a, b) => a - b);
