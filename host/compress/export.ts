@@ -67,6 +67,9 @@ type L = tf.layers.Layer;
 const isBn = (l: L): boolean => /^(BatchNormalization|EarshotQBatchNorm)$/.test(l.getClassName());
 const isBinary = (l: L): boolean => isQuantLayer(l) && l.kernelQ?.config.kind === "ste_sign";
 const cls = (l: L) => l.getClassName();
+/** Layers whose exported output keeps the dtype of their (wider) input. */
+const PASS_DTYPE =
+  /^(Flatten|Dropout|Add|AveragePooling2D|MaxPooling2D|GlobalAveragePooling2D|BatchNormalization|ReLU)$/;
 const CONVLIKE =
   /^(Conv2D|DepthwiseConv2D|Dense|EarshotQConv2D|EarshotQDepthwiseConv2D|EarshotQDense)$/;
 
@@ -235,6 +238,13 @@ export class Exporter {
   private soleConsumer(l: L): L | null {
     const c = this.consumers.get(l.name) ?? [];
     return c.length === 1 ? c[0] : null;
+  }
+
+  /** Whether l's output reaches a binary layer through layers that keep its dtype. */
+  private feedsBinary(l: L): boolean {
+    return (this.consumers.get(l.name) ?? []).some(
+      (c) => isBinary(c) || (PASS_DTYPE.test(cls(c)) && this.feedsBinary(c)),
+    );
   }
 
   private inputOf(l: L): L {
@@ -491,11 +501,15 @@ export class Exporter {
       const folded = w.map((v, i) => v * k[cl.channelOf(i)]);
       ({ q, scales } = quantizeWeightsPerChannel(folded, cl.outC, cl.kind === "dw", bits));
     }
-    const p = this.outParams(last);
+    // An integer layer whose output reaches a binary layer's sign (the first conv of a binary
+    // net) emits int16: on the int8 grid every value within half a step of 0 becomes +1.
+    const outDtype = this.feedsBinary(last) ? DT_INT16 : DT_INT8;
+    const p = this.outParams(last, outDtype);
     const bias = biasF.map((b, c) => Math.round(b / (xIn.scale * scales[c])));
     const rq = requantMultipliers(xIn.scale, scales, p.scale);
-    const clamp = activationClamp(relu, p.scale, p.zeroPoint);
+    const clamp = activationClamp(relu, p.scale, p.zeroPoint, outDtype);
     const spec = {
+      outDtype,
       weights: q,
       wShape: cl.wShape,
       wBits: bits,
