@@ -220,6 +220,13 @@ export class Exporter {
   private readonly pendingAffine = new Map<string, BnParams>();
   /** Binary producers whose BN+sign were folded: the fused group's last layer name -> bits act. */
   private readonly bitActs = new Map<string, Act>();
+  /**
+   * Known per-channel error of an integer activation (by tensor index), in real units:
+   * exported - tfjs. A binary layer's integer output carries its folded bias rounded to whole
+   * ±1-dot units (the kernel adds the bias to the popcount dot); adds and pools pass it on, and
+   * its consumers take it back out exactly (binarize thresholds, BN and dense biases).
+   */
+  private readonly offsets = new Map<number, number[]>();
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -294,6 +301,22 @@ export class Exporter {
     );
   }
 
+  /**
+   * After run(): the activation tensor each exported layer's output became, with its known
+   * per-channel error (exported - tfjs, real units; null when none). Layers fused into another
+   * op map to that op's output; a BN folded forward into a dense is left out. For diagnostics
+   * and tests.
+   */
+  activationMap(): { layer: string; tensor: number; offset: number[] | null }[] {
+    // A BN folded forward into the next dense has no tensor of its own.
+    const own = [...this.acts].filter(([layer]) => !this.pendingAffine.has(layer));
+    return own.map(([layer, a]) => ({
+      layer,
+      tensor: a.index,
+      offset: this.offsets.get(a.index) ?? null,
+    }));
+  }
+
   private layer(l: L): void {
     const name = cls(l);
     this.done.add(l.name);
@@ -328,7 +351,17 @@ export class Exporter {
       const p = this.outParams(l, a.dtype);
       const [lo, hi] = dtypeRange(a.dtype);
       const mults = addMultipliers(a.scale, b.scale, p.scale, wide ? 12 : 20);
-      this.acts.set(l.name, this.g.add(a, b, mults, p.scale, p.zeroPoint, lo, hi));
+      const y = this.g.add(a, b, mults, p.scale, p.zeroPoint, lo, hi);
+      const oa = this.offsets.get(a.index);
+      const ob = this.offsets.get(b.index);
+      if (oa || ob) {
+        const C = a.shape[a.shape.length - 1];
+        this.offsets.set(
+          y.index,
+          Array.from({ length: C }, (_, c) => (oa?.[c] ?? 0) + (ob?.[c] ?? 0)),
+        );
+      }
+      this.acts.set(l.name, y);
       return;
     }
     if (name === "AveragePooling2D" || name === "MaxPooling2D") {
@@ -337,27 +370,34 @@ export class Exporter {
         strides: [number, number];
         padding: string;
       };
-      this.acts.set(
-        l.name,
-        this.pool(
-          x,
-          name === "MaxPooling2D",
-          c.poolSize,
-          c.strides,
-          c.padding === "same" ? PAD_SAME : PAD_VALID,
-        ),
+      const y = this.pool(
+        x,
+        name === "MaxPooling2D",
+        c.poolSize,
+        c.strides,
+        c.padding === "same" ? PAD_SAME : PAD_VALID,
       );
+      this.passOffsets(x, y);
+      this.acts.set(l.name, y);
       return;
     }
     if (name === "GlobalAveragePooling2D") {
       const [lo, hi] = dtypeRange(x.dtype);
-      this.acts.set(l.name, this.g.globalAvgPool(x, lo, hi));
+      const y = this.g.globalAvgPool(x, lo, hi);
+      this.passOffsets(x, y);
+      this.acts.set(l.name, y);
       return;
     }
     throw Object.assign(
       new Error(`cannot export layer ${l.name} (${name}) here: no device op for it`),
       { expected: true },
     );
+  }
+
+  /** Pooling keeps a per-channel constant error per channel (max and mean alike). */
+  private passOffsets(x: Act, y: Act): void {
+    const o = this.offsets.get(x.index);
+    if (o) this.offsets.set(y.index, o);
   }
 
   /** Rectangular pooling (GraphBuilder.pool is square): same tensor/op layout. */
@@ -400,7 +440,9 @@ export class Exporter {
     const { q, scales } = quantizeWeightsPerChannel(bn.k, C, true, 8);
     const outDtype = x.dtype === DT_INT16 ? DT_INT16 : DT_INT8;
     const p = this.outParams(l, outDtype);
-    const bias = bn.b0.map((b, c) => Math.round(b / (x.scale * scales[c])));
+    // k (x - off) + b0: the input's known error leaves through the bias.
+    const off = this.offsets.get(x.index) ?? new Array<number>(C).fill(0);
+    const bias = bn.b0.map((b, c) => Math.round((b - bn.k[c] * off[c]) / (x.scale * scales[c])));
     const rq = requantMultipliers(x.scale, scales, p.scale);
     const clamp = activationClamp("none", p.scale, p.zeroPoint, outDtype);
     const shape3 = x.shape.length === 3 ? x : { ...x, shape: [1, 1, C] };
@@ -480,6 +522,18 @@ export class Exporter {
       for (let o = 0; o < cl.outC; o++)
         for (let i = 0; i < inN; i++) add[o] += cl.w[o * inN + i] * pend.b0[i % C];
       biasF = biasF.map((b, o) => b + add[o] * k[o]);
+    }
+    // The input's known per-channel error leaves through the bias: W (x - off) = W x - W off
+    // (dense only; a conv's padded taps would make it position-dependent).
+    const off = this.offsets.get(xIn.index);
+    if (off && cl.kind === "dense") {
+      const inN = cl.wShape[1];
+      const C = off.length;
+      biasF = biasF.map((b, o) => {
+        let s = 0;
+        for (let i = 0; i < inN; i++) s += w[o * inN + i] * off[i % C];
+        return b - s * k[o];
+      });
     }
     if (binary) {
       this.binaryLayer(l, src, xIn, cl, w, k, biasF, relu, last, bn);
@@ -617,12 +671,15 @@ export class Exporter {
     const mult: number[] = [];
     const shift: number[] = [];
     const bias: number[] = [];
+    const off: number[] = [];
     for (let c = 0; c < cl.outC; c++) {
       const gain = k[c] * mag[c] || 1e-12;
       const m = decomposeMultiplier(gain / p.scale);
       mult.push(m.mult);
       shift.push(m.shift);
       bias.push(Math.round(biasF[c] / gain));
+      // The bias is rounded to whole dot units: the output is off by gain * (rounding).
+      off.push(gain * bias[c] - biasF[c]);
     }
     const clamp = activationClamp(relu, p.scale, p.zeroPoint, outDtype);
     const requant: Requant = {
@@ -646,12 +703,19 @@ export class Exporter {
             cl.strides[1],
             cl.padding,
           );
+    // After a ReLU the error is no longer a constant per channel.
+    if (relu === "none") this.offsets.set(y.index, off);
     this.acts.set(last.name, y);
   }
 
+  /** sign(real) as bits: q >= zp, or with a known error off_c, q >= zp + off_c / scale. */
   private binarizeAt(x: Act): Act {
     const C = x.shape[x.shape.length - 1];
-    return this.g.binarize(x, new Array(C).fill(x.zeroPoint), new Array(C).fill(1));
+    const off = this.offsets.get(x.index);
+    const thr = Array.from({ length: C }, (_, c) =>
+      off ? x.zeroPoint + Math.ceil(off[c] / x.scale) : x.zeroPoint,
+    );
+    return this.g.binarize(x, thr, new Array(C).fill(1));
   }
 }
 
