@@ -14,7 +14,12 @@
  *   followed only by [ReLU] BN, the BN + sign are folded into integer popcount thresholds
  *   (threshold-fold.ts) and the producer emits bits (BCONV2D); otherwise the integer input is
  *   binarized at its zero point (sign(x) = x >= 0) and the binary layer emits integers with its
- *   BN folded into a signed multiplier (BCONV2D_INT / BDENSE_INT).
+ *   BN folded into a signed multiplier (BCONV2D_INT / BDENSE_INT). Integer tensors whose sign a
+ *   binary layer reads are int16 (the first conv's output too). BCONV2D_INT's bias is whole
+ *   ±1-dot units: its rounding is a known per-channel error that adds and pools carry and that
+ *   binarize thresholds and BN / dense biases take back out.
+ * - a quantized layer fed int16 (a binary net's classifier) gets its input requantized to its
+ *   trained 8-bit range first, as its input quantizer rounds it in tfjs.
  * - add, average/max pooling, global average pooling; flatten and dropout are free; the output
  *   logits go through the integer softmax.
  * Activation ranges: a quantized consumer's trained input range when it has one, else the
@@ -394,6 +399,40 @@ export class Exporter {
     );
   }
 
+  /**
+   * x requantized to int8 on quantized layer l's trained input range (as its input quantizer
+   * rounds it in tfjs), its known error removed on the way; x itself when l has no range.
+   */
+  private onTrainedGrid(l: L, x: Act): Act {
+    if (!isQuantLayer(l) || !l.inputMin || !l.inputMax) return x;
+    const lo = l.inputMin.read().dataSync()[0];
+    const hi = l.inputMax.read().dataSync()[0];
+    if (!(hi > lo)) return x;
+    const p = asymmetricParams(lo, hi, -128, 127);
+    const C = x.shape[x.shape.length - 1];
+    const off = this.offsets.get(x.index) ?? new Array<number>(C).fill(0);
+    const spec = (scales: number[]) => ({
+      bias: off.map((o, c) => Math.round(-o / (x.scale * scales[c]))),
+      ...requantMultipliers(x.scale, scales, p.scale),
+      outScale: p.scale,
+      outZp: p.zeroPoint,
+      ...activationClamp("none", p.scale, p.zeroPoint),
+    });
+    if (x.shape.length === 3) {
+      // Identity as a 1x1 depthwise conv.
+      const { q, scales } = quantizeWeightsPerChannel(new Array(C).fill(1), C, true, 8);
+      return this.g.conv2d(
+        x,
+        { weights: q, wShape: [1, 1, C], wScales: scales, ...spec(scales) },
+        true,
+      );
+    }
+    // A vector (after global pooling): identity as a dense layer with a diagonal of 127.
+    const eye = Array.from({ length: C * C }, (_, i) => (i % (C + 1) === 0 ? 1 : 0));
+    const { q, scales } = quantizeWeightsPerChannel(eye, C, false, 8);
+    return this.g.dense(x, { weights: q, outN: C, wScales: scales, ...spec(scales) });
+  }
+
   /** Pooling keeps a per-channel constant error per channel (max and mean alike). */
   private passOffsets(x: Act, y: Act): void {
     const o = this.offsets.get(x.index);
@@ -502,10 +541,16 @@ export class Exporter {
     return { bn, relu: "none", last };
   }
 
-  private convLike(l: L, xIn: Act): void {
+  private convLike(l: L, xIn0: Act): void {
     const src = this.inputOf(l);
     const cl = readConvLike(l);
     const binary = isBinary(l);
+    // A quantized layer fed int16 (the classifier after a binary net's pooling) sees its input on
+    // its trained 8-bit grid in tfjs: requantize to that grid first.
+    const xIn =
+      !binary && xIn0.dtype === DT_INT16 && !this.pendingAffine.has(src.name)
+        ? this.onTrainedGrid(l, xIn0)
+        : xIn0;
     const { bn, relu, last } = this.fuseGroup(l);
     const k = bn ? bn.k : new Array(cl.outC).fill(1);
     const b0 = bn ? bn.b0 : new Array(cl.outC).fill(0);
