@@ -2,6 +2,17 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildModel, countParams, MODEL_NAMES } from "../../host/models";
 
+/** A tiny configuration of every zoo model. */
+const TINY_CONFIGS: Record<string, object> = {
+  "res8-narrow": { inputShape: [20, 12, 1], numClasses: 3 },
+  res8: { inputShape: [20, 12, 1], numClasses: 3, filters: 4 },
+  "res8-bin": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2 },
+  tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
+  "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
+  ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
+  mbnet: { inputShape: [20, 12, 1], numClasses: 3, channels: 6, headChannels: 8 },
+};
+
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
@@ -33,15 +44,7 @@ describe("model zoo", () => {
   });
 
   it("every model maps a batch of features to class logits", () => {
-    const configs: Record<string, object> = {
-      "res8-narrow": { inputShape: [20, 12, 1], numClasses: 3 },
-      res8: { inputShape: [20, 12, 1], numClasses: 3, filters: 4 },
-      "res8-bin": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2 },
-      tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
-      "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
-      ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
-      mbnet: { inputShape: [20, 12, 1], numClasses: 3, channels: 6, headChannels: 8 },
-    };
+    const configs = TINY_CONFIGS;
     expect(Object.keys(configs).sort()).toEqual([...MODEL_NAMES].sort());
     for (const name of MODEL_NAMES) {
       const m = buildModel(name, configs[name] as never);
@@ -57,15 +60,7 @@ describe("model zoo", () => {
   it("every batch norm tracks its moving statistics with momentum 0.9", () => {
     // tfjs' default 0.99 leaves the moving statistics far from the data after a few hundred
     // steps, so short runs evaluated far worse than they trained.
-    const configs: Record<string, object> = {
-      "res8-narrow": { inputShape: [20, 12, 1], numClasses: 3 },
-      res8: { inputShape: [20, 12, 1], numClasses: 3, filters: 4 },
-      "res8-bin": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2 },
-      tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
-      "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
-      ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
-      mbnet: { inputShape: [20, 12, 1], numClasses: 3, channels: 6, headChannels: 8 },
-    };
+    const configs = TINY_CONFIGS;
     for (const name of MODEL_NAMES) {
       const m = buildModel(name, configs[name] as never);
       const norms = m.layers.filter((l) => l.getClassName() === "BatchNormalization");
