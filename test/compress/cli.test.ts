@@ -6,13 +6,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelDir, saveModelDir } from "../../host/compress/checkpoint";
+import { loadModelDir } from "../../host/compress/checkpoint";
 import { loadFeatures } from "../../host/compress/data";
 import { exportFile } from "../../host/compress/export-file";
 import { IntEvaluator } from "../../host/compress/int-eval";
-import { buildModel } from "../../host/models";
-import { MFCC_30_10_10 } from "../../shared/features";
 import { decodeModel } from "../../shared/model-format/decode";
+import { dsCnnFloatCheckpoint } from "./checkpoint-fixture";
 
 const run = promisify(execFile);
 const DATA = join(__dirname, "../../../shared/speech/sc-v1-sample");
@@ -27,46 +26,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function floatCheckpoint(path: string) {
-  const m = buildModel("ds-cnn-s", {
-    inputShape: [98, 10, 1],
-    numClasses: 4,
-    filters: 8,
-    blocks: 1,
-  });
-  for (const l of m.layers) {
-    if (l.getClassName() !== "BatchNormalization") continue;
-    const n = l.getWeights()[0].shape[0];
-    l.setWeights([
-      tf.ones([n]),
-      tf.randomUniform([n], -0.2, 0.2, "float32", 1),
-      tf.zeros([n]),
-      tf.randomUniform([n], 0.5, 2, "float32", 2),
-    ]);
-  }
-  await saveModelDir(path, m, {
-    format: "earshot-tfjs-checkpoint",
-    version: 1,
-    model: {
-      name: "ds-cnn-s",
-      config: { inputShape: [98, 10, 1], numClasses: 4, filters: 8, blocks: 1 },
-    },
-    labels: ["_silence_", "_unknown_", "yes", "no"],
-    keywords: ["yes", "no"],
-    frontEnd: MFCC_30_10_10,
-    inputNorm: { mean: new Array(10).fill(0), std: new Array(10).fill(20) },
-    inputShape: [98, 10, 1],
-    epoch: 0,
-    step: 0,
-    metrics: {},
-  });
-  return m;
-}
-
 describe.skipIf(!have)("export and quantize on real clips", () => {
   it("exported integers agree with the float model on the calibration clips", async () => {
     const ck = join(dir, "float");
-    const m = await floatCheckpoint(ck);
+    const m = await dsCnnFloatCheckpoint(ck);
     const out = join(dir, "m.esm");
     const r = await exportFile({ model: ck, out, calib: DATA, calibCount: 64, cacheDir: null });
     const dm = decodeModel(Array.from(await readFile(out)));
@@ -90,7 +53,7 @@ describe.skipIf(!have)("export and quantize on real clips", () => {
 
   it("earshot quantize writes a PTQ checkpoint that exports; a missing model is one clear line", async () => {
     const ck = join(dir, "float2");
-    await floatCheckpoint(ck);
+    await dsCnnFloatCheckpoint(ck);
     const cli = join(__dirname, "../../bin/earshot.js");
     const q = join(dir, "ptq4");
     const { stdout } = await run("node", [
@@ -150,7 +113,7 @@ describe.skipIf(!have)("export and quantize on real clips", () => {
 
   it("earshot prune: structured removes channels and fine-tunes; unstructured keeps shapes", async () => {
     const ck = join(dir, "float3");
-    await floatCheckpoint(ck);
+    await dsCnnFloatCheckpoint(ck);
     const cli = join(__dirname, "../../bin/earshot.js");
     const s = JSON.parse(
       (

@@ -11,14 +11,13 @@ import { promisify } from "node:util";
 import { Resvg } from "@resvg/resvg-js";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelDir, saveModelDir } from "../../host/compress/checkpoint";
+import { loadModelDir } from "../../host/compress/checkpoint";
 import { deviceAccuracy } from "../../host/compress/compare";
 import { loadFeatures } from "../../host/compress/data";
 import { evalExportedModel } from "../../host/compress/eval-exported";
 import type { SweepReport, SweepRow } from "../../host/compress/prune-sweep";
-import { buildModel } from "../../host/models";
-import { MFCC_30_10_10 } from "../../shared/features";
 import { decodeModel } from "../../shared/model-format/decode";
+import { dsCnnFloatCheckpoint } from "./checkpoint-fixture";
 
 const run = promisify(execFile);
 const CLI = join(__dirname, "../../bin/earshot.js");
@@ -28,40 +27,6 @@ let dir: string;
 let ck: string;
 let out: string;
 let report: SweepReport;
-
-/** A ds-cnn-s float checkpoint with non-trivial batch norms (as in cli.test.ts). */
-async function floatCheckpoint(path: string) {
-  const config = {
-    inputShape: [98, 10, 1] as [number, number, number],
-    numClasses: 4,
-    filters: 8,
-    blocks: 1,
-  };
-  const m = buildModel("ds-cnn-s", config);
-  for (const l of m.layers) {
-    if (l.getClassName() !== "BatchNormalization") continue;
-    const n = l.getWeights()[0].shape[0];
-    l.setWeights([
-      tf.ones([n]),
-      tf.randomUniform([n], -0.2, 0.2, "float32", 1),
-      tf.zeros([n]),
-      tf.randomUniform([n], 0.5, 2, "float32", 2),
-    ]);
-  }
-  await saveModelDir(path, m, {
-    format: "earshot-tfjs-checkpoint",
-    version: 1,
-    model: { name: "ds-cnn-s", config },
-    labels: ["_silence_", "_unknown_", "yes", "no"],
-    keywords: ["yes", "no"],
-    frontEnd: MFCC_30_10_10,
-    inputNorm: { mean: new Array(10).fill(0), std: new Array(10).fill(20) },
-    inputShape: [98, 10, 1],
-    epoch: 0,
-    step: 0,
-    metrics: {},
-  });
-}
 
 const rowsOf = (mode: SweepRow["mode"]) => [
   report.rows[0],
@@ -75,7 +40,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "earshot-prune-sweep-"));
   ck = join(dir, "float");
   out = join(dir, "sweep");
-  await floatCheckpoint(ck);
+  await dsCnnFloatCheckpoint(ck);
   const { stdout } = await run("node", [
     CLI,
     "prune",
