@@ -44,3 +44,12 @@ export function numberArg(flag: string) {
     return n;
   };
 }
+
+/** One of a fixed list of words, typed as that list's union. */
+export function oneOf<const T extends readonly string[]>(flag: string, values: T) {
+  return (v: string): T[number] => {
+    if (!(values as readonly string[]).includes(v))
+      throw new UserError(`${flag} must be one of ${values.join(", ")} (got '${v}')`);
+    return v as T[number];
+  };
+}

@@ -37,7 +37,8 @@ export type Layout = "full" | "test-set";
  *   and validate on a corpus that is itself one subset of the dataset, e.g. the test set.
  * - "all-test": every clip is test.
  */
-export type SplitMode = "auto" | "hash" | "lists" | "speaker" | "all-test";
+export const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
+export type SplitMode = (typeof SPLIT_MODES)[number];
 
 export interface DatasetItem {
   /** Absolute path of the clip. */

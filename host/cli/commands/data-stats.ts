@@ -1,4 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
+import { SPLIT_MODES } from "../../data/dataset";
+import { oneOf } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 
@@ -14,8 +16,6 @@ function percent(name: string) {
 function percentOrAll(name: string) {
   return (v: string): number | "all" => (v === "all" ? "all" : percent(name)(v));
 }
-
-const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
 
 export function register(program: Command): void {
   group(program, "data", "data commands")
@@ -35,7 +35,12 @@ export function register(program: Command): void {
       percent("--testing-percent"),
       10,
     )
-    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")}`, "auto")
+    .option(
+      "--split <mode>",
+      `subset assignment: ${SPLIT_MODES.join(", ")}`,
+      oneOf("--split", SPLIT_MODES),
+      "auto" as const,
+    )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option(
       "--unknown-percent <n|all>",
@@ -50,10 +55,6 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed for unknown/silence sampling", (v) => Number.parseInt(v, 10), 0)
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      if (!(SPLIT_MODES as readonly string[]).includes(opts.split))
-        throw new UserError(
-          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
-        );
       if (opts.validationPercent + opts.testingPercent > 100)
         throw new UserError("--validation-percent plus --testing-percent exceeds 100");
       const { scanDataset } = await import("../../data/dataset");
@@ -65,7 +66,7 @@ export function register(program: Command): void {
       let bar: ReturnType<typeof progress> | null = null;
       let shown = 0;
       const ds = await scanDataset(opts.data, {
-        splitMode: opts.split as (typeof SPLIT_MODES)[number],
+        splitMode: opts.split,
         percents: { validation: opts.validationPercent, test: opts.testingPercent },
         noiseDir: opts.noise,
         onProgress: (done, total) => {

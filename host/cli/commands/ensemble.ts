@@ -1,7 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
+import { SPLIT_MODES } from "../../data/dataset";
+import { oneOf } from "../args";
 import { UserError } from "../errors";
 
-const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
 const SUBSETS = ["test", "validation", "train", "all"] as const;
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -18,25 +19,28 @@ export function register(program: Command): void {
       collect,
     )
     .requiredOption("--data <dir>", "dataset folder (full or test-set layout)")
-    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")} (default auto)`)
-    .option("--subset <name>", `subset to score: ${SUBSETS.join(", ")}`, "test")
+    .option(
+      "--split <mode>",
+      `subset assignment: ${SPLIT_MODES.join(", ")} (default auto)`,
+      oneOf("--split", SPLIT_MODES),
+    )
+    .option(
+      "--subset <name>",
+      `subset to score: ${SUBSETS.join(", ")}`,
+      oneOf("--subset", SUBSETS),
+      "test" as const,
+    )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--out <file>", "also write the report as JSON to this file")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
-        throw new UserError(
-          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
-        );
-      if (!(SUBSETS as readonly string[]).includes(opts.subset))
-        throw new UserError(`--subset must be one of ${SUBSETS.join(", ")} (got '${opts.subset}')`);
       const { evalEnsemble } = await import("../../compress/ensemble-eval");
       const { emit } = await import("../output");
       const report = await evalEnsemble(opts.model, {
         data: opts.data,
-        splitMode: opts.split as (typeof SPLIT_MODES)[number] | undefined,
+        splitMode: opts.split,
         noiseDir: opts.noise,
-        subset: opts.subset as (typeof SUBSETS)[number],
+        subset: opts.subset,
       });
       if (opts.out) {
         const { writeFileSync } = await import("node:fs");

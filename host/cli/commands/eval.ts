@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
-import { UserError } from "../errors";
+import { SPLIT_MODES } from "../../data/dataset";
+import { oneOf } from "../args";
 
-const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
 const SUBSETS = ["train", "validation", "test"] as const;
 
 export function register(program: Command): void {
@@ -15,8 +15,17 @@ export function register(program: Command): void {
       "checkpoint folder (or a train --out folder: its best/), or an exported model file",
     )
     .requiredOption("--data <dir>", "dataset folder (full or test-set layout)")
-    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")} (default auto)`)
-    .option("--subset <name>", `subset to score: ${SUBSETS.join(", ")}`, "test")
+    .option(
+      "--split <mode>",
+      `subset assignment: ${SPLIT_MODES.join(", ")} (default auto)`,
+      oneOf("--split", SPLIT_MODES),
+    )
+    .option(
+      "--subset <name>",
+      `subset to score: ${SUBSETS.join(", ")}`,
+      oneOf("--subset", SUBSETS),
+      "test" as const,
+    )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
     .option("--no-cache", "do not cache features on disk")
@@ -26,20 +35,14 @@ export function register(program: Command): void {
     )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
-        throw new UserError(
-          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
-        );
-      if (!(SUBSETS as readonly string[]).includes(opts.subset))
-        throw new UserError(`--subset must be one of ${SUBSETS.join(", ")} (got '${opts.subset}')`);
       const { evalModel } = await import("../../train/eval-dataset");
       const { emit } = await import("../output");
       const report = await evalModel({
         model: opts.model,
         data: opts.data,
-        splitMode: opts.split as (typeof SPLIT_MODES)[number] | undefined,
+        splitMode: opts.split,
         noiseDir: opts.noise,
-        subset: opts.subset as (typeof SUBSETS)[number],
+        subset: opts.subset,
         checkpoint: opts.checkpoint,
         cacheDir:
           opts.cache === false ? null : typeof opts.cache === "string" ? opts.cache : undefined,

@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
-import { positiveInt, positiveNumber } from "../args";
+import { SPLIT_MODES } from "../../data/dataset";
+import { oneOf, positiveInt, positiveNumber } from "../args";
 import { UserError } from "../errors";
 
 function fraction(v: string): number {
@@ -8,8 +9,6 @@ function fraction(v: string): number {
     throw new UserError(`--augment-fraction must be a number from 0 to 1 (got '${v}')`);
   return n;
 }
-
-const SPLIT_MODES = ["auto", "hash", "lists", "speaker", "all-test"] as const;
 
 export function register(program: Command): void {
   program
@@ -42,7 +41,11 @@ export function register(program: Command): void {
       return n;
     })
     .option("--keywords <list>", "comma-separated keywords (default: the standard ten)")
-    .option("--split <mode>", `subset assignment: ${SPLIT_MODES.join(", ")}`)
+    .option(
+      "--split <mode>",
+      `subset assignment: ${SPLIT_MODES.join(", ")}`,
+      oneOf("--split", SPLIT_MODES),
+    )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--front-end <preset>", "front-end preset (default MFCC_30_10_40, 98x40)")
     .option(
@@ -65,10 +68,6 @@ export function register(program: Command): void {
       const { TF_AUGMENT } = await import("../../data/augment");
       const { progress } = await import("../progress");
       const { emit } = await import("../output");
-      if (opts.split && !(SPLIT_MODES as readonly string[]).includes(opts.split))
-        throw new UserError(
-          `--split must be one of ${SPLIT_MODES.join(", ")} (got '${opts.split}')`,
-        );
       let fileConfig: Record<string, unknown> = {};
       if (opts.config) {
         try {
@@ -94,7 +93,7 @@ export function register(program: Command): void {
         ...(opts.keywords !== undefined && {
           keywords: opts.keywords.split(",").map((k) => k.trim()),
         }),
-        ...(opts.split !== undefined && { splitMode: opts.split as (typeof SPLIT_MODES)[number] }),
+        ...(opts.split !== undefined && { splitMode: opts.split }),
         ...(opts.noise !== undefined && { noiseDir: opts.noise }),
         ...(opts.frontEnd !== undefined && { frontEnd: opts.frontEnd }),
         ...(opts.precision !== undefined && { precision: precisionOf(opts.precision) }),
