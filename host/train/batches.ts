@@ -15,6 +15,7 @@
  */
 import { type Augmenter, Rng } from "../data";
 import { type FeatureCache, type FeatureSet, type InputNorm, normalizeInPlace } from "./features";
+import { type SpecAugmentConfig, specAugment } from "./spec-augment";
 
 export interface BatchOptions {
   seed: number;
@@ -24,6 +25,8 @@ export interface BatchOptions {
   augment: { augmenter: Augmenter; fraction: number } | null;
   /** Largest frame shift for the clean part of a batch (TF default 100 ms = 10 frames). */
   shiftFrames: number;
+  /** SpecAugment masks on every example after normalization; absent: none. */
+  specAugment?: SpecAugmentConfig | null;
 }
 
 export interface Batch {
@@ -62,16 +65,27 @@ export class BatchSource {
 
   /** Batch number `index` of the stream. */
   batch(index: number): Batch {
-    const { batchSize, augment, shiftFrames, norm } = this.opts;
+    const { batchSize } = this.opts;
+    const x = new Float32Array(batchSize * this.set.frames * this.set.coeffs);
+    const labels = new Int32Array(batchSize);
+    this.fill(index, batchSize, x, labels, 0);
+    return { x, labels };
+  }
+
+  /**
+   * Writes `count` examples of batch `index` (stream positions index*count ...) into rows
+   * `at ... at+count-1` of `x` / `labels`. A source that contributes a fixed share of a mixed
+   * batch calls this with its own count, so its stream is still a function of (seed, index).
+   */
+  fill(index: number, count: number, x: Float32Array, labels: Int32Array, at: number): void {
+    const { augment, shiftFrames, norm, specAugment: spec } = this.opts;
     const { frames, coeffs, data } = this.set;
     const size = frames * coeffs;
-    const x = new Float32Array(batchSize * size);
-    const labels = new Int32Array(batchSize);
     const rng = this.rng(`batch-${index}`);
-    for (let j = 0; j < batchSize; j++) {
-      const e = this.exampleAt(index * batchSize + j);
-      labels[j] = this.set.labels[e];
-      const dst = x.subarray(j * size, (j + 1) * size);
+    for (let j = 0; j < count; j++) {
+      const e = this.exampleAt(index * count + j);
+      labels[at + j] = this.set.labels[e];
+      const dst = x.subarray((at + j) * size, (at + j + 1) * size);
       if (augment && rng.next() < augment.fraction) {
         const audio = this.cache.loader.load(this.set.examples[e]);
         dst.set(this.cache.compute(augment.augmenter.apply(audio, rng)));
@@ -81,8 +95,8 @@ export class BatchSource {
         shiftFeatures(src, dst, frames, coeffs, shift, this.silence);
       }
       normalizeInPlace(dst, norm);
+      if (spec) specAugment(dst, frames, coeffs, spec, rng);
     }
-    return { x, labels };
   }
 }
 

@@ -16,23 +16,13 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { type FrontEndConfig, PRESETS, validateConfig } from "../../shared/features";
+import type { FrontEndConfig } from "../../shared/features";
 import { UserError } from "../cli/errors";
 import type { Precision } from "../compress/precision";
 import { precisionLoss, precisionMeta, precisionModel } from "../compress/train-hook";
-import {
-  type AugmentConfig,
-  Augmenter,
-  buildTask,
-  noiseBank,
-  Rng,
-  type SplitMode,
-  scanDataset,
-  TF_AUGMENT,
-} from "../data";
+import { type AugmentConfig, Rng, type Split, type SplitMode, TF_AUGMENT } from "../data";
 import { buildModel, isModelName, MODEL_NAMES } from "../models";
 import { type BackendInfo, loadBackend } from "./backend";
-import { BatchSource } from "./batches";
 import {
   CHECKPOINT_FORMAT,
   type CheckpointMeta,
@@ -42,8 +32,25 @@ import {
   saveCheckpoint,
 } from "./checkpoint";
 import { evaluateModel } from "./evaluate";
-import { computeInputNorm, defaultCacheDir, FeatureCache, type InputNorm } from "./features";
+import { computeInputNorm, defaultCacheDir, type InputNorm } from "./features";
+import { openBatchStream } from "./prefetch";
+import type { SpecAugmentConfig } from "./spec-augment";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
+import { loadTrainingData } from "./training-data";
+
+/**
+ * A further training source mixed into every batch (issue 10): e.g. a synthetic corpus beside
+ * real train speakers. Validation, and so checkpoint selection, stays on `data` alone.
+ */
+export interface MixSource {
+  data: string;
+  /** Fraction of every batch drawn from this source. */
+  share: number;
+  splitMode?: SplitMode;
+  /** Subsets of this source used for training (default: all; a synthetic corpus has no held-out speaker to protect). */
+  subsets?: Split[];
+  noiseDir?: string;
+}
 
 export interface TrainConfig {
   /** Dataset folder (Speech Commands layout, real or synthetic). */
@@ -66,6 +73,12 @@ export interface TrainConfig {
   noiseDir?: string;
   /** null disables augmentation. */
   augment: { fraction: number; config: AugmentConfig } | null;
+  /** SpecAugment masks on every training example; null/absent: none. */
+  specAugment?: SpecAugmentConfig | null;
+  /** Further sources mixed into every batch at fixed shares. */
+  mix?: MixSource[];
+  /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
+  prefetchWorkers?: number;
   /** Feature cache folder; null: no disk cache. */
   cacheDir: string | null;
   /** Write a step line to the JSONL log every N steps. */
@@ -145,19 +158,9 @@ interface LoopState {
   epochs: EpochInfo[];
 }
 
-export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
-  if (typeof f !== "string") return validateConfig(f);
-  const p = PRESETS[f];
-  if (!p)
-    throw new UserError(
-      `unknown front-end preset '${f}' (known: ${Object.keys(PRESETS).join(", ")})`,
-    );
-  return p;
-}
-
 /** The fields that must match to resume (everything but epochs, out and logging). */
 function configHash(c: TrainConfig): string {
-  const { epochs: _e, out: _o, logEvery: _l, cacheDir: _c, ...rest } = c;
+  const { epochs: _e, out: _o, logEvery: _l, cacheDir: _c, prefetchWorkers: _p, ...rest } = c;
   return stableJson(rest);
 }
 
@@ -203,24 +206,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   info(
     `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,
   );
-  const frontEnd = frontEndOf(config.frontEnd);
-  const ds = await scanDataset(config.data, {
-    splitMode: config.splitMode,
-    noiseDir: config.noiseDir,
-  });
-  const task = buildTask(ds, config.keywords ? { keywords: config.keywords } : {}, config.seed);
-  const cache = new FeatureCache(frontEnd, config.cacheDir);
-  info(
-    `data: ${config.data} (${ds.layout} layout, ${ds.splitSource} split): ` +
-      `${task.examples.train.length} train / ${task.examples.validation.length} validation examples, ` +
-      `${task.labels.length} classes`,
-  );
-  const trainSet = cache.load(task.examples.train);
-  const valSet = cache.load(task.examples.validation);
-  if (trainSet.labels.length === 0) {
-    throw new UserError(`${config.data}: no training examples (split '${ds.splitSource}')`);
-  }
-  for (const f of [...trainSet.failed, ...valSet.failed]) info(`skipped ${f.path}: ${f.reason}`);
+  const data = await loadTrainingData(config, { info });
+  const { frontEnd, task, trainSet, valSet } = data;
 
   const inputShape: [number, number, number] = [trainSet.frames, trainSet.coeffs, 1];
   const modelConfig = { ...config.modelConfig, inputShape, numClasses: task.labels.length };
@@ -278,20 +265,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     ...(compressed && precisionMeta({ precision: config.precision ?? "float", from: config.from })),
   });
 
-  const augment = config.augment
-    ? {
-        augmenter: new Augmenter(config.augment.config, noiseBank(ds, "train", cache.loader)),
-        fraction: config.augment.fraction,
-      }
-    : null;
-  const shiftMs = config.augment?.config.timeShiftMs ?? 0;
-  const batches = new BatchSource(trainSet, cache, {
-    seed: config.seed,
-    batchSize: config.batchSize,
-    norm,
-    augment,
-    shiftFrames: Math.round(shiftMs / frontEnd.hopMs),
-  });
+  const batches = await openBatchStream(config, data, norm);
   const step = makeTrainStep(model, optimizer, compressed ? () => precisionLoss(model) : undefined);
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
@@ -306,65 +280,69 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   });
   hooks.onStart?.(totalSteps, state.globalStep);
 
-  for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
-    const t0 = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    for (let s = 0; s < config.stepsPerEpoch; s++) {
-      const g = state.globalStep;
-      const lr = lrAt(g);
-      setLearningRate(optimizer, lr);
-      const b = batches.batch(g);
-      const x = tf.tensor4d(b.x, [config.batchSize, ...inputShape]);
-      const y = tf.tensor1d(b.labels, "int32");
-      const r = step(x, y);
-      tf.dispose([x, y]);
-      if (!Number.isFinite(r.loss)) {
-        throw new UserError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
+  try {
+    for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      for (let s = 0; s < config.stepsPerEpoch; s++) {
+        const g = state.globalStep;
+        const lr = lrAt(g);
+        setLearningRate(optimizer, lr);
+        const b = await batches.batch(g);
+        const x = tf.tensor4d(b.x, [config.batchSize, ...inputShape]);
+        const y = tf.tensor1d(b.labels, "int32");
+        const r = step(x, y);
+        tf.dispose([x, y]);
+        if (!Number.isFinite(r.loss)) {
+          throw new UserError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
+        }
+        state.globalStep++;
+        lossSum += r.loss;
+        correct += r.correct;
+        const si = {
+          epoch,
+          step: s,
+          globalStep: g,
+          loss: r.loss,
+          accuracy: r.correct / config.batchSize,
+          lr,
+        };
+        hooks.onStep?.(si);
+        if (config.logEvery > 0 && g % config.logEvery === 0) log({ type: "step", ...si });
       }
-      state.globalStep++;
-      lossSum += r.loss;
-      correct += r.correct;
-      const si = {
-        epoch,
-        step: s,
-        globalStep: g,
-        loss: r.loss,
-        accuracy: r.correct / config.batchSize,
-        lr,
+      const val = valSet.labels.length > 0 ? evaluateModel(model, valSet, norm, task.labels) : null;
+      const valAccuracy = val ? val.accuracy : null;
+      const best =
+        valAccuracy !== null &&
+        (state.bestValAccuracy === null || valAccuracy > state.bestValAccuracy);
+      const e: EpochInfo = {
+        epoch: epoch + 1,
+        epochs: config.epochs,
+        trainLoss: lossSum / config.stepsPerEpoch,
+        trainAccuracy: correct / (config.stepsPerEpoch * config.batchSize),
+        valAccuracy,
+        valLoss: val ? val.loss : null,
+        best: best || (valAccuracy === null && epoch === config.epochs - 1),
+        ms: performance.now() - t0,
       };
-      hooks.onStep?.(si);
-      if (config.logEvery > 0 && g % config.logEvery === 0) log({ type: "step", ...si });
+      state.epoch = epoch + 1;
+      state.epochs.push(e);
+      const metrics: Record<string, number> = {
+        trainLoss: e.trainLoss,
+        trainAccuracy: e.trainAccuracy,
+      };
+      if (valAccuracy !== null) metrics.valAccuracy = valAccuracy;
+      if (e.best) {
+        state.bestValAccuracy = valAccuracy;
+        await saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
+      }
+      await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), { optimizer, state });
+      log({ type: "epoch", ...e });
+      hooks.onEpoch?.(e);
     }
-    const val = valSet.labels.length > 0 ? evaluateModel(model, valSet, norm, task.labels) : null;
-    const valAccuracy = val ? val.accuracy : null;
-    const best =
-      valAccuracy !== null &&
-      (state.bestValAccuracy === null || valAccuracy > state.bestValAccuracy);
-    const e: EpochInfo = {
-      epoch: epoch + 1,
-      epochs: config.epochs,
-      trainLoss: lossSum / config.stepsPerEpoch,
-      trainAccuracy: correct / (config.stepsPerEpoch * config.batchSize),
-      valAccuracy,
-      valLoss: val ? val.loss : null,
-      best: best || (valAccuracy === null && epoch === config.epochs - 1),
-      ms: performance.now() - t0,
-    };
-    state.epoch = epoch + 1;
-    state.epochs.push(e);
-    const metrics: Record<string, number> = {
-      trainLoss: e.trainLoss,
-      trainAccuracy: e.trainAccuracy,
-    };
-    if (valAccuracy !== null) metrics.valAccuracy = valAccuracy;
-    if (e.best) {
-      state.bestValAccuracy = valAccuracy;
-      await saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
-    }
-    await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), { optimizer, state });
-    log({ type: "epoch", ...e });
-    hooks.onEpoch?.(e);
+  } finally {
+    await batches.close();
   }
   log({ type: "end", bestValAccuracy: state.bestValAccuracy, steps: state.globalStep });
   return {

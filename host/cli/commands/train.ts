@@ -1,6 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
-import { oneOf, positiveInt, positiveNumber } from "../args";
+import { numberIn, oneOf, positiveInt, positiveNumber } from "../args";
 import { UserError } from "../errors";
 
 function fraction(v: string): number {
@@ -15,8 +15,15 @@ export function register(program: Command): void {
     .command("train")
     .description("Train a keyword-spotting model (resumes when --out holds an unfinished run)")
     .requiredOption("--data <dir>", "dataset folder (Speech Commands layout)")
-    .requiredOption("--model <name>", "model zoo name, e.g. res8-narrow")
+    .option(
+      "--model <name>",
+      "model zoo name, e.g. res8-narrow (required unless --recipe names one)",
+    )
     .requiredOption("--out <dir>", "output folder (checkpoints best/ and last/, train.jsonl)")
+    .option(
+      "--recipe <name>",
+      "named recipe (model, data split, augmentation, budget) that flags and --config override: kws12",
+    )
     .option("--config <file>", "JSON file with TrainConfig fields (flags override it)")
     .option("--epochs <n>", "epochs (default 30)", positiveInt("--epochs"))
     .option(
@@ -54,6 +61,18 @@ export function register(program: Command): void {
       fraction,
     )
     .option("--no-augment", "no augmentation at all")
+    .option(
+      "--mix <dir:share>",
+      "mix another dataset (all its subsets) into every batch at this share, e.g. corpus:0.3; repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
+    .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
+    .option(
+      "--prefetch <n>",
+      "worker threads making batches ahead of the step (0: none; same results)",
+      numberIn("--prefetch", 0, 16, true),
+    )
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
     .option("--no-cache", "do not cache features on disk")
     .option(
@@ -78,14 +97,35 @@ export function register(program: Command): void {
         if (!fileConfig || typeof fileConfig !== "object" || Array.isArray(fileConfig))
           throw new UserError(`--config ${opts.config}: expected a JSON object`);
       }
-      const base = fileConfig as Partial<Parameters<typeof resolveTrainConfig>[0]>;
+      const { RECIPES, recipeNames } = await import("../../train/recipes");
+      const { KWS_SPEC_AUGMENT } = await import("../../train/spec-augment");
+      const recipe = opts.recipe === undefined ? {} : RECIPES[opts.recipe]?.config;
+      if (!recipe)
+        throw new UserError(`unknown recipe '${opts.recipe}' (known: ${recipeNames().join(", ")})`);
+      const base = { ...recipe, ...fileConfig } as Partial<
+        Parameters<typeof resolveTrainConfig>[0]
+      >;
+      const model = opts.model ?? base.model;
+      if (!model) throw new UserError("--model is required (or a --recipe that names one)");
+      const mix = opts.mix?.map((m) => {
+        const at = m.lastIndexOf(":");
+        const share = Number(m.slice(at + 1));
+        if (at <= 0 || !(share > 0 && share < 1))
+          throw new UserError(`--mix expects DIR:SHARE with SHARE in (0, 1) (got '${m}')`);
+        return { data: m.slice(0, at), share };
+      });
       const augmentBase =
         base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
       const config = resolveTrainConfig({
         ...base,
         data: opts.data,
-        model: opts.model,
+        model,
         out: opts.out,
+        ...(mix !== undefined && { mix }),
+        ...(opts.specAugment !== undefined && {
+          specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
+        }),
+        ...(opts.prefetch !== undefined && { prefetchWorkers: opts.prefetch }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
         ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
         ...(opts.batch !== undefined && { batchSize: opts.batch }),

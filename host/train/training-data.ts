@@ -1,0 +1,136 @@
+/**
+ * What a training run reads: the dataset's task, its cached clean features (train and
+ * validation), the sources mixed into every batch, and the batch stream built over them. Shared
+ * by the training loop and the batch-prefetch worker, which rebuilds the very same stream from
+ * the same config (features come from the disk cache), so a prefetched batch i equals the one
+ * the loop would have made itself, bit for bit.
+ */
+import { type FrontEndConfig, PRESETS, validateConfig } from "../../shared/features";
+import { UserError } from "../cli/errors";
+import {
+  Augmenter,
+  buildTask,
+  type Dataset,
+  noiseBank,
+  Rng,
+  type Split,
+  scanDataset,
+  type Task,
+} from "../data";
+import { type Batch, BatchSource } from "./batches";
+import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
+import type { MixSource, TrainConfig } from "./loop";
+import { MixedBatchSource } from "./mixed-batches";
+import { checkSpecAugment } from "./spec-augment";
+
+/** Anything that yields batch i of a deterministic stream. */
+export interface BatchStream {
+  batch(index: number): Batch;
+}
+
+export interface TrainingData {
+  frontEnd: FrontEndConfig;
+  ds: Dataset;
+  task: Task;
+  cache: FeatureCache;
+  trainSet: FeatureSet;
+  /** Empty when loaded with `validation: false`. */
+  valSet: FeatureSet;
+  mixes: { source: MixSource; ds: Dataset; set: FeatureSet }[];
+}
+
+export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
+  if (typeof f !== "string") return validateConfig(f);
+  const p = PRESETS[f];
+  if (!p)
+    throw new UserError(
+      `unknown front-end preset '${f}' (known: ${Object.keys(PRESETS).join(", ")})`,
+    );
+  return p;
+}
+
+export async function loadTrainingData(
+  config: TrainConfig,
+  opts: { info?: (line: string) => void; validation?: boolean } = {},
+): Promise<TrainingData> {
+  const info = opts.info ?? (() => {});
+  const frontEnd = frontEndOf(config.frontEnd);
+  const ds = await scanDataset(config.data, {
+    splitMode: config.splitMode,
+    noiseDir: config.noiseDir,
+  });
+  const task = buildTask(ds, config.keywords ? { keywords: config.keywords } : {}, config.seed);
+  const cache = new FeatureCache(frontEnd, config.cacheDir);
+  info(
+    `data: ${config.data} (${ds.layout} layout, ${ds.splitSource} split): ` +
+      `${task.examples.train.length} train / ${task.examples.validation.length} validation examples, ` +
+      `${task.labels.length} classes`,
+  );
+  const trainSet = cache.load(task.examples.train);
+  const valSet = cache.load(opts.validation === false ? [] : task.examples.validation);
+  if (trainSet.labels.length === 0) {
+    throw new UserError(`${config.data}: no training examples (split '${ds.splitSource}')`);
+  }
+  for (const f of [...trainSet.failed, ...valSet.failed]) info(`skipped ${f.path}: ${f.reason}`);
+  if (config.specAugment) checkSpecAugment(config.specAugment);
+  const mixes: TrainingData["mixes"] = [];
+  for (const m of config.mix ?? []) {
+    const mds = await scanDataset(m.data, {
+      splitMode: m.splitMode ?? "auto",
+      noiseDir: m.noiseDir,
+    });
+    const mtask = buildTask(mds, { keywords: task.keywords }, config.seed);
+    if (mtask.labels.join(",") !== task.labels.join(","))
+      throw new UserError(
+        `mix source ${m.data}: labels ${mtask.labels.join(",")} differ from ${task.labels.join(",")}`,
+      );
+    const subsets = m.subsets ?? (["train", "validation", "test"] as Split[]);
+    const set = cache.load(subsets.flatMap((s) => mtask.examples[s]));
+    for (const f of set.failed) info(`skipped ${f.path}: ${f.reason}`);
+    if (set.labels.length === 0) throw new UserError(`mix source ${m.data}: no examples`);
+    info(
+      `mix: ${m.data}: ${set.labels.length} examples (${subsets.join("+")}), ${Math.round(m.share * 100)}% of each batch`,
+    );
+    mixes.push({ source: m, ds: mds, set });
+  }
+  return { frontEnd, ds, task, cache, trainSet, valSet, mixes };
+}
+
+/** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
+export function makeBatchStream(
+  config: TrainConfig,
+  data: TrainingData,
+  norm: InputNorm,
+): BatchStream {
+  const { ds, mixes, cache, frontEnd } = data;
+  // Noise from every source's train region: the real recordings and a corpus's own noises.
+  const noise = [ds, ...mixes.map((m) => m.ds)].flatMap((d) => noiseBank(d, "train", cache.loader));
+  const augment = config.augment
+    ? { augmenter: new Augmenter(config.augment.config, noise), fraction: config.augment.fraction }
+    : null;
+  const shiftMs = config.augment?.config.timeShiftMs ?? 0;
+  const sourceOpts = (seed: number) => ({
+    seed,
+    batchSize: config.batchSize,
+    norm,
+    augment,
+    shiftFrames: Math.round(shiftMs / frontEnd.hopMs),
+    specAugment: config.specAugment ?? null,
+  });
+  const primary = new BatchSource(data.trainSet, cache, sourceOpts(config.seed));
+  if (mixes.length === 0) return primary;
+  return new MixedBatchSource(
+    [
+      { source: primary, share: 1 - mixes.reduce((a, m) => a + m.source.share, 0) },
+      ...mixes.map((m, k) => ({
+        source: new BatchSource(
+          m.set,
+          cache,
+          sourceOpts(new Rng(config.seed).fork(`mix-${k}`).uint32()),
+        ),
+        share: m.source.share,
+      })),
+    ],
+    config.batchSize,
+  );
+}

@@ -1,0 +1,146 @@
+// The batch stream of issue 10's data recipe: SpecAugment masks, batches mixed from two sources
+// at fixed shares, and batches made ahead in a worker thread equal to those made in process.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../host/data/rng";
+import { writeWav16 } from "../../host/data/wav/write";
+import { computeInputNorm } from "../../host/train/features";
+import { resolveTrainConfig, type TrainConfig } from "../../host/train/loop";
+import { shareCounts } from "../../host/train/mixed-batches";
+import { inProcess, openBatchStream } from "../../host/train/prefetch";
+import { specAugment } from "../../host/train/spec-augment";
+import { loadTrainingData, makeBatchStream } from "../../host/train/training-data";
+
+let root: string;
+
+/** A corpus of `words` in the Speech Commands layout: tones at word-specific pitches. */
+function corpus(dir: string, words: Record<string, number>, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [word, hz] of Object.entries(words)) {
+    mkdirSync(join(dir, word), { recursive: true });
+    for (let s = 0; s < 10; s++) {
+      const x = new Float32Array(16000);
+      const start = rng.int(6000);
+      for (let i = start; i < start + 6000; i++)
+        x[i] = 0.3 * Math.sin((2 * Math.PI * hz * i) / 16000);
+      const speaker = (0x2000_0000 + s * 7919 + seed * 104729).toString(16);
+      writeWav16(join(dir, word, `${speaker}_nohash_0.wav`), x);
+    }
+  }
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "earshot-batches-"));
+  corpus(join(root, "a"), { yes: 500, no: 900, bed: 2400 }, 1);
+  corpus(join(root, "b"), { yes: 520, no: 950, cat: 3000 }, 2);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function config(over: Partial<TrainConfig> = {}): TrainConfig {
+  return resolveTrainConfig({
+    data: join(root, "a"),
+    model: "res8-narrow",
+    out: join(root, "out"),
+    keywords: ["yes", "no"],
+    splitMode: "speaker",
+    batchSize: 12,
+    seed: 5,
+    cacheDir: join(root, "cache"),
+    augment: {
+      fraction: 0.5,
+      config: { timeShiftMs: 100, gainDb: [-6, 6], speed: [0.9, 1.1], noise: null },
+    },
+    specAugment: { timeMasks: 2, timeMaskMax: 10, freqMasks: 2, freqMaskMax: 5 },
+    ...over,
+  });
+}
+
+describe("specAugment", () => {
+  it("masks whole frames and whole coefficient bands with 0, deterministically, keeping the shape", () => {
+    const frames = 20;
+    const coeffs = 8;
+    const x = new Float32Array(frames * coeffs).fill(1);
+    const c = { timeMasks: 1, timeMaskMax: 4, freqMasks: 1, freqMaskMax: 3 };
+    const a = specAugment(Float32Array.from(x), frames, coeffs, c, new Rng(1));
+    const b = specAugment(Float32Array.from(x), frames, coeffs, c, new Rng(1));
+    expect(a).toEqual(b);
+    expect(a.length).toBe(x.length);
+    const zeroRows = Array.from({ length: frames }, (_, t) =>
+      a.subarray(t * coeffs, (t + 1) * coeffs).every((v) => v === 0),
+    ).filter(Boolean).length;
+    const zeroCols = Array.from({ length: coeffs }, (_, f) =>
+      Array.from({ length: frames }, (_, t) => a[t * coeffs + f]).every((v) => v === 0),
+    ).filter(Boolean).length;
+    expect(zeroRows).toBeLessThanOrEqual(4);
+    expect(zeroCols).toBeLessThanOrEqual(3);
+    // Every zero lies in a masked row or column.
+    for (let t = 0; t < frames; t++)
+      for (let f = 0; f < coeffs; f++)
+        if (a[t * coeffs + f] === 0) {
+          const row = a.subarray(t * coeffs, (t + 1) * coeffs).every((v) => v === 0);
+          const col = Array.from({ length: frames }, (_, u) => a[u * coeffs + f]).every(
+            (v) => v === 0,
+          );
+          expect(row || col).toBe(true);
+        }
+    const none = { timeMasks: 0, timeMaskMax: 4, freqMasks: 0, freqMaskMax: 3 };
+    expect(specAugment(Float32Array.from(x), frames, coeffs, none, new Rng(1))).toEqual(x);
+  });
+});
+
+describe("mixed batches", () => {
+  it("splits a batch by shares, the first source taking the rounding", () => {
+    expect(shareCounts([0.7, 0.3], 64)).toEqual([45, 19]);
+    expect(shareCounts([0.5, 0.25, 0.25], 10)).toEqual([4, 3, 3]);
+    expect(() => shareCounts([0.99, 0.01], 16)).toThrow(/no example/);
+    expect(() => shareCounts([0.5, 1.5], 16)).toThrow(/not in/);
+  });
+
+  it("draws each source's share of every batch from that source, the same for the same index", async () => {
+    const cfg = config({ mix: [{ data: join(root, "b"), share: 0.25 }] });
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const stream = makeBatchStream(cfg, data, norm);
+    const b0 = stream.batch(0);
+    expect(b0.labels.length).toBe(12);
+    expect(b0.x.length).toBe(12 * data.trainSet.frames * data.trainSet.coeffs);
+    expect(stream.batch(0)).toEqual(b0);
+    expect(stream.batch(1)).not.toEqual(b0);
+    // Source b's "cat" clips are its _unknown_: its 3 rows per batch come from b's examples.
+    const mixSet = data.mixes[0].set;
+    expect(mixSet.labels.length).toBeGreaterThan(0);
+    expect(
+      mixSet.examples.every((e) => e.kind !== "file" || e.path.startsWith(join(root, "b"))),
+    ).toBe(true);
+  });
+});
+
+describe("prefetch", () => {
+  it("batches made in a worker thread equal the in-process ones, bit for bit", async () => {
+    const cfg = config({ mix: [{ data: join(root, "b"), share: 0.25 }], prefetchWorkers: 1 });
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const local = inProcess(makeBatchStream(cfg, data, norm));
+    const remote = await openBatchStream(cfg, data, norm);
+    try {
+      for (const i of [0, 1, 2, 7]) {
+        const [a, b] = [await local.batch(i), await remote.batch(i)];
+        expect(b.labels).toEqual(a.labels);
+        expect(b.x).toEqual(a.x);
+      }
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it("a worker that cannot load the data fails the stream with its reason", async () => {
+    const cfg = config({ prefetchWorkers: 1 });
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const bad = { ...cfg, data: join(root, "missing") };
+    await expect(openBatchStream(bad, data, norm)).rejects.toThrow(/batch worker: .*missing/);
+  });
+});
