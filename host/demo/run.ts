@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../cli/errors";
+import { type ChildResult, runEarshot } from "../pipeline/child";
 import { type DemoStep, defaultDemoConfig, demoSteps, firstClip, STREAM_WAV } from "./steps";
 import { buildDemoStream } from "./stream";
 
 const STREAM_KEYWORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "go", "stop"];
-
-const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
 
 export interface DemoOptions {
   out: string;
@@ -17,23 +15,11 @@ export interface DemoOptions {
   stepsPerEpoch?: number;
 }
 
-/** Runs one step as a child `earshot` process; its stderr (progress bars) passes through. */
-function runStep(
-  step: DemoStep,
-  corpus: string,
-): Promise<{ ok: boolean; stdout: string; seconds: number }> {
-  const args = step.args.map((a) => (a.startsWith("@clip:") ? firstClip(corpus, a.slice(6)) : a));
-  const t0 = performance.now();
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let stdout = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.on("close", (code) =>
-      done({ ok: code === 0, stdout, seconds: (performance.now() - t0) / 1000 }),
-    );
-  });
+/** Runs one step as a child `earshot` process (`@clip:WORD` names the corpus's first clip of WORD). */
+function runStep(step: DemoStep, corpus: string): Promise<ChildResult> {
+  return runEarshot(
+    step.args.map((a) => (a.startsWith("@clip:") ? firstClip(corpus, a.slice(6)) : a)),
+  );
 }
 
 export async function runDemo(opts: DemoOptions): Promise<void> {

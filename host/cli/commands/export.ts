@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { oneOf } from "../args";
 import { UserError } from "../errors";
 
 function num(name: string, lo: number, hi: number) {
@@ -48,6 +49,11 @@ export function register(program: Command): void {
       "default smoothing window in inferences (default 3)",
       num("--smoothing", 1, 1000),
     )
+    .option(
+      "--split <mode>",
+      "how --calib is split (its train subset calibrates): auto, speaker (default auto)",
+      oneOf("--split", ["auto", "speaker"] as const),
+    )
     .option("--no-cache", "do not cache features on disk")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
@@ -65,6 +71,7 @@ export function register(program: Command): void {
         threshold: opts.threshold,
         smoothing: opts.smoothing,
         cacheDir: opts.cache === false ? null : undefined,
+        splitMode: opts.split,
       });
       const result = {
         out: opts.out,

@@ -14,6 +14,7 @@ import * as inspect from "./inspect";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
+import * as recipe from "./recipe";
 import * as train from "./train";
 
 /** Every command module registers itself here; each owns one file under commands/. */
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
     dataStats,
     features,
     train,
+    recipe,
     evaluate,
     quantize,
     compareQuant,
