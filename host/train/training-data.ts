@@ -73,6 +73,11 @@ export async function loadTrainingData(
   }
   for (const f of [...trainSet.failed, ...valSet.failed]) info(`skipped ${f.path}: ${f.reason}`);
   if (config.specAugment) checkSpecAugment(config.specAugment);
+  const heldOut = new Set(
+    [...task.examples.validation, ...task.examples.test].flatMap((e) =>
+      e.kind === "file" && e.speaker ? [e.speaker] : [],
+    ),
+  );
   const mixes: TrainingData["mixes"] = [];
   for (const m of config.mix ?? []) {
     const mds = await scanDataset(m.data, {
@@ -85,7 +90,12 @@ export async function loadTrainingData(
         `mix source ${m.data}: labels ${mtask.labels.join(",")} differ from ${task.labels.join(",")}`,
       );
     const subsets = m.subsets ?? (["train", "validation", "test"] as Split[]);
-    const set = cache.load(subsets.flatMap((s) => mtask.examples[s]));
+    const all = subsets.flatMap((s) => mtask.examples[s]);
+    // A speaker who validates or tests the primary data never trains, whichever source brings them.
+    const kept = all.filter((e) => e.kind !== "file" || !e.speaker || !heldOut.has(e.speaker));
+    if (kept.length < all.length)
+      info(`mix: ${m.data}: ${all.length - kept.length} clips of held-out speakers left out`);
+    const set = cache.load(kept);
     for (const f of set.failed) info(`skipped ${f.path}: ${f.reason}`);
     if (set.labels.length === 0) throw new UserError(`mix source ${m.data}: no examples`);
     info(

@@ -144,3 +144,27 @@ describe("prefetch", () => {
     await expect(openBatchStream(bad, data, norm)).rejects.toThrow(/batch worker: .*missing/);
   });
 });
+
+describe("speaker split with mixed sources", () => {
+  it("no speaker of the primary's validation or test subsets trains, even when a source brings them", async () => {
+    // Mixing the primary data with itself is the worst case: every held-out speaker is offered.
+    const cfg = config({
+      mix: [
+        { data: join(root, "a"), share: 0.25 },
+        { data: join(root, "b"), share: 0.25 },
+      ],
+    });
+    const data = await loadTrainingData(cfg);
+    const speakers = (examples: readonly { kind: string; speaker?: string | null }[]) =>
+      new Set(examples.flatMap((e) => (e.kind === "file" && e.speaker ? [e.speaker] : [])));
+    const heldOut = speakers([...data.task.examples.validation, ...data.task.examples.test]);
+    expect(heldOut.size).toBeGreaterThan(0);
+    const training = speakers([
+      ...data.trainSet.examples,
+      ...data.mixes.flatMap((m) => m.set.examples),
+    ]);
+    for (const s of heldOut) expect(training.has(s)).toBe(false);
+    // The primary's own train speakers still come in through the self-mix.
+    expect(data.mixes[0].set.labels.length).toBeGreaterThan(0);
+  });
+});
