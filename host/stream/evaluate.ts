@@ -54,6 +54,8 @@ export async function recordStream(o: {
   stream: string;
   truth?: string;
   engine: EngineName;
+  /** Called once the inputs check out, before the (long) run. */
+  onRun?: () => void;
 }): Promise<RecordedStream> {
   const modelBytes = readModelBytes(o.model);
   const truthPath = o.truth ?? truthPathFor(o.stream);
@@ -64,6 +66,7 @@ export async function recordStream(o: {
     throw new TruthError(
       `${truthPath}: says ${truth.durationMs} ms but ${o.stream} is ${durationMs} ms (not its stream?)`,
     );
+  o.onRun?.();
   const trace = await recordScores(modelBytes, toInt16(wav.samples), o.engine);
   const keywords = new Set(trace.labels.filter((l) => l.charAt(0) !== "_"));
   const targets = truth.planted

@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import * as calibrate from "./calibrate";
 import * as compareQuant from "./compare-quant";
 import * as dataStats from "./data-stats";
 import * as dataSynth from "./data-synth";
@@ -14,6 +15,7 @@ import * as inspect from "./inspect";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
+import * as stream from "./stream";
 import * as train from "./train";
 
 /** Every command module registers itself here; each owns one file under commands/. */
@@ -33,6 +35,8 @@ export function registerCommands(program: Command): void {
     exportModel,
     inspect,
     device,
+    stream,
+    calibrate,
     fleet,
     ota,
   ]) {
