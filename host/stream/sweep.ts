@@ -39,9 +39,27 @@ export function pointAt(b: BestTrace, threshold: number, ctx: SweepContext): Ope
   );
 }
 
-/** Points at up to `maxPoints` thresholds spread over the scores that occur, ascending. */
+/**
+ * At most `n` of `sorted`: half evenly spaced by rank, half at geometrically spaced ranks from
+ * the top. The low false-accept end of a DET curve lives in the few highest scores, which an
+ * even spread would cover with one point.
+ */
+export function spreadTopHeavy(sorted: number[], n: number): number[] {
+  if (sorted.length <= n) return sorted.slice();
+  const even = spread(sorted, Math.max(2, Math.ceil(n / 2)));
+  const top: number[] = [];
+  const m = n - even.length;
+  for (let i = 0; i < m; i++) {
+    const fromTop = Math.round(sorted.length ** (i / Math.max(1, m - 1))) - 1;
+    top.push(sorted[sorted.length - 1 - fromTop]);
+  }
+  const all = [...even, ...top].sort((a, b) => a - b);
+  return all.filter((v, i) => i === 0 || v !== all[i - 1]);
+}
+
+/** Points at up to `maxPoints` thresholds among the scores that occur (spreadTopHeavy), ascending. */
 export function sweep(b: BestTrace, ctx: SweepContext, maxPoints: number): OperatingPoint[] {
-  return spread(candidateThresholds(b), maxPoints).map((t) => pointAt(b, t, ctx));
+  return spreadTopHeavy(candidateThresholds(b), maxPoints).map((t) => pointAt(b, t, ctx));
 }
 
 /**

@@ -11,7 +11,7 @@ import { calibrateRecorded, withDetectorDefaults } from "../../host/stream/calib
 import { type RecordedStream, sweepContext } from "../../host/stream/evaluate";
 import type { Target } from "../../host/stream/match";
 import { bestPerInference } from "../../host/stream/replay";
-import { candidateThresholds, pointAt } from "../../host/stream/sweep";
+import { candidateThresholds, pointAt, spreadTopHeavy } from "../../host/stream/sweep";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 
@@ -105,5 +105,18 @@ describe("calibrate", () => {
     expect([out.threshold, out.smoothingWindow]).toEqual([0.8125, 5]);
     const back = encodeModel({ ...out, threshold: 0.6, smoothingWindow: 3 });
     expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe("sweep thresholds", () => {
+  it("keep the lowest and highest scores, ascending, and crowd the top ranks", () => {
+    const sorted = Array.from({ length: 10_000 }, (_, i) => i / 10_000);
+    const t = spreadTopHeavy(sorted, 40);
+    expect(t.length).toBeLessThanOrEqual(40);
+    expect([t[0], t[t.length - 1]]).toEqual([0, 0.9999]);
+    expect(t.every((v, i) => i === 0 || v > t[i - 1])).toBe(true);
+    // An even spread would put one point in the top 1%; this puts many.
+    expect(t.filter((v) => v >= 0.99).length).toBeGreaterThanOrEqual(8);
+    expect(spreadTopHeavy([0.1, 0.2], 40)).toEqual([0.1, 0.2]);
   });
 });
