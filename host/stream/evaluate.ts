@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { EngineName } from "../../device/engines/run";
+import { lookup } from "../../device/runtime/frontend-config";
 import { decodeModel } from "../../shared/model-format/decode";
 import { readWav, TARGET_RATE } from "../data";
 import { DEFAULT_TOLERANCE_MS, type OperatingPoint, type Target } from "./match";
@@ -41,11 +42,17 @@ function readModelBytes(path: string): Uint8Array {
   } catch (e) {
     throw new StreamEvalError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code})`);
   }
+  let rate: number;
   try {
-    decodeModel(Array.from(bytes));
+    rate = lookup(decodeModel(Array.from(bytes)).frontEnd, "sampleRate", Number.NaN);
   } catch (e) {
     throw new StreamEvalError(`${path}: not a valid earshot model: ${(e as Error).message}`);
   }
+  // Streams are 16 kHz (stream build writes them so): a model for another rate would hear noise.
+  if (rate !== TARGET_RATE)
+    throw new StreamEvalError(
+      `${path}: front end expects ${rate} Hz; streams are ${TARGET_RATE} Hz`,
+    );
   return bytes;
 }
 

@@ -133,6 +133,7 @@ describe("earshot stream / calibrate", () => {
       [["--model", model, "--truth", join(dir, "none.json")], /cannot read truth file/],
       [["--model", model, "--truth", join(dir, "other.json")], /not its stream/],
       [["--model", wav], /not a valid earshot model/],
+      [["--model", join(dir, "8k.esm")], /front end expects 8000 Hz/],
     ],
     calibrate: [
       [["--model", model, "--target-fa-per-hour", "-1"], /--target-fa-per-hour must be a number/],
@@ -148,6 +149,11 @@ describe("earshot stream / calibrate", () => {
         join(dir, "other.json"),
         JSON.stringify({ ...readTruth(join(dir, "s.json")), durationMs: 60000 }),
       );
+      const m = syntheticInt8Model();
+      const frontEnd = m.frontEnd.map((kv) =>
+        kv.key === "sampleRate" ? { key: kv.key, value: 8000 } : kv,
+      );
+      writeFileSync(join(dir, "8k.esm"), Uint8Array.from(encodeModel({ ...m, frontEnd })));
       const fixed =
         command === "stream build"
           ? ["--data", data]
