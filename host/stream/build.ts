@@ -9,7 +9,6 @@
  * KEYWORD_SHARE, else other speech. Gaps exceed twice the eval tolerance (stream eval's
  * default 500 ms), so no detection can fall in the windows of two plants.
  */
-import { relative } from "node:path";
 import {
   type DatasetItem,
   padOrTrim,
@@ -132,7 +131,7 @@ export async function buildStream(o: StreamBuildOptions): Promise<BuiltStream> {
       const wanted = pn > 0 ? 1 / noiseGainForSnr(clip, bed, snr) : 1;
       const gain = Math.min(wanted, PEAK / peak);
       for (let i = 0; i < clip.length; i++) bed[i] += gain * clip[i];
-      const rel = relative(ds.root, item.path).split("\\").join("/");
+      const rel = item.relPath;
       if (!seen.has(rel)) {
         seen.add(rel);
         clips.push(rel);
