@@ -13,3 +13,8 @@ export function emit<T>(opts: OutputOptions, value: T, human: (v: T) => string):
   if (opts.json) printJson(value);
   else process.stdout.write(`${human(value)}\n`);
 }
+
+/** A status line for people on stderr (only on a terminal, never with --json), e.g. before a long run. */
+export function notice(opts: OutputOptions, line: string): void {
+  if (!opts.json && process.stderr.isTTY === true) process.stderr.write(`${line}\n`);
+}

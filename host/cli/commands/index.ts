@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import * as calibrate from "./calibrate";
 import * as compareQuant from "./compare-quant";
 import * as dataStats from "./data-stats";
 import * as dataSynth from "./data-synth";
@@ -15,6 +16,7 @@ import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
 import * as recipe from "./recipe";
+import * as stream from "./stream";
 import * as train from "./train";
 
 /** Every command module registers itself here; each owns one file under commands/. */
@@ -35,6 +37,8 @@ export function registerCommands(program: Command): void {
     exportModel,
     inspect,
     device,
+    stream,
+    calibrate,
     fleet,
     ota,
   ]) {
