@@ -35,6 +35,11 @@ export interface StreamBuildOptions {
   noiseDir?: string;
   /** Keyword words (default the standard ten); clips of other words are planted as `_unknown_`. */
   keywords?: readonly string[];
+  /**
+   * The held-out subset the clips (and noise regions) come from: test (default) to report on,
+   * validation to calibrate on speakers the report never sees.
+   */
+  subset?: "validation" | "test";
 }
 
 export interface BuiltStream {
@@ -85,12 +90,13 @@ export async function buildStream(o: StreamBuildOptions): Promise<BuiltStream> {
   if (!(o.snrDb[0] <= o.snrDb[1])) throw new StreamBuildError("SNR range must be lo <= hi");
   const ds = await scanDataset(o.data, { splitMode: o.splitMode, noiseDir: o.noiseDir });
   const keywords = (o.keywords ?? STANDARD_KEYWORDS).slice();
-  const test = ds.items.filter((it) => it.split === "test" && !it.silence);
+  const subset = o.subset ?? "test";
+  const test = ds.items.filter((it) => it.split === subset && !it.silence);
   const kwItems = test.filter((it) => keywords.includes(it.word));
   const otherItems = test.filter((it) => !keywords.includes(it.word));
   if (kwItems.length === 0)
     throw new StreamBuildError(
-      `${o.data}: no keyword clips in the test subset (split ${ds.splitSource})`,
+      `${o.data}: no keyword clips in the ${subset} subset (split ${ds.splitSource})`,
     );
   if (ds.noise.length === 0)
     throw new StreamBuildError(`${o.data}: no background noise files (give --noise DIR)`);
@@ -102,7 +108,14 @@ export async function buildStream(o: StreamBuildOptions): Promise<BuiltStream> {
   const noise = ds.noise.map((f) => ({ path: f.path, samples: readWav(f.path).samples }));
   let out: Float32Array;
   try {
-    out = noiseBed(totalMs * SAMPLES_PER_MS, noise, ds.percents, root.fork("noise"));
+    out = noiseBed(
+      totalMs * SAMPLES_PER_MS,
+      noise,
+      ds.percents,
+      root.fork("noise"),
+      undefined,
+      subset,
+    );
   } catch (e) {
     throw new StreamBuildError(`${o.data}: ${(e as Error).message}`);
   }

@@ -44,8 +44,10 @@ export function noiseBed(
   percents: SplitPercents,
   rng: Rng,
   o: NoiseBedOptions = NOISE_BED,
+  /** Which region of each recording: the test one by default; validation for a calibration stream. */
+  subset: "validation" | "test" = "test",
 ): Float32Array {
-  const [lo, hi] = noiseRegion("test", percents);
+  const [lo, hi] = noiseRegion(subset, percents);
   const regions = sources
     .map((s) =>
       s.samples.subarray(Math.floor(s.samples.length * lo), Math.floor(s.samples.length * hi)),

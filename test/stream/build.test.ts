@@ -69,4 +69,13 @@ describe("stream build", () => {
     const c = await buildStream({ ...o, splitMode: "speaker", seed: 10 });
     expect(c.truth.planted).not.toEqual(a.truth.planted);
   });
+
+  it("a calibration stream takes the validation subset's clips, none of the test subset's", async () => {
+    const ds = await scanDataset(data, { splitMode: "speaker" });
+    const split = new Map(ds.items.map((it) => [it.relPath, it.split]));
+    const o = { data, minutes: 0.4, seed: 9, snrDb: [-5, 10] as [number, number] };
+    const v = await buildStream({ ...o, splitMode: "speaker", subset: "validation" });
+    expect(v.truth.planted.length).toBeGreaterThan(3);
+    for (const p of v.truth.planted) expect(split.get(p.clip)).toBe("validation");
+  });
 });

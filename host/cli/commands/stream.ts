@@ -40,6 +40,12 @@ export function register(program: Command): void {
       `subset assignment: ${SPLIT_MODES.join(", ")} (default auto); clips come from its test subset`,
       oneOf("--split", SPLIT_MODES),
     )
+    .option(
+      "--subset <name>",
+      "held-out subset the clips come from: test (to report on) or validation (to calibrate on)",
+      oneOf("--subset", ["test", "validation"] as const),
+      "test",
+    )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--keywords <list>", "keywords, comma-separated (default the standard ten)")
     .option("--json", "machine-readable output")
@@ -57,6 +63,7 @@ export function register(program: Command): void {
         seed: opts.seed,
         snrDb: opts.snrDb ?? [-5, 10],
         splitMode: opts.split,
+        subset: opts.subset,
         noiseDir: opts.noise,
         keywords: opts.keywords
           ?.split(",")
