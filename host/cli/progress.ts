@@ -1,6 +1,10 @@
 import cliProgress from "cli-progress";
 
-/** A progress bar on stderr with ETA; silent when stderr is not a terminal or output is JSON. */
+/**
+ * A progress bar on stderr with ETA; silent when stderr is not a terminal or output is JSON,
+ * unless EARSHOT_PROGRESS=1 (the demo sets it: its steps print JSON to a report file while the
+ * person watching still wants the bars).
+ */
 export interface Progress {
   tick(n?: number, payload?: Record<string, string | number>): void;
   stop(): void;
@@ -11,7 +15,10 @@ export function progress(
   total: number,
   opts: { json?: boolean; fields?: string } = {},
 ): Progress {
-  const enabled = !opts.json && process.stderr.isTTY === true && process.env.CI !== "true";
+  const enabled =
+    (!opts.json || process.env.EARSHOT_PROGRESS === "1") &&
+    process.stderr.isTTY === true &&
+    process.env.CI !== "true";
   if (!enabled) return { tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {

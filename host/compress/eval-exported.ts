@@ -128,6 +128,7 @@ export async function evalExportedModel(
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
     predicted.push(best);
     labels.push(ex.label);
+    opts.onProgress?.(predicted.length, examples.length);
   }
   const result = scorePredictions(predicted, labels, model.labels);
   const report: ExportedEvalReport = {

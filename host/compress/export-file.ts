@@ -44,6 +44,8 @@ export interface ExportFileOptions {
   cacheDir?: string | null;
   /** How the calibration dataset is split (its train subset calibrates); default auto. */
   splitMode?: "auto" | "speaker";
+  /** Default inference stride (frames) stored in the file's metadata; absent: the runtime's 1. */
+  strideFrames?: number;
 }
 
 export async function exportFile(
@@ -71,7 +73,11 @@ export async function exportFile(
     frontEnd: frontEndKeys(meta.frontEnd),
     threshold: o.threshold,
     smoothingWindow: o.smoothing,
-    meta: [...normKeys(meta), { key: "inputFrames", value: meta.inputShape[0] }],
+    meta: [
+      ...normKeys(meta),
+      { key: "inputFrames", value: meta.inputShape[0] },
+      ...(o.strideFrames !== undefined ? [{ key: "strideFrames", value: o.strideFrames }] : []),
+    ],
     weightBits: o.weightBits,
     ranges,
   });

@@ -30,6 +30,10 @@ export interface Kws12Options {
   qatEpochs: number;
   stepsPerEpoch: number;
   seed: number;
+  /** Length of the calibration and the test streams, minutes. */
+  streamMinutes: number;
+  /** False accepts per hour the threshold is calibrated to (on the validation stream). */
+  targetFaPerHour: number;
 }
 
 export interface PipelineStep {
@@ -140,6 +144,10 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     );
   }
   const trained = o.variant === "binary" ? float : join(o.out, "qat");
+  const uncalibrated = join(o.out, "uncalibrated.esm");
+  const streamArgs = ["--data", o.real, "--split", "speaker", "--noise", o.noise];
+  const calStream = join(o.out, "stream-validation.wav");
+  const testStream = join(o.out, "stream-test.wav");
   const pick = synthOnly ? "last" : "best";
   steps.push(
     {
@@ -156,6 +164,73 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         "--json",
       ],
       report: join(reports, "export.json"),
+    },
+    {
+      name: "calibration stream (validation speakers)",
+      args: [
+        "stream",
+        "build",
+        ...streamArgs,
+        "--subset",
+        "validation",
+        "--minutes",
+        `${o.streamMinutes}`,
+        "--seed",
+        "2",
+        "--out",
+        calStream,
+        "--json",
+      ],
+      report: join(reports, "stream-validation.json"),
+    },
+    {
+      name: `calibrate threshold and smoothing to ${o.targetFaPerHour} false accepts per hour`,
+      args: [
+        "calibrate",
+        "--model",
+        uncalibrated,
+        "--stream",
+        calStream,
+        "--target-fa-per-hour",
+        `${o.targetFaPerHour}`,
+        "--out",
+        file,
+        "--json",
+      ],
+      report: join(reports, "calibrate.json"),
+    },
+    {
+      name: "test stream (held-out test speakers)",
+      args: [
+        "stream",
+        "build",
+        ...streamArgs,
+        "--subset",
+        "test",
+        "--minutes",
+        `${o.streamMinutes}`,
+        "--seed",
+        "1",
+        "--out",
+        testStream,
+        "--json",
+      ],
+      report: join(reports, "stream-test.json"),
+    },
+    {
+      name: "DET on the test stream",
+      args: [
+        "stream",
+        "eval",
+        "--model",
+        file,
+        "--stream",
+        testStream,
+        "--plot",
+        join(o.out, "det.svg"),
+        "--json",
+      ],
+      report: join(reports, "det.json"),
     },
     {
       name: "score on held-out real speakers (integer semantics, beside the checkpoint)",

@@ -91,3 +91,17 @@ export function operatingPoint(
     detections: c.detections,
   };
 }
+
+/**
+ * The DET curve read at a false-accept budget: the lowest FRR among the points with at most
+ * `faPerHour` false accepts per hour (null when no point meets it).
+ */
+export function frrAtFaPerHour(
+  points: readonly OperatingPoint[],
+  faPerHour: number,
+): number | null {
+  let best: number | null = null;
+  for (const p of points)
+    if (p.fa_per_hour <= faPerHour && (best === null || p.frr < best)) best = p.frr;
+  return best;
+}

@@ -37,7 +37,14 @@ export function register(program: Command): void {
     .action(async (opts) => {
       const { evalModel } = await import("../../train/eval-dataset");
       const { emit } = await import("../output");
+      const { progress } = await import("../progress");
+      let bar: ReturnType<typeof progress> | null = null;
       const report = await evalModel({
+        onProgress: (done, total) => {
+          bar ??= progress("eval", total, { json: opts.json });
+          bar.tick(1);
+          if (done === total) bar.stop();
+        },
         model: opts.model,
         data: opts.data,
         splitMode: opts.split,

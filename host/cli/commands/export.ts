@@ -50,6 +50,11 @@ export function register(program: Command): void {
       num("--smoothing", 1, 1000),
     )
     .option(
+      "--stride <frames>",
+      "default inference stride in front-end frames (10 ms each) stored in the file (default: the runtime's 1)",
+      num("--stride", 1, 100),
+    )
+    .option(
       "--split <mode>",
       "how --calib is split (its train subset calibrates): auto, speaker (default auto)",
       oneOf("--split", ["auto", "speaker"] as const),
@@ -72,6 +77,7 @@ export function register(program: Command): void {
         smoothing: opts.smoothing,
         cacheDir: opts.cache === false ? null : undefined,
         splitMode: opts.split,
+        strideFrames: opts.stride,
       });
       const result = {
         out: opts.out,

@@ -32,6 +32,18 @@ export function register(program: Command): void {
     .option("--qat-epochs <n>", "8-bit QAT epochs", positiveInt("--qat-epochs"), 4)
     .option("--steps-per-epoch <n>", "steps per epoch", positiveInt("--steps-per-epoch"), 150)
     .option("--seed <n>", "seed", numberIn("--seed", 0, 2 ** 31, true), 0)
+    .option(
+      "--stream-minutes <m>",
+      "length of the calibration and test streams",
+      numberIn("--stream-minutes", 0.5, 600),
+      10,
+    )
+    .option(
+      "--target-fa-per-hour <x>",
+      "false accepts per hour the threshold is calibrated to",
+      numberIn("--target-fa-per-hour", 0, 1000),
+      1,
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -61,10 +73,17 @@ export function register(program: Command): void {
         qatEpochs: opts.qatEpochs,
         stepsPerEpoch: opts.stepsPerEpoch,
         seed: opts.seed,
+        streamMinutes: opts.streamMinutes,
+        targetFaPerHour: opts.targetFaPerHour,
       });
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
+      const { frrAtFaPerHour } = await import("../../stream/match");
       const evalR = readReport<{ accuracy: number; n: number }>(
         join(out, "reports", "eval-test.json"),
+      );
+      type Point = import("../../stream/match").OperatingPoint;
+      const det = readReport<{ points: Point[]; modelDefault: Point; durationMs: number }>(
+        join(out, "reports", "det.json"),
       );
       const file = join(out, modelFileName(opts.variant));
       emit(
@@ -75,10 +94,26 @@ export function register(program: Command): void {
           model: file,
           heldOutAccuracy: evalR?.accuracy ?? null,
           heldOutClips: evalR?.n ?? null,
+          testStream: det && {
+            minutes: det.durationMs / 60000,
+            calibrated: det.modelDefault,
+            frrAt05FaPerHour: frrAtFaPerHour(det.points, 0.5),
+            frrAt1FaPerHour: frrAtFaPerHour(det.points, 1),
+          },
           steps: done,
         },
-        (r) =>
-          `${r.model}: ${r.heldOutAccuracy === null ? "no score" : `${(r.heldOutAccuracy * 100).toFixed(2)}%`} on ${r.heldOutClips ?? "?"} clips of held-out real speakers`,
+        (r) => {
+          const pct = (x: number | null | undefined) =>
+            x === null || x === undefined ? "-" : `${(x * 100).toFixed(1)}%`;
+          const lines = [
+            `${r.model}: ${pct(r.heldOutAccuracy)} on ${r.heldOutClips ?? "?"} clips of held-out real speakers`,
+          ];
+          if (r.testStream)
+            lines.push(
+              `test stream (${r.testStream.minutes.toFixed(0)} min): at the calibrated threshold ${r.testStream.calibrated.threshold.toFixed(3)} FRR ${pct(r.testStream.calibrated.frr)}, ${r.testStream.calibrated.fa_per_hour.toFixed(1)} false accepts/h; FRR ${pct(r.testStream.frrAt05FaPerHour)} at <= 0.5 FA/h, ${pct(r.testStream.frrAt1FaPerHour)} at <= 1 FA/h`,
+            );
+          return lines.join("\n");
+        },
       );
     });
 }
