@@ -2,10 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../cli/errors";
 import { type ChildResult, runEarshot } from "../pipeline/child";
-import { type DemoStep, defaultDemoConfig, demoSteps, firstClip, STREAM_WAV } from "./steps";
-import { buildDemoStream } from "./stream";
-
-const STREAM_KEYWORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "go", "stop"];
+import { type DemoStep, defaultDemoConfig, demoSteps, firstClip } from "./steps";
+import { demoSummary, formatSummary } from "./summary";
 
 export interface DemoOptions {
   out: string;
@@ -28,17 +26,14 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   if (opts.epochs) cfg.epochs = opts.epochs;
   if (opts.stepsPerEpoch) cfg.stepsPerEpoch = opts.stepsPerEpoch;
   const corpus = join(cfg.out, "corpus");
+  // The steps print JSON reports to files; the person watching still gets the progress bars.
+  process.env.EARSHOT_PROGRESS ??= "1";
   const summary: { step: string; status: string; seconds?: number; report?: string }[] = [];
   for (const step of demoSteps(cfg)) {
     if (step.skip) {
       summary.push({ step: step.name, status: `skipped: ${step.skip}` });
       if (!opts.json) process.stderr.write(`-- ${step.name}: skipped (${step.skip})\n`);
       continue;
-    }
-    if (step.args.includes(STREAM_WAV(cfg))) {
-      const truth = buildDemoStream(corpus, STREAM_WAV(cfg), STREAM_KEYWORDS);
-      mkdirSync(join(cfg.out, "reports"), { recursive: true });
-      writeFileSync(join(cfg.out, "reports", "stream-truth.json"), `${JSON.stringify(truth)}\n`);
     }
     if (!opts.json) process.stderr.write(`== ${step.name}: earshot ${step.args.join(" ")}\n`);
     const r = await runStep(step, corpus);
@@ -60,9 +55,15 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     if (!opts.json)
       process.stderr.write(`   done in ${r.seconds.toFixed(1)} s -> ${step.stdoutTo}\n`);
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ out: cfg.out, steps: summary })}\n`);
-  else
+  const table = demoSummary(cfg, join(cfg.out, "model.earshot"));
+  if (opts.json)
+    process.stdout.write(`${JSON.stringify({ out: cfg.out, steps: summary, ...table })}\n`);
+  else {
+    process.stdout.write(`\n${formatSummary(table)}\n\n`);
     process.stdout.write(
-      `demo finished: results in ${cfg.out} (reports/, plots/, model/, model.earshot)\n`,
+      table.shortfalls.length === 0
+        ? `demo finished: every step ran and every result meets its goal; results in ${cfg.out}\n`
+        : `demo finished with ${table.shortfalls.length} result(s) short of their goal (listed above); results in ${cfg.out}\n`,
     );
+  }
 }

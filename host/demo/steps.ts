@@ -22,9 +22,12 @@ export interface DemoConfig {
   seed: number;
   /** Real Speech Commands test set, when it is beside the repository. */
   realTestSet?: string;
+  /** The shipped int8 model (models/kws12-int8.esm), when the repository has it. */
+  shippedModel?: string;
 }
 
 const REAL_TEST_SET = resolve(import.meta.dirname, "../../../shared/speech/sc-v2-test");
+const SHIPPED_MODEL = resolve(import.meta.dirname, "../../models/kws12-int8.esm");
 
 export function defaultDemoConfig(out: string): DemoConfig {
   return {
@@ -36,11 +39,13 @@ export function defaultDemoConfig(out: string): DemoConfig {
     stepsPerEpoch: 50,
     seed: 1,
     realTestSet: existsSync(REAL_TEST_SET) ? REAL_TEST_SET : undefined,
+    shippedModel: existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : undefined,
   };
 }
 
-/** The demo's keyword stream (built by run.ts before the device step). */
-export const STREAM_WAV = (c: DemoConfig): string => join(c.out, "stream.wav");
+/** Where each step's JSON report lands (the summary reads them back). */
+export const reportPath = (c: DemoConfig, name: string): string =>
+  join(c.out, "reports", `${name}.json`);
 
 /** The first clip of a word folder, for plots (the corpus exists by the time this is called). */
 export function firstClip(corpus: string, word: string): string {
@@ -53,6 +58,13 @@ export function firstClip(corpus: string, word: string): string {
 
 /** The pipeline: corpus -> stats -> plots -> train -> eval -> export -> inspect -> int8 eval -> device run. */
 export function demoSteps(c: DemoConfig): DemoStep[] {
+  const synthStream = join(c.out, "stream-synth.wav");
+  const realStream = join(c.out, "stream-real.wav");
+  const shippedSkip = !c.realTestSet
+    ? "../shared/speech/sc-v2-test not found"
+    : c.shippedModel
+      ? undefined
+      : "models/kws12-int8.esm not found";
   const corpus = join(c.out, "corpus");
   const model = join(c.out, "model");
   const file = join(c.out, "model.earshot");
@@ -114,7 +126,18 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
     },
     {
       name: "export int8 device model",
-      args: ["export", "--model", join(model, "best"), "--calib", corpus, "--out", file, "--json"],
+      args: [
+        "export",
+        "--model",
+        join(model, "best"),
+        "--calib",
+        corpus,
+        "--stride",
+        "10",
+        "--out",
+        file,
+        "--json",
+      ],
       stdoutTo: join(reports, "export.json"),
     },
     {
@@ -143,21 +166,87 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
       stdoutTo: join(reports, "eval-real-int8.json"),
     },
     {
-      name: "stream keywords through the device runtime (truth in reports/stream-truth.json)",
+      name: "synthetic keyword stream (test-split speakers of the corpus)",
       args: [
-        "device",
-        "run",
-        "--engine",
-        "node",
-        "--model",
-        file,
-        "--wav",
-        STREAM_WAV(c),
-        "--stride",
-        "10",
+        "stream",
+        "build",
+        "--data",
+        corpus,
+        "--minutes",
+        "1",
+        "--seed",
+        "7",
+        "--out",
+        synthStream,
         "--json",
       ],
-      stdoutTo: join(reports, "device-run.json"),
+      stdoutTo: reportPath(c, "stream-synth"),
+    },
+    {
+      name: "demo model on the synthetic stream (device runtime)",
+      args: ["stream", "eval", "--model", file, "--stream", synthStream, "--json"],
+      stdoutTo: reportPath(c, "stream-synth-demo"),
+    },
+    {
+      name: "real keyword stream (held-out speakers of sc-v2-test)",
+      args: [
+        "stream",
+        "build",
+        "--data",
+        c.realTestSet ?? "",
+        "--split",
+        "speaker",
+        "--noise",
+        join(c.realTestSet ?? "", "..", "_background_noise_"),
+        "--minutes",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        realStream,
+        "--json",
+      ],
+      skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
+      stdoutTo: reportPath(c, "stream-real"),
+    },
+    {
+      name: "demo model on the real stream (device runtime)",
+      args: ["stream", "eval", "--model", file, "--stream", realStream, "--json"],
+      skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
+      stdoutTo: reportPath(c, "stream-real-demo"),
+    },
+    {
+      name: "shipped model (models/kws12-int8.esm) on held-out real speakers",
+      args: [
+        "eval",
+        "--model",
+        c.shippedModel ?? "",
+        "--data",
+        c.realTestSet ?? "",
+        "--split",
+        "speaker",
+        "--subset",
+        "test",
+        "--json",
+      ],
+      skip: shippedSkip,
+      stdoutTo: reportPath(c, "eval-real-shipped"),
+    },
+    {
+      name: "shipped model on the real stream (device runtime, its calibrated threshold)",
+      args: [
+        "stream",
+        "eval",
+        "--model",
+        c.shippedModel ?? "",
+        "--stream",
+        realStream,
+        "--plot",
+        join(c.out, "plots", "det-real-shipped.svg"),
+        "--json",
+      ],
+      skip: shippedSkip,
+      stdoutTo: reportPath(c, "stream-real-shipped"),
     },
   ];
 }
