@@ -34,7 +34,7 @@ export const RECIPES: Record<string, Recipe> = {
     config: {
       model: "res8-narrow",
       splitMode: "speaker",
-      epochs: 30,
+      epochs: 20,
       stepsPerEpoch: 150,
       augment: { fraction: 0.5, config: KWS_AUGMENT },
       specAugment: KWS_SPEC_AUGMENT,

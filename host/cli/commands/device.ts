@@ -13,7 +13,7 @@ export function register(program: Command): void {
       "Stream a WAV through a model on a device engine (build the bundles first: npm run build:device)",
     )
     .requiredOption("--engine <name>", `one of ${ENGINE_NAMES.join(", ")}`)
-    .requiredOption("--model <file>", "device model file")
+    .option("--model <file>", "device model file (default: the shipped models/kws12-int8.esm)")
     .requiredOption("--wav <file>", "WAV file of any length (converted to mono 16 kHz int16)")
     .option(
       "--threshold <x>",
@@ -29,6 +29,8 @@ export function register(program: Command): void {
     )
     .option("--json", 'print {"events":[{"t","keyword","score"}],"scores":[[...],...]}')
     .action(async (opts) => {
+      const { modelOrShipped } = await import("../../models/shipped");
+      opts.model = modelOrShipped(opts.model);
       if (!ENGINE_NAMES.includes(opts.engine)) {
         throw new UserError(`unknown engine '${opts.engine}' (use ${ENGINE_NAMES.join(", ")})`);
       }

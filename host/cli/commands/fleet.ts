@@ -134,7 +134,10 @@ export function register(program: Command): void {
       "seconds to run after all are connected",
       intArg("--duration"),
     )
-    .requiredOption("--model <file>", "model file the devices start with")
+    .option(
+      "--model <file>",
+      "model file the devices start with (default: the shipped models/kws12-int8.esm)",
+    )
     .option("--fleet <id>", "fleet id", "sim")
     .option("--prefix <p>", "device id prefix", "sim-")
     .option("--credentials <file>", "credentials.json from `earshot fleet broker-config`")
@@ -175,6 +178,8 @@ export function register(program: Command): void {
           throw new UserError(`cannot read ${what} ${f}: ${(e as Error).message}`);
         }
       };
+      const { modelOrShipped } = await import("../../models/shipped");
+      opts.model = modelOrShipped(opts.model);
       const model = read(opts.model, "model file");
       let labels: string[];
       try {
