@@ -9,6 +9,7 @@ import { OtaService } from "../ota/service";
 import { SERVICE_USER } from "./broker/acl";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { startHttp } from "./http";
+import { inBrokerIngest } from "./ingest/in-broker";
 import { FleetMetrics } from "./ingest/metrics";
 import { MqttIngest } from "./ingest/mqtt";
 import { IngestPipeline } from "./ingest/pipeline";
@@ -48,6 +49,7 @@ export class FleetService {
   readonly metrics: FleetMetrics;
   private broker?: EmbeddedBroker;
   private store?: SqlStore;
+  private pipeline?: IngestPipeline;
   private ingest?: MqttIngest;
   /** Messages received per ingest worker connection. */
   get perWorker(): number[] {
@@ -61,18 +63,42 @@ export class FleetService {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
   }
 
+  /**
+   * Starts the parts in the order that keeps the ack promise: the store first, then the
+   * pipeline, and only then the embedded broker (with ingest in its publish path), so no device
+   * is ever acked before its message can be committed. On any failure what was started is
+   * stopped again and the error (one line naming the cause) is rethrown.
+   */
   async start(): Promise<FleetUrls> {
+    try {
+      return await this.startParts();
+    } catch (e) {
+      await this.kill().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async startParts(): Promise<FleetUrls> {
     const o = this.opts;
     const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    this.store = await openStore(o);
+    const store = this.store;
+    const ota = new OtaService(store, () => this.controlClient(), log);
+    const pipeline = new IngestPipeline(store, this.metrics, {
+      log,
+      hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },
+    });
+    this.pipeline = pipeline;
     let url = o.mqttUrl;
     let protocolVersion = o.protocolVersion ?? 5;
     if (!url) {
-      this.broker = await startEmbeddedBroker({ port: o.embeddedBrokerPort ?? 1883 });
+      this.broker = await startEmbeddedBroker({
+        port: o.embeddedBrokerPort ?? 1883,
+        beforeAck: inBrokerIngest(pipeline, o.fleet),
+      });
       url = withUser(this.broker.url, SERVICE_USER);
-      protocolVersion = 4; // aedes speaks MQTT 3.1.1: one plain subscriber, no $share
+      protocolVersion = 4; // aedes speaks MQTT 3.1.1
     }
-    this.store = await openStore(o);
-    const store = this.store;
     const group = o.group ?? "earshot-ingest";
     this.control = mqtt.connect(url, {
       clientId: `${group}-ctl-${process.pid}`,
@@ -80,23 +106,20 @@ export class FleetService {
       reconnectPeriod: 500,
     });
     this.control.on("error", (e) => log(`control connection: ${e.message}`));
-    const control = this.control;
-    const ota = new OtaService(store, () => control, log);
-    const pipeline = new IngestPipeline(store, this.metrics, {
-      log,
-      hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },
-    });
-    const workers = o.workers ?? 1;
-    this.ingest = new MqttIngest(pipeline, this.metrics, {
-      url,
-      workers,
-      protocolVersion,
-      group,
-      fleet: o.fleet,
-      shared: o.shared ?? workers > 1,
-      log,
-    });
-    await this.ingest.start();
+    if (o.mqttUrl) {
+      // An external broker holds messages in the ingest session until the deferred PUBACK.
+      const workers = o.workers ?? 1;
+      this.ingest = new MqttIngest(pipeline, this.metrics, {
+        url,
+        workers,
+        protocolVersion,
+        group,
+        fleet: o.fleet,
+        shared: o.shared ?? workers > 1,
+        log,
+      });
+      await this.ingest.start();
+    }
     this.http = await startHttp(
       { store, metrics: this.metrics, publish: (body) => ota.publish(body) },
       o.httpPort,
@@ -113,15 +136,23 @@ export class FleetService {
     return this.urls;
   }
 
+  private controlClient(): MqttClient {
+    if (!this.control) throw new Error("the service's MQTT connection is not up yet");
+    return this.control;
+  }
+
   /** Graceful stop: everything accepted is stored and acked before the connections close. */
   async stop(): Promise<void> {
     await this.ingest?.stop();
+    await this.closeBroker(); // no new publishes; what the pipeline holds is stored below
+    await this.pipeline?.drain();
     await this.shutdown();
   }
 
   /** Crash-like stop for tests: connections drop with messages unacked. */
   async kill(): Promise<void> {
     await this.ingest?.kill();
+    this.pipeline?.abandon();
     await this.shutdown();
   }
 
@@ -131,8 +162,14 @@ export class FleetService {
       this.http.closeAllConnections();
       await new Promise<void>((r) => this.http?.close(() => r()));
     }
+    await this.closeBroker();
     await this.store?.close();
-    await this.broker?.close();
+  }
+
+  private async closeBroker(): Promise<void> {
+    const b = this.broker;
+    this.broker = undefined;
+    await b?.close();
   }
 }
 

@@ -3,6 +3,11 @@
  * ACL as mosquitto deployments. Without a credentials map any client may connect and is
  * treated as the device named by its username (or client id when it gives none); the service
  * connects as SERVICE_USER. Good for one machine and demos; deployments use mosquitto or a cluster.
+ *
+ * aedes writes the PUBACK of a QoS 1 publish right after `authorizePublish` and before it routes
+ * the message, and keeps nothing on disk: an acked message still on its way to a subscriber is
+ * gone if the process dies. So the service does not subscribe to this broker; `beforeAck` runs
+ * inside `authorizePublish`, and the PUBACK waits until it calls back (ingest: row committed).
  */
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
@@ -19,6 +24,12 @@ export interface EmbeddedBrokerOptions {
   host?: string;
   /** username -> password; when given, every client must authenticate. */
   credentials?: Map<string, string>;
+  /**
+   * Runs for every authorized publish before the broker acks or routes it; `done` lets it
+   * through. Never calling `done` (service going down) leaves the message unacked with the
+   * device, which sends it again.
+   */
+  beforeAck?: (topic: string, payload: Buffer, done: () => void) => void;
 }
 
 type Client = { id: string; earshotUser?: string };
@@ -39,8 +50,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       done(null, true);
     },
     authorizePublish: (client, packet, done) => {
-      if (mayPublish(userOf(client as unknown as Client), packet.topic)) return done(null);
-      done(new Error(`not allowed to publish on ${packet.topic}`));
+      if (!mayPublish(userOf(client as unknown as Client), packet.topic))
+        return done(new Error(`not allowed to publish on ${packet.topic}`));
+      if (!o.beforeAck) return done(null);
+      o.beforeAck(packet.topic, packet.payload as Buffer, () => done(null));
     },
     authorizeSubscribe: (client, sub, done) => {
       if (maySubscribe(userOf(client as unknown as Client), sub.topic)) return done(null, sub);
