@@ -133,6 +133,33 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/manifest|truncated|byte/);
   });
 
+  it("`ota publish --version 7` publishes version 7 (the flag is not the program's --version)", async () => {
+    const keys = JSON.parse(
+      (await cli("ota", "keygen", "--out", join(dir, "keys7"), "--json")).stdout,
+    );
+    const modelFile = join(dir, "kws-v1.esm");
+    writeFileSync(modelFile, demoModel("kws", 1));
+    const { stdout } = await cli(
+      "ota",
+      "publish",
+      "--model",
+      modelFile,
+      "--fleet",
+      "plant",
+      "--devices",
+      "offline-1",
+      "--version",
+      "7",
+      "--key",
+      keys.privateKey,
+      "--service",
+      service.urls?.http ?? "",
+      "--json",
+    );
+    expect(JSON.parse(stdout).deployment.version).toBe(7);
+    expect((await cli("--version")).stdout.trim()).toBe("0.1.0");
+  });
+
   it("CLI errors are one line: missing key, bad model file", async () => {
     const bad = join(dir, "not-a-model.bin");
     writeFileSync(bad, "hello");
