@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { OtaService } from "../ota/service";
 import { SERVICE_USER } from "./broker/acl";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
+import { checkBrokerUrl } from "./broker/url";
 import { startHttp } from "./http";
 import { inBrokerIngest } from "./ingest/in-broker";
 import { FleetMetrics } from "./ingest/metrics";
@@ -81,6 +82,7 @@ export class FleetService {
   private async startParts(): Promise<FleetUrls> {
     const o = this.opts;
     const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    if (o.mqttUrl) checkBrokerUrl(o.mqttUrl);
     this.store = await openStore(o);
     const store = this.store;
     const ota = new OtaService(store, () => this.controlClient(), log);
@@ -100,12 +102,6 @@ export class FleetService {
       protocolVersion = 4; // aedes speaks MQTT 3.1.1
     }
     const group = o.group ?? "earshot-ingest";
-    this.control = mqtt.connect(url, {
-      clientId: `${group}-ctl-${process.pid}`,
-      protocolVersion,
-      reconnectPeriod: 500,
-    });
-    this.control.on("error", (e) => log(`control connection: ${e.message}`));
     if (o.mqttUrl) {
       // An external broker holds messages in the ingest session until the deferred PUBACK.
       const workers = o.workers ?? 1;
@@ -120,6 +116,12 @@ export class FleetService {
       });
       await this.ingest.start();
     }
+    this.control = mqtt.connect(url, {
+      clientId: `${group}-ctl-${process.pid}`,
+      protocolVersion,
+      reconnectPeriod: 500,
+    });
+    this.control.on("error", (e) => log(`control connection: ${e.message}`));
     this.http = await startHttp(
       { store, metrics: this.metrics, publish: (body) => ota.publish(body) },
       o.httpPort,

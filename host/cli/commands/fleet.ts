@@ -24,6 +24,30 @@ function deviceIds(opts: { devices?: string; count?: number; prefix: string }): 
   return Array.from({ length: n }, (_, i) => `${opts.prefix}${String(i).padStart(width, "0")}`);
 }
 
+/** credentials.json from `fleet broker-config`: an object of device id -> password. */
+function readCredentials(bytes: Uint8Array, file: string): Record<string, string> {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (e) {
+    v = (e as Error).message;
+  }
+  const ok =
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((p) => typeof p === "string");
+  if (!ok) {
+    throw Object.assign(
+      new Error(
+        `--credentials ${file} is not a credentials.json (an object of device id -> password, from \`earshot fleet broker-config\`)`,
+      ),
+      { expected: true },
+    );
+  }
+  return v as Record<string, string>;
+}
+
 export function register(program: Command): void {
   const fleet = group(program, "fleet", "Fleet service, broker setup and simulator");
 
@@ -197,10 +221,17 @@ export function register(program: Command): void {
           );
         }
       }
-      const u = new URL(opts.broker);
+      const { checkBrokerUrl } = await import("../../fleet/broker/url");
+      const u = checkBrokerUrl(opts.broker, "--broker");
       const credentials = opts.credentials
-        ? (JSON.parse(readFileSync(opts.credentials, "utf8")) as Record<string, string>)
+        ? readCredentials(read(opts.credentials, "credentials file"), opts.credentials)
         : undefined;
+      const publicKey = opts.publicKey ? read(opts.publicKey, "public key") : undefined;
+      if (publicKey && publicKey.length !== 32) {
+        throw new UserError(
+          `--public-key ${opts.publicKey} is ${publicKey.length} bytes; want the 32-byte raw Ed25519 key (ota-signing.pub.bin from \`earshot ota keygen\`)`,
+        );
+      }
       const sim = startSimulation({
         url: `${u.protocol}//${u.host}`,
         fleet: opts.fleet,
@@ -208,7 +239,7 @@ export function register(program: Command): void {
         prefix: opts.prefix,
         credentials,
         model,
-        publicKey: opts.publicKey ? read(opts.publicKey, "public key") : undefined,
+        publicKey,
         keywords,
         everyMs: opts.every,
         durationMs: opts.duration * 1000,

@@ -62,17 +62,19 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   });
   const server: Server = createServer(broker.handle);
   const host = o.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (e) =>
-      reject(
-        Object.assign(
-          new Error(`embedded broker cannot listen on ${host}:${o.port}: ${e.message}`),
-          { expected: true },
-        ),
-      ),
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port, host, () => resolve());
+    });
+  } catch (e) {
+    // aedes keeps timers running: close it, or a service that cannot listen never exits.
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw Object.assign(
+      new Error(`embedded broker cannot listen on ${host}:${o.port}: ${(e as Error).message}`),
+      { expected: true },
     );
-    server.listen(o.port, host, () => resolve());
-  });
+  }
   const port = (server.address() as { port: number }).port;
   return {
     url: `mqtt://${host}:${port}`,

@@ -94,7 +94,14 @@ export class MqttIngest {
       if (up) this.metrics.connected.dec();
       up = false;
     });
-    client.on("error", (e) => log(`ingest worker ${i}: ${e.message}`));
+    let everUp = false;
+    client.on("connect", () => {
+      everUp = true;
+    });
+    // Before the first connection the error ends start() in one line; after it, log each.
+    client.on("error", (e) => {
+      if (everUp) log(`ingest worker ${i}: ${e.message}`);
+    });
     return new Promise((resolve, reject) => {
       let first = true;
       client.on("connect", (connack) => {

@@ -171,7 +171,10 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
       new Promise((resolve, reject) => {
         worker.on("message", (m: FromWorker) => {
           if (m.type === "connected") resolve(m.online);
-          else if (m.type === "error") reject(new Error(`simulator worker ${w}: ${m.message}`));
+          else if (m.type === "error")
+            reject(
+              Object.assign(new Error(`simulator worker ${w}: ${m.message}`), { expected: true }),
+            );
           else waiters.get(worker)?.shift()?.(m);
         });
         worker.on("error", reject);
@@ -188,6 +191,8 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
     connectSeconds = (performance.now() - t0) / 1000;
     return xs.reduce((a, b) => a + b, 0);
   });
+  // A worker that cannot connect its devices ends the run: stop every worker, so the process exits.
+  all.catch(() => Promise.all(workers.map((w) => w.terminate())));
   return {
     connected: all,
     stats: async () => sum(await Promise.all(workers.map((w) => ask(w, "stats")))),
