@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connectDevice, type MqttDevice } from "../../device/transport/mqttjs";
+import { newApiToken } from "../../host/fleet/api-token";
 
 const { values: args } = parseArgs({
   options: {
@@ -38,23 +39,28 @@ function freePort(): Promise<number> {
 }
 
 const [mqttPort, httpPort] = [await freePort(), await freePort()];
+const TOKEN = newApiToken();
 const store = args.pg
   ? ["--pg", args.pg]
   : ["--db", join(mkdtempSync(join(tmpdir(), "crash-")), "db")];
 let child: ChildProcessWithoutNullStreams | undefined;
 async function serve(): Promise<number> {
   const t0 = performance.now();
-  const p = spawn(process.execPath, [
-    "bin/earshot.js",
-    "fleet",
-    "serve",
-    "--embedded-broker",
-    String(mqttPort),
-    ...store,
-    "--http",
-    String(httpPort),
-    "--json",
-  ]);
+  const p = spawn(
+    process.execPath,
+    [
+      "bin/earshot.js",
+      "fleet",
+      "serve",
+      "--embedded-broker",
+      String(mqttPort),
+      ...store,
+      "--http",
+      String(httpPort),
+      "--json",
+    ],
+    { env: { ...process.env, EARSHOT_API_TOKEN: TOKEN } },
+  );
   child = p;
   let out = "";
   p.stdout.on("data", (d) => {
@@ -101,7 +107,10 @@ await sleep((Number(args.seconds) - Number(args["kill-at"]) - Number(args.down))
 clearInterval(tick);
 for (let i = 0; i < 600 && devs.some((d) => d.link.stats().buffered > 0); i++) await sleep(100);
 const acked = devs.reduce((n, d) => n + d.link.stats().acked, 0);
-const api = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`).then((r) => r.json());
+const api = (path: string) =>
+  fetch(`http://127.0.0.1:${httpPort}${path}`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  }).then((r) => r.json());
 const summary = (await api("/api/summary")) as { detections: number; duplicates: number };
 let missing = 0;
 const missingSeqs = new Set<number>();

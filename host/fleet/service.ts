@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import mqtt, { type MqttClient } from "mqtt";
 import { OtaService } from "../ota/service";
+import { newApiToken } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { checkBrokerUrl } from "./broker/url";
@@ -35,6 +36,8 @@ export interface FleetServiceOptions extends StoreOptions {
   shared?: boolean;
   fleet?: string;
   log?: (line: string) => void;
+  /** Bearer token of the HTTP API (default: a random one, see `apiToken`). */
+  apiToken?: string;
   /** Node default metrics (event loop, heap) on /metrics. */
   defaultMetrics?: boolean;
 }
@@ -60,8 +63,12 @@ export class FleetService {
   private http?: Server;
   urls?: FleetUrls;
 
+  /** What HTTP clients send as `Authorization: Bearer ...`. */
+  readonly apiToken: string;
+
   constructor(private readonly opts: FleetServiceOptions) {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
+    this.apiToken = opts.apiToken ?? newApiToken();
   }
 
   /**
@@ -123,7 +130,12 @@ export class FleetService {
     });
     this.control.on("error", (e) => log(`control connection: ${e.message}`));
     this.http = await startHttp(
-      { store, metrics: this.metrics, publish: (body) => ota.publish(body) },
+      {
+        store,
+        metrics: this.metrics,
+        publish: (body) => ota.publish(body),
+        token: this.apiToken,
+      },
       o.httpPort,
       o.httpHost,
     );

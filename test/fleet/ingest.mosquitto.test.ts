@@ -12,7 +12,7 @@ import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
 import { createDb, STORE_KINDS, type TestDb } from "./databases";
-import { testDevice, waitFor } from "./devices";
+import { bearer, testDevice, waitFor } from "./devices";
 import { serviceUser, startMosquitto, type TestBroker } from "./mosquitto";
 import { det } from "./samples";
 
@@ -38,7 +38,7 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     return service.start();
   };
   const summary = async () => {
-    const r = await fetch(service.urls?.summary ?? "");
+    const r = await fetch(service.urls?.summary ?? "", bearer(service.apiToken));
     return (await r.json()) as { detections: number; duplicates: number; devices: number };
   };
 
@@ -87,7 +87,10 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
       expect(s.detections).toBe(total);
       expect(s.devices).toBe(DEVICES.length);
       for (const d of DEVICES) {
-        const r = await fetch(`${service.urls?.http}/api/detections?device=${d}&limit=100000`);
+        const r = await fetch(
+          `${service.urls?.http}/api/detections?device=${d}&limit=100000`,
+          bearer(service.apiToken),
+        );
         const seqs = ((await r.json()) as { seq: number }[])
           .map((x) => x.seq)
           .sort((a, b) => a - b);
@@ -160,14 +163,20 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     await waitFor(
       "own detection stored",
       async () => {
-        const r = await fetch(`${service.urls?.http}/api/detections?device=intruder`);
+        const r = await fetch(
+          `${service.urls?.http}/api/detections?device=intruder`,
+          bearer(service.apiToken),
+        );
         return (await r.json()) as unknown[];
       },
       (x) => x.length === 1,
     );
     await spy.endAsync();
     expect(seen).toEqual([deviceTopic(FLEET, "intruder", "det")]);
-    const r = await fetch(`${service.urls?.http}/api/detections?device=d1&limit=100000`);
+    const r = await fetch(
+      `${service.urls?.http}/api/detections?device=d1&limit=100000`,
+      bearer(service.apiToken),
+    );
     const seqs = ((await r.json()) as { seq: number }[]).map((x) => x.seq);
     expect(seqs).not.toContain(777_777);
   });

@@ -16,12 +16,16 @@ import { ScheduledDetector } from "../../host/fleet/sim/detector";
 import { startVirtualDevice, type VirtualDevice } from "../../host/fleet/sim/device";
 import { generateSigningKeys } from "../../protocol/ota/keys";
 import { createPostgresDb, type TestDb } from "./databases";
-import { waitFor } from "./devices";
+import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 
 const run = promisify(execFile);
+let apiToken = "";
 const cli = (...args: string[]) =>
-  run(process.execPath, ["bin/earshot.js", ...args], { timeout: 60_000 });
+  run(process.execPath, ["bin/earshot.js", ...args], {
+    timeout: 60_000,
+    env: { ...process.env, EARSHOT_API_TOKEN: apiToken },
+  });
 
 describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   const dir = mkdtempSync(join(tmpdir(), "earshot-ota-"));
@@ -38,6 +42,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
       log: () => {},
     });
     await service.start();
+    apiToken = service.apiToken;
   });
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.close()));
@@ -105,7 +110,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     const st = await waitFor(
       "outcomes reported",
       async () =>
-        (await fetch(`${svc}/api/ota/status`)).json() as Promise<
+        (await fetch(`${svc}/api/ota/status`, bearer(service.apiToken))).json() as Promise<
           { outcomes: Record<string, number> }[]
         >,
       (x) => (x[0]?.outcomes.activated ?? 0) + (x[0]?.outcomes.badSignature ?? 0) === 3,
@@ -116,7 +121,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     expect(viaCli[0].outcomes).toEqual({ activated: 2, badSignature: 1 });
     expect(devices.map((d) => d.activations)).toEqual([1, 1, 0]);
 
-    const devs = (await (await fetch(`${svc}/api/devices`)).json()) as {
+    const devs = (await (await fetch(`${svc}/api/devices`, bearer(service.apiToken))).json()) as {
       deviceId: string;
       modelVersion: number;
     }[];
@@ -127,6 +132,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   it("refuses a publish whose model does not match its manifest, naming the problem", async () => {
     const res = await fetch(`${service.urls?.http}/api/ota/publish`, {
       method: "POST",
+      headers: { authorization: `Bearer ${service.apiToken}` },
       body: JSON.stringify({ fleet: "plant", manifest: "00", signature: "00", model: "AAAA" }),
     });
     expect(res.status).toBe(400);

@@ -10,14 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
+import { newApiToken } from "../../host/fleet/api-token";
 import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
-import { testDevice, waitFor } from "./devices";
+import { bearer, testDevice, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 import { det } from "./samples";
 
 const FLEET = "plant";
+const TOKEN = newApiToken();
 
 /** Connects as soon as the broker accepts connections (retrying while nothing listens). */
 async function connectEarly(port: number, device: string): Promise<mqtt.MqttClient> {
@@ -61,7 +63,10 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
     await c.endAsync();
     try {
       await started;
-      const r = await fetch(`${service.urls?.http}/api/detections?device=early&limit=1000`);
+      const r = await fetch(
+        `${service.urls?.http}/api/detections?device=early&limit=1000`,
+        bearer(service.apiToken),
+      );
       const stored = ((await r.json()) as { seq: number }[]).map((x) => x.seq);
       expect(stored.sort((a, b) => a - b)).toEqual(acked.sort((a, b) => a - b));
       expect(acked).toHaveLength(20);
@@ -75,18 +80,22 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
     const db = join(mkdtempSync(join(tmpdir(), "earshot-crash-")), "db");
     let child: ChildProcessWithoutNullStreams | undefined;
     const serve = async () => {
-      const p = spawn(process.execPath, [
-        "bin/earshot.js",
-        "fleet",
-        "serve",
-        "--embedded-broker",
-        String(mqttPort),
-        "--db",
-        db,
-        "--http",
-        String(httpPort),
-        "--json",
-      ]);
+      const p = spawn(
+        process.execPath,
+        [
+          "bin/earshot.js",
+          "fleet",
+          "serve",
+          "--embedded-broker",
+          String(mqttPort),
+          "--db",
+          db,
+          "--http",
+          String(httpPort),
+          "--json",
+        ],
+        { env: { ...process.env, EARSHOT_API_TOKEN: TOKEN } },
+      );
       let out = "";
       p.stdout.on("data", (d) => {
         out += d;
@@ -100,7 +109,9 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
       );
     };
     const summary = async () =>
-      (await fetch(`http://127.0.0.1:${httpPort}/api/summary`)).json() as Promise<Summary>;
+      (
+        await fetch(`http://127.0.0.1:${httpPort}/api/summary`, bearer(TOKEN))
+      ).json() as Promise<Summary>;
     const names = ["k0", "k1", "k2", "k3", "k4"];
     const devs = names.map((d) => testDevice(`mqtt://127.0.0.1:${mqttPort}`, FLEET, d));
     const send = (n: number) => {
@@ -136,7 +147,10 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
       const s = await summary();
       expect(s.detections).toBe(acked);
       for (const d of names) {
-        const r = await fetch(`http://127.0.0.1:${httpPort}/api/detections?device=${d}&limit=1000`);
+        const r = await fetch(
+          `http://127.0.0.1:${httpPort}/api/detections?device=${d}&limit=1000`,
+          bearer(TOKEN),
+        );
         const seqs = ((await r.json()) as { seq: number }[])
           .map((x) => x.seq)
           .sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
 import { startSimulation } from "../../host/fleet/sim/simulate";
 import { createPostgresDb, type TestDb } from "./databases";
-import { waitFor } from "./devices";
+import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 
 describe("fleet simulate", () => {
@@ -50,7 +50,7 @@ describe("fleet simulate", () => {
     expect(r.acked).toBe(r.detections);
     expect(r.dropped).toBe(0);
     const summary = () =>
-      fetch(service.urls?.summary ?? "").then(
+      fetch(service.urls?.summary ?? "", bearer(service.apiToken)).then(
         (x) =>
           x.json() as Promise<{
             detections: number;
@@ -65,7 +65,7 @@ describe("fleet simulate", () => {
     expect(s.duplicates).toBe(0);
     expect(s.telemetry).toBeGreaterThan(0);
     const rows = (await (
-      await fetch(`${service.urls?.http}/api/detections?device=s-07`)
+      await fetch(`${service.urls?.http}/api/detections?device=s-07`, bearer(service.apiToken))
     ).json()) as { seq: number; keyword: string }[];
     expect(rows.map((x) => x.seq)).toEqual(rows.map((_, i) => i + 1));
     expect(rows.map((x) => x.keyword)).toEqual(rows.map((_, i) => (i % 2 === 0 ? "yes" : "no")));

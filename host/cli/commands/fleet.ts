@@ -71,9 +71,16 @@ export function register(program: Command): void {
     )
     .option("--group <name>", "shared-subscription group / client-id prefix", "earshot-ingest")
     .option("--fleet <id>", "ingest only this fleet (default: all)")
+    .option(
+      "--api-token-file <file>",
+      "bearer token of the HTTP API, created (random, 0600) if missing; env EARSHOT_API_TOKEN wins",
+      ".earshot/api-token",
+    )
     .option("--json", "print the URLs as one JSON line")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
+      const { serviceApiToken } = await import("../../fleet/api-token");
+      const api = serviceApiToken(opts.apiTokenFile);
       if (opts.mqttUrl && opts.embeddedBroker !== undefined) {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
@@ -88,15 +95,17 @@ export function register(program: Command): void {
         workers: opts.workers,
         group: opts.group,
         fleet: opts.fleet,
+        apiToken: api.token,
         defaultMetrics: true,
       });
-      const urls = await service.start();
+      const urls = { ...(await service.start()), apiToken: api.source };
       emit(opts, urls, (u) =>
         [
           `earshot fleet service`,
           `  mqtt     ${u.mqtt}`,
           `  api      ${u.http}/api/summary  /api/devices  /api/detections?device=ID  /api/ota/status`,
           `  metrics  ${u.metrics}`,
+          `  token    ${u.apiToken} (Authorization: Bearer ...; every route)`,
         ].join("\n"),
       );
       await new Promise<void>((resolve) => {
