@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connectDevice, type MqttDevice } from "../../device/transport/mqttjs";
 import { newApiToken } from "../../host/fleet/api-token";
+import { generateCredentials, writeCredentialsJson } from "../../host/fleet/broker/credentials";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +41,9 @@ function freePort(): Promise<number> {
 
 const [mqttPort, httpPort] = [await freePort(), await freePort()];
 const TOKEN = newApiToken();
+const creds = generateCredentials(Array.from({ length: DEVICES }, (_, i) => `c${i}`));
+const credsFile = join(mkdtempSync(join(tmpdir(), "crash-creds-")), "credentials.json");
+writeCredentialsJson(credsFile, creds);
 const store = args.pg
   ? ["--pg", args.pg]
   : ["--db", join(mkdtempSync(join(tmpdir(), "crash-")), "db")];
@@ -76,6 +80,7 @@ const devs: MqttDevice[] = Array.from({ length: DEVICES }, (_, i) =>
   connectDevice({
     url: `mqtt://127.0.0.1:${mqttPort}`,
     username: `c${i}`,
+    password: creds.get(`c${i}`),
     fleet: "crash",
     device: `c${i}`,
     runtimeVersion: "0.1.0",

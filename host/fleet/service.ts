@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { OtaService } from "../ota/service";
 import { newApiToken } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
+import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { checkBrokerUrl } from "./broker/url";
 import { startHttp } from "./http";
@@ -21,6 +22,11 @@ import type { SqlStore } from "./store/sql-store";
 export interface FleetServiceOptions extends StoreOptions {
   /** External broker, e.g. mqtt://earshot-service:PASSWORD@host:1883 */
   mqttUrl?: string;
+  /**
+   * Logins of the embedded broker (credentials.json: device id -> password, and the service
+   * account). Default: the service account only, with a random password.
+   */
+  credentials?: Map<string, string>;
   /** Port of the embedded aedes broker (used when mqttUrl is absent). */
   embeddedBrokerPort?: number;
   /** HTTP port (0: any free port). */
@@ -101,11 +107,14 @@ export class FleetService {
     let url = o.mqttUrl;
     let protocolVersion = o.protocolVersion ?? 5;
     if (!url) {
+      const credentials = new Map(o.credentials);
+      if (!credentials.has(SERVICE_USER)) credentials.set(SERVICE_USER, newPassword());
       this.broker = await startEmbeddedBroker({
+        credentials,
         port: o.embeddedBrokerPort ?? 1883,
         beforeAck: inBrokerIngest(pipeline, o.fleet),
       });
-      url = withUser(this.broker.url, SERVICE_USER);
+      url = withUser(this.broker.url, SERVICE_USER, credentials.get(SERVICE_USER) ?? "");
       protocolVersion = 4; // aedes speaks MQTT 3.1.1
     }
     const group = o.group ?? "earshot-ingest";
@@ -187,9 +196,10 @@ export class FleetService {
   }
 }
 
-function withUser(url: string, user: string): string {
+function withUser(url: string, user: string, password: string): string {
   const u = new URL(url);
   u.username = user;
+  u.password = encodeURIComponent(password);
   return u.toString();
 }
 

@@ -52,7 +52,11 @@ afterAll(async () => {
 });
 
 describe("fleet serve exits non-zero with one line naming the cause", () => {
-  const serve = async (...args: string[]) => earshot("fleet", "serve", ...args);
+  const serve = async (...args: string[]) =>
+    earshot(
+      ...["fleet", "serve", "--api-token-file", join(dir, "api-token")],
+      ...["--credentials", join(dir, "credentials.json"), ...args],
+    );
 
   it("embedded broker port taken", async () => {
     const r = await serve("--embedded-broker", String(takenPort), ...["--pg", db.opts.pg ?? ""]);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
 import { ScheduledDetector } from "../../host/fleet/sim/detector";
@@ -28,6 +29,7 @@ const cli = (...args: string[]) =>
   });
 
 describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
+  const creds = generateCredentials(["a1", "a2", "x9"]);
   const dir = mkdtempSync(join(tmpdir(), "earshot-ota-"));
   let db: TestDb;
   let service: FleetService;
@@ -38,6 +40,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     service = new FleetService({
       ...db.opts,
       embeddedBrokerPort: await freePort(),
+      credentials: creds,
       httpPort: 0,
       log: () => {},
     });
@@ -63,6 +66,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     const start = (id: string, publicKey: Uint8Array) =>
       startVirtualDevice({
         url,
+        password: creds.get(id),
         fleet: "plant",
         device: id,
         model: v1,

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
+import { provisionCredentials, readCredentialsJson } from "../../host/fleet/broker/credentials";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
 import { bearer, waitFor } from "./devices";
@@ -20,6 +21,8 @@ describe("earshot fleet serve", () => {
     const tmp = mkdtempSync(join(tmpdir(), "earshot-serve-"));
     const db = join(tmp, "db");
     const tokenFile = join(tmp, "secrets", "api-token");
+    const credsFile = join(tmp, "secrets", "credentials.json");
+    provisionCredentials(credsFile, ["n1"]);
     const child = spawn(process.execPath, [
       "bin/earshot.js",
       "fleet",
@@ -32,6 +35,8 @@ describe("earshot fleet serve", () => {
       String(httpPort),
       "--api-token-file",
       tokenFile,
+      "--credentials",
+      credsFile,
       "--json",
     ]);
     let out = "";
@@ -55,6 +60,7 @@ describe("earshot fleet serve", () => {
       expect((await fetch(urls.metrics)).status).toBe(401);
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
         username: "n1",
+        password: readCredentialsJson(credsFile).get("n1"),
         clientId: "n1",
       });
       await c.publishAsync(deviceTopic("home", "n1", "det"), encodeForTopic("det", det(1)), {

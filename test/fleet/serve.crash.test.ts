@@ -11,6 +11,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import { newApiToken } from "../../host/fleet/api-token";
+import { generateCredentials, writeCredentialsJson } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
@@ -20,6 +21,8 @@ import { det } from "./samples";
 
 const FLEET = "plant";
 const TOKEN = newApiToken();
+const NAMES = ["k0", "k1", "k2", "k3", "k4"];
+const CREDS = generateCredentials(["early", ...NAMES]);
 
 /** Connects as soon as the broker accepts connections (retrying while nothing listens). */
 async function connectEarly(port: number, device: string): Promise<mqtt.MqttClient> {
@@ -27,6 +30,7 @@ async function connectEarly(port: number, device: string): Promise<mqtt.MqttClie
     try {
       return await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
         username: device,
+        password: CREDS.get(device),
         clientId: device,
         reconnectPeriod: 0,
         connectTimeout: 2000,
@@ -45,6 +49,7 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
     const service = new FleetService({
       db: join(mkdtempSync(join(tmpdir(), "earshot-early-")), "db"), // fresh PGlite: slow start
       embeddedBrokerPort: port,
+      credentials: CREDS,
       httpPort: 0,
       log: () => {},
     });
@@ -77,7 +82,10 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
 
   it("loses no acked detection when `fleet serve` is killed with SIGKILL and restarted", async () => {
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const db = join(mkdtempSync(join(tmpdir(), "earshot-crash-")), "db");
+    const tmp = mkdtempSync(join(tmpdir(), "earshot-crash-"));
+    const db = join(tmp, "db");
+    const credsFile = join(tmp, "credentials.json");
+    writeCredentialsJson(credsFile, CREDS);
     let child: ChildProcessWithoutNullStreams | undefined;
     const serve = async () => {
       const p = spawn(
@@ -92,6 +100,8 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
           db,
           "--http",
           String(httpPort),
+          "--credentials",
+          credsFile,
           "--json",
         ],
         { env: { ...process.env, EARSHOT_API_TOKEN: TOKEN } },
@@ -112,8 +122,10 @@ describe("embedded broker: no PUBACK before the row is committed", () => {
       (
         await fetch(`http://127.0.0.1:${httpPort}/api/summary`, bearer(TOKEN))
       ).json() as Promise<Summary>;
-    const names = ["k0", "k1", "k2", "k3", "k4"];
-    const devs = names.map((d) => testDevice(`mqtt://127.0.0.1:${mqttPort}`, FLEET, d));
+    const names = NAMES;
+    const devs = names.map((d) =>
+      testDevice(`mqtt://127.0.0.1:${mqttPort}`, FLEET, d, CREDS.get(d)),
+    );
     const send = (n: number) => {
       for (let i = 0; i < n; i++)
         for (const d of devs) d.link.detection({ keyword: "yes", score: 1 });

@@ -3,14 +3,16 @@
  * the store exactly: every scheduled keyword, once, from every device.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
-import { startSimulation } from "../../host/fleet/sim/simulate";
+import { deviceId, startSimulation } from "../../host/fleet/sim/simulate";
 import { createPostgresDb, type TestDb } from "./databases";
 import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 
 describe("fleet simulate", () => {
+  const creds = generateCredentials(Array.from({ length: 40 }, (_, i) => deviceId("s-", i, 40)));
   let db: TestDb;
   let service: FleetService;
   beforeAll(async () => {
@@ -18,6 +20,7 @@ describe("fleet simulate", () => {
     service = new FleetService({
       ...db.opts,
       embeddedBrokerPort: await freePort(),
+      credentials: creds,
       httpPort: 0,
       log: () => {},
     });
@@ -35,6 +38,7 @@ describe("fleet simulate", () => {
       fleet: "sim",
       devices: 40,
       prefix: "s-",
+      credentials: Object.fromEntries(creds),
       model: demoModel("kws", 1, 64),
       keywords: ["yes", "no"],
       everyMs: 300,

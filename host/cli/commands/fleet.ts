@@ -24,30 +24,6 @@ function deviceIds(opts: { devices?: string; count?: number; prefix: string }): 
   return Array.from({ length: n }, (_, i) => `${opts.prefix}${String(i).padStart(width, "0")}`);
 }
 
-/** credentials.json from `fleet broker-config`: an object of device id -> password. */
-function readCredentials(bytes: Uint8Array, file: string): Record<string, string> {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch (e) {
-    v = (e as Error).message;
-  }
-  const ok =
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.values(v).every((p) => typeof p === "string");
-  if (!ok) {
-    throw Object.assign(
-      new Error(
-        `--credentials ${file} is not a credentials.json (an object of device id -> password, from \`earshot fleet broker-config\`)`,
-      ),
-      { expected: true },
-    );
-  }
-  return v as Record<string, string>;
-}
-
 export function register(program: Command): void {
   const fleet = group(program, "fleet", "Fleet service, broker setup and simulator");
 
@@ -76,11 +52,18 @@ export function register(program: Command): void {
       "bearer token of the HTTP API, created (random, 0600) if missing; env EARSHOT_API_TOKEN wins",
       ".earshot/api-token",
     )
+    .option(
+      "--credentials <file>",
+      "embedded broker logins (device id -> password, from `fleet credentials`); created with the service account if missing",
+      ".earshot/credentials.json",
+    )
     .option("--json", "print the URLs as one JSON line")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
       const { serviceApiToken } = await import("../../fleet/api-token");
       const api = serviceApiToken(opts.apiTokenFile);
+      const { provisionCredentials } = await import("../../fleet/broker/credentials");
+      const credentials = opts.mqttUrl ? undefined : provisionCredentials(opts.credentials, []);
       if (opts.mqttUrl && opts.embeddedBroker !== undefined) {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
@@ -96,6 +79,7 @@ export function register(program: Command): void {
         group: opts.group,
         fleet: opts.fleet,
         apiToken: api.token,
+        credentials,
         defaultMetrics: true,
       });
       const urls = { ...(await service.start()), apiToken: api.source };
@@ -115,6 +99,26 @@ export function register(program: Command): void {
       });
       process.stderr.write("earshot: stopping (storing what was received)...\n");
       await service.stop();
+    });
+
+  fleet
+    .command("credentials")
+    .description(
+      "Add devices to a credentials.json (random passwords, mode 0600): the embedded broker's logins",
+    )
+    .option("--file <file>", "credentials file", ".earshot/credentials.json")
+    .option("--devices <ids>", "comma-separated device ids")
+    .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
+    .option("--prefix <p>", "device id prefix for --count", "node-")
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { provisionCredentials } = await import("../../fleet/broker/credentials");
+      const creds = provisionCredentials(opts.file, deviceIds(opts));
+      emit(
+        opts,
+        { file: opts.file, users: creds.size },
+        (x) => `${x.file}: ${x.users} logins (devices + service account); keep it secret`,
+      );
     });
 
   fleet
@@ -232,8 +236,9 @@ export function register(program: Command): void {
       }
       const { checkBrokerUrl } = await import("../../fleet/broker/url");
       const u = checkBrokerUrl(opts.broker, "--broker");
+      const { readCredentialsJson } = await import("../../fleet/broker/credentials");
       const credentials = opts.credentials
-        ? readCredentials(read(opts.credentials, "credentials file"), opts.credentials)
+        ? Object.fromEntries(readCredentialsJson(opts.credentials))
         : undefined;
       const publicKey = opts.publicKey ? read(opts.publicKey, "public key") : undefined;
       if (publicKey && publicKey.length !== 32) {

@@ -16,6 +16,12 @@ import {
 } from "../../../protocol/topics";
 
 export const SERVICE_USER = "earshot-service";
+/** Client ids only the service account may use (its ingest and control sessions). */
+export const SERVICE_CLIENT_PREFIXES = [SERVICE_USER, "earshot-ingest"];
+
+export function isServiceClientId(id: string): boolean {
+  return SERVICE_CLIENT_PREFIXES.some((p) => id === p || id.startsWith(`${p}-`));
+}
 
 export function mayPublish(user: string, topic: string): boolean {
   if (user === SERVICE_USER) return true;

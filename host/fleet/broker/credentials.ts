@@ -5,7 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { isValidId } from "../../../protocol/topics";
 import { SERVICE_USER } from "./acl";
 
@@ -53,4 +54,43 @@ export function writeMosquittoPasswd(file: string, creds: Credentials): void {
 
 export function writeCredentialsJson(file: string, creds: Credentials): void {
   writeFileSync(file, `${JSON.stringify(Object.fromEntries(creds), null, 2)}\n`, { mode: 0o600 });
+}
+
+const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
+
+/** Reads credentials.json (an object of username -> password), naming the problem in one line. */
+export function readCredentialsJson(file: string): Credentials {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw bad(`cannot read credentials file ${file}: ${code}`);
+    v = undefined;
+  }
+  const ok =
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((p) => typeof p === "string" && p.length > 0);
+  if (!ok) {
+    throw bad(
+      `--credentials ${file} is not a credentials.json (an object of device id -> password, from \`earshot fleet credentials\` or \`fleet broker-config\`)`,
+    );
+  }
+  return new Map(Object.entries(v as Record<string, string>));
+}
+
+/**
+ * Adds `devices` (with new random passwords) and the service account to the credentials file,
+ * creating it (mode 0600) when missing; existing entries keep their passwords.
+ */
+export function provisionCredentials(file: string, devices: string[]): Credentials {
+  const creds: Credentials = existsSync(file) ? readCredentialsJson(file) : new Map();
+  const fresh = generateCredentials(devices);
+  for (const [u, p] of fresh) if (!creds.has(u)) creds.set(u, p);
+  mkdirSync(dirname(file), { recursive: true });
+  writeCredentialsJson(file, creds);
+  chmodSync(file, 0o600);
+  return creds;
 }

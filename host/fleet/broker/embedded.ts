@@ -1,17 +1,21 @@
 /**
- * The embedded broker: aedes (MQTT 3.1.1) on a TCP port, in this process, guarded by the same
- * ACL as mosquitto deployments. Without a credentials map any client may connect and is
- * treated as the device named by its username (or client id when it gives none); the service
- * connects as SERVICE_USER. Good for one machine and demos; deployments use mosquitto or a cluster.
+ * The embedded broker: aedes (MQTT 3.1.1) on a TCP port, in this process, guarded like the
+ * mosquitto set-up: every client logs in with a username and password from the credentials map
+ * (credentials.json: device id -> password, plus the service account), is then known by that
+ * username only, and the same ACL (acl.ts) decides what it may publish and subscribe. Client ids
+ * reserved for the service cannot be taken by a device. Good for one machine and demos;
+ * deployments use mosquitto or a cluster.
  *
  * aedes writes the PUBACK of a QoS 1 publish right after `authorizePublish` and before it routes
  * the message, and keeps nothing on disk: an acked message still on its way to a subscriber is
  * gone if the process dies. So the service does not subscribe to this broker; `beforeAck` runs
  * inside `authorizePublish`, and the PUBACK waits until it calls back (ingest: row committed).
  */
+
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
-import { mayPublish, maySubscribe } from "./acl";
+import { isServiceClientId, mayPublish, maySubscribe, SERVICE_USER } from "./acl";
 
 export interface EmbeddedBroker {
   url: string;
@@ -22,8 +26,8 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   port: number;
   host?: string;
-  /** username -> password; when given, every client must authenticate. */
-  credentials?: Map<string, string>;
+  /** username -> password; every client must log in with one of these. */
+  credentials: Map<string, string>;
   /**
    * Runs for every authorized publish before the broker acks or routes it; `done` lets it
    * through. Never calling `done` (service going down) leaves the message unacked with the
@@ -33,20 +37,37 @@ export interface EmbeddedBrokerOptions {
 }
 
 type Client = { id: string; earshotUser?: string };
-const userOf = (c: Client | null): string => c?.earshotUser ?? c?.id ?? "";
+/** The authenticated username; "" (allowed nothing) before authentication. */
+const userOf = (c: Client | null): string => c?.earshotUser ?? "";
+
+/** CONNACK return codes of MQTT 3.1.1 (aedes reads `returnCode` from the error). */
+const BAD_LOGIN = 4;
+const NOT_AUTHORIZED = 5;
+
+function refuse(done: (err: Error, ok: boolean) => void, code: number, why: string): void {
+  done(Object.assign(new Error(why), { returnCode: code }), false);
+}
+
+function samePassword(given: Buffer | undefined, want: string): boolean {
+  const a = given ?? Buffer.alloc(0);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({
     authenticate: (client, username, password, done) => {
       const c = client as unknown as Client;
-      if (o.credentials) {
-        const want = username ? o.credentials.get(username) : undefined;
-        if (want === undefined || want !== password?.toString()) {
-          const err = Object.assign(new Error("bad username or password"), { returnCode: 4 });
-          return done(err as never, false);
-        }
-      }
-      if (username) c.earshotUser = username;
+      const want = username ? o.credentials.get(username) : undefined;
+      if (want === undefined || !samePassword(password, want))
+        return refuse(done as never, BAD_LOGIN, "bad username or password");
+      if (username !== SERVICE_USER && isServiceClientId(c.id))
+        return refuse(
+          done as never,
+          NOT_AUTHORIZED,
+          `client id ${c.id} is reserved for the service`,
+        );
+      c.earshotUser = username;
       done(null, true);
     },
     authorizePublish: (client, packet, done) => {
