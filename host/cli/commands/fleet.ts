@@ -30,7 +30,14 @@ export function register(program: Command): void {
   fleet
     .command("serve")
     .description("Run the fleet service: MQTT ingest, storage, OTA, HTTP API and /metrics")
-    .option("--mqtt-url <url>", "external broker, e.g. mqtt://earshot-service:PASS@host:1883")
+    .option(
+      "--mqtt-url <url>",
+      "external broker, e.g. mqtt://earshot-service@host:1883 (no password here)",
+    )
+    .option(
+      "--mqtt-password-file <file>",
+      "the service account's broker password (env EARSHOT_MQTT_PASSWORD wins; never in argv)",
+    )
     .option(
       "--embedded-broker <port>",
       "run the embedded aedes broker on this port",
@@ -68,8 +75,12 @@ export function register(program: Command): void {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
       const { FleetService } = await import("../../fleet/service");
+      const { serviceMqttUrl } = await import("../../fleet/broker/url");
+      const mqttUrl = opts.mqttUrl
+        ? serviceMqttUrl(opts.mqttUrl, opts.mqttPasswordFile)
+        : undefined;
       const service = new FleetService({
-        mqttUrl: opts.mqttUrl,
+        mqttUrl,
         embeddedBrokerPort: opts.embeddedBroker ?? 1883,
         db: opts.pg ? undefined : (opts.db ?? ".earshot/fleet-db"),
         pg: opts.pg,
@@ -148,7 +159,7 @@ export function register(program: Command): void {
           `      ${x.aclFile}`,
           `      ${x.credentials} (plain passwords for provisioning: keep secret)`,
           `run:  mosquitto -c ${x.conf}`,
-          `then: earshot fleet serve --mqtt-url ${x.serviceUrl}`,
+          `then: earshot fleet serve --mqtt-url ${x.serviceUrl} --mqtt-password-file ${x.servicePasswordFile}`,
         ].join("\n"),
       );
     });

@@ -24,6 +24,8 @@ export interface BrokerConfigResult {
   passwordFile: string;
   aclFile: string;
   credentials: string;
+  /** The service account's password alone, for `fleet serve --mqtt-password-file`. */
+  servicePasswordFile: string;
   devices: number;
   serviceUrl: string;
 }
@@ -38,6 +40,8 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
   writeMosquittoPasswd(passwordFile, creds);
   writeFileSync(aclFile, mosquittoAcl());
   writeCredentialsJson(credentials, creds);
+  const servicePasswordFile = join(dir, "service.password");
+  writeFileSync(servicePasswordFile, `${creds.get(SERVICE_USER)}\n`, { mode: 0o600 });
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(
     conf,
@@ -57,7 +61,8 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
     passwordFile,
     aclFile,
     credentials,
+    servicePasswordFile,
     devices: o.devices.length,
-    serviceUrl: `mqtt://${SERVICE_USER}:<password from credentials.json>@${host}:${o.port}`,
+    serviceUrl: `mqtt://${SERVICE_USER}@${host}:${o.port}`,
   };
 }
