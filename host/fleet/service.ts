@@ -42,6 +42,8 @@ export interface FleetServiceOptions extends StoreOptions {
   shared?: boolean;
   fleet?: string;
   log?: (line: string) => void;
+  /** OTA public keys (raw Ed25519) whose artifacts the service accepts for publishing. */
+  otaPublicKeys?: Uint8Array[];
   /** Bearer token of the HTTP API (default: a random one, see `apiToken`). */
   apiToken?: string;
   /** Node default metrics (event loop, heap) on /metrics. */
@@ -98,7 +100,7 @@ export class FleetService {
     if (o.mqttUrl) checkBrokerUrl(o.mqttUrl);
     this.store = await openStore(o);
     const store = this.store;
-    const ota = new OtaService(store, () => this.controlClient(), log);
+    const ota = new OtaService(store, () => this.controlClient(), log, o.otaPublicKeys);
     const pipeline = new IngestPipeline(store, this.metrics, {
       log,
       hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },

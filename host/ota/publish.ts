@@ -51,6 +51,7 @@ export function buildPublishRequest(o: PublishOptions): PublishRequest {
     bytes,
     {
       modelId: o.modelId ?? model.modelId,
+      fleet: o.fleet,
       version,
       minRuntime: o.minRuntime ?? "0.1.0",
       threshold: model.threshold,

@@ -4,10 +4,12 @@
  * with ota/chunk messages on the asking device's topic. Transfers resume because devices ask
  * for what they still miss; the service keeps no per-device transfer state.
  */
+import type { KeyObject } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import { encodeForTopic } from "../../protocol/host";
 import type { OtaRequest } from "../../protocol/messages";
 import { chunkCount } from "../../protocol/ota/artifact";
+import { publicKeyFrom } from "../../protocol/ota/keys";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
 import type { ArtifactRecord, DeploymentRow, Origin, Store } from "../fleet/store/types";
 import { checkPublish } from "./request";
@@ -28,10 +30,15 @@ export class OtaService {
     private readonly store: Store,
     private readonly mqtt: () => MqttClient,
     private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-  ) {}
+    /** Public keys whose signatures the service accepts (raw Ed25519). */
+    trustedKeys: Uint8Array[] = [],
+  ) {
+    this.trusted = trustedKeys.map((k) => publicKeyFrom(k));
+  }
+  private readonly trusted: KeyObject[];
 
   async publish(body: unknown): Promise<PublishResult> {
-    const p = checkPublish(body);
+    const p = checkPublish(body, this.trusted);
     const m = p.manifest;
     await this.store.putArtifact({
       modelId: m.modelId,

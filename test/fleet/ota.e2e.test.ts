@@ -15,6 +15,7 @@ import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
 import { ScheduledDetector } from "../../host/fleet/sim/detector";
 import { startVirtualDevice, type VirtualDevice } from "../../host/fleet/sim/device";
+import { buildPublishRequest } from "../../host/ota/publish";
 import { generateSigningKeys } from "../../protocol/ota/keys";
 import { createPostgresDb, type TestDb } from "./databases";
 import { bearer, waitFor } from "./devices";
@@ -34,13 +35,16 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   let db: TestDb;
   let service: FleetService;
   let devices: VirtualDevice[] = [];
+  let keys: { publicKeyHex: string; publicKeyRaw: string; privateKey: string };
 
   beforeAll(async () => {
+    keys = JSON.parse((await cli("ota", "keygen", "--out", join(dir, "keys"), "--json")).stdout);
     db = await createPostgresDb();
     service = new FleetService({
       ...db.opts,
       embeddedBrokerPort: await freePort(),
       credentials: creds,
+      otaPublicKeys: [new Uint8Array(readFileSync(keys.publicKeyRaw))],
       httpPort: 0,
       log: () => {},
     });
@@ -54,9 +58,6 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   });
 
   it("publishes a signed model that trusting devices activate and others refuse", async () => {
-    const keys = JSON.parse(
-      (await cli("ota", "keygen", "--out", join(dir, "keys"), "--json")).stdout,
-    );
     expect(keys.publicKeyHex).toMatch(/^[0-9a-f]{64}$/);
     const trusted = Buffer.from(keys.publicKeyHex, "hex");
     expect(Buffer.from(readFileSync(keys.publicKeyRaw))).toEqual(trusted);
@@ -144,9 +145,6 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   });
 
   it("`ota publish --version 7` publishes version 7 (the flag is not the program's --version)", async () => {
-    const keys = JSON.parse(
-      (await cli("ota", "keygen", "--out", join(dir, "keys7"), "--json")).stdout,
-    );
     const modelFile = join(dir, "kws-v1.esm");
     writeFileSync(modelFile, demoModel("kws", 1));
     const { stdout } = await cli(
@@ -168,6 +166,43 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     );
     expect(JSON.parse(stdout).deployment.version).toBe(7);
     expect((await cli("--version")).stdout.trim()).toBe("0.1.0");
+  });
+
+  it("refuses, before storing anything, artifacts signed by another key or for another fleet", async () => {
+    const before = await (
+      await fetch(`${service.urls?.http}/api/ota/status`, bearer(service.apiToken))
+    ).json();
+    const modelFile = join(dir, "kws-v9.esm");
+    writeFileSync(modelFile, demoModel("kws", 9));
+    const rogue = JSON.parse(
+      (await cli("ota", "keygen", "--out", join(dir, "rogue"), "--json")).stdout,
+    );
+    const publish = (key: string) =>
+      buildPublishRequest({
+        model: modelFile,
+        fleet: "plant",
+        key,
+        service: service.urls?.http ?? "",
+      });
+    const post = (body: unknown) =>
+      fetch(`${service.urls?.http}/api/ota/publish`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${service.apiToken}` },
+        body: JSON.stringify(body),
+      });
+    const r1 = await post(publish(rogue.privateKey));
+    expect(r1.status).toBe(400);
+    expect(((await r1.json()) as { error: string }).error).toMatch(/signature does not verify/);
+    // Fleet A's genuine signed artifact re-posted for fleet B.
+    const r2 = await post({ ...publish(keys.privateKey), fleet: "factory" });
+    expect(r2.status).toBe(400);
+    expect(((await r2.json()) as { error: string }).error).toMatch(
+      /signed for fleet plant, not factory/,
+    );
+    const after = await (
+      await fetch(`${service.urls?.http}/api/ota/status`, bearer(service.apiToken))
+    ).json();
+    expect(after).toEqual(before);
   });
 
   it("CLI errors are one line: missing key, bad model file", async () => {

@@ -64,9 +64,33 @@ export function register(program: Command): void {
       "embedded broker logins (device id -> password, from `fleet credentials`); created with the service account if missing",
       ".earshot/credentials.json",
     )
+    .option(
+      "--ota-public-key <file>",
+      "OTA public key (ota-signing.pub.bin); publishes signed by other keys are refused (default ota-keys/ota-signing.pub.bin when present)",
+    )
     .option("--json", "print the URLs as one JSON line")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
+      const { existsSync, readFileSync } = await import("node:fs");
+      const keyFile =
+        opts.otaPublicKey ??
+        (existsSync("ota-keys/ota-signing.pub.bin") ? "ota-keys/ota-signing.pub.bin" : undefined);
+      let otaPublicKeys: Uint8Array[] = [];
+      if (keyFile) {
+        let key: Uint8Array;
+        try {
+          key = new Uint8Array(readFileSync(keyFile));
+        } catch (e) {
+          throw new UserError(
+            `cannot read --ota-public-key ${keyFile}: ${(e as NodeJS.ErrnoException).code}`,
+          );
+        }
+        if (key.length !== 32)
+          throw new UserError(
+            `--ota-public-key ${keyFile} is ${key.length} bytes; want the 32-byte raw Ed25519 key (ota-signing.pub.bin)`,
+          );
+        otaPublicKeys = [key];
+      }
       const { serviceApiToken } = await import("../../fleet/api-token");
       const api = serviceApiToken(opts.apiTokenFile);
       const { provisionCredentials } = await import("../../fleet/broker/credentials");
@@ -91,6 +115,7 @@ export function register(program: Command): void {
         fleet: opts.fleet,
         apiToken: api.token,
         credentials,
+        otaPublicKeys,
         defaultMetrics: true,
       });
       const urls = { ...(await service.start()), apiToken: api.source };

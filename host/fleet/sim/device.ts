@@ -53,6 +53,7 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
         verifier: new NodeEd25519Verifier(o.publicKey),
         sha256: new NodeSha256(),
         runtimeVersion,
+        fleet: o.fleet,
         active,
         maxModelBytes: 256 * 1024,
         now: () => Date.now(),
