@@ -55,6 +55,7 @@ async function startMosquitto(dir: string, port: number, devices: string[]) {
   const cfg = writeBrokerConfig({
     out: dir,
     devices,
+    fleet: FLEET,
     port,
     runAsUser: process.getuid?.() === 0 ? "root" : undefined,
   });

@@ -133,6 +133,38 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     expect(logs.some((l) => l.includes("rejected message on earshot/v1/plant/d2/det"))).toBe(true);
   });
 
+  it("a device reads neither another fleet's _all topics nor another device's (ACL)", async () => {
+    const svc = await mqtt.connectAsync(broker.urlFor(serviceUser), { clientId: "offerer" });
+    const heard: string[] = [];
+    const nosy = await mqtt.connectAsync(broker.urlFor("intruder"), { clientId: "nosy" });
+    nosy.on("message", (t) => heard.push(t));
+    for (const f of [
+      fleetTopic("otherfleet", "ota/offer"),
+      fleetTopic("otherfleet", "cmd"),
+      deviceTopic(FLEET, "d1", "cmd"),
+      fleetTopic(FLEET, "cmd"), // its own fleet's: allowed, shows the subscriber is live
+    ])
+      await nosy.subscribeAsync(f, { qos: 1 });
+    await svc.publishAsync(fleetTopic("otherfleet", "ota/offer"), Buffer.from([1, 6, 0]), {
+      qos: 1,
+      retain: true,
+    });
+    await svc.publishAsync(fleetTopic("otherfleet", "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await svc.publishAsync(deviceTopic(FLEET, "d1", "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await svc.publishAsync(fleetTopic(FLEET, "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await waitFor(
+      "own fleet's command heard",
+      async () => heard.slice(),
+      (h) => h.length > 0,
+    );
+    await svc.publishAsync(fleetTopic("otherfleet", "ota/offer"), Buffer.alloc(0), {
+      qos: 1,
+      retain: true,
+    });
+    await Promise.all([svc.endAsync(), nosy.endAsync()]);
+    expect(heard).toEqual([fleetTopic(FLEET, "cmd")]);
+  });
+
   it("drops a device's publishes as another device and on OTA topics (ACL)", async () => {
     const spy = await mqtt.connectAsync(broker.urlFor(serviceUser), { clientId: "spy" });
     const seen: string[] = [];
@@ -150,6 +182,8 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     await bad.publishAsync(deviceTopic(FLEET, "intruder", "ota/offer"), Buffer.from([1, 6, 0]), {
       qos: 1,
     });
+    // Under another fleet id (its device row would move there) (issue 17 item 7).
+    await bad.publishAsync(deviceTopic("otherfleet", "intruder", "det"), forged, { qos: 1 });
     // Its own topic works, so the spy and the connection are live.
     await bad.publishAsync(deviceTopic(FLEET, "intruder", "det"), encodeForTopic("det", det(1)), {
       qos: 1,

@@ -24,7 +24,7 @@ describe("fleet serve: the broker password stays out of argv", () => {
   let db: TestDb;
   const dir = mkdtempSync(join(tmpdir(), "earshot-secrets-"));
   beforeAll(async () => {
-    broker = await startMosquitto(["n1"]);
+    broker = await startMosquitto(["n1"], { fleet: "home" });
     db = await createPostgresDb();
   });
   afterAll(async () => {

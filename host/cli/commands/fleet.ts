@@ -166,6 +166,7 @@ export function register(program: Command): void {
     .option("--devices <ids>", "comma-separated device ids")
     .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
     .option("--prefix <p>", "device id prefix for --count", "node-")
+    .requiredOption("--fleet <id>", "the fleet these devices belong to (their ACL names it)")
     .option("--port <n>", "listener port", intArg("--port"), 1883)
     .option("--bind <addr>", "listener address", "127.0.0.1")
     .option("--json", "machine-readable output")
@@ -174,6 +175,7 @@ export function register(program: Command): void {
       const r = writeBrokerConfig({
         out: opts.out,
         devices: deviceIds(opts),
+        fleet: opts.fleet,
         port: opts.port,
         bind: opts.bind,
       });

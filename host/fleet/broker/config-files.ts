@@ -12,6 +12,8 @@ import { mosquittoConf } from "./mosquitto";
 export interface BrokerConfigOptions {
   out: string;
   devices: string[];
+  /** The fleet every device of this config belongs to (its ACL section names it). */
+  fleet: string;
   port: number;
   bind?: string;
   /** `user` line: the account mosquitto runs as when started by root (default mosquitto). */
@@ -38,7 +40,7 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
   const aclFile = join(dir, "acl");
   const credentials = join(dir, "credentials.json");
   writeMosquittoPasswd(passwordFile, creds);
-  writeFileSync(aclFile, mosquittoAcl());
+  writeFileSync(aclFile, mosquittoAcl(o.devices.map((id) => ({ id, fleet: o.fleet }))));
   writeCredentialsJson(credentials, creds);
   const servicePasswordFile = join(dir, "service.password");
   writeFileSync(servicePasswordFile, `${creds.get(SERVICE_USER)}\n`, { mode: 0o600 });
