@@ -71,7 +71,32 @@ describe("fleet simulate", () => {
     const rows = (await (
       await fetch(`${service.urls?.http}/api/detections?device=s-07`, bearer(service.apiToken))
     ).json()) as { seq: number; keyword: string }[];
-    expect(rows.map((x) => x.seq)).toEqual(rows.map((_, i) => i + 1));
+    expect(rows.map((x) => x.seq)).toEqual(rows.map((_, i) => rows[0].seq + i));
     expect(rows.map((x) => x.keyword)).toEqual(rows.map((_, i) => (i % 2 === 0 ? "yes" : "no")));
+
+    // A second run of the same devices (a restart): new detections, not duplicates (item 3).
+    const again = startSimulation({
+      url,
+      fleet: "sim",
+      devices: 40,
+      prefix: "s-",
+      credentials: Object.fromEntries(creds),
+      model: demoModel("kws", 1, 64),
+      keywords: ["yes", "no"],
+      everyMs: 300,
+      durationMs: 0,
+      workers: 2,
+    });
+    await again.connected;
+    await new Promise((r) => setTimeout(r, 1500));
+    const r2 = await again.stop();
+    expect(r2.acked).toBeGreaterThan(0);
+    const s2 = await waitFor(
+      "second run stored",
+      summary,
+      (x) => x.detections + x.duplicates >= r.detections + r2.acked,
+    );
+    expect(s2.duplicates).toBe(0);
+    expect(s2.detections).toBe(r.detections + r2.acked);
   });
 });

@@ -87,6 +87,7 @@ async function main() {
     detectors.push(detector);
     devices.push(
       startVirtualDevice({
+        firstSeq: cfg.firstSeq,
         url: cfg.url,
         fleet: cfg.fleet,
         device: d.id,
