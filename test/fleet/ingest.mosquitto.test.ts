@@ -214,4 +214,28 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     const seqs = ((await r.json()) as { seq: number }[]).map((x) => x.seq);
     expect(seqs).not.toContain(777_777);
   });
+
+  it("alarms when another client takes the ingest session, and takes it back", async () => {
+    const before = logs.length;
+    // A device's valid login with the service's client id (mosquitto does not tie ids to users).
+    const thief = await mqtt.connectAsync(broker.urlFor("intruder"), {
+      clientId: `ingest-${kind}-0`,
+      protocolVersion: 5,
+      clean: false,
+      reconnectPeriod: 100, // both reconnect: they keep taking the session from each other
+    });
+    const alarm = await waitFor(
+      "takeover logged",
+      async () => logs.slice(before).find((l) => l.includes("ALARM")),
+      (l) => l !== undefined,
+    );
+    expect(alarm).toMatch(/ingest worker 0: ALARM: session ingest-\w+-0 closed by the broker/);
+    const metrics = await (
+      await fetch(service.urls?.metrics ?? "", bearer(service.apiToken))
+    ).text();
+    expect(metrics).toMatch(
+      /earshot_ingest_session_lost_total\{worker="0",reason="closedByBroker"\} [1-9]/,
+    );
+    await thief.endAsync(true).catch(() => {});
+  });
 });
