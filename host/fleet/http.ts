@@ -32,16 +32,24 @@ class HttpError extends Error {
   }
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
+/**
+ * Largest request body: a publish carries one model file in base64 (device slots hold a few
+ * hundred KB). Parsing and hashing tens of MB blocks the event loop for seconds.
+ */
+export const MAX_BODY = 4 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<unknown> {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
+    req.resume(); // discard without buffering
+    return Promise.reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
+  }
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
     req.on("data", (c: Buffer) => {
       n += c.length;
       if (n > MAX_BODY) {
-        reject(new HttpError(413, "body too large"));
+        reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
         req.destroy();
       } else parts.push(c);
     });

@@ -16,6 +16,8 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
 import { isServiceClientId, mayPublish, maySubscribe, SERVICE_USER } from "./acl";
+import { MAX_PACKET_BYTES } from "./mosquitto";
+import { limitPacketSize } from "./packet-limit";
 
 export interface EmbeddedBroker {
   url: string;
@@ -71,8 +73,13 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       done(null, true);
     },
     authorizePublish: (client, packet, done) => {
-      if (!mayPublish(userOf(client as unknown as Client), packet.topic))
+      const user = userOf(client as unknown as Client);
+      if (!mayPublish(user, packet.topic))
         return done(new Error(`not allowed to publish on ${packet.topic}`));
+      // A device retains only its status (its last will): anything else would let one device
+      // fill the broker's retained store.
+      if (packet.retain && user !== SERVICE_USER && !packet.topic.endsWith("/status"))
+        return done(new Error(`not allowed to retain on ${packet.topic}`));
       if (!o.beforeAck) return done(null);
       o.beforeAck(packet.topic, packet.payload as Buffer, () => done(null));
     },
@@ -81,7 +88,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       done(new Error(`not allowed to subscribe to ${sub.topic}`), null);
     },
   });
-  const server: Server = createServer(broker.handle);
+  const server: Server = createServer((socket) => {
+    limitPacketSize(socket, MAX_PACKET_BYTES);
+    broker.handle(socket);
+  });
   const host = o.host ?? "127.0.0.1";
   try {
     await new Promise<void>((resolve, reject) => {
