@@ -27,6 +27,8 @@ export interface FleetServiceOptions extends StoreOptions {
    * account). Default: the service account only, with a random password.
    */
   credentials?: Map<string, string>;
+  /** Device -> fleet for the embedded broker (credentials.json `{ password, fleet }` entries). */
+  deviceFleets?: Map<string, string>;
   /** Port of the embedded aedes broker (used when mqttUrl is absent). */
   embeddedBrokerPort?: number;
   /** HTTP port (0: any free port). */
@@ -113,6 +115,7 @@ export class FleetService {
       if (!credentials.has(SERVICE_USER)) credentials.set(SERVICE_USER, newPassword());
       this.broker = await startEmbeddedBroker({
         credentials,
+        fleets: o.deviceFleets,
         port: o.embeddedBrokerPort ?? 1883,
         beforeAck: inBrokerIngest(pipeline, o.fleet),
       });

@@ -4,10 +4,14 @@
  * what the ACL gives it. Each attack of the issue is tried against a running service; the own
  * detection of the logged-in device shows the connection and ingest are live meanwhile.
  */
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import mqtt, { type IClientOptions } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_USER } from "../../host/fleet/broker/acl";
-import { generateCredentials } from "../../host/fleet/broker/credentials";
+import { provisionCredentials, readDeviceFleets } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
@@ -17,7 +21,9 @@ import { freePort } from "./mosquitto";
 import { det } from "./samples";
 
 const FLEET = "plant";
-const creds = generateCredentials(["d1", "d2"]);
+// Provisioned as `earshot fleet credentials --fleet plant` does: each device bound to its fleet.
+const credsFile = join(mkdtempSync(join(tmpdir(), "earshot-auth-")), "credentials.json");
+const creds = provisionCredentials(credsFile, ["d1", "d2"], FLEET);
 
 describe("embedded broker: logins and ACL", () => {
   let db: TestDb;
@@ -28,6 +34,7 @@ describe("embedded broker: logins and ACL", () => {
     service = new FleetService({
       ...db.opts,
       credentials: creds,
+      deviceFleets: readDeviceFleets(credsFile),
       embeddedBrokerPort: await freePort(),
       httpPort: 0,
       log: () => {},
@@ -90,11 +97,25 @@ describe("embedded broker: logins and ACL", () => {
     });
     const heard: string[] = [];
     d1.on("message", (t) => heard.push(t));
-    await d1.subscribeAsync("#", { qos: 1 }).catch(() => {}); // refused: 128 or disconnect
+    // Refused (the broker closes the connection): everything, another fleet's group topic.
+    for (const filter of ["#", fleetTopic("otherfleet", "ota/offer")]) {
+      const nosy = await mqtt.connectAsync(url, {
+        username: "d1",
+        password: creds.get("d1"),
+        clientId: "d1-nosy",
+        reconnectPeriod: 0,
+      });
+      const closed = new Promise<void>((r) => nosy.once("close", () => r()));
+      nosy.subscribe(filter, { qos: 1 });
+      await closed;
+      await nosy.endAsync(true);
+    }
+    await d1.subscribeAsync(fleetTopic(FLEET, "ota/offer"), { qos: 1 }); // its own fleet's: fine
     const tries: [string, Buffer, boolean?][] = [
       [deviceTopic(FLEET, "d1", "det"), encodeForTopic("det", det(777))], // as another device
       [fleetTopic(FLEET, "ota/offer"), Buffer.from([1, 6, 0]), true], // forged retained offer
       [deviceTopic(FLEET, "d1", "cmd"), Buffer.from([1, 5, 0])], // a command
+      [deviceTopic("otherfleet", "d2", "det"), encodeForTopic("det", det(778))], // another fleet id
     ];
     for (const [topic, payload, retain] of tries) {
       const d2 = await mqtt.connectAsync(url, {
@@ -142,6 +163,7 @@ describe("embedded broker: logins and ACL", () => {
       (s) => s.length === 2,
     );
     expect(late).toEqual([]);
+    expect((await stored("d2")).sort((a, b) => a - b)).toEqual([1, 2]); // no seq 778 from otherfleet
     await Promise.all([d1, d2b, svc].map((c) => c.endAsync(true)));
   });
 });

@@ -93,8 +93,11 @@ export function register(program: Command): void {
       }
       const { serviceApiToken } = await import("../../fleet/api-token");
       const api = serviceApiToken(opts.apiTokenFile);
-      const { provisionCredentials } = await import("../../fleet/broker/credentials");
+      const { provisionCredentials, readDeviceFleets } = await import(
+        "../../fleet/broker/credentials"
+      );
       const credentials = opts.mqttUrl ? undefined : provisionCredentials(opts.credentials, []);
+      const deviceFleets = opts.mqttUrl ? undefined : readDeviceFleets(opts.credentials);
       if (opts.mqttUrl && opts.embeddedBroker !== undefined) {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
@@ -115,6 +118,7 @@ export function register(program: Command): void {
         fleet: opts.fleet,
         apiToken: api.token,
         credentials,
+        deviceFleets,
         otaPublicKeys,
         defaultMetrics: true,
       });
@@ -143,13 +147,14 @@ export function register(program: Command): void {
       "Add devices to a credentials.json (random passwords, mode 0600): the embedded broker's logins",
     )
     .option("--file <file>", "credentials file", ".earshot/credentials.json")
+    .requiredOption("--fleet <id>", "the fleet these devices belong to (they are bound to it)")
     .option("--devices <ids>", "comma-separated device ids")
     .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
     .option("--prefix <p>", "device id prefix for --count", "node-")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { provisionCredentials } = await import("../../fleet/broker/credentials");
-      const creds = provisionCredentials(opts.file, deviceIds(opts));
+      const creds = provisionCredentials(opts.file, deviceIds(opts), opts.fleet);
       emit(
         opts,
         { file: opts.file, users: creds.size },

@@ -23,10 +23,15 @@ export function isServiceClientId(id: string): boolean {
   return SERVICE_CLIENT_PREFIXES.some((p) => id === p || id.startsWith(`${p}-`));
 }
 
-export function mayPublish(user: string, topic: string): boolean {
+/**
+ * Whether `user` may publish on `topic`. `fleet`: the device's fleet when it is bound to one
+ * (always on mosquitto, via its ACL section; on the embedded broker when credentials say so).
+ */
+export function mayPublish(user: string, topic: string, fleet?: string): boolean {
   if (user === SERVICE_USER) return true;
   try {
     const t = parseTopic(topic);
+    if (fleet !== undefined && t.fleet !== fleet) return false;
     return t.info.direction === "up" && t.target.scope === "device" && t.target.id === user;
   } catch {
     return false;
@@ -34,11 +39,12 @@ export function mayPublish(user: string, topic: string): boolean {
 }
 
 /** Subscriptions a device may make: down kinds on its own topic or its fleet group. */
-export function maySubscribe(user: string, filter: string): boolean {
+export function maySubscribe(user: string, filter: string, fleet?: string): boolean {
   if (user === SERVICE_USER) return true;
   const parts = filter.split("/");
   if (parts[0] !== TOPIC_ROOT || parts[1] !== TOPIC_VERSION || parts.length < 5) return false;
   if (parts[2].includes("#") || parts[2].includes("+")) return false;
+  if (fleet !== undefined && parts[2] !== fleet) return false;
   if (parts[3] !== user && parts[3] !== FLEET_GROUP) return false;
   const kind = parts.slice(4).join("/");
   if (kind === "ota/#" || kind === "ota/+") return true;

@@ -30,6 +30,8 @@ export interface EmbeddedBrokerOptions {
   host?: string;
   /** username -> password; every client must log in with one of these. */
   credentials: Map<string, string>;
+  /** Device -> its fleet: a bound device publishes and subscribes in that fleet only. */
+  fleets?: Map<string, string>;
   /**
    * Runs for every authorized publish before the broker acks or routes it; `done` lets it
    * through. Never calling `done` (service going down) leaves the message unacked with the
@@ -74,7 +76,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     },
     authorizePublish: (client, packet, done) => {
       const user = userOf(client as unknown as Client);
-      if (!mayPublish(user, packet.topic))
+      if (!mayPublish(user, packet.topic, o.fleets?.get(user)))
         return done(new Error(`not allowed to publish on ${packet.topic}`));
       // A device retains only its status (its last will): anything else would let one device
       // fill the broker's retained store.
@@ -84,7 +86,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
       o.beforeAck(packet.topic, packet.payload as Buffer, () => done(null));
     },
     authorizeSubscribe: (client, sub, done) => {
-      if (maySubscribe(userOf(client as unknown as Client), sub.topic)) return done(null, sub);
+      const user = userOf(client as unknown as Client);
+      if (maySubscribe(user, sub.topic, o.fleets?.get(user))) return done(null, sub);
       done(new Error(`not allowed to subscribe to ${sub.topic}`), null);
     },
   });
