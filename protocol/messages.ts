@@ -165,6 +165,12 @@ export const manifestFields = [
   { name: "threshold", type: "f32", doc: "default detection threshold" },
   { name: "smoothing", type: "varint", doc: "default smoothing window, in inferences" },
   { name: "createdMs", type: "varint" },
+  {
+    name: "fleet",
+    type: "str",
+    max: 64,
+    doc: "the fleet it is signed for; devices of other fleets refuse it",
+  },
   { name: "keyId", type: "str", optional: true, max: 16, doc: "which signing key (rotation)" },
 ] as const satisfies FieldTable;
 

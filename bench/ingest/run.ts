@@ -55,6 +55,7 @@ async function startMosquitto(dir: string, port: number, devices: string[]) {
   const cfg = writeBrokerConfig({
     out: dir,
     devices,
+    fleet: FLEET,
     port,
     runAsUser: process.getuid?.() === 0 ? "root" : undefined,
   });
@@ -140,7 +141,11 @@ async function ingestRate(
   const stored = () => service.metrics.stored.get().then((m) => m.values[0]?.value ?? 0);
   while ((await stored()) < MESSAGES) await new Promise((r) => setTimeout(r, 5));
   const s = (performance.now() - t0) / 1000;
-  const summary = (await (await fetch(service.urls?.summary ?? "")).json()) as {
+  const summary = (await (
+    await fetch(service.urls?.summary ?? "", {
+      headers: { authorization: `Bearer ${service.apiToken}` },
+    })
+  ).json()) as {
     detections: number;
     duplicates: number;
   };

@@ -5,8 +5,10 @@
  *
  * Flow (pull, resumable):
  *   1. offer (retained on ota/offer): verify the Ed25519 signature over the manifest's exact
- *      bytes, decode the manifest, refuse rollback (version <= active), a runtime older than
- *      minRuntime, or a model larger than the inactive slot; erase the inactive slot.
+ *      bytes before anything else is believed or remembered, decode the manifest, refuse one
+ *      signed for another fleet or another model id (a signed artifact replayed elsewhere),
+ *      rollback (version <= active), a runtime older than minRuntime, or a model larger than
+ *      the inactive slot; erase the inactive slot.
  *   2. request a window of missing chunk indices (ota/req); the host answers on ota/chunk.
  *      Chunks go to the inactive slot and a bitmap; when a window is done, the next is asked.
  *      After a disconnect or a stall the adapter calls `request()` and the transfer resumes
@@ -33,6 +35,8 @@ export interface OtaUpdaterOptions {
   sha256: Sha256;
   runtimeVersion: string;
   active: ActiveModel;
+  /** The device's fleet: manifests signed for another fleet are refused. */
+  fleet: string;
   /** Capacity of a slot in bytes. */
   maxModelBytes: number;
   /** Chunk indices asked per request (default 8). */
@@ -75,8 +79,12 @@ interface Transfer {
 export class OtaUpdater {
   private current: ActiveModel;
   private transfer: Transfer | undefined = undefined;
-  /** Version of the last refused offer, so a retained offer is not retried on every reconnect. */
-  private refusedVersion = -1;
+  /**
+   * Signatures of the last refused offers, so a retained offer is not retried and reported on
+   * every reconnect. Keyed by signature, not version: a forged offer must not make the device
+   * ignore the genuine one with the same version.
+   */
+  private readonly refused: number[][] = [];
   private readonly window: number;
 
   constructor(private readonly opts: OtaUpdaterOptions) {
@@ -103,7 +111,12 @@ export class OtaUpdater {
       m = undefined;
     }
     const total = m !== undefined ? Math.floor((m.size + m.chunkSize - 1) / m.chunkSize) : 0;
-    if (m === undefined || m.version <= this.current.version || saved.have.length !== total) {
+    if (
+      m === undefined ||
+      this.wrongTarget(m) !== "" ||
+      m.version <= this.current.version ||
+      saved.have.length !== total
+    ) {
       j.clear();
       return;
     }
@@ -148,15 +161,21 @@ export class OtaUpdater {
     } catch {
       manifest = undefined;
     }
+    if (this.wasRefused(offer)) return { status: "ignored" };
     if (!this.opts.verifier.verify(offer.manifest, offer.signature)) {
-      if (manifest !== undefined && manifest.version === this.refusedVersion)
-        return { status: "ignored" };
-      if (manifest !== undefined) this.refusedVersion = manifest.version;
+      this.remember(offer);
       return this.refuse(manifest, "badSignature", "signature does not verify");
     }
-    if (manifest === undefined)
+    if (manifest === undefined) {
+      this.remember(offer);
       return this.refuse(undefined, "badManifest", "manifest does not decode");
+    }
     const m = manifest;
+    const target = this.wrongTarget(m);
+    if (target !== "") {
+      this.remember(offer);
+      return this.refuse(m, "badManifest", target);
+    }
     const t = this.transfer;
     if (t !== undefined && t.manifest.version === m.version && t.manifest.modelId === m.modelId) {
       return { status: "resumed", request: this.request() };
@@ -164,20 +183,19 @@ export class OtaUpdater {
     if (m.version === this.current.version && m.modelId === this.current.modelId) {
       return { status: "ignored" }; // the retained offer of what already runs
     }
-    if (m.version === this.refusedVersion) return { status: "ignored" };
     if (m.version <= this.current.version) {
-      this.refusedVersion = m.version;
+      this.remember(offer);
       return this.refuse(m, "rollback", `version ${m.version} <= active ${this.current.version}`);
     }
     if (t !== undefined && m.version < t.manifest.version) {
       return { status: "ignored" }; // an older offer than the one in flight
     }
     if (semverRank(this.opts.runtimeVersion) < semverRank(m.minRuntime)) {
-      this.refusedVersion = m.version;
+      this.remember(offer);
       return this.refuse(m, "runtimeTooOld", `needs runtime ${m.minRuntime}`);
     }
     if (m.size > this.opts.maxModelBytes || m.chunkSize > 4096) {
-      this.refusedVersion = m.version;
+      this.remember(offer);
       return this.refuse(m, "tooLarge", `${m.size} bytes > slot ${this.opts.maxModelBytes}`);
     }
     let superseded: OtaReport | undefined;
@@ -265,14 +283,14 @@ export class OtaUpdater {
     let same = digest.length === 32;
     for (let i = 0; i < 32 && same; i++) if (digest[i] !== m.sha256[i]) same = false;
     if (!same) {
-      this.refusedVersion = m.version;
+      this.remember(t.offer);
       return this.refuse(m, "badHash", "SHA-256 of the assembled model differs");
     }
     if (this.opts.validateModel !== undefined) {
       try {
         this.opts.validateModel(this.opts.store.read(t.slot, 0, m.size));
       } catch (e) {
-        this.refusedVersion = m.version;
+        this.remember(t.offer);
         const why = e instanceof Error ? e.message : "invalid model";
         return this.refuse(m, "badModel", why.length > 64 ? why.substring(0, 64) : why);
       }
@@ -285,6 +303,29 @@ export class OtaUpdater {
     this.current = { modelId: m.modelId, version: m.version };
     if (this.opts.onActivated !== undefined) this.opts.onActivated(m, t.slot);
     return { status: "activated", report: this.report(m, "activated", undefined) };
+  }
+
+  /** Why a verified manifest is not for this device ("" when it is). */
+  private wrongTarget(m: Manifest): string {
+    if (m.fleet !== this.opts.fleet) return `signed for fleet ${m.fleet}`;
+    if (m.modelId !== this.current.modelId)
+      return `model id ${m.modelId}, device runs ${this.current.modelId}`;
+    return "";
+  }
+
+  private wasRefused(offer: OtaOffer): boolean {
+    for (let i = 0; i < this.refused.length; i++) {
+      const r = this.refused[i];
+      let same = r.length === offer.signature.length;
+      for (let k = 0; k < r.length && same; k++) if (r[k] !== offer.signature[k]) same = false;
+      if (same) return true;
+    }
+    return false;
+  }
+
+  private remember(offer: OtaOffer): void {
+    if (this.refused.length === 4) this.refused.shift();
+    this.refused.push(offer.signature.slice());
   }
 
   private refuse(m: Manifest | undefined, outcome: OtaOutcome, detail: string): OtaStep {

@@ -11,6 +11,7 @@
 
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import type { Kernels } from "../../shared/kernels/types";
+import { detectionSettingsProblem, MAX_SMOOTHING } from "../../shared/model-format/detection";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel } from "../../shared/model-format/layout";
 import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
@@ -36,7 +37,7 @@ export interface DetectorSettings {
   suppressionMs: number;
 }
 
-export const MAX_SMOOTHING = 64;
+export { MAX_SMOOTHING };
 /** Detections kept until the caller drains them. */
 export const EVENT_CAPACITY = 32;
 
@@ -163,13 +164,13 @@ export class Detector {
 
   /** Applies new settings (validated first; on error nothing changes). */
   configure(s: DetectorSettings): void {
-    if (!(s.strideFrames >= 1 && Math.floor(s.strideFrames) === s.strideFrames)) {
-      throw new Error(`strideFrames must be a whole number >= 1, got ${s.strideFrames}`);
-    }
-    if (!(s.suppressionMs >= 0))
-      throw new Error(`suppressionMs must be >= 0, got ${s.suppressionMs}`);
-    // biome-ignore lint/suspicious/noSelfCompare: portable NaN test
-    if (s.threshold !== s.threshold) throw new Error("threshold must be a number");
+    const problem = detectionSettingsProblem(
+      s.threshold,
+      s.smoothingWindow,
+      s.strideFrames,
+      s.suppressionMs,
+    );
+    if (problem !== "") throw new Error(problem);
     this.smoother.setWindow(s.smoothingWindow);
     this.trigger.configure(s.threshold, s.suppressionMs);
     this.settings.threshold = s.threshold;

@@ -7,6 +7,9 @@ export function buildProgram(): Command {
   const program = new Command("earshot")
     .description("Keyword spotting for fleets of IoT nodes: train, compress, deploy, watch.")
     .version("0.1.0")
+    // Program options only before the subcommand: `ota publish --version 7` is the artifact's
+    // version, not a request for the program's.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerCommands(program);

@@ -6,8 +6,10 @@
  *   GET  /api/ota/status         deployments with the outcomes devices reported
  *   POST /api/ota/publish        a signed artifact from `earshot ota publish`
  *   GET  /metrics                Prometheus text format
+ * Every route wants `Authorization: Bearer TOKEN` (api-token.ts); without it: 401, and no body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { bearerMatches } from "./api-token";
 import type { FleetMetrics } from "./ingest/metrics";
 import type { Store } from "./store/types";
 
@@ -17,6 +19,8 @@ export interface HttpDeps {
   store: Store;
   metrics: FleetMetrics;
   publish?: PublishHandler;
+  /** The bearer token every request must carry. */
+  token: string;
 }
 
 class HttpError extends Error {
@@ -28,16 +32,24 @@ class HttpError extends Error {
   }
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
+/**
+ * Largest request body: a publish carries one model file in base64 (device slots hold a few
+ * hundred KB). Parsing and hashing tens of MB blocks the event loop for seconds.
+ */
+export const MAX_BODY = 4 * 1024 * 1024;
 
 function readBody(req: IncomingMessage): Promise<unknown> {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY) {
+    req.resume(); // discard without buffering
+    return Promise.reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
+  }
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let n = 0;
     req.on("data", (c: Buffer) => {
       n += c.length;
       if (n > MAX_BODY) {
-        reject(new HttpError(413, "body too large"));
+        reject(new HttpError(413, `body larger than ${MAX_BODY} bytes`));
         req.destroy();
       } else parts.push(c);
     });
@@ -63,6 +75,10 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const url = new URL(req.url ?? "/", "http://localhost");
+  if (!bearerMatches(req.headers.authorization, deps.token)) {
+    res.setHeader("www-authenticate", 'Bearer realm="earshot"');
+    throw new HttpError(401, "missing or wrong API token (Authorization: Bearer TOKEN)");
+  }
   const q = url.searchParams;
   const get = req.method === "GET";
   switch (url.pathname) {

@@ -6,9 +6,13 @@
 import type { Server } from "node:http";
 import mqtt, { type MqttClient } from "mqtt";
 import { OtaService } from "../ota/service";
+import { newApiToken } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
+import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
+import { checkBrokerUrl } from "./broker/url";
 import { startHttp } from "./http";
+import { inBrokerIngest } from "./ingest/in-broker";
 import { FleetMetrics } from "./ingest/metrics";
 import { MqttIngest } from "./ingest/mqtt";
 import { IngestPipeline } from "./ingest/pipeline";
@@ -18,6 +22,13 @@ import type { SqlStore } from "./store/sql-store";
 export interface FleetServiceOptions extends StoreOptions {
   /** External broker, e.g. mqtt://earshot-service:PASSWORD@host:1883 */
   mqttUrl?: string;
+  /**
+   * Logins of the embedded broker (credentials.json: device id -> password, and the service
+   * account). Default: the service account only, with a random password.
+   */
+  credentials?: Map<string, string>;
+  /** Device -> fleet for the embedded broker (credentials.json `{ password, fleet }` entries). */
+  deviceFleets?: Map<string, string>;
   /** Port of the embedded aedes broker (used when mqttUrl is absent). */
   embeddedBrokerPort?: number;
   /** HTTP port (0: any free port). */
@@ -33,6 +44,10 @@ export interface FleetServiceOptions extends StoreOptions {
   shared?: boolean;
   fleet?: string;
   log?: (line: string) => void;
+  /** OTA public keys (raw Ed25519) whose artifacts the service accepts for publishing. */
+  otaPublicKeys?: Uint8Array[];
+  /** Bearer token of the HTTP API (default: a random one, see `apiToken`). */
+  apiToken?: string;
   /** Node default metrics (event loop, heap) on /metrics. */
   defaultMetrics?: boolean;
 }
@@ -48,6 +63,7 @@ export class FleetService {
   readonly metrics: FleetMetrics;
   private broker?: EmbeddedBroker;
   private store?: SqlStore;
+  private pipeline?: IngestPipeline;
   private ingest?: MqttIngest;
   /** Messages received per ingest worker connection. */
   get perWorker(): number[] {
@@ -57,48 +73,83 @@ export class FleetService {
   private http?: Server;
   urls?: FleetUrls;
 
+  /** What HTTP clients send as `Authorization: Bearer ...`. */
+  readonly apiToken: string;
+
   constructor(private readonly opts: FleetServiceOptions) {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
+    this.apiToken = opts.apiToken ?? newApiToken();
   }
 
+  /**
+   * Starts the parts in the order that keeps the ack promise: the store first, then the
+   * pipeline, and only then the embedded broker (with ingest in its publish path), so no device
+   * is ever acked before its message can be committed. On any failure what was started is
+   * stopped again and the error (one line naming the cause) is rethrown.
+   */
   async start(): Promise<FleetUrls> {
+    try {
+      return await this.startParts();
+    } catch (e) {
+      await this.kill().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async startParts(): Promise<FleetUrls> {
     const o = this.opts;
     const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    if (o.mqttUrl) checkBrokerUrl(o.mqttUrl);
+    this.store = await openStore(o);
+    const store = this.store;
+    const ota = new OtaService(store, () => this.controlClient(), log, o.otaPublicKeys);
+    const pipeline = new IngestPipeline(store, this.metrics, {
+      log,
+      hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },
+    });
+    this.pipeline = pipeline;
     let url = o.mqttUrl;
     let protocolVersion = o.protocolVersion ?? 5;
     if (!url) {
-      this.broker = await startEmbeddedBroker({ port: o.embeddedBrokerPort ?? 1883 });
-      url = withUser(this.broker.url, SERVICE_USER);
-      protocolVersion = 4; // aedes speaks MQTT 3.1.1: one plain subscriber, no $share
+      const credentials = new Map(o.credentials);
+      if (!credentials.has(SERVICE_USER)) credentials.set(SERVICE_USER, newPassword());
+      this.broker = await startEmbeddedBroker({
+        credentials,
+        fleets: o.deviceFleets,
+        port: o.embeddedBrokerPort ?? 1883,
+        beforeAck: inBrokerIngest(pipeline, o.fleet),
+      });
+      url = withUser(this.broker.url, SERVICE_USER, credentials.get(SERVICE_USER) ?? "");
+      protocolVersion = 4; // aedes speaks MQTT 3.1.1
     }
-    this.store = await openStore(o);
-    const store = this.store;
     const group = o.group ?? "earshot-ingest";
+    if (o.mqttUrl) {
+      // An external broker holds messages in the ingest session until the deferred PUBACK.
+      const workers = o.workers ?? 1;
+      this.ingest = new MqttIngest(pipeline, this.metrics, {
+        url,
+        workers,
+        protocolVersion,
+        group,
+        fleet: o.fleet,
+        shared: o.shared ?? workers > 1,
+        log,
+      });
+      await this.ingest.start();
+    }
     this.control = mqtt.connect(url, {
       clientId: `${group}-ctl-${process.pid}`,
       protocolVersion,
       reconnectPeriod: 500,
     });
     this.control.on("error", (e) => log(`control connection: ${e.message}`));
-    const control = this.control;
-    const ota = new OtaService(store, () => control, log);
-    const pipeline = new IngestPipeline(store, this.metrics, {
-      log,
-      hooks: { onOtaRequest: (origin, req) => ota.onRequest(origin, req) },
-    });
-    const workers = o.workers ?? 1;
-    this.ingest = new MqttIngest(pipeline, this.metrics, {
-      url,
-      workers,
-      protocolVersion,
-      group,
-      fleet: o.fleet,
-      shared: o.shared ?? workers > 1,
-      log,
-    });
-    await this.ingest.start();
     this.http = await startHttp(
-      { store, metrics: this.metrics, publish: (body) => ota.publish(body) },
+      {
+        store,
+        metrics: this.metrics,
+        publish: (body) => ota.publish(body),
+        token: this.apiToken,
+      },
       o.httpPort,
       o.httpHost,
     );
@@ -113,15 +164,23 @@ export class FleetService {
     return this.urls;
   }
 
+  private controlClient(): MqttClient {
+    if (!this.control) throw new Error("the service's MQTT connection is not up yet");
+    return this.control;
+  }
+
   /** Graceful stop: everything accepted is stored and acked before the connections close. */
   async stop(): Promise<void> {
     await this.ingest?.stop();
+    await this.closeBroker(); // no new publishes; what the pipeline holds is stored below
+    await this.pipeline?.drain();
     await this.shutdown();
   }
 
   /** Crash-like stop for tests: connections drop with messages unacked. */
   async kill(): Promise<void> {
     await this.ingest?.kill();
+    this.pipeline?.abandon();
     await this.shutdown();
   }
 
@@ -131,14 +190,21 @@ export class FleetService {
       this.http.closeAllConnections();
       await new Promise<void>((r) => this.http?.close(() => r()));
     }
+    await this.closeBroker();
     await this.store?.close();
-    await this.broker?.close();
+  }
+
+  private async closeBroker(): Promise<void> {
+    const b = this.broker;
+    this.broker = undefined;
+    await b?.close();
   }
 }
 
-function withUser(url: string, user: string): string {
+function withUser(url: string, user: string, password: string): string {
   const u = new URL(url);
   u.username = user;
+  u.password = encodeURIComponent(password);
   return u.toString();
 }
 

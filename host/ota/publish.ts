@@ -51,6 +51,7 @@ export function buildPublishRequest(o: PublishOptions): PublishRequest {
     bytes,
     {
       modelId: o.modelId ?? model.modelId,
+      fleet: o.fleet,
       version,
       minRuntime: o.minRuntime ?? "0.1.0",
       threshold: model.threshold,
@@ -70,13 +71,21 @@ export function buildPublishRequest(o: PublishOptions): PublishRequest {
 }
 
 /** POSTs JSON to the service; an HTTP error becomes a one-line user error. */
-export async function callService(service: string, path: string, body?: unknown): Promise<unknown> {
+export async function callService(
+  service: string,
+  token: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const url = new URL(path, service);
   let res: Response;
   try {
     res = await fetch(url, {
       method: body === undefined ? "GET" : "POST",
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {

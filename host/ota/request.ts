@@ -1,12 +1,16 @@
 /**
  * The body of POST /api/ota/publish: a signed artifact (manifest bytes + signature + model) and
- * its targets. Signing happens in the CLI, which holds the private key; the service only stores,
- * offers and serves chunks.
+ * its targets. Signing happens in the CLI, which holds the private key; the service checks the
+ * signature against the public keys it trusts, and that the artifact was signed for the fleet it
+ * is published to, before it stores or offers anything.
  */
+
+import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { decodeMessage } from "../../protocol/codec";
 import type { Manifest } from "../../protocol/messages";
 import { sha256 } from "../../protocol/ota/artifact";
+import { verifyBytes } from "../../protocol/ota/keys";
 import { isValidId } from "../../protocol/topics";
 
 const hex = z.string().regex(/^([0-9a-f]{2})*$/, "hex");
@@ -33,7 +37,7 @@ export interface CheckedPublish {
 const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
 
 /** Parses and cross-checks a publish request; throws an expected error naming the problem. */
-export function checkPublish(body: unknown): CheckedPublish {
+export function checkPublish(body: unknown, trusted: KeyObject[]): CheckedPublish {
   const parsed = PublishRequest.safeParse(body);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -45,6 +49,17 @@ export function checkPublish(body: unknown): CheckedPublish {
   const model = new Uint8Array(Buffer.from(req.model, "base64"));
   const manifest = decodeMessage("manifest", [...manifestBytes]);
   if (signature.length !== 64) throw bad("publish request: signature must be 64 bytes");
+  if (trusted.length === 0) {
+    throw bad(
+      "the service trusts no OTA key: start `fleet serve --ota-public-key ota-keys/ota-signing.pub.bin`",
+    );
+  }
+  if (!trusted.some((k) => verifyBytes(manifestBytes, signature, k))) {
+    throw bad("publish request: signature does not verify with the service's OTA public key");
+  }
+  if (manifest.fleet !== req.fleet) {
+    throw bad(`publish request: artifact is signed for fleet ${manifest.fleet}, not ${req.fleet}`);
+  }
   if (manifest.size !== model.length) {
     throw bad(`publish request: model is ${model.length} bytes, manifest says ${manifest.size}`);
   }

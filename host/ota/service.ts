@@ -4,12 +4,15 @@
  * with ota/chunk messages on the asking device's topic. Transfers resume because devices ask
  * for what they still miss; the service keeps no per-device transfer state.
  */
+import type { KeyObject } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import { encodeForTopic } from "../../protocol/host";
 import type { OtaRequest } from "../../protocol/messages";
 import { chunkCount } from "../../protocol/ota/artifact";
+import { publicKeyFrom } from "../../protocol/ota/keys";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
 import type { ArtifactRecord, DeploymentRow, Origin, Store } from "../fleet/store/types";
+import { ChunkBudget } from "./chunk-budget";
 import { checkPublish } from "./request";
 
 export interface PublishResult {
@@ -20,18 +23,27 @@ export interface PublishResult {
 
 /** Chunks answered per request, whatever a device asks (bounds one request's cost). */
 const MAX_CHUNKS_PER_REQUEST = 64;
+/** Per device: a 256-chunk burst (a whole model of a few hundred KB), then 64 chunks/s. */
+const CHUNK_BUDGET = { burst: 256, perSecond: 64 };
 
 export class OtaService {
   private readonly cache = new Map<string, Promise<ArtifactRecord | undefined>>();
+  private readonly budget = new ChunkBudget(CHUNK_BUDGET);
+  private throttled = 0;
 
   constructor(
     private readonly store: Store,
     private readonly mqtt: () => MqttClient,
     private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-  ) {}
+    /** Public keys whose signatures the service accepts (raw Ed25519). */
+    trustedKeys: Uint8Array[] = [],
+  ) {
+    this.trusted = trustedKeys.map((k) => publicKeyFrom(k));
+  }
+  private readonly trusted: KeyObject[];
 
   async publish(body: unknown): Promise<PublishResult> {
-    const p = checkPublish(body);
+    const p = checkPublish(body, this.trusted);
     const m = p.manifest;
     await this.store.putArtifact({
       modelId: m.modelId,
@@ -87,7 +99,16 @@ export class OtaService {
     const total = chunkCount(art);
     const topic = deviceTopic(origin.fleet, origin.deviceId, "ota/chunk");
     const client = this.mqtt();
-    for (const index of req.missing.slice(0, MAX_CHUNKS_PER_REQUEST)) {
+    const wanted = req.missing.slice(0, MAX_CHUNKS_PER_REQUEST);
+    const allowed = this.budget.take(`${origin.fleet}/${origin.deviceId}`, wanted.length);
+    if (allowed < wanted.length) {
+      this.throttled++;
+      if (this.throttled <= 10 || this.throttled % 1000 === 0)
+        this.log(
+          `ota: ${origin.deviceId} asks for chunks faster than its budget; sent ${allowed} of ${wanted.length} (#${this.throttled})`,
+        );
+    }
+    for (const index of wanted.slice(0, allowed)) {
       if (!Number.isInteger(index) || index < 0 || index >= total) continue;
       const start = index * art.chunkSize;
       const data = art.model.subarray(start, Math.min(start + art.chunkSize, art.size));

@@ -15,6 +15,8 @@ export const DEFAULT_CHUNK_SIZE = 1024;
 
 export interface ArtifactOptions {
   modelId: string;
+  /** The fleet it is for: the signature binds it, devices of other fleets refuse it. */
+  fleet: string;
   /** Must exceed every version this fleet's devices have run: devices refuse <= active. */
   version: number;
   minRuntime: string;
@@ -63,6 +65,7 @@ export function buildArtifact(
     threshold: opts.threshold,
     smoothing: opts.smoothing,
     createdMs: opts.createdMs ?? Date.now(),
+    fleet: opts.fleet,
   };
   if (opts.keyId !== undefined) manifest.keyId = opts.keyId;
   const manifestBytes = new Uint8Array(encodeMessage("manifest", manifest));

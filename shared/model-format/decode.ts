@@ -5,6 +5,7 @@
 import { sha256 } from "../portable/sha256";
 import { bytesToWords, unpackBits } from "../quant/pack";
 import { ByteReader } from "./bytes";
+import { checkDetectionFields } from "./detection";
 import { ModelFormatError } from "./errors";
 import {
   allowedBits,
@@ -226,5 +227,6 @@ function decode(bytes: number[], verify: boolean): DeviceModel {
     output,
   };
   prepareModel(model, tensorAt, opAt, ioAt);
+  checkDetectionFields(model);
   return model;
 }

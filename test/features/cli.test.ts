@@ -1,9 +1,16 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readWav } from "../../host/data/wav/read";
+import { MAX_WAV_BYTES, readWav } from "../../host/data/wav/read";
 import { writeWav16 } from "../../host/data/wav/write";
 import { extractFeatures, LFBE_25_10_20, MFCC_30_10_40 } from "../../shared/features";
 import { testSignal } from "./fixtures";
@@ -86,6 +93,29 @@ describe("earshot features", () => {
       const png = readFileSync(path.join(out, `${n}.png`));
       expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
       expect(png.length).toBeGreaterThan(10_000);
+    }
+  });
+});
+
+describe("earshot features on what is not a WAV file", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "earshot-features-bad-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("refuses /dev/zero, a named pipe and an oversized file in one line, without reading them", () => {
+    const fifo = path.join(dir, "pipe.wav");
+    execFileSync("mkfifo", [fifo]);
+    const huge = path.join(dir, "huge.wav");
+    writeFileSync(huge, "");
+    truncateSync(huge, MAX_WAV_BYTES + 1); // sparse: no disk used
+    for (const [file, pattern] of [
+      ["/dev/zero", /is not a regular file/],
+      [fifo, /is a named pipe/],
+      [huge, /capped at 256 MiB/],
+    ] as const) {
+      const r = cli("features", file);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
     }
   });
 });

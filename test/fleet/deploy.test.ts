@@ -55,6 +55,8 @@ describe("deploy", () => {
       out,
       "--devices",
       "n1,n2",
+      "--fleet",
+      "plant",
       "--port",
       "18999",
       "--json",
@@ -71,5 +73,8 @@ describe("deploy", () => {
     expect(statSync(r.passwordFile).mode & 0o077).toBe(0);
     expect(statSync(r.credentials).mode & 0o077).toBe(0);
     expect(readFileSync(r.conf, "utf8")).toMatch(/listener 18999 127\.0\.0\.1/);
+    const acl = readFileSync(r.aclFile, "utf8");
+    expect(acl).toContain("user n1\ntopic write earshot/v1/plant/n1/det\n");
+    expect(acl).not.toMatch(/^pattern|\/\+\//m); // no fleet wildcard anywhere
   });
 });

@@ -49,3 +49,8 @@ export async function waitFor<T>(
   }
   return last;
 }
+
+/** fetch() options carrying the service's API token. */
+export function bearer(token: string): RequestInit {
+  return { headers: { authorization: `Bearer ${token}` } };
+}

@@ -12,7 +12,7 @@ import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
 import { createDb, STORE_KINDS, type TestDb } from "./databases";
-import { testDevice, waitFor } from "./devices";
+import { bearer, testDevice, waitFor } from "./devices";
 import { serviceUser, startMosquitto, type TestBroker } from "./mosquitto";
 import { det } from "./samples";
 
@@ -38,7 +38,7 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     return service.start();
   };
   const summary = async () => {
-    const r = await fetch(service.urls?.summary ?? "");
+    const r = await fetch(service.urls?.summary ?? "", bearer(service.apiToken));
     return (await r.json()) as { detections: number; duplicates: number; devices: number };
   };
 
@@ -87,7 +87,10 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
       expect(s.detections).toBe(total);
       expect(s.devices).toBe(DEVICES.length);
       for (const d of DEVICES) {
-        const r = await fetch(`${service.urls?.http}/api/detections?device=${d}&limit=100000`);
+        const r = await fetch(
+          `${service.urls?.http}/api/detections?device=${d}&limit=100000`,
+          bearer(service.apiToken),
+        );
         const seqs = ((await r.json()) as { seq: number }[])
           .map((x) => x.seq)
           .sort((a, b) => a - b);
@@ -130,6 +133,38 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     expect(logs.some((l) => l.includes("rejected message on earshot/v1/plant/d2/det"))).toBe(true);
   });
 
+  it("a device reads neither another fleet's _all topics nor another device's (ACL)", async () => {
+    const svc = await mqtt.connectAsync(broker.urlFor(serviceUser), { clientId: "offerer" });
+    const heard: string[] = [];
+    const nosy = await mqtt.connectAsync(broker.urlFor("intruder"), { clientId: "nosy" });
+    nosy.on("message", (t) => heard.push(t));
+    for (const f of [
+      fleetTopic("otherfleet", "ota/offer"),
+      fleetTopic("otherfleet", "cmd"),
+      deviceTopic(FLEET, "d1", "cmd"),
+      fleetTopic(FLEET, "cmd"), // its own fleet's: allowed, shows the subscriber is live
+    ])
+      await nosy.subscribeAsync(f, { qos: 1 });
+    await svc.publishAsync(fleetTopic("otherfleet", "ota/offer"), Buffer.from([1, 6, 0]), {
+      qos: 1,
+      retain: true,
+    });
+    await svc.publishAsync(fleetTopic("otherfleet", "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await svc.publishAsync(deviceTopic(FLEET, "d1", "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await svc.publishAsync(fleetTopic(FLEET, "cmd"), Buffer.from([1, 5, 0]), { qos: 1 });
+    await waitFor(
+      "own fleet's command heard",
+      async () => heard.slice(),
+      (h) => h.length > 0,
+    );
+    await svc.publishAsync(fleetTopic("otherfleet", "ota/offer"), Buffer.alloc(0), {
+      qos: 1,
+      retain: true,
+    });
+    await Promise.all([svc.endAsync(), nosy.endAsync()]);
+    expect(heard).toEqual([fleetTopic(FLEET, "cmd")]);
+  });
+
   it("drops a device's publishes as another device and on OTA topics (ACL)", async () => {
     const spy = await mqtt.connectAsync(broker.urlFor(serviceUser), { clientId: "spy" });
     const seen: string[] = [];
@@ -147,6 +182,8 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     await bad.publishAsync(deviceTopic(FLEET, "intruder", "ota/offer"), Buffer.from([1, 6, 0]), {
       qos: 1,
     });
+    // Under another fleet id (its device row would move there) (issue 17 item 7).
+    await bad.publishAsync(deviceTopic("otherfleet", "intruder", "det"), forged, { qos: 1 });
     // Its own topic works, so the spy and the connection are live.
     await bad.publishAsync(deviceTopic(FLEET, "intruder", "det"), encodeForTopic("det", det(1)), {
       qos: 1,
@@ -160,15 +197,45 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     await waitFor(
       "own detection stored",
       async () => {
-        const r = await fetch(`${service.urls?.http}/api/detections?device=intruder`);
+        const r = await fetch(
+          `${service.urls?.http}/api/detections?device=intruder`,
+          bearer(service.apiToken),
+        );
         return (await r.json()) as unknown[];
       },
       (x) => x.length === 1,
     );
     await spy.endAsync();
     expect(seen).toEqual([deviceTopic(FLEET, "intruder", "det")]);
-    const r = await fetch(`${service.urls?.http}/api/detections?device=d1&limit=100000`);
+    const r = await fetch(
+      `${service.urls?.http}/api/detections?device=d1&limit=100000`,
+      bearer(service.apiToken),
+    );
     const seqs = ((await r.json()) as { seq: number }[]).map((x) => x.seq);
     expect(seqs).not.toContain(777_777);
+  });
+
+  it("alarms when another client takes the ingest session, and takes it back", async () => {
+    const before = logs.length;
+    // A device's valid login with the service's client id (mosquitto does not tie ids to users).
+    const thief = await mqtt.connectAsync(broker.urlFor("intruder"), {
+      clientId: `ingest-${kind}-0`,
+      protocolVersion: 5,
+      clean: false,
+      reconnectPeriod: 100, // both reconnect: they keep taking the session from each other
+    });
+    const alarm = await waitFor(
+      "takeover logged",
+      async () => logs.slice(before).find((l) => l.includes("ALARM")),
+      (l) => l !== undefined,
+    );
+    expect(alarm).toMatch(/ingest worker 0: ALARM: session ingest-\w+-0 closed by the broker/);
+    const metrics = await (
+      await fetch(service.urls?.metrics ?? "", bearer(service.apiToken))
+    ).text();
+    expect(metrics).toMatch(
+      /earshot_ingest_session_lost_total\{worker="0",reason="closedByBroker"\} [1-9]/,
+    );
+    await thief.endAsync(true).catch(() => {});
   });
 });

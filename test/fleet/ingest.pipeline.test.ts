@@ -6,6 +6,7 @@
  */
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "../../host/fleet/broker/embedded";
 import { deferPubacks } from "../../host/fleet/ingest/deferred-acks";
 import { FleetMetrics } from "../../host/fleet/ingest/metrics";
@@ -118,21 +119,31 @@ describe("ingest pipeline", () => {
 });
 
 describe("deferred PUBACK over MQTT.js (aedes)", () => {
+  const creds = generateCredentials(["d1"]);
   let broker: EmbeddedBroker;
   beforeAll(async () => {
-    broker = await startEmbeddedBroker({ port: await freePort() });
+    broker = await startEmbeddedBroker({ port: await freePort(), credentials: creds });
   });
   afterAll(async () => {
     await broker?.close();
   });
 
   it("holds back PUBACKs until acked: unacked messages are redelivered to the session", async () => {
-    const opts = { username: "earshot-service", clientId: "ingest-sub", clean: false } as const;
+    const opts = {
+      username: "earshot-service",
+      password: creds.get("earshot-service"),
+      clientId: "ingest-sub",
+      clean: false,
+    } as const;
     const sub = await mqtt.connectAsync(broker.url, opts);
     const pending: { seq: number; ack: () => void }[] = [];
     deferPubacks(sub, (_t, p, ack) => pending.push({ seq: decode("det", p).seq, ack }));
     await sub.subscribeAsync("earshot/v1/+/+/det", { qos: 1 });
-    const pub = await mqtt.connectAsync(broker.url, { username: "d1", clientId: "d1" });
+    const pub = await mqtt.connectAsync(broker.url, {
+      username: "d1",
+      password: creds.get("d1"),
+      clientId: "d1",
+    });
     for (const s of [1, 2, 3, 4]) await pub.publishAsync(topic, payload(s), { qos: 1 });
     for (let i = 0; i < 100 && pending.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
     // All four were handed over although none was acknowledged: a connection is not serialized.

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetService } from "../../host/fleet/service";
 import { createPostgresDb, type TestDb } from "./databases";
-import { testDevice, waitFor } from "./devices";
+import { bearer, testDevice, waitFor } from "./devices";
 import { serviceUser, startMosquitto, type TestBroker } from "./mosquitto";
 
 describe("shared-subscription ingest workers", () => {
@@ -43,7 +43,7 @@ describe("shared-subscription ingest workers", () => {
       for (let i = 0; i < 60; i++)
         for (const d of devs) d.link.detection({ keyword: "go", score: 0.9 });
       const summary = () =>
-        fetch(service.urls?.summary ?? "").then(
+        fetch(service.urls?.summary ?? "", bearer(service.apiToken)).then(
           (r) => r.json() as Promise<{ detections: number; duplicates: number }>,
         );
       const s = await waitFor("stored", summary, (x) => x.detections >= 180);

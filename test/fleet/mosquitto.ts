@@ -54,7 +54,7 @@ export interface TestBroker {
 
 export async function startMosquitto(
   devices: string[],
-  opts: { acl?: boolean } = {},
+  opts: { acl?: boolean; fleet?: string } = {},
 ): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), "earshot-mosq-"));
   const port = await freePort();
@@ -62,7 +62,7 @@ export async function startMosquitto(
   const passwd = join(dir, "passwd");
   const acl = join(dir, "acl");
   writeMosquittoPasswd(passwd, creds);
-  writeFileSync(acl, mosquittoAcl());
+  writeFileSync(acl, mosquittoAcl(devices.map((id) => ({ id, fleet: opts.fleet ?? "plant" }))));
   const conf = join(dir, "mosquitto.conf");
   let text = mosquittoConf({
     port,

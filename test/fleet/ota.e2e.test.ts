@@ -10,34 +10,46 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
 import { ScheduledDetector } from "../../host/fleet/sim/detector";
 import { startVirtualDevice, type VirtualDevice } from "../../host/fleet/sim/device";
+import { buildPublishRequest } from "../../host/ota/publish";
 import { generateSigningKeys } from "../../protocol/ota/keys";
 import { createPostgresDb, type TestDb } from "./databases";
-import { waitFor } from "./devices";
+import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 
 const run = promisify(execFile);
+let apiToken = "";
 const cli = (...args: string[]) =>
-  run(process.execPath, ["bin/earshot.js", ...args], { timeout: 60_000 });
+  run(process.execPath, ["bin/earshot.js", ...args], {
+    timeout: 60_000,
+    env: { ...process.env, EARSHOT_API_TOKEN: apiToken },
+  });
 
 describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
+  const creds = generateCredentials(["a1", "a2", "x9"]);
   const dir = mkdtempSync(join(tmpdir(), "earshot-ota-"));
   let db: TestDb;
   let service: FleetService;
   let devices: VirtualDevice[] = [];
+  let keys: { publicKeyHex: string; publicKeyRaw: string; privateKey: string };
 
   beforeAll(async () => {
+    keys = JSON.parse((await cli("ota", "keygen", "--out", join(dir, "keys"), "--json")).stdout);
     db = await createPostgresDb();
     service = new FleetService({
       ...db.opts,
       embeddedBrokerPort: await freePort(),
+      credentials: creds,
+      otaPublicKeys: [new Uint8Array(readFileSync(keys.publicKeyRaw))],
       httpPort: 0,
       log: () => {},
     });
     await service.start();
+    apiToken = service.apiToken;
   });
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.close()));
@@ -46,9 +58,6 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   });
 
   it("publishes a signed model that trusting devices activate and others refuse", async () => {
-    const keys = JSON.parse(
-      (await cli("ota", "keygen", "--out", join(dir, "keys"), "--json")).stdout,
-    );
     expect(keys.publicKeyHex).toMatch(/^[0-9a-f]{64}$/);
     const trusted = Buffer.from(keys.publicKeyHex, "hex");
     expect(Buffer.from(readFileSync(keys.publicKeyRaw))).toEqual(trusted);
@@ -58,6 +67,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     const start = (id: string, publicKey: Uint8Array) =>
       startVirtualDevice({
         url,
+        password: creds.get(id),
         fleet: "plant",
         device: id,
         model: v1,
@@ -105,7 +115,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     const st = await waitFor(
       "outcomes reported",
       async () =>
-        (await fetch(`${svc}/api/ota/status`)).json() as Promise<
+        (await fetch(`${svc}/api/ota/status`, bearer(service.apiToken))).json() as Promise<
           { outcomes: Record<string, number> }[]
         >,
       (x) => (x[0]?.outcomes.activated ?? 0) + (x[0]?.outcomes.badSignature ?? 0) === 3,
@@ -116,7 +126,7 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     expect(viaCli[0].outcomes).toEqual({ activated: 2, badSignature: 1 });
     expect(devices.map((d) => d.activations)).toEqual([1, 1, 0]);
 
-    const devs = (await (await fetch(`${svc}/api/devices`)).json()) as {
+    const devs = (await (await fetch(`${svc}/api/devices`, bearer(service.apiToken))).json()) as {
       deviceId: string;
       modelVersion: number;
     }[];
@@ -127,10 +137,72 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
   it("refuses a publish whose model does not match its manifest, naming the problem", async () => {
     const res = await fetch(`${service.urls?.http}/api/ota/publish`, {
       method: "POST",
+      headers: { authorization: `Bearer ${service.apiToken}` },
       body: JSON.stringify({ fleet: "plant", manifest: "00", signature: "00", model: "AAAA" }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/manifest|truncated|byte/);
+  });
+
+  it("`ota publish --version 7` publishes version 7 (the flag is not the program's --version)", async () => {
+    const modelFile = join(dir, "kws-v1.esm");
+    writeFileSync(modelFile, demoModel("kws", 1));
+    const { stdout } = await cli(
+      "ota",
+      "publish",
+      "--model",
+      modelFile,
+      "--fleet",
+      "plant",
+      "--devices",
+      "offline-1",
+      "--version",
+      "7",
+      "--key",
+      keys.privateKey,
+      "--service",
+      service.urls?.http ?? "",
+      "--json",
+    );
+    expect(JSON.parse(stdout).deployment.version).toBe(7);
+    expect((await cli("--version")).stdout.trim()).toBe("0.1.0");
+  });
+
+  it("refuses, before storing anything, artifacts signed by another key or for another fleet", async () => {
+    const before = await (
+      await fetch(`${service.urls?.http}/api/ota/status`, bearer(service.apiToken))
+    ).json();
+    const modelFile = join(dir, "kws-v9.esm");
+    writeFileSync(modelFile, demoModel("kws", 9));
+    const rogue = JSON.parse(
+      (await cli("ota", "keygen", "--out", join(dir, "rogue"), "--json")).stdout,
+    );
+    const publish = (key: string) =>
+      buildPublishRequest({
+        model: modelFile,
+        fleet: "plant",
+        key,
+        service: service.urls?.http ?? "",
+      });
+    const post = (body: unknown) =>
+      fetch(`${service.urls?.http}/api/ota/publish`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${service.apiToken}` },
+        body: JSON.stringify(body),
+      });
+    const r1 = await post(publish(rogue.privateKey));
+    expect(r1.status).toBe(400);
+    expect(((await r1.json()) as { error: string }).error).toMatch(/signature does not verify/);
+    // Fleet A's genuine signed artifact re-posted for fleet B.
+    const r2 = await post({ ...publish(keys.privateKey), fleet: "factory" });
+    expect(r2.status).toBe(400);
+    expect(((await r2.json()) as { error: string }).error).toMatch(
+      /signed for fleet plant, not factory/,
+    );
+    const after = await (
+      await fetch(`${service.urls?.http}/api/ota/status`, bearer(service.apiToken))
+    ).json();
+    expect(after).toEqual(before);
   });
 
   it("CLI errors are one line: missing key, bad model file", async () => {

@@ -3,21 +3,26 @@
  * answers /api/summary and /metrics, stores a device's detection, stops cleanly on SIGTERM.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
+import { provisionCredentials, readCredentialsJson } from "../../host/fleet/broker/credentials";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
-import { waitFor } from "./devices";
+import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 import { det } from "./samples";
 
 describe("earshot fleet serve", () => {
   it("prints its URLs, serves the API and metrics, and exits 0 on SIGTERM", async () => {
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const db = join(mkdtempSync(join(tmpdir(), "earshot-serve-")), "db");
+    const tmp = mkdtempSync(join(tmpdir(), "earshot-serve-"));
+    const db = join(tmp, "db");
+    const tokenFile = join(tmp, "secrets", "api-token");
+    const credsFile = join(tmp, "secrets", "credentials.json");
+    provisionCredentials(credsFile, ["n1"]);
     const child = spawn(process.execPath, [
       "bin/earshot.js",
       "fleet",
@@ -28,6 +33,10 @@ describe("earshot fleet serve", () => {
       db,
       "--http",
       String(httpPort),
+      "--api-token-file",
+      tokenFile,
+      "--credentials",
+      credsFile,
       "--json",
     ]);
     let out = "";
@@ -44,8 +53,14 @@ describe("earshot fleet serve", () => {
       );
       const urls = JSON.parse(out.trim());
       expect(urls.summary).toBe(`http://127.0.0.1:${httpPort}/api/summary`);
+      // The first start creates the token file, readable by its owner only; no token, no answer.
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const auth = bearer(readFileSync(tokenFile, "utf8").trim());
+      expect((await fetch(urls.summary)).status).toBe(401);
+      expect((await fetch(urls.metrics)).status).toBe(401);
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
         username: "n1",
+        password: readCredentialsJson(credsFile).get("n1"),
         clientId: "n1",
       });
       await c.publishAsync(deviceTopic("home", "n1", "det"), encodeForTopic("det", det(1)), {
@@ -55,13 +70,13 @@ describe("earshot fleet serve", () => {
       const s = await waitFor(
         "stored",
         () =>
-          fetch(urls.summary).then(
+          fetch(urls.summary, auth).then(
             (r) => r.json() as Promise<{ detections: number; devices: number }>,
           ),
         (x) => x.detections === 1,
       );
       expect(s.devices).toBe(1);
-      const metrics = await (await fetch(urls.metrics)).text();
+      const metrics = await (await fetch(urls.metrics, auth)).text();
       expect(metrics).toMatch(/earshot_ingest_received_total\{kind="det"\} 1/);
     } finally {
       child.kill("SIGTERM");

@@ -68,7 +68,7 @@ describe("fleet simulate with the real device runtime", () => {
   const tel = new Map<string, string[]>();
 
   beforeAll(async () => {
-    broker = await startMosquitto(ids);
+    broker = await startMosquitto(ids, { fleet: "rt" });
     sub = await mqtt.connectAsync(broker.urlFor(serviceUser), { clean: true });
     sub.on("message", (topic, payload) => {
       const m = decodeTopicPayload(topic, payload);

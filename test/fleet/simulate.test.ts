@@ -3,14 +3,16 @@
  * the store exactly: every scheduled keyword, once, from every device.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
-import { startSimulation } from "../../host/fleet/sim/simulate";
+import { deviceId, startSimulation } from "../../host/fleet/sim/simulate";
 import { createPostgresDb, type TestDb } from "./databases";
-import { waitFor } from "./devices";
+import { bearer, waitFor } from "./devices";
 import { freePort } from "./mosquitto";
 
 describe("fleet simulate", () => {
+  const creds = generateCredentials(Array.from({ length: 40 }, (_, i) => deviceId("s-", i, 40)));
   let db: TestDb;
   let service: FleetService;
   beforeAll(async () => {
@@ -18,6 +20,7 @@ describe("fleet simulate", () => {
     service = new FleetService({
       ...db.opts,
       embeddedBrokerPort: await freePort(),
+      credentials: creds,
       httpPort: 0,
       log: () => {},
     });
@@ -35,6 +38,7 @@ describe("fleet simulate", () => {
       fleet: "sim",
       devices: 40,
       prefix: "s-",
+      credentials: Object.fromEntries(creds),
       model: demoModel("kws", 1, 64),
       keywords: ["yes", "no"],
       everyMs: 300,
@@ -50,7 +54,7 @@ describe("fleet simulate", () => {
     expect(r.acked).toBe(r.detections);
     expect(r.dropped).toBe(0);
     const summary = () =>
-      fetch(service.urls?.summary ?? "").then(
+      fetch(service.urls?.summary ?? "", bearer(service.apiToken)).then(
         (x) =>
           x.json() as Promise<{
             detections: number;
@@ -65,9 +69,34 @@ describe("fleet simulate", () => {
     expect(s.duplicates).toBe(0);
     expect(s.telemetry).toBeGreaterThan(0);
     const rows = (await (
-      await fetch(`${service.urls?.http}/api/detections?device=s-07`)
+      await fetch(`${service.urls?.http}/api/detections?device=s-07`, bearer(service.apiToken))
     ).json()) as { seq: number; keyword: string }[];
-    expect(rows.map((x) => x.seq)).toEqual(rows.map((_, i) => i + 1));
+    expect(rows.map((x) => x.seq)).toEqual(rows.map((_, i) => rows[0].seq + i));
     expect(rows.map((x) => x.keyword)).toEqual(rows.map((_, i) => (i % 2 === 0 ? "yes" : "no")));
+
+    // A second run of the same devices (a restart): new detections, not duplicates (item 3).
+    const again = startSimulation({
+      url,
+      fleet: "sim",
+      devices: 40,
+      prefix: "s-",
+      credentials: Object.fromEntries(creds),
+      model: demoModel("kws", 1, 64),
+      keywords: ["yes", "no"],
+      everyMs: 300,
+      durationMs: 0,
+      workers: 2,
+    });
+    await again.connected;
+    await new Promise((r) => setTimeout(r, 1500));
+    const r2 = await again.stop();
+    expect(r2.acked).toBeGreaterThan(0);
+    const s2 = await waitFor(
+      "second run stored",
+      summary,
+      (x) => x.detections + x.duplicates >= r.detections + r2.acked,
+    );
+    expect(s2.duplicates).toBe(0);
+    expect(s2.detections).toBe(r.detections + r2.acked);
   });
 });

@@ -10,6 +10,7 @@ import {
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
 import { encodeModel } from "../../shared/model-format/encode";
+import { buildWav, tone } from "../data/wav-fixtures";
 
 const dir = mkdtempSync(join(tmpdir(), "earshot-inspect-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,5 +74,56 @@ describe("earshot inspect", () => {
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe("inspect and device run: one validator for model files and flags", () => {
+  const wav = join(dir, "tone.wav");
+  writeFileSync(
+    wav,
+    buildWav({ channels: [tone(440, 16000, 16000)], rate: 16000, format: "pcm16" }),
+  );
+  const run = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["bin/earshot.js", "device", "run", "--engine", "node", "--wav", wav, ...args],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+  const good = syntheticInt8Model();
+  const cases: [string, Partial<typeof good>, RegExp][] = [
+    ["a label more than outputs", { labels: [...good.labels, "extra"] }, /scores for .* labels/],
+    ["smoothing window 0", { smoothingWindow: 0 }, /smoothing window 0/],
+    ["NaN threshold", { threshold: Number.NaN }, /threshold NaN/],
+    ["threshold 2", { threshold: 2 }, /threshold 2 is not in 0\.\.1/],
+  ];
+
+  it.each(cases)("both reject a model with %s, in the same words", (_name, change, pattern) => {
+    const file = join(dir, `bad-${_name.replace(/\W+/g, "-")}.earshot`);
+    writeFileSync(file, Buffer.from(encodeModel({ ...good, ...change })));
+    const a = cli(file);
+    const b = run("--model", file);
+    for (const r of [a, b]) {
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
+    }
+    expect(b.stderr.replace(/^.*invalid model file: /, "")).toBe(
+      a.stderr.replace(/^.*invalid model file: /, ""),
+    );
+  });
+
+  it.each([
+    ["--threshold", "2"],
+    ["--threshold", "-1"],
+    ["--stride", "1e12"],
+    ["--stride", "0"],
+    ["--smoothing", "1000"],
+  ])("device run refuses %s %s in one line", (flag, value) => {
+    const file = join(dir, "ok.earshot");
+    writeFileSync(file, Buffer.from(encodeModel(good)));
+    const r = run("--model", file, flag, value);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`${flag} must be`);
   });
 });

@@ -15,6 +15,7 @@ const keys = generateSigningKeys();
 const model = Uint8Array.from({ length: 2500 }, (_, i) => (i * 13) % 256);
 const opts = {
   modelId: "kws",
+  fleet: "plant",
   version: 5,
   minRuntime: "0.1.0",
   threshold: 0.8,
@@ -31,6 +32,7 @@ describe("OTA artifacts (host side)", () => {
     expect(chunks.flatMap((c) => c.data)).toEqual([...model]);
     expect(a.manifest).toMatchObject({
       modelId: "kws",
+      fleet: "plant",
       version: 5,
       size: 2500,
       chunkSize: 1000,

@@ -65,6 +65,7 @@ function validateModel(bytes: number[]): void {
 const OLD = fakeModel(1000, 1);
 const opts = (version: number, extra: Partial<ArtifactOptions> = {}): ArtifactOptions => ({
   modelId: "kws",
+  fleet: "plant",
   version,
   minRuntime: "0.1.0",
   threshold: 0.7,
@@ -90,6 +91,7 @@ function device(runtime = "0.2.0", sha256: Sha256 = new NodeSha256()) {
     verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
     sha256,
     runtimeVersion: runtime,
+    fleet: "plant",
     active: { modelId: "kws", version: 1 },
     maxModelBytes: 64 * 1024,
     window: 4,
@@ -232,6 +234,26 @@ describe("OTA: signed, chunked, verified, A/B", () => {
       }),
       "tooLarge",
     ],
+    [
+      "a genuine artifact signed for another fleet (replayed across fleets)",
+      () => ({
+        offered: buildArtifact(fakeModel(2000, 3), opts(2, { fleet: "other" }), keys.privateKeyPem),
+      }),
+      "badManifest",
+      "signed for fleet other",
+    ],
+    [
+      "a genuine artifact of another model id",
+      () => ({
+        offered: buildArtifact(
+          fakeModel(2000, 3),
+          opts(2, { modelId: "factory-kws" }),
+          keys.privateKeyPem,
+        ),
+      }),
+      "badManifest",
+      "model id factory-kws",
+    ],
   ];
   for (const [name, make, outcome, detail] of refusals) {
     it(`refuses ${name}; the old model keeps running`, () => {
@@ -249,6 +271,30 @@ describe("OTA: signed, chunked, verified, A/B", () => {
       expect(dev.updater.handleOffer(wire.offer(offered.offer))).toEqual({ status: "ignored" });
     });
   }
+
+  it("a forged offer does not block the genuine one with the same version", () => {
+    const dev = device();
+    const genuine = buildArtifact(fakeModel(2000, 3), opts(2), keys.privateKeyPem);
+    // Same version, signed by the attacker's key, then a second forgery with garbage signature.
+    const forged = buildArtifact(fakeModel(900, 4), opts(2), other.privateKeyPem);
+    expect(run(dev, forged).reports[0].outcome).toBe("badSignature");
+    const garbage = { ...genuine, offer: { ...genuine.offer, signature: new Array(64).fill(7) } };
+    expect(run(dev, garbage).reports[0].outcome).toBe("badSignature");
+    expect(run(dev, genuine).reports.map((r) => r.outcome)).toEqual(["activated"]);
+    expect(dev.updater.active()).toEqual({ modelId: "kws", version: 2 });
+  });
+
+  it("a replayed artifact of another fleet does not block this fleet's own of that version", () => {
+    const dev = device();
+    const theirs = buildArtifact(
+      fakeModel(900, 4),
+      opts(3, { fleet: "other" }),
+      keys.privateKeyPem,
+    );
+    expect(run(dev, theirs).reports[0].outcome).toBe("badManifest");
+    const ours = buildArtifact(fakeModel(2000, 3), opts(3), keys.privateKeyPem);
+    expect(run(dev, ours).reports.map((r) => r.outcome)).toEqual(["activated"]);
+  });
 
   it("resumes an interrupted transfer from its bitmap, asking only for missing chunks", () => {
     const dev = device();
@@ -292,6 +338,7 @@ describe("OTA: signed, chunked, verified, A/B", () => {
         verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
         sha256: new NodeSha256(),
         runtimeVersion: "0.2.0",
+        fleet: "plant",
         active: { modelId: "kws", version: store.activeSlot() === 0 ? 1 : 2 },
         maxModelBytes: 64 * 1024,
         window: 4,

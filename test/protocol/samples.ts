@@ -85,6 +85,7 @@ export const samples: Sample[] = [
       threshold: 0.75,
       smoothing: 4,
       createdMs: 1_700_000_000_000,
+      fleet: "plant",
       keyId: "k1",
     },
   },

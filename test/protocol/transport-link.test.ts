@@ -212,6 +212,7 @@ describe("DeviceLink commands and hostile input", () => {
       verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
       sha256: new NodeSha256(),
       runtimeVersion: "0.1.0",
+      fleet: "f",
       active: { modelId: "kws", version: 1 },
       maxModelBytes: 10_000,
       now: () => 5,
@@ -223,6 +224,7 @@ describe("DeviceLink commands and hostile input", () => {
       model,
       {
         modelId: "kws",
+        fleet: "f",
         version: 7,
         minRuntime: "0.1.0",
         threshold: 0.6,

@@ -152,6 +152,7 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
       model,
       {
         modelId: "kws",
+        fleet: "f1",
         version: 2,
         minRuntime: "0.1.0",
         threshold: 0.6,
@@ -166,6 +167,7 @@ describe.skipIf(!existsSync(MOSQUITTO))("device transport against mosquitto", ()
       verifier: new NodeEd25519Verifier(keys.publicKeyRaw),
       sha256: new NodeSha256(),
       runtimeVersion: "0.1.0",
+      fleet: "f1",
       active: { modelId: "kws", version: 1 },
       maxModelBytes: 64 * 1024,
       window: 4,

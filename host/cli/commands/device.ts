@@ -1,5 +1,10 @@
 import type { Command } from "@commander-js/extra-typings";
-import { numberArg } from "../args";
+import {
+  MAX_SMOOTHING,
+  MAX_STRIDE_FRAMES,
+  MAX_SUPPRESSION_MS,
+} from "../../../shared/model-format/detection";
+import { numberIn } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
@@ -18,14 +23,22 @@ export function register(program: Command): void {
     .option(
       "--threshold <x>",
       "detection threshold on the smoothed score",
-      numberArg("--threshold"),
+      numberIn("--threshold", 0, 1),
     )
-    .option("--smoothing <n>", "moving-average window, in inferences", numberArg("--smoothing"))
-    .option("--stride <k>", "run the network every k frames", numberArg("--stride"))
+    .option(
+      "--smoothing <n>",
+      "moving-average window, in inferences",
+      numberIn("--smoothing", 1, MAX_SMOOTHING, true),
+    )
+    .option(
+      "--stride <k>",
+      "run the network every k frames",
+      numberIn("--stride", 1, MAX_STRIDE_FRAMES, true),
+    )
     .option(
       "--suppression-ms <ms>",
       "quiet period after a detection",
-      numberArg("--suppression-ms"),
+      numberIn("--suppression-ms", 0, MAX_SUPPRESSION_MS),
     )
     .option("--json", 'print {"events":[{"t","keyword","score"}],"scores":[[...],...]}')
     .action(async (opts) => {

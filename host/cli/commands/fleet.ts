@@ -30,7 +30,14 @@ export function register(program: Command): void {
   fleet
     .command("serve")
     .description("Run the fleet service: MQTT ingest, storage, OTA, HTTP API and /metrics")
-    .option("--mqtt-url <url>", "external broker, e.g. mqtt://earshot-service:PASS@host:1883")
+    .option(
+      "--mqtt-url <url>",
+      "external broker, e.g. mqtt://earshot-service@host:1883 (no password here)",
+    )
+    .option(
+      "--mqtt-password-file <file>",
+      "the service account's broker password (env EARSHOT_MQTT_PASSWORD wins; never in argv)",
+    )
     .option(
       "--embedded-broker <port>",
       "run the embedded aedes broker on this port",
@@ -47,15 +54,60 @@ export function register(program: Command): void {
     )
     .option("--group <name>", "shared-subscription group / client-id prefix", "earshot-ingest")
     .option("--fleet <id>", "ingest only this fleet (default: all)")
+    .option(
+      "--api-token-file <file>",
+      "bearer token of the HTTP API, created (random, 0600) if missing; env EARSHOT_API_TOKEN wins",
+      ".earshot/api-token",
+    )
+    .option(
+      "--credentials <file>",
+      "embedded broker logins (device id -> password, from `fleet credentials`); created with the service account if missing",
+      ".earshot/credentials.json",
+    )
+    .option(
+      "--ota-public-key <file>",
+      "OTA public key (ota-signing.pub.bin); publishes signed by other keys are refused (default ota-keys/ota-signing.pub.bin when present)",
+    )
     .option("--json", "print the URLs as one JSON line")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
+      const { existsSync, readFileSync } = await import("node:fs");
+      const keyFile =
+        opts.otaPublicKey ??
+        (existsSync("ota-keys/ota-signing.pub.bin") ? "ota-keys/ota-signing.pub.bin" : undefined);
+      let otaPublicKeys: Uint8Array[] = [];
+      if (keyFile) {
+        let key: Uint8Array;
+        try {
+          key = new Uint8Array(readFileSync(keyFile));
+        } catch (e) {
+          throw new UserError(
+            `cannot read --ota-public-key ${keyFile}: ${(e as NodeJS.ErrnoException).code}`,
+          );
+        }
+        if (key.length !== 32)
+          throw new UserError(
+            `--ota-public-key ${keyFile} is ${key.length} bytes; want the 32-byte raw Ed25519 key (ota-signing.pub.bin)`,
+          );
+        otaPublicKeys = [key];
+      }
+      const { serviceApiToken } = await import("../../fleet/api-token");
+      const api = serviceApiToken(opts.apiTokenFile);
+      const { provisionCredentials, readDeviceFleets } = await import(
+        "../../fleet/broker/credentials"
+      );
+      const credentials = opts.mqttUrl ? undefined : provisionCredentials(opts.credentials, []);
+      const deviceFleets = opts.mqttUrl ? undefined : readDeviceFleets(opts.credentials);
       if (opts.mqttUrl && opts.embeddedBroker !== undefined) {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
       const { FleetService } = await import("../../fleet/service");
+      const { serviceMqttUrl } = await import("../../fleet/broker/url");
+      const mqttUrl = opts.mqttUrl
+        ? serviceMqttUrl(opts.mqttUrl, opts.mqttPasswordFile)
+        : undefined;
       const service = new FleetService({
-        mqttUrl: opts.mqttUrl,
+        mqttUrl,
         embeddedBrokerPort: opts.embeddedBroker ?? 1883,
         db: opts.pg ? undefined : (opts.db ?? ".earshot/fleet-db"),
         pg: opts.pg,
@@ -64,15 +116,20 @@ export function register(program: Command): void {
         workers: opts.workers,
         group: opts.group,
         fleet: opts.fleet,
+        apiToken: api.token,
+        credentials,
+        deviceFleets,
+        otaPublicKeys,
         defaultMetrics: true,
       });
-      const urls = await service.start();
+      const urls = { ...(await service.start()), apiToken: api.source };
       emit(opts, urls, (u) =>
         [
           `earshot fleet service`,
           `  mqtt     ${u.mqtt}`,
           `  api      ${u.http}/api/summary  /api/devices  /api/detections?device=ID  /api/ota/status`,
           `  metrics  ${u.metrics}`,
+          `  token    ${u.apiToken} (Authorization: Bearer ...; every route)`,
         ].join("\n"),
       );
       await new Promise<void>((resolve) => {
@@ -85,6 +142,27 @@ export function register(program: Command): void {
     });
 
   fleet
+    .command("credentials")
+    .description(
+      "Add devices to a credentials.json (random passwords, mode 0600): the embedded broker's logins",
+    )
+    .option("--file <file>", "credentials file", ".earshot/credentials.json")
+    .requiredOption("--fleet <id>", "the fleet these devices belong to (they are bound to it)")
+    .option("--devices <ids>", "comma-separated device ids")
+    .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
+    .option("--prefix <p>", "device id prefix for --count", "node-")
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { provisionCredentials } = await import("../../fleet/broker/credentials");
+      const creds = provisionCredentials(opts.file, deviceIds(opts), opts.fleet);
+      emit(
+        opts,
+        { file: opts.file, users: creds.size },
+        (x) => `${x.file}: ${x.users} logins (devices + service account); keep it secret`,
+      );
+    });
+
+  fleet
     .command("broker-config")
     .description(
       "Write mosquitto.conf, hashed per-device passwords (mosquitto_passwd), ACL and credentials",
@@ -93,6 +171,7 @@ export function register(program: Command): void {
     .option("--devices <ids>", "comma-separated device ids")
     .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
     .option("--prefix <p>", "device id prefix for --count", "node-")
+    .requiredOption("--fleet <id>", "the fleet these devices belong to (their ACL names it)")
     .option("--port <n>", "listener port", intArg("--port"), 1883)
     .option("--bind <addr>", "listener address", "127.0.0.1")
     .option("--json", "machine-readable output")
@@ -101,6 +180,7 @@ export function register(program: Command): void {
       const r = writeBrokerConfig({
         out: opts.out,
         devices: deviceIds(opts),
+        fleet: opts.fleet,
         port: opts.port,
         bind: opts.bind,
       });
@@ -111,7 +191,7 @@ export function register(program: Command): void {
           `      ${x.aclFile}`,
           `      ${x.credentials} (plain passwords for provisioning: keep secret)`,
           `run:  mosquitto -c ${x.conf}`,
-          `then: earshot fleet serve --mqtt-url ${x.serviceUrl}`,
+          `then: earshot fleet serve --mqtt-url ${x.serviceUrl} --mqtt-password-file ${x.servicePasswordFile}`,
         ].join("\n"),
       );
     });
@@ -202,10 +282,18 @@ export function register(program: Command): void {
           );
         }
       }
-      const u = new URL(opts.broker);
+      const { checkBrokerUrl } = await import("../../fleet/broker/url");
+      const u = checkBrokerUrl(opts.broker, "--broker");
+      const { readCredentialsJson } = await import("../../fleet/broker/credentials");
       const credentials = opts.credentials
-        ? (JSON.parse(readFileSync(opts.credentials, "utf8")) as Record<string, string>)
+        ? Object.fromEntries(readCredentialsJson(opts.credentials))
         : undefined;
+      const publicKey = opts.publicKey ? read(opts.publicKey, "public key") : undefined;
+      if (publicKey && publicKey.length !== 32) {
+        throw new UserError(
+          `--public-key ${opts.publicKey} is ${publicKey.length} bytes; want the 32-byte raw Ed25519 key (ota-signing.pub.bin from \`earshot ota keygen\`)`,
+        );
+      }
       const sim = startSimulation({
         url: `${u.protocol}//${u.host}`,
         fleet: opts.fleet,
@@ -213,7 +301,7 @@ export function register(program: Command): void {
         prefix: opts.prefix,
         credentials,
         model,
-        publicKey: opts.publicKey ? read(opts.publicKey, "public key") : undefined,
+        publicKey,
         keywords,
         everyMs: opts.every,
         durationMs: opts.duration * 1000,

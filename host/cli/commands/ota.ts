@@ -52,9 +52,16 @@ export function register(program: Command): void {
     .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
     .option("--min-runtime <semver>", "lowest device runtime version", "0.1.0")
     .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
+    .option(
+      "--api-token-file <file>",
+      "the service's API token (env EARSHOT_API_TOKEN wins)",
+      ".earshot/api-token",
+    )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { buildPublishRequest, callService } = await import("../../ota/publish");
+      const { clientApiToken } = await import("../../fleet/api-token");
+      const token = clientApiToken(opts.apiTokenFile);
       const body = buildPublishRequest({
         ...opts,
         devices: opts.devices
@@ -62,7 +69,7 @@ export function register(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean),
       });
-      const r = (await callService(opts.service, "/api/ota/publish", body)) as {
+      const r = (await callService(opts.service, token, "/api/ota/publish", body)) as {
         deployment: { id: number; modelId: string; version: number; fleet: string };
         offeredOn: string[];
         chunks: number;
@@ -80,10 +87,17 @@ export function register(program: Command): void {
     .command("status")
     .description("OTA deployments and the outcomes devices reported")
     .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
+    .option(
+      "--api-token-file <file>",
+      "the service's API token (env EARSHOT_API_TOKEN wins)",
+      ".earshot/api-token",
+    )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { callService } = await import("../../ota/publish");
-      const rows = (await callService(opts.service, "/api/ota/status")) as {
+      const { clientApiToken } = await import("../../fleet/api-token");
+      const token = clientApiToken(opts.apiTokenFile);
+      const rows = (await callService(opts.service, token, "/api/ota/status")) as {
         id: number;
         fleet: string;
         modelId: string;

@@ -215,12 +215,39 @@ function readError(path: string, err: unknown): WavError {
   return new WavError(path, `cannot read (${code ?? (err as Error).message})`);
 }
 
+/**
+ * Largest WAV file read: 256 MiB is over 2 hours of 16 kHz 16-bit mono, and decoding takes
+ * several times the file size in memory. Without a cap `/dev/zero` or a runaway file would
+ * grow the process until the machine swaps.
+ */
+export const MAX_WAV_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Refuses what is not a regular file of sane size before opening it: opening a named pipe
+ * blocks until someone writes, and a device such as /dev/zero never ends.
+ */
+function checkInputFile(path: string): number {
+  const st = statSync(path);
+  if (st.isFIFO())
+    throw new WavError(path, "is a named pipe, not a file (write it to a file first)");
+  if (!st.isFile()) throw new WavError(path, "is not a regular file");
+  if (st.size > MAX_WAV_BYTES) {
+    throw new WavError(
+      path,
+      `is ${(st.size / 2 ** 20).toFixed(0)} MiB; WAV input is capped at ${MAX_WAV_BYTES / 2 ** 20} MiB (split it)`,
+    );
+  }
+  return st.size;
+}
+
 /** Reads and decodes a WAV file: mono, 16 kHz, [-1, 1]. */
 export function readWav(path: string): DecodedWav {
   let buf: Buffer;
   try {
+    checkInputFile(path);
     buf = readFileSync(path);
   } catch (err) {
+    if (err instanceof WavError) throw err;
     throw readError(path, err);
   }
   return decodeWav(buf, path);
@@ -233,8 +260,8 @@ const HEADER_BYTES = 64 * 1024;
 export function readWavHeader(path: string): WavLayout {
   let fd: number | undefined;
   try {
+    const size = checkInputFile(path);
     fd = openSync(path, "r");
-    const size = statSync(path).size;
     const buf = Buffer.alloc(Math.min(size, HEADER_BYTES));
     const got = readSync(fd, buf, 0, buf.length, 0);
     try {

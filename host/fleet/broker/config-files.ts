@@ -12,6 +12,8 @@ import { mosquittoConf } from "./mosquitto";
 export interface BrokerConfigOptions {
   out: string;
   devices: string[];
+  /** The fleet every device of this config belongs to (its ACL section names it). */
+  fleet: string;
   port: number;
   bind?: string;
   /** `user` line: the account mosquitto runs as when started by root (default mosquitto). */
@@ -24,6 +26,8 @@ export interface BrokerConfigResult {
   passwordFile: string;
   aclFile: string;
   credentials: string;
+  /** The service account's password alone, for `fleet serve --mqtt-password-file`. */
+  servicePasswordFile: string;
   devices: number;
   serviceUrl: string;
 }
@@ -36,8 +40,10 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
   const aclFile = join(dir, "acl");
   const credentials = join(dir, "credentials.json");
   writeMosquittoPasswd(passwordFile, creds);
-  writeFileSync(aclFile, mosquittoAcl());
+  writeFileSync(aclFile, mosquittoAcl(o.devices.map((id) => ({ id, fleet: o.fleet }))));
   writeCredentialsJson(credentials, creds);
+  const servicePasswordFile = join(dir, "service.password");
+  writeFileSync(servicePasswordFile, `${creds.get(SERVICE_USER)}\n`, { mode: 0o600 });
   const conf = join(dir, "mosquitto.conf");
   writeFileSync(
     conf,
@@ -57,7 +63,8 @@ export function writeBrokerConfig(o: BrokerConfigOptions): BrokerConfigResult {
     passwordFile,
     aclFile,
     credentials,
+    servicePasswordFile,
     devices: o.devices.length,
-    serviceUrl: `mqtt://${SERVICE_USER}:<password from credentials.json>@${host}:${o.port}`,
+    serviceUrl: `mqtt://${SERVICE_USER}@${host}:${o.port}`,
   };
 }

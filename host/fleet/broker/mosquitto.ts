@@ -1,4 +1,7 @@
 /** mosquitto.conf for an earshot broker: MQTT 5 listener, per-device passwords, ACL, persistence. */
+/** Largest MQTT packet either broker accepts (fixed header included). */
+export const MAX_PACKET_BYTES = 64 * 1024;
+
 export interface MosquittoConfOptions {
   port: number;
   /** Listen address; default 127.0.0.1 (a deployment sets 0.0.0.0 behind TLS). */
@@ -29,6 +32,9 @@ export function mosquittoConf(o: MosquittoConfOptions): string {
     "# Ingest sessions may be offline for a while; keep what is queued for them.",
     "max_queued_messages 1000000",
     "max_inflight_messages 100",
+    "# Largest packet accepted from any client: an OTA chunk (4 KiB) or offer is far below it;",
+    "# without a limit one client can make the broker buffer hundreds of MB.",
+    `max_packet_size ${MAX_PACKET_BYTES}`,
     "",
     o.logFile ? `log_dest file ${o.logFile}` : "log_dest stderr",
     "log_type error",

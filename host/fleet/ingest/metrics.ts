@@ -42,6 +42,12 @@ export class FleetMetrics {
     help: "Failed batch writes (retried; nothing is acked before it is stored)",
     registers: [this.registry],
   });
+  readonly sessionLost = new Counter({
+    name: "earshot_ingest_session_lost_total",
+    help: "Ingest sessions lost without the service asking (takenOver: another client used its id; closedByBroker: that or a broker restart)",
+    labelNames: ["worker", "reason"] as const,
+    registers: [this.registry],
+  });
   readonly connected = new Gauge({
     name: "earshot_ingest_connections",
     help: "Ingest MQTT connections currently up",

@@ -32,6 +32,8 @@ export interface MqttIngestOptions {
 }
 
 export const SESSION_EXPIRY_S = 7 * 24 * 3600;
+/** MQTT 5 DISCONNECT reason: another connection with this client id took the session. */
+const SESSION_TAKEN_OVER = 0x8e;
 
 export function ingestFilters(
   o: Pick<MqttIngestOptions, "group" | "fleet" | "protocolVersion" | "shared">,
@@ -45,6 +47,9 @@ export function ingestFilters(
 
 export class MqttIngest {
   private readonly clients: MqttClient[] = [];
+  /** Set while stop()/kill() close the connections: those closes are ours. */
+  private closing = false;
+  private sessionLosses = 0;
   /** Messages each worker connection received (how a shared subscription split the load). */
   readonly perWorker: number[] = [];
 
@@ -94,7 +99,44 @@ export class MqttIngest {
       if (up) this.metrics.connected.dec();
       up = false;
     });
-    client.on("error", (e) => log(`ingest worker ${i}: ${e.message}`));
+    let everUp = false;
+    client.on("connect", () => {
+      everUp = true;
+    });
+    // Whoever takes the ingest session receives (and may ack) what was meant for the store:
+    // never silent. An MQTT 5 broker may say so (DISCONNECT 0x8E); mosquitto 2.0 just closes
+    // the socket, which looks like a broker restart, so every close the service did not ask
+    // for is counted and logged with both causes named.
+    let takenOver = false;
+    let failed = false;
+    client.on("disconnect", (packet) => {
+      if (packet.reasonCode === SESSION_TAKEN_OVER) takenOver = true;
+    });
+    client.on("error", () => {
+      failed = true;
+    });
+    client.on("connect", () => {
+      takenOver = false;
+      failed = false;
+    });
+    client.on("close", () => {
+      if (this.closing || !everUp || (failed && !takenOver)) return;
+      const reason = takenOver ? "takenOver" : "closedByBroker";
+      this.metrics.sessionLost.inc({ worker: String(i), reason });
+      this.sessionLosses++;
+      if (this.sessionLosses <= 5 || this.sessionLosses % 100 === 0) {
+        log(
+          `ingest worker ${i}: ALARM: session ${options.clientId} ${
+            takenOver ? "taken over by another connection" : "closed by the broker"
+          } (a client using the service's client id, a second service in group ${o.group}, ` +
+            `or a broker restart; #${this.sessionLosses}); reconnecting`,
+        );
+      }
+    });
+    // Before the first connection the error ends start() in one line; after it, log each.
+    client.on("error", (e) => {
+      if (everUp) log(`ingest worker ${i}: ${e.message}`);
+    });
     return new Promise((resolve, reject) => {
       let first = true;
       client.on("connect", (connack) => {
@@ -139,12 +181,14 @@ export class MqttIngest {
   /** Stops receiving, waits for what was accepted to be stored and acked, then disconnects. */
   async stop(): Promise<void> {
     await this.pipeline.drain();
+    this.closing = true;
     await Promise.all(this.clients.map((c) => c.endAsync()));
     this.clients.length = 0;
   }
 
   /** Drops the connections without draining (crash-like): unacked messages stay with the broker. */
   async kill(): Promise<void> {
+    this.closing = true;
     this.pipeline.abandon();
     await Promise.all(this.clients.map((c) => c.endAsync(true)));
     this.clients.length = 0;

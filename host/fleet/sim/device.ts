@@ -24,6 +24,8 @@ export interface VirtualDeviceOptions {
   detector: DetectorHook;
   telemetryEveryMs?: number;
   runtimeVersion?: string;
+  /** First detection sequence number (default 1); must exceed every one used before. */
+  firstSeq?: number;
   /** Extra MQTT.js options (keepalive, connectTimeout). */
   mqtt?: Record<string, unknown>;
 }
@@ -53,6 +55,7 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
         verifier: new NodeEd25519Verifier(o.publicKey),
         sha256: new NodeSha256(),
         runtimeVersion,
+        fleet: o.fleet,
         active,
         maxModelBytes: 256 * 1024,
         now: () => Date.now(),
@@ -77,7 +80,7 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
     control: o.detector.control?.() ?? noControl,
     now: () => Date.now(),
     clockSynced: true,
-    firstSeq: 1,
+    firstSeq: o.firstSeq ?? 1,
     ringCapacity: 1024,
     telemetryEveryMs: o.telemetryEveryMs,
     telemetry: () => o.detector.counters(),

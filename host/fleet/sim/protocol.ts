@@ -11,6 +11,8 @@ export interface WorkerConfig {
   /** One keyword per device every this many ms (0: none). */
   everyMs: number;
   telemetryEveryMs?: number;
+  /** First detection seq of every device in this run (see simulate.ts: the run's boot counter). */
+  firstSeq: number;
   /** Connections opened per 100 ms (spread the connect storm). */
   connectRate: number;
   /** Devices (by id) that run the real device runtime on audio; the rest are scheduled. */

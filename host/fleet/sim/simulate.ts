@@ -31,6 +31,8 @@ export interface SimulateOptions {
   /** Noise level of the runtime devices' streams (standard deviation, default 0.005). */
   noise?: number;
   seed?: number;
+  /** First detection seq (default: the run's start time in ms, a boot counter). */
+  firstSeq?: number;
 }
 
 /** Field quality over the real-runtime devices: detections vs planted keywords. */
@@ -131,6 +133,10 @@ export function deviceId(prefix: string, i: number, n: number): string {
 }
 
 export function startSimulation(o: SimulateOptions): RunningSimulation {
+  // The run's boot counter: sequence numbers start at the start time in ms, so a later run of
+  // the same devices starts above every earlier one (ingest keys on (device, seq) and would
+  // count a reused seq as a duplicate) unless a device said more than one keyword per ms.
+  const firstSeq = o.firstSeq ?? Date.now();
   const nWorkers = Math.max(1, Math.min(o.workers ?? Math.ceil(o.devices / 250), o.devices));
   const t0 = performance.now();
   const workers: Worker[] = [];
@@ -153,6 +159,7 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
       keywords: o.keywords,
       everyMs: o.everyMs,
       telemetryEveryMs: o.telemetryEveryMs,
+      firstSeq,
       connectRate: 50,
       runtime:
         nRuntime > 0
@@ -171,7 +178,10 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
       new Promise((resolve, reject) => {
         worker.on("message", (m: FromWorker) => {
           if (m.type === "connected") resolve(m.online);
-          else if (m.type === "error") reject(new Error(`simulator worker ${w}: ${m.message}`));
+          else if (m.type === "error")
+            reject(
+              Object.assign(new Error(`simulator worker ${w}: ${m.message}`), { expected: true }),
+            );
           else waiters.get(worker)?.shift()?.(m);
         });
         worker.on("error", reject);
@@ -188,6 +198,8 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
     connectSeconds = (performance.now() - t0) / 1000;
     return xs.reduce((a, b) => a + b, 0);
   });
+  // A worker that cannot connect its devices ends the run: stop every worker, so the process exits.
+  all.catch(() => Promise.all(workers.map((w) => w.terminate())));
   return {
     connected: all,
     stats: async () => sum(await Promise.all(workers.map((w) => ask(w, "stats")))),

@@ -87,6 +87,7 @@ async function main() {
     detectors.push(detector);
     devices.push(
       startVirtualDevice({
+        firstSeq: cfg.firstSeq,
         url: cfg.url,
         fleet: cfg.fleet,
         device: d.id,
@@ -100,10 +101,22 @@ async function main() {
     );
     if ((i + 1) % cfg.connectRate === 0) await new Promise((r) => setTimeout(r, 100));
   }
-  const until = Date.now() + 120_000;
+  const started = Date.now();
+  const until = started + 120_000;
   for (;;) {
     const online = stats().online;
     if (online === devices.length) break;
+    const failing = devices.filter((d) => d.mqtt.lastError() !== "");
+    // A refused CONNACK (bad credentials, not authorized) will not change by waiting; nothing
+    // online after 5 s with connection errors means the broker is not there.
+    const refused = failing.find((d) => d.mqtt.lastError().startsWith("Connection refused"));
+    const dead = online === 0 && failing.length > 0 && Date.now() - started > 5000;
+    if (refused || dead) {
+      const d = refused ?? failing[0];
+      throw new Error(
+        `device ${d.mqtt.client.options.username} cannot connect to ${cfg.url}: ${d.mqtt.lastError()}`,
+      );
+    }
     if (Date.now() > until) {
       const down = devices
         .filter((d) => !d.mqtt.link.stats().online)

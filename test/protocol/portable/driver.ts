@@ -154,6 +154,7 @@ export function run(print: (line: string) => void): void {
     threshold: 0.5,
     smoothing: 3,
     createdMs: 1,
+    fleet: "f",
   });
   const sig: number[] = [];
   for (let i = 0; i < 64; i++) sig.push(i);
@@ -164,6 +165,7 @@ export function run(print: (line: string) => void): void {
     verifier,
     sha256: new PortableSha256(),
     runtimeVersion: "0.1.0",
+    fleet: "f",
     active: { modelId: "m", version: 1 },
     maxModelBytes: 1000,
     now: () => 5,
