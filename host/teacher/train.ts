@@ -23,8 +23,14 @@ export const TEACHER_AUGMENT: AugmentConfig = {
 };
 
 export interface TeacherTrainOptions extends EmbedderOptions {
+  /** Dataset whose validation/test speakers pick the epoch and score the head. */
   data: string;
   splitMode: SplitMode;
+  /**
+   * Train on this corpus's train subset instead (e.g. a synthetic one, split by its own hash),
+   * still selecting and scoring on `data`'s real validation/test speakers.
+   */
+  trainData?: string;
   noiseDir?: string;
   keywords?: string[];
   /** Augmented copies per train clip (default 2). */
@@ -54,15 +60,26 @@ export async function trainTeacher(opts: TeacherTrainOptions): Promise<TeacherTr
   await loadBackend({ quiet: true });
   const ds = await scanDataset(opts.data, { splitMode: opts.splitMode, noiseDir: opts.noiseDir });
   const task = buildTask(ds, { keywords: opts.keywords }, seed);
+  const trainDs = opts.trainData
+    ? await scanDataset(opts.trainData, { splitMode: "auto", noiseDir: opts.noiseDir })
+    : ds;
+  const trainTask = opts.trainData ? buildTask(trainDs, { keywords: opts.keywords }, seed) : task;
   const loader = new ClipLoader();
-  const augmenter = new Augmenter(TEACHER_AUGMENT, noiseBank(ds, "train", loader));
+  const augmenter = new Augmenter(TEACHER_AUGMENT, noiseBank(trainDs, "train", loader));
   const copies = opts.copies ?? 2;
   const started = performance.now();
   const embed = (split: "train" | "validation" | "test", n: number) =>
-    embedExamples(embedder, loader, task.examples[split], ds.root, {
-      augment: n > 0 ? { augmenter, copies: n, rng: new Rng(seed).fork("teacher-aug") } : undefined,
-      onProgress: (d, t) => opts.onProgress?.(`embed ${split}`, d, t),
-    });
+    embedExamples(
+      embedder,
+      loader,
+      (split === "train" ? trainTask : task).examples[split],
+      split === "train" ? trainDs.root : ds.root,
+      {
+        augment:
+          n > 0 ? { augmenter, copies: n, rng: new Rng(seed).fork("teacher-aug") } : undefined,
+        onProgress: (d, t) => opts.onProgress?.(`embed ${split}`, d, t),
+      },
+    );
   const validation = await embed("validation", 0);
   const test = await embed("test", 0);
   const train = await embed("train", copies);
@@ -93,6 +110,7 @@ export async function trainTeacher(opts: TeacherTrainOptions): Promise<TeacherTr
     {
       data: ds.root,
       splitMode: opts.splitMode,
+      trainData: trainDs.root,
       seed,
       copies,
       augment: TEACHER_AUGMENT,

@@ -50,6 +50,7 @@ export function register(program: Command): void {
       oneOf("--split", SPLIT_MODES),
       "speaker" as const,
     )
+    .option("--train-data <dir>", "train on this corpus's train subset (e.g. synthetic) instead")
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--keywords <list>", "comma-separated keywords (default: the standard ten)")
     .option("--copies <n>", "augmented copies per train clip", numberIn("--copies", 0, 50, true), 2)
@@ -65,6 +66,7 @@ export function register(program: Command): void {
       const r = await trainTeacher({
         data: opts.data,
         splitMode: opts.split,
+        trainData: opts.trainData,
         noiseDir: opts.noise,
         keywords: opts.keywords?.split(","),
         copies: opts.copies,
