@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { loadBackend } from "../train/backend";
 import { Embedder, type EmbedderOptions } from "./embed";
 import { Head, type HeadFile, softmaxRows } from "./head";
 
@@ -22,6 +23,7 @@ export class Teacher {
   static async load(headPath: string, opts: EmbedderOptions = {}): Promise<Teacher> {
     // The packages first: without them the head file is of no use, and that is the message.
     const embedder = await Embedder.load(opts);
+    await loadBackend({ quiet: true });
     const file = JSON.parse(readFileSync(headPath, "utf8")) as HeadFile;
     return new Teacher(embedder, Head.fromFile(file), file);
   }
