@@ -13,7 +13,10 @@ import { Head, type HeadConfig, type HeadFile } from "./head";
  * fit, pick the epoch on the validation speakers, report the test speakers.
  */
 
-/** Augmentation for the teacher's train clips: the ranges, moderate so one copy stays a word. */
+/**
+ * Augmentation for the teacher's train clips. Milder than the student's (noise at 0..20 dB SNR,
+ * not -5..+10): the teacher's job is to be right about the clips it labels.
+ */
 export const TEACHER_AUGMENT: AugmentConfig = {
   timeShiftMs: 100,
   gainDb: [-6, 6],
