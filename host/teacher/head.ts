@@ -40,12 +40,14 @@ export interface HeadFile {
   provenance: Record<string, unknown>;
 }
 
-function buildModel(classes: number, cfg: HeadConfig): tf.Sequential {
+/** The head's layers; `seed` fixes the initial weights and dropout masks so runs repeat. */
+function buildModel(classes: number, cfg: HeadConfig, seed = 0): tf.Sequential {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 4 + k });
   const m = tf.sequential();
-  m.add(tf.layers.dropout({ rate: cfg.dropout / 2, inputShape: [EMBED_SIZE] }));
-  m.add(tf.layers.dense({ units: cfg.hidden, activation: "relu" }));
-  m.add(tf.layers.dropout({ rate: cfg.dropout }));
-  m.add(tf.layers.dense({ units: classes }));
+  m.add(tf.layers.dropout({ rate: cfg.dropout / 2, inputShape: [EMBED_SIZE], seed: seed * 4 + 2 }));
+  m.add(tf.layers.dense({ units: cfg.hidden, activation: "relu", kernelInitializer: init(0) }));
+  m.add(tf.layers.dropout({ rate: cfg.dropout, seed: seed * 4 + 3 }));
+  m.add(tf.layers.dense({ units: classes, kernelInitializer: init(1) }));
   return m;
 }
 
@@ -165,7 +167,7 @@ export class Head {
     const batch = opts.batchSize ?? 64;
     const rng = new Rng(opts.seed ?? 0);
     const { mean, std } = moments(train.x);
-    const model = buildModel(labels.length, cfg);
+    const model = buildModel(labels.length, cfg, opts.seed ?? 0);
     const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
     const head = new Head(model, labels, cfg, mean, std);
     const x = standardise(train.x, mean, std);

@@ -126,6 +126,16 @@ describe("teacher helpers", () => {
     expect(() => softmaxRows(lg, 3, 0)).toThrow(/temperature/);
   });
 
+  it("trains the same head twice under one seed", async () => {
+    const r = new Rng(3);
+    const n = 30;
+    const x = Float32Array.from({ length: n * EMBED_SIZE }, () => r.normal());
+    const set = { x, y: Int32Array.from({ length: n }, (_, i) => i % 3), ids: [] };
+    const a = await Head.train(["a", "b", "c"], set, set, { epochs: 2, seed: 5 });
+    const b = await Head.train(["a", "b", "c"], set, set, { epochs: 2, seed: 5 });
+    expect(Array.from(b.head.logits(x))).toEqual(Array.from(a.head.logits(x)));
+  });
+
   it("keys files by their dataset-relative path", () => {
     const ex: FileExample = {
       kind: "file",
