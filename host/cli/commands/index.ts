@@ -17,6 +17,7 @@ import * as prune from "./prune";
 import * as quantize from "./quantize";
 import * as recipe from "./recipe";
 import * as stream from "./stream";
+import * as teacher from "./teacher";
 import * as train from "./train";
 
 /** Every command module registers itself here; each owns one file under commands/. */
@@ -35,6 +36,7 @@ export function registerCommands(program: Command): void {
     prune,
     ensemble,
     exportModel,
+    teacher,
     inspect,
     device,
     stream,
