@@ -61,6 +61,8 @@ async function serve(): Promise<number> {
       ...store,
       "--http",
       String(httpPort),
+      "--credentials",
+      credsFile,
       "--json",
     ],
     { env: { ...process.env, EARSHOT_API_TOKEN: TOKEN } },

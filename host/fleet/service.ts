@@ -12,6 +12,7 @@ import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { checkBrokerUrl } from "./broker/url";
 import { startHttp } from "./http";
+import { serviceClientIds } from "./ingest/client-ids";
 import { inBrokerIngest } from "./ingest/in-broker";
 import { FleetMetrics } from "./ingest/metrics";
 import { MqttIngest } from "./ingest/mqtt";
@@ -138,7 +139,7 @@ export class FleetService {
       await this.ingest.start();
     }
     this.control = mqtt.connect(url, {
-      clientId: `${group}-ctl-${process.pid}`,
+      clientId: serviceClientIds(url, group).control,
       protocolVersion,
       reconnectPeriod: 500,
     });

@@ -61,7 +61,7 @@ describe("eval of an exported model file", () => {
     );
     for (let i = 0; i < clips.length; i++) {
       const r = await runEngine("node", bytes, clips[i].samples, {
-        threshold: 2,
+        threshold: 1, // only the scores are compared; detections are not looked at
         smoothingWindow: 1,
         strideFrames: 1,
         suppressionMs: 0,

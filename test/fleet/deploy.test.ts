@@ -41,6 +41,13 @@ describe("deploy", () => {
     expect(cmd.slice(0, 2)).toEqual(["fleet", "serve"]);
     expect(cmd[cmd.indexOf("--pg") + 1]).toMatch(/^postgres:\/\//);
     expect(Number(cmd[cmd.indexOf("--workers") + 1])).toBeGreaterThan(1);
+    // No secret in argv: the broker and database passwords come by environment.
+    expect(cmd.join(" ")).not.toMatch(/:\/\/[^/@\s]+:[^@\s]+@/);
+    expect(Object.keys(doc.services.ingest.environment).sort()).toEqual([
+      "EARSHOT_API_TOKEN",
+      "EARSHOT_MQTT_PASSWORD",
+      "PGPASSWORD",
+    ]);
     expect(doc.services.ingest.deploy.replicas).toBeGreaterThan(1);
     expect(doc.services.emqx1.environment.EMQX_AUTHORIZATION__NO_MATCH).toBe("deny");
   });

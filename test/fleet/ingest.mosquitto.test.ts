@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceClientIds } from "../../host/fleet/ingest/client-ids";
 import { FleetService } from "../../host/fleet/service";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
@@ -215,11 +216,31 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
     expect(seqs).not.toContain(777_777);
   });
 
-  it("alarms when another client takes the ingest session, and takes it back", async () => {
+  it("a device cannot take the ingest session: its client id is not guessable", async () => {
     const before = logs.length;
-    // A device's valid login with the service's client id (mosquitto does not tie ids to users).
+    const total = (await summary()).detections;
+    // The id a device could guess (group and worker index): a session of its own, not ingest's.
     const thief = await mqtt.connectAsync(broker.urlFor("intruder"), {
       clientId: `ingest-${kind}-0`,
+      protocolVersion: 5,
+      clean: false,
+    });
+    const c = await mqtt.connectAsync(broker.urlFor("d3"), { clientId: "d3-after-thief" });
+    await c.publishAsync(deviceTopic(FLEET, "d3", "det"), encodeForTopic("det", det(900_001)), {
+      qos: 1,
+    });
+    await c.endAsync();
+    await waitFor("stored by ingest", summary, (x) => x.detections === total + 1);
+    await thief.endAsync(true);
+    expect(logs.slice(before).filter((l) => l.includes("ALARM"))).toEqual([]);
+  });
+
+  it("alarms when another connection takes the ingest session, and takes it back", async () => {
+    const before = logs.length;
+    // Someone with the service's password and its real client id (e.g. a second service).
+    const ids = serviceClientIds(broker.urlFor(serviceUser), `ingest-${kind}`);
+    const thief = await mqtt.connectAsync(broker.urlFor(serviceUser), {
+      clientId: ids.ingest(0),
       protocolVersion: 5,
       clean: false,
       reconnectPeriod: 100, // both reconnect: they keep taking the session from each other
@@ -229,7 +250,9 @@ describe.each(STORE_KINDS)("ingest through mosquitto restarts: %s", (kind) => {
       async () => logs.slice(before).find((l) => l.includes("ALARM")),
       (l) => l !== undefined,
     );
-    expect(alarm).toMatch(/ingest worker 0: ALARM: session ingest-\w+-0 closed by the broker/);
+    expect(alarm).toMatch(
+      /ingest worker 0: ALARM: session ingest-\w+-0-[0-9a-f]{16} closed by the broker/,
+    );
     const metrics = await (
       await fetch(service.urls?.metrics ?? "", bearer(service.apiToken))
     ).text();

@@ -12,6 +12,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { hostFilter } from "../../../protocol/topics";
+import { serviceClientIds } from "./client-ids";
 import { deferPubacks } from "./deferred-acks";
 import { INGEST_KINDS } from "./handlers";
 import type { FleetMetrics } from "./metrics";
@@ -75,7 +76,7 @@ export class MqttIngest {
   private connect(i: number): Promise<void> {
     const o = this.opts;
     const options: IClientOptions = {
-      clientId: `${o.group}-${i}`,
+      clientId: serviceClientIds(o.url, o.group).ingest(i),
       clean: false,
       protocolVersion: o.protocolVersion,
       reconnectPeriod: 500,
