@@ -20,7 +20,7 @@ export function register(program: Command): void {
       "--real <dir>",
       "real Speech Commands data, split by speaker (default ../shared/speech/sc-v2-test beside the repository)",
     )
-    .option("--noise <dir>", "background noise folder (default <real>/../_background_noise_)")
+    .option("--noise <dir>", "background noise folder (default <real>/_background_noise_, else the one beside <real>)")
     .option("--corpus <dir>", "an existing synthetic corpus (default: made under --out)")
     .option(
       "--synth-share <f>",
@@ -59,13 +59,22 @@ export function register(program: Command): void {
         throw new UserError(
           `real speech not found at ${real}: pass --real DIR (Speech Commands layout)`,
         );
-      const noise = resolve(opts.noise ?? join(dirname(real), "_background_noise_"));
+      // The canonical test-set folder (it has _unknown_/) is re-split by speaker; the full dataset
+      // keeps its own lists or hash split.
+      const testSetLayout = existsSync(join(real, "_unknown_"));
+      const noise = resolve(
+        opts.noise ??
+          (existsSync(join(real, "_background_noise_"))
+            ? join(real, "_background_noise_")
+            : join(dirname(real), "_background_noise_")),
+      );
       if (!existsSync(noise)) throw new UserError(`background noise folder ${noise} not found`);
       const out = resolve(opts.out);
       const steps = kws12Steps({
         out,
         variant: opts.variant,
         real,
+        realSplit: testSetLayout ? "speaker" : "auto",
         noise,
         corpus: opts.corpus && resolve(opts.corpus),
         synthShare: opts.synthShare,

@@ -1,0 +1,68 @@
+// The kws12 recipe's pipeline: which earshot commands each variant runs, and that the synthetic
+// variant never trains, selects or calibrates its activations on a real keyword clip.
+import { describe, expect, it } from "vitest";
+import { type Kws12Options, kws12Steps } from "../../host/pipeline/kws12";
+
+const base: Kws12Options = {
+  out: "/o",
+  variant: "int8",
+  real: "/real",
+  realSplit: "speaker",
+  noise: "/noise",
+  synthShare: 0.3,
+  epochs: 20,
+  qatEpochs: 4,
+  stepsPerEpoch: 150,
+  seed: 0,
+  streamMinutes: 10,
+  targetFaPerHour: 1,
+};
+const flag = (args: string[], f: string) => args[args.indexOf(f) + 1];
+
+describe("kws12 pipeline", () => {
+  it("int8: corpus, float on real train speakers with the corpus mixed in, QAT from its best, export, calibration on validation speakers, DET and score on test speakers", () => {
+    const steps = kws12Steps(base);
+    expect(steps.map((s) => s.args.slice(0, 2).join(" "))).toEqual([
+      "data synth",
+      "train --recipe",
+      "train --recipe",
+      "export --model",
+      "stream build",
+      "calibrate --model",
+      "stream build",
+      "stream eval",
+      "eval --model",
+      "inspect /o/kws12-int8.esm",
+    ]);
+    const [, float, qat, exp, calStream, , testStream] = steps.map((s) => s.args);
+    expect(flag(float, "--data")).toBe("/real");
+    expect(flag(float, "--mix")).toBe("/o/corpus:0.3");
+    expect(flag(qat, "--from")).toBe("/o/float/best");
+    expect(flag(qat, "--precision")).toBe("int8");
+    expect(flag(exp, "--stride")).toBe("10");
+    expect(flag(calStream, "--subset")).toBe("validation");
+    expect(flag(testStream, "--subset")).toBe("test");
+  });
+
+  it("synth-int8: no real keyword clip trains, selects or calibrates; only the score reads real speech", () => {
+    const steps = kws12Steps({ ...base, variant: "synth-int8", corpus: "/corpus" });
+    const byName = (cmd: string) => steps.filter((s) => s.args.join(" ").startsWith(cmd));
+    for (const t of byName("train")) {
+      expect(flag(t.args, "--data")).toBe("/corpus");
+      expect(t.args).not.toContain("--mix");
+    }
+    expect(flag(byName("train")[1].args, "--from")).toBe("/o/float/last");
+    expect(flag(byName("export")[0].args, "--calib")).toBe("/corpus");
+    expect(flag(byName("export")[0].args, "--model")).toBe("/o/qat/last");
+    expect(steps.some((s) => s.args[0] === "data")).toBe(false);
+  });
+
+  it("binary: res8-bin trained binary, no QAT step; a full dataset keeps its own split", () => {
+    const steps = kws12Steps({ ...base, variant: "binary", realSplit: "auto" });
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(1);
+    expect(flag(train[0].args, "--model")).toBe("res8-bin");
+    expect(flag(train[0].args, "--precision")).toBe("binary");
+    expect(flag(train[0].args, "--split")).toBe("auto");
+  });
+});
