@@ -66,3 +66,52 @@ describe("kws12 pipeline", () => {
     expect(flag(train[0].args, "--split")).toBe("auto");
   });
 });
+
+describe("model card", () => {
+  it("states the data, held-out accuracy with its clip count, size, detector and DET read-out", async () => {
+    const { modelCard } = await import("../../host/pipeline/card");
+    const pt = (threshold: number, frr: number, fa: number) => ({
+      threshold,
+      frr,
+      fa_per_hour: fa,
+      fdr: 0,
+      hits: 0,
+      misses: 0,
+      false_accepts: 0,
+      detections: 0,
+    });
+    const card = modelCard("kws12-int8.esm", base, {
+      eval: { accuracy: 0.8, n: 197, sideBySide: { checkpointAccuracy: 0.81 } },
+      inspect: {
+        modelId: "m",
+        totals: {
+          params: 21040,
+          macs: 6788244,
+          binaryMacs: 0,
+          arenaPeakBytes: 80408,
+          fileBytes: 32065,
+        },
+      },
+      calibrate: {
+        threshold: 0.7,
+        smoothingWindow: 3,
+        targetFaPerHour: 1,
+        point: pt(0.7, 0.1, 0.9),
+      },
+      det: {
+        durationMs: 600000,
+        targets: 80,
+        points: [pt(0.5, 0.05, 12), pt(0.8, 0.2, 0)],
+        modelDefault: pt(0.7, 0.1, 6),
+      },
+      calStream: { durationMs: 600000 },
+    });
+    expect(card).toMatch(/\*\*80\.0%\*\* of 197 clips \(checkpoint 81\.0%\)/);
+    expect(card).toMatch(/31\.3 KiB file, 21,040 parameters, 6\.79M MACs/);
+    expect(card).toMatch(/threshold 0\.700, smoothing 3/);
+    expect(card).toMatch(
+      /FRR 20\.0% at <= 0\.5 FA\/h, 20\.0% at <= 1 FA\/h \(one false accept in this stream is 6\.0 FA\/h\)/,
+    );
+    expect(card).toMatch(/checkpoint selected on real validation speakers/);
+  });
+});

@@ -20,7 +20,10 @@ export function register(program: Command): void {
       "--real <dir>",
       "real Speech Commands data, split by speaker (default ../shared/speech/sc-v2-test beside the repository)",
     )
-    .option("--noise <dir>", "background noise folder (default <real>/_background_noise_, else the one beside <real>)")
+    .option(
+      "--noise <dir>",
+      "background noise folder (default <real>/_background_noise_, else the one beside <real>)",
+    )
     .option("--corpus <dir>", "an existing synthetic corpus (default: made under --out)")
     .option(
       "--synth-share <f>",
@@ -70,7 +73,7 @@ export function register(program: Command): void {
       );
       if (!existsSync(noise)) throw new UserError(`background noise folder ${noise} not found`);
       const out = resolve(opts.out);
-      const steps = kws12Steps({
+      const options: import("../../pipeline/kws12").Kws12Options = {
         out,
         variant: opts.variant,
         real,
@@ -84,7 +87,8 @@ export function register(program: Command): void {
         seed: opts.seed,
         streamMinutes: opts.streamMinutes,
         targetFaPerHour: opts.targetFaPerHour,
-      });
+      };
+      const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
       const { frrAtFaPerHour } = await import("../../stream/match");
       const evalR = readReport<{ accuracy: number; n: number }>(
@@ -95,6 +99,14 @@ export function register(program: Command): void {
         join(out, "reports", "det.json"),
       );
       const file = join(out, modelFileName(opts.variant));
+      const { modelCard, readCardReports } = await import("../../pipeline/card");
+      const { writeFileSync } = await import("node:fs");
+      const card = modelCard(
+        modelFileName(opts.variant),
+        options,
+        readCardReports(join(out, "reports")),
+      );
+      writeFileSync(join(out, "card.md"), card);
       emit(
         opts,
         {

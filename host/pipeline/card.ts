@@ -1,0 +1,87 @@
+/**
+ * A model card for one recipe run, written from its step reports (models/README.md is made of
+ * these): data, recipe and seed, held-out accuracy with its clip count, size, MACs, arena, and
+ * the calibrated detector settings with the DET read-out on the test-speaker stream.
+ */
+import { frrAtFaPerHour, type OperatingPoint } from "../stream/match";
+import type { Kws12Options } from "./kws12";
+import { readReport } from "./run";
+
+interface Reports {
+  eval: { accuracy: number; n: number; sideBySide?: { checkpointAccuracy: number } } | null;
+  inspect: {
+    modelId: string;
+    totals: {
+      params: number;
+      macs: number;
+      binaryMacs: number;
+      arenaPeakBytes: number;
+      fileBytes: number;
+    };
+  } | null;
+  calibrate: {
+    threshold: number;
+    smoothingWindow: number;
+    targetFaPerHour: number;
+    point: OperatingPoint;
+  } | null;
+  det: {
+    durationMs: number;
+    targets: number;
+    points: OperatingPoint[];
+    modelDefault: OperatingPoint;
+  } | null;
+  calStream: { durationMs?: number } | null;
+}
+
+export function readCardReports(reportsDir: string): Reports {
+  const r = <T>(n: string) => readReport<T>(`${reportsDir}/${n}.json`);
+  return {
+    eval: r("eval-test"),
+    inspect: r("inspect"),
+    calibrate: r("calibrate"),
+    det: r("det"),
+    calStream: r("stream-validation"),
+  };
+}
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? "-" : `${(x * 100).toFixed(1)}%`;
+
+export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
+  const lines = [`### ${name}`, ""];
+  const data =
+    o.variant === "synth-int8"
+      ? `synthetic corpus only (${o.corpus ?? "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; last checkpoint (no selection on any speaker)`
+      : `real train speakers of ${o.real} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
+  lines.push(`- data: ${data}`);
+  const budget =
+    o.variant === "binary"
+      ? `res8-bin, binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64`
+      : `res8-narrow, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
+  lines.push(
+    `- recipe: \`earshot recipe kws12 --variant ${o.variant}\` (${budget}), seed ${o.seed}`,
+  );
+  if (rep.eval)
+    lines.push(
+      `- accuracy on held-out real speakers (12 classes, integer semantics): **${pct(rep.eval.accuracy)}** of ${rep.eval.n} clips` +
+        (rep.eval.sideBySide ? ` (checkpoint ${pct(rep.eval.sideBySide.checkpointAccuracy)})` : ""),
+    );
+  if (rep.inspect) {
+    const t = rep.inspect.totals;
+    lines.push(
+      `- size: ${(t.fileBytes / 1024).toFixed(1)} KiB file, ${t.params.toLocaleString("en")} parameters, ${(t.macs / 1e6).toFixed(2)}M MACs${t.binaryMacs ? ` (${(t.binaryMacs / 1e6).toFixed(2)}M binary)` : ""} per inference, arena ${(t.arenaPeakBytes / 1024).toFixed(1)} KiB`,
+    );
+  }
+  if (rep.calibrate)
+    lines.push(
+      `- detector: threshold ${rep.calibrate.threshold.toFixed(3)}, smoothing ${rep.calibrate.smoothingWindow} inferences, every 100 ms; calibrated to ${rep.calibrate.targetFaPerHour} false accept/h on a ${((rep.calStream?.durationMs ?? 0) / 60000).toFixed(0)}-min stream of validation speakers (there: FRR ${pct(rep.calibrate.point.frr)}, ${rep.calibrate.point.fa_per_hour.toFixed(1)} FA/h)`,
+    );
+  if (rep.det) {
+    const d = rep.det;
+    lines.push(
+      `- test-speaker stream (${(d.durationMs / 60000).toFixed(0)} min, ${d.targets} keywords): at its threshold FRR ${pct(d.modelDefault.frr)}, ${d.modelDefault.fa_per_hour.toFixed(1)} FA/h; FRR ${pct(frrAtFaPerHour(d.points, 0.5))} at <= 0.5 FA/h, ${pct(frrAtFaPerHour(d.points, 1))} at <= 1 FA/h (one false accept in this stream is ${(3600000 / d.durationMs).toFixed(1)} FA/h)`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
