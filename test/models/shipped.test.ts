@@ -1,0 +1,70 @@
+// The models shipped under models/: each file loads and passes the decoder's checks, carries the
+// 12 Speech Commands classes and calibrated detector defaults, stays in its size class, and
+// scores far above chance (1/12) with the integer semantics on clips made here by the TTS corpus
+// builder (Flite voices, never seen as such in training) and on held-out real speakers.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evalExportedModel } from "../../host/compress/eval-exported";
+import { STANDARD_KEYWORDS } from "../../host/data/labels";
+import { synthesizeCorpus } from "../../host/data/synth/corpus";
+import { SHIPPED } from "../../host/models/shipped";
+import { decodeModel } from "../../shared/model-format/decode";
+
+const REAL = resolve(import.meta.dirname, "../../../shared/speech/sc-v2-test");
+const LABELS = ["_silence_", "_unknown_", ...STANDARD_KEYWORDS];
+const MODELS = [
+  { name: "kws12-int8", file: SHIPPED.int8, maxKiB: 32, minTts: 0.4, minReal: 0.6 },
+  { name: "kws12-binary", file: SHIPPED.binary, maxKiB: 32, minTts: 0.25, minReal: 0.3 },
+  { name: "kws12-synth-int8", file: SHIPPED.synthInt8, maxKiB: 32, minTts: 0.4, minReal: 0.3 },
+];
+
+let fixtures: string;
+beforeAll(async () => {
+  fixtures = mkdtempSync(join(tmpdir(), "earshot-shipped-"));
+  // Ten keywords x 4 Flite clips; no unknown words, short noise files (silence is cut from them).
+  await synthesizeCorpus({
+    out: fixtures,
+    words: [...STANDARD_KEYWORDS],
+    unknownWords: [],
+    perWord: 4,
+    seed: 1234,
+    noiseSeconds: 4,
+    engines: ["flite"],
+  });
+}, 120_000);
+afterAll(() => rmSync(fixtures, { recursive: true, force: true }));
+
+describe.each(MODELS)("$name", (m) => {
+  it("loads, passes the decoder's checks, has the 12 classes and calibrated defaults, fits its size", () => {
+    expect(existsSync(m.file)).toBe(true);
+    const model = decodeModel([...readFileSync(m.file)]);
+    expect(model.labels).toEqual(LABELS);
+    expect(statSync(m.file).size / 1024).toBeLessThanOrEqual(m.maxKiB);
+    const meta = new Map(model.meta.map((e) => [e.key, e.value]));
+    expect(meta.get("strideFrames")).toBe(10);
+  });
+
+  it("scores far above chance on TTS clips made here", async () => {
+    const r = await evalExportedModel(m.file, {
+      model: m.file,
+      data: fixtures,
+      splitMode: "all-test",
+    });
+    expect(r.n).toBeGreaterThanOrEqual(40);
+    expect(r.accuracy).toBeGreaterThanOrEqual(m.minTts);
+  });
+
+  it("scores far above chance on held-out real speakers", async () => {
+    expect(existsSync(REAL)).toBe(true);
+    const r = await evalExportedModel(m.file, {
+      model: m.file,
+      data: REAL,
+      splitMode: "speaker",
+      subset: "test",
+    });
+    expect(r.n).toBe(197);
+    expect(r.accuracy).toBeGreaterThanOrEqual(m.minReal);
+  });
+});
