@@ -27,12 +27,16 @@ export interface BatchOptions {
   shiftFrames: number;
   /** SpecAugment masks on every example after normalization; absent: none. */
   specAugment?: SpecAugmentConfig | null;
+  /** Distillation: n x classes soft targets of the set's examples; absent: none. */
+  targets?: { data: Float32Array; classes: number } | null;
 }
 
 export interface Batch {
   /** batchSize x frames x coeffs, normalized. */
   x: Float32Array;
   labels: Int32Array;
+  /** batchSize x classes soft targets, when the run distils. */
+  targets?: Float32Array;
 }
 
 export class BatchSource {
@@ -68,8 +72,10 @@ export class BatchSource {
     const { batchSize } = this.opts;
     const x = new Float32Array(batchSize * this.set.frames * this.set.coeffs);
     const labels = new Int32Array(batchSize);
-    this.fill(index, batchSize, x, labels, 0);
-    return { x, labels };
+    const t = this.opts.targets;
+    const targets = t ? new Float32Array(batchSize * t.classes) : undefined;
+    this.fill(index, batchSize, x, labels, 0, targets);
+    return targets ? { x, labels, targets } : { x, labels };
   }
 
   /**
@@ -77,7 +83,14 @@ export class BatchSource {
    * `at ... at+count-1` of `x` / `labels`. A source that contributes a fixed share of a mixed
    * batch calls this with its own count, so its stream is still a function of (seed, index).
    */
-  fill(index: number, count: number, x: Float32Array, labels: Int32Array, at: number): void {
+  fill(
+    index: number,
+    count: number,
+    x: Float32Array,
+    labels: Int32Array,
+    at: number,
+    targets?: Float32Array,
+  ): void {
     const { augment, shiftFrames, norm, specAugment: spec } = this.opts;
     const { frames, coeffs, data } = this.set;
     const size = frames * coeffs;
@@ -85,6 +98,9 @@ export class BatchSource {
     for (let j = 0; j < count; j++) {
       const e = this.exampleAt(index * count + j);
       labels[at + j] = this.set.labels[e];
+      const t = this.opts.targets;
+      if (targets && t)
+        targets.set(t.data.subarray(e * t.classes, (e + 1) * t.classes), (at + j) * t.classes);
       const dst = x.subarray((at + j) * size, (at + j + 1) * size);
       if (augment && rng.next() < augment.fraction) {
         const audio = this.cache.loader.load(this.set.examples[e]);

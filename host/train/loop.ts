@@ -77,6 +77,11 @@ export interface TrainConfig {
   specAugment?: SpecAugmentConfig | null;
   /** Further sources mixed into every batch at fixed shares. */
   mix?: MixSource[];
+  /**
+   * Distillation: soft-label caches (`earshot teacher probs`) and the weight of the soft-target
+   * loss; the hard-label cross-entropy keeps 1 - weight.
+   */
+  distill?: { probs: string[]; weight: number };
   /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
   prefetchWorkers?: number;
   /** Feature cache folder; null: no disk cache. */
@@ -266,7 +271,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   });
 
   const batches = await openBatchStream(config, data, norm);
-  const step = makeTrainStep(model, optimizer, compressed ? () => precisionLoss(model) : undefined);
+  const step = makeTrainStep(
+    model,
+    optimizer,
+    compressed ? () => precisionLoss(model) : undefined,
+    config.distill && data.soft
+      ? { weight: config.distill.weight, temperature: data.soft.temperature }
+      : undefined,
+  );
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
   log({

@@ -41,6 +41,8 @@ export class MixedBatchSource {
     for (const p of parts) {
       if (p.source.set.frames !== f.frames || p.source.set.coeffs !== f.coeffs)
         throw new RangeError("mixed batches: sources have different feature shapes");
+      if (!p.source.opts.targets !== !parts[0].source.opts.targets)
+        throw new RangeError("mixed batches: soft targets on some sources only");
     }
   }
 
@@ -48,11 +50,13 @@ export class MixedBatchSource {
     const { frames, coeffs } = this.parts[0].source.set;
     const x = new Float32Array(this.batchSize * frames * coeffs);
     const labels = new Int32Array(this.batchSize);
+    const t = this.parts[0].source.opts.targets;
+    const targets = t ? new Float32Array(this.batchSize * t.classes) : undefined;
     let at = 0;
     this.parts.forEach((p, k) => {
-      p.source.fill(index, this.counts[k], x, labels, at);
+      p.source.fill(index, this.counts[k], x, labels, at, targets);
       at += this.counts[k];
     });
-    return { x, labels };
+    return targets ? { x, labels, targets } : { x, labels };
   }
 }

@@ -17,18 +17,32 @@ export function makeTrainStep(
   optimizer: tf.Optimizer,
   /** Extra loss term (e.g. compression regularisers), added to the cross-entropy. */
   extraLoss?: () => tf.Scalar,
-): (x: tf.Tensor, labels: tf.Tensor1D) => StepResult {
+  /**
+   * Distillation (Hinton et al. 2015): (1 - weight) * CE(labels, logits) + weight * T^2 *
+   * CE(teacher probs at T, softmax(logits / T)); T^2 keeps the soft term's gradients on the
+   * hard term's scale.
+   */
+  distill?: { weight: number; temperature: number },
+): (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D) => StepResult {
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
   // An explicit variable list: the optimizer keys its state by position in this list.
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  return (x, labels) => {
+  return (x, labels, targets) => {
     let correct: tf.Tensor | undefined;
     const loss = optimizer.minimize(
       () => {
         const logits = model.apply(x, { training: true }) as tf.Tensor;
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
         const oneHot = tf.oneHot(labels, numClasses);
-        const ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        let ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        if (distill && targets) {
+          const t = distill.temperature;
+          const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t)) as tf.Scalar;
+          ce = tf.add(
+            tf.mul(ce, 1 - distill.weight),
+            tf.mul(soft, distill.weight * t * t),
+          ) as tf.Scalar;
+        }
         return extraLoss ? (tf.add(ce, extraLoss()) as tf.Scalar) : ce;
       },
       true,

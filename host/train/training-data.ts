@@ -21,6 +21,7 @@ import { type Batch, BatchSource } from "./batches";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
 import type { MixSource, TrainConfig } from "./loop";
 import { MixedBatchSource } from "./mixed-batches";
+import { loadSoftTargets, targetsFor } from "./soft-targets";
 import { checkSpecAugment } from "./spec-augment";
 
 /** Anything that yields batch i of a deterministic stream. */
@@ -37,6 +38,8 @@ export interface TrainingData {
   /** Empty when loaded with `validation: false`. */
   valSet: FeatureSet;
   mixes: { source: MixSource; ds: Dataset; set: FeatureSet }[];
+  /** Distillation targets of trainSet and of each mix's set (same order), when `distill` is set. */
+  soft: { train: Float32Array; mixes: Float32Array[]; temperature: number } | null;
 }
 
 export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
@@ -103,7 +106,30 @@ export async function loadTrainingData(
     );
     mixes.push({ source: m, ds: mds, set });
   }
-  return { frontEnd, ds, task, cache, trainSet, valSet, mixes };
+  let soft: TrainingData["soft"] = null;
+  if (config.distill) {
+    const table = loadSoftTargets(config.distill.probs, task.labels);
+    const classes = task.labels.length;
+    const train = targetsFor(trainSet, config.data, table, classes);
+    const mixT = mixes.map((m) => targetsFor(m.set, m.source.data, table, classes));
+    info(
+      `distill: teacher probabilities for ${train.matched} of ${trainSet.labels.length} train examples` +
+        mixT
+          .map(
+            (t, k) => `, ${t.matched} of ${mixes[k].set.labels.length} in ${mixes[k].source.data}`,
+          )
+          .join("") +
+        ` (temperature ${table.temperature}, weight ${config.distill.weight}; the rest one-hot)`,
+    );
+    if (train.matched + mixT.reduce((a, t) => a + t.matched, 0) === 0)
+      throw new UserError("--distill: no training example is in the soft-label caches");
+    soft = {
+      train: train.targets,
+      mixes: mixT.map((t) => t.targets),
+      temperature: table.temperature,
+    };
+  }
+  return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft };
 }
 
 /** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
@@ -119,15 +145,17 @@ export function makeBatchStream(
     ? { augmenter: new Augmenter(config.augment.config, noise), fraction: config.augment.fraction }
     : null;
   const shiftMs = config.augment?.config.timeShiftMs ?? 0;
-  const sourceOpts = (seed: number) => ({
+  const classes = data.task.labels.length;
+  const sourceOpts = (seed: number, targets?: Float32Array) => ({
     seed,
     batchSize: config.batchSize,
     norm,
     augment,
     shiftFrames: Math.round(shiftMs / frontEnd.hopMs),
     specAugment: config.specAugment ?? null,
+    targets: targets ? { data: targets, classes } : null,
   });
-  const primary = new BatchSource(data.trainSet, cache, sourceOpts(config.seed));
+  const primary = new BatchSource(data.trainSet, cache, sourceOpts(config.seed, data.soft?.train));
   if (mixes.length === 0) return primary;
   return new MixedBatchSource(
     [
@@ -136,7 +164,7 @@ export function makeBatchStream(
         source: new BatchSource(
           m.set,
           cache,
-          sourceOpts(new Rng(config.seed).fork(`mix-${k}`).uint32()),
+          sourceOpts(new Rng(config.seed).fork(`mix-${k}`).uint32(), data.soft?.mixes[k]),
         ),
         share: m.source.share,
       })),

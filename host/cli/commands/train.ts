@@ -66,6 +66,16 @@ export function register(program: Command): void {
       "mix another dataset (all its subsets) into every batch at this share, e.g. corpus:0.3; repeatable",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option(
+      "--distill <probs.json>",
+      "distil a teacher: soft-label cache from `earshot teacher probs` (repeatable, e.g. one per mixed dataset)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      "--distill-weight <w>",
+      "weight of the soft-target loss (default 0.5)",
+      numberIn("--distill-weight", 0, 1),
+    )
     .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
@@ -126,6 +136,9 @@ export function register(program: Command): void {
           specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
         }),
         ...(opts.prefetch !== undefined && { prefetchWorkers: opts.prefetch }),
+        ...(opts.distill !== undefined && {
+          distill: { probs: opts.distill, weight: opts.distillWeight ?? 0.5 },
+        }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
         ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
         ...(opts.batch !== undefined && { batchSize: opts.batch }),

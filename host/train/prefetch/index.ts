@@ -40,7 +40,14 @@ class WorkerBatchStream implements AsyncBatchStream {
     for (const w of workers) {
       w.on("message", (m: FromPrefetch) => {
         if ("error" in m) this.fail(new Error(`batch worker: ${m.error}`));
-        else if ("index" in m) this.pending.get(m.index)?.resolve({ x: m.x, labels: m.labels });
+        else if ("index" in m)
+          this.pending
+            .get(m.index)
+            ?.resolve(
+              m.targets
+                ? { x: m.x, labels: m.labels, targets: m.targets }
+                : { x: m.x, labels: m.labels },
+            );
       });
       w.on("error", (e) => this.fail(e));
     }

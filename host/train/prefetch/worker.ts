@@ -15,7 +15,7 @@ export interface PrefetchInit {
 export type ToPrefetch = { index: number } | { stop: true };
 export type FromPrefetch =
   | { ready: true }
-  | { index: number; x: Float32Array; labels: Int32Array }
+  | { index: number; x: Float32Array; labels: Int32Array; targets?: Float32Array }
   | { error: string };
 
 const port = parentPort;
@@ -33,9 +33,10 @@ try {
     }
     try {
       const b = stream.batch(m.index);
-      post({ index: m.index, x: b.x, labels: b.labels }, [
+      post({ index: m.index, x: b.x, labels: b.labels, targets: b.targets }, [
         b.x.buffer as ArrayBuffer,
         b.labels.buffer as ArrayBuffer,
+        ...(b.targets ? [b.targets.buffer as ArrayBuffer] : []),
       ]);
     } catch (err) {
       post({ error: (err as Error).message });
