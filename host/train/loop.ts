@@ -304,8 +304,11 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const b = await batches.batch(g);
         const x = tf.tensor4d(b.x, [config.batchSize, ...inputShape]);
         const y = tf.tensor1d(b.labels, "int32");
-        const r = step(x, y);
-        tf.dispose([x, y]);
+        const t = b.targets
+          ? tf.tensor2d(b.targets, [config.batchSize, task.labels.length])
+          : undefined;
+        const r = step(x, y, t);
+        tf.dispose([x, y, ...(t ? [t] : [])]);
         if (!Number.isFinite(r.loss)) {
           throw new UserError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
         }

@@ -130,3 +130,17 @@ describe("distillation", () => {
     expect(Math.abs(run({ weight: 0.5, temperature: 2 }, soft) - plain)).toBeGreaterThan(1e-3);
   });
 });
+
+describe("distillation in the training loop", () => {
+  it("a run with soft targets trains on a different loss than the same run without", async () => {
+    const probs = join(root, "probs.json");
+    const { train } = await import("../../host/train/loop");
+    const run = async (out: string, over: Partial<TrainConfig>) =>
+      (await train(config({ out: join(root, out), epochs: 1, stepsPerEpoch: 3, ...over })))
+        .epochs[0].trainLoss;
+    const plain = await run("plain", {});
+    const distilled = await run("distilled", { distill: { probs: [probs], weight: 0.9 } });
+    expect(Number.isFinite(distilled)).toBe(true);
+    expect(Math.abs(distilled - plain)).toBeGreaterThan(1e-4);
+  });
+});
