@@ -2,6 +2,7 @@
 // variant never trains, selects or calibrates its activations on a real keyword clip.
 import { describe, expect, it } from "vitest";
 import { type Kws12Options, kws12Steps } from "../../host/pipeline/kws12";
+import { detPoint } from "../stream/points";
 
 const base: Kws12Options = {
   out: "/o",
@@ -70,16 +71,7 @@ describe("kws12 pipeline", () => {
 describe("model card", () => {
   it("states the data, held-out accuracy with its clip count, size, detector and DET read-out", async () => {
     const { modelCard } = await import("../../host/pipeline/card");
-    const pt = (threshold: number, frr: number, fa: number) => ({
-      threshold,
-      frr,
-      fa_per_hour: fa,
-      fdr: 0,
-      hits: 0,
-      misses: 0,
-      false_accepts: 0,
-      detections: 0,
-    });
+    const pt = detPoint;
     const card = modelCard("kws12-int8.esm", base, {
       eval: { accuracy: 0.8, n: 197, sideBySide: { checkpointAccuracy: 0.81 } },
       inspect: {

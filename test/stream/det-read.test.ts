@@ -1,18 +1,9 @@
 // Reading the DET curve at a false-accept budget, as the recipe and the demo report it.
 import { describe, expect, it } from "vitest";
-import { frrAtFaPerHour, type OperatingPoint } from "../../host/stream/match";
+import { frrAtFaPerHour } from "../../host/stream/match";
+import { detPoint } from "./points";
 
-const pt = (threshold: number, frr: number, fa: number): OperatingPoint =>
-  ({
-    threshold,
-    frr,
-    fa_per_hour: fa,
-    fdr: 0,
-    hits: 0,
-    misses: 0,
-    false_accepts: 0,
-    detections: 0,
-  }) as OperatingPoint;
+const pt = detPoint;
 
 describe("frrAtFaPerHour", () => {
   it("takes the lowest FRR among points within the budget, null when none is", () => {
