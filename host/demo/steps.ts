@@ -68,7 +68,6 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
   const corpus = join(c.out, "corpus");
   const model = join(c.out, "model");
   const file = join(c.out, "model.earshot");
-  const reports = join(c.out, "reports");
   return [
     {
       name: "synthesize corpus",
@@ -87,17 +86,17 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         `${c.seed}`,
         "--json",
       ],
-      stdoutTo: join(reports, "synth.json"),
+      stdoutTo: reportPath(c, "synth"),
     },
     {
       name: "dataset statistics",
       args: ["data", "stats", "--data", corpus, "--json"],
-      stdoutTo: join(reports, "stats.json"),
+      stdoutTo: reportPath(c, "stats"),
     },
     {
       name: "front-end plots",
       args: ["features", "plot", "@clip:yes", "--out", join(c.out, "plots"), "--json"],
-      stdoutTo: join(reports, "plots.json"),
+      stdoutTo: reportPath(c, "plots"),
     },
     {
       name: "train res8-narrow",
@@ -117,12 +116,12 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         `${c.seed}`,
         "--json",
       ],
-      stdoutTo: join(reports, "train.json"),
+      stdoutTo: reportPath(c, "train"),
     },
     {
       name: "evaluate on synthetic test split",
       args: ["eval", "--model", model, "--data", corpus, "--json"],
-      stdoutTo: join(reports, "eval-synth.json"),
+      stdoutTo: reportPath(c, "eval-synth"),
     },
     {
       name: "export int8 device model",
@@ -138,17 +137,17 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         file,
         "--json",
       ],
-      stdoutTo: join(reports, "export.json"),
+      stdoutTo: reportPath(c, "export"),
     },
     {
       name: "inspect device model",
       args: ["inspect", file, "--json"],
-      stdoutTo: join(reports, "inspect.json"),
+      stdoutTo: reportPath(c, "inspect"),
     },
     {
       name: "exported integer model vs checkpoint on the synthetic test split",
       args: ["eval", "--model", file, "--checkpoint", model, "--data", corpus, "--json"],
-      stdoutTo: join(reports, "eval-synth-int8.json"),
+      stdoutTo: reportPath(c, "eval-synth-int8"),
     },
     {
       name: "exported integer model vs checkpoint on real speech (sc-v2-test)",
@@ -163,7 +162,7 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
         "--json",
       ],
       skip: c.realTestSet ? undefined : "../shared/speech/sc-v2-test not found",
-      stdoutTo: join(reports, "eval-real-int8.json"),
+      stdoutTo: reportPath(c, "eval-real-int8"),
     },
     {
       name: "synthetic keyword stream (test-split speakers of the corpus)",
