@@ -1,20 +1,35 @@
 import type { Reporter, TestModule } from "vitest/node";
+import { haveSpeech, NEEDS_SPEECH, SPEECH_DIR } from "./speech-data";
 
-/** Ends the run with the plain line CI reads: "N passed, N failed, N skipped". */
+/**
+ * Ends the run with the plain line CI reads: "N passed, N failed, N skipped", preceded by a loud
+ * line when tests skipped because the real speech clips are absent, so a plain clone's green run
+ * does not pass for a full one.
+ */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
+    const speechSkips = new Map<string, number>();
     for (const m of modules) {
       for (const t of m.children.allTests()) {
         const s = t.result().state;
         if (s === "passed") passed++;
         else if (s === "failed") failed++;
-        else skipped++;
+        else {
+          skipped++;
+          if (t.fullName.includes(NEEDS_SPEECH))
+            speechSkips.set(m.relativeModuleId, (speechSkips.get(m.relativeModuleId) ?? 0) + 1);
+        }
       }
       if (m.state() === "failed" && m.children.size === 0) failed++;
     }
+    const nSpeech = [...speechSkips.values()].reduce((a, b) => a + b, 0);
+    if (nSpeech > 0 && !haveSpeech)
+      process.stdout.write(
+        `\n*** ${nSpeech} tests SKIPPED: ${SPEECH_DIR} is absent (real Speech Commands clips); only the committed fixtures in test/fixtures/speech were read. Files: ${[...speechSkips.keys()].join(", ")} ***\n`,
+      );
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

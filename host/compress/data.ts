@@ -4,7 +4,7 @@
  * normalization, as one [n, frames, coeffs, 1] tensor.
  */
 import * as tf from "@tensorflow/tfjs";
-import { buildTask, scanDataset } from "../data";
+import { buildTask, DatasetError, scanDataset } from "../data";
 import {
   defaultCacheDir,
   FeatureCache,
@@ -41,8 +41,16 @@ export async function loadFeatures(
     );
   }
   let examples = task.examples[subset];
-  if (examples.length === 0)
-    examples = task.examples.test.length ? task.examples.test : task.examples.train;
+  // Never score on another subset in its place: "test" accuracy on the calibration or
+  // fine-tuning clips would look like a result and mean nothing.
+  if (examples.length === 0) {
+    const counts = (["train", "validation", "test"] as const)
+      .map((s) => `${s} ${task.examples[s].length}`)
+      .join(", ");
+    throw new DatasetError(
+      `${dataDir}: the ${subset} subset is empty for labels ${task.labels.join(",")} (${counts} clips; split ${ds.splitSource}); give a dataset with ${subset} clips or another --split`,
+    );
+  }
   if (o.limit !== undefined) examples = examples.slice(0, o.limit);
   const cache = new FeatureCache(
     meta.frontEnd,

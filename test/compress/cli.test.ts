@@ -11,10 +11,11 @@ import { loadFeatures } from "../../host/compress/data";
 import { exportFile } from "../../host/compress/export-file";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { decodeModel } from "../../shared/model-format/decode";
+import { FIXTURE_SPEECH, NEEDS_SPEECH, SPEECH_DIR } from "../speech-data";
 import { dsCnnFloatCheckpoint } from "./checkpoint-fixture";
 
 const run = promisify(execFile);
-const DATA = join(__dirname, "../../../shared/speech/sc-v1-sample");
+const DATA = join(SPEECH_DIR, "sc-v1-sample");
 const have = existsSync(DATA);
 let dir: string;
 
@@ -26,7 +27,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!have)("export and quantize on real clips", () => {
+describe.skipIf(!have)(`export and quantize on real clips ${NEEDS_SPEECH}`, () => {
   it("exported integers agree with the float model on the calibration clips", async () => {
     const ck = join(dir, "float");
     const m = await dsCnnFloatCheckpoint(ck);
@@ -110,7 +111,10 @@ describe.skipIf(!have)("export and quantize on real clips", () => {
     ).toHaveLength(1);
     expect(bad.stderr).toMatch(/no earshot checkpoint here/);
   });
+});
 
+// Pruning scores before/after on test clips: the committed fixture has them (lists).
+describe("earshot prune on the committed fixture", () => {
   it("earshot prune: structured removes channels and fine-tunes; unstructured keeps shapes", async () => {
     const ck = join(dir, "float3");
     await dsCnnFloatCheckpoint(ck);
@@ -129,7 +133,7 @@ describe.skipIf(!have)("export and quantize on real clips", () => {
           "--out",
           join(dir, "ps"),
           "--data",
-          DATA,
+          FIXTURE_SPEECH.full,
           "--finetune-epochs",
           "1",
           "--no-cache",

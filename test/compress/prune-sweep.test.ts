@@ -1,9 +1,10 @@
 /**
  * `earshot prune --sweep`: seed 003's accuracy vs parameters / MACs / runtime over sparsity
- * levels, both modes, from one tiny float checkpoint on the v0.01 sample clips.
+ * levels, both modes, from one tiny float checkpoint on the committed full-layout fixture (its
+ * split lists give it train and test clips, so "test" accuracy is measured on test clips).
  */
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,12 +18,12 @@ import { loadFeatures } from "../../host/compress/data";
 import { evalExportedModel } from "../../host/compress/eval-exported";
 import type { SweepReport, SweepRow } from "../../host/compress/prune-sweep";
 import { decodeModel } from "../../shared/model-format/decode";
+import { FIXTURE_SPEECH } from "../speech-data";
 import { dsCnnFloatCheckpoint } from "./checkpoint-fixture";
 
 const run = promisify(execFile);
 const CLI = join(__dirname, "../../bin/earshot.js");
-const DATA = join(__dirname, "../../../shared/speech/sc-v1-sample");
-const have = existsSync(DATA);
+const DATA = FIXTURE_SPEECH.full;
 let dir: string;
 let ck: string;
 let out: string;
@@ -35,7 +36,6 @@ const rowsOf = (mode: SweepRow["mode"]) => [
 const strictlyDecreasing = (v: number[]) => v.every((x, i) => i === 0 || x < v[i - 1]);
 
 beforeAll(async () => {
-  if (!have) return;
   await tf.setBackend("cpu");
   dir = await mkdtemp(join(tmpdir(), "earshot-prune-sweep-"));
   ck = join(dir, "float");
@@ -71,7 +71,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!have)("earshot prune --sweep", () => {
+describe("earshot prune --sweep", () => {
   it("runs the baseline, then each mode at each level in ascending order", () => {
     expect(report.rows.map((r) => `${r.mode}@${r.sparsity}`)).toEqual([
       "baseline@0",
@@ -115,12 +115,20 @@ describe.skipIf(!have)("earshot prune --sweep", () => {
       expect(dm.labels).toEqual(meta.labels);
       expect(deviceAccuracy(dm, test)).toBe(r.accuracyExported);
       // The same number through `earshot eval`'s path (float64 front end, header normalization).
-      // The sample's hash split holds no test clips of these classes: loadFeatures fell back
-      // to the train subset, so score that one.
-      const ev = await evalExportedModel(r.file, { model: r.file, data: DATA, subset: "train" });
+      const ev = await evalExportedModel(r.file, { model: r.file, data: DATA, subset: "test" });
       expect(ev.n).toBe(test.labels.length);
       expect(ev.accuracy).toBe(r.accuracyExported);
     }
+  });
+
+  it("an empty subset is an error naming the split and the counts, never another subset", async () => {
+    const { meta } = await loadModelDir(ck);
+    // The test-set layout puts every clip in test: there is nothing to fine-tune or calibrate on.
+    await expect(
+      loadFeatures(FIXTURE_SPEECH.testSet, meta, "train", { cacheDir: null }),
+    ).rejects.toThrow(
+      /the train subset is empty .*\(train 0, validation 0, test \d+ clips; split all-test\)/,
+    );
   });
 
   it("writes report.md, report.json and an SVG that parses", () => {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadClip } from "../../host/data/clip";
@@ -6,14 +6,55 @@ import { scanDataset } from "../../host/data/dataset";
 import { SILENCE_LABEL, STANDARD_KEYWORDS, UNKNOWN_LABEL } from "../../host/data/labels";
 import { whichSet } from "../../host/data/split";
 import { buildTask } from "../../host/data/task";
+import { FIXTURE_SPEAKERS } from "../fixtures/speech/make";
+import { FIXTURE_SPEECH, haveSpeech, NEEDS_SPEECH, SPEECH_DIR as speech } from "../speech-data";
 
-// The real Speech Commands clips live beside the repository, never inside it.
-const repoRoot = resolve(import.meta.dirname, "../..");
-const speech = resolve(repoRoot, "../shared/speech");
-const haveSpeech = existsSync(speech);
 const noiseDir = resolve(speech, "_background_noise_");
 
-describe.skipIf(!haveSpeech)("real Speech Commands layouts (../shared/speech)", () => {
+// The committed fixtures: tiny generated clips, but the real layouts, names and split lists.
+describe("Speech Commands layouts (committed fixtures)", () => {
+  it("reads the full layout and takes the split from the lists it ships", async () => {
+    const ds = await scanDataset(FIXTURE_SPEECH.full);
+    expect(ds.layout).toBe("full");
+    expect(ds.splitSource).toBe("lists");
+    expect(ds.words).toEqual(["no", "up", "yes"]);
+    expect(ds.skipped).toEqual([]);
+    expect(ds.noise.length).toBe(1);
+    const listed = readFileSync(resolve(FIXTURE_SPEECH.full, "testing_list.txt"), "utf8");
+    for (const it of ds.items) {
+      expect(it.relPath).toBe(`${it.word}/${it.speaker}_nohash_0.wav`);
+      const want = (Object.keys(FIXTURE_SPEAKERS) as (keyof typeof FIXTURE_SPEAKERS)[]).find((s) =>
+        (FIXTURE_SPEAKERS[s] as readonly string[]).includes(it.speaker ?? ""),
+      );
+      expect(it.split).toBe(want);
+      expect(listed.includes(it.relPath)).toBe(it.split === "test");
+    }
+    const task = buildTask(ds, { keywords: ["yes", "no"], unknownPercent: "all" }, 0);
+    expect(task.labels).toEqual([SILENCE_LABEL, UNKNOWN_LABEL, "yes", "no"]);
+    const files = (s: "train" | "validation" | "test") =>
+      task.examples[s].filter((e) => e.kind === "file").length;
+    expect([files("train"), files("validation"), files("test")]).toEqual([9, 3, 3]);
+    // 25 ms clips come back padded to exactly one second.
+    const [short] = task.examples.test.filter((e) => e.kind === "file");
+    expect(loadClip(short).length).toBe(16000);
+  });
+
+  it("reads the test-set layout: _unknown_/<word>_<speaker>_..., _silence_/, all in test", async () => {
+    const ds = await scanDataset(FIXTURE_SPEECH.testSet);
+    expect(ds.layout).toBe("test-set");
+    expect(ds.splitSource).toBe("all-test");
+    const unknown = ds.items.filter((i) => i.relPath.startsWith("_unknown_/"));
+    expect(unknown.map((i) => [i.word, i.speaker])).toEqual(
+      [...FIXTURE_SPEAKERS.train, ...FIXTURE_SPEAKERS.test].map((s) => ["cat", s]),
+    );
+    expect(ds.items.filter((i) => i.silence).map((i) => i.speaker)).toEqual([null, null]);
+    const task = buildTask(ds, { keywords: ["yes", "no"] }, 0);
+    expect(task.examples.test.length).toBe(ds.items.length);
+    expect(task.examples.train.length).toBe(0);
+  });
+});
+
+describe.skipIf(!haveSpeech)(`real Speech Commands layouts ${NEEDS_SPEECH}`, () => {
   it("reads the canonical v0.02 test set (test-set layout)", async () => {
     const ds = await scanDataset(resolve(speech, "sc-v2-test"), { noiseDir });
     expect(ds.layout).toBe("test-set");

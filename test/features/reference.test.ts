@@ -9,6 +9,7 @@ import {
   MFCC_30_10_10,
   MFCC_30_10_40,
 } from "../../shared/features";
+import { NEEDS_SPEECH, SPEECH_DIR } from "../speech-data";
 import { testSignal } from "./fixtures";
 import { type NumpyResult, numpyFeaturesMany } from "./numpy";
 
@@ -20,8 +21,7 @@ import { type NumpyResult, numpyFeaturesMany } from "./numpy";
  */
 const TOLERANCE = 1e-9;
 
-const repo = path.resolve(import.meta.dirname, "../..");
-const yesDir = path.resolve(repo, "../shared/speech/sc-v2-test/yes");
+const yesDir = path.resolve(SPEECH_DIR, "sc-v2-test/yes");
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -78,7 +78,7 @@ describe("front end vs NumPy reference", () => {
     configs.map(([name, cfg], i) => [name, cfg, i] as const),
   )("generated chirp/tones/noise, %s", (_, cfg, i) => compare(signal, cfg, refs[i]));
 
-  it.skipIf(!clip)("a real Speech Commands 'yes' clip", () => {
+  it.skipIf(!clip)(`a real Speech Commands 'yes' clip ${NEEDS_SPEECH}`, () => {
     if (!clip) throw new Error("unreachable: skipped without the clip");
     compare(clip, MFCC_30_10_40, refs[configs.length]);
     compare(clip, LFBE_25_10_20, refs[configs.length + 1]);
