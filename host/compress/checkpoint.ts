@@ -13,9 +13,9 @@ import * as tf from "@tensorflow/tfjs";
 import { UserError } from "../cli/errors";
 import {
   type CheckpointMeta,
-  isCheckpointDir,
   loadWeightsInto,
   readMeta,
+  resolveCheckpointDir,
   saveCheckpoint,
 } from "../train/checkpoint";
 import type { Precision, PrecisionOptions } from "./precision";
@@ -37,13 +37,11 @@ export async function saveModelDir(
   await saveCheckpoint(dir, model, meta);
 }
 
+/** Loads a checkpoint folder, or a training run's folder (its best/). */
 export async function loadModelDir(
-  dir: string,
+  path: string,
 ): Promise<{ model: tf.LayersModel; meta: CompressedMeta }> {
-  if (!isCheckpointDir(dir))
-    throw new UserError(
-      `${dir}: no earshot checkpoint here (expected earshot.json and model.json)`,
-    );
+  const dir = resolveCheckpointDir(path);
   const meta = readMeta(dir) as CompressedMeta;
   let topology: unknown;
   try {

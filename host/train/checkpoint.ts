@@ -113,6 +113,18 @@ export function isCheckpointDir(dir: string): boolean {
   return existsSync(join(dir, "earshot.json")) && existsSync(join(dir, "model.json"));
 }
 
+/**
+ * The checkpoint folder a --model path names: itself, or `<dir>/best` for a training run's
+ * --out folder. Every command that takes a checkpoint resolves it here, so they all accept both.
+ */
+export function resolveCheckpointDir(path: string): string {
+  if (isCheckpointDir(path)) return path;
+  if (isCheckpointDir(join(path, "best"))) return join(path, "best");
+  throw new UserError(
+    `${path}: no earshot checkpoint here (expected earshot.json and model.json, or a training run's best/)`,
+  );
+}
+
 export function readMeta(dir: string): CheckpointMeta {
   const path = join(dir, "earshot.json");
   let meta: CheckpointMeta;
@@ -128,12 +140,8 @@ export function readMeta(dir: string): CheckpointMeta {
 }
 
 /** Loads a checkpoint: rebuilds the model from its meta and sets the saved weights. */
-export function loadCheckpoint(dir: string): Checkpoint {
-  if (!isCheckpointDir(dir)) {
-    throw new UserError(
-      `${dir}: no earshot checkpoint here (expected earshot.json and model.json)`,
-    );
-  }
+export function loadCheckpoint(path: string): Checkpoint {
+  const dir = resolveCheckpointDir(path);
   const meta = readMeta(dir);
   let model = buildModel(meta.model.name, meta.model.config as never);
   // QAT / binary checkpoints (issue 4) hold quantized layers: rebuild them the same way.

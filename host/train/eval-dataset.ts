@@ -7,12 +7,11 @@
  * (the integer evaluator), so the accuracy reported for a device file is the device's.
  */
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { LayersModel } from "@tensorflow/tfjs";
 import { UserError } from "../cli/errors";
 import { buildTask, type SplitMode, scanDataset } from "../data";
 import { loadBackend } from "./backend";
-import { type CheckpointMeta, isCheckpointDir, loadCheckpoint, readMeta } from "./checkpoint";
+import { type CheckpointMeta, loadCheckpoint, readMeta, resolveCheckpointDir } from "./checkpoint";
 import { type EvalResult, evaluateModel } from "./evaluate";
 import { defaultCacheDir, FeatureCache } from "./features";
 
@@ -35,15 +34,6 @@ export interface EvalReport extends EvalResult {
   data: string;
   subset: string;
   split: string;
-}
-
-/** The checkpoint folder a --model path names: itself, or <dir>/best for a training run. */
-export function resolveCheckpointDir(path: string): string {
-  if (isCheckpointDir(path)) return path;
-  if (isCheckpointDir(join(path, "best"))) return join(path, "best");
-  throw new UserError(
-    `${path}: no earshot checkpoint (expected earshot.json + model.json, or best/)`,
-  );
 }
 
 export async function evalModel(opts: EvalOptions): Promise<EvalReport> {

@@ -114,7 +114,20 @@ describe.skipIf(!have)(`export and quantize on real clips ${NEEDS_SPEECH}`, () =
 });
 
 // Pruning scores before/after on test clips: the committed fixture has them (lists).
-describe("earshot prune on the committed fixture", () => {
+describe("compression commands on the committed fixture", () => {
+  it("earshot export takes a training run's folder (its best/) as eval does", async () => {
+    await dsCnnFloatCheckpoint(join(dir, "run", "best"));
+    const file = join(dir, "run.esm");
+    const cli = join(__dirname, "../../bin/earshot.js");
+    const args = ["--out", file, "--calib", FIXTURE_SPEECH.full, "--calib-count", "8"];
+    await run("node", [cli, "export", "--model", join(dir, "run"), ...args, "--no-cache"]);
+    expect(decodeModel(Array.from(await readFile(file))).labels).toEqual(
+      (await loadModelDir(join(dir, "run", "best"))).meta.labels,
+    );
+    const bad = await run("node", [cli, "export", "--model", dir, ...args]).catch((e) => e);
+    expect(bad.stderr).toMatch(/no earshot checkpoint here .*or a training run's best\//);
+  });
+
   it("earshot prune: structured removes channels and fine-tunes; unstructured keeps shapes", async () => {
     const ck = join(dir, "float3");
     await dsCnnFloatCheckpoint(ck);

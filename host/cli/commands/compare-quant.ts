@@ -39,14 +39,13 @@ export function register(program: Command): void {
       const { mkdirSync, writeFileSync } = await import("node:fs");
       const { join } = await import("node:path");
       const { loadBackend } = await import("../../train/backend");
-      const { resolveCheckpointDir } = await import("../../train/eval-dataset");
       const { loadModelDir } = await import("../../compress/checkpoint");
       const { compareSpec, compareTable, ptqVsQat } = await import("../../compress/compare");
       const { accuracy, loadFeatures } = await import("../../compress/data");
       const { renderSvg } = await import("../../features/plot");
       const { emit } = await import("../output");
       await loadBackend({ quiet: true });
-      const { model, meta } = await loadModelDir(resolveCheckpointDir(opts.model));
+      const { model, meta } = await loadModelDir(opts.model);
       if (
         (meta as { precision?: string }).precision &&
         (meta as { precision?: string }).precision !== "float"

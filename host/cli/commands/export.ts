@@ -19,7 +19,7 @@ export function register(program: Command): void {
     )
     .requiredOption(
       "--model <dir>",
-      "checkpoint folder (earshot train/quantize/prune output, e.g. RUN/best)",
+      "checkpoint folder (earshot train/quantize/prune output; a train --out folder means its best/)",
     )
     .requiredOption("--out <file>", "device model file to write")
     .requiredOption("--calib <dir>", "dataset folder for activation-range calibration")

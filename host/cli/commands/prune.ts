@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .description(
       "L1 pruning (seed 003): unstructured with frozen masks, or structured channel removal; optional fine-tuning; --sweep for the accuracy vs size/compute/runtime trade-off",
     )
-    .requiredOption("--model <dir>", "checkpoint folder")
+    .requiredOption("--model <dir>", "checkpoint folder (or a train --out folder: its best/)")
     .requiredOption("--mode <mode>", "structured | unstructured (| both, with --sweep)")
     .option(
       "--sparsity <s>",

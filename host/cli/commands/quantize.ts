@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description(
       "Post-training quantization: per-channel N-bit weights, 8-bit activations calibrated on data",
     )
-    .requiredOption("--model <dir>", "float checkpoint folder")
+    .requiredOption("--model <dir>", "float checkpoint folder (or a train --out folder: its best/)")
     .requiredOption("--calib <dir>", "dataset folder for calibration")
     .requiredOption("--bits <n>", "weight bits (2..8)", numberIn("--bits", 2, 8, true))
     .requiredOption("--out <dir>", "output checkpoint folder (export it with earshot export)")
