@@ -12,13 +12,6 @@ import {
   DT_FLOAT32,
   DT_INT16,
   DT_INT32,
-  OP_BCONV2D,
-  OP_BCONV2D_INT,
-  OP_BDENSE,
-  OP_BDENSE_INT,
-  OP_CONV2D,
-  OP_DENSE,
-  OP_DEPTHWISE_CONV2D,
 } from "../../shared/model-format/types";
 import { GreedyPlanner } from "../../shared/planner/greedy";
 import type { TensorMemory } from "./memory";
@@ -81,9 +74,8 @@ export class Interpreter {
     let binMacs = 0;
     for (let k = 0; k < this.steps.length; k++) {
       const s = this.steps[k];
-      if (isBinaryOp(s.code)) binMacs += s.macs;
-      else if (s.code === OP_CONV2D || s.code === OP_DEPTHWISE_CONV2D || s.code === OP_DENSE)
-        intMacs += s.macs;
+      if (s.spec.macs === "binary") binMacs += s.macs;
+      else if (s.spec.macs === "int") intMacs += s.macs;
     }
     this.macs = [intMacs, binMacs];
 
@@ -156,11 +148,4 @@ export class Interpreter {
     const end = to < 0 ? this.steps.length : to;
     for (let i = from; i < end; i++) runOp(this.k, this.steps[i], this.arrays);
   }
-}
-
-/** Whether op `code` works on packed binary tensors (its MACs are ±1 XNOR MACs). */
-export function isBinaryOp(code: number): boolean {
-  return (
-    code === OP_BCONV2D || code === OP_BCONV2D_INT || code === OP_BDENSE || code === OP_BDENSE_INT
-  );
 }

@@ -6,27 +6,10 @@
  * faster ones op by op, explicitly, at run time; `servingTable()` says what runs where, so a test
  * (and telemetry) can state it instead of guessing from file names.
  */
+import { KERNEL_NAMES, type KernelName } from "../../shared/kernels/ops";
 import type { Kernels } from "../../shared/kernels/types";
 
-export type KernelName = keyof Kernels;
-
-/** Every op of the interface, in a fixed order. */
-export const KERNEL_NAMES: KernelName[] = [
-  "conv2d",
-  "depthwiseConv2d",
-  "dense",
-  "avgPool2d",
-  "maxPool2d",
-  "globalAvgPool",
-  "add",
-  "binaryConv2d",
-  "binaryConv2dInt",
-  "binaryDense",
-  "binaryDenseInt",
-  "binarize",
-  "quantize",
-  "softmax",
-];
+export { KERNEL_NAMES, type KernelName };
 
 /** A named set of kernels; a partial set overrides only the ops it has. */
 export interface KernelProvider {

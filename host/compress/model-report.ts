@@ -11,15 +11,6 @@
 import { dtypeName, numel, storedBytes } from "../../shared/model-format/layout";
 import { opName, prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
-import {
-  OP_BCONV2D,
-  OP_BCONV2D_INT,
-  OP_BDENSE,
-  OP_BDENSE_INT,
-  OP_CONV2D,
-  OP_DENSE,
-  OP_DEPTHWISE_CONV2D,
-} from "../../shared/model-format/types";
 import { activationBytes, planModelArena } from "../../shared/planner/model-arena";
 
 export interface LayerReport {
@@ -62,17 +53,6 @@ export interface ModelReport {
   };
 }
 
-const MAC_OPS = [
-  OP_CONV2D,
-  OP_DEPTHWISE_CONV2D,
-  OP_DENSE,
-  OP_BCONV2D,
-  OP_BCONV2D_INT,
-  OP_BDENSE,
-  OP_BDENSE_INT,
-];
-const BINARY_OPS = [OP_BCONV2D, OP_BCONV2D_INT, OP_BDENSE, OP_BDENSE_INT];
-
 export function modelReport(model: DeviceModel, fileBytes: number | null = null): ModelReport {
   const prepared = prepareModel(model);
   const plan = planModelArena(model);
@@ -90,8 +70,9 @@ export function modelReport(model: DeviceModel, fileBytes: number | null = null)
       params += numel(tensor.shape);
       paramBytes += storedBytes(tensor.dtype, tensor.bits, tensor.shape);
     }
-    const w = MAC_OPS.includes(p.code) ? model.tensors[op.inputs[1]] : null;
-    const binary = BINARY_OPS.includes(p.code);
+    const macOp = p.spec.macs !== "none";
+    const w = macOp ? model.tensors[op.inputs[1]] : null;
+    const binary = p.spec.macs === "binary";
     const out = model.tensors[op.outputs[0]];
     return {
       index: p.index,
@@ -102,9 +83,9 @@ export function modelReport(model: DeviceModel, fileBytes: number | null = null)
       attrs: op.attrs.slice(),
       params,
       paramBytes,
-      macs: binary ? 0 : MAC_OPS.includes(p.code) ? p.macs : 0,
+      macs: binary ? 0 : macOp ? p.macs : 0,
       binaryMacs: binary ? p.macs : 0,
-      flops: MAC_OPS.includes(p.code) ? 2 * p.macs : p.macs,
+      flops: macOp ? 2 * p.macs : p.macs,
       activationBytes: activationBytes(out.dtype, out.shape),
     };
   });

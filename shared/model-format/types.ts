@@ -7,6 +7,7 @@
  * binary (DT_BIN) tensors, whose data stays packed as int32 words (the layout the binary kernels
  * read; see shared/kernels/types.ts).
  */
+import { opCode } from "../kernels/ops";
 
 /** Element types. */
 export const DT_INT8 = 1;
@@ -18,38 +19,38 @@ export const DT_BIN = 5;
 /** Float features: only the graph input, never stored data. */
 export const DT_FLOAT32 = 6;
 
-/** Op codes and their operands. Attributes are int32; tensor operands are indices. */
+/**
+ * Op codes and their operands (the codes come from the op table, shared/kernels/ops.ts).
+ * Attributes are int32; tensor operands are indices.
+ */
 /** in [x f32], out [q]; attrs []. Uses the output tensor's scales[0] and zeroPoint. */
-export const OP_QUANTIZE = 1;
+export const OP_QUANTIZE = opCode("quantize");
 /** in [x, w OHWI, bias i32, mult i32, shift i32], out [y]; attrs CONV_ATTRS. */
-export const OP_CONV2D = 2;
+export const OP_CONV2D = opCode("conv2d");
 /** in [x, w [kH,kW,outC], bias, mult, shift], out [y]; attrs CONV_ATTRS. */
-export const OP_DEPTHWISE_CONV2D = 3;
+export const OP_DEPTHWISE_CONV2D = opCode("depthwiseConv2d");
 /** in [x (any shape, numel inN), w [outN,inN], bias, mult, shift], out [y [outN]]; attrs [inZp, outZp, actMin, actMax]. */
-export const OP_DENSE = 4;
+export const OP_DENSE = opCode("dense");
 /** in [x], out [y]; attrs POOL_ATTRS. */
-export const OP_AVG_POOL2D = 5;
+export const OP_AVG_POOL2D = opCode("avgPool2d");
 /** in [x], out [y]; attrs POOL_ATTRS. */
-export const OP_MAX_POOL2D = 6;
+export const OP_MAX_POOL2D = opCode("maxPool2d");
 /** in [x [H,W,C]], out [y [C]]; attrs [actMin, actMax]. */
-export const OP_GLOBAL_AVG_POOL = 7;
+export const OP_GLOBAL_AVG_POOL = opCode("globalAvgPool");
 /** in [a, b], out [y]; attrs [aZp, bZp, outZp, leftShift, aMult, aShift, bMult, bShift, outMult, outShift, actMin, actMax]. */
-export const OP_ADD = 8;
+export const OP_ADD = opCode("add");
 /** in [x int, thr i32 [C], dir i32 [C]], out [y BIN same shape]; attrs []. */
-export const OP_BINARIZE = 9;
+export const OP_BINARIZE = opCode("binarize");
 /** in [x BIN [H,W,C], w BIN [O,kH,kW,C], thr [O], dir [O]], out [y BIN]; attrs [strideH, strideW, padding]. */
-export const OP_BCONV2D = 10;
+export const OP_BCONV2D = opCode("binaryConv2d");
 /** in [x BIN, w BIN, bias, mult, shift], out [y int]; attrs [strideH, strideW, padding, outZp, actMin, actMax]. */
-export const OP_BCONV2D_INT = 11;
+export const OP_BCONV2D_INT = opCode("binaryConv2dInt");
 /** in [x BIN (rank 1, or last axis a multiple of 32), w BIN [outN, inN], thr, dir], out [y BIN [outN]]; attrs []. */
-export const OP_BDENSE = 12;
+export const OP_BDENSE = opCode("binaryDense");
 /** in [x BIN, w BIN [outN, inN], bias, mult, shift], out [y int [outN]]; attrs [outZp, actMin, actMax]. */
-export const OP_BDENSE_INT = 13;
+export const OP_BDENSE_INT = opCode("binaryDenseInt");
 /** in [x int [n], lut i32], out [y i32 [n], Q15 probabilities]; attrs []. */
-export const OP_SOFTMAX = 14;
-
-export const OP_MIN = 1;
-export const OP_MAX = 14;
+export const OP_SOFTMAX = opCode("softmax");
 
 /** Conv attribute layout: [strideH, strideW, padding, inZp, outZp, actMin, actMax]. */
 export const CONV_ATTR_COUNT = 7;

@@ -5,18 +5,12 @@
  * when this Node supports it, the scalar build (the one wasm3-class interpreters run) otherwise.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { OPS } from "../../../shared/kernels/ops";
 import { referenceKernels } from "../../../shared/kernels/reference";
-import type {
-  AddParams,
-  ClampParams,
-  ConvGeometry,
-  DenseShape,
-  Kernels,
-  QuantizeParams,
-  RequantParams,
-} from "../../../shared/kernels/types";
+import type { Kernels } from "../../../shared/kernels/types";
 import { buildOutputs } from "../../engines/paths";
 import { type KernelProvider, KernelRegistry } from "../../runtime/intrinsics";
+import { type Lowering, lowerArgs } from "./abi";
 
 type Ptr = number;
 type WasmFn = (...args: number[]) => void;
@@ -43,9 +37,6 @@ interface Exports {
   memory: WasmMemory;
   [name: string]: WasmFn | WasmMemory;
 }
-
-/** An array argument: ints are copied as int32, floats as float64. */
-type Arg = { data: ArrayLike<number>; float?: boolean; n?: number };
 
 class WasmCall {
   private top = 0;
@@ -83,27 +74,6 @@ class WasmCall {
     return ptr;
   }
 
-  geom(g: ConvGeometry): Ptr {
-    return this.ints([
-      g.inH,
-      g.inW,
-      g.inC,
-      g.outH,
-      g.outW,
-      g.outC,
-      g.kH,
-      g.kW,
-      g.strideH,
-      g.strideW,
-      g.padTop,
-      g.padLeft,
-    ]);
-  }
-
-  requant(q: RequantParams): Ptr {
-    return this.ints([q.inZp, q.outZp, q.actMin, q.actMax]);
-  }
-
   /** Runs export `name` and copies outputs back. */
   run(name: string, args: number[]): void {
     (this.ex[name] as WasmFn)(...args);
@@ -114,151 +84,23 @@ class WasmCall {
   }
 }
 
+/** Every kernel of the op table, each marshalled as the wasm ABI lowers its arguments. */
 function kernelsOver(ex: Exports): Kernels {
-  const call = () => new WasmCall(ex);
-  return {
-    conv2d(x, w, b, m, s, g: ConvGeometry, q: RequantParams, out) {
-      const c = call();
-      c.run("conv2d", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(b),
-        c.ints(m),
-        c.ints(s),
-        c.geom(g),
-        c.requant(q),
-        c.output(out),
-      ]);
-    },
-    depthwiseConv2d(x, w, b, m, s, g: ConvGeometry, q: RequantParams, out) {
-      const c = call();
-      c.run("depthwiseConv2d", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(b),
-        c.ints(m),
-        c.ints(s),
-        c.geom(g),
-        c.requant(q),
-        c.output(out),
-      ]);
-    },
-    dense(x, w, b, m, s, d: DenseShape, q: RequantParams, out) {
-      const c = call();
-      c.run("dense", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(b),
-        c.ints(m),
-        c.ints(s),
-        d.inN,
-        d.outN,
-        c.requant(q),
-        c.output(out),
-      ]);
-    },
-    avgPool2d(x, g: ConvGeometry, k: ClampParams, out) {
-      const c = call();
-      c.run("avgPool2d", [c.ints(x), c.geom(g), k.actMin, k.actMax, c.output(out)]);
-    },
-    maxPool2d(x, g: ConvGeometry, k: ClampParams, out) {
-      const c = call();
-      c.run("maxPool2d", [c.ints(x), c.geom(g), k.actMin, k.actMax, c.output(out)]);
-    },
-    globalAvgPool(x, h, w, ch, k: ClampParams, out) {
-      const c = call();
-      c.run("globalAvgPool", [c.ints(x), h, w, ch, k.actMin, k.actMax, c.output(out)]);
-    },
-    add(a, b, p: AddParams, out) {
-      const c = call();
-      const params = c.ints([
-        p.n,
-        p.aZp,
-        p.bZp,
-        p.outZp,
-        p.leftShift,
-        p.aMult,
-        p.aShift,
-        p.bMult,
-        p.bShift,
-        p.outMult,
-        p.outShift,
-        p.actMin,
-        p.actMax,
-      ]);
-      c.run("add", [c.ints(a, p.n), c.ints(b, p.n), params, c.output(out)]);
-    },
-    binaryConv2d(x, w, thr, dir, g: ConvGeometry, out) {
-      const c = call();
-      c.run("binaryConv2d", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(thr),
-        c.ints(dir),
-        c.geom(g),
-        c.output(out),
-      ]);
-    },
-    binaryConv2dInt(x, w, b, m, s, g: ConvGeometry, q: RequantParams, out) {
-      const c = call();
-      c.run("binaryConv2dInt", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(b),
-        c.ints(m),
-        c.ints(s),
-        c.geom(g),
-        c.requant(q),
-        c.output(out),
-      ]);
-    },
-    binaryDense(x, w, thr, dir, d: DenseShape, out) {
-      const c = call();
-      c.run("binaryDense", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(thr),
-        c.ints(dir),
-        d.inN,
-        d.outN,
-        c.output(out),
-      ]);
-    },
-    binaryDenseInt(x, w, b, m, s, d: DenseShape, q: RequantParams, out) {
-      const c = call();
-      c.run("binaryDenseInt", [
-        c.ints(x),
-        c.ints(w),
-        c.ints(b),
-        c.ints(m),
-        c.ints(s),
-        d.inN,
-        d.outN,
-        c.requant(q),
-        c.output(out),
-      ]);
-    },
-    binarize(x, thr, dir, pixels, ch, out) {
-      const c = call();
-      c.run("binarize", [c.ints(x), c.ints(thr), c.ints(dir), pixels, ch, c.output(out)]);
-    },
-    quantize(x, p: QuantizeParams, out) {
-      const c = call();
-      c.run("quantize", [
-        c.floats(x, p.n),
-        p.n,
-        p.scale,
-        p.zeroPoint,
-        p.actMin,
-        p.actMax,
-        c.output(out),
-      ]);
-    },
-    softmax(x, lut, n, out) {
-      const c = call();
-      c.run("softmax", [c.ints(x, n), c.ints(lut), lut.length, n, c.output(out)]);
-    },
-  };
+  const kernels: Record<string, (...call: unknown[]) => void> = {};
+  for (const spec of OPS) {
+    kernels[spec.kernel] = (...call: unknown[]) => {
+      const c = new WasmCall(ex);
+      const lowering: Lowering<number> = {
+        ints: (a) => c.ints(a),
+        floats: (a) => c.floats(a, a.length),
+        scalar: (v) => v,
+        floatScalar: (v) => v,
+        output: (out) => c.output(out),
+      };
+      c.run(spec.kernel, lowerArgs(spec, call, lowering));
+    };
+  }
+  return kernels as unknown as Kernels;
 }
 
 const IMPORTS = {

@@ -1,0 +1,98 @@
+/**
+ * The op table (shared/kernels/ops.ts) against everything that must agree with it but cannot
+ * import it: the C host's native registrations (name and arity), the wasm modules' exports
+ * (arity after lowering), and the reference kernel set. A new row without its kernels, or a
+ * kernel registered with another arity, fails here.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
+import { type Lowering, lowerArgs } from "../../device/targets/wasm/abi";
+import { buildDevice } from "../../device/tools/build";
+import { KERNEL_NAMES, OPS, opCode, opName, opSpec } from "../../shared/kernels/ops";
+import { referenceKernels } from "../../shared/kernels/reference";
+
+/** Entries `{"name", fn, nargs}` of the Duktape host's NATIVES list. */
+function cRegistrations(): Map<string, number> {
+  const src = readFileSync(join(DEVICE_DIR, "targets/duktape-host/host.c"), "utf8");
+  const list = /NATIVES\[\]\s*=\s*\{([\s\S]*?)\{NULL, NULL, 0\}\};/.exec(src);
+  if (!list) throw new Error("host.c: no NATIVES list");
+  const out = new Map<string, number>();
+  for (const m of list[1].matchAll(/\{"(\w+)",\s*\w+,\s*(\d+)\}/g)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/** The slice of the WebAssembly API used here (the project's lib has no DOM typings). */
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+    };
+  }
+).WebAssembly;
+
+/** Host functions the C host registers that are not kernels of the op table. */
+const C_HOST_EXTRAS = ["frontEndInit", "frontEndFrame", "copy", "copyScaled"];
+
+describe("the op table", () => {
+  it("has unique codes and kernels, and names ops from their kernels", () => {
+    expect(new Set(OPS.map((o) => o.code)).size).toBe(OPS.length);
+    expect(new Set(KERNEL_NAMES).size).toBe(OPS.length);
+    for (const o of OPS) {
+      expect(opSpec(o.code)).toBe(o);
+      expect(opCode(o.kernel)).toBe(o.code);
+    }
+    expect(opName(opCode("depthwiseConv2d"))).toBe("depthwise_conv2d");
+    expect(opName(opCode("binaryDenseInt"))).toBe("binary_dense_int");
+    expect(opName(999)).toBe("unknown(999)");
+  });
+
+  it("lists exactly the kernels the reference implements", () => {
+    expect([...KERNEL_NAMES].sort()).toEqual(Object.keys(referenceKernels).sort());
+    for (const o of OPS)
+      expect(referenceKernels[o.kernel].length, o.kernel).toBe(
+        o.inputs.length + o.params.length + 1,
+      );
+  });
+
+  it("matches the Duktape host's C registrations: every op, with the table's arity", () => {
+    const c = cRegistrations();
+    for (const o of OPS)
+      expect(c.get(o.kernel), o.kernel).toBe(o.inputs.length + o.params.length + 1);
+    const unknown = [...c.keys()].filter(
+      (k) => !KERNEL_NAMES.includes(k as never) && !C_HOST_EXTRAS.includes(k),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  describe("wasm exports", () => {
+    beforeAll(() => buildDevice(), 120_000);
+    const count: Lowering<number> = {
+      ints: () => 1,
+      floats: () => 1,
+      scalar: () => 1,
+      floatScalar: () => 1,
+      output: () => 1,
+    };
+    it.each([
+      "wasmScalar",
+      "wasmSimd",
+    ] as const)("%s exports every op with its lowered arity", (which) => {
+      const mod = new Wasm.Module(readFileSync(buildOutputs()[which]));
+      const exports = new Wasm.Instance(mod, { env: { abort: () => {} } }).exports;
+      for (const o of OPS) {
+        const fn = exports[o.kernel] as ((...a: number[]) => void) | undefined;
+        expect(typeof fn, o.kernel).toBe("function");
+        // A sample call's lowering: `table` lowers to two arguments, spread params to several.
+        const sample = [
+          ...o.inputs.map(() => [0]),
+          ...o.params.map((k) => (k === "count" ? 0 : {})),
+          [0],
+        ];
+        expect(fn?.length, o.kernel).toBe(lowerArgs(o, sample, count).length);
+      }
+    });
+  });
+});
