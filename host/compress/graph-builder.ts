@@ -22,6 +22,7 @@ import {
   OP_DENSE,
   OP_DEPTHWISE_CONV2D,
   OP_GLOBAL_AVG_POOL,
+  OP_GLOBAL_MAX_POOL,
   OP_MAX_POOL2D,
   OP_QUANTIZE,
   OP_SOFTMAX,
@@ -227,9 +228,18 @@ export class GraphBuilder {
   }
 
   globalAvgPool(x: Act, actMin = -128, actMax = 127): Act {
-    const y = this.act(`gap${this.ops.length}`, [x.shape[2]], x.dtype, x.scale, x.zeroPoint);
+    return this.globalPool(x, false, actMin, actMax);
+  }
+
+  globalMaxPool(x: Act, actMin = -128, actMax = 127): Act {
+    return this.globalPool(x, true, actMin, actMax);
+  }
+
+  private globalPool(x: Act, max: boolean, actMin: number, actMax: number): Act {
+    const name = `${max ? "gmp" : "gap"}${this.ops.length}`;
+    const y = this.act(name, [x.shape[2]], x.dtype, x.scale, x.zeroPoint);
     this.ops.push({
-      code: OP_GLOBAL_AVG_POOL,
+      code: max ? OP_GLOBAL_MAX_POOL : OP_GLOBAL_AVG_POOL,
       inputs: [x.index],
       outputs: [y.index],
       attrs: [actMin, actMax],

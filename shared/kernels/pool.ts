@@ -69,3 +69,19 @@ export function globalAvgPool(
     out[k] = clamp(count > 0 ? divRoundHalfAway(sum, count) : 0, c.actMin, c.actMax);
   }
 }
+
+export function globalMaxPool(
+  input: number[],
+  h: number,
+  w: number,
+  ch: number,
+  c: ClampParams,
+  out: number[],
+): void {
+  const count = h * w;
+  for (let k = 0; k < ch; k++) {
+    let best = count > 0 ? input[k] : 0;
+    for (let p = 1; p < count; p++) if (input[p * ch + k] > best) best = input[p * ch + k];
+    out[k] = clamp(best, c.actMin, c.actMax);
+  }
+}

@@ -6,7 +6,7 @@ import { binarize, binaryConv2d, binaryConv2dInt, binaryDense, binaryDenseInt } 
 import { conv2d, depthwiseConv2d } from "./conv";
 import { dense } from "./dense";
 import { add, quantize, softmax } from "./elementwise";
-import { avgPool2d, globalAvgPool, maxPool2d } from "./pool";
+import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from "./pool";
 import type { Kernels } from "./types";
 
 export const referenceKernels: Kernels = {
@@ -16,6 +16,7 @@ export const referenceKernels: Kernels = {
   avgPool2d,
   maxPool2d,
   globalAvgPool,
+  globalMaxPool,
   add,
   binaryConv2d,
   binaryConv2dInt,

@@ -146,6 +146,16 @@ export interface Kernels {
     out: number[],
   ): void;
 
+  /** Global max pool [h, w, ch] -> [ch] (max over time and frequency), then clamp. */
+  globalMaxPool(
+    input: number[],
+    h: number,
+    w: number,
+    ch: number,
+    c: ClampParams,
+    out: number[],
+  ): void;
+
   /** Quantized elementwise add with requantization of both inputs (see AddParams). */
   add(a: number[], b: number[], p: AddParams, out: number[]): void;
 

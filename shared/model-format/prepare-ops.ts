@@ -272,6 +272,7 @@ export const PREPARERS: { [K in KernelName]: (c: Ctx) => Prepared } = {
   avgPool2d: preparePool,
   maxPool2d: preparePool,
   globalAvgPool: prepareGlobalPool,
+  globalMaxPool: prepareGlobalPool,
   add: prepareAdd,
   binarize: prepareBinarize,
   binaryConv2d: (c) => prepareBinaryConv(c, false),

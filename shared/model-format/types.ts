@@ -49,6 +49,8 @@ export const OP_BCONV2D_INT = opCode("binaryConv2dInt");
 export const OP_BDENSE = opCode("binaryDense");
 /** in [x BIN, w BIN [outN, inN], bias, mult, shift], out [y int [outN]]; attrs [outZp, actMin, actMax]. */
 export const OP_BDENSE_INT = opCode("binaryDenseInt");
+/** in [x [H,W,C]], out [y [C]]; attrs [actMin, actMax]. */
+export const OP_GLOBAL_MAX_POOL = opCode("globalMaxPool");
 /** in [x int [n], lut i32], out [y i32 [n], Q15 probabilities]; attrs []. */
 export const OP_SOFTMAX = opCode("softmax");
 

@@ -145,9 +145,10 @@ for (const impl of KERNEL_IMPLEMENTATIONS) {
         else k.avgPool2d(x, g, { actMin: lo, actMax: hi }, out);
         expect(out).toEqual(refPool(x, w, max ? "max" : "avg", lo, hi));
         const gap = zeros(w.inC);
-        k.globalAvgPool(x, w.inH, w.inW, w.inC, { actMin: lo, actMax: hi }, gap);
+        const global = max ? "globalMaxPool" : "globalAvgPool";
+        k[global](x, w.inH, w.inW, w.inC, { actMin: lo, actMax: hi }, gap);
         const whole = { ...w, kH: w.inH, kW: w.inW, stride: 1, same: false };
-        expect(gap).toEqual(refPool(x, whole, "avg", lo, hi));
+        expect(gap).toEqual(refPool(x, whole, max ? "max" : "avg", lo, hi));
       }
     });
 

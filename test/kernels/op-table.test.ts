@@ -10,8 +10,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
 import { type Lowering, lowerArgs } from "../../device/targets/wasm/abi";
 import { buildDevice } from "../../device/tools/build";
+import { GraphBuilder } from "../../host/compress/graph-builder";
+import { IntEvaluator } from "../../host/compress/int-eval";
+import { modelReport } from "../../host/compress/model-report";
 import { KERNEL_NAMES, OPS, opCode, opName, opSpec } from "../../shared/kernels/ops";
 import { referenceKernels } from "../../shared/kernels/reference";
+import { decodeModel } from "../../shared/model-format/decode";
+import { encodeModel } from "../../shared/model-format/encode";
 
 /** Entries `{"name", fn, nargs}` of the Duktape host's NATIVES list. */
 function cRegistrations(): Map<string, number> {
@@ -94,5 +99,20 @@ describe("the op table", () => {
         expect(fn?.length, o.kernel).toBe(lowerArgs(o, sample, count).length);
       }
     });
+  });
+
+  it("carries an op added as one row plus kernels (global max pool) through the format", () => {
+    const g = new GraphBuilder();
+    const x = g.input([3, 2, 2]);
+    const y = g.globalMaxPool(g.quantize(x, 1, 0), -128, 5);
+    const model = decodeModel(
+      encodeModel(
+        g.build({ modelId: "gmp", modelVersion: 1, labels: ["a", "b"], frontEnd: [] }, y),
+      ),
+    );
+    // [time, freq, channel]: channel 0 peaks at 4, channel 1 at 9 (clamped to 5).
+    const r = new IntEvaluator(model).run([1, 9, 4, -3, 2, 0, -1, 7, 0, 2, 3, 1]);
+    expect(r.output).toEqual([4, 5]);
+    expect(modelReport(model).layers.map((l) => l.op)).toEqual(["quantize", "global_max_pool"]);
   });
 });

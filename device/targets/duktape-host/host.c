@@ -121,14 +121,16 @@ static duk_ret_t n_pool(duk_context *ctx, int is_max) {
 static duk_ret_t n_avg_pool(duk_context *ctx) { return n_pool(ctx, 0); }
 static duk_ret_t n_max_pool(duk_context *ctx) { return n_pool(ctx, 1); }
 
-static duk_ret_t n_global_pool(duk_context *ctx) {
+static duk_ret_t n_global_pool_of(duk_context *ctx, int max) {
   int32_t h = duk_require_int(ctx, 1), w = duk_require_int(ctx, 2), ch = duk_require_int(ctx, 3);
   int32_t lo = prop_int(ctx, 4, "actMin"), hi = prop_int(ctx, 4, "actMax");
   if (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536) (void)duk_range_error(ctx, "bad shape");
   int32_t *x = ints(ctx, 0, (duk_size_t)h * w * ch), *out = ints(ctx, 5, ch);
-  es_global_avg_pool(x, h, w, ch, lo, hi, out);
+  (max ? es_global_max_pool : es_global_avg_pool)(x, h, w, ch, lo, hi, out);
   return 0;
 }
+static duk_ret_t n_global_pool(duk_context *ctx) { return n_global_pool_of(ctx, 0); }
+static duk_ret_t n_global_max_pool(duk_context *ctx) { return n_global_pool_of(ctx, 1); }
 
 static duk_ret_t n_add(duk_context *ctx) {
   es_add p;
@@ -399,6 +401,7 @@ static const duk_function_list_entry NATIVES[] = {
     {"avgPool2d", n_avg_pool, 4},
     {"maxPool2d", n_max_pool, 4},
     {"globalAvgPool", n_global_pool, 6},
+    {"globalMaxPool", n_global_max_pool, 6},
     {"add", n_add, 4},
     {"binaryConv2d", n_bconv, 6},
     {"binaryConv2dInt", n_bconv_int, 8},

@@ -242,6 +242,17 @@ void es_global_avg_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int3
   }
 }
 
+void es_global_max_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int32_t actMin,
+                        int32_t actMax, int32_t *out) {
+  const int32_t count = h * w;
+  for (int32_t k = 0; k < ch; k++) {
+    int32_t best = count > 0 ? x[k] : 0;
+    for (int32_t p = 1; p < count; p++)
+      if (x[p * ch + k] > best) best = x[p * ch + k];
+    out[k] = clamp64(best, actMin, actMax);
+  }
+}
+
 void es_add_q(const int32_t *a, const int32_t *b, const es_add *p, int32_t *out) {
   const int64_t up = (int64_t)1 << p->leftShift;
   for (int32_t i = 0; i < p->n; i++) {

@@ -178,6 +178,18 @@ export function globalAvgPool(x: usize, h: i32, w: i32, ch: i32, lo: i32, hi: i3
   }
 }
 
+export function globalMaxPool(x: usize, h: i32, w: i32, ch: i32, lo: i32, hi: i32, out: usize): void {
+  const count = h * w;
+  for (let k = 0; k < ch; k++) {
+    let best: i32 = count > 0 ? ld(x, k) : 0;
+    for (let p = 1; p < count; p++) {
+      const v = ld(x, p * ch + k);
+      if (v > best) best = v;
+    }
+    st(out, k, clamp(<i64>best, lo, hi));
+  }
+}
+
 // p: [n, aZp, bZp, outZp, leftShift, aMult, aShift, bMult, bShift, outMult, outShift, actMin, actMax]
 export function add(a: usize, b: usize, p: usize, out: usize): void {
   const n = ld(p, 0);
