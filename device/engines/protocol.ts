@@ -2,6 +2,7 @@
  * Parses the line protocol every engine prints (device/app/run-stream.ts) into one result.
  * Node-only (host side).
  */
+import { EarshotError } from "../../shared/errors";
 export interface EngineEvent {
   t: number;
   classIndex: number;
@@ -41,10 +42,9 @@ export interface EngineResult {
 }
 
 /** An engine reported a problem (e.g. a malformed model): the message is for the user. */
-export class EngineError extends Error {
-  readonly expected = true;
+export class EngineError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("engine", message);
     this.name = "EngineError";
   }
 }

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
@@ -36,8 +37,11 @@ function settingsText(o: RunOptions): string {
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
-export class EngineUnavailableError extends Error {
-  readonly expected = true;
+export class EngineUnavailableError extends EarshotError {
+  constructor(message: string) {
+    super("engine-unavailable", message);
+    this.name = "EngineUnavailableError";
+  }
 }
 
 function runInProcess(

@@ -1,18 +1,19 @@
 /**
- * Errors a user can act on. The CLI prints their message as one line and exits non-zero;
- * anything else is a bug and keeps its stack trace (behind EARSHOT_DEBUG=1).
+ * The CLI's own error: a wrong flag or flag combination (code "usage"). Library code throws its
+ * domain's EarshotError (shared/errors.ts); the CLI prints any EarshotError as one line and
+ * exits non-zero, and keeps the stack of anything else, a bug (behind EARSHOT_DEBUG=1).
  */
-export class UserError extends Error {
+import { EarshotError, isEarshotError } from "../../shared/errors";
+
+export class UserError extends EarshotError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
+    super("usage", message);
     this.name = "UserError";
   }
 }
 
-/** Errors whose message alone explains the problem (typed domain errors opt in by name). */
-export function isExpectedError(err: unknown): err is Error {
-  return err instanceof Error && (err instanceof UserError || "expected" in err);
-}
+/** Errors whose message alone explains the problem. */
+export const isExpectedError = isEarshotError;

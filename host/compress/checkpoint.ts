@@ -10,7 +10,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { UserError } from "../cli/errors";
 import {
   type CheckpointMeta,
   loadWeightsInto,
@@ -18,6 +17,7 @@ import {
   resolveCheckpointDir,
   saveCheckpoint,
 } from "../train/checkpoint";
+import { CheckpointError } from "../train/errors";
 import type { Precision, PrecisionOptions } from "./precision";
 import "./qlayers";
 import "./regularizers";
@@ -49,17 +49,19 @@ export async function loadModelDir(
       JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { modelTopology?: unknown }
     ).modelTopology;
   } catch (e) {
-    throw new UserError(`${dir}/model.json: ${(e as Error).message}`);
+    throw new CheckpointError(`${dir}/model.json: ${(e as Error).message}`);
   }
   if (!topology || typeof topology !== "object")
-    throw new UserError(`${dir}/model.json: no modelTopology`);
+    throw new CheckpointError(`${dir}/model.json: no modelTopology`);
   let model: tf.LayersModel;
   try {
     model = await tf.models.modelFromJSON({
       modelTopology: topology as tf.io.ModelJSON["modelTopology"],
     });
   } catch (e) {
-    throw new UserError(`${dir}/model.json: cannot rebuild the model (${(e as Error).message})`);
+    throw new CheckpointError(
+      `${dir}/model.json: cannot rebuild the model (${(e as Error).message})`,
+    );
   }
   loadWeightsInto(dir, model);
   return { model, meta };

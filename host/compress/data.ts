@@ -35,9 +35,8 @@ export async function loadFeatures(
   const ds = await scanDataset(dataDir, { splitMode: o.splitMode ?? "auto" });
   const task = buildTask(ds, { keywords: meta.keywords }, o.seed ?? 0);
   if (task.labels.join(",") !== meta.labels.join(",")) {
-    throw Object.assign(
-      new Error(`${dataDir}: labels ${task.labels} differ from the model's ${meta.labels}`),
-      { expected: true },
+    throw new DatasetError(
+      `${dataDir}: labels ${task.labels} differ from the model's ${meta.labels}`,
     );
   }
   let examples = task.examples[subset];

@@ -8,10 +8,10 @@
 import { statSync } from "node:fs";
 import { extractFeatures } from "../../shared/features/frontend";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { UserError } from "../cli/errors";
 import { ClipLoader, type SplitMode } from "../data";
 import { type EvalResult, scorePredictions } from "../train/evaluate";
 import { DeviceEnsemble, meanScores, memberMismatch } from "./ensemble";
+import { CompressError } from "./errors";
 import {
   inputWindow,
   type ModelInput,
@@ -52,14 +52,14 @@ export interface EnsembleReport {
 /** Reads the member files and checks that they can vote together (one line naming the file). */
 export function readMembers(files: string[]): DeviceModel[] {
   if (files.length < 2)
-    throw new UserError(
+    throw new CompressError(
       `an ensemble needs at least 2 models (got ${files.length}); repeat --model`,
     );
   const models = files.map(readDeviceModel);
   for (let i = 1; i < models.length; i++) {
     const d = memberMismatch(models[0], models[i]);
     if (d)
-      throw new UserError(
+      throw new CompressError(
         `${files[i]}: ${d.what} ${d.other} differs from ${files[0]}'s ${d.first} (ensemble members must agree on labels, front end and input shape)`,
       );
   }

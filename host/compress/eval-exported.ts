@@ -12,7 +12,6 @@ import { extractFeatures, type Features } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { decodeModel } from "../../shared/model-format/decode";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { UserError } from "../cli/errors";
 import {
   buildTask,
   ClipLoader,
@@ -22,6 +21,7 @@ import {
   type SplitMode,
   scanDataset,
 } from "../data";
+import { EvaluationError } from "../eval/errors";
 import type { EvalOptions, EvalReport } from "../train/eval-dataset";
 import { scorePredictions } from "../train/evaluate";
 import { IntEvaluator } from "./int-eval";
@@ -41,12 +41,12 @@ export function readDeviceModel(file: string): DeviceModel {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new EvaluationError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   try {
     return decodeModel(Array.from(bytes));
   } catch (e) {
-    throw new UserError(`${file}: not a valid earshot model: ${(e as Error).message}`);
+    throw new EvaluationError(`${file}: not a valid earshot model: ${(e as Error).message}`);
   }
 }
 
@@ -64,14 +64,14 @@ export function modelInput(file: string, model: DeviceModel): ModelInput {
     const frontEnd = frontEndFromKeyValues(model.frontEnd);
     return { frontEnd, frames, coeffs, norm: readInputNorm(model.meta, coeffs) };
   } catch (e) {
-    throw new UserError(`${file}: ${(e as Error).message}`);
+    throw new EvaluationError(`${file}: ${(e as Error).message}`);
   }
 }
 
 /** The model's first input window over a clip's features, normalized as the device does. */
 export function inputWindow(file: string, input: ModelInput, f: Features): number[] {
   if (f.frames < input.frames) {
-    throw new UserError(
+    throw new EvaluationError(
       `${file}: the model wants ${input.frames} frames, a clip gives ${f.frames}`,
     );
   }
@@ -95,7 +95,7 @@ export async function modelExamples(
   });
   const task = buildTask(ds, { keywords }, 0);
   if (task.labels.join(",") !== labels.join(",")) {
-    throw new UserError(
+    throw new EvaluationError(
       `${opts.data}: the dataset's classes (${task.labels.join(", ")}) differ from the model's (${labels.join(", ")})`,
     );
   }
@@ -103,7 +103,7 @@ export async function modelExamples(
   const examples =
     subset === "all" ? SPLITS.flatMap((s) => task.examples[s]) : task.examples[subset];
   if (examples.length === 0) {
-    throw new UserError(
+    throw new EvaluationError(
       `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
     );
   }

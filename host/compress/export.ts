@@ -38,6 +38,7 @@ import {
   PAD_SAME,
   PAD_VALID,
 } from "../../shared/model-format/types";
+import { CompressError } from "./errors";
 import { type Act, GraphBuilder, type Requant } from "./graph-builder";
 import { rangeOf } from "./ptq";
 import { QBatchNorm } from "./qbatchnorm";
@@ -393,10 +394,7 @@ export class Exporter {
       this.acts.set(l.name, y);
       return;
     }
-    throw Object.assign(
-      new Error(`cannot export layer ${l.name} (${name}) here: no device op for it`),
-      { expected: true },
-    );
+    throw new CompressError(`cannot export layer ${l.name} (${name}) here: no device op for it`);
   }
 
   /**

@@ -10,6 +10,7 @@ import { numel, storedCount } from "../../shared/model-format/layout";
 import { opName, type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel, DeviceTensor } from "../../shared/model-format/types";
 import { DT_BIN, DT_INT32, OP_SOFTMAX } from "../../shared/model-format/types";
+import { EvaluationError } from "../eval/errors";
 
 export interface LayerOutput {
   /** Op index in the model. */
@@ -59,9 +60,7 @@ export class IntEvaluator {
   run(features: ArrayLike<number>, keepLayers = false): IntEvalResult {
     const n = this.inputSize();
     if (features.length !== n) {
-      throw Object.assign(new Error(`model expects ${n} input features, got ${features.length}`), {
-        expected: true,
-      });
+      throw new EvaluationError(`model expects ${n} input features, got ${features.length}`);
     }
     const input = this.values[this.model.input];
     for (let i = 0; i < n; i++) input[i] = features[i];

@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { readMeta } from "../train/checkpoint";
 import { type CompressedMeta, loadModelDir } from "./checkpoint";
+import { CompressError } from "./errors";
 import { applyPrecision, copyWeights, type Precision, type PrecisionOptions } from "./precision";
 import { isQuantLayer } from "./qlayers";
 import { targetDistributionPenalty } from "./regularizers";
@@ -54,10 +55,7 @@ export async function precisionModel(
     const { model: src } = await loadModelDir(o.from);
     const copied = copyWeightsByName(src, built);
     if (copied.length === 0)
-      throw Object.assign(
-        new Error(`${o.from}: no layer names in common with the model being trained`),
-        { expected: true },
-      );
+      throw new CompressError(`${o.from}: no layer names in common with the model being trained`);
   }
   const m = applyPrecision(built, o.precision, options);
   if (!o.from && (o.precision === "int5" || o.precision === "int4")) targetInit(m);

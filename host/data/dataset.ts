@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { EarshotError } from "../../shared/errors";
 import { BACKGROUND_NOISE_DIR, SILENCE_LABEL, UNKNOWN_LABEL, V2_ONLY_WORDS } from "./labels";
 import {
   DEFAULT_SPLIT_PERCENTS,
@@ -91,10 +92,9 @@ export interface ScanOptions {
 }
 
 /** A dataset folder that cannot be used at all (missing, empty, lists requested but absent). */
-export class DatasetError extends Error {
-  readonly expected = true;
+export class DatasetError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("dataset", message);
     this.name = "DatasetError";
   }
 }

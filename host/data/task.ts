@@ -1,3 +1,4 @@
+import { EarshotError } from "../../shared/errors";
 import type { Dataset, DatasetItem, NoiseFile } from "./dataset";
 import { SILENCE_LABEL, STANDARD_KEYWORDS, UNKNOWN_LABEL } from "./labels";
 import { Rng } from "./rng";
@@ -71,10 +72,9 @@ export interface Task {
 }
 
 /** A bad task definition (the CLI prints the message). */
-export class TaskError extends Error {
-  readonly expected = true;
+export class TaskError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("task", message);
     this.name = "TaskError";
   }
 }

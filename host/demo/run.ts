@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "../cli/errors";
 import { type ChildResult, runEarshot } from "../pipeline/child";
+import { PipelineError } from "../pipeline/errors";
 import { type DemoStep, defaultDemoConfig, demoSteps, firstClip } from "./steps";
 import { demoSummary, formatSummary } from "./summary";
 
@@ -48,7 +48,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       report: step.stdoutTo,
     });
     if (!r.ok) {
-      throw new UserError(
+      throw new PipelineError(
         `demo step '${step.name}' failed (see the message above); earlier results are kept in ${cfg.out}`,
       );
     }

@@ -1,5 +1,6 @@
 import {
   type FrontEndConfig,
+  FrontEndConfigError,
   LFBE_25_10_20,
   MFCC_30_10_40,
   PRESETS,
@@ -30,11 +31,10 @@ export function configFromOptions(o: FrontEndOptions): FrontEndConfig {
   if (o.preset !== undefined) {
     const p = PRESETS[o.preset];
     if (!p) {
-      const err = new Error(
-        `unknown --preset '${o.preset}' (choose from ${Object.keys(PRESETS).join(", ")})`,
+      throw new FrontEndConfigError(
+        "--preset",
+        `'${o.preset}' is unknown (choose from ${Object.keys(PRESETS).join(", ")})`,
       );
-      Object.assign(err, { expected: true });
-      throw err;
     }
     cfg = { ...p };
   } else {

@@ -7,6 +7,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { FleetError } from "./errors";
 
 export const API_TOKEN_ENV = "EARSHOT_API_TOKEN";
 export const DEFAULT_TOKEN_FILE = ".earshot/api-token";
@@ -21,7 +22,7 @@ export function newApiToken(): string {
   return randomBytes(24).toString("base64url");
 }
 
-const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
+const bad = (msg: string) => new FleetError(msg);
 
 function readTokenFile(file: string): string {
   let text: string;

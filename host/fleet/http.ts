@@ -9,7 +9,9 @@
  * Every route wants `Authorization: Bearer TOKEN` (api-token.ts); without it: 401, and no body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isEarshotError } from "../../shared/errors";
 import { bearerMatches } from "./api-token";
+import { FleetError } from "./errors";
 import type { FleetMetrics } from "./ingest/metrics";
 import type { Store } from "./store/types";
 
@@ -135,7 +137,7 @@ export function startHttp(deps: HttpDeps, port: number, host = "127.0.0.1"): Pro
         res.end(JSON.stringify(body));
       },
       (e: Error) => {
-        const status = e instanceof HttpError ? e.status : "expected" in e ? 400 : 500;
+        const status = e instanceof HttpError ? e.status : isEarshotError(e) ? 400 : 500;
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: e.message }));
       },
@@ -143,11 +145,7 @@ export function startHttp(deps: HttpDeps, port: number, host = "127.0.0.1"): Pro
   });
   return new Promise((resolve, reject) => {
     server.once("error", (e) =>
-      reject(
-        Object.assign(new Error(`HTTP cannot listen on ${host}:${port}: ${e.message}`), {
-          expected: true,
-        }),
-      ),
+      reject(new FleetError(`HTTP cannot listen on ${host}:${port}: ${e.message}`)),
     );
     server.listen(port, host, () => resolve(server));
   });

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { buildDsCnn, type DsCnnConfig } from "./dscnn";
+import { ModelError } from "./errors";
 import { buildFfn, type FfnConfig } from "./ffn";
 import { buildMbNet, type MbNetConfig } from "./mbconv";
 import { buildRes8, type Res8Options } from "./res8";
@@ -44,9 +45,7 @@ export function isModelName(name: string): name is ModelName {
 export function buildModel<K extends ModelName>(name: K, config: ModelConfigs[K]): tf.LayersModel {
   const build = BUILDERS[name] as ((c: ModelConfigs[K]) => tf.LayersModel) | undefined;
   if (!build) {
-    const err = new Error(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
-    (err as Error & { expected: boolean }).expected = true;
-    throw err;
+    throw new ModelError(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
   }
   return build(config);
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { UserError } from "../cli/errors";
+import { ModelError } from "./errors";
 
 export const SHIPPED_DIR = resolve(import.meta.dirname, "../../models");
 
@@ -18,6 +18,6 @@ export const SHIPPED = {
 export function modelOrShipped(given: string | undefined): string {
   if (given !== undefined) return given;
   if (!existsSync(SHIPPED.int8))
-    throw new UserError(`no --model given and the shipped model ${SHIPPED.int8} is missing`);
+    throw new ModelError(`no --model given and the shipped model ${SHIPPED.int8} is missing`);
   return SHIPPED.int8;
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSigningKeys, loadPrivateKey } from "../../protocol/ota/keys";
+import { OtaError } from "./errors";
 
 export const DEFAULT_KEY_DIR = "ota-keys";
 export const PRIVATE_KEY_FILE = "ota-signing.key";
@@ -22,9 +23,8 @@ export function keygen(dir: string, force = false): KeygenResult {
   mkdirSync(dir, { recursive: true });
   const privateKey = join(dir, PRIVATE_KEY_FILE);
   if (existsSync(privateKey) && !force) {
-    throw Object.assign(
-      new Error(`${privateKey} exists; devices trust its public key (use --force to replace it)`),
-      { expected: true },
+    throw new OtaError(
+      `${privateKey} exists; devices trust its public key (use --force to replace it)`,
     );
   }
   const k = generateSigningKeys();
@@ -47,10 +47,7 @@ export function loadSigningKey(file: string) {
   try {
     pem = readFileSync(file, "utf8");
   } catch {
-    throw Object.assign(
-      new Error(`cannot read signing key ${file} (create one with \`earshot ota keygen\`)`),
-      { expected: true },
-    );
+    throw new OtaError(`cannot read signing key ${file} (create one with \`earshot ota keygen\`)`);
   }
   return loadPrivateKey(pem);
 }

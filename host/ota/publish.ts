@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { buildArtifact } from "../../protocol/ota/artifact";
 import { isValidId } from "../../protocol/topics";
 import { decodeModel } from "../../shared/model-format/decode";
+import { OtaError } from "./errors";
 import { loadSigningKey } from "./keys";
 import type { PublishRequest } from "./request";
 
@@ -23,7 +24,7 @@ export interface PublishOptions {
   minRuntime?: string;
 }
 
-const userError = (msg: string) => Object.assign(new Error(msg), { expected: true });
+const userError = (msg: string) => new OtaError(msg);
 
 export function buildPublishRequest(o: PublishOptions): PublishRequest {
   if (!isValidId(o.fleet)) throw userError(`invalid fleet id ${JSON.stringify(o.fleet)}`);

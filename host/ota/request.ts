@@ -12,6 +12,7 @@ import type { Manifest } from "../../protocol/messages";
 import { sha256 } from "../../protocol/ota/artifact";
 import { verifyBytes } from "../../protocol/ota/keys";
 import { isValidId } from "../../protocol/topics";
+import { OtaError } from "./errors";
 
 const hex = z.string().regex(/^([0-9a-f]{2})*$/, "hex");
 const id = z.string().refine(isValidId, "invalid id");
@@ -34,7 +35,7 @@ export interface CheckedPublish {
   model: Uint8Array;
 }
 
-const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
+const bad = (msg: string) => new OtaError(msg);
 
 /** Parses and cross-checks a publish request; throws an expected error naming the problem. */
 export function checkPublish(body: unknown, trusted: KeyObject[]): CheckedPublish {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { UserError } from "../cli/errors";
 import { runEarshot } from "./child";
+import { PipelineError } from "./errors";
 import type { PipelineStep } from "./kws12";
 
 export interface StepOutcome {
@@ -24,7 +24,7 @@ export async function runPipeline(
     const r = await runEarshot(s.args);
     mkdirSync(dirname(s.report), { recursive: true });
     writeFileSync(s.report, r.stdout);
-    if (!r.ok) throw new UserError(`step '${s.name}' failed (see the message above)`);
+    if (!r.ok) throw new PipelineError(`step '${s.name}' failed (see the message above)`);
     say(`   done in ${r.seconds.toFixed(1)} s -> ${s.report}`);
     done.push({ step: s.name, seconds: Math.round(r.seconds * 10) / 10, report: s.report });
   }

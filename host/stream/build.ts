@@ -9,6 +9,8 @@
  * KEYWORD_SHARE, else other speech. Gaps exceed twice the eval tolerance (stream eval's
  * default 500 ms), so no detection can fall in the windows of two plants.
  */
+
+import { EarshotError } from "../../shared/errors";
 import {
   type DatasetItem,
   padOrTrim,
@@ -49,10 +51,9 @@ export interface BuiltStream {
 }
 
 /** A stream that cannot be built from these inputs (the CLI prints the message). */
-export class StreamBuildError extends Error {
-  readonly expected = true;
+export class StreamBuildError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("stream-build", message);
     this.name = "StreamBuildError";
   }
 }

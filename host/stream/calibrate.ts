@@ -6,6 +6,8 @@
  * the one that misses fewest keywords (ties: fewer false accepts, then the shorter window,
  * which reacts sooner).
  */
+
+import { EarshotError } from "../../shared/errors";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 import type { RecordedStream } from "./evaluate";
@@ -31,10 +33,9 @@ export interface Calibration {
 }
 
 /** No operating point with a detection meets the budget (the CLI prints the message). */
-export class CalibrationError extends Error {
-  readonly expected = true;
+export class CalibrationError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("calibration", message);
     this.name = "CalibrationError";
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { EngineName } from "../../device/engines/run";
 import { lookup } from "../../device/runtime/frontend-config";
+import { EarshotError } from "../../shared/errors";
 import { decodeModel } from "../../shared/model-format/decode";
 import { readWav, TARGET_RATE } from "../data";
 import { DEFAULT_TOLERANCE_MS, type OperatingPoint, type Target } from "./match";
@@ -27,10 +28,9 @@ export interface RecordedStream {
 }
 
 /** An input the command cannot use (one line for the user). */
-export class StreamEvalError extends Error {
-  readonly expected = true;
+export class StreamEvalError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("stream-eval", message);
     this.name = "StreamEvalError";
   }
 }

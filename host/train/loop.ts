@@ -17,11 +17,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { FrontEndConfig } from "../../shared/features";
-import { UserError } from "../cli/errors";
 import type { Precision } from "../compress/precision";
 import { precisionLoss, precisionMeta, precisionModel } from "../compress/train-hook";
 import { type AugmentConfig, Rng, type Split, type SplitMode, TF_AUGMENT } from "../data";
 import { buildModel, isModelName, MODEL_NAMES } from "../models";
+import { ModelError } from "../models/errors";
 import { type BackendInfo, loadBackend } from "./backend";
 import {
   CHECKPOINT_FORMAT,
@@ -31,6 +31,7 @@ import {
   readState,
   saveCheckpoint,
 } from "./checkpoint";
+import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, defaultCacheDir, type InputNorm } from "./features";
 import { openBatchStream } from "./prefetch";
@@ -189,7 +190,7 @@ export function buildSeeded(
   seed: number,
 ): tf.LayersModel {
   if (!isModelName(name)) {
-    throw new UserError(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
+    throw new ModelError(`unknown model '${name}' (known: ${MODEL_NAMES.join(", ")})`);
   }
   const rng = new Rng(seed).fork("init");
   const saved = Math.random;
@@ -205,7 +206,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const info = hooks.info ?? (() => {});
   // Fail on a bad model name before minutes of feature extraction.
   if (!isModelName(config.model)) {
-    throw new UserError(`unknown model '${config.model}' (known: ${MODEL_NAMES.join(", ")})`);
+    throw new ModelError(`unknown model '${config.model}' (known: ${MODEL_NAMES.join(", ")})`);
   }
   const backend = await loadBackend({ quiet: true });
   info(
@@ -240,7 +241,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const saved = existsSync(join(lastDir, "state.json")) ? readState<LoopState>(lastDir) : null;
   if (saved) {
     if (saved.configHash !== state.configHash) {
-      throw new UserError(
+      throw new TrainError(
         `${config.out} holds a run with a different configuration; use another --out (or delete it)`,
       );
     }
@@ -310,7 +311,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const r = step(x, y, t);
         tf.dispose([x, y, ...(t ? [t] : [])]);
         if (!Number.isFinite(r.loss)) {
-          throw new UserError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
+          throw new TrainError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
         }
         state.globalStep++;
         lossSum += r.loss;

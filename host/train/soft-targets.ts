@@ -4,9 +4,10 @@
  * one-hot where no cache has the example. Augmented copies of a clip keep its clean clip's
  * targets, so distillation costs nothing per step.
  */
-import { UserError } from "../cli/errors";
+
 import { exampleId } from "../teacher/ids";
 import { readSoftLabels } from "../teacher/softlabels";
+import { TrainError } from "./errors";
 import type { FeatureSet } from "./features";
 
 /** Example id -> probabilities (label order), merged from every cache; the temperature they share. */
@@ -26,10 +27,10 @@ export function loadSoftTargets(
     try {
       c = readSoftLabels(f, labels);
     } catch (e) {
-      throw new UserError(`--distill ${f}: ${(e as Error).message}`);
+      throw new TrainError(`--distill ${f}: ${(e as Error).message}`);
     }
     if (temperature !== null && c.temperature !== temperature)
-      throw new UserError(`--distill: caches at temperatures ${temperature} and ${c.temperature}`);
+      throw new TrainError(`--distill: caches at temperatures ${temperature} and ${c.temperature}`);
     temperature = c.temperature;
     for (const [id, p] of Object.entries(c.probs)) probs.set(id, p);
   }

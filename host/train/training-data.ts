@@ -6,7 +6,6 @@
  * the loop would have made itself, bit for bit.
  */
 import { type FrontEndConfig, PRESETS, validateConfig } from "../../shared/features";
-import { UserError } from "../cli/errors";
 import {
   Augmenter,
   buildTask,
@@ -18,6 +17,7 @@ import {
   type Task,
 } from "../data";
 import { type Batch, BatchSource } from "./batches";
+import { TrainError } from "./errors";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
 import type { MixSource, TrainConfig } from "./loop";
 import { MixedBatchSource } from "./mixed-batches";
@@ -46,7 +46,7 @@ export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
   if (typeof f !== "string") return validateConfig(f);
   const p = PRESETS[f];
   if (!p)
-    throw new UserError(
+    throw new TrainError(
       `unknown front-end preset '${f}' (known: ${Object.keys(PRESETS).join(", ")})`,
     );
   return p;
@@ -72,7 +72,7 @@ export async function loadTrainingData(
   const trainSet = cache.load(task.examples.train);
   const valSet = cache.load(opts.validation === false ? [] : task.examples.validation);
   if (trainSet.labels.length === 0) {
-    throw new UserError(`${config.data}: no training examples (split '${ds.splitSource}')`);
+    throw new TrainError(`${config.data}: no training examples (split '${ds.splitSource}')`);
   }
   for (const f of [...trainSet.failed, ...valSet.failed]) info(`skipped ${f.path}: ${f.reason}`);
   if (config.specAugment) checkSpecAugment(config.specAugment);
@@ -89,7 +89,7 @@ export async function loadTrainingData(
     });
     const mtask = buildTask(mds, { keywords: task.keywords }, config.seed);
     if (mtask.labels.join(",") !== task.labels.join(","))
-      throw new UserError(
+      throw new TrainError(
         `mix source ${m.data}: labels ${mtask.labels.join(",")} differ from ${task.labels.join(",")}`,
       );
     const subsets = m.subsets ?? (["train", "validation", "test"] as Split[]);
@@ -100,7 +100,7 @@ export async function loadTrainingData(
       info(`mix: ${m.data}: ${all.length - kept.length} clips of held-out speakers left out`);
     const set = cache.load(kept);
     for (const f of set.failed) info(`skipped ${f.path}: ${f.reason}`);
-    if (set.labels.length === 0) throw new UserError(`mix source ${m.data}: no examples`);
+    if (set.labels.length === 0) throw new TrainError(`mix source ${m.data}: no examples`);
     info(
       `mix: ${m.data}: ${set.labels.length} examples (${subsets.join("+")}), ${Math.round(m.share * 100)}% of each batch`,
     );
@@ -122,7 +122,7 @@ export async function loadTrainingData(
         ` (temperature ${table.temperature}, weight ${config.distill.weight}; the rest one-hot)`,
     );
     if (train.matched + mixT.reduce((a, t) => a + t.matched, 0) === 0)
-      throw new UserError("--distill: no training example is in the soft-label caches");
+      throw new TrainError("--distill: no training example is in the soft-label caches");
     soft = {
       train: train.targets,
       mixes: mixT.map((t) => t.targets),

@@ -66,7 +66,7 @@ describe("earshot features", () => {
     [["--n-mfcc", "50"], /nCoeffs/],
     [["--fft-size", "300"], /fftSize/],
     [["--hop-ms", "ten"], /--hop-ms must be a number/],
-    [["--preset", "NOPE"], /unknown --preset 'NOPE'/],
+    [["--preset", "NOPE"], /--preset 'NOPE' is unknown/],
   ])("rejects %j with one clear line", (flags, message) => {
     const r = cli("features", wav, "--json", ...flags);
     expect(r.status).not.toBe(0);

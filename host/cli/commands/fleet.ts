@@ -1,13 +1,12 @@
 import type { Command } from "@commander-js/extra-typings";
+import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
 
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) {
-    throw Object.assign(new Error(`${what} must be a non-negative integer, got "${v}"`), {
-      expected: true,
-    });
+    throw new UserError(`${what} must be a non-negative integer, got "${v}"`);
   }
   return n;
 };

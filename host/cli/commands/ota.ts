@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
 
@@ -7,9 +8,7 @@ const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) {
-    throw Object.assign(new Error(`${what} must be a non-negative integer, got "${v}"`), {
-      expected: true,
-    });
+    throw new UserError(`${what} must be a non-negative integer, got "${v}"`);
   }
   return n;
 };

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { EarshotError } from "../../../shared/errors";
 import type { SynthConfig } from "./config";
 import type { Speaker } from "./speakers";
 
@@ -20,10 +21,9 @@ export interface SynthManifest {
   speakers: Speaker[];
 }
 
-export class ManifestError extends Error {
-  readonly expected = true;
+export class ManifestError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("manifest", message);
     this.name = "ManifestError";
   }
 }

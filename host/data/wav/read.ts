@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { endianness } from "node:os";
+import { EarshotError } from "../../../shared/errors";
 import { resample } from "../resample";
 
 /**
@@ -20,13 +21,12 @@ const MIN_RATE = 1000;
 const MAX_RATE = 768000;
 
 /** A WAV file that cannot be read; `expected` makes the CLI print just the message. */
-export class WavError extends Error {
-  readonly expected = true;
+export class WavError extends EarshotError {
   constructor(
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`${path}: ${reason}`);
+    super("wav", `${path}: ${reason}`);
     this.name = "WavError";
   }
 }

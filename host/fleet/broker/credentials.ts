@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { isValidId } from "../../../protocol/topics";
+import { FleetError } from "../errors";
 import { SERVICE_USER } from "./acl";
 
 export type Credentials = Map<string, string>;
@@ -21,9 +22,8 @@ export function generateCredentials(devices: string[]): Credentials {
   const out: Credentials = new Map([[SERVICE_USER, newPassword()]]);
   for (const d of devices) {
     if (!isValidId(d)) {
-      throw Object.assign(
-        new Error(`invalid device id ${JSON.stringify(d)}: want 1..64 of A-Z a-z 0-9 . _ -`),
-        { expected: true },
+      throw new FleetError(
+        `invalid device id ${JSON.stringify(d)}: want 1..64 of A-Z a-z 0-9 . _ -`,
       );
     }
     out.set(d, newPassword());
@@ -47,7 +47,7 @@ export function writeMosquittoPasswd(file: string, creds: Credentials): void {
         ? "mosquitto_passwd not found (install the Debian package mosquitto)"
         : `mosquitto_passwd failed: ${err.stderr?.toString().trim() || err.message}`;
     writeFileSync(file, ""); // never leave plain-text passwords behind
-    throw Object.assign(new Error(why), { expected: true });
+    throw new FleetError(why);
   }
   chmodSync(file, 0o600);
 }
@@ -56,7 +56,7 @@ export function writeCredentialsJson(file: string, creds: Credentials): void {
   writeFileSync(file, `${JSON.stringify(Object.fromEntries(creds), null, 2)}\n`, { mode: 0o600 });
 }
 
-const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
+const bad = (msg: string) => new FleetError(msg);
 
 /**
  * One login in credentials.json: a plain password (`fleet broker-config`; the mosquitto ACL

@@ -15,6 +15,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
+import { FleetError } from "../errors";
 import { isServiceClientId, mayPublish, maySubscribe, SERVICE_USER } from "./acl";
 import { MAX_PACKET_BYTES } from "./mosquitto";
 import { limitPacketSize } from "./packet-limit";
@@ -104,9 +105,8 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   } catch (e) {
     // aedes keeps timers running: close it, or a service that cannot listen never exits.
     await new Promise<void>((r) => broker.close(() => r()));
-    throw Object.assign(
-      new Error(`embedded broker cannot listen on ${host}:${o.port}: ${(e as Error).message}`),
-      { expected: true },
+    throw new FleetError(
+      `embedded broker cannot listen on ${host}:${o.port}: ${(e as Error).message}`,
     );
   }
   const port = (server.address() as { port: number }).port;

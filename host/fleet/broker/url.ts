@@ -3,6 +3,7 @@
  * protocol" or retry forever), and the service's password, which never travels in argv.
  */
 import { readFileSync } from "node:fs";
+import { FleetError } from "../errors";
 
 export const MQTT_PASSWORD_ENV = "EARSHOT_MQTT_PASSWORD";
 const SCHEMES = ["mqtt:", "mqtts:", "tcp:", "tls:", "ws:", "wss:"];
@@ -15,17 +16,14 @@ export function checkBrokerUrl(url: string, flag = "--mqtt-url"): URL {
     u = undefined;
   }
   if (!u || !SCHEMES.includes(u.protocol) || u.hostname === "") {
-    throw Object.assign(
-      new Error(
-        `${flag} ${JSON.stringify(url)} is not a broker URL (want mqtt://HOST:PORT, mqtts://, ws:// or wss://)`,
-      ),
-      { expected: true },
+    throw new FleetError(
+      `${flag} ${JSON.stringify(url)} is not a broker URL (want mqtt://HOST:PORT, mqtts://, ws:// or wss://)`,
     );
   }
   return u;
 }
 
-const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
+const bad = (msg: string) => new FleetError(msg);
 
 /**
  * `--mqtt-url` plus the password from EARSHOT_MQTT_PASSWORD or `--mqtt-password-file`. A password

@@ -5,6 +5,7 @@
  */
 import type { TopicMessage } from "../../../protocol/host";
 import type { OtaRequest } from "../../../protocol/messages";
+import { EarshotError } from "../../../shared/errors";
 import type { IngestBatch, Origin } from "../store/types";
 
 /** What the service does with messages that are not stored. */
@@ -20,8 +21,11 @@ type Handler<K extends TopicMessage["kind"]> = (
   hooks: IngestHooks,
 ) => void;
 
-export class IngestRangeError extends Error {
-  readonly expected = true;
+export class IngestRangeError extends EarshotError {
+  constructor(message: string) {
+    super("ingest-range", message);
+    this.name = "IngestRangeError";
+  }
 }
 
 const INT4_MAX = 2 ** 31 - 1;

@@ -12,6 +12,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { hostFilter } from "../../../protocol/topics";
+import { FleetError } from "../errors";
 import { serviceClientIds } from "./client-ids";
 import { deferPubacks } from "./deferred-acks";
 import { INGEST_KINDS } from "./handlers";
@@ -60,9 +61,7 @@ export class MqttIngest {
     private readonly opts: MqttIngestOptions,
   ) {
     if (opts.workers > 1 && (opts.protocolVersion !== 5 || opts.shared !== true)) {
-      throw Object.assign(new Error("several ingest workers need an MQTT 5 broker"), {
-        expected: true,
-      });
+      throw new FleetError("several ingest workers need an MQTT 5 broker");
     }
   }
 
@@ -169,11 +168,7 @@ export class MqttIngest {
       client.once("error", (e) => {
         if (first) {
           first = false;
-          reject(
-            Object.assign(new Error(`cannot connect to MQTT broker ${o.url}: ${e.message}`), {
-              expected: true,
-            }),
-          );
+          reject(new FleetError(`cannot connect to MQTT broker ${o.url}: ${e.message}`));
         }
       });
     });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { resample } from "../../data/resample";
 import { Rng } from "../../data/rng";
 import { readWav, TARGET_RATE } from "../../data/wav/read";
+import { FleetError } from "../errors";
 
 /** Clips per keyword, at the stream's sample rate, floats in [-1, 1]. */
 export type ClipBank = Map<string, Float32Array[]>;
@@ -74,12 +75,10 @@ export function loadClipBank(
         .filter((f) => f.endsWith(".wav"))
         .sort();
     } catch {
-      throw Object.assign(new Error(`${join(dir, k)}: no such keyword folder in the clip corpus`), {
-        expected: true,
-      });
+      throw new FleetError(`${join(dir, k)}: no such keyword folder in the clip corpus`);
     }
     if (names.length === 0) {
-      throw Object.assign(new Error(`${join(dir, k)} holds no .wav clips`), { expected: true });
+      throw new FleetError(`${join(dir, k)} holds no .wav clips`);
     }
     bank.set(
       k,

@@ -1,5 +1,6 @@
 /** Open-file limit check: every simulated device holds a socket. */
 import { readFileSync } from "node:fs";
+import { FleetError } from "../errors";
 
 /** Soft RLIMIT_NOFILE of this process (Linux /proc), or undefined when unknown. */
 export function openFileLimit(): number | undefined {
@@ -14,11 +15,8 @@ export function openFileLimit(): number | undefined {
 export function checkOpenFiles(sockets: number): void {
   const limit = openFileLimit();
   if (limit !== undefined && sockets + 200 > limit) {
-    throw Object.assign(
-      new Error(
-        `${sockets} connections need more than the open-file limit ${limit}: run \`ulimit -n ${sockets + 1024}\` first`,
-      ),
-      { expected: true },
+    throw new FleetError(
+      `${sockets} connections need more than the open-file limit ${limit}: run \`ulimit -n ${sockets + 1024}\` first`,
     );
   }
 }

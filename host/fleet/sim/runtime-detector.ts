@@ -24,6 +24,7 @@ import {
 } from "../../../device/transport/runtime-bridge";
 import { referenceKernels } from "../../../shared/kernels/reference";
 import { decodeModel } from "../../../shared/model-format/decode";
+import { FleetError } from "../errors";
 import { KeywordStream, type Plant, type StreamOptions } from "./audio-stream";
 import type { DetectorHook } from "./detector";
 import { type FieldQuality, scoreDetections } from "./field-quality";
@@ -38,10 +39,7 @@ export function buildDetector(bytes: Uint8Array, clock: () => number): Detector 
     const kernels = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
     return new Detector(model, kernels.kernels(), plainMemory, clock);
   } catch (e) {
-    throw Object.assign(
-      new Error(`the device runtime cannot run this model: ${(e as Error).message}`),
-      { expected: true },
-    );
+    throw new FleetError(`the device runtime cannot run this model: ${(e as Error).message}`);
   }
 }
 

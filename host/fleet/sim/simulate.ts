@@ -6,6 +6,7 @@
  * detections without audio (2 cores cannot run 1,000 networks in real time).
  */
 import { Worker } from "node:worker_threads";
+import { FleetError } from "../errors";
 import type { FromWorker, WorkerConfig, WorkerStats } from "./protocol";
 import type { RuntimeDeviceReport } from "./runtime-detector";
 
@@ -179,9 +180,7 @@ export function startSimulation(o: SimulateOptions): RunningSimulation {
         worker.on("message", (m: FromWorker) => {
           if (m.type === "connected") resolve(m.online);
           else if (m.type === "error")
-            reject(
-              Object.assign(new Error(`simulator worker ${w}: ${m.message}`), { expected: true }),
-            );
+            reject(new FleetError(`simulator worker ${w}: ${m.message}`));
           else waiters.get(worker)?.shift()?.(m);
         });
         worker.on("error", reject);

@@ -1,6 +1,7 @@
 /** Opens the store a command asked for: PostgreSQL with --pg URL, else PGlite in --db DIR. */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { FleetError } from "../errors";
 import { openPostgres } from "./pg";
 import { openPglite } from "./pglite";
 import { SqlStore } from "./sql-store";
@@ -13,9 +14,7 @@ export interface StoreOptions {
 
 export async function openStore(opts: StoreOptions): Promise<SqlStore> {
   if (opts.db && opts.pg) {
-    throw Object.assign(new Error("give either --db DIR or --pg URL, not both"), {
-      expected: true,
-    });
+    throw new FleetError("give either --db DIR or --pg URL, not both");
   }
   if (opts.pg) return SqlStore.open(await openPostgres(opts.pg));
   if (opts.db) checkWritableDir(opts.db);
@@ -34,8 +33,6 @@ function checkWritableDir(dir: string): void {
     accessSync(abs, constants.W_OK | constants.X_OK);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw Object.assign(new Error(`--db ${dir} is not a writable directory (${why})`), {
-      expected: true,
-    });
+    throw new FleetError(`--db ${dir} is not a writable directory (${why})`);
   }
 }

@@ -1,5 +1,6 @@
 /** SqlDriver over a PostgreSQL server (node-postgres pool). */
 import pg from "pg";
+import { FleetError } from "../errors";
 import type { Queryable, QueryResult, SqlDriver } from "./driver";
 
 function wrap(q: pg.Pool | pg.PoolClient): Queryable {
@@ -16,9 +17,7 @@ export async function openPostgres(url: string, poolSize = 4): Promise<SqlDriver
   // Fail now, with the server's reason, rather than on the first ingest flush.
   const probe = await pool.connect().catch(async (e: Error) => {
     await pool.end();
-    throw Object.assign(new Error(`cannot connect to PostgreSQL at ${redact(url)}: ${e.message}`), {
-      expected: true,
-    });
+    throw new FleetError(`cannot connect to PostgreSQL at ${redact(url)}: ${e.message}`);
   });
   probe.release();
   pool.on("error", () => {

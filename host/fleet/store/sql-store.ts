@@ -3,6 +3,8 @@
  * with one `INSERT ... SELECT FROM unnest($arrays)` per table, so a flush costs a handful of
  * statements whatever its size, and (device_id, seq) conflicts are skipped, not errors.
  */
+
+import { FleetError } from "../errors";
 import type { SqlDriver } from "./driver";
 import { migrate } from "./migrations";
 import type {
@@ -300,12 +302,9 @@ export class SqlStore implements Store {
     if (r.affected === 1) return;
     const old = await this.artifact(a.modelId, a.version);
     if (!old || hex(old.sha256) !== hex(a.sha256)) {
-      throw Object.assign(
-        new Error(
-          `${a.modelId} version ${a.version} was already published with a different model; ` +
-            "publish a higher --version",
-        ),
-        { expected: true },
+      throw new FleetError(
+        `${a.modelId} version ${a.version} was already published with a different model; ` +
+          "publish a higher --version",
       );
     }
   }

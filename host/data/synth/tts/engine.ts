@@ -3,6 +3,7 @@
  * (a wasm compile, a data package) and then speak synchronously, so a corpus run has no
  * interleaving to reason about and output depends only on the seed.
  */
+import { EarshotError } from "../../../../shared/errors";
 
 export type EngineName = "flite" | "espeak";
 
@@ -37,10 +38,9 @@ export interface TtsEngine {
 }
 
 /** Raised when a TTS engine cannot be loaded or fails on an input; the CLI prints the message. */
-export class TtsError extends Error {
-  readonly expected = true;
+export class TtsError extends EarshotError {
   constructor(message: string) {
-    super(message);
+    super("tts", message);
     this.name = "TtsError";
   }
 }
