@@ -15,11 +15,10 @@
  * Integers print as integers and floats in round-trip form on every engine (`fmt`), so the
  * host parses identical numbers from each.
  */
-import { decodeModel } from "../../shared/model-format/decode";
-import { zeros } from "../../shared/portable/arrays";
-import { Detector } from "../runtime/detector";
+import type { Detector } from "../runtime/detector";
 import type { FrontEndIntrinsic } from "../runtime/frontend-intrinsic";
 import type { KernelRegistry } from "../runtime/intrinsics";
+import { loadDetector } from "../runtime/load";
 import type { TensorMemory } from "../runtime/memory";
 
 export interface EngineIo {
@@ -82,8 +81,7 @@ export function runStream(
   for (let i = 0; i < io.modelBytes.length; i++) bytes.push(io.modelBytes[i]);
   let det: Detector;
   try {
-    const model = decodeModel(bytes);
-    det = new Detector(model, registry.kernels(), memory, io.clock, frontEnd);
+    det = loadDetector(bytes, registry.kernels(), memory, io.clock, frontEnd);
     applySettings(det, io.settings);
   } catch (e) {
     io.print(`X ${(e as Error).message}`);

@@ -2,8 +2,8 @@
  * Turns an engine's raw result into what `earshot device run --json` prints: scores as numbers
  * (raw * scale), events with keyword, smoothed score and time. Host side.
  */
-import { decodeModel } from "../../shared/model-format/decode";
-import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
+import { outputScale } from "../../shared/model-format/output-scale";
+import type { DeviceModel } from "../../shared/model-format/types";
 import type { EngineResult } from "./protocol";
 
 export interface RunReport {
@@ -21,17 +21,9 @@ export interface RunReport {
   serving: EngineResult["serving"];
 }
 
-/** The factor from raw scores to score units (Q15 softmax outputs: 1/32768), as the device. */
-export function scoreScale(model: DeviceModel): number {
-  const last = model.ops[model.ops.length - 1];
-  if (last.code === OP_SOFTMAX && last.outputs[0] === model.output) return 1 / 32768;
-  const out = model.tensors[model.output];
-  return out.scales.length > 0 ? out.scales[0] : 1;
-}
-
-export function buildReport(engine: string, modelBytes: Uint8Array, r: EngineResult): RunReport {
-  const model = decodeModel(Array.from(modelBytes));
-  const scale = scoreScale(model);
+/** `model`: the decoded file the engine ran (the caller decodes it once). */
+export function buildReport(engine: string, model: DeviceModel, r: EngineResult): RunReport {
+  const scale = outputScale(model);
   return {
     events: r.events.map((e) => ({
       t: e.t,

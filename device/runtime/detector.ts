@@ -1,12 +1,12 @@
 /**
  * The streaming keyword detector: wires the stages (features -> frame window -> network every
- * `strideFrames` frames -> moving average -> threshold + suppression) and keeps per-stage
- * counters and timings for telemetry. Everything is allocated in the constructor.
+ * `strideFrames` frames -> recognizer: moving average, threshold + suppression) and keeps
+ * per-stage counters and timings for telemetry. Everything is allocated in the constructor;
+ * `loadDetector` (load.ts) builds one from model bytes, decoding them once.
  *
  * Scores: the model's integer outputs minus the output zero point ("raw"); a class's score as
- * a number is raw * scoreScale (Q15 softmax outputs: 1/32768). Smoothed score =
+ * a number is raw * scoreScale (shared/model-format/output-scale.ts). Smoothed score =
  * sum of raw over the window * scoreScale / window size, computed the same way on every engine.
- * Labels beginning with "_" (e.g. _silence_, _unknown_) never fire.
  */
 
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
@@ -14,7 +14,9 @@ import type { Kernels } from "../../shared/kernels/types";
 import { detectionSettingsProblem, MAX_SMOOTHING } from "../../shared/model-format/detection";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel } from "../../shared/model-format/layout";
-import { type DeviceModel, OP_SOFTMAX } from "../../shared/model-format/types";
+import { outputScale, outputZeroPoint } from "../../shared/model-format/output-scale";
+import type { PreparedOp } from "../../shared/model-format/prepare";
+import type { DeviceModel } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
 import { frontEndFromKeyValues, lookup } from "./frontend-config";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
@@ -22,8 +24,13 @@ import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
 import { FeatureStage } from "./stream/feature-stage";
 import { FrameWindow } from "./stream/frame-window";
-import { MovingAverage } from "./stream/smoother";
-import { Trigger } from "./stream/trigger";
+import {
+  DETECTED,
+  type DetectionEvent,
+  DROPPED,
+  EVENT_CAPACITY,
+  Recognizer,
+} from "./stream/recognizer";
 
 /** Run-time settings the fleet may change remotely. */
 export interface DetectorSettings {
@@ -37,23 +44,7 @@ export interface DetectorSettings {
   suppressionMs: number;
 }
 
-export { MAX_SMOOTHING };
-/** Detections kept until the caller drains them. */
-export const EVENT_CAPACITY = 32;
-
-export interface DetectionEvent {
-  keyword: string;
-  /** Class index in the model's labels. */
-  classIndex: number;
-  /** Smoothed score. */
-  score: number;
-  /** Exact integer sum behind `score` and the window size (for bit-exact comparisons). */
-  rawSum: number;
-  window: number;
-  /** ms from stream start (end of the frame that triggered). */
-  t: number;
-  modelVersion: number;
-}
+export { type DetectionEvent, EVENT_CAPACITY, MAX_SMOOTHING };
 
 /** Telemetry: counts and accumulated ms per stage (front end / network / post-processing). */
 export interface DetectorStats {
@@ -78,12 +69,9 @@ export class Detector {
   readonly stats: DetectorStats;
   private readonly settings: DetectorSettings;
   private readonly window: FrameWindow;
-  private readonly smoother: MovingAverage;
-  private readonly trigger: Trigger;
+  private readonly recognizer: Recognizer;
   private readonly raw: number[];
   private readonly outZp: number;
-  private readonly events: DetectionEvent[];
-  private eventCount = 0;
   private framesSinceInference = 0;
   private readonly clock: () => number;
   private listener: ScoreListener | null = null;
@@ -96,11 +84,12 @@ export class Detector {
     memory: TensorMemory,
     clock: () => number,
     frontEnd: FrontEndIntrinsic | null = null,
+    prepared: PreparedOp[] | null = null,
   ) {
     this.model = model;
     this.clock = clock;
     this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd), memory, frontEnd);
-    this.interpreter = new Interpreter(model, kernels, memory);
+    this.interpreter = new Interpreter(model, kernels, memory, prepared);
     const input = model.tensors[model.input];
     const frames = input.shape.length > 0 ? input.shape[0] : 0;
     const coeffs = this.features.frontEnd.coeffs;
@@ -124,10 +113,8 @@ export class Detector {
         -1,
       );
     }
-    const last = model.ops[model.ops.length - 1];
-    const softmaxOut = last.code === OP_SOFTMAX && last.outputs[0] === model.output;
-    this.scoreScale = softmaxOut ? 1 / 32768 : out.scales.length > 0 ? out.scales[0] : 1;
-    this.outZp = softmaxOut ? 0 : out.zeroPoint;
+    this.scoreScale = outputScale(model);
+    this.outZp = outputZeroPoint(model);
     this.raw = zeros(classes);
     this.settings = {
       threshold: model.threshold,
@@ -135,21 +122,8 @@ export class Detector {
       strideFrames: lookup(model.meta, "strideFrames", 1),
       suppressionMs: lookup(model.meta, "suppressionMs", 1000),
     };
-    this.smoother = new MovingAverage(classes, MAX_SMOOTHING, 1);
-    this.trigger = new Trigger(0, 0);
+    this.recognizer = new Recognizer(model.labels, this.scoreScale, model.modelVersion);
     this.configure(this.settings);
-    this.events = [];
-    for (let i = 0; i < EVENT_CAPACITY; i++) {
-      this.events.push({
-        keyword: "",
-        classIndex: 0,
-        score: 0,
-        rawSum: 0,
-        window: 1,
-        t: 0,
-        modelVersion: 0,
-      });
-    }
     this.stats = {
       samples: 0,
       frames: 0,
@@ -171,8 +145,7 @@ export class Detector {
       s.suppressionMs,
     );
     if (problem !== "") throw new Error(problem);
-    this.smoother.setWindow(s.smoothingWindow);
-    this.trigger.configure(s.threshold, s.suppressionMs);
+    this.recognizer.configure(s.threshold, s.smoothingWindow, s.suppressionMs);
     this.settings.threshold = s.threshold;
     this.settings.smoothingWindow = s.smoothingWindow;
     this.settings.strideFrames = s.strideFrames;
@@ -236,50 +209,23 @@ export class Detector {
 
   private postProcess(out: number[], t: number): void {
     const raw = this.raw;
-    const k = raw.length;
-    for (let c = 0; c < k; c++) raw[c] = out[c] - this.outZp;
+    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - this.outZp;
     if (this.listener !== null) this.listener(raw, t);
-    const sm = this.smoother;
-    sm.push(raw);
-    // Only the best keyword may fire per inference.
-    let best = -1;
-    let bestScore = 0;
-    const size = sm.size();
-    for (let c = 0; c < k; c++) {
-      if (this.model.labels[c].charAt(0) === "_") continue;
-      const score = (sm.sum(c) * this.scoreScale) / size;
-      if (best < 0 || score > bestScore) {
-        best = c;
-        bestScore = score;
-      }
-    }
-    if (best < 0 || !this.trigger.check(bestScore, t)) return;
-    this.stats.detections++;
-    if (this.eventCount === EVENT_CAPACITY) {
-      this.stats.droppedEvents++;
-      return;
-    }
-    const e = this.events[this.eventCount];
-    e.keyword = this.model.labels[best];
-    e.classIndex = best;
-    e.score = bestScore;
-    e.rawSum = sm.sum(best);
-    e.window = size;
-    e.t = t;
-    e.modelVersion = this.model.modelVersion;
-    this.eventCount++;
+    const r = this.recognizer.process(raw, t);
+    if (r === DETECTED || r === DROPPED) this.stats.detections++;
+    if (r === DROPPED) this.stats.droppedEvents++;
   }
 
   /** Detections since the last drain (the array is reused: copy what you keep). */
   pendingEvents(): number {
-    return this.eventCount;
+    return this.recognizer.pendingEvents();
   }
 
   event(i: number): DetectionEvent {
-    return this.events[i];
+    return this.recognizer.event(i);
   }
 
   drainEvents(): void {
-    this.eventCount = 0;
+    this.recognizer.drainEvents();
   }
 }

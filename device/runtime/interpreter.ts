@@ -64,12 +64,17 @@ export class Interpreter {
   private readonly arrays: number[][];
   private readonly k: Kernels;
 
-  constructor(model: DeviceModel, kernels: Kernels, memory: TensorMemory) {
+  /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
+  constructor(
+    model: DeviceModel,
+    kernels: Kernels,
+    memory: TensorMemory,
+    prepared: PreparedOp[] | null = null,
+  ) {
     this.model = model;
     this.k = kernels;
     const nT = model.tensors.length;
-    // decodeModel already validated the graph; preparing again derives the kernel parameters.
-    this.steps = prepareModel(model);
+    this.steps = prepared !== null ? prepared : prepareModel(model);
     let intMacs = 0;
     let binMacs = 0;
     for (let k = 0; k < this.steps.length; k++) {

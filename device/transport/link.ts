@@ -14,6 +14,7 @@ import type { Command, Detection, OtaReport, OtaRequest, Telemetry } from "../..
 import { deviceSubscriptions, deviceTopic, parseTopic } from "../../protocol/topics";
 import type { ActiveModel } from "../ota/interfaces";
 import type { OtaStep, OtaUpdater } from "../ota/updater";
+import type { DetectionEvent } from "../runtime/stream/recognizer";
 import { Ring } from "./ring";
 
 /** What the host MQTT binding provides. */
@@ -49,14 +50,15 @@ export type TelemetryCounters = Omit<
   "seq" | "timeMs" | "uptimeMs" | "modelId" | "modelVersion" | "buffered" | "dropped" | "reconnects"
 >;
 
-/** What the runtime reports per detection; the link adds seq, model and time. */
-export interface DetectionEvent {
-  keyword: string;
-  score: number;
+/**
+ * A runtime detection (device/runtime DetectionEvent: keyword and score) as handed to the link,
+ * with the time and optional features; the link adds seq and model.
+ */
+export type LinkDetection = Pick<DetectionEvent, "keyword" | "score"> & {
   timeMs?: number;
   featureShape?: number[];
   features?: number[];
-}
+};
 
 export interface DeviceLinkOptions {
   fleet: string;
@@ -154,7 +156,7 @@ export class DeviceLink {
   }
 
   /** Record a detection: buffered, then published in order when online. Returns its seq. */
-  detection(d: DetectionEvent): number {
+  detection(d: LinkDetection): number {
     const m = this.model();
     const seq = this.seq;
     this.seq++;

@@ -5,7 +5,7 @@
  * The Detector is seen through structural interfaces (the bridge test asserts that Detector
  * satisfies them), so this module does not pull the runtime into transport builds.
  */
-import type { DetectionEvent, RuntimeControl, TelemetryCounters } from "./link";
+import type { LinkDetection, RuntimeControl, TelemetryCounters } from "./link";
 
 /** Detector.getSettings()/configure() shape. */
 export interface DetectorSettings {
@@ -83,7 +83,7 @@ export function detectorControl(
  */
 export function forwardDetections(
   q: DetectionQueue,
-  sink: { detection(d: DetectionEvent): number },
+  sink: { detection(d: LinkDetection): number },
   t0Ms: number,
 ): number {
   const n = q.pendingEvents();

@@ -7,9 +7,10 @@ import { runOp } from "../../shared/kernels/dispatch";
 import { referenceKernels } from "../../shared/kernels/reference";
 import type { Kernels } from "../../shared/kernels/types";
 import { numel, storedCount } from "../../shared/model-format/layout";
+import { outputScale, softmaxOutput } from "../../shared/model-format/output-scale";
 import { opName, type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel, DeviceTensor } from "../../shared/model-format/types";
-import { DT_BIN, DT_INT32, OP_SOFTMAX } from "../../shared/model-format/types";
+import { DT_BIN } from "../../shared/model-format/types";
 import { EvaluationError } from "../eval/errors";
 
 export interface LayerOutput {
@@ -81,12 +82,12 @@ export class IntEvaluator {
     }
     const outT = this.model.tensors[this.model.output];
     const output = this.values[this.model.output].slice();
-    const last = this.prepared.find((p) => p.outputs[0] === this.model.output);
     let scores: number[];
     if (outT.dtype === DT_BIN) scores = output.map((v) => v);
-    else if (last?.code === OP_SOFTMAX && outT.dtype === DT_INT32)
-      scores = output.map((v) => v / 32768);
-    else scores = dequantize(outT, output);
+    else if (softmaxOutput(this.model)) {
+      const scale = outputScale(this.model);
+      scores = output.map((v) => v * scale);
+    } else scores = dequantize(outT, output);
     return { layers, output, scores };
   }
 }

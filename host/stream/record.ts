@@ -4,13 +4,11 @@
  * applied afterwards (replay.ts), so one run answers every operating point.
  */
 
-import { scoreScale } from "../../device/engines/report";
 import { type EngineName, runEngine } from "../../device/engines/run";
-import { Detector, type DetectorSettings } from "../../device/runtime/detector";
-import { KernelRegistry } from "../../device/runtime/intrinsics";
+import type { Detector, DetectorSettings } from "../../device/runtime/detector";
+import { loadDetector } from "../../device/runtime/load";
 import { plainMemory } from "../../device/runtime/memory";
 import { referenceKernels } from "../../shared/kernels/reference";
-import { decodeModel } from "../../shared/model-format/decode";
 
 export interface ScoreTrace {
   engine: EngineName;
@@ -38,9 +36,12 @@ export function toInt16(x: ArrayLike<number>): Int16Array {
 
 /** The defaults as the runtime's own Detector reads them from the file (no second copy of the rule). */
 export function modelDefaults(modelBytes: Uint8Array): DetectorSettings {
-  const model = decodeModel(Array.from(modelBytes));
-  const kernels = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
-  return new Detector(model, kernels.kernels(), plainMemory, () => 0).getSettings();
+  return hostDetector(modelBytes).getSettings();
+}
+
+/** The runtime's Detector on the portable kernels (scale, labels and defaults as a device has them). */
+function hostDetector(modelBytes: Uint8Array): Detector {
+  return loadDetector(Array.from(modelBytes), referenceKernels, plainMemory, () => 0);
 }
 
 /** Runs the model over the samples on `engine` at its default stride; throws the engine's errors. */
@@ -49,15 +50,15 @@ export async function recordScores(
   samples: Int16Array,
   engine: EngineName = "node",
 ): Promise<ScoreTrace> {
-  const model = decodeModel(Array.from(modelBytes));
+  const det = hostDetector(modelBytes);
   const r = await runEngine(engine, modelBytes, samples);
   return {
     engine,
-    labels: model.labels,
-    scale: scoreScale(model),
+    labels: det.model.labels,
+    scale: det.scoreScale,
     times: r.times,
     raw: r.scores,
-    defaults: modelDefaults(modelBytes),
+    defaults: det.getSettings(),
     samples: samples.length,
   };
 }

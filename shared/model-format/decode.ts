@@ -18,7 +18,7 @@ import {
   storedBytes,
   storedCount,
 } from "./layout";
-import { prepareModel } from "./prepare";
+import { type PreparedModel, prepareModel } from "./prepare";
 import type { DeviceModel, DeviceOp, DeviceTensor, KeyValue } from "./types";
 import { DT_BIN, DT_UINT8 } from "./types";
 
@@ -122,6 +122,11 @@ function readOp(r: ByteReader, index: number, nTensors: number): DeviceOp {
 
 /** Decodes and validates a model file; throws ModelFormatError on any defect. */
 export function decodeModel(bytes: number[]): DeviceModel {
+  return decode(bytes, true).model;
+}
+
+/** As decodeModel, keeping the prepared ops its validation derived (a runtime needs them). */
+export function decodePrepared(bytes: number[]): PreparedModel {
   return decode(bytes, true);
 }
 
@@ -130,10 +135,10 @@ export function decodeModel(bytes: number[]): DeviceModel {
  * already (an OTA image whose signed manifest covers them) and for fuzzing the parser.
  */
 export function decodeModelUnverified(bytes: number[]): DeviceModel {
-  return decode(bytes, false);
+  return decode(bytes, false).model;
 }
 
-function decode(bytes: number[], verify: boolean): DeviceModel {
+function decode(bytes: number[], verify: boolean): PreparedModel {
   const len = bytes.length;
   if (len < PREAMBLE_BYTES + DIGEST_BYTES) {
     throw new ModelFormatError(
@@ -226,7 +231,7 @@ function decode(bytes: number[], verify: boolean): DeviceModel {
     input,
     output,
   };
-  prepareModel(model, tensorAt, opAt, ioAt);
+  const prepared = prepareModel(model, tensorAt, opAt, ioAt);
   checkDetectionFields(model);
-  return model;
+  return { model, ops: prepared };
 }

@@ -31,6 +31,12 @@ export type KernelParam =
   | AddParams
   | QuantizeParams;
 
+/** A decoded model with its prepared ops (decode once, run many). */
+export interface PreparedModel {
+  model: DeviceModel;
+  ops: PreparedOp[];
+}
+
 /** One op, checked, with what its kernel call needs. */
 export interface PreparedOp {
   index: number;

@@ -4,6 +4,7 @@ import {
   MAX_STRIDE_FRAMES,
   MAX_SUPPRESSION_MS,
 } from "../../../shared/model-format/detection";
+import type { DeviceModel } from "../../../shared/model-format/types";
 import { numberIn } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
@@ -64,18 +65,21 @@ export function register(program: Command): void {
         samples[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
       const { decodeModel } = await import("../../../shared/model-format/decode");
+      const { ModelFormatError } = await import("../../../shared/model-format/errors");
       const { frontEndFromKeyValues } = await import("../../../device/runtime/frontend-config");
+      // Decoded once here (rate check, report); a malformed model is reported by the engine
+      // itself, the point of running it there.
+      let decoded: DeviceModel | null = null;
       try {
-        const rate = frontEndFromKeyValues(decodeModel(Array.from(model)).frontEnd).sampleRate;
-        if (rate !== 16000) {
-          throw new UserError(
-            `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
-          );
-        }
+        decoded = decodeModel(Array.from(model));
       } catch (e) {
-        // A malformed model is reported by the engine itself (the point of running it there).
-        if (e instanceof UserError) throw e;
+        if (!(e instanceof ModelFormatError)) throw e;
       }
+      const rate = decoded ? frontEndFromKeyValues(decoded.frontEnd).sampleRate : 16000;
+      if (rate !== 16000)
+        throw new UserError(
+          `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
+        );
       const engine = opts.engine as Parameters<typeof runEngine>[0];
       const result = await runEngine(engine, model, samples, {
         threshold: opts.threshold,
@@ -83,7 +87,7 @@ export function register(program: Command): void {
         strideFrames: opts.stride,
         suppressionMs: opts.suppressionMs,
       });
-      const report = buildReport(engine, model, result);
+      const report = buildReport(engine, decoded ?? decodeModel(Array.from(model)), result);
       emit(opts, report, (r) =>
         [
           `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each`,

@@ -5,14 +5,14 @@
  * is exact (what was said when) and ingest can be checked against it.
  */
 import type {
-  DetectionEvent,
+  LinkDetection,
   RuntimeControl,
   TelemetryCounters,
 } from "../../../device/transport/link";
 
 export interface DetectorHook {
   /** Start producing detections; `emit` hands each to the device link. */
-  start(emit: (d: DetectionEvent) => void): void;
+  start(emit: (d: LinkDetection) => void): void;
   stop(): void;
   /** Counters for telemetry (frames, inferences, detections, near misses, stage timings). */
   counters(): TelemetryCounters;
@@ -41,7 +41,7 @@ export class ScheduledDetector implements DetectorHook {
 
   constructor(private readonly s: Schedule) {}
 
-  start(emit: (d: DetectionEvent) => void): void {
+  start(emit: (d: LinkDetection) => void): void {
     const fire = () => {
       const keyword = this.s.keywords[this.fired % this.s.keywords.length];
       this.fired++;

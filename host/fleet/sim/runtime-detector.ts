@@ -6,12 +6,12 @@
  * the new model at the current stream position; the stream itself goes on.
  */
 
-import { Detector, MAX_SMOOTHING } from "../../../device/runtime/detector";
+import { type Detector, MAX_SMOOTHING } from "../../../device/runtime/detector";
 import { lookup } from "../../../device/runtime/frontend-config";
-import { KernelRegistry } from "../../../device/runtime/intrinsics";
+import { loadDetector } from "../../../device/runtime/load";
 import { plainMemory } from "../../../device/runtime/memory";
 import type {
-  DetectionEvent,
+  LinkDetection,
   RuntimeControl,
   TelemetryCounters,
 } from "../../../device/transport/link";
@@ -35,9 +35,7 @@ const CHUNK = 512;
 /** Builds the runtime's Detector for a model file; throws (expected) if it cannot run it. */
 export function buildDetector(bytes: Uint8Array, clock: () => number): Detector {
   try {
-    const model = decodeModel(Array.from(bytes));
-    const kernels = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
-    return new Detector(model, kernels.kernels(), plainMemory, clock);
+    return loadDetector(Array.from(bytes), referenceKernels, plainMemory, clock);
   } catch (e) {
     throw new FleetError(`the device runtime cannot run this model: ${(e as Error).message}`);
   }
@@ -46,6 +44,9 @@ export function buildDetector(bytes: Uint8Array, clock: () => number): Detector 
 export function modelSampleRate(bytes: Uint8Array): number {
   return lookup(decodeModel(Array.from(bytes)).frontEnd, "sampleRate", 16000);
 }
+
+/** The sample rate a loaded detector's front end expects. */
+const detectorRate = (det: Detector): number => lookup(det.model.frontEnd, "sampleRate", 16000);
 
 export interface RuntimeDetectorOptions {
   model: Uint8Array;
@@ -103,7 +104,7 @@ export class RuntimeDetector implements DetectorHook {
   private segmentMs = 0;
   private startedAt = 0;
   private timer?: ReturnType<typeof setInterval>;
-  private emit: (d: DetectionEvent) => void = () => {};
+  private emit: (d: LinkDetection) => void = () => {};
   private maxLagMs = 0;
   private lagMs = 0;
   private switches = 0;
@@ -111,8 +112,8 @@ export class RuntimeDetector implements DetectorHook {
 
   constructor(private readonly o: RuntimeDetectorOptions) {
     this.now = o.now ?? Date.now;
-    this.sampleRate = modelSampleRate(o.model);
     this.det = buildDetector(o.model, this.clock);
+    this.sampleRate = detectorRate(this.det);
     this.monitor = this.watch(this.det);
     this.stream = new KeywordStream({ ...o.stream, sampleRate: this.sampleRate });
     this.telemetry = new RuntimeTelemetry(() => this.cumulativeStats(), undefined);
@@ -145,7 +146,7 @@ export class RuntimeDetector implements DetectorHook {
     };
   }
 
-  start(emit: (d: DetectionEvent) => void): void {
+  start(emit: (d: LinkDetection) => void): void {
     this.emit = emit;
     this.startedAt = this.now();
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 100);
@@ -215,8 +216,7 @@ export class RuntimeDetector implements DetectorHook {
 
   /** OTA validation: the runtime must be able to run the model on this stream. */
   validate(bytes: Uint8Array): void {
-    buildDetector(bytes, this.clock);
-    const rate = modelSampleRate(bytes);
+    const rate = detectorRate(buildDetector(bytes, this.clock));
     if (rate !== this.sampleRate) {
       throw new Error(`model sample rate ${rate} Hz differs from the stream's ${this.sampleRate}`);
     }

@@ -1,0 +1,23 @@
+/**
+ * The one place a model file becomes a running detector: decode and validate the bytes once
+ * (the prepared ops that validation derived go straight to the interpreter), then wire the
+ * Detector. Every engine entry (device/app/run-stream.ts), the fleet simulator's devices and
+ * the CLI load through here.
+ */
+import type { Kernels } from "../../shared/kernels/types";
+import { decodePrepared } from "../../shared/model-format/decode";
+import { Detector } from "./detector";
+import type { FrontEndIntrinsic } from "./frontend-intrinsic";
+import type { TensorMemory } from "./memory";
+
+/** Throws ModelFormatError (or a settings error) when the bytes cannot run. */
+export function loadDetector(
+  bytes: number[],
+  kernels: Kernels,
+  memory: TensorMemory,
+  clock: () => number,
+  frontEnd: FrontEndIntrinsic | null = null,
+): Detector {
+  const { model, ops } = decodePrepared(bytes);
+  return new Detector(model, kernels, memory, clock, frontEnd, ops);
+}
