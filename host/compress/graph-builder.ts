@@ -201,16 +201,19 @@ export class GraphBuilder {
     return y;
   }
 
+  /** Average or max pooling; `k` and `stride` are square, or [height, width]. */
   pool(
     x: Act,
     max: boolean,
-    k: number,
-    stride: number,
+    k: number | [number, number],
+    stride: number | [number, number],
     padding: number,
     actMin = -128,
     actMax = 127,
   ): Act {
-    const [oh, ow] = this.window(x, k, k, stride, stride, padding);
+    const [kH, kW] = typeof k === "number" ? [k, k] : k;
+    const [sH, sW] = typeof stride === "number" ? [stride, stride] : stride;
+    const [oh, ow] = this.window(x, kH, kW, sH, sW, padding);
     const y = this.act(
       `${max ? "maxpool" : "avgpool"}${this.ops.length}`,
       [oh, ow, x.shape[2]],
@@ -222,7 +225,7 @@ export class GraphBuilder {
       code: max ? OP_MAX_POOL2D : OP_AVG_POOL2D,
       inputs: [x.index],
       outputs: [y.index],
-      attrs: [k, k, stride, stride, padding, actMin, actMax],
+      attrs: [kH, kW, sH, sW, padding, actMin, actMax],
     });
     return y;
   }

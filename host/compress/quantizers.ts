@@ -29,7 +29,21 @@ export interface Quantizer {
   readonly bits: number;
   /** Fake-quantizes x. `range` is [lo, hi] for activation quantizers (scalars). */
   apply(x: tf.Tensor, range?: [tf.Scalar, tf.Scalar]): tf.Tensor;
+  /**
+   * The integer grid the fake-quantized kernel `q` (flat, as apply returned it) lies on: the
+   * step per output channel (value = step_c * integer), or null when the quantizer has no fixed
+   * grid the exporter can keep (binary, per-tensor, activations). `channelOf(i)`: the output
+   * channel of element i.
+   */
+  integerGrid(
+    q: ArrayLike<number>,
+    outC: number,
+    channelOf: (i: number) => number,
+  ): number[] | null;
 }
+
+/** Largest integer of a symmetric b-bit grid. */
+const qmax = (bits: number): number => 2 ** (bits - 1) - 1;
 
 function checkBits(bits: number): number {
   if (!Number.isInteger(bits) || bits < 2 || bits > 16)
@@ -144,6 +158,9 @@ class SteSignQuantizer implements Quantizer {
     // XNOR-net style per-output-channel magnitude (a constant w.r.t. the gradient).
     return tf.mul(s, stopGradient(tf.mean(tf.abs(x), x.shape.map((_, i) => i).slice(0, -1), true)));
   }
+  integerGrid(): null {
+    return null;
+  }
 }
 
 class WeightQuantizer implements Quantizer {
@@ -153,6 +170,12 @@ class WeightQuantizer implements Quantizer {
   }
   apply(x: tf.Tensor): tf.Tensor {
     return fakeQuantWeights(x, this.bits);
+  }
+  /** Per channel: max |q_c| / qmax (the scale fakeQuantWeights used). */
+  integerGrid(q: ArrayLike<number>, outC: number, channelOf: (i: number) => number): number[] {
+    const m = new Array<number>(outC).fill(0);
+    for (let i = 0; i < q.length; i++) m[channelOf(i)] = Math.max(m[channelOf(i)], Math.abs(q[i]));
+    return m.map((v) => (v > 0 ? v / qmax(this.bits) : 1));
   }
 }
 
@@ -164,6 +187,9 @@ class LinearQuantizer implements Quantizer {
   apply(x: tf.Tensor): tf.Tensor {
     return fakeQuantWeights(x, this.bits, false);
   }
+  integerGrid(): null {
+    return null;
+  }
 }
 
 class TanhQuantizer implements Quantizer {
@@ -173,6 +199,10 @@ class TanhQuantizer implements Quantizer {
   }
   apply(x: tf.Tensor): tf.Tensor {
     return fakeQuantTanh(x, this.bits);
+  }
+  /** The normalised tanh lies on [-1, 1]: step 1 / qmax on every channel. */
+  integerGrid(_q: ArrayLike<number>, outC: number): number[] {
+    return new Array<number>(outC).fill(1 / qmax(this.bits));
   }
 }
 
@@ -187,6 +217,9 @@ class ActQuantizer implements Quantizer {
     if (!this.config.symmetric) return fakeQuantAct(x, lo, hi, this.bits);
     const a = tf.maximum(tf.abs(lo), tf.abs(hi)) as tf.Scalar;
     return fakeQuantAct(x, tf.neg(a), a, this.bits);
+  }
+  integerGrid(): null {
+    return null;
   }
 }
 

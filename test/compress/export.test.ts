@@ -7,7 +7,13 @@ import { calibrateInputRanges } from "../../host/compress/ptq";
 import { buildModel, type ModelName } from "../../host/models";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
-import { DT_INT16, OP_BCONV2D, OP_BINARIZE } from "../../shared/model-format/types";
+import {
+  DT_INT16,
+  OP_AVG_POOL2D,
+  OP_BCONV2D,
+  OP_BINARIZE,
+  OP_GLOBAL_MAX_POOL,
+} from "../../shared/model-format/types";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -119,5 +125,23 @@ describe("exporter: exported integers vs the float model", () => {
     expect(r.model.tensors.some((t) => t.dtype === DT_INT16 && t.data === null)).toBe(true);
     // Sign flips near zero make binary nets chaotic; chance is 1/3.
     expect(r.agree).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it("rectangular average pooling and global max pooling export through their handlers", () => {
+    const shape = [16, 10, 1];
+    const input = tf.input({ shape });
+    const c = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: "same", activation: "relu" });
+    const p = tf.layers.averagePooling2d({ poolSize: [2, 1], strides: [2, 1] });
+    const g = tf.layers.globalMaxPooling2d({});
+    const d = tf.layers.dense({ units: 3 });
+    const out = d.apply(g.apply(p.apply(c.apply(input)))) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    reseed(m, 7);
+    const r = compare(m, shape);
+    const pool = r.model.ops.find((o) => o.code === OP_AVG_POOL2D);
+    expect(pool?.attrs.slice(0, 4)).toEqual([2, 1, 2, 1]);
+    expect(r.model.ops.map((o) => o.code)).toContain(OP_GLOBAL_MAX_POOL);
+    expect(r.agree).toBeGreaterThanOrEqual(0.9);
+    expect(r.meanDiff).toBeLessThan(0.03);
   });
 });
