@@ -15,10 +15,10 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadModelDir } from "../../host/compress/checkpoint";
-import { ensembleAccuracy, scoreMembers } from "../../host/compress/ensemble-eval";
-import { readDeviceModel } from "../../host/compress/eval-exported";
 import { exportFile } from "../../host/compress/export-file";
 import { modelReport } from "../../host/compress/model-report";
+import { ensembleAccuracy, scoreMembers } from "../../host/eval/ensemble";
+import { readDeviceModel } from "../../host/eval/exported";
 import { countParams } from "../../host/models";
 import { resolveTrainConfig, train } from "../../host/train/loop";
 

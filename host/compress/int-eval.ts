@@ -11,7 +11,7 @@ import { outputScale, softmaxOutput } from "../../shared/model-format/output-sca
 import { opName, type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel, DeviceTensor } from "../../shared/model-format/types";
 import { DT_BIN } from "../../shared/model-format/types";
-import { EvaluationError } from "../eval/errors";
+import { CompressError } from "./errors";
 
 export interface LayerOutput {
   /** Op index in the model. */
@@ -61,7 +61,7 @@ export class IntEvaluator {
   run(features: ArrayLike<number>, keepLayers = false): IntEvalResult {
     const n = this.inputSize();
     if (features.length !== n) {
-      throw new EvaluationError(`model expects ${n} input features, got ${features.length}`);
+      throw new CompressError(`model expects ${n} input features, got ${features.length}`);
     }
     const input = this.values[this.model.input];
     for (let i = 0; i < n; i++) input[i] = features[i];
@@ -100,4 +100,3 @@ export function evalModel(
 ): IntEvalResult {
   return new IntEvaluator(model).run(features, keepLayers);
 }
-export { evalExportedModel } from "./eval-exported";

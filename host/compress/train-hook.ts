@@ -2,6 +2,7 @@
  * The training-side hook for compression: what `earshot train --precision P [--from DIR]` does
  * to the model the trainer built, and the extra loss term it must add.
  *
+ *   train(config, { model: precisionHook({ precision, from }) }) wires these into the loop:
  *   const model = await precisionModel(built, { precision, from });   // after building
  *   loss = crossEntropy + precisionLoss(model)                         // inside the step
  *   meta = { ...meta, ...precisionMeta(opts) }                         // saved checkpoints
@@ -16,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readMeta } from "../train/checkpoint";
+import type { ModelHook } from "../train/loop";
 import { type CompressedMeta, loadModelDir } from "./checkpoint";
 import { CompressError } from "./errors";
 import { applyPrecision, copyWeights, type Precision, type PrecisionOptions } from "./precision";
@@ -109,5 +111,14 @@ export function precisionMeta(
         from: o.from ?? null,
       },
     ],
+  };
+}
+
+/** The training loop's hook for `earshot train --precision P [--from DIR]`. */
+export function precisionHook(o: PrecisionTrainOptions): ModelHook {
+  return {
+    prepare: (built) => precisionModel(built, o),
+    loss: precisionLoss,
+    meta: () => precisionMeta(o),
   };
 }

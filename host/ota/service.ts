@@ -11,8 +11,8 @@ import type { OtaRequest } from "../../protocol/messages";
 import { chunkCount } from "../../protocol/ota/artifact";
 import { publicKeyFrom } from "../../protocol/ota/keys";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
-import type { ArtifactRecord, DeploymentRow, Origin, Store } from "../fleet/store/types";
 import { ChunkBudget } from "./chunk-budget";
+import type { ArtifactRecord, DeploymentRow, OtaStore, RequestOrigin } from "./records";
 import { checkPublish } from "./request";
 
 export interface PublishResult {
@@ -32,7 +32,7 @@ export class OtaService {
   private throttled = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: OtaStore,
     private readonly mqtt: () => MqttClient,
     private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
     /** Public keys whose signatures the service accepts (raw Ed25519). */
@@ -77,13 +77,13 @@ export class OtaService {
   }
 
   /** Ingest hook for ota/req: publish the asked chunks to the device. Never throws. */
-  onRequest(origin: Origin, req: OtaRequest): void {
+  onRequest(origin: RequestOrigin, req: OtaRequest): void {
     this.answer(origin, req).catch((e: Error) =>
       this.log(`ota: chunk request from ${origin.deviceId} failed: ${e.message}`),
     );
   }
 
-  private async answer(origin: Origin, req: OtaRequest): Promise<void> {
+  private async answer(origin: RequestOrigin, req: OtaRequest): Promise<void> {
     const key = `${req.modelId}@${req.version}`;
     let a = this.cache.get(key);
     if (!a) {

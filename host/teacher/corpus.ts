@@ -1,11 +1,11 @@
 import type { Augmenter } from "../data/augment";
 import type { ClipLoader } from "../data/clip";
+import { exampleId } from "../data/example-id";
 import type { Rng } from "../data/rng";
 import type { Example } from "../data/task";
 import { WavError } from "../data/wav/read";
 import { EMBED_SIZE, type Embedder } from "./embed";
 import type { EmbeddedSet } from "./head";
-import { exampleId } from "./ids";
 
 /**
  * Embeds task examples for the head: each clip once as it is, plus `copies` augmented versions

@@ -15,7 +15,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { FrontEndConfig } from "../../shared/features";
-import { applyPrecision, type Precision, type PrecisionOptions } from "../compress/precision";
 import { buildModel, isModelName, type ModelName } from "../models";
 import { CheckpointError } from "./errors";
 import type { InputNorm } from "./features";
@@ -145,14 +144,14 @@ export function readMeta(dir: string): CheckpointMeta {
 export function loadCheckpoint(path: string): Checkpoint {
   const dir = resolveCheckpointDir(path);
   const meta = readMeta(dir);
-  let model = buildModel(meta.model.name, meta.model.config as never);
-  // QAT / binary checkpoints (issue 4) hold quantized layers: rebuild them the same way.
-  const { precision, precisionOptions } = meta as {
-    precision?: Precision;
-    precisionOptions?: PrecisionOptions;
-  };
-  if (precision && precision !== "float")
-    model = applyPrecision(model, precision, precisionOptions);
+  // QAT / binary / pruned checkpoints hold layers the zoo does not build: they load from their
+  // saved topology (host/compress/checkpoint.ts loadModelDir; host/eval picks the loader).
+  const { precision, compression } = meta as { precision?: string; compression?: unknown };
+  if ((precision && precision !== "float") || compression !== undefined)
+    throw new CheckpointError(
+      `${dir}: a compressed checkpoint (precision '${precision ?? "float"}'): load it with host/compress/checkpoint`,
+    );
+  const model = buildModel(meta.model.name, meta.model.config as never);
   loadWeightsInto(dir, model);
   return { model, meta };
 }

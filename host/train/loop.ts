@@ -16,10 +16,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { FrontEndConfig } from "../../shared/features";
-import type { Precision } from "../compress/precision";
-import { precisionLoss, precisionMeta, precisionModel } from "../compress/train-hook";
-import { type AugmentConfig, Rng, type Split, type SplitMode, TF_AUGMENT } from "../data";
+import { Rng } from "../data";
 import { buildModel, isModelName, MODEL_NAMES } from "../models";
 import { ModelError } from "../models/errors";
 import { type BackendInfo, loadBackend } from "./backend";
@@ -31,93 +28,15 @@ import {
   readState,
   saveCheckpoint,
 } from "./checkpoint";
+import type { TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
-import { computeInputNorm, defaultCacheDir, type InputNorm } from "./features";
+import { computeInputNorm, type InputNorm } from "./features";
 import { openBatchStream } from "./prefetch";
-import type { SpecAugmentConfig } from "./spec-augment";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
 import { loadTrainingData } from "./training-data";
 
-/**
- * A further training source mixed into every batch (issue 10): e.g. a synthetic corpus beside
- * real train speakers. Validation, and so checkpoint selection, stays on `data` alone.
- */
-export interface MixSource {
-  data: string;
-  /** Fraction of every batch drawn from this source. */
-  share: number;
-  splitMode?: SplitMode;
-  /** Subsets of this source used for training (default: all; a synthetic corpus has no held-out speaker to protect). */
-  subsets?: Split[];
-  noiseDir?: string;
-}
-
-export interface TrainConfig {
-  /** Dataset folder (Speech Commands layout, real or synthetic). */
-  data: string;
-  /** Model zoo name, e.g. "res8-narrow". */
-  model: string;
-  /** Extra builder hyperparameters (inputShape and numClasses are filled in). */
-  modelConfig: Record<string, unknown>;
-  out: string;
-  epochs: number;
-  stepsPerEpoch: number;
-  batchSize: number;
-  lr: { start: number; end: number; power: number };
-  seed: number;
-  /** Front-end config or a preset name from shared/features (default MFCC_30_10_40: 98x40). */
-  frontEnd: FrontEndConfig | string;
-  /** Keywords in label order (default: the standard ten). */
-  keywords?: string[];
-  splitMode: SplitMode;
-  noiseDir?: string;
-  /** null disables augmentation. */
-  augment: { fraction: number; config: AugmentConfig } | null;
-  /** SpecAugment masks on every training example; null/absent: none. */
-  specAugment?: SpecAugmentConfig | null;
-  /** Further sources mixed into every batch at fixed shares. */
-  mix?: MixSource[];
-  /**
-   * Distillation: soft-label caches (`earshot teacher probs`) and the weight of the soft-target
-   * loss; the hard-label cross-entropy keeps 1 - weight.
-   */
-  distill?: { probs: string[]; weight: number };
-  /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
-  prefetchWorkers?: number;
-  /** Feature cache folder; null: no disk cache. */
-  cacheDir: string | null;
-  /** Write a step line to the JSONL log every N steps. */
-  logEvery: number;
-  /** Compression (issue 4): QAT / sub-8-bit / binary training, and a checkpoint to start from. */
-  precision?: Precision;
-  from?: string;
-}
-
-/** Seed 000's learning rates: binary nets start at 1e-2, everything else at 1e-3. */
-export function defaultLr(model: string): TrainConfig["lr"] {
-  return { start: model.includes("bin") ? 1e-2 : 1e-3, end: 1e-5, power: 1 };
-}
-
-/** Fills defaults (seed 000: 30 epochs x 600 steps, batch 64, TF augmentation). */
-export function resolveTrainConfig(
-  c: Partial<TrainConfig> & Pick<TrainConfig, "data" | "model" | "out">,
-): TrainConfig {
-  return {
-    modelConfig: {},
-    epochs: 30,
-    stepsPerEpoch: 600,
-    batchSize: 64,
-    seed: 0,
-    frontEnd: "MFCC_30_10_40",
-    splitMode: "auto",
-    augment: { fraction: 0.25, config: TF_AUGMENT },
-    cacheDir: defaultCacheDir(),
-    logEvery: 50,
-    ...c,
-    lr: { ...defaultLr(c.precision === "binary" ? "binary" : c.model), ...(c.lr ?? {}) },
-  };
-}
+export { defaultLr, type MixSource, resolveTrainConfig, type TrainConfig } from "./config";
 
 export interface StepInfo {
   epoch: number;
@@ -139,9 +58,24 @@ export interface EpochInfo {
   ms: number;
 }
 
+/**
+ * What a compression scheme does to training, passed in by the caller so the trainer depends
+ * on no compression module (host/compress/train-hook.ts `precisionHook` makes one).
+ */
+export interface ModelHook {
+  /** The model to train, from the one the trainer built (quantized layers, copied weights). */
+  prepare(built: tf.LayersModel): Promise<tf.LayersModel>;
+  /** An extra loss term, added inside every step. */
+  loss(model: tf.LayersModel): tf.Scalar;
+  /** Extra fields for every saved checkpoint's meta. */
+  meta(): Record<string, unknown>;
+}
+
 export interface TrainHooks {
   /** Human-readable status lines (backend, dataset, resume, ...). */
   info?: (line: string) => void;
+  /** Compression: required when config.precision (other than float) or config.from is set. */
+  model?: ModelHook;
   onStart?: (totalSteps: number, doneSteps: number) => void;
   onStep?: (s: StepInfo) => void;
   onEpoch?: (e: EpochInfo) => void;
@@ -218,10 +152,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const inputShape: [number, number, number] = [trainSet.frames, trainSet.coeffs, 1];
   const modelConfig = { ...config.modelConfig, inputShape, numClasses: task.labels.length };
   const built = buildSeeded(config.model, modelConfig, config.seed);
-  const compressed = (config.precision && config.precision !== "float") || config.from;
-  const model = compressed
-    ? await precisionModel(built, { precision: config.precision ?? "float", from: config.from })
-    : built;
+  const hook = hooks.model;
+  if (((config.precision && config.precision !== "float") || config.from) && !hook)
+    throw new TrainError(
+      `precision '${config.precision ?? "float"}' / --from need the compression hook (host/compress/train-hook.ts precisionHook)`,
+    );
+  const model = hook ? await hook.prepare(built) : built;
   const optimizer = tf.train.adam(config.lr.start);
   const lastDir = join(config.out, "last");
   const bestDir = join(config.out, "best");
@@ -268,14 +204,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     epoch,
     step: state.globalStep,
     metrics,
-    ...(compressed && precisionMeta({ precision: config.precision ?? "float", from: config.from })),
+    ...hook?.meta(),
   });
 
   const batches = await openBatchStream(config, data, norm);
   const step = makeTrainStep(
     model,
     optimizer,
-    compressed ? () => precisionLoss(model) : undefined,
+    hook ? () => hook.loss(model) : undefined,
     config.distill && data.soft
       ? { weight: config.distill.weight, temperature: data.soft.temperature }
       : undefined,

@@ -4,7 +4,7 @@
  * whole pipeline) reproduce it. Flags and --config files override a recipe's fields.
  */
 import type { AugmentConfig } from "../data";
-import type { TrainConfig } from "./loop";
+import type { TrainConfig } from "./config";
 import { KWS_SPEC_AUGMENT } from "./spec-augment";
 
 /**

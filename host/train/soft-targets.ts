@@ -5,8 +5,8 @@
  * targets, so distillation costs nothing per step.
  */
 
-import { exampleId } from "../teacher/ids";
-import { readSoftLabels } from "../teacher/softlabels";
+import { exampleId } from "../data/example-id";
+import { readSoftLabels } from "../data/soft-labels";
 import { TrainError } from "./errors";
 import type { FeatureSet } from "./features";
 

@@ -17,9 +17,9 @@ import {
   type Task,
 } from "../data";
 import { type Batch, BatchSource } from "./batches";
+import type { MixSource, TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
-import type { MixSource, TrainConfig } from "./loop";
 import { MixedBatchSource } from "./mixed-batches";
 import { loadSoftTargets, targetsFor } from "./soft-targets";
 import { checkSpecAugment } from "./spec-augment";

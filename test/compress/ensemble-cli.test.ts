@@ -10,7 +10,6 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { frontEndFromKeyValues } from "../../device/runtime/frontend-config";
-import { evalEnsemble, readMembers } from "../../host/compress/ensemble-eval";
 import { calibrate, exportModel } from "../../host/compress/export";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { applyPrecision } from "../../host/compress/precision";
@@ -22,6 +21,7 @@ import {
 } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { encodeWav16 } from "../../host/data/wav/write";
+import { evalEnsemble, readMembers } from "../../host/eval/ensemble";
 import { buildSeeded } from "../../host/train/loop";
 import { extractFeatures } from "../../shared/features/frontend";
 import { encodeModel } from "../../shared/model-format/encode";

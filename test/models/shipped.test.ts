@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evalExportedModel } from "../../host/compress/eval-exported";
 import { STANDARD_KEYWORDS } from "../../host/data/labels";
 import { synthesizeCorpus } from "../../host/data/synth/corpus";
+import { evalExportedModel } from "../../host/eval/exported";
 import { SHIPPED } from "../../host/models/shipped";
 import { decodeModel } from "../../shared/model-format/decode";
 import { haveSpeech, NEEDS_SPEECH, SPEECH_DIR } from "../speech-data";

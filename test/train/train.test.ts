@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
 import { writeWav16 } from "../../host/data/wav/write";
-import { evalModel } from "../../host/train/eval-dataset";
+import { evalModel } from "../../host/eval/model";
 import { resolveTrainConfig, type TrainConfig, train } from "../../host/train/loop";
 
 // Each word has its own sound: a pure tone, a noise burst, a harmonic buzz, and a high tone

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option("--out <file>", "also write the report as JSON to this file")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      const { evalEnsemble } = await import("../../compress/ensemble-eval");
+      const { evalEnsemble } = await import("../../eval/ensemble");
       const { emit } = await import("../output");
       const report = await evalEnsemble(opts.model, {
         data: opts.data,

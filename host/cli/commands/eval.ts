@@ -35,7 +35,7 @@ export function register(program: Command): void {
     )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
-      const { evalModel } = await import("../../train/eval-dataset");
+      const { evalModel } = await import("../../eval/model");
       const { emit } = await import("../output");
       const { progress } = await import("../progress");
       let bar: ReturnType<typeof progress> | null = null;

@@ -116,7 +116,8 @@ export function register(program: Command): void {
       const { buildTask } = await import("../../data/task");
       const { ClipLoader } = await import("../../data/clip");
       const { Teacher } = await import("../../teacher/teacher");
-      const { computeSoftLabels, writeSoftLabels } = await import("../../teacher/softlabels");
+      const { computeSoftLabels } = await import("../../teacher/softlabels");
+      const { writeSoftLabels } = await import("../../data/soft-labels");
       const { emit } = await import("../output");
       const { existsSync } = await import("node:fs");
       if (!existsSync(opts.head)) throw new UserError(`no teacher head at ${opts.head}`);

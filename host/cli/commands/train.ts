@@ -171,7 +171,15 @@ export function register(program: Command): void {
       });
       const say = (line: string) => process.stderr.write(`${line}\n`);
       let bar: ReturnType<typeof progress> | null = null;
+      const compressed = (config.precision && config.precision !== "float") || config.from;
+      const { precisionHook } = await import("../../compress/train-hook");
       const result = await train(config, {
+        model: compressed
+          ? precisionHook({
+              precision: precisionOf(config.precision ?? "float"),
+              from: config.from,
+            })
+          : undefined,
         info: say,
         onStart: (total, done) => {
           bar = progress("train", total, {

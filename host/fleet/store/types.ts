@@ -4,6 +4,9 @@
  * test/fleet/store.contract.test.ts checks both against the same table of cases.
  */
 import type { Detection, OtaReport, Status, Telemetry } from "../../../protocol/messages";
+import type { DeploymentRow, OtaStore } from "../../ota/records";
+
+export type { ArtifactRecord, DeploymentRecord, DeploymentRow } from "../../ota/records";
 
 /** Who sent a message: taken from the topic, which the broker ACL ties to the MQTT username. */
 export interface Origin {
@@ -85,33 +88,6 @@ export interface DetectionQuery {
   limit?: number;
 }
 
-export interface ArtifactRecord {
-  modelId: string;
-  version: number;
-  size: number;
-  sha256: Uint8Array;
-  chunkSize: number;
-  minRuntime: string;
-  keyId: string | null;
-  /** Encoded manifest (what was signed) and its Ed25519 signature. */
-  manifest: Uint8Array;
-  signature: Uint8Array;
-  model: Uint8Array;
-}
-
-export interface DeploymentRecord {
-  fleet: string;
-  modelId: string;
-  version: number;
-  /** null: the whole fleet. */
-  devices: string[] | null;
-}
-
-export interface DeploymentRow extends DeploymentRecord {
-  id: number;
-  createdAt: string;
-}
-
 /** Per deployment: outcome counts reported by its target devices. */
 export interface OtaStatusRow extends DeploymentRow {
   outcomes: Record<string, number>;
@@ -119,16 +95,12 @@ export interface OtaStatusRow extends DeploymentRow {
   devicesReported: { deviceId: string; outcome: string; detail: string | null }[];
 }
 
-export interface Store {
+export interface Store extends OtaStore {
   /** Write one ingest flush atomically: either all of it is stored or none (then it throws). */
   ingest(batch: IngestBatch): Promise<IngestResult>;
   summary(): Promise<Summary>;
   devices(fleet?: string): Promise<DeviceRow[]>;
   detections(q: DetectionQuery): Promise<DetectionRow[]>;
-  /** Store a signed artifact; publishing the same (modelId, version) twice must be identical. */
-  putArtifact(a: ArtifactRecord): Promise<void>;
-  artifact(modelId: string, version: number): Promise<ArtifactRecord | undefined>;
-  addDeployment(d: DeploymentRecord): Promise<DeploymentRow>;
   /** Deployments, newest first, with the outcomes their devices reported. */
   otaStatus(): Promise<OtaStatusRow[]>;
   close(): Promise<void>;

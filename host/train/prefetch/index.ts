@@ -7,8 +7,8 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Batch } from "../batches";
+import type { TrainConfig } from "../config";
 import type { InputNorm } from "../features";
-import type { TrainConfig } from "../loop";
 import { type BatchStream, makeBatchStream, type TrainingData } from "../training-data";
 import type { FromPrefetch, PrefetchInit, ToPrefetch } from "./worker";
 

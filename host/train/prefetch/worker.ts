@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
+import type { TrainConfig } from "../config";
 import type { InputNorm } from "../features";
-import type { TrainConfig } from "../loop";
 import { loadTrainingData, makeBatchStream } from "../training-data";
 
 /**

@@ -12,6 +12,7 @@ import { extractFeatures, type Features } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { decodeModel } from "../../shared/model-format/decode";
 import type { DeviceModel } from "../../shared/model-format/types";
+import { IntEvaluator } from "../compress/int-eval";
 import {
   buildTask,
   ClipLoader,
@@ -21,10 +22,10 @@ import {
   type SplitMode,
   scanDataset,
 } from "../data";
-import { EvaluationError } from "../eval/errors";
-import type { EvalOptions, EvalReport } from "../train/eval-dataset";
 import { scorePredictions } from "../train/evaluate";
-import { IntEvaluator } from "./int-eval";
+import { evalCheckpoint } from "./checkpoint";
+import { EvaluationError } from "./errors";
+import type { EvalOptions, EvalReport } from "./options";
 
 export interface ExportedEvalReport extends EvalReport {
   /** Accuracy of each representation on the same examples, and the integer model's gap. */
@@ -139,8 +140,7 @@ export async function evalExportedModel(
     split,
   };
   if (opts.checkpoint) {
-    const { evalModel } = await import("../train/eval-dataset");
-    const float = await evalModel({ ...opts, model: opts.checkpoint });
+    const float = await evalCheckpoint({ ...opts, model: opts.checkpoint });
     report.sideBySide = {
       checkpoint: float.model,
       checkpointAccuracy: float.accuracy,

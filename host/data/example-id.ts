@@ -1,5 +1,5 @@
 import { basename, relative, sep } from "node:path";
-import type { Example } from "../data/task";
+import type { Example } from "./task";
 
 /**
  * Stable ids for task examples, the keys of the soft-label cache. A clip on disk is its path

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEngine } from "../../device/engines/run";
-import { evalExportedModel } from "../../host/compress/int-eval";
 import { syntheticInt8Model } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { encodeWav16 } from "../../host/data/wav/write";
+import { evalExportedModel } from "../../host/eval/exported";
 import { encodeModel } from "../../shared/model-format/encode";
 
 /** A test-set-layout folder with a few tone/noise clips per class of the synthetic model. */

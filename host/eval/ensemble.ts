@@ -8,10 +8,10 @@
 import { statSync } from "node:fs";
 import { extractFeatures } from "../../shared/features/frontend";
 import type { DeviceModel } from "../../shared/model-format/types";
+import { DeviceEnsemble, meanScores, memberMismatch } from "../compress/ensemble";
+import { CompressError } from "../compress/errors";
 import { ClipLoader, type SplitMode } from "../data";
 import { type EvalResult, scorePredictions } from "../train/evaluate";
-import { DeviceEnsemble, meanScores, memberMismatch } from "./ensemble";
-import { CompressError } from "./errors";
 import {
   inputWindow,
   type ModelInput,
@@ -19,7 +19,7 @@ import {
   modelInput,
   readDeviceModel,
   type ScoreSubset,
-} from "./eval-exported";
+} from "./exported";
 
 export interface EnsembleEvalOptions {
   data: string;

@@ -1,0 +1,24 @@
+/** What `earshot eval` is asked and what it answers, for checkpoints and exported files alike. */
+import type { SplitMode } from "../data";
+import type { EvalResult } from "../train/evaluate";
+
+export interface EvalOptions {
+  model: string;
+  data: string;
+  splitMode?: SplitMode;
+  noiseDir?: string;
+  cacheDir?: string | null;
+  /** Which subset to score (default "test"). */
+  subset?: "train" | "validation" | "test";
+  /** For an exported model file: a checkpoint to score on the same examples, side by side. */
+  checkpoint?: string;
+  /** Called after each example an exported model scores (the integer evaluator is the slow one). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalReport extends EvalResult {
+  model: string;
+  data: string;
+  subset: string;
+  split: string;
+}

@@ -1,0 +1,92 @@
+/**
+ * What one training run is: the TrainConfig (saved as <out>/config.json and hashed to guard
+ * resumes) and its defaults. Kept apart from the loop so the data and prefetch stages read it
+ * without importing the loop.
+ */
+import type { FrontEndConfig } from "../../shared/features";
+import { type AugmentConfig, type Split, type SplitMode, TF_AUGMENT } from "../data";
+import { defaultCacheDir } from "./features";
+import type { SpecAugmentConfig } from "./spec-augment";
+
+/**
+ * A further training source mixed into every batch (issue 10): e.g. a synthetic corpus beside
+ * real train speakers. Validation, and so checkpoint selection, stays on `data` alone.
+ */
+export interface MixSource {
+  data: string;
+  /** Fraction of every batch drawn from this source. */
+  share: number;
+  splitMode?: SplitMode;
+  /** Subsets of this source used for training (default: all; a synthetic corpus has no held-out speaker to protect). */
+  subsets?: Split[];
+  noiseDir?: string;
+}
+
+export interface TrainConfig {
+  /** Dataset folder (Speech Commands layout, real or synthetic). */
+  data: string;
+  /** Model zoo name, e.g. "res8-narrow". */
+  model: string;
+  /** Extra builder hyperparameters (inputShape and numClasses are filled in). */
+  modelConfig: Record<string, unknown>;
+  out: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: { start: number; end: number; power: number };
+  seed: number;
+  /** Front-end config or a preset name from shared/features (default MFCC_30_10_40: 98x40). */
+  frontEnd: FrontEndConfig | string;
+  /** Keywords in label order (default: the standard ten). */
+  keywords?: string[];
+  splitMode: SplitMode;
+  noiseDir?: string;
+  /** null disables augmentation. */
+  augment: { fraction: number; config: AugmentConfig } | null;
+  /** SpecAugment masks on every training example; null/absent: none. */
+  specAugment?: SpecAugmentConfig | null;
+  /** Further sources mixed into every batch at fixed shares. */
+  mix?: MixSource[];
+  /**
+   * Distillation: soft-label caches (`earshot teacher probs`) and the weight of the soft-target
+   * loss; the hard-label cross-entropy keeps 1 - weight.
+   */
+  distill?: { probs: string[]; weight: number };
+  /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
+  prefetchWorkers?: number;
+  /** Feature cache folder; null: no disk cache. */
+  cacheDir: string | null;
+  /** Write a step line to the JSONL log every N steps. */
+  logEvery: number;
+  /**
+   * Compression (issue 4): QAT / sub-8-bit / binary training and a checkpoint to start from,
+   * recorded with the run; `hooks.model` (host/compress/train-hook.ts) does the work.
+   */
+  precision?: string;
+  from?: string;
+}
+
+/** Seed 000's learning rates: binary nets start at 1e-2, everything else at 1e-3. */
+export function defaultLr(model: string): TrainConfig["lr"] {
+  return { start: model.includes("bin") ? 1e-2 : 1e-3, end: 1e-5, power: 1 };
+}
+
+/** Fills defaults (seed 000: 30 epochs x 600 steps, batch 64, TF augmentation). */
+export function resolveTrainConfig(
+  c: Partial<TrainConfig> & Pick<TrainConfig, "data" | "model" | "out">,
+): TrainConfig {
+  return {
+    modelConfig: {},
+    epochs: 30,
+    stepsPerEpoch: 600,
+    batchSize: 64,
+    seed: 0,
+    frontEnd: "MFCC_30_10_40",
+    splitMode: "auto",
+    augment: { fraction: 0.25, config: TF_AUGMENT },
+    cacheDir: defaultCacheDir(),
+    logEvery: 50,
+    ...c,
+    lr: { ...defaultLr(c.precision === "binary" ? "binary" : c.model), ...(c.lr ?? {}) },
+  };
+}
