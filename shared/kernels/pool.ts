@@ -1,6 +1,6 @@
 /** Reference pooling (contracts: shared/kernels/types.ts). Only taps inside the image count. */
 import { clamp, divRoundHalfAway } from "../quant/rescale";
-import type { ClampParams, ConvGeometry } from "./types";
+import type { ClampParams, ConvGeometry, GlobalPoolKernel } from "./types";
 
 export function avgPool2d(input: number[], g: ConvGeometry, c: ClampParams, out: number[]): void {
   const ch = g.inC;
@@ -54,34 +54,20 @@ export function maxPool2d(input: number[], g: ConvGeometry, c: ClampParams, out:
   }
 }
 
-export function globalAvgPool(
-  input: number[],
-  h: number,
-  w: number,
-  ch: number,
-  c: ClampParams,
-  out: number[],
-): void {
+export const globalAvgPool: GlobalPoolKernel = (input, h, w, ch, c, out) => {
   const count = h * w;
   for (let k = 0; k < ch; k++) {
     let sum = 0;
     for (let p = 0; p < count; p++) sum += input[p * ch + k];
     out[k] = clamp(count > 0 ? divRoundHalfAway(sum, count) : 0, c.actMin, c.actMax);
   }
-}
+};
 
-export function globalMaxPool(
-  input: number[],
-  h: number,
-  w: number,
-  ch: number,
-  c: ClampParams,
-  out: number[],
-): void {
+export const globalMaxPool: GlobalPoolKernel = (input, h, w, ch, c, out) => {
   const count = h * w;
   for (let k = 0; k < ch; k++) {
     let best = count > 0 ? input[k] : 0;
     for (let p = 1; p < count; p++) if (input[p * ch + k] > best) best = input[p * ch + k];
     out[k] = clamp(best, c.actMin, c.actMax);
   }
-}
+};

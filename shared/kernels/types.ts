@@ -90,6 +90,16 @@ export interface QuantizeParams extends ClampParams {
   zeroPoint: number;
 }
 
+/** Global pooling of an [h, w, ch] tensor to [ch] (one value per channel over all h * w pixels). */
+export type GlobalPoolKernel = (
+  input: number[],
+  h: number,
+  w: number,
+  ch: number,
+  c: ClampParams,
+  out: number[],
+) => void;
+
 export interface Kernels {
   /** int8 conv: out[y,x,o] = requant(bias[o] + sum (x - inZp) * w[o,ky,kx,i]); zero-padded. */
   conv2d(
@@ -136,25 +146,11 @@ export interface Kernels {
   /** Max pool over the taps inside the image, then clamp. */
   maxPool2d(input: number[], g: ConvGeometry, c: ClampParams, out: number[]): void;
 
-  /** Global average pool [h, w, ch] -> [ch], rounding as avgPool2d. */
-  globalAvgPool(
-    input: number[],
-    h: number,
-    w: number,
-    ch: number,
-    c: ClampParams,
-    out: number[],
-  ): void;
+  /** Global average pool, rounding as avgPool2d. */
+  globalAvgPool: GlobalPoolKernel;
 
-  /** Global max pool [h, w, ch] -> [ch] (max over time and frequency), then clamp. */
-  globalMaxPool(
-    input: number[],
-    h: number,
-    w: number,
-    ch: number,
-    c: ClampParams,
-    out: number[],
-  ): void;
+  /** Global max pool (max over time and frequency), then clamp. */
+  globalMaxPool: GlobalPoolKernel;
 
   /** Quantized elementwise add with requantization of both inputs (see AddParams). */
   add(a: number[], b: number[], p: AddParams, out: number[]): void;
