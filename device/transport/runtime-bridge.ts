@@ -3,29 +3,14 @@
  * (portable subset): commands become Detector settings, drained detection events become
  * detection messages, and the runtime's counters plus a score monitor become telemetry.
  * The Detector is seen through structural interfaces (the bridge test asserts that Detector
- * satisfies them), so this module does not pull the runtime into transport builds.
+ * satisfies them) over its own settings and stats types, imported as types only (erased), so
+ * this module does not pull the runtime into transport builds.
  */
+
+import type { DetectorSettings, DetectorStats } from "../runtime/detector";
 import type { LinkDetection, RuntimeControl, TelemetryCounters } from "./link";
 
-/** Detector.getSettings()/configure() shape. */
-export interface DetectorSettings {
-  threshold: number;
-  smoothingWindow: number;
-  strideFrames: number;
-  suppressionMs: number;
-}
-
-/** Detector.stats shape: cumulative counts and ms per stage. */
-export interface DetectorStats {
-  samples: number;
-  frames: number;
-  inferences: number;
-  detections: number;
-  droppedEvents: number;
-  frontEndMs: number;
-  networkMs: number;
-  postMs: number;
-}
+export type { DetectorSettings, DetectorStats };
 
 /** The Detector's settings API. */
 export interface TunableDetector {
