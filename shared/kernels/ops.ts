@@ -13,7 +13,15 @@
  *
  * Portable device code (ES5 and Lua): plain arrays and loops only.
  */
-import type { Kernels } from "./types";
+import type {
+  AddParams,
+  ClampParams,
+  ConvGeometry,
+  DenseShape,
+  Kernels,
+  QuantizeParams,
+  RequantParams,
+} from "./types";
 
 export type KernelName = keyof Kernels;
 
@@ -34,6 +42,16 @@ export type ArgKind =
   | "add"
   | "quantize"
   | "count";
+
+/** One prepared kernel parameter (its kind is in the op's row: `params`). */
+export type KernelParam =
+  | number
+  | ConvGeometry
+  | RequantParams
+  | ClampParams
+  | DenseShape
+  | AddParams
+  | QuantizeParams;
 
 /** What an op's multiply-accumulates count as in reports. */
 export type MacKind = "int" | "binary" | "none";

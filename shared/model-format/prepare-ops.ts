@@ -4,11 +4,10 @@
  * the op's multiply-accumulates. `PREPARERS` has one entry per kernel of the op table (the type
  * makes a missing one a compile error).
  */
-import type { KernelName } from "../kernels/ops";
+import type { KernelName, KernelParam } from "../kernels/ops";
 import type { AddParams, RequantParams } from "../kernels/types";
 import { MULT_LIMIT, pow2Table, SHIFT_MAX, SHIFT_MIN } from "../quant/rescale";
 import { dtypeRange, numel } from "./layout";
-import type { KernelParam } from "./prepare";
 import { ACC_LIMIT, type Ctx, geometry, maxAbs } from "./prepare-checks";
 import { DT_BIN, DT_FLOAT32, DT_INT8, DT_INT32 } from "./types";
 

@@ -4,32 +4,14 @@
  * parameters once, at load. After `prepareModel` succeeds, running the ops with shared/kernels
  * cannot index out of range or leave the exact-integer domain.
  */
-import { type OpSpec, opSpec } from "../kernels/ops";
-import type {
-  AddParams,
-  ClampParams,
-  ConvGeometry,
-  DenseShape,
-  QuantizeParams,
-  RequantParams,
-} from "../kernels/types";
+import { type KernelParam, type OpSpec, opSpec } from "../kernels/ops";
 import { ModelFormatError } from "./errors";
 import { Ctx } from "./prepare-checks";
 import { PREPARERS } from "./prepare-ops";
 import type { DeviceModel } from "./types";
 import { DT_FLOAT32 } from "./types";
 
-export { opName } from "../kernels/ops";
-
-/** One kernel parameter (its kind is in the op table row: `spec.params`). */
-export type KernelParam =
-  | number
-  | ConvGeometry
-  | RequantParams
-  | ClampParams
-  | DenseShape
-  | AddParams
-  | QuantizeParams;
+export { type KernelParam, opName } from "../kernels/ops";
 
 /** A decoded model with its prepared ops (decode once, run many). */
 export interface PreparedModel {
