@@ -245,7 +245,9 @@ export function register(program: Command): void {
       const { readFileSync } = await import("node:fs");
       const { UserError } = await import("../errors");
       const { checkOpenFiles } = await import("../../fleet/sim/limits");
-      const { buildDetector, modelSampleRate } = await import("../../fleet/sim/runtime-detector");
+      const { buildDetector, detectorSampleRate } = await import(
+        "../../fleet/sim/runtime-detector"
+      );
       const { loadClipBank } = await import("../../fleet/sim/audio-stream");
       const { startSimulation } = await import("../../fleet/sim/simulate");
       const { decodeModel } = await import("../../../shared/model-format/decode");
@@ -260,21 +262,22 @@ export function register(program: Command): void {
       const { modelOrShipped } = await import("../../models/shipped");
       opts.model = modelOrShipped(opts.model);
       const model = read(opts.model, "model file");
-      let labels: string[];
+      let decoded: ReturnType<typeof decodeModel>;
       try {
-        labels = decodeModel([...model]).labels;
+        decoded = decodeModel([...model]);
       } catch (e) {
         throw new UserError(
           `${opts.model} is not a valid earshot model file: ${(e as Error).message}`,
         );
       }
+      const labels = decoded.labels;
       const runtimeDevices = opts.runtimeDevices ?? Math.min(opts.devices, 8);
       const keywords = opts.keywords?.split(",") ?? labels.filter((l) => !l.startsWith("_"));
       if (runtimeDevices > 0) {
         // Fail here, naming the problem, rather than in a worker thread.
         try {
-          buildDetector(model, () => 0);
-          if (opts.clips) loadClipBank(opts.clips, keywords, modelSampleRate(model), 1);
+          const det = buildDetector(model, () => 0);
+          if (opts.clips) loadClipBank(opts.clips, keywords, detectorSampleRate(det), 1);
         } catch (e) {
           throw new UserError(
             `${(e as Error).message} (pass --runtime-devices 0 to simulate without audio)`,

@@ -46,7 +46,8 @@ export function modelSampleRate(bytes: Uint8Array): number {
 }
 
 /** The sample rate a loaded detector's front end expects. */
-const detectorRate = (det: Detector): number => lookup(det.model.frontEnd, "sampleRate", 16000);
+export const detectorSampleRate = (det: Detector): number =>
+  lookup(det.model.frontEnd, "sampleRate", 16000);
 
 export interface RuntimeDetectorOptions {
   model: Uint8Array;
@@ -113,7 +114,7 @@ export class RuntimeDetector implements DetectorHook {
   constructor(private readonly o: RuntimeDetectorOptions) {
     this.now = o.now ?? Date.now;
     this.det = buildDetector(o.model, this.clock);
-    this.sampleRate = detectorRate(this.det);
+    this.sampleRate = detectorSampleRate(this.det);
     this.monitor = this.watch(this.det);
     this.stream = new KeywordStream({ ...o.stream, sampleRate: this.sampleRate });
     this.telemetry = new RuntimeTelemetry(() => this.cumulativeStats(), undefined);
@@ -216,7 +217,7 @@ export class RuntimeDetector implements DetectorHook {
 
   /** OTA validation: the runtime must be able to run the model on this stream. */
   validate(bytes: Uint8Array): void {
-    const rate = detectorRate(buildDetector(bytes, this.clock));
+    const rate = detectorSampleRate(buildDetector(bytes, this.clock));
     if (rate !== this.sampleRate) {
       throw new Error(`model sample rate ${rate} Hz differs from the stream's ${this.sampleRate}`);
     }
