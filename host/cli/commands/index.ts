@@ -12,6 +12,7 @@ import * as exportModel from "./export";
 import * as features from "./features";
 import * as fleet from "./fleet";
 import * as inspect from "./inspect";
+import * as model from "./model";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
@@ -38,6 +39,7 @@ export function registerCommands(program: Command): void {
     exportModel,
     teacher,
     inspect,
+    model,
     device,
     stream,
     calibrate,
