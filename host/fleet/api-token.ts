@@ -1,6 +1,7 @@
 /**
  * The bearer token of the service's HTTP API. Every route (the JSON API and /metrics) wants
- * `Authorization: Bearer TOKEN`. The token comes from EARSHOT_API_TOKEN, else from a file that
+ * `Authorization: Bearer TOKEN`. The token comes from EARSHOT_TOKEN (or the older
+ * EARSHOT_API_TOKEN), else from a file that
  * the first `fleet serve` creates (random, mode 0600) and the CLI's clients (`ota publish`,
  * `ota status`) read, so that nothing secret sits in argv.
  */
@@ -9,12 +10,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export const API_TOKEN_ENV = "EARSHOT_API_TOKEN";
+/** What the CLI's clients read first (EARSHOT_API_TOKEN is the older name, still read). */
+export const TOKEN_ENV = "EARSHOT_TOKEN";
 export const DEFAULT_TOKEN_FILE = ".earshot/api-token";
 
 export interface ApiToken {
   token: string;
   /** Where it came from, for the startup banner (never the token itself). */
   source: string;
+  /** True when this start created it: the banner prints it this once. */
+  created: boolean;
 }
 
 export function newApiToken(): string {
@@ -36,23 +41,27 @@ function readTokenFile(file: string): string {
 
 /** The service's token: the environment's, or the file's, creating the file when missing. */
 export function serviceApiToken(file = DEFAULT_TOKEN_FILE): ApiToken {
-  const env = process.env[API_TOKEN_ENV];
-  if (env) return { token: env, source: `$${API_TOKEN_ENV}` };
+  for (const name of [TOKEN_ENV, API_TOKEN_ENV]) {
+    const env = process.env[name];
+    if (env) return { token: env, source: `$${name}`, created: false };
+  }
+  let created = false;
   if (!existsSync(file)) {
     try {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, `${newApiToken()}\n`, { mode: 0o600, flag: "wx" });
+      created = true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST")
         throw bad(`cannot create API token file ${file}: ${(e as NodeJS.ErrnoException).code}`);
     }
   }
-  return { token: readTokenFile(file), source: file };
+  return { token: readTokenFile(file), source: file, created };
 }
 
 /** A client's token: the environment's, else the file's (which must exist). */
 export function clientApiToken(file = DEFAULT_TOKEN_FILE): string {
-  return process.env[API_TOKEN_ENV] || readTokenFile(file);
+  return process.env[TOKEN_ENV] || process.env[API_TOKEN_ENV] || readTokenFile(file);
 }
 
 /** Whether an Authorization header carries `token` (constant-time compare). */

@@ -3,7 +3,13 @@
  * PGlite (embedded, default) and PostgreSQL implement it over the same schema (migrations/), and
  * test/fleet/store.contract.test.ts checks both against the same table of cases.
  */
-import type { Detection, OtaReport, Status, Telemetry } from "../../../protocol/messages";
+import type {
+  CommandAck,
+  Detection,
+  OtaReport,
+  Status,
+  Telemetry,
+} from "../../../protocol/messages";
 
 /** Who sent a message: taken from the topic, which the broker ACL ties to the MQTT username. */
 export interface Origin {
@@ -23,6 +29,9 @@ export interface StatusRecord extends Origin {
 export interface OtaReportRecord extends Origin {
   report: OtaReport;
 }
+export interface AckRecord extends Origin {
+  ack: CommandAck;
+}
 
 /** Everything one ingest flush writes, in one transaction. */
 export interface IngestBatch {
@@ -30,6 +39,7 @@ export interface IngestBatch {
   telemetry: TelemetryRecord[];
   status: StatusRecord[];
   otaReports: OtaReportRecord[];
+  acks: AckRecord[];
   /** Payloads that failed to decode since the last flush (counted, never stored). */
   rejected: number;
 }
@@ -45,6 +55,8 @@ export interface Summary {
   devices: number;
   online: number;
   detections: number;
+  /** Captured near-miss windows (stored beside detections, not counted as detections). */
+  nearMisses: number;
   duplicates: number;
   rejected: number;
   telemetry: number;
@@ -135,9 +147,11 @@ export interface Store {
 }
 
 export function emptyBatch(): IngestBatch {
-  return { detections: [], telemetry: [], status: [], otaReports: [], rejected: 0 };
+  return { detections: [], telemetry: [], status: [], otaReports: [], acks: [], rejected: 0 };
 }
 
 export function batchSize(b: IngestBatch): number {
-  return b.detections.length + b.telemetry.length + b.status.length + b.otaReports.length;
+  return (
+    b.detections.length + b.telemetry.length + b.status.length + b.otaReports.length + b.acks.length
+  );
 }

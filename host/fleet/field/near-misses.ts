@@ -1,0 +1,42 @@
+/**
+ * Captured feature windows: near misses (scores just under the threshold, sent by devices whose
+ * cohort opted in with `setCapture`) and the windows sent with detections. `earshot field
+ * export` turns them into a dataset the trainer reads (export.ts).
+ */
+import type { Queryable } from "../store/driver";
+import { modelKey } from "./quality";
+
+export interface CapturedWindow {
+  id: number;
+  device: string;
+  model: string;
+  keyword: string;
+  score: number;
+  nearMiss: boolean;
+  verifierScore: number | null;
+  receivedAt: string;
+}
+
+export async function nearMisses(
+  db: Queryable,
+  o: { model?: string; limit?: number; fleet?: string },
+): Promise<CapturedWindow[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT id::float8 AS id, device_id, model_id, model_version, keyword, score, near_miss,
+       verifier_score, received_at
+     FROM detections WHERE near_miss AND ($1::text IS NULL OR fleet = $1)
+       AND ($2::text IS NULL OR model_id = $2 OR model_id || '@v' || model_version = $2)
+     ORDER BY id DESC LIMIT $3`,
+    [o.fleet ?? null, o.model ?? null, Math.min(Math.max(o.limit ?? 100, 1), 10_000)],
+  );
+  return r.rows.map((x) => ({
+    id: Number(x.id),
+    device: String(x.device_id),
+    model: modelKey(String(x.model_id), Number(x.model_version)),
+    keyword: String(x.keyword),
+    score: Number(x.score),
+    nearMiss: Boolean(x.near_miss),
+    verifierScore: x.verifier_score === null ? null : Number(x.verifier_score),
+    receivedAt: x.received_at instanceof Date ? x.received_at.toISOString() : String(x.received_at),
+  }));
+}
