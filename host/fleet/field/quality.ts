@@ -54,6 +54,8 @@ export interface QualityQuery {
   model?: string;
   /** Only these devices (a rollout's cohorts). */
   devices?: string[];
+  /** Only what arrived since then (a rollout's canary period), ISO time. */
+  since?: string;
   perDevice?: boolean;
 }
 
@@ -84,13 +86,14 @@ async function perDeviceVersion(
   const r = await db.query<Record<string, unknown>>(
     `WITH ev AS (
        SELECT device_id, model_id, model_version AS v, device_ms AS ms FROM telemetry
-         WHERE ($1::text IS NULL OR fleet = $1)
+         WHERE ($1::text IS NULL OR fleet = $1) AND received_at >= $4::timestamptz
        UNION ALL SELECT device_id, model_id, model_version, device_ms FROM status_history
          WHERE model_id IS NOT NULL AND ($1::text IS NULL OR fleet = $1)
+           AND received_at >= $4::timestamptz
        UNION ALL SELECT device_id, active_model_id, active_version, device_ms FROM ota_outcomes
-         WHERE ($1::text IS NULL OR fleet = $1)
+         WHERE ($1::text IS NULL OR fleet = $1) AND received_at >= $4::timestamptz
        UNION ALL SELECT device_id, model_id, model_version, device_ms FROM detections
-         WHERE ($1::text IS NULL OR fleet = $1)
+         WHERE ($1::text IS NULL OR fleet = $1) AND received_at >= $4::timestamptz
      ), span AS (
        SELECT device_id, model_id, v, (max(ms) - min(ms))::float8 / 3600000 AS hours
        FROM ev GROUP BY 1, 2, 3
@@ -103,10 +106,10 @@ async function perDeviceVersion(
          count(*) FILTER (WHERE near_miss) AS captured,
          array_agg(least(floor(score * ${BINS}), ${BINS - 1})::int) FILTER (WHERE NOT near_miss)
            AS bins
-       FROM detections WHERE ($1::text IS NULL OR fleet = $1) GROUP BY 1, 2, 3
+       FROM detections WHERE ($1::text IS NULL OR fleet = $1) AND received_at >= $4::timestamptz GROUP BY 1, 2, 3
      ), nm AS (
        SELECT device_id, model_id, model_version AS v, max(near_misses) - min(near_misses) AS near
-       FROM telemetry WHERE ($1::text IS NULL OR fleet = $1) GROUP BY 1, 2, 3
+       FROM telemetry WHERE ($1::text IS NULL OR fleet = $1) AND received_at >= $4::timestamptz GROUP BY 1, 2, 3
      )
      SELECT s.device_id, d.cohort, s.model_id, s.v, s.hours,
        coalesce(det.n, 0)::float8 AS n, coalesce(det.verified, 0)::float8 AS verified,
@@ -117,7 +120,7 @@ async function perDeviceVersion(
        LEFT JOIN nm ON nm.device_id = s.device_id AND nm.model_id = s.model_id AND nm.v = s.v
      WHERE ($3::text[] IS NULL OR s.device_id = ANY($3::text[]))
      ORDER BY s.device_id, s.model_id, s.v`,
-    [q.fleet ?? null, verifierThreshold, q.devices ?? null],
+    [q.fleet ?? null, verifierThreshold, q.devices ?? null, q.since ?? "-infinity"],
   );
   const rows = r.rows.map((x) => {
     const hist = new Array<number>(BINS).fill(0);
@@ -212,8 +215,9 @@ export async function cohortFigures(
   devices: string[],
   model: string | undefined,
   verifierThreshold: number | null,
+  since?: string,
 ): Promise<CohortFigures> {
-  const rows = await perDeviceVersion(db, { devices, model }, verifierThreshold ?? -1);
+  const rows = await perDeviceVersion(db, { devices, model, since }, verifierThreshold ?? -1);
   return { devices: new Set(rows.map((r) => r.device_id)).size, ...figures(rows) };
 }
 

@@ -192,8 +192,15 @@ export class RolloutManager {
       nFailed++;
     }
     const vt = this.verifierThreshold();
-    const canary = await cohortFigures(this.db, r.canary, modelKey(r.modelId, r.version), vt);
-    const control = await cohortFigures(this.db, r.control, r.modelId, vt);
+    // Both cohorts over the same period: since the canary was offered the model.
+    const canary = await cohortFigures(
+      this.db,
+      r.canary,
+      modelKey(r.modelId, r.version),
+      vt,
+      r.createdAt,
+    );
+    const control = await cohortFigures(this.db, r.control, r.modelId, vt, r.createdAt);
     const figures = { canary, control, failed };
     const failedText =
       nFailed > 0
