@@ -5,7 +5,11 @@
  * a model with a low default threshold ("bad") it sends windows the verifier rejects, otherwise
  * windows it accepts. The device around it is real (transport, OTA updater, command gate).
  */
-import type { DetectionEvent, TelemetryCounters } from "../../device/transport/link";
+import type {
+  DetectionEvent,
+  RuntimeControl,
+  TelemetryCounters,
+} from "../../device/transport/link";
 import { syntheticFfnModel } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { Verifier } from "../../host/fleet/field/verifier";
@@ -47,8 +51,11 @@ export const windows = (() => {
   return { accepted, rejected };
 })();
 
-/** Models with a default threshold under this are "bad": their detections are false. */
-export const BAD_BELOW = 0.2;
+/**
+ * The score of the scripted false accepts: a device whose threshold is under it fires on what
+ * the verifier rejects ("bad"); at or above it, only on true keywords (score 0.9).
+ */
+export const FALSE_SCORE = 0.25;
 
 export class ScriptedDetector implements DetectorHook {
   private timer?: ReturnType<typeof setInterval>;
@@ -70,14 +77,14 @@ export class ScriptedDetector implements DetectorHook {
 
   start(emit: (d: DetectionEvent) => void): void {
     this.timer = setInterval(() => {
-      const bad = this.threshold < BAD_BELOW;
+      const bad = this.threshold < FALSE_SCORE;
       const t = this.sent.get(this.version) ?? { detections: 0, falseAccepts: 0 };
       t.detections++;
       if (bad) t.falseAccepts++;
       this.sent.set(this.version, t);
       emit({
         keyword: KEYWORD,
-        score: bad ? 0.15 : 0.9,
+        score: bad ? FALSE_SCORE : 0.9,
         featureShape: [9, 10],
         features: bad ? windows.rejected : windows.accepted,
         featureScale: SCALE,
@@ -106,6 +113,23 @@ export class ScriptedDetector implements DetectorHook {
     const m = decodeModel([...bytes]);
     this.threshold = m.threshold;
     this.version = m.modelVersion;
+  }
+
+  /** Commands set the threshold the script compares with (others are accepted, ignored). */
+  control(): RuntimeControl {
+    return {
+      setThreshold: (value) => {
+        this.threshold = value;
+        return undefined;
+      },
+      setSmoothing: () => undefined,
+      setStride: () => undefined,
+      reboot: () => {},
+    };
+  }
+
+  get runningThreshold(): number {
+    return this.threshold;
   }
 
   get runningVersion(): number {
