@@ -56,6 +56,9 @@ describe("earshot fleet serve", () => {
       // The first start creates the token file, readable by its owner only; no token, no answer.
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
       const auth = bearer(readFileSync(tokenFile, "utf8").trim());
+      // The banner gives the dashboard and the token (the one in the file it created).
+      expect(urls.token).toBe(readFileSync(tokenFile, "utf8").trim());
+      expect(urls.dashboard).toBe(`http://127.0.0.1:${httpPort}/`);
       expect((await fetch(urls.summary)).status).toBe(401);
       expect((await fetch(urls.metrics)).status).toBe(401);
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
