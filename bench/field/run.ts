@@ -74,7 +74,7 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
 }
 
 async function main() {
-  checkOpenFiles(N * 2);
+  checkOpenFiles(N); // this process holds one socket per device; mosquitto has its own limit
   const dir = mkdtempSync(join(tmpdir(), "earshot-field-bench-"));
   const ids = Array.from({ length: N }, (_, i) => deviceId("s", i, N));
   const port = await freePort();

@@ -35,6 +35,7 @@ export interface FieldRoutes {
   command(body: unknown): Promise<unknown>;
   commands(cmdId?: number): Promise<unknown>;
   calibration(q: { fleet: string; device?: string; cohort?: string }): Promise<unknown>;
+  windows(q: { model: string; fleet?: string; limit?: number }): Promise<unknown>;
 }
 
 export interface HttpDeps {
@@ -182,6 +183,17 @@ async function route(
           limit: intParam(q, "limit"),
           fleet: q.get("fleet") ?? undefined,
         });
+      break;
+    case "/api/field/windows":
+      if (get) {
+        const model = q.get("model");
+        if (!model) throw new HttpError(400, "model is required (modelId or modelId@vN)");
+        return field(deps).windows({
+          model,
+          fleet: q.get("fleet") ?? undefined,
+          limit: intParam(q, "limit"),
+        });
+      }
       break;
     case "/api/field/calibration":
       if (get)

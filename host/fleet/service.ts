@@ -14,7 +14,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { checkBrokerUrl } from "./broker/url";
 import { CommandRelay } from "./commands/relay";
 import { calibrationData } from "./field/calibrate";
-import { nearMisses } from "./field/near-misses";
+import { nearMisses, windowsOf } from "./field/near-misses";
 import { fieldQuality, qualityTimeline } from "./field/quality";
 import { RolloutManager } from "./field/rollout";
 import { type Verifier, VerifierLoop } from "./field/verifier";
@@ -194,6 +194,10 @@ export class FleetService {
           command: (body) => relay.send(body),
           commands: (cmdId) => relay.list(cmdId),
           calibration: (q) => calibrationData(store.driver, q.fleet, vt(), q),
+          windows: async (q) => ({
+            verifierThreshold: vt(),
+            windows: await windowsOf(store.driver, q),
+          }),
         },
         token: this.apiToken,
       },

@@ -10,6 +10,7 @@ import * as ensemble from "./ensemble";
 import * as evaluate from "./eval";
 import * as exportModel from "./export";
 import * as features from "./features";
+import * as field from "./field";
 import * as fleet from "./fleet";
 import * as inspect from "./inspect";
 import * as model from "./model";
@@ -44,6 +45,7 @@ export function registerCommands(program: Command): void {
     stream,
     calibrate,
     fleet,
+    field,
     ota,
   ]) {
     mod.register(program);
