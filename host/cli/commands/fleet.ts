@@ -56,6 +56,7 @@ export function register(program: Command): void {
       "setThreshold | setSmoothing | setStride | setCapture | sendTelemetry | reboot",
     )
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
+    .option("--cohort <name>", "or: the devices of this cohort (e.g. canary, control)")
     .option("--threshold <x>", "setThreshold: 0..1", numberArg("--threshold"))
     .option("--keyword <k>", "setThreshold: one keyword only")
     .option("--smoothing <n>", "setSmoothing: window in inferences", intArg("--smoothing"))
@@ -99,7 +100,19 @@ export function register(program: Command): void {
         opts.fleet,
         opts.key,
       );
-      const devices = splitIds(opts.devices);
+      let devices = splitIds(opts.devices);
+      if (opts.cohort) {
+        if (devices) throw new UserError("give --devices or --cohort, not both");
+        const { callService } = await import("../../ota/publish");
+        const all = (await callService(
+          opts.service,
+          token,
+          `/api/devices?fleet=${encodeURIComponent(opts.fleet)}`,
+        )) as { deviceId: string; cohort: string }[];
+        devices = all.filter((d) => d.cohort === opts.cohort).map((d) => d.deviceId);
+        if (devices.length === 0)
+          throw new UserError(`fleet ${opts.fleet} has no device in cohort ${opts.cohort}`);
+      }
       const r = await sendCommand(
         { service: opts.service, token },
         opts.fleet,

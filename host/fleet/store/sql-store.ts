@@ -276,6 +276,7 @@ export class SqlStore implements Store {
       modelId: x.model_id as string | null,
       modelVersion: x.model_version as number | null,
       detections: Number(x.n),
+      cohort: String(x.cohort ?? "all"),
     }));
   }
 

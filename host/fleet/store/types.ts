@@ -73,6 +73,8 @@ export interface DeviceRow {
   modelId: string | null;
   modelVersion: number | null;
   detections: number;
+  /** Staged-rollout cohort ("canary", "control"; "all" when never in one). */
+  cohort: string;
 }
 
 export interface DetectionRow {
