@@ -64,7 +64,7 @@ describe("near misses: field export round trip into training", () => {
     });
     const urls = await service.start();
     device = testDevice(urls.mqtt, "home", "e1", passwords.get("e1"));
-    windows.forEach((w, i) =>
+    windows.forEach((w, i) => {
       device.link.detection({
         keyword: "yes",
         score: i < 3 ? 0.9 : 0.6,
@@ -72,8 +72,8 @@ describe("near misses: field export round trip into training", () => {
         featureShape: [98, 40],
         features: w,
         featureScale: SCALE,
-      }),
-    );
+      });
+    });
     await waitFor(
       "windows verified",
       async () =>

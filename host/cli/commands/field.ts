@@ -2,8 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
-
-const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
+import { serviceOption, tokenFileOption } from "../service-options";
 
 export function register(program: Command): void {
   const field = group(program, "field", "What the fleet heard: datasets from the field");
@@ -20,12 +19,8 @@ export function register(program: Command): void {
       "the device model file the windows came from (its input normalization is undone; default: the shipped model)",
     )
     .option("--fleet <id>", "only this fleet")
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { readFileSync } = await import("node:fs");

@@ -1,6 +1,13 @@
 import type { Command } from "@commander-js/extra-typings";
+import { nonNegativeNumber } from "../args";
 import { group } from "../group";
 import { emit } from "../output";
+import {
+  ackWaitOption,
+  serviceOption,
+  signingKeyOption,
+  tokenFileOption,
+} from "../service-options";
 
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
@@ -24,18 +31,6 @@ function deviceIds(opts: { devices?: string; count?: number; prefix: string }): 
   return Array.from({ length: n }, (_, i) => `${opts.prefix}${String(i).padStart(width, "0")}`);
 }
 
-const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
-
-const numberArg = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw Object.assign(new Error(`${what} must be a non-negative number, got "${v}"`), {
-      expected: true,
-    });
-  }
-  return n;
-};
-
 const splitIds = (s: string | undefined) =>
   s
     ?.split(",")
@@ -57,19 +52,15 @@ export function register(program: Command): void {
     )
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
     .option("--cohort <name>", "or: the devices of this cohort (e.g. canary, control)")
-    .option("--threshold <x>", "setThreshold: 0..1", numberArg("--threshold"))
+    .option("--threshold <x>", "setThreshold: 0..1", nonNegativeNumber("--threshold"))
     .option("--keyword <k>", "setThreshold: one keyword only")
     .option("--smoothing <n>", "setSmoothing: window in inferences", intArg("--smoothing"))
     .option("--stride <n>", "setStride: frames between inferences", intArg("--stride"))
     .option("--capture <n>", "setCapture: feature windows per hour, 0: off", intArg("--capture"))
-    .option("--key <file>", "private signing key", "ota-keys/ota-signing.key")
-    .option("--wait <s>", "seconds to wait for acks", intArg("--wait"), 5)
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(signingKeyOption())
+    .addOption(ackWaitOption())
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
@@ -140,23 +131,19 @@ export function register(program: Command): void {
     .requiredOption(
       "--target-fa-per-hour <x>",
       "estimated false accepts per device-hour to reach",
-      numberArg("--target-fa-per-hour"),
+      nonNegativeNumber("--target-fa-per-hour"),
     )
     .option(
       "--current <x>",
       "the running threshold (default: the lowest detection score seen, a lower bound of it)",
-      numberArg("--current"),
+      nonNegativeNumber("--current"),
     )
     .option("--per-device", "one threshold per device (default: one for all chosen devices)")
     .option("--dry-run", "compute and print, send nothing")
-    .option("--key <file>", "private signing key", "ota-keys/ota-signing.key")
-    .option("--wait <s>", "seconds to wait for acks", intArg("--wait"), 5)
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(signingKeyOption())
+    .addOption(ackWaitOption())
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
@@ -520,7 +507,9 @@ export function register(program: Command): void {
       const credsFile =
         opts.credentials ??
         (existsSync(".earshot/credentials.json") ? ".earshot/credentials.json" : undefined);
-      const credentials = credsFile ? Object.fromEntries(readCredentialsJson(credsFile)) : undefined;
+      const credentials = credsFile
+        ? Object.fromEntries(readCredentialsJson(credsFile))
+        : undefined;
       const publicKey = opts.publicKey ? read(opts.publicKey, "public key") : undefined;
       if (publicKey && publicKey.length !== 32) {
         throw new UserError(

@@ -1,23 +1,13 @@
 import type { Command } from "@commander-js/extra-typings";
+import { nonNegativeNumber } from "../args";
 import { group } from "../group";
 import { emit } from "../output";
-
-const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
+import { serviceOption, signingKeyOption, tokenFileOption } from "../service-options";
 
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) {
     throw Object.assign(new Error(`${what} must be a non-negative integer, got "${v}"`), {
-      expected: true,
-    });
-  }
-  return n;
-};
-
-const numberArg = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0) {
-    throw Object.assign(new Error(`${what} must be a non-negative number, got "${v}"`), {
       expected: true,
     });
   }
@@ -58,15 +48,11 @@ export function register(program: Command): void {
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
     .option("--version <n>", "artifact version (default: the model file's)", intArg("--version"))
     .option("--model-id <id>", "model id (default: the model file's)")
-    .option("--key <file>", "private signing key", "ota-keys/ota-signing.key")
+    .addOption(signingKeyOption())
     .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
     .option("--min-runtime <semver>", "lowest device runtime version", "0.1.0")
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { buildPublishRequest, callService } = await import("../../ota/publish");
@@ -103,18 +89,18 @@ export function register(program: Command): void {
     .option(
       "--canary-fraction <f>",
       "share of the fleet's devices in the canary (0..1]",
-      numberArg("--canary-fraction"),
+      nonNegativeNumber("--canary-fraction"),
       0.1,
     )
     .requiredOption(
       "--max-fa-per-hour <x>",
       "roll back when the canary's estimated false accepts per device-hour exceed this",
-      numberArg("--max-fa-per-hour"),
+      nonNegativeNumber("--max-fa-per-hour"),
     )
     .option(
       "--min-device-hours <h>",
       "canary device-hours on the new model before deciding",
-      numberArg("--min-device-hours"),
+      nonNegativeNumber("--min-device-hours"),
       1,
     )
     .option(
@@ -122,7 +108,7 @@ export function register(program: Command): void {
       "artifact version (default: above every version the fleet runs or was offered)",
       intArg("--version"),
     )
-    .option("--key <file>", "private signing key", "ota-keys/ota-signing.key")
+    .addOption(signingKeyOption())
     .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
     .option("--no-wait", "return once the canary is offered (the service decides on its own)")
     .option(
@@ -131,12 +117,8 @@ export function register(program: Command): void {
       intArg("--timeout"),
       3600,
     )
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
@@ -209,12 +191,8 @@ export function register(program: Command): void {
   ota
     .command("status")
     .description("OTA deployments and the outcomes devices reported")
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { callService } = await import("../../ota/publish");

@@ -12,6 +12,7 @@ import { decodeMessage, encodeMessage } from "../../../protocol/codec";
 import type { Command } from "../../../protocol/messages";
 import { verifyBytes } from "../../../protocol/ota/keys";
 import { deviceTopic, fleetTopic, isValidId } from "../../../protocol/topics";
+import { parseBody } from "../request-body";
 import type { SqlDriver } from "../store/driver";
 
 const id = z.string().refine(isValidId, "invalid id");
@@ -61,12 +62,7 @@ export class CommandRelay {
   ) {}
 
   async send(body: unknown): Promise<SentCommand> {
-    const parsed = CommandRequest.safeParse(body);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw bad(`command request: ${i.path.join(".") || "body"}: ${i.message}`);
-    }
-    const req = parsed.data;
+    const req = parseBody(CommandRequest, body, "command request");
     const cmd = checkSignedCommand(req.command, req.fleet, this.trusted);
     return this.publish(req.fleet, req.devices, cmd);
   }

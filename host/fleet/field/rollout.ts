@@ -20,6 +20,7 @@ import { chunkCount } from "../../../protocol/ota/artifact";
 import { deviceTopic, fleetTopic } from "../../../protocol/topics";
 import type { OtaService } from "../../ota/service";
 import { type CommandRelay, checkSignedCommand } from "../commands/relay";
+import { parseBody } from "../request-body";
 import type { SqlDriver } from "../store/driver";
 import type { Store } from "../store/types";
 import { type CohortFigures, cohortFigures, modelKey } from "./quality";
@@ -98,12 +99,7 @@ export class RolloutManager {
 
   /** Starts a rollout: stores and offers the artifact to the canary; returns its row. */
   async begin(body: unknown): Promise<RolloutRow> {
-    const parsed = RolloutRequest.safeParse(body);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw bad(`rollout request: ${i.path.join(".") || "body"}: ${i.message}`);
-    }
-    const r = parsed.data;
+    const r = parseBody(RolloutRequest, body, "rollout request");
     const pub = r.publish as { fleet?: unknown };
     const fleet = String(pub.fleet ?? "");
     const revert = checkSignedCommand(r.revert, fleet, this.trusted);
