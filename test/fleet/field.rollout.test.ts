@@ -150,10 +150,19 @@ describe("staged rollout (embedded broker, PostgreSQL, real device links)", () =
   it("rolls a worse model back from the canary on its own, with figures matching the truth", async () => {
     const bad = join(dir, "bad.esm");
     writeFileSync(bad, modelFile(2, 0.1));
-    const started = await begin(bad, 2, 2, 0.001);
-    expect(started.state).toBe("canary");
-    expect(started.canary).toHaveLength(2);
-    const r = await decided(started.id);
+    // As a user runs it: the CLI picks the version, signs, starts, and waits for the decision.
+    const { stdout } = await run(
+      process.execPath,
+      [
+        ...["bin/earshot.js", "ota", "rollout", "--model", bad, "--fleet", FLEET],
+        ...["--key", keys.privateKey, "--canary-fraction", "0.5", "--max-fa-per-hour", "2"],
+        ...["--min-device-hours", "0.001", "--chunk-size", "512", "--json"],
+        ...["--service", `http://127.0.0.1:${httpPort}`],
+      ],
+      { env: { ...process.env, EARSHOT_TOKEN: service.apiToken }, timeout: 120_000 },
+    );
+    const r = JSON.parse(stdout) as RolloutJson;
+    expect(r.canary).toHaveLength(2);
     expect(r.state).toBe("rolled-back");
     expect(r.reason).toMatch(/canary FA\/hour estimate [\d.]+ > max 2/);
     // Every canary detection on v2 was false (scripted), every control one true: the host's
