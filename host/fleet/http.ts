@@ -128,10 +128,9 @@ async function route(
     res.end();
     return undefined;
   }
-  if (
-    !bearerMatches(req.headers.authorization, deps.token) &&
-    !sessions.valid(req.headers.cookie)
-  ) {
+  // A dashboard session reads; changing anything (publish, rollout, commands) takes the token.
+  const session = get && sessions.valid(req.headers.cookie);
+  if (!bearerMatches(req.headers.authorization, deps.token) && !session) {
     res.setHeader("www-authenticate", 'Bearer realm="earshot"');
     throw new HttpError(
       401,

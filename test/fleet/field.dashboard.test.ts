@@ -105,6 +105,15 @@ describe("dashboard in chromium", () => {
     // The session cookie, not the token, opens the page again.
     await page.goto(`${http}/`);
     await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
+    // The session only reads: a POST with its cookie still wants the token.
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    expect((await fetch(`${http}/api/summary`, { headers: { cookie } })).status).toBe(200);
+    const post = await fetch(`${http}/api/commands`, {
+      method: "POST",
+      headers: { cookie },
+      body: "{}",
+    });
+    expect(post.status).toBe(401);
     mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/dashboard.png", fullPage: true });
     expect(existsSync("test-results/dashboard.png")).toBe(true);
