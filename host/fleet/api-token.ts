@@ -1,11 +1,12 @@
 /**
- * The bearer token of the service's HTTP API. Every route (the JSON API and /metrics) wants
- * `Authorization: Bearer TOKEN`. The token comes from EARSHOT_TOKEN (or the older
- * EARSHOT_API_TOKEN), else from a file that
- * the first `fleet serve` creates (random, mode 0600) and the CLI's clients (`ota publish`,
- * `ota status`) read, so that nothing secret sits in argv.
+ * The bearer token of the service's HTTP API. Every route (the JSON API, /metrics, the
+ * dashboard) wants `Authorization: Bearer TOKEN` (or the dashboard's session). The service's
+ * token comes from EARSHOT_TOKEN (or the older EARSHOT_API_TOKEN); else the first `fleet serve`
+ * creates one, prints it once, and keeps only its SHA-256 in the token file (`sha256:HEX`,
+ * mode 0600). The CLI's clients read EARSHOT_TOKEN; a token file written by an earlier version
+ * (the token itself) is still accepted by both sides. Nothing secret sits in argv.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -13,9 +14,13 @@ export const API_TOKEN_ENV = "EARSHOT_API_TOKEN";
 /** What the CLI's clients read first (EARSHOT_API_TOKEN is the older name, still read). */
 export const TOKEN_ENV = "EARSHOT_TOKEN";
 export const DEFAULT_TOKEN_FILE = ".earshot/api-token";
+const HASH_PREFIX = "sha256:";
 
 export interface ApiToken {
-  token: string;
+  /** SHA-256 of the token, hex: what requests are checked against. */
+  hash: string;
+  /** The token itself when this process knows it (environment, or created now). */
+  token?: string;
   /** Where it came from, for the startup banner (never the token itself). */
   source: string;
   /** True when this start created it: the banner prints it this once. */
@@ -24,6 +29,10 @@ export interface ApiToken {
 
 export function newApiToken(): string {
   return randomBytes(24).toString("base64url");
+}
+
+export function tokenHash(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
 }
 
 const bad = (msg: string) => Object.assign(new Error(msg), { expected: true });
@@ -39,36 +48,61 @@ function readTokenFile(file: string): string {
   return text;
 }
 
+function fromEnv(): { token: string; name: string } | undefined {
+  for (const name of [TOKEN_ENV, API_TOKEN_ENV]) {
+    const token = process.env[name];
+    if (token) return { token, name };
+  }
+  return undefined;
+}
+
 /** The service's token: the environment's, or the file's, creating the file when missing. */
 export function serviceApiToken(file = DEFAULT_TOKEN_FILE): ApiToken {
-  for (const name of [TOKEN_ENV, API_TOKEN_ENV]) {
-    const env = process.env[name];
-    if (env) return { token: env, source: `$${name}`, created: false };
-  }
-  let created = false;
+  const env = fromEnv();
+  if (env)
+    return { hash: tokenHash(env.token), token: env.token, source: `$${env.name}`, created: false };
   if (!existsSync(file)) {
+    const token = newApiToken();
     try {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${newApiToken()}\n`, { mode: 0o600, flag: "wx" });
-      created = true;
+      writeFileSync(file, `${HASH_PREFIX}${tokenHash(token)}\n`, { mode: 0o600, flag: "wx" });
+      return { hash: tokenHash(token), token, source: file, created: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST")
         throw bad(`cannot create API token file ${file}: ${(e as NodeJS.ErrnoException).code}`);
     }
   }
-  return { token: readTokenFile(file), source: file, created };
+  const text = readTokenFile(file);
+  if (text.startsWith(HASH_PREFIX)) {
+    const hash = text.slice(HASH_PREFIX.length);
+    if (!/^[0-9a-f]{64}$/.test(hash))
+      throw bad(`API token file ${file}: malformed ${HASH_PREFIX} line`);
+    return { hash, source: file, created: false };
+  }
+  return { hash: tokenHash(text), token: text, source: file, created: false }; // an older plain file
 }
 
-/** A client's token: the environment's, else the file's (which must exist). */
+/** A client's token: the environment's, else a token file holding the token itself. */
 export function clientApiToken(file = DEFAULT_TOKEN_FILE): string {
-  return process.env[TOKEN_ENV] || process.env[API_TOKEN_ENV] || readTokenFile(file);
+  const env = fromEnv();
+  if (env) return env.token;
+  const text = readTokenFile(file);
+  if (text.startsWith(HASH_PREFIX))
+    throw bad(
+      `${file} holds only the API token's hash: set ${TOKEN_ENV} to the token \`earshot fleet serve\` printed when it created it`,
+    );
+  return text;
 }
 
-/** Whether an Authorization header carries `token` (constant-time compare). */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? "");
-  if (!m) return false;
-  const a = Buffer.from(m[1]);
-  const b = Buffer.from(token);
+/** Whether `presented` (a token) hashes to `hash` (constant-time compare). */
+export function tokenMatches(presented: string, hash: string): boolean {
+  const a = Buffer.from(tokenHash(presented), "hex");
+  const b = Buffer.from(hash, "hex");
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether an Authorization header carries the token whose hash is `hash`. */
+export function bearerMatches(header: string | undefined, hash: string): boolean {
+  const m = /^Bearer (.+)$/.exec(header ?? "");
+  return m !== null && tokenMatches(m[1], hash);
 }

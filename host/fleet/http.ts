@@ -16,7 +16,7 @@
  * session cookie (`/?token=TOKEN` once sets it); without: 401, and no body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { bearerMatches } from "./api-token";
+import { bearerMatches, tokenMatches } from "./api-token";
 import { asset } from "./dashboard/assets";
 import { DASHBOARD_HTML } from "./dashboard/page";
 import { Sessions } from "./dashboard/session";
@@ -43,8 +43,8 @@ export interface HttpDeps {
   metrics: FleetMetrics;
   publish?: PublishHandler;
   field?: FieldRoutes;
-  /** The bearer token every request must carry. */
-  token: string;
+  /** SHA-256 (hex) of the bearer token every request must carry. */
+  tokenHash: string;
 }
 
 class HttpError extends Error {
@@ -122,7 +122,7 @@ async function route(
   const q = url.searchParams;
   if (get && url.pathname === "/" && q.has("token")) {
     // The dashboard's one-time login: token in, session cookie out, token out of the URL.
-    if (!bearerMatches(`Bearer ${q.get("token")}`, deps.token))
+    if (!tokenMatches(q.get("token") ?? "", deps.tokenHash))
       throw new HttpError(401, "wrong token");
     res.writeHead(303, { location: "/", "set-cookie": sessions.cookie(sessions.create()) });
     res.end();
@@ -130,7 +130,7 @@ async function route(
   }
   // A dashboard session reads; changing anything (publish, rollout, commands) takes the token.
   const session = get && sessions.valid(req.headers.cookie);
-  if (!bearerMatches(req.headers.authorization, deps.token) && !session) {
+  if (!bearerMatches(req.headers.authorization, deps.tokenHash) && !session) {
     res.setHeader("www-authenticate", 'Bearer realm="earshot"');
     throw new HttpError(
       401,

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import mqtt, { type MqttClient } from "mqtt";
 import { publicKeyFrom } from "../../protocol/ota/keys";
 import { OtaService } from "../ota/service";
-import { newApiToken } from "./api-token";
+import { newApiToken, tokenHash } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
 import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
@@ -56,6 +56,8 @@ export interface FleetServiceOptions extends StoreOptions {
   otaPublicKeys?: Uint8Array[];
   /** Bearer token of the HTTP API (default: a random one, see `apiToken`). */
   apiToken?: string;
+  /** Or only its SHA-256, hex (what `fleet serve` keeps in its token file); wins over apiToken. */
+  apiTokenHash?: string;
   /** Node default metrics (event loop, heap) on /metrics. */
   defaultMetrics?: boolean;
   /**
@@ -90,12 +92,14 @@ export class FleetService {
   private rollouts?: RolloutManager;
   urls?: FleetUrls;
 
-  /** What HTTP clients send as `Authorization: Bearer ...`. */
+  /** What HTTP clients send as `Authorization: Bearer ...` ("" when only its hash was given). */
   readonly apiToken: string;
+  private readonly apiTokenHash: string;
 
   constructor(private readonly opts: FleetServiceOptions) {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
-    this.apiToken = opts.apiToken ?? newApiToken();
+    this.apiToken = opts.apiTokenHash ? "" : (opts.apiToken ?? newApiToken());
+    this.apiTokenHash = opts.apiTokenHash ?? tokenHash(this.apiToken);
   }
 
   /**
@@ -199,7 +203,7 @@ export class FleetService {
             windows: await windowsOf(store.driver, q),
           }),
         },
-        token: this.apiToken,
+        tokenHash: this.apiTokenHash,
       },
       o.httpPort,
       o.httpHost,

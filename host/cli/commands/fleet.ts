@@ -238,7 +238,7 @@ export function register(program: Command): void {
     .option("--fleet <id>", "ingest only this fleet (default: all)")
     .option(
       "--api-token-file <file>",
-      "bearer token of the HTTP API, created (random, 0600) if missing; env EARSHOT_API_TOKEN wins",
+      "where the HTTP API token's SHA-256 is kept (created with a random token, printed once, 0600); env EARSHOT_TOKEN wins",
       ".earshot/api-token",
     )
     .option(
@@ -316,7 +316,7 @@ export function register(program: Command): void {
         workers: opts.workers,
         group: opts.group,
         fleet: opts.fleet,
-        apiToken: api.token,
+        apiTokenHash: api.hash,
         credentials,
         deviceFleets,
         otaPublicKeys,
@@ -324,26 +324,27 @@ export function register(program: Command): void {
         defaultMetrics: true,
       });
       const started = await service.start();
-      // The token is shown when it comes from the service's own file (created on the first
-      // start, mode 0600), never when the environment supplied it.
-      const fromFile = !api.source.startsWith("$");
+      // The token is printed once, by the start that created it (the file keeps its hash).
+      const shown = api.created ? api.token : undefined;
       const urls = {
         ...started,
         dashboard: `${started.http}/`,
         apiToken: api.source,
-        ...(fromFile ? { token: api.token } : {}),
+        ...(shown ? { token: shown } : {}),
         verifier: verifier?.describe ?? null,
       };
       emit(opts, urls, (u) =>
         [
           `earshot fleet service`,
-          `  dashboard ${u.dashboard}${fromFile ? `?token=${api.token}` : ""}`,
+          `  dashboard ${u.dashboard}${shown ? `?token=${shown}` : " (open /?token=TOKEN once)"}`,
           `  mqtt      ${u.mqtt}`,
           `  api       ${u.http}/api/summary  /api/quality  /api/devices  /api/ota/status`,
           `  metrics   ${u.metrics}`,
           `  verifier  ${u.verifier ?? "none (no FA/hour estimates)"}`,
-          `  token     ${u.apiToken} (Authorization: Bearer ..., or EARSHOT_TOKEN for the CLI)`,
-          ...(fromFile ? [`token: ${api.token}`] : []),
+          api.created
+            ? `  token     created; ${u.apiToken} keeps only its SHA-256: save it now (EARSHOT_TOKEN for the CLI)`
+            : `  token     ${u.apiToken} (Authorization: Bearer ..., EARSHOT_TOKEN for the CLI)`,
+          ...(shown ? [`token: ${shown}`] : []),
         ].join("\n"),
       );
       await new Promise<void>((resolve) => {
