@@ -2,13 +2,14 @@
  * The bearer token of the service's HTTP API. Every route (the JSON API, /metrics, the
  * dashboard) wants `Authorization: Bearer TOKEN` (or the dashboard's session). The service's
  * token comes from EARSHOT_TOKEN (or the older EARSHOT_API_TOKEN); else the first `fleet serve`
- * creates one, prints it once, and keeps only its SHA-256 in the token file (`sha256:HEX`,
- * mode 0600). The CLI's clients read EARSHOT_TOKEN; a token file written by an earlier version
+ * of a database creates one, prints it once, and keeps only its SHA-256: in the database
+ * (storedApiToken), or with --api-token-file in that file (`sha256:HEX`, mode 0600). The CLI's clients read EARSHOT_TOKEN; a token file written by an earlier version
  * (the token itself) is still accepted by both sides. Nothing secret sits in argv.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Queryable } from "./store/driver";
 
 export const API_TOKEN_ENV = "EARSHOT_API_TOKEN";
 /** What the CLI's clients read first (EARSHOT_API_TOKEN is the older name, still read). */
@@ -82,10 +83,30 @@ export function serviceApiToken(file = DEFAULT_TOKEN_FILE): ApiToken {
   return { hash: tokenHash(text), token: text, source: file, created: false }; // an older plain file
 }
 
+/**
+ * The token kept with the service's data (table api_token): created, with its hash stored, by
+ * the first start of a database; later starts read the hash. Concurrent starters agree (one row).
+ */
+export async function storedApiToken(db: Queryable): Promise<ApiToken> {
+  const token = newApiToken();
+  const ins = await db.query(
+    "INSERT INTO api_token (id, hash) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    [tokenHash(token)],
+  );
+  if (ins.affected === 1)
+    return { hash: tokenHash(token), token, source: "the database", created: true };
+  const r = await db.query<{ hash: string }>("SELECT hash FROM api_token WHERE id = 1");
+  return { hash: r.rows[0].hash, source: "the database", created: false };
+}
+
 /** A client's token: the environment's, else a token file holding the token itself. */
 export function clientApiToken(file = DEFAULT_TOKEN_FILE): string {
   const env = fromEnv();
   if (env) return env.token;
+  if (!existsSync(file))
+    throw bad(
+      `no API token: set ${TOKEN_ENV} to the token \`earshot fleet serve\` printed when it created it`,
+    );
   const text = readTokenFile(file);
   if (text.startsWith(HASH_PREFIX))
     throw bad(

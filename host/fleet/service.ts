@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import mqtt, { type MqttClient } from "mqtt";
 import { publicKeyFrom } from "../../protocol/ota/keys";
 import { OtaService } from "../ota/service";
-import { newApiToken, tokenHash } from "./api-token";
+import { newApiToken, storedApiToken, tokenHash } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
 import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
@@ -58,6 +58,11 @@ export interface FleetServiceOptions extends StoreOptions {
   apiToken?: string;
   /** Or only its SHA-256, hex (what `fleet serve` keeps in its token file); wins over apiToken. */
   apiTokenHash?: string;
+  /**
+   * Keep the token's hash in the store: the first start of a database creates the token
+   * (`createdToken`); later starts check against the stored hash. Wins over both above.
+   */
+  apiTokenInStore?: boolean;
   /** Node default metrics (event loop, heap) on /metrics. */
   defaultMetrics?: boolean;
   /**
@@ -92,9 +97,11 @@ export class FleetService {
   private rollouts?: RolloutManager;
   urls?: FleetUrls;
 
-  /** What HTTP clients send as `Authorization: Bearer ...` ("" when only its hash was given). */
-  readonly apiToken: string;
-  private readonly apiTokenHash: string;
+  /** What HTTP clients send as `Authorization: Bearer ...` ("" when only its hash is known). */
+  apiToken: string;
+  private apiTokenHash: string;
+  /** The token this start created (apiTokenInStore, first start of the database): show it once. */
+  createdToken?: string;
 
   constructor(private readonly opts: FleetServiceOptions) {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
@@ -123,6 +130,12 @@ export class FleetService {
     if (o.mqttUrl) checkBrokerUrl(o.mqttUrl);
     this.store = await openStore(o);
     const store = this.store;
+    if (o.apiTokenInStore) {
+      const t = await storedApiToken(store.driver);
+      this.apiTokenHash = t.hash;
+      this.apiToken = t.token ?? "";
+      this.createdToken = t.created ? t.token : undefined;
+    }
     const ota = new OtaService(store, () => this.controlClient(), log, o.otaPublicKeys);
     const pipeline = new IngestPipeline(store, this.metrics, {
       log,

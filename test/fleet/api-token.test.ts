@@ -12,8 +12,10 @@ import {
   bearerMatches,
   clientApiToken,
   serviceApiToken,
+  storedApiToken,
   tokenHash,
 } from "../../host/fleet/api-token";
+import { openStore } from "../../host/fleet/store/open";
 
 const saved = { t: process.env.EARSHOT_TOKEN, a: process.env.EARSHOT_API_TOKEN };
 afterEach(() => {
@@ -47,6 +49,22 @@ describe("API token storage", () => {
     );
     process.env.EARSHOT_TOKEN = token;
     expect(clientApiToken(file)).toBe(token);
+  });
+
+  it("kept with the database: the first start of a database creates it, later ones check it", async () => {
+    const store = await openStore({});
+    try {
+      const first = await storedApiToken(store.driver);
+      expect(first.created).toBe(true);
+      const again = await storedApiToken(store.driver);
+      expect(again).toMatchObject({ created: false, hash: first.hash });
+      expect(again.token).toBeUndefined();
+      expect(bearerMatches(`Bearer ${first.token}`, again.hash)).toBe(true);
+      const rows = await store.driver.query<{ hash: string }>("SELECT hash FROM api_token");
+      expect(rows.rows).toEqual([{ hash: tokenHash(first.token ?? "") }]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("still reads an older token file holding the token itself", () => {

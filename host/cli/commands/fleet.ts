@@ -238,8 +238,7 @@ export function register(program: Command): void {
     .option("--fleet <id>", "ingest only this fleet (default: all)")
     .option(
       "--api-token-file <file>",
-      "where the HTTP API token's SHA-256 is kept (created with a random token, printed once, 0600); env EARSHOT_TOKEN wins",
-      ".earshot/api-token",
+      "keep the HTTP API token's SHA-256 in this file (0600) rather than in the database; either way the start that creates the token prints it once; env EARSHOT_TOKEN wins",
     )
     .option(
       "--credentials <file>",
@@ -278,8 +277,11 @@ export function register(program: Command): void {
           );
         otaPublicKeys = [key];
       }
-      const { serviceApiToken } = await import("../../fleet/api-token");
-      const api = serviceApiToken(opts.apiTokenFile);
+      const { serviceApiToken, TOKEN_ENV, API_TOKEN_ENV } = await import("../../fleet/api-token");
+      // The token: the environment's, a token file's, or (default) kept with the database.
+      const inStore =
+        !process.env[TOKEN_ENV] && !process.env[API_TOKEN_ENV] && opts.apiTokenFile === undefined;
+      const api = inStore ? undefined : serviceApiToken(opts.apiTokenFile);
       const { provisionCredentials, readDeviceFleets } = await import(
         "../../fleet/broker/credentials"
       );
@@ -316,7 +318,8 @@ export function register(program: Command): void {
         workers: opts.workers,
         group: opts.group,
         fleet: opts.fleet,
-        apiTokenHash: api.hash,
+        apiTokenHash: api?.hash,
+        apiTokenInStore: inStore,
         credentials,
         deviceFleets,
         otaPublicKeys,
@@ -324,12 +327,12 @@ export function register(program: Command): void {
         defaultMetrics: true,
       });
       const started = await service.start();
-      // The token is printed once, by the start that created it (the file keeps its hash).
-      const shown = api.created ? api.token : undefined;
+      // The token is printed once, by the start that created it (only its hash is kept).
+      const shown = api ? (api.created ? api.token : undefined) : service.createdToken;
       const urls = {
         ...started,
         dashboard: `${started.http}/`,
-        apiToken: api.source,
+        apiToken: api?.source ?? "the database",
         ...(shown ? { token: shown } : {}),
         verifier: verifier?.describe ?? null,
       };
@@ -341,7 +344,7 @@ export function register(program: Command): void {
           `  api       ${u.http}/api/summary  /api/quality  /api/devices  /api/ota/status`,
           `  metrics   ${u.metrics}`,
           `  verifier  ${u.verifier ?? "none (no FA/hour estimates)"}`,
-          api.created
+          shown
             ? `  token     created; ${u.apiToken} keeps only its SHA-256: save it now (EARSHOT_TOKEN for the CLI)`
             : `  token     ${u.apiToken} (Authorization: Bearer ..., EARSHOT_TOKEN for the CLI)`,
           ...(shown ? [`token: ${shown}`] : []),
