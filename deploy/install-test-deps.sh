@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs and starts what earshot's test suite needs on a fresh Debian machine (run as root):
 # device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
-# mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check.
+# mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check, chromium for
+# the dashboard test (driven by playwright-core).
 # Idempotent: packages already present are not reinstalled, running servers are left alone.
 set -euo pipefail
 
 PKGS=(duktape duktape-dev lua5.3 liblua5.3-dev wabt mosquitto mosquitto-clients postgresql
-      python3 python3-numpy build-essential)
+      python3 python3-numpy build-essential chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +23,18 @@ fi
 if command -v pg_ctlcluster >/dev/null && ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
   ver=$(ls /etc/postgresql | sort -n | tail -1)
   pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+fi
+# The tests connect as postgres@127.0.0.1 without a password (EARSHOT_TEST_PG); Debian's default
+# pg_hba.conf asks for one on 127.0.0.1. Trust that one user on loopback (test machines only).
+if command -v pg_ctlcluster >/dev/null; then
+  ver=$(ls /etc/postgresql | sort -n | tail -1)
+  hba=/etc/postgresql/$ver/main/pg_hba.conf
+  line="host all postgres 127.0.0.1/32 trust # earshot tests"
+  if [ -f "$hba" ] && ! grep -qF "$line" "$hba"; then
+    { echo "$line"; cat "$hba"; } > "$hba.new" && mv "$hba.new" "$hba"
+    chown postgres:postgres "$hba" 2>/dev/null || true
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main reload || true
+  fi
 fi
 # Mosquitto: tests start their own brokers on free ports with their own configs; the system
 # broker is only started so `earshot fleet` works out of the box.

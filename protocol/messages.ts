@@ -61,6 +61,18 @@ export const detectionFields = [
     max: 4096,
     doc: "the int8 feature window that triggered it",
   },
+  {
+    name: "featureScale",
+    type: "f32",
+    optional: true,
+    doc: "features[i] * featureScale is the window's value (what a host verifier re-scores)",
+  },
+  {
+    name: "nearMiss",
+    type: "bool",
+    optional: true,
+    doc: "true: a near miss (score just under the threshold), captured, not a detection",
+  },
 ] as const satisfies FieldTable;
 
 export const telemetryFields = [
@@ -117,6 +129,8 @@ export const COMMAND_OPS = [
   "setStride",
   "reboot",
   "sendTelemetry",
+  "revert",
+  "setCapture",
 ] as const;
 
 export const commandFields = [
@@ -141,6 +155,45 @@ export const commandFields = [
     type: "varint",
     optional: true,
     doc: "setStride: run the model every this many new feature frames",
+  },
+  {
+    name: "fleet",
+    type: "str",
+    optional: true,
+    max: 64,
+    doc: "the fleet the command is signed for; devices of other fleets refuse it",
+  },
+  {
+    name: "seq",
+    type: "varint",
+    optional: true,
+    doc: "signing sequence number; devices refuse one <= the last they accepted (replay)",
+  },
+  {
+    name: "modelId",
+    type: "str",
+    optional: true,
+    max: 32,
+    doc: "revert: the model to leave (the device goes back to its other slot)",
+  },
+  {
+    name: "version",
+    type: "varint",
+    optional: true,
+    doc: "revert: the version to leave",
+  },
+  {
+    name: "capture",
+    type: "varint",
+    optional: true,
+    doc: "setCapture: feature windows sent per hour (detections and near misses), 0: off",
+  },
+  {
+    name: "signature",
+    type: "bytes",
+    optional: true,
+    max: 64,
+    doc: "Ed25519 over the command encoded without this field (the OTA signing key)",
   },
 ] as const satisfies FieldTable;
 
@@ -209,6 +262,7 @@ export const OTA_OUTCOMES = [
   "badModel",
   "storageError",
   "superseded",
+  "reverted",
 ] as const;
 
 export const otaReportFields = [

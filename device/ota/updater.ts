@@ -46,6 +46,8 @@ export interface OtaUpdaterOptions {
   validateModel?: (bytes: number[]) => void;
   /** The new slot is active: load it and apply the manifest's default threshold/smoothing. */
   onActivated?: (manifest: Manifest, slot: number) => void;
+  /** A revert command switched back to the other slot, which holds `model`: load it. */
+  onReverted?: (model: ActiveModel, slot: number) => void;
   /** Persist transfers in flight so they resume after a reboot (restored by the constructor). */
   journal?: OtaJournal;
 }
@@ -86,6 +88,8 @@ export class OtaUpdater {
    */
   private readonly refused: number[][] = [];
   private readonly window: number;
+  /** The model the last activation replaced (still in the other slot), and that offer's signature. */
+  private previous: { model: ActiveModel; signature: number[] } | undefined = undefined;
 
   constructor(private readonly opts: OtaUpdaterOptions) {
     this.current = { modelId: opts.active.modelId, version: opts.active.version };
@@ -300,9 +304,40 @@ export class OtaUpdater {
     } catch {
       return this.refuse(m, "storageError", "activation failed");
     }
+    this.previous = { model: this.current, signature: t.offer.signature.slice() };
     this.current = { modelId: m.modelId, version: m.version };
     if (this.opts.onActivated !== undefined) this.opts.onActivated(m, t.slot);
     return { status: "activated", report: this.report(m, "activated", undefined) };
+  }
+
+  /**
+   * A staged rollout's rollback (a signed revert command): if `modelId` v`version` is what runs
+   * and the other slot still holds the model it replaced, switch back to that slot. The offer of
+   * the reverted version is remembered as refused, so its retained offer is not taken again.
+   * Returns the report to publish, or an error message when there is nothing to revert.
+   */
+  revert(modelId: string, version: number): OtaReport | string {
+    const p = this.previous;
+    if (this.current.modelId !== modelId || this.current.version !== version)
+      return `runs ${this.current.modelId} v${this.current.version}, not ${modelId} v${version}`;
+    if (p === undefined) return "no previous model to go back to";
+    const slot = 1 - this.opts.store.activeSlot();
+    try {
+      this.opts.store.activate(slot);
+    } catch {
+      return "activation of the previous slot failed";
+    }
+    if (this.refused.length === 4) this.refused.shift();
+    this.refused.push(p.signature);
+    this.previous = undefined;
+    this.endTransfer();
+    const left = this.current;
+    this.current = { modelId: p.model.modelId, version: p.model.version };
+    if (this.opts.onReverted !== undefined) this.opts.onReverted(this.active(), slot);
+    const r = this.report(undefined, "reverted", `left v${left.version}`);
+    r.modelId = left.modelId;
+    r.version = left.version;
+    return r;
   }
 
   /** Why a verified manifest is not for this device ("" when it is). */

@@ -15,6 +15,7 @@ import { deviceSubscriptions, deviceTopic, parseTopic } from "../../protocol/top
 import type { ActiveModel } from "../ota/interfaces";
 import type { OtaStep, OtaUpdater } from "../ota/updater";
 import type { DetectionEvent } from "../runtime/stream/recognizer";
+import type { CommandGate } from "./command-auth";
 import { Ring } from "./ring";
 
 /** What the host MQTT binding provides. */
@@ -42,6 +43,8 @@ export interface RuntimeControl {
   setStride(frames: number): string | undefined;
   /** Called after the ack is handed to the port. */
   reboot(): void;
+  /** Feature windows to send per hour (detections and near misses), 0: none. */
+  setCapture?(perHour: number): string | undefined;
 }
 
 /** Runtime counters the link adds its own fields to. */
@@ -58,6 +61,10 @@ export type LinkDetection = Pick<DetectionEvent, "keyword" | "score"> & {
   timeMs?: number;
   featureShape?: number[];
   features?: number[];
+  /** features[i] * featureScale is the window's value. */
+  featureScale?: number;
+  /** A near miss captured for the host (not a detection). */
+  nearMiss?: boolean;
 };
 
 export interface DeviceLinkOptions {
@@ -81,6 +88,12 @@ export interface DeviceLinkOptions {
   otaStallMs?: number;
   /** Cohorts this device belongs to (staged rollouts): it also listens on `_c.{cohort}`. */
   cohorts?: string[];
+  /**
+   * Signed commands: with a gate (the OTA public key and the fleet), unsigned, forged, replayed
+   * and other-fleet commands are refused and the refusal is the ack's error. Without one (a
+   * development link with no key) commands are taken as they come.
+   */
+  commandGate?: CommandGate;
 }
 
 interface Pending {
@@ -96,6 +109,8 @@ export interface LinkStats {
   acked: number;
   reconnects: number;
   rejected: number;
+  /** Commands refused by the signature gate. */
+  refusedCommands: number;
   lastError: string;
 }
 
@@ -112,6 +127,7 @@ export class DeviceLink {
   private acked = 0;
   private reconnects = -1;
   private rejected = 0;
+  private refusedCommands = 0;
   private lastError = "";
   private readonly bootMs: number;
   private lastTelemetryMs: number;
@@ -151,6 +167,7 @@ export class DeviceLink {
       acked: this.acked,
       reconnects: this.reconnects < 0 ? 0 : this.reconnects,
       rejected: this.rejected,
+      refusedCommands: this.refusedCommands,
       lastError: this.lastError,
     };
   }
@@ -172,7 +189,9 @@ export class DeviceLink {
     if (d.features !== undefined) {
       msg.featureShape = d.featureShape;
       msg.features = d.features;
+      if (d.featureScale !== undefined) msg.featureScale = d.featureScale;
     }
+    if (d.nearMiss === true) msg.nearMiss = true;
     const evicted = this.ring.push({ seq, payload: encodeMessage("det", msg), acked: false });
     if (evicted !== undefined && this.handed > 0) this.handed--;
     this.pump();
@@ -282,7 +301,29 @@ export class DeviceLink {
   private onCommand(cmd: Command): void {
     const c = this.opts.control;
     let error: string | undefined;
-    if (cmd.op === "setThreshold") {
+    const gate = this.opts.commandGate;
+    const refused = gate !== undefined ? gate.check(cmd) : "";
+    if (refused !== "") {
+      this.refusedCommands++;
+      this.lastError = refused;
+      this.publish(
+        "ack",
+        encodeMessage("ack", { cmdId: cmd.cmdId, ok: false, error: refused }),
+        1,
+        false,
+      );
+      return;
+    }
+    if (cmd.op === "revert") {
+      error = this.revert(cmd);
+    } else if (cmd.op === "setCapture") {
+      error =
+        cmd.capture === undefined
+          ? "capture missing"
+          : c.setCapture !== undefined
+            ? c.setCapture(cmd.capture)
+            : "this device cannot capture feature windows";
+    } else if (cmd.op === "setThreshold") {
       error =
         cmd.threshold === undefined
           ? "threshold missing"
@@ -301,9 +342,23 @@ export class DeviceLink {
     if (cmd.op === "reboot") c.reboot();
   }
 
+  private revert(cmd: Command): string | undefined {
+    const ota = this.opts.ota;
+    if (ota === undefined) return "this device does not take OTA updates";
+    if (cmd.modelId === undefined || cmd.version === undefined) return "modelId/version missing";
+    const r = ota.revert(cmd.modelId, cmd.version);
+    if (typeof r === "string") return r;
+    this.otaReport(r);
+    this.publish("status", this.statusPayload(true, undefined), 1, true);
+    return undefined;
+  }
+
   private onOta(step: OtaStep): void {
     if (step.report !== undefined) this.otaReport(step.report);
     if (step.request !== undefined) this.otaRequest(step.request);
+    // The retained status names the running model: the host's device row follows it at once.
+    if (step.status === "activated")
+      this.publish("status", this.statusPayload(true, undefined), 1, true);
   }
 
   private otaReport(r: OtaReport): void {

@@ -90,8 +90,12 @@ export function forwardDetections(
 export class ScoreMonitor {
   readonly histogram: number[] = [];
   nearMisses = 0;
+  /** Best keyword score and label of the last near-miss episode (for capture). */
+  lastNearMiss = { score: 0, label: "" };
   private inEpisode = false;
   private reached = false;
+  private peak = 0;
+  private peakLabel = "";
 
   constructor(
     private readonly labels: string[],
@@ -106,10 +110,14 @@ export class ScoreMonitor {
   /** Pass as `detector.onScores(monitor.observe)` (an arrow property: safe to detach). */
   readonly observe = (raw: number[], _t: number): void => {
     let best = 0;
+    let bestLabel = "";
     for (let c = 0; c < raw.length; c++) {
       if (this.labels[c].charAt(0) === "_") continue;
       const s = raw[c] * this.scoreScale;
-      if (s > best) best = s;
+      if (s > best) {
+        best = s;
+        bestLabel = this.labels[c];
+      }
     }
     const bins = this.histogram.length;
     let bin = Math.floor(best * bins);
@@ -121,10 +129,18 @@ export class ScoreMonitor {
       if (!this.inEpisode) {
         this.inEpisode = true;
         this.reached = false;
+        this.peak = 0;
       }
       if (best >= thr) this.reached = true;
+      if (best > this.peak) {
+        this.peak = best;
+        this.peakLabel = bestLabel;
+      }
     } else if (this.inEpisode) {
-      if (!this.reached) this.nearMisses++;
+      if (!this.reached) {
+        this.nearMisses++;
+        this.lastNearMiss = { score: this.peak, label: this.peakLabel };
+      }
       this.inEpisode = false;
     }
   };

@@ -23,6 +23,15 @@ export function positiveNumber(flag: string) {
   };
 }
 
+export function nonNegativeNumber(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0)
+      throw new UserError(`${flag} must be a non-negative number (got '${v}')`);
+    return n;
+  };
+}
+
 /** A number (or integer) in lo..hi inclusive. */
 export function numberIn(flag: string, lo: number, hi: number, int = false) {
   return (v: string): number => {

@@ -5,12 +5,19 @@
  */
 import type { Server } from "node:http";
 import mqtt, { type MqttClient } from "mqtt";
+import { publicKeyFrom } from "../../protocol/ota/keys";
 import { OtaService } from "../ota/service";
-import { newApiToken } from "./api-token";
+import { newApiToken, storedApiToken, tokenHash } from "./api-token";
 import { SERVICE_USER } from "./broker/acl";
 import { newPassword } from "./broker/credentials";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./broker/embedded";
 import { checkBrokerUrl } from "./broker/url";
+import { CommandRelay } from "./commands/relay";
+import { calibrationData } from "./field/calibrate";
+import { nearMisses, windowsOf } from "./field/near-misses";
+import { fieldQuality, qualityTimeline } from "./field/quality";
+import { RolloutManager } from "./field/rollout";
+import { type Verifier, VerifierLoop } from "./field/verifier";
 import { startHttp } from "./http";
 import { serviceClientIds } from "./ingest/client-ids";
 import { inBrokerIngest } from "./ingest/in-broker";
@@ -49,8 +56,22 @@ export interface FleetServiceOptions extends StoreOptions {
   otaPublicKeys?: Uint8Array[];
   /** Bearer token of the HTTP API (default: a random one, see `apiToken`). */
   apiToken?: string;
+  /** Or only its SHA-256, hex (what `fleet serve` keeps in its token file); wins over apiToken. */
+  apiTokenHash?: string;
+  /**
+   * Keep the token's hash in the store: the first start of a database creates the token
+   * (`createdToken`); later starts check against the stored hash. Wins over both above.
+   */
+  apiTokenInStore?: boolean;
   /** Node default metrics (event loop, heap) on /metrics. */
   defaultMetrics?: boolean;
+  /**
+   * The host verifier's reference model (field/verifier.ts): re-scores the windows sent with
+   * detections for the false-accept estimate. Absent: no estimate (figures stay n/a).
+   */
+  verifier?: Verifier;
+  /** How often rollouts are evaluated (default 1000 ms). */
+  rolloutEveryMs?: number;
 }
 
 export interface FleetUrls {
@@ -72,14 +93,20 @@ export class FleetService {
   }
   private control?: MqttClient;
   private http?: Server;
+  private verifierLoop?: VerifierLoop;
+  private rollouts?: RolloutManager;
   urls?: FleetUrls;
 
-  /** What HTTP clients send as `Authorization: Bearer ...`. */
-  readonly apiToken: string;
+  /** What HTTP clients send as `Authorization: Bearer ...` ("" when only its hash is known). */
+  apiToken: string;
+  private apiTokenHash: string;
+  /** The token this start created (apiTokenInStore, first start of the database): show it once. */
+  createdToken?: string;
 
   constructor(private readonly opts: FleetServiceOptions) {
     this.metrics = new FleetMetrics(opts.defaultMetrics ?? false);
-    this.apiToken = opts.apiToken ?? newApiToken();
+    this.apiToken = opts.apiTokenHash ? "" : (opts.apiToken ?? newApiToken());
+    this.apiTokenHash = opts.apiTokenHash ?? tokenHash(this.apiToken);
   }
 
   /**
@@ -103,6 +130,12 @@ export class FleetService {
     if (o.mqttUrl) checkBrokerUrl(o.mqttUrl);
     this.store = await openStore(o);
     const store = this.store;
+    if (o.apiTokenInStore) {
+      const t = await storedApiToken(store.driver);
+      this.apiTokenHash = t.hash;
+      this.apiToken = t.token ?? "";
+      this.createdToken = t.created ? t.token : undefined;
+    }
     const ota = new OtaService(store, () => this.controlClient(), log, o.otaPublicKeys);
     const pipeline = new IngestPipeline(store, this.metrics, {
       log,
@@ -144,12 +177,46 @@ export class FleetService {
       reconnectPeriod: 500,
     });
     this.control.on("error", (e) => log(`control connection: ${e.message}`));
+    const trusted = (o.otaPublicKeys ?? []).map((k) => publicKeyFrom(k));
+    const relay = new CommandRelay(store.driver, () => this.controlClient(), trusted);
+    const vt = () => o.verifier?.threshold ?? null;
+    const rollouts = new RolloutManager(
+      store.driver,
+      store,
+      ota,
+      relay,
+      () => this.controlClient(),
+      trusted,
+      vt,
+      log,
+      o.rolloutEveryMs,
+    );
+    this.rollouts = rollouts;
+    if (o.verifier) {
+      this.verifierLoop = new VerifierLoop(store.driver, o.verifier, log);
+      this.verifierLoop.start();
+    }
+    rollouts.start();
     this.http = await startHttp(
       {
         store,
         metrics: this.metrics,
         publish: (body) => ota.publish(body),
-        token: this.apiToken,
+        field: {
+          quality: (q) => fieldQuality(store.driver, q, vt()),
+          timeline: (bucket, fleet) => qualityTimeline(store.driver, vt(), bucket, fleet),
+          nearMisses: (q) => nearMisses(store.driver, q),
+          rollout: (body) => rollouts.begin(body),
+          rollouts: () => rollouts.list(),
+          command: (body) => relay.send(body),
+          commands: (cmdId) => relay.list(cmdId),
+          calibration: (q) => calibrationData(store.driver, q.fleet, vt(), q),
+          windows: async (q) => ({
+            verifierThreshold: vt(),
+            windows: await windowsOf(store.driver, q),
+          }),
+        },
+        tokenHash: this.apiTokenHash,
       },
       o.httpPort,
       o.httpHost,
@@ -172,6 +239,7 @@ export class FleetService {
 
   /** Graceful stop: everything accepted is stored and acked before the connections close. */
   async stop(): Promise<void> {
+    await this.stopField();
     await this.ingest?.stop();
     await this.closeBroker(); // no new publishes; what the pipeline holds is stored below
     await this.pipeline?.drain();
@@ -180,12 +248,20 @@ export class FleetService {
 
   /** Crash-like stop for tests: connections drop with messages unacked. */
   async kill(): Promise<void> {
+    await this.stopField();
     await this.ingest?.kill();
     this.pipeline?.abandon();
     await this.shutdown();
   }
 
+  /** The rollout and verifier loops stop first: nothing they start outlives the broker. */
+  private async stopField(): Promise<void> {
+    await this.rollouts?.stop();
+    await this.verifierLoop?.stop();
+  }
+
   private async shutdown(): Promise<void> {
+    await this.stopField();
     await this.control?.endAsync(true);
     if (this.http) {
       this.http.closeAllConnections();

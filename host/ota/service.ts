@@ -13,7 +13,7 @@ import { publicKeyFrom } from "../../protocol/ota/keys";
 import { deviceTopic, fleetTopic } from "../../protocol/topics";
 import { ChunkBudget } from "./chunk-budget";
 import type { ArtifactRecord, DeploymentRow, OtaStore, RequestOrigin } from "./records";
-import { checkPublish } from "./request";
+import { type CheckedPublish, checkPublish } from "./request";
 
 export interface PublishResult {
   deployment: DeploymentRow;
@@ -44,6 +44,16 @@ export class OtaService {
 
   async publish(body: unknown): Promise<PublishResult> {
     const p = checkPublish(body, this.trusted);
+    return this.publishChecked(p, p.req.devices ?? null);
+  }
+
+  /** Checks a publish body (signature, fleet, hash) without storing or offering anything. */
+  async check(body: unknown): Promise<CheckedPublish> {
+    return checkPublish(body, this.trusted);
+  }
+
+  /** Stores a checked artifact and offers it to `devices` (null: the whole fleet). */
+  async publishChecked(p: CheckedPublish, devices: string[] | null): Promise<PublishResult> {
     const m = p.manifest;
     await this.store.putArtifact({
       modelId: m.modelId,
@@ -57,7 +67,6 @@ export class OtaService {
       signature: p.signature,
       model: p.model,
     });
-    const devices = p.req.devices ?? null;
     const deployment = await this.store.addDeployment({
       fleet: p.req.fleet,
       modelId: m.modelId,

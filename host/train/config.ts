@@ -47,6 +47,8 @@ export interface TrainConfig {
   specAugment?: SpecAugmentConfig | null;
   /** Further sources mixed into every batch at fixed shares. */
   mix?: MixSource[];
+  /** Feature windows from the field (`earshot field export`), this share of every batch. */
+  fieldWindows?: { dir: string; share: number };
   /**
    * Distillation: soft-label caches (`earshot teacher probs`) and the weight of the soft-target
    * loss; the hard-label cross-entropy keeps 1 - weight.

@@ -20,6 +20,7 @@ import { type Batch, BatchSource } from "./batches";
 import type { MixSource, TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
+import { loadFieldSet } from "./field-set";
 import { MixedBatchSource } from "./mixed-batches";
 import { loadSoftTargets, targetsFor } from "./soft-targets";
 import { checkSpecAugment } from "./spec-augment";
@@ -38,6 +39,8 @@ export interface TrainingData {
   /** Empty when loaded with `validation: false`. */
   valSet: FeatureSet;
   mixes: { source: MixSource; ds: Dataset; set: FeatureSet }[];
+  /** Field windows mixed into every batch (`fieldWindows`), without waveform augmentation. */
+  field: FeatureSet | null;
   /** Distillation targets of trainSet and of each mix's set (same order), when `distill` is set. */
   soft: { train: Float32Array; mixes: Float32Array[]; temperature: number } | null;
 }
@@ -129,7 +132,15 @@ export async function loadTrainingData(
       temperature: table.temperature,
     };
   }
-  return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft };
+  let field: FeatureSet | null = null;
+  if (config.fieldWindows) {
+    if (soft) throw new TrainError("--field-windows cannot be combined with --distill");
+    field = loadFieldSet(config.fieldWindows.dir, task.labels, trainSet.frames, trainSet.coeffs);
+    info(
+      `field windows: ${config.fieldWindows.dir}: ${field.labels.length} windows, ${Math.round(config.fieldWindows.share * 100)}% of each batch`,
+    );
+  }
+  return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft, field };
 }
 
 /** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
@@ -156,10 +167,28 @@ export function makeBatchStream(
     targets: targets ? { data: targets, classes } : null,
   });
   const primary = new BatchSource(data.trainSet, cache, sourceOpts(config.seed, data.soft?.train));
-  if (mixes.length === 0) return primary;
+  const field = data.field && config.fieldWindows;
+  if (mixes.length === 0 && !field) return primary;
+  const fieldShare = field ? (config.fieldWindows?.share ?? 0) : 0;
+  const fieldPart =
+    data.field && field
+      ? [
+          {
+            source: new BatchSource(data.field, cache, {
+              ...sourceOpts(new Rng(config.seed).fork("field").uint32()),
+              augment: null,
+            }),
+            share: fieldShare,
+          },
+        ]
+      : [];
   return new MixedBatchSource(
     [
-      { source: primary, share: 1 - mixes.reduce((a, m) => a + m.source.share, 0) },
+      {
+        source: primary,
+        share: 1 - fieldShare - mixes.reduce((a, m) => a + m.source.share, 0),
+      },
+      ...fieldPart,
       ...mixes.map((m, k) => ({
         source: new BatchSource(
           m.set,

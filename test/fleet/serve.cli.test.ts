@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
+import { tokenHash } from "../../host/fleet/api-token";
 import { provisionCredentials, readCredentialsJson } from "../../host/fleet/broker/credentials";
 import { encodeForTopic } from "../../protocol/host";
 import { deviceTopic } from "../../protocol/topics";
@@ -55,7 +56,12 @@ describe("earshot fleet serve", () => {
       expect(urls.summary).toBe(`http://127.0.0.1:${httpPort}/api/summary`);
       // The first start creates the token file, readable by its owner only; no token, no answer.
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
-      const auth = bearer(readFileSync(tokenFile, "utf8").trim());
+      // The banner gives the dashboard and, this once, the token; the file keeps its hash only.
+      expect(urls.dashboard).toBe(`http://127.0.0.1:${httpPort}/`);
+      expect(urls.token).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+      expect(readFileSync(tokenFile, "utf8").trim()).toBe(`sha256:${tokenHash(urls.token)}`);
+      expect(readFileSync(tokenFile, "utf8")).not.toContain(urls.token);
+      const auth = bearer(urls.token);
       expect((await fetch(urls.summary)).status).toBe(401);
       expect((await fetch(urls.metrics)).status).toBe(401);
       const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {

@@ -205,7 +205,7 @@ const errors: {
   {
     name: "unknown presence bit",
     kind: "det",
-    bytes: [1, 1, 4, ...base.slice(3)],
+    bytes: [1, 1, 16, ...base.slice(3)],
     code: "presence",
     field: "",
     offset: 2,

@@ -1,7 +1,14 @@
 import type { Command } from "@commander-js/extra-typings";
+import { nonNegativeNumber } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
+import {
+  ackWaitOption,
+  serviceOption,
+  signingKeyOption,
+  tokenFileOption,
+} from "../service-options";
 
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
@@ -23,8 +30,183 @@ function deviceIds(opts: { devices?: string; count?: number; prefix: string }): 
   return Array.from({ length: n }, (_, i) => `${opts.prefix}${String(i).padStart(width, "0")}`);
 }
 
+const splitIds = (s: string | undefined) =>
+  s
+    ?.split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 export function register(program: Command): void {
   const fleet = group(program, "fleet", "Fleet service, broker setup and simulator");
+
+  fleet
+    .command("cmd")
+    .description(
+      "Send a signed command (Ed25519 with the OTA key, bound to the fleet, with a sequence number against replay) and show the devices' acks",
+    )
+    .requiredOption("--fleet <id>", "fleet id")
+    .requiredOption(
+      "--op <op>",
+      "setThreshold | setSmoothing | setStride | setCapture | sendTelemetry | reboot",
+    )
+    .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
+    .option("--cohort <name>", "or: the devices of this cohort (e.g. canary, control)")
+    .option("--threshold <x>", "setThreshold: 0..1", nonNegativeNumber("--threshold"))
+    .option("--keyword <k>", "setThreshold: one keyword only")
+    .option("--smoothing <n>", "setSmoothing: window in inferences", intArg("--smoothing"))
+    .option("--stride <n>", "setStride: frames between inferences", intArg("--stride"))
+    .option("--capture <n>", "setCapture: feature windows per hour, 0: off", intArg("--capture"))
+    .addOption(signingKeyOption())
+    .addOption(ackWaitOption())
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { UserError } = await import("../errors");
+      const { COMMAND_OPS } = await import("../../../protocol/messages");
+      const ops = COMMAND_OPS.filter((o) => o !== "revert");
+      const op = ops.find((o) => o === opts.op);
+      if (!op) throw new UserError(`--op must be one of ${ops.join(", ")} (got '${opts.op}')`);
+      const need: Record<string, unknown> = {
+        setThreshold: opts.threshold,
+        setSmoothing: opts.smoothing,
+        setStride: opts.stride,
+        setCapture: opts.capture,
+      };
+      if (op in need && need[op] === undefined)
+        throw new UserError(`--op ${op} needs its value (--${op.slice(3).toLowerCase()})`);
+      const { clientApiToken } = await import("../../fleet/api-token");
+      const { signedCommandHex, sendCommand } = await import("../../fleet/commands/client");
+      const token = clientApiToken(opts.apiTokenFile);
+      const { hex, cmdId } = signedCommandHex(
+        {
+          op,
+          threshold: opts.threshold,
+          keyword: opts.keyword,
+          smoothing: opts.smoothing,
+          strideFrames: opts.stride,
+          capture: opts.capture,
+        },
+        opts.fleet,
+        opts.key,
+      );
+      let devices = splitIds(opts.devices);
+      if (opts.cohort) {
+        if (devices) throw new UserError("give --devices or --cohort, not both");
+        const { callService } = await import("../../ota/publish");
+        const all = (await callService(
+          opts.service,
+          token,
+          `/api/devices?fleet=${encodeURIComponent(opts.fleet)}`,
+        )) as { deviceId: string; cohort: string }[];
+        devices = all.filter((d) => d.cohort === opts.cohort).map((d) => d.deviceId);
+        if (devices.length === 0)
+          throw new UserError(`fleet ${opts.fleet} has no device in cohort ${opts.cohort}`);
+      }
+      const r = await sendCommand(
+        { service: opts.service, token },
+        opts.fleet,
+        devices,
+        hex,
+        cmdId,
+        opts.wait * 1000,
+      );
+      emit(opts, r, (x) =>
+        [
+          `command ${x.cmdId} (${op}) sent on ${x.topics.length} topic(s)`,
+          ...x.acks.map((a) => `  ${a.device}: ${a.ok ? "ok" : `refused: ${a.error}`}`),
+        ].join("\n"),
+      );
+    });
+
+  fleet
+    .command("calibrate")
+    .description(
+      "Compute thresholds from field score distributions for a target FA/hour and send them as signed setThreshold commands",
+    )
+    .requiredOption("--fleet <id>", "fleet id")
+    .option("--device <id>", "one device")
+    .option("--cohort <name>", "one cohort (e.g. canary, control)")
+    .requiredOption(
+      "--target-fa-per-hour <x>",
+      "estimated false accepts per device-hour to reach",
+      nonNegativeNumber("--target-fa-per-hour"),
+    )
+    .option(
+      "--current <x>",
+      "the running threshold (default: the lowest detection score seen, a lower bound of it)",
+      nonNegativeNumber("--current"),
+    )
+    .option("--per-device", "one threshold per device (default: one for all chosen devices)")
+    .option("--dry-run", "compute and print, send nothing")
+    .addOption(signingKeyOption())
+    .addOption(ackWaitOption())
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { UserError } = await import("../errors");
+      const { clientApiToken } = await import("../../fleet/api-token");
+      const { callService } = await import("../../ota/publish");
+      const { chooseThreshold } = await import("../../fleet/field/calibrate");
+      const { signedCommandHex, sendCommand } = await import("../../fleet/commands/client");
+      if (opts.device && opts.cohort) throw new UserError("give --device or --cohort, not both");
+      const token = clientApiToken(opts.apiTokenFile);
+      const q = new URLSearchParams({ fleet: opts.fleet });
+      if (opts.device) q.set("device", opts.device);
+      if (opts.cohort) q.set("cohort", opts.cohort);
+      const data = (await callService(
+        opts.service,
+        token,
+        `/api/field/calibration?${q}`,
+      )) as import("../../fleet/field/calibrate").CalibrationData;
+      if (data.devices.length === 0)
+        throw new UserError(`no device of fleet ${opts.fleet} matches (or none has reported yet)`);
+      const groups = opts.perDevice
+        ? data.devices.map((d) => [d.device])
+        : [data.devices.map((d) => d.device)];
+      const results = [];
+      for (const ids of groups) {
+        const scores = data.scores.filter((s) => ids.includes(s.device));
+        const hours = data.devices
+          .filter((d) => ids.includes(d.device))
+          .reduce((a, d) => a + d.hours, 0);
+        const current =
+          opts.current ?? (scores.length > 0 ? Math.min(...scores.map((s) => s.score)) : 0.5);
+        const choice = chooseThreshold(scores, hours, current, opts.targetFaPerHour);
+        let acks: { device: string; ok: boolean; error: string | null }[] = [];
+        if (!opts.dryRun && choice.threshold !== current) {
+          const { hex, cmdId } = signedCommandHex(
+            { op: "setThreshold", threshold: choice.threshold },
+            opts.fleet,
+            opts.key,
+          );
+          acks = (
+            await sendCommand(
+              { service: opts.service, token },
+              opts.fleet,
+              ids,
+              hex,
+              cmdId,
+              opts.wait * 1000,
+            )
+          ).acks;
+        }
+        results.push({ devices: ids, current, ...choice, sent: acks.length > 0, acks });
+      }
+      emit(opts, { target: opts.targetFaPerHour, results }, (x) =>
+        x.results
+          .map(
+            (r) =>
+              `${r.devices.length === 1 ? r.devices[0] : `${r.devices.length} devices`}: threshold ${r.current.toFixed(3)} -> ${r.threshold.toFixed(3)} ` +
+              `(FA/hour estimate ${r.faPerHourBefore.toFixed(2)} -> ${r.faPerHour.toFixed(2)} over ${r.deviceHours.toFixed(3)} device-hours, ${r.detections} detections)` +
+              (r.sent
+                ? `; acks: ${r.acks.filter((a) => a.ok).length} ok, ${r.acks.filter((a) => !a.ok).length} refused`
+                : ""),
+          )
+          .join("\n"),
+      );
+    });
 
   fleet
     .command("serve")
@@ -55,8 +237,7 @@ export function register(program: Command): void {
     .option("--fleet <id>", "ingest only this fleet (default: all)")
     .option(
       "--api-token-file <file>",
-      "bearer token of the HTTP API, created (random, 0600) if missing; env EARSHOT_API_TOKEN wins",
-      ".earshot/api-token",
+      "keep the HTTP API token's SHA-256 in this file (0600) rather than in the database; either way the start that creates the token prints it once; env EARSHOT_TOKEN wins",
     )
     .option(
       "--credentials <file>",
@@ -67,6 +248,11 @@ export function register(program: Command): void {
       "--ota-public-key <file>",
       "OTA public key (ota-signing.pub.bin); publishes signed by other keys are refused (default ota-keys/ota-signing.pub.bin when present)",
     )
+    .option(
+      "--verifier <file>",
+      "reference model that re-scores the feature windows sent with detections (the false-accept estimate; default: the shipped models/kws12-int8.esm)",
+    )
+    .option("--no-verifier", "no host verifier: FA/hour estimates stay n/a")
     .option("--json", "print the URLs as one JSON line")
     .action(async (opts) => {
       const { UserError } = await import("../errors");
@@ -90,8 +276,11 @@ export function register(program: Command): void {
           );
         otaPublicKeys = [key];
       }
-      const { serviceApiToken } = await import("../../fleet/api-token");
-      const api = serviceApiToken(opts.apiTokenFile);
+      const { serviceApiToken, TOKEN_ENV, API_TOKEN_ENV } = await import("../../fleet/api-token");
+      // The token: the environment's, a token file's, or (default) kept with the database.
+      const inStore =
+        !process.env[TOKEN_ENV] && !process.env[API_TOKEN_ENV] && opts.apiTokenFile === undefined;
+      const api = inStore ? undefined : serviceApiToken(opts.apiTokenFile);
       const { provisionCredentials, readDeviceFleets } = await import(
         "../../fleet/broker/credentials"
       );
@@ -101,6 +290,19 @@ export function register(program: Command): void {
         throw new UserError("give either --mqtt-url or --embedded-broker, not both");
       }
       const { FleetService } = await import("../../fleet/service");
+      const { Verifier } = await import("../../fleet/field/verifier");
+      const { SHIPPED } = await import("../../models/shipped");
+      let verifier: InstanceType<typeof Verifier> | undefined;
+      if (opts.verifier !== false) {
+        const file = typeof opts.verifier === "string" ? opts.verifier : SHIPPED.int8;
+        if (typeof opts.verifier === "string" || existsSync(file)) {
+          try {
+            verifier = Verifier.fromFile(file);
+          } catch (e) {
+            throw new UserError(`--verifier ${file}: ${(e as Error).message}`);
+          }
+        }
+      }
       const { serviceMqttUrl } = await import("../../fleet/broker/url");
       const mqttUrl = opts.mqttUrl
         ? serviceMqttUrl(opts.mqttUrl, opts.mqttPasswordFile)
@@ -115,20 +317,36 @@ export function register(program: Command): void {
         workers: opts.workers,
         group: opts.group,
         fleet: opts.fleet,
-        apiToken: api.token,
+        apiTokenHash: api?.hash,
+        apiTokenInStore: inStore,
         credentials,
         deviceFleets,
         otaPublicKeys,
+        verifier,
         defaultMetrics: true,
       });
-      const urls = { ...(await service.start()), apiToken: api.source };
+      const started = await service.start();
+      // The token is printed once, by the start that created it (only its hash is kept).
+      const shown = api ? (api.created ? api.token : undefined) : service.createdToken;
+      const urls = {
+        ...started,
+        dashboard: `${started.http}/`,
+        apiToken: api?.source ?? "the database",
+        ...(shown ? { token: shown } : {}),
+        verifier: verifier?.describe ?? null,
+      };
       emit(opts, urls, (u) =>
         [
           `earshot fleet service`,
-          `  mqtt     ${u.mqtt}`,
-          `  api      ${u.http}/api/summary  /api/devices  /api/detections?device=ID  /api/ota/status`,
-          `  metrics  ${u.metrics}`,
-          `  token    ${u.apiToken} (Authorization: Bearer ...; every route)`,
+          `  dashboard ${u.dashboard}${shown ? `?token=${shown}` : " (open /?token=TOKEN once)"}`,
+          `  mqtt      ${u.mqtt}`,
+          `  api       ${u.http}/api/summary  /api/quality  /api/devices  /api/ota/status`,
+          `  metrics   ${u.metrics}`,
+          `  verifier  ${u.verifier ?? "none (no FA/hour estimates)"}`,
+          shown
+            ? `  token     created; ${u.apiToken} keeps only its SHA-256: save it now (EARSHOT_TOKEN for the CLI)`
+            : `  token     ${u.apiToken} (Authorization: Bearer ..., EARSHOT_TOKEN for the CLI)`,
+          ...(shown ? [`token: ${shown}`] : []),
         ].join("\n"),
       );
       await new Promise<void>((resolve) => {
@@ -219,7 +437,10 @@ export function register(program: Command): void {
     )
     .option("--fleet <id>", "fleet id", "sim")
     .option("--prefix <p>", "device id prefix", "sim-")
-    .option("--credentials <file>", "credentials.json from `earshot fleet broker-config`")
+    .option(
+      "--credentials <file>",
+      "credentials.json from `earshot fleet credentials` or `broker-config` (default .earshot/credentials.json when present)",
+    )
     .option(
       "--public-key <file>",
       "OTA public key (ota-signing.pub.bin); without it OTA is refused",
@@ -287,8 +508,13 @@ export function register(program: Command): void {
       const { checkBrokerUrl } = await import("../../fleet/broker/url");
       const u = checkBrokerUrl(opts.broker, "--broker");
       const { readCredentialsJson } = await import("../../fleet/broker/credentials");
-      const credentials = opts.credentials
-        ? Object.fromEntries(readCredentialsJson(opts.credentials))
+      // Default: the logins `fleet credentials` wrote where `fleet serve` reads them.
+      const { existsSync } = await import("node:fs");
+      const credsFile =
+        opts.credentials ??
+        (existsSync(".earshot/credentials.json") ? ".earshot/credentials.json" : undefined);
+      const credentials = credsFile
+        ? Object.fromEntries(readCredentialsJson(credsFile))
         : undefined;
       const publicKey = opts.publicKey ? read(opts.publicKey, "public key") : undefined;
       if (publicKey && publicKey.length !== 32) {

@@ -10,8 +10,10 @@ import * as ensemble from "./ensemble";
 import * as evaluate from "./eval";
 import * as exportModel from "./export";
 import * as features from "./features";
+import * as field from "./field";
 import * as fleet from "./fleet";
 import * as inspect from "./inspect";
+import * as model from "./model";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
@@ -38,10 +40,12 @@ export function registerCommands(program: Command): void {
     exportModel,
     teacher,
     inspect,
+    model,
     device,
     stream,
     calibrate,
     fleet,
+    field,
     ota,
   ]) {
     mod.register(program);

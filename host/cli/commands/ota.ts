@@ -1,9 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
+import { nonNegativeNumber } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
-
-const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
+import { serviceOption, signingKeyOption, tokenFileOption } from "../service-options";
 
 const intArg = (what: string) => (v: string) => {
   const n = Number(v);
@@ -47,15 +47,11 @@ export function register(program: Command): void {
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
     .option("--version <n>", "artifact version (default: the model file's)", intArg("--version"))
     .option("--model-id <id>", "model id (default: the model file's)")
-    .option("--key <file>", "private signing key", "ota-keys/ota-signing.key")
+    .addOption(signingKeyOption())
     .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
     .option("--min-runtime <semver>", "lowest device runtime version", "0.1.0")
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_API_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { buildPublishRequest, callService } = await import("../../ota/publish");
@@ -83,14 +79,119 @@ export function register(program: Command): void {
     });
 
   ota
+    .command("rollout")
+    .description(
+      "Staged rollout: offer a signed model to a canary cohort, compare its field FA/hour with the control cohort and the limit, then promote it to the fleet or roll the canary back automatically",
+    )
+    .requiredOption("--model <file>", "device model file")
+    .requiredOption("--fleet <name>", "fleet id")
+    .option(
+      "--canary-fraction <f>",
+      "share of the fleet's devices in the canary (0..1]",
+      nonNegativeNumber("--canary-fraction"),
+      0.1,
+    )
+    .requiredOption(
+      "--max-fa-per-hour <x>",
+      "roll back when the canary's estimated false accepts per device-hour exceed this",
+      nonNegativeNumber("--max-fa-per-hour"),
+    )
+    .option(
+      "--min-device-hours <h>",
+      "canary device-hours on the new model before deciding",
+      nonNegativeNumber("--min-device-hours"),
+      1,
+    )
+    .option(
+      "--version <n>",
+      "artifact version (default: above every version the fleet runs or was offered)",
+      intArg("--version"),
+    )
+    .addOption(signingKeyOption())
+    .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
+    .option("--no-wait", "return once the canary is offered (the service decides on its own)")
+    .option(
+      "--timeout <s>",
+      "give up waiting for the decision after this long",
+      intArg("--timeout"),
+      3600,
+    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { UserError } = await import("../errors");
+      if (!(opts.canaryFraction > 0 && opts.canaryFraction <= 1))
+        throw new UserError(`--canary-fraction must be in (0, 1] (got ${opts.canaryFraction})`);
+      const { buildPublishRequest, callService } = await import("../../ota/publish");
+      const { clientApiToken } = await import("../../fleet/api-token");
+      const { signedCommandHex } = await import("../../fleet/commands/client");
+      const { readFileSync } = await import("node:fs");
+      const { decodeModel } = await import("../../../shared/model-format/decode");
+      const token = clientApiToken(opts.apiTokenFile);
+      let file: { modelId: string; modelVersion: number };
+      try {
+        file = decodeModel([...readFileSync(opts.model)]);
+      } catch (e) {
+        throw new UserError(`${opts.model}: ${(e as Error).message}`);
+      }
+      let version = opts.version;
+      if (version === undefined) {
+        // Devices refuse versions <= the one they run; a rolled-back version is taken too.
+        const devices = (await callService(
+          opts.service,
+          token,
+          `/api/devices?fleet=${encodeURIComponent(opts.fleet)}`,
+        )) as { modelId: string | null; modelVersion: number | null }[];
+        const offered = (await callService(opts.service, token, "/api/ota/status")) as {
+          modelId: string;
+          version: number;
+        }[];
+        const seen = [
+          ...devices.filter((d) => d.modelId === file.modelId).map((d) => d.modelVersion ?? 0),
+          ...offered.filter((d) => d.modelId === file.modelId).map((d) => d.version),
+        ];
+        version = Math.max(file.modelVersion, ...seen.map((v) => v + 1));
+      }
+      const publish = buildPublishRequest({
+        model: opts.model,
+        fleet: opts.fleet,
+        version,
+        key: opts.key,
+        service: opts.service,
+        chunkSize: opts.chunkSize,
+      });
+      const revert = signedCommandHex(
+        { op: "revert", modelId: file.modelId, version },
+        opts.fleet,
+        opts.key,
+      );
+      type Row = { id: number; state: string; reason: string; canary: string[] };
+      let row = (await callService(opts.service, token, "/api/ota/rollout", {
+        publish,
+        canaryFraction: opts.canaryFraction,
+        maxFaPerHour: opts.maxFaPerHour,
+        minDeviceHours: opts.minDeviceHours,
+        revert: revert.hex,
+      })) as Row;
+      if (!opts.json)
+        process.stderr.write(
+          `rollout ${row.id}: ${file.modelId} v${version} offered to canary ${row.canary.join(", ")}\n`,
+        );
+      const until = Date.now() + opts.timeout * 1000;
+      while (opts.wait && row.state === "canary" && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const all = (await callService(opts.service, token, "/api/ota/rollouts")) as Row[];
+        row = all.find((r) => r.id === row.id) ?? row;
+      }
+      emit(opts, row, (r) => `rollout ${r.id}: ${r.state}: ${r.reason}`);
+    });
+
+  ota
     .command("status")
     .description("OTA deployments and the outcomes devices reported")
-    .option("--service <url>", "fleet service HTTP URL (env EARSHOT_SERVICE)", DEFAULT_SERVICE)
-    .option(
-      "--api-token-file <file>",
-      "the service's API token (env EARSHOT_API_TOKEN wins)",
-      ".earshot/api-token",
-    )
+    .addOption(serviceOption())
+    .addOption(tokenFileOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { callService } = await import("../../ota/publish");
@@ -103,6 +204,8 @@ export function register(program: Command): void {
         version: number;
         devices: string[] | null;
         outcomes: Record<string, number>;
+        state: string;
+        reason: string;
       }[];
       emit(opts, rows, (list) =>
         list.length === 0
@@ -114,7 +217,7 @@ export function register(program: Command): void {
                     .map(([k, v]) => `${k}=${v}`)
                     .join(" ") || "no reports yet";
                 const target = d.devices ? `${d.devices.length} device(s)` : "whole fleet";
-                return `#${d.id} ${d.modelId} v${d.version} -> ${d.fleet} (${target}): ${oc}`;
+                return `#${d.id} ${d.modelId} v${d.version} -> ${d.fleet} (${target}): ${oc}; ${d.state}: ${d.reason}`;
               })
               .join("\n"),
       );

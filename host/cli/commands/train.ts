@@ -67,6 +67,10 @@ export function register(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
+      "--field-windows <dir:share>",
+      "mix feature windows from the field (`earshot field export`: hard negatives and missed keywords) into every batch at this share, e.g. field:0.1",
+    )
+    .option(
       "--distill <probs.json>",
       "distil a teacher: soft-label cache from `earshot teacher probs` (repeatable, e.g. one per mixed dataset)",
       (v: string, prev: string[] = []) => [...prev, v],
@@ -124,6 +128,16 @@ export function register(program: Command): void {
           throw new UserError(`--mix expects DIR:SHARE with SHARE in (0, 1) (got '${m}')`);
         return { data: m.slice(0, at), share };
       });
+      let fieldWindows: { dir: string; share: number } | undefined;
+      if (opts.fieldWindows) {
+        const at = opts.fieldWindows.lastIndexOf(":");
+        const share = Number(opts.fieldWindows.slice(at + 1));
+        if (at <= 0 || !(share > 0 && share < 1))
+          throw new UserError(
+            `--field-windows expects DIR:SHARE with SHARE in (0, 1) (got '${opts.fieldWindows}')`,
+          );
+        fieldWindows = { dir: opts.fieldWindows.slice(0, at), share };
+      }
       const augmentBase =
         base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
       const config = resolveTrainConfig({
@@ -132,6 +146,7 @@ export function register(program: Command): void {
         model,
         out: opts.out,
         ...(mix !== undefined && { mix }),
+        ...(fieldWindows !== undefined && { fieldWindows }),
         ...(opts.specAugment !== undefined && {
           specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
         }),

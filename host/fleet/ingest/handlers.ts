@@ -62,8 +62,10 @@ const onOtaRequest: Handler<"ota/req"> = (m, origin, _batch, hooks) => {
   hooks.onOtaRequest?.(origin, m.message);
 };
 
-/** Command acks are logged by MQTT only for now; the command issue stores them. */
-const onAck: Handler<"ack"> = () => {};
+/** Command acks are stored: refusals of unsigned, forged or replayed commands show there. */
+const onAck: Handler<"ack"> = (m, origin, batch) => {
+  batch.acks.push({ ...origin, ack: m.message });
+};
 
 /** Dispatch on topic kind; down kinds (cmd, ota/offer, ota/chunk) never reach ingest filters. */
 export function handle(m: TopicMessage, batch: IngestBatch, hooks: IngestHooks): void {

@@ -156,6 +156,7 @@ function splitBatch(b: IngestBatch): IngestBatch[] {
   for (const r of b.telemetry) one((x) => x.telemetry.push(r));
   for (const r of b.status) one((x) => x.status.push(r));
   for (const r of b.otaReports) one((x) => x.otaReports.push(r));
+  for (const r of b.acks) one((x) => x.acks.push(r));
   if (out.length > 0) out[0].rejected = b.rejected;
   return out;
 }

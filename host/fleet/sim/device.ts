@@ -7,6 +7,7 @@
 import { NodeEd25519Verifier, NodeSha256 } from "../../../device/ota/node";
 import { MemorySlotStore } from "../../../device/ota/slots";
 import { OtaUpdater } from "../../../device/ota/updater";
+import { CommandGate } from "../../../device/transport/command-auth";
 import { connectDevice, type MqttDevice } from "../../../device/transport/mqttjs";
 import { decodeModel } from "../../../shared/model-format/decode";
 import type { DetectorHook } from "./detector";
@@ -33,6 +34,7 @@ export interface VirtualDeviceOptions {
 export interface VirtualDevice {
   mqtt: MqttDevice;
   activations: number;
+  reverts: number;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,15 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
   const runtimeVersion = o.runtimeVersion ?? "0.1.0";
   const active = { modelId: model.modelId, version: model.modelVersion };
   const slots = new MemorySlotStore([...o.model]);
-  const self: VirtualDevice = { mqtt: undefined as unknown as MqttDevice, activations: 0, close };
+  // The model bytes running now and the ones the last activation replaced (a revert goes back).
+  let running = o.model;
+  let replaced: Uint8Array | undefined;
+  const self: VirtualDevice = {
+    mqtt: undefined as unknown as MqttDevice,
+    activations: 0,
+    reverts: 0,
+    close,
+  };
   const ota = o.publicKey
     ? new OtaUpdater({
         store: slots,
@@ -65,7 +75,16 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
         },
         onActivated: (_m, slot) => {
           self.activations++;
-          o.detector.modelChanged?.(Uint8Array.from(slots.read(slot, 0, _m.size)));
+          replaced = running;
+          running = Uint8Array.from(slots.read(slot, 0, _m.size));
+          o.detector.modelChanged?.(running);
+        },
+        onReverted: () => {
+          if (replaced === undefined) return;
+          self.reverts++;
+          running = replaced;
+          replaced = undefined;
+          o.detector.modelChanged?.(running);
         },
       })
     : undefined;
@@ -85,6 +104,9 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
     telemetryEveryMs: o.telemetryEveryMs,
     telemetry: () => o.detector.counters(),
     ota,
+    commandGate: o.publicKey
+      ? new CommandGate(new NodeEd25519Verifier(o.publicKey), o.fleet)
+      : undefined,
     otaStallMs: 2000,
     reconnectPeriodMs: 1000 + Math.floor(Math.random() * 1000), // no thundering herd
     tickMs: 250,

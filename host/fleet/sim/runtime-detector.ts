@@ -57,6 +57,21 @@ export interface RuntimeDetectorOptions {
   tickMs?: number;
   /** Wall clock, ms since the epoch. */
   now?: () => number;
+  /** Send the feature window with each detection (for the host's verifier; default true). */
+  windows?: boolean;
+}
+
+/** The largest window the detection message carries (its `features` field holds 4096). */
+const MAX_WINDOW = 4096;
+
+/** A float window as int8 values and the scale that maps them back. */
+export function quantizeWindow(w: ArrayLike<number>): { features: number[]; scale: number } {
+  let max = 0;
+  for (let i = 0; i < w.length; i++) max = Math.max(max, Math.abs(w[i]));
+  const scale = max > 0 ? max / 127 : 1;
+  const features = new Array<number>(w.length);
+  for (let i = 0; i < w.length; i++) features[i] = Math.round(w[i] / scale);
+  return { features, scale };
 }
 
 /** What one real-runtime device heard, for the simulator's summary and parity checks. */
@@ -110,6 +125,12 @@ export class RuntimeDetector implements DetectorHook {
   private lagMs = 0;
   private switches = 0;
   private readonly heard: RuntimeDeviceReport["heard"] = [];
+  /** Near-miss capture: windows per hour allowed (0: off), and the token bucket. */
+  private capturePerHour = 0;
+  private captureTokens = 0;
+  private captureAt = 0;
+  private seenNearMisses = 0;
+  captured = 0;
 
   constructor(private readonly o: RuntimeDetectorOptions) {
     this.now = o.now ?? Date.now;
@@ -167,6 +188,7 @@ export class RuntimeDetector implements DetectorHook {
       this.stream.fill(this.buf, 0, n);
       this.det.push(this.buf, 0, n);
       this.forward();
+      this.captureNearMisses();
       todo -= n;
     }
     this.lagMs = ((due - this.stream.position) * 1000) / this.sampleRate;
@@ -188,12 +210,49 @@ export class RuntimeDetector implements DetectorHook {
             score: d.score,
             modelVersion: version,
           });
-          this.emit({ ...d, timeMs });
+          this.emit({ ...d, timeMs, ...this.window() });
           return 0;
         },
       },
       base,
     );
+  }
+
+  /** The detector's current input window, as the detection message carries it. */
+  private window(): { featureShape?: number[]; features?: number[]; featureScale?: number } {
+    if (this.o.windows === false) return {};
+    const input = this.det.model.tensors[this.det.model.input];
+    const n = input.shape.reduce((a, b) => a * b, 1);
+    if (n > MAX_WINDOW) return {};
+    const w = new Array<number>(n).fill(0);
+    this.det.copyWindow(w);
+    const q = quantizeWindow(w);
+    return { featureShape: input.shape.slice(0, 2), features: q.features, featureScale: q.scale };
+  }
+
+  /** Near misses since the last call become captured windows while the hourly budget lasts. */
+  private captureNearMisses(): void {
+    const n = this.monitor.nearMisses;
+    if (n === this.seenNearMisses) return;
+    this.seenNearMisses = n;
+    if (this.capturePerHour <= 0) return;
+    const now = this.now();
+    this.captureTokens = Math.min(
+      this.capturePerHour,
+      this.captureTokens + ((now - this.captureAt) / 3_600_000) * this.capturePerHour,
+    );
+    this.captureAt = now;
+    if (this.captureTokens < 1) return;
+    this.captureTokens--;
+    this.captured++;
+    const nm = this.monitor.lastNearMiss;
+    this.emit({
+      keyword: nm.label,
+      score: nm.score,
+      timeMs: now,
+      nearMiss: true,
+      ...this.window(),
+    });
   }
 
   counters(): TelemetryCounters {
@@ -205,7 +264,7 @@ export class RuntimeDetector implements DetectorHook {
 
   /** Commands act on whichever Detector is current. */
   control(): RuntimeControl {
-    return detectorControl(
+    const c = detectorControl(
       {
         configure: (s) => this.det.configure(s),
         getSettings: () => this.det.getSettings(),
@@ -213,6 +272,19 @@ export class RuntimeDetector implements DetectorHook {
       MAX_SMOOTHING,
       () => {},
     );
+    c.setCapture = (perHour) => {
+      if (!(perHour >= 0 && perHour <= 3600)) return "capture must be 0..3600 windows per hour";
+      this.capturePerHour = perHour;
+      this.captureTokens = Math.min(perHour, 1);
+      this.captureAt = this.now();
+      return undefined;
+    };
+    return c;
+  }
+
+  /** Current detector settings (tests check what a command changed). */
+  settings() {
+    return this.det.getSettings();
   }
 
   /** OTA validation: the runtime must be able to run the model on this stream. */
@@ -231,6 +303,7 @@ export class RuntimeDetector implements DetectorHook {
     this.det.onScores(null);
     this.det = next;
     this.monitor = this.watch(next);
+    this.seenNearMisses = 0;
     this.segmentMs = (this.stream.position * 1000) / this.sampleRate;
     this.switches++;
   }

@@ -43,7 +43,7 @@ export class SqlStore implements Store {
   async ingest(b: IngestBatch): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
       const seen = new Map<string, string>();
-      for (const r of [...b.detections, ...b.telemetry, ...b.status, ...b.otaReports]) {
+      for (const r of [...b.detections, ...b.telemetry, ...b.status, ...b.otaReports, ...b.acks]) {
         seen.set(r.deviceId, r.fleet);
       }
       if (seen.size > 0) {
@@ -58,11 +58,13 @@ export class SqlStore implements Store {
       if (d.length > 0) {
         const r = await tx.query(
           `INSERT INTO detections (device_id, seq, fleet, device_ms, clock_synced, keyword, score,
-             model_id, model_version, feature_shape, features)
-           SELECT dev, seq, fleet, ms, synced, kw, score, mid, mv, shape::integer[], decode(feat, 'hex')
+             model_id, model_version, feature_shape, features, feature_scale, near_miss)
+           SELECT dev, seq, fleet, ms, synced, kw, score, mid, mv, shape::integer[], decode(feat, 'hex'),
+             fscale, nm
            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::boolean[],
-             $6::text[], $7::real[], $8::text[], $9::integer[], $10::text[], $11::text[])
-             AS t(dev, seq, fleet, ms, synced, kw, score, mid, mv, shape, feat)
+             $6::text[], $7::real[], $8::text[], $9::integer[], $10::text[], $11::text[],
+             $12::real[], $13::boolean[])
+             AS t(dev, seq, fleet, ms, synced, kw, score, mid, mv, shape, feat, fscale, nm)
            ON CONFLICT (device_id, seq) DO NOTHING`,
           [
             d.map((x) => x.deviceId),
@@ -76,6 +78,8 @@ export class SqlStore implements Store {
             d.map((x) => x.det.modelVersion),
             d.map((x) => (x.det.featureShape ? `{${x.det.featureShape.join(",")}}` : null)),
             d.map((x) => (x.det.features ? hex(x.det.features.map((v) => v & 0xff)) : null)),
+            d.map((x) => x.det.featureScale ?? null),
+            d.map((x) => x.det.nearMiss === true),
           ],
         );
         inserted = r.affected;
@@ -92,6 +96,7 @@ export class SqlStore implements Store {
       await this.insertTelemetry(tx, b);
       await this.insertStatus(tx, b);
       await this.insertOtaReports(tx, b);
+      await this.insertAcks(tx, b);
       return { inserted, duplicates };
     });
   }
@@ -212,11 +217,33 @@ export class SqlStore implements Store {
     );
   }
 
+  private async insertAcks(tx: Pick<SqlDriver, "query">, b: IngestBatch): Promise<void> {
+    const a = b.acks;
+    if (a.length === 0) return;
+    await tx.query(
+      `INSERT INTO command_acks (device_id, fleet, cmd_id, ok, error)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::text[])`,
+      [
+        a.map((x) => x.deviceId),
+        a.map((x) => x.fleet),
+        a.map((x) => x.ack.cmdId),
+        a.map((x) => x.ack.ok),
+        a.map((x) => x.ack.error ?? null),
+      ],
+    );
+  }
+
+  /** The database under the store, for the field-loop queries (host/fleet/field). */
+  get driver(): SqlDriver {
+    return this.db;
+  }
+
   async summary(): Promise<Summary> {
     const r = await this.db.query<Row>(
       `SELECT (SELECT count(*) FROM devices)::float8 AS devices,
          (SELECT count(*) FROM devices WHERE online)::float8 AS online,
-         (SELECT count(*) FROM detections)::float8 AS detections,
+         (SELECT count(*) FROM detections WHERE NOT near_miss)::float8 AS detections,
+         (SELECT count(*) FROM detections WHERE near_miss)::float8 AS near_misses,
          (SELECT value FROM ingest_counters WHERE name = 'duplicates')::float8 AS duplicates,
          (SELECT value FROM ingest_counters WHERE name = 'rejected')::float8 AS rejected,
          (SELECT count(*) FROM telemetry)::float8 AS telemetry,
@@ -227,6 +254,7 @@ export class SqlStore implements Store {
       devices: Number(x.devices),
       online: Number(x.online),
       detections: Number(x.detections),
+      nearMisses: Number(x.near_misses),
       duplicates: Number(x.duplicates),
       rejected: Number(x.rejected),
       telemetry: Number(x.telemetry),
@@ -250,6 +278,7 @@ export class SqlStore implements Store {
       modelId: x.model_id as string | null,
       modelVersion: x.model_version as number | null,
       detections: Number(x.n),
+      cohort: String(x.cohort ?? "all"),
     }));
   }
 

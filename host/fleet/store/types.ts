@@ -3,7 +3,13 @@
  * PGlite (embedded, default) and PostgreSQL implement it over the same schema (migrations/), and
  * test/fleet/store.contract.test.ts checks both against the same table of cases.
  */
-import type { Detection, OtaReport, Status, Telemetry } from "../../../protocol/messages";
+import type {
+  CommandAck,
+  Detection,
+  OtaReport,
+  Status,
+  Telemetry,
+} from "../../../protocol/messages";
 import type { DeploymentRow, OtaStore } from "../../ota/records";
 
 export type { ArtifactRecord, DeploymentRecord, DeploymentRow } from "../../ota/records";
@@ -26,6 +32,9 @@ export interface StatusRecord extends Origin {
 export interface OtaReportRecord extends Origin {
   report: OtaReport;
 }
+export interface AckRecord extends Origin {
+  ack: CommandAck;
+}
 
 /** Everything one ingest flush writes, in one transaction. */
 export interface IngestBatch {
@@ -33,6 +42,7 @@ export interface IngestBatch {
   telemetry: TelemetryRecord[];
   status: StatusRecord[];
   otaReports: OtaReportRecord[];
+  acks: AckRecord[];
   /** Payloads that failed to decode since the last flush (counted, never stored). */
   rejected: number;
 }
@@ -48,6 +58,8 @@ export interface Summary {
   devices: number;
   online: number;
   detections: number;
+  /** Captured near-miss windows (stored beside detections, not counted as detections). */
+  nearMisses: number;
   duplicates: number;
   rejected: number;
   telemetry: number;
@@ -64,6 +76,8 @@ export interface DeviceRow {
   modelId: string | null;
   modelVersion: number | null;
   detections: number;
+  /** Staged-rollout cohort ("canary", "control"; "all" when never in one). */
+  cohort: string;
 }
 
 export interface DetectionRow {
@@ -107,9 +121,11 @@ export interface Store extends OtaStore {
 }
 
 export function emptyBatch(): IngestBatch {
-  return { detections: [], telemetry: [], status: [], otaReports: [], rejected: 0 };
+  return { detections: [], telemetry: [], status: [], otaReports: [], acks: [], rejected: 0 };
 }
 
 export function batchSize(b: IngestBatch): number {
-  return b.detections.length + b.telemetry.length + b.status.length + b.otaReports.length;
+  return (
+    b.detections.length + b.telemetry.length + b.status.length + b.otaReports.length + b.acks.length
+  );
 }
