@@ -49,6 +49,33 @@ const CASES: ConvCase[] = [
   },
   { name: "1x1 s1", x: [2, 5, 4, 6], filter: [1, 1], outC: 3, strides: [1, 1], pad: "valid" },
   { name: "5x5 s1 same", x: [1, 6, 11, 2], filter: [5, 5], outC: 2, strides: [1, 1], pad: "same" },
+  // Filter gradient tiles (4 filter rows x 8 channels): partial row and channel tiles, fewer
+  // than 4 filter rows per fy (1 channel, 1x1), strides at the borders.
+  {
+    name: "conv0-like 3x3 c1",
+    x: [2, 9, 8, 1],
+    filter: [3, 3],
+    outC: 5,
+    strides: [1, 1],
+    pad: "same",
+  },
+  { name: "1x1 c2 oc6", x: [1, 4, 5, 2], filter: [1, 1], outC: 6, strides: [1, 1], pad: "valid" },
+  {
+    name: "10x4 s2 c3 oc8",
+    x: [2, 13, 9, 3],
+    filter: [10, 4],
+    outC: 8,
+    strides: [2, 2],
+    pad: "same",
+  },
+  {
+    name: "3x3 s2 c5 oc13",
+    x: [1, 7, 9, 5],
+    filter: [3, 3],
+    outC: 13,
+    strides: [2, 1],
+    pad: "same",
+  },
   {
     name: "res8 block",
     x: [2, 24, 13, 19],

@@ -5,7 +5,8 @@
  *
  * | kernel                              | how                                                    |
  * | ----------------------------------- | ------------------------------------------------------ |
- * | Conv2DBackpropFilter                | wasm im2colT (transposed patches) + XNNPACK matmul     |
+ * | Conv2DBackpropFilter, outC >= 4     | wasm convFilterGrad (direct, register-tiled, SIMD)     |
+ * | Conv2DBackpropFilter, outC < 4      | wasm im2colT (transposed patches) + XNNPACK matmul     |
  * | Conv2DBackpropInput, stride 1       | XNNPACK conv2d of dy with the flipped, transposed filter |
  * | Conv2DBackpropInput, other          | XNNPACK matmul dy·Wᵀ + wasm col2im                      |
  * | DepthwiseConv2dNativeBackpropFilter | wasm direct kernel                                     |
@@ -62,6 +63,7 @@ interface WasmBackend {
 
 interface TrainKernels {
   im2colT(...args: number[]): void;
+  convFilterGrad(...args: number[]): void;
   col2im(...args: number[]): void;
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
@@ -129,7 +131,11 @@ function convArgs(ci: Conv2DInfo): number[] {
   ];
 }
 
-/** dW = im2colT(x) · dy, with dy viewed as [positions, outC]: lands in [fh, fw, inC, outC]. */
+/**
+ * dW: with 4 or more output channels, one wasm pass over x and dy (convFilterGrad: 4 filter rows
+ * x 8 channels in registers, no patch matrix); with fewer, im2colT(x) · dy, dy viewed as
+ * [positions, outC], which lands in [fh, fw, inC, outC].
+ */
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -145,6 +151,28 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     backend_util.convertConv2DDataFormat(a.dataFormat),
   );
   assertChannelsLast(ci, "Conv2DBackpropFilter");
+  if (ci.outChannels >= 4) {
+    const dw = b.makeOutput(a.filterShape, "float32");
+    kernelsFor(b).convFilterGrad(
+      ptr(b, x),
+      ptr(b, dy),
+      ptr(b, dw),
+      ci.batchSize,
+      ci.inHeight,
+      ci.inWidth,
+      ci.inChannels,
+      ci.outHeight,
+      ci.outWidth,
+      ci.outChannels,
+      ci.filterHeight,
+      ci.filterWidth,
+      ci.strideHeight,
+      ci.strideWidth,
+      ci.padInfo.top,
+      ci.padInfo.left,
+    );
+    return dw;
+  }
   const k = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const m = ci.batchSize * ci.outHeight * ci.outWidth;
   const cols = b.makeOutput([k, m], "float32");

@@ -299,3 +299,191 @@ export function channelSum(x: usize, out: usize, rows: i32, c: i32, scale: f64):
     store<f32>(out + (<usize>j << 2), <f32>(acc * scale));
   }
 }
+
+/** ceil(t / s) clamped at 0: the first output index i >= 0 with i*s >= t. */
+@inline
+function firstAtLeast(t: i32, s: i32): i32 {
+  return t <= 0 ? 0 : (t + s - 1) / s;
+}
+
+/** The number of output indices i in [0, ow) with i*s <= t. */
+@inline
+function countAtMost(t: i32, s: i32, ow: i32): i32 {
+  if (t < 0) return 0;
+  const k = t / s + 1;
+  return k < ow ? k : ow;
+}
+
+/**
+ * x value for filter row k = fx*c + ci at output column xo, 0 where that reaches into padding:
+ * the slow path at the image borders.
+ */
+@inline
+function patchValue(xRow: usize, k: i32, xo: i32, c: i32, w: i32, sw: i32, pl: i32): f32 {
+  const ix = xo * sw - pl + k / c;
+  if (ix < 0 || ix >= w) return 0;
+  return load<f32>(xRow + (<usize>((xo * sw - pl) * c + k) << 2));
+}
+
+/** x value of filter row k at column xo, broadcast: a vector load inside, checked at borders. */
+@inline
+function splatX(
+  xp: usize, q: usize, xRow: usize, k: i32, xo: i32, fastLo: i32, fastHi: i32,
+  c: i32, w: i32, sw: i32, pl: i32,
+): v128 {
+  if (xo >= fastLo && xo < fastHi) return v128.load32_splat(xp + q);
+  return f32x4.splat(patchValue(xRow, k, xo, c, w, sw, pl));
+}
+
+/**
+ * One tile of convFilterGrad over one image: filter rows k0..k3 (dW rows at p0..p3, x at byte
+ * offsets 0, q1..q3 from row k0) x two channel groups at byte offsets c0, c1 (`two` false: c0
+ * only, its dy lanes outside m0 zeroed), accumulated in registers over output rows [yLo, yHi)
+ * (x row y*sh + fy - pt) and columns [lo, hi) (some filter row inside the image; all of them in
+ * [fastLo, fastHi)).
+ */
+@inline
+function filterGradTile(
+  two: bool, xImage: usize, dyImage: usize, yLo: i32, yHi: i32, rowOff: i32, sh: i32,
+  p0: usize, p1: usize, p2: usize, p3: usize, q1: usize, q2: usize, q3: usize,
+  k0: i32, k1: i32, k2: i32, k3: i32, lo: i32, hi: i32, fastLo: i32, fastHi: i32,
+  c0: usize, c1: usize, m0: v128, c: i32, w: i32, ow: i32, sw: i32, pl: i32, ocBytes: usize,
+): void {
+  let a00 = v128.load(p0 + c0);
+  let a10 = v128.load(p1 + c0);
+  let a20 = v128.load(p2 + c0);
+  let a30 = v128.load(p3 + c0);
+  let a01 = f32x4.splat(0);
+  let a11 = f32x4.splat(0);
+  let a21 = f32x4.splat(0);
+  let a31 = f32x4.splat(0);
+  if (two) {
+    a01 = v128.load(p0 + c1);
+    a11 = v128.load(p1 + c1);
+    a21 = v128.load(p2 + c1);
+    a31 = v128.load(p3 + c1);
+  }
+  const xStep = <usize>(sw * c) << 2;
+  const xRowBytes = <usize>(w * c) << 2;
+  for (let y = yLo; y < yHi; y++) {
+    const xRow = xImage + <usize>(y * sh + rowOff) * xRowBytes;
+    let xp = xRow + (<usize>((lo * sw - pl) * c + k0) << 2);
+    let d = dyImage + <usize>(y * ow + lo) * ocBytes;
+    for (let xo = lo; xo < hi; xo++) {
+      let s0: v128;
+      let s1: v128;
+      let s2: v128;
+      let s3: v128;
+      if (xo >= fastLo && xo < fastHi) {
+        s0 = v128.load32_splat(xp);
+        s1 = v128.load32_splat(xp + q1);
+        s2 = v128.load32_splat(xp + q2);
+        s3 = v128.load32_splat(xp + q3);
+      } else {
+        s0 = f32x4.splat(patchValue(xRow, k0, xo, c, w, sw, pl));
+        s1 = f32x4.splat(patchValue(xRow, k1, xo, c, w, sw, pl));
+        s2 = f32x4.splat(patchValue(xRow, k2, xo, c, w, sw, pl));
+        s3 = f32x4.splat(patchValue(xRow, k3, xo, c, w, sw, pl));
+      }
+      const d0 = two ? v128.load(d + c0) : v128.and(v128.load(d + c0), m0);
+      a00 = f32x4.add(a00, f32x4.mul(s0, d0));
+      a10 = f32x4.add(a10, f32x4.mul(s1, d0));
+      a20 = f32x4.add(a20, f32x4.mul(s2, d0));
+      a30 = f32x4.add(a30, f32x4.mul(s3, d0));
+      if (two) {
+        const d1 = v128.load(d + c1);
+        a01 = f32x4.add(a01, f32x4.mul(s0, d1));
+        a11 = f32x4.add(a11, f32x4.mul(s1, d1));
+        a21 = f32x4.add(a21, f32x4.mul(s2, d1));
+        a31 = f32x4.add(a31, f32x4.mul(s3, d1));
+      }
+      xp += xStep;
+      d += ocBytes;
+    }
+  }
+  // Repeated rows computed the same values: any store order is right.
+  v128.store(p3 + c0, a30);
+  v128.store(p2 + c0, a20);
+  v128.store(p1 + c0, a10);
+  v128.store(p0 + c0, a00);
+  if (two) {
+    v128.store(p3 + c1, a31);
+    v128.store(p2 + c1, a21);
+    v128.store(p1 + c1, a11);
+    v128.store(p0 + c1, a01);
+  }
+}
+
+/**
+ * Conv filter gradient without im2col, for oc >= 4 output channels (dilation 1, as tfjs' conv
+ * gradients are): dW[fy, fx, ci, o] = Σ over batch and output positions (y, xo) of
+ * x[b, y*sh + fy - pt, xo*sw + fx - pl, ci] * dy[b, y, xo, o]. For one fy, a position's filter
+ * rows k = fx*c + ci are fw*c consecutive floats of x. A tile of 4 filter rows x 8 output
+ * channels accumulates in registers over one image (x values broadcast from memory, dy rows
+ * loaded as vectors); the image's x and dy stay in L1/L2.
+ * Partial tiles: a last tile of fewer than 4 filter rows repeats its last row (the repeats compute
+ * and store the same values); when oc is not a multiple of 4 the last channel group starts at
+ * oc - 4, with the lanes it shares with the group before zeroed in dy (they add nothing).
+ */
+export function convFilterGrad(
+  x: usize, dy: usize, dwOut: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, oc: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+): void {
+  const K = fw * c;
+  memory.fill(dwOut, 0, <usize>(fh * K * oc) << 2);
+  const kTiles = (K + 3) >> 2;
+  const full = oc >> 2;
+  const oTail = oc & 3;
+  const all = i32x4.splat(-1);
+  const tailMask = i32x4.gt_s(i32x4(0, 1, 2, 3), i32x4.splat(3 - oTail));
+  const ocBytes = <usize>(oc << 2);
+  for (let b = 0; b < n; b++) {
+    const xImage = x + (<usize>(b * h * w * c) << 2);
+    const dyImage = dy + (<usize>(b * oh * ow * oc) << 2);
+    for (let fy = 0; fy < fh; fy++) {
+      // Output rows whose x row y*sh + fy - pt is inside the image.
+      const rowOff = fy - pt;
+      const yLo = firstAtLeast(-rowOff, sh);
+      const yHi = countAtMost(h - 1 - rowOff, sh, oh);
+      if (yLo >= yHi) continue;
+      const dwRows = dwOut + (<usize>(fy * K * oc) << 2);
+      for (let kt = 0; kt < kTiles; kt++) {
+        const k0 = kt << 2;
+        const last = (K - k0 < 4 ? K - k0 : 4) - 1;
+        const k1 = k0 + (last < 1 ? last : 1);
+        const k2 = k0 + (last < 2 ? last : 2);
+        const k3 = k0 + last;
+        // Columns where some row of the tile is inside the image, and where all are.
+        const lo = firstAtLeast(pl - k3 / c, sw);
+        const hi = countAtMost(w - 1 + pl - k0 / c, sw, ow);
+        let fastLo = firstAtLeast(pl - k0 / c, sw);
+        let fastHi = countAtMost(w - 1 + pl - k3 / c, sw, ow);
+        if (fastLo < lo) fastLo = lo;
+        if (fastHi > hi) fastHi = hi;
+        const p0 = dwRows + (<usize>(k0 * oc) << 2);
+        const p1 = dwRows + (<usize>(k1 * oc) << 2);
+        const p2 = dwRows + (<usize>(k2 * oc) << 2);
+        const p3 = dwRows + (<usize>(k3 * oc) << 2);
+        const q1 = <usize>((k1 - k0) << 2);
+        const q2 = <usize>((k2 - k0) << 2);
+        const q3 = <usize>((k3 - k0) << 2);
+        let g = 0;
+        for (; g + 2 <= full; g += 2) {
+          filterGradTile(true, xImage, dyImage, yLo, yHi, rowOff, sh, p0, p1, p2, p3, q1, q2, q3,
+            k0, k1, k2, k3, lo, hi, fastLo, fastHi, <usize>(g << 4), <usize>((g + 1) << 4), all,
+            c, w, ow, sw, pl, ocBytes);
+        }
+        if (g < full) {
+          filterGradTile(false, xImage, dyImage, yLo, yHi, rowOff, sh, p0, p1, p2, p3, q1, q2, q3,
+            k0, k1, k2, k3, lo, hi, fastLo, fastHi, <usize>(g << 4), 0, all,
+            c, w, ow, sw, pl, ocBytes);
+        }
+        if (oTail != 0) {
+          filterGradTile(false, xImage, dyImage, yLo, yHi, rowOff, sh, p0, p1, p2, p3, q1, q2, q3,
+            k0, k1, k2, k3, lo, hi, fastLo, fastHi, <usize>((oc - 4) << 2), 0, tailMask,
+            c, w, ow, sw, pl, ocBytes);
+        }
+      }
+    }
+  }
+}
