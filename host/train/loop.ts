@@ -33,6 +33,7 @@ import {
 } from "./checkpoint";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, defaultCacheDir, type InputNorm } from "./features";
+import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import type { SpecAugmentConfig } from "./spec-augment";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
@@ -84,6 +85,11 @@ export interface TrainConfig {
   distill?: { probs: string[]; weight: number };
   /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
   prefetchWorkers?: number;
+  /**
+   * Data-parallel replicas of the model per step, the main thread's included (1 or absent: one
+   * process, as before); results equal one replica's to float rounding (parallel/).
+   */
+  replicas?: number;
   /** Feature cache folder; null: no disk cache. */
   cacheDir: string | null;
   /** Write a step line to the JSONL log every N steps. */
@@ -165,7 +171,15 @@ interface LoopState {
 
 /** The fields that must match to resume (everything but epochs, out and logging). */
 function configHash(c: TrainConfig): string {
-  const { epochs: _e, out: _o, logEvery: _l, cacheDir: _c, prefetchWorkers: _p, ...rest } = c;
+  const {
+    epochs: _e,
+    out: _o,
+    logEvery: _l,
+    cacheDir: _c,
+    prefetchWorkers: _p,
+    replicas: _r,
+    ...rest
+  } = c;
   return stableJson(rest);
 }
 
@@ -270,15 +284,21 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     ...(compressed && precisionMeta({ precision: config.precision ?? "float", from: config.from })),
   });
 
-  const batches = await openBatchStream(config, data, norm);
-  const step = makeTrainStep(
-    model,
-    optimizer,
-    compressed ? () => precisionLoss(model) : undefined,
+  const distill =
     config.distill && data.soft
       ? { weight: config.distill.weight, temperature: data.soft.temperature }
-      : undefined,
-  );
+      : undefined;
+  const parallel = await openReplicas(config, backend, model, optimizer, {
+    modelConfig,
+    inputShape,
+    compressed: Boolean(compressed),
+    distill,
+    info,
+  });
+  const batches = await openBatchStream(config, data, norm);
+  const step =
+    parallel?.step ??
+    makeTrainStep(model, optimizer, compressed ? () => precisionLoss(model) : undefined, distill);
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
   log({
@@ -358,6 +378,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   } finally {
     await batches.close();
+    await parallel?.close();
   }
   log({ type: "end", bestValAccuracy: state.bestValAccuracy, steps: state.globalStep });
   return {

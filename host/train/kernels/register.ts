@@ -69,6 +69,7 @@ interface TrainKernels {
   maxPoolGrad(...args: number[]): void;
   reluGrad(...args: number[]): void;
   channelSum(...args: number[]): void;
+  channelSum64(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -412,6 +413,22 @@ function channelReduction(name: "Sum" | "Mean", mean: boolean): KernelFunc {
     kernelsFor(b).channelSum(ptr(b, x), ptr(b, out), rows, c, mean ? 1 / Math.max(1, rows) : 1);
     return out;
   };
+}
+
+/**
+ * Per-channel sums (f64) of a float32 tensor on the wasm backend, over every axis but the last:
+ * what data-parallel replicas exchange for batch statistics (parallel/batch-sync.ts).
+ */
+export function channelSums64(backend: unknown, x: TensorInfo): Float64Array {
+  const b = backend as WasmBackend;
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const scratch = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).channelSum64(ptr(b, x), ptr(b, scratch), rows, c);
+  const heap = b.typedArrayFromHeap(scratch);
+  const sums = new Float64Array(heap.buffer.slice(heap.byteOffset, heap.byteOffset + 8 * c));
+  b.disposeData(scratch.dataId);
+  return sums;
 }
 
 /** Stock kernels that earshot's wrap and fall back to (captured at registration). */

@@ -487,3 +487,19 @@ export function convFilterGrad(
     }
   }
 }
+
+/**
+ * Per-channel sums of a rows x c tensor in f64, written as c f64 values at `out` (8c bytes):
+ * the local part of batch statistics summed across data-parallel replicas.
+ */
+export function channelSum64(x: usize, out: usize, rows: i32, c: i32): void {
+  for (let j = 0; j < c; j++) store<f64>(out + (<usize>j << 3), 0);
+  let p = x;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < c; j++) {
+      const o = out + (<usize>j << 3);
+      store<f64>(o, load<f64>(o) + <f64>load<f32>(p));
+      p += 4;
+    }
+  }
+}

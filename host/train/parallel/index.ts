@@ -1,0 +1,220 @@
+/**
+ * Data-parallel training steps (issue 13): the batch is split over `replicas` copies of the
+ * model, the main thread's and one per worker thread, each on its own tfjs wasm backend, so a
+ * step uses several cores. Every replica computes the gradients of its shard; batch-norm
+ * statistics are summed over all replicas on the way (batch-sync.ts), so the averaged gradient
+ * is the whole batch's, to float rounding. The main thread applies it with its optimizer; the
+ * workers take the new weights at the start of the next step. Same signature as makeTrainStep.
+ */
+import { Worker } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs";
+import { UserError } from "../../cli/errors";
+import type { BackendInfo } from "../backend";
+import type { TrainConfig } from "../loop";
+import type { StepResult } from "../step";
+import { classifierLoss, type LossOptions } from "../step";
+import { registerBatchSync, withBatchSync } from "./batch-sync";
+import { Comm, type CommSizes } from "./comm";
+import type { FromReplica, ReplicaInit } from "./replica";
+
+export interface ParallelOptions {
+  /** Replicas including the main thread's (>= 2). */
+  replicas: number;
+  /** Zoo name and builder config, so a worker builds the same model. */
+  model: { name: string; config: Record<string, unknown> };
+  inputShape: [number, number, number];
+  batchSize: number;
+  distill?: LossOptions["distill"];
+}
+
+export interface ParallelStep {
+  step(x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D): StepResult;
+  close(): Promise<void>;
+}
+
+/** Example counts of the shards of a batch of n over r replicas (the first ones one larger). */
+export function shardSizes(n: number, r: number): number[] {
+  return Array.from({ length: r }, (_, i) => Math.floor(n / r) + (i < n % r ? 1 : 0));
+}
+
+const count = (shape: readonly (number | null)[]): number =>
+  shape.reduce((a: number, d) => a * (d ?? 1), 1);
+
+/** Starts the workers (each loads tfjs and builds its model) and returns the step. */
+export async function openParallelStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  opts: ParallelOptions,
+): Promise<ParallelStep> {
+  const backend = tf.getBackend();
+  if (backend !== "wasm")
+    throw new Error(`data-parallel training needs the wasm backend, not ${backend}`);
+  registerBatchSync(backend);
+  const R = opts.replicas;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const classes = (model.outputs[0].shape as number[]).at(-1) as number;
+  const [frames, coeffs] = opts.inputShape;
+  const e = frames * coeffs;
+  const sizes: CommSizes = {
+    size: R,
+    shard: shardSizes(opts.batchSize, R)[0],
+    exampleFloats: e,
+    classes,
+    gradFloats: vars.reduce((a, v) => a + v.size, 0),
+    weightFloats: model.weights.reduce((a, w) => a + count(w.shape), 0),
+    reduceFloats: 1 + Math.max(1, ...model.weights.map((w) => w.shape.at(-1) ?? 1)),
+  };
+  const buffer = new SharedArrayBuffer(Comm.bytes(sizes));
+  const comm = new Comm(buffer, sizes, 0);
+  const workers: Worker[] = [];
+  const errors: string[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: R - 1 }, (_, i) => {
+        const init: ReplicaInit = {
+          buffer,
+          sizes,
+          rank: i + 1,
+          model: opts.model,
+          inputShape: opts.inputShape,
+          distill: opts.distill,
+        };
+        const w = new Worker(new URL("./replica-entry.mjs", import.meta.url), { workerData: init });
+        workers.push(w);
+        return new Promise<void>((resolve, reject) => {
+          w.on("message", (m: FromReplica) => {
+            if ("ready" in m) resolve();
+            else {
+              errors.push(m.error);
+              process.stderr.write(`data-parallel worker: ${m.error}\n`);
+              reject(new Error(`data-parallel worker: ${m.error.split("\n")[0]}`));
+            }
+          });
+          w.once("error", reject);
+        });
+      }),
+    );
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+
+  const lossOf = classifierLoss(model, { distill: opts.distill });
+
+  const step = (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D): StepResult => {
+    const n = x.shape[0];
+    const shards = shardSizes(n, R);
+    const xs = x.dataSync() as Float32Array;
+    const ls = labels.dataSync() as Int32Array;
+    const ts = targets?.dataSync() as Float32Array | undefined;
+    for (let r = 1, off = shards[0]; r < R; off += shards[r], r++) {
+      const k = shards[r];
+      comm.x[r - 1].set(xs.subarray(off * e, (off + k) * e));
+      comm.labels[r - 1].set(ls.subarray(off, off + k));
+      if (ts) comm.targets[r - 1].set(ts.subarray(off * classes, (off + k) * classes));
+      comm.header[2 * r] = k;
+      comm.header[2 * r + 1] = ts ? 1 : 0;
+    }
+    let at = 0;
+    for (const w of model.weights) {
+      const v = w.read().dataSync() as Float32Array;
+      comm.weights.set(v, at);
+      at += v.length;
+    }
+    comm.barrier();
+    const n0 = shards[0];
+    let correct: tf.Tensor | undefined;
+    const { value, grads } = tf.tidy(() => {
+      const x0 = tf.tensor4d(xs.subarray(0, n0 * e), [n0, frames, coeffs, 1]);
+      const l0 = tf.tensor1d(ls.subarray(0, n0), "int32");
+      const t0 = ts ? tf.tensor2d(ts.subarray(0, n0 * classes), [n0, classes]) : undefined;
+      return withBatchSync(comm, () =>
+        tf.variableGrads(() => {
+          const r = lossOf(x0, l0, t0);
+          correct = r.correct;
+          return r.loss;
+        }, vars),
+      );
+    });
+    const own = comm.grads[0];
+    at = 0;
+    for (const v of vars) {
+      const g = grads[v.name].dataSync();
+      for (let i = 0; i < g.length; i++) own[at + i] = n0 * g[i];
+      at += g.length;
+    }
+    comm.results[0] = n0;
+    comm.results[1] = n0 * value.dataSync()[0];
+    comm.results[2] = (correct as tf.Tensor).dataSync()[0];
+    tf.dispose([value, correct as tf.Tensor, ...Object.values(grads)]);
+    comm.barrier();
+    // Σ_r n_r g_r / N in rank order, applied like optimizer.minimize would.
+    const sum = new Float32Array(sizes.gradFloats);
+    for (let i = 0; i < sum.length; i++) {
+      let s = 0;
+      for (let r = 0; r < R; r++) s += comm.grads[r][i];
+      sum[i] = s / n;
+    }
+    const averaged: tf.NamedTensorMap = {};
+    at = 0;
+    for (const v of vars) {
+      averaged[v.name] = tf.tensor(sum.subarray(at, at + v.size), v.shape);
+      at += v.size;
+    }
+    optimizer.applyGradients(averaged);
+    tf.dispose(Object.values(averaged));
+    let lossSum = 0;
+    let right = 0;
+    for (let r = 0; r < R; r++) {
+      lossSum += comm.results[3 * r + 1];
+      right += comm.results[3 * r + 2];
+    }
+    return { loss: lossSum / n, correct: right };
+  };
+
+  return {
+    step,
+    async close() {
+      comm.stop();
+      try {
+        comm.barrier();
+      } catch {
+        // a failed worker: nothing to wait for
+      }
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** The data-parallel step when `config.replicas` asks for one (wasm backend, float models). */
+export async function openReplicas(
+  config: TrainConfig,
+  backend: BackendInfo,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  o: {
+    modelConfig: Record<string, unknown>;
+    inputShape: [number, number, number];
+    compressed: boolean;
+    distill?: { weight: number; temperature: number };
+    info: (line: string) => void;
+  },
+) {
+  const replicas = config.replicas ?? 1;
+  if (replicas <= 1) return null;
+  if (o.compressed) {
+    throw new UserError("--replicas > 1 trains float models only (not with --precision or --from)");
+  }
+  if (backend.name !== "wasm") {
+    o.info(`replicas: ${replicas} asked, but the ${backend.name} backend trains in one process`);
+    return null;
+  }
+  o.info(`data-parallel: ${replicas} replicas (main thread + ${replicas - 1} workers)`);
+  return openParallelStep(model, optimizer, {
+    replicas,
+    model: { name: config.model, config: o.modelConfig },
+    inputShape: o.inputShape,
+    batchSize: config.batchSize,
+    distill: o.distill,
+  });
+}
