@@ -236,6 +236,38 @@ describe("ReLU gradient (EarshotReluGrad on wasm)", () => {
   });
 });
 
+describe("Mean gradient over all axes but the channels (EarshotChannelBroadcast on wasm)", () => {
+  it.each([
+    [
+      [2, 5, 3, 4],
+      [0, 1, 2],
+    ],
+    [
+      [3, 7, 5],
+      [1, 0],
+    ],
+    [
+      [2, 5, 3, 4],
+      [1, 2],
+    ], // not per-channel: tfjs' gradient
+  ] as const)("shape %j axes %j", (shape, axes) => {
+    const x = randn([...shape]);
+    // Weights on the mean's outputs, so every output gets its own gradient.
+    const w = randn(shape.filter((_, i) => !(axes as readonly number[]).includes(i)));
+    const f = (a: tf.Tensor) =>
+      tf
+        .mean(a, [...axes])
+        .mul(w)
+        .sum();
+    tf.setBackend("wasm");
+    const got = tf.grad(f)(x).dataSync();
+    tf.setBackend("cpu");
+    const want = tf.grad(f)(x).dataSync();
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(new Set(want).size).toBeGreaterThan(1);
+  });
+});
+
 describe("batch norm gradient", () => {
   // earshot's FusedBatchNorm gradient vs autodiff of the same formula written with plain ops.
   // (Always with a scale: tfjs' engine cannot save a missing input for the backward pass.)

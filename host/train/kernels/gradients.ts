@@ -9,13 +9,16 @@ import {
   type FusedBatchNormAttrs,
   type GradConfig,
   getBackend,
+  getGradient,
   getKernel,
+  Mean,
+  type MeanAttrs,
   Relu,
   registerGradient,
   scalar,
   type Tensor,
 } from "@tensorflow/tfjs";
-import { RELU_GRAD } from "./register";
+import { allButLast, CHANNEL_BROADCAST, RELU_GRAD } from "./register";
 
 /**
  * Batch norm y = (x - mean) * r * scale + offset with r = 1/sqrt(variance + eps).
@@ -81,6 +84,38 @@ const reluGrad: GradConfig = {
   },
 };
 
+/**
+ * Mean over every axis but the channels (batch-norm statistics): dx = dy / N in every row, one
+ * kernel pass on wasm where tfjs builds a ones tensor in JS, multiplies and divides (same bits).
+ * Other Means, and other backends: tfjs' gradient.
+ */
+function meanGrad(stock: GradConfig): GradConfig {
+  return {
+    kernelName: Mean,
+    inputsToSave: ["x"],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
+      const [x] = saved;
+      const { axis } = attrs as unknown as MeanAttrs;
+      const g = dy as Tensor;
+      if (
+        x.dtype !== "float32" ||
+        !allButLast(axis, x.rank) ||
+        !getKernel(CHANNEL_BROADCAST, getBackend())
+      ) {
+        return stock.gradFunc(dy, saved, attrs);
+      }
+      const divisor = x.size / x.shape[x.rank - 1];
+      return {
+        x: () =>
+          tf.engine().runKernel(CHANNEL_BROADCAST, { dy: g }, {
+            shape: x.shape,
+            divisor,
+          } as never) as Tensor,
+      };
+    },
+  };
+}
+
 let registered = false;
 
 /** Registers earshot's gradients (idempotent). */
@@ -89,4 +124,5 @@ export function registerEarshotGradients(): void {
   registered = true;
   registerGradient(fusedBatchNormGrad);
   registerGradient(reluGrad);
+  registerGradient(meanGrad(getGradient(Mean)));
 }

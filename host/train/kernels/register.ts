@@ -15,6 +15,7 @@
  * | MaxPoolGrad                         | wasm direct kernel (stock one is wrong for channels > 1) |
  * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
  * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
+ * | EarshotChannelBroadcast (Mean's gradient over all axes but the last) | wasm, one pass |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -70,6 +71,7 @@ interface TrainKernels {
   reluGrad(...args: number[]): void;
   channelSum(...args: number[]): void;
   channelSum64(...args: number[]): void;
+  channelBroadcast(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -386,8 +388,23 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   return dx;
 };
 
+/** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
+export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
+
+/** out (attr shape, last axis = dy's length) = dy / divisor in every row. */
+const channelBroadcast: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy } = inputs as { dy: TensorInfo };
+  const { shape, divisor } = attrs as unknown as { shape: number[]; divisor: number };
+  const c = shape[shape.length - 1];
+  const rows = shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput(shape, "float32");
+  kernelsFor(b).channelBroadcast(ptr(b, dy), ptr(b, out), rows, c, divisor);
+  return out;
+};
+
 /** Whether `axis` names every axis of a rank-`rank` tensor except the last (channels). */
-function allButLast(axis: number | number[], rank: number): boolean {
+export function allButLast(axis: number | number[], rank: number): boolean {
   const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
   if (rank < 2 || axes.length !== rank - 1) return false;
   return [...axes].sort((a, b) => a - b).every((a, i) => a === i);
@@ -449,6 +466,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [AvgPoolGrad]: avgPoolGrad,
   [MaxPoolGrad]: maxPoolGrad,
   [RELU_GRAD]: reluGrad,
+  [CHANNEL_BROADCAST]: channelBroadcast,
   Sum: channelReduction("Sum", false),
   Mean: channelReduction("Mean", true),
 };

@@ -25,7 +25,7 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from "@tensorflow/tfjs";
-import { channelSums64 } from "../kernels/register";
+import { allButLast, CHANNEL_BROADCAST, channelSums64 } from "../kernels/register";
 
 /** What a sync needs: a sum over replicas (Comm.allReduce). */
 export interface Reducer {
@@ -45,12 +45,9 @@ export function withBatchSync<T>(reducer: Reducer, fn: () => T): T {
   }
 }
 
-/** Mean over all axes but the last of a rank >= 2 float tensor: batch-norm statistics. */
+/** Mean over all axes but the last of a float tensor: batch-norm statistics. */
 function isChannelMean(shape: number[], dtype: string, axis: number | number[]): boolean {
-  const rank = shape.length;
-  if (rank < 2 || dtype !== "float32") return false;
-  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
-  return axes.length === rank - 1 && [...axes].sort((a, b) => a - b).every((a, i) => a === i);
+  return dtype === "float32" && allButLast(axis, shape.length);
 }
 
 interface WasmLike {
@@ -112,8 +109,13 @@ export function registerBatchSync(backendName: string): void {
       // Σ_i n_i dy_i / n_j, over all N·H·W positions (rows are n·H·W: the H·W factors cancel).
       const per = new Float32Array(c);
       for (let j = 0; j < c; j++) per[j] = all[j + 1] / rows / all[0];
-      const expanded = [...new Array<number>(x.shape.length - 1).fill(1), c];
-      return { x: () => tf.mul(tf.tensor(per, expanded), tf.ones(x.shape)) };
+      return {
+        x: () =>
+          tf.engine().runKernel(CHANNEL_BROADCAST, { dy: tf.tensor(per) }, {
+            shape: x.shape,
+            divisor: 1,
+          } as never) as Tensor,
+      };
     },
   };
   registerGradient(grad);

@@ -503,3 +503,23 @@ export function channelSum64(x: usize, out: usize, rows: i32, c: i32): void {
     }
   }
 }
+
+/**
+ * dst (rows x c) = src[j] / divisor in every row: the gradient of a per-channel mean, dy / N
+ * spread over the N positions (the same f32 division as tfjs' formula, so the same bits).
+ */
+export function channelBroadcast(src: usize, dst: usize, rows: i32, c: i32, divisor: f32): void {
+  if (rows <= 0) return;
+  for (let j = 0; j < c; j++) {
+    const o = <usize>j << 2;
+    store<f32>(dst + o, load<f32>(src + o) / divisor);
+  }
+  // Copy the first row, then the first 2, 4, ... rows.
+  const row = <usize>(c << 2);
+  let done: usize = 1;
+  while (done < <usize>rows) {
+    const take = done < <usize>rows - done ? done : <usize>rows - done;
+    memory.copy(dst + done * row, dst, take * row);
+    done += take;
+  }
+}
