@@ -236,6 +236,25 @@ describe("ReLU gradient (EarshotReluGrad on wasm)", () => {
   });
 });
 
+describe("FusedBatchNorm (per-channel parameters on wasm)", () => {
+  it.each([
+    [[2, 5, 3, 19], true, true],
+    [[3, 7, 64], true, false],
+    [[4, 6], false, true],
+    [[2, 3, 3, 5], false, false],
+  ] as const)("shape %j offset %s scale %s", (shape, withOffset, withScale) => {
+    const c = shape[shape.length - 1];
+    const inputs: Record<string, tf.Tensor> = {
+      x: randn([...shape]),
+      mean: randn([c]),
+      variance: tf.abs(randn([c])).add(0.1),
+    };
+    if (withOffset) inputs.offset = randn([c]);
+    if (withScale) inputs.scale = randn([c]);
+    expectClose("FusedBatchNorm", inputs, { varianceEpsilon: 1e-3 });
+  });
+});
+
 describe("Mean gradient over all axes but the channels (EarshotChannelBroadcast on wasm)", () => {
   it.each([
     [

@@ -16,6 +16,7 @@
  * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
  * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
  * | EarshotChannelBroadcast (Mean's gradient over all axes but the last) | wasm, one pass |
+ * | FusedBatchNorm, per-channel parameters | wasm, one pass (stock: a division and a sqrt per element) |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -33,6 +34,7 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInput,
   type DepthwiseConv2dNativeBackpropInputAttrs,
+  FusedBatchNorm,
   getKernel,
   type KernelConfig,
   type KernelFunc,
@@ -72,6 +74,7 @@ interface TrainKernels {
   channelSum(...args: number[]): void;
   channelSum64(...args: number[]): void;
   channelBroadcast(...args: number[]): void;
+  batchNorm(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -388,6 +391,49 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   return dx;
 };
 
+/**
+ * FusedBatchNorm with per-channel mean, variance, offset and scale (what batch-norm layers pass):
+ * one wasm pass with the per-channel factors computed once; other shapes to the stock kernel.
+ */
+const fusedBatchNorm: KernelFunc = (args) => {
+  const b = args.backend as unknown as WasmBackend;
+  const { x, mean, variance, offset, scale } = args.inputs as Record<
+    string,
+    TensorInfo | undefined
+  >;
+  const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+  const xi = x as TensorInfo;
+  const c = xi.shape[xi.shape.length - 1];
+  const perChannel = (t: TensorInfo | undefined) =>
+    t === undefined || (t.dtype === "float32" && t.shape.reduce((p, d) => p * d, 1) === c);
+  if (
+    xi.dtype !== "float32" ||
+    xi.shape.length < 2 ||
+    ![mean, variance].every((t) => t !== undefined && perChannel(t)) ||
+    !perChannel(offset) ||
+    !perChannel(scale)
+  ) {
+    return (stock[FusedBatchNorm] as KernelConfig).kernelFunc(args);
+  }
+  const rows = xi.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput(xi.shape, "float32");
+  const work = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).batchNorm(
+    ptr(b, xi),
+    ptr(b, mean as TensorInfo),
+    ptr(b, variance as TensorInfo),
+    offset ? ptr(b, offset) : 0,
+    scale ? ptr(b, scale) : 0,
+    ptr(b, out),
+    ptr(b, work),
+    rows,
+    c,
+    varianceEpsilon,
+  );
+  b.disposeData(work.dataId);
+  return out;
+};
+
 /** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
 export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
 
@@ -467,6 +513,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [MaxPoolGrad]: maxPoolGrad,
   [RELU_GRAD]: reluGrad,
   [CHANNEL_BROADCAST]: channelBroadcast,
+  [FusedBatchNorm]: fusedBatchNorm,
   Sum: channelReduction("Sum", false),
   Mean: channelReduction("Mean", true),
 };

@@ -523,3 +523,40 @@ export function channelBroadcast(src: usize, dst: usize, rows: i32, c: i32, divi
     done += take;
   }
 }
+
+/**
+ * Batch norm with per-channel statistics, rows x c: out = (x - mean) * inv + shift with
+ * inv = scale / sqrt(variance + eps) and shift = offset, computed once per channel into `work`
+ * (2c floats; offset/scale 0: absent, i.e. 0 and 1). tfjs' wasm kernel divides and takes a
+ * square root for every element.
+ */
+export function batchNorm(
+  x: usize, mean: usize, variance: usize, offset: usize, scale: usize, out: usize, work: usize,
+  rows: i32, c: i32, eps: f32,
+): void {
+  const inv = work;
+  const shift = work + (<usize>c << 2);
+  for (let j = 0; j < c; j++) {
+    const o = <usize>j << 2;
+    const s: f32 = scale != 0 ? load<f32>(scale + o) : 1;
+    store<f32>(inv + o, s / Mathf.sqrt(load<f32>(variance + o) + eps));
+    store<f32>(shift + o, offset != 0 ? load<f32>(offset + o) : 0);
+  }
+  let src = x;
+  let dst = out;
+  const row = <usize>(c << 2);
+  for (let r = 0; r < rows; r++) {
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const o = <usize>j << 2;
+      const v = f32x4.sub(v128.load(src + o), v128.load(mean + o));
+      v128.store(dst + o, f32x4.add(f32x4.mul(v, v128.load(inv + o)), v128.load(shift + o)));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dst + o, (load<f32>(src + o) - load<f32>(mean + o)) * load<f32>(inv + o) + load<f32>(shift + o));
+    }
+    src += row;
+    dst += row;
+  }
+}
