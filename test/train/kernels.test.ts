@@ -255,6 +255,20 @@ describe("FusedBatchNorm (per-channel parameters on wasm)", () => {
   });
 });
 
+describe("Identity on wasm", () => {
+  it("shares the data: a clone outlives its source and allocates nothing", () => {
+    tf.setBackend("wasm");
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = tf.engine().backend.numDataIds();
+    const b = a.clone();
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(b.shape).toEqual([2, 2]);
+    b.dispose();
+  });
+});
+
 describe("Mean gradient over all axes but the channels (EarshotChannelBroadcast on wasm)", () => {
   it.each([
     [

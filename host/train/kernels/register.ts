@@ -17,6 +17,7 @@
  * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
  * | EarshotChannelBroadcast (Mean's gradient over all axes but the last) | wasm, one pass |
  * | FusedBatchNorm, per-channel parameters | wasm, one pass (stock: a division and a sqrt per element) |
+ * | Identity (tfjs clones what it saves for the backward pass) | shares the data (stock: copies) |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -36,6 +37,7 @@ import {
   type DepthwiseConv2dNativeBackpropInputAttrs,
   FusedBatchNorm,
   getKernel,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   MaxPoolGrad,
@@ -434,6 +436,18 @@ const fusedBatchNorm: KernelFunc = (args) => {
   return out;
 };
 
+/**
+ * Identity shares the input's data (a reference count, as wasm's own Reshape does and the CPU
+ * backend's Identity) instead of copying it: tfjs clones every tensor it saves for the backward
+ * pass, ~175 full-size copies per res8 step. Tensor data is never written in place.
+ */
+const identity: KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === "string") return (stock[Identity] as KernelConfig).kernelFunc(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
 export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
 
@@ -514,6 +528,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [RELU_GRAD]: reluGrad,
   [CHANNEL_BROADCAST]: channelBroadcast,
   [FusedBatchNorm]: fusedBatchNorm,
+  [Identity]: identity,
   Sum: channelReduction("Sum", false),
   Mean: channelReduction("Mean", true),
 };
