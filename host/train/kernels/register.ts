@@ -487,7 +487,16 @@ function channelReduction(name: "Sum" | "Mean", mean: boolean): KernelFunc {
     const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
     const shape = keepDims ? [...new Array<number>(rank - 1).fill(1), c] : [c];
     const out = b.makeOutput(shape, "float32");
-    kernelsFor(b).channelSum(ptr(b, x), ptr(b, out), rows, c, mean ? 1 / Math.max(1, rows) : 1);
+    const work = b.makeOutput([2 * c], "float32");
+    kernelsFor(b).channelSum(
+      ptr(b, x),
+      ptr(b, out),
+      rows,
+      c,
+      mean ? 1 / Math.max(1, rows) : 1,
+      ptr(b, work),
+    );
+    b.disposeData(work.dataId);
     return out;
   };
 }

@@ -285,18 +285,30 @@ export function reluGrad(dy: usize, x: usize, dx: usize, n: i32): void {
 
 /**
  * Sum over every axis but the last: out[c] = scale * Σ_r x[r*c + c'] for a rows x c tensor,
- * accumulated in f64. (tfjs' wasm Sum transposes the whole tensor first for these axes.)
+ * accumulated in f64 (in `work`, 8c bytes) row by row, so x is read once in memory order.
+ * (tfjs' wasm Sum transposes the whole tensor first for these axes.)
  */
-export function channelSum(x: usize, out: usize, rows: i32, c: i32, scale: f64): void {
-  for (let j = 0; j < c; j++) {
-    let acc: f64 = 0;
-    let p = x + (<usize>j << 2);
-    const stride = <usize>(c << 2);
-    for (let r = 0; r < rows; r++) {
-      acc += <f64>load<f32>(p);
-      p += stride;
+export function channelSum(x: usize, out: usize, rows: i32, c: i32, scale: f64, work: usize): void {
+  memory.fill(work, 0, <usize>c << 3);
+  let p = x;
+  const row = <usize>(c << 2);
+  for (let r = 0; r < rows; r++) {
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v = v128.load(p + (<usize>j << 2));
+      const w = work + (<usize>j << 3);
+      v128.store(w, f64x2.add(v128.load(w), f64x2.promote_low_f32x4(v)));
+      const hi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+      v128.store(w + 16, f64x2.add(v128.load(w + 16), f64x2.promote_low_f32x4(hi)));
     }
-    store<f32>(out + (<usize>j << 2), <f32>(acc * scale));
+    for (; j < c; j++) {
+      const w = work + (<usize>j << 3);
+      store<f64>(w, load<f64>(w) + <f64>load<f32>(p + (<usize>j << 2)));
+    }
+    p += row;
+  }
+  for (let j = 0; j < c; j++) {
+    store<f32>(out + (<usize>j << 2), <f32>(load<f64>(work + (<usize>j << 3)) * scale));
   }
 }
 
