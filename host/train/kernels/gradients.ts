@@ -18,7 +18,7 @@ import {
   scalar,
   type Tensor,
 } from "@tensorflow/tfjs";
-import { allButLast, CHANNEL_BROADCAST, RELU_GRAD } from "./register";
+import { allButLast, CHANNEL_BROADCAST, CHANNEL_DOT_CENTERED, RELU_GRAD } from "./register";
 
 /**
  * Batch norm y = (x - mean) * r * scale + offset with r = 1/sqrt(variance + eps).
@@ -43,7 +43,19 @@ const fusedBatchNormGrad: GradConfig = {
     const r = tf.rsqrt(tf.add(variance, scalar(varianceEpsilon)));
     const scaled = scale == null ? r : tf.mul(r, scale);
     const sumDy = reduce(g);
-    const sumDyXc = reduce(tf.mul(g, tf.sub(x, mean)));
+    // Σ dy·(x − mean): one wasm pass for per-channel statistics (same bits), else plain ops.
+    const perChannel =
+      x.dtype === "float32" &&
+      g.dtype === "float32" &&
+      mean.size === x.shape[x.rank - 1] &&
+      allButLast(axes, x.rank) &&
+      getKernel(CHANNEL_DOT_CENTERED, getBackend());
+    const sumDyXc = perChannel
+      ? tf.reshape(
+          tf.engine().runKernel(CHANNEL_DOT_CENTERED, { dy: g, x, mean }) as Tensor,
+          mean.shape,
+        )
+      : reduce(tf.mul(g, tf.sub(x, mean)));
     return {
       x: () => tf.mul(g, scaled),
       mean: () => tf.neg(tf.mul(scaled, sumDy)),

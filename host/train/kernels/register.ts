@@ -16,6 +16,7 @@
  * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
  * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
  * | EarshotChannelBroadcast (Mean's gradient over all axes but the last) | wasm, one pass |
+ * | EarshotChannelDotCentered (Σ dy·(x − mean), batch norm's gradient) | wasm, one pass |
  * | FusedBatchNorm, per-channel parameters | wasm, one pass (stock: a division and a sqrt per element) |
  * | Identity (tfjs clones what it saves for the backward pass) | shares the data (stock: copies) |
  *
@@ -77,6 +78,7 @@ interface TrainKernels {
   channelSum64(...args: number[]): void;
   channelBroadcast(...args: number[]): void;
   batchNorm(...args: number[]): void;
+  channelDotCentered(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -448,6 +450,30 @@ const identity: KernelFunc = (args) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/** Name of earshot's Σ dy·(x − mean) per channel (batch norm's gradient). */
+export const CHANNEL_DOT_CENTERED = "EarshotChannelDotCentered";
+
+/** out[c] = Σ over all axes but the last of dy * (x - mean), mean per channel. */
+const channelDotCentered: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, x, mean } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo };
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput([c], "float32");
+  const work = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).channelDotCentered(
+    ptr(b, dy),
+    ptr(b, x),
+    ptr(b, mean),
+    ptr(b, out),
+    rows,
+    c,
+    ptr(b, work),
+  );
+  b.disposeData(work.dataId);
+  return out;
+};
+
 /** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
 export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
 
@@ -536,6 +562,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [MaxPoolGrad]: maxPoolGrad,
   [RELU_GRAD]: reluGrad,
   [CHANNEL_BROADCAST]: channelBroadcast,
+  [CHANNEL_DOT_CENTERED]: channelDotCentered,
   [FusedBatchNorm]: fusedBatchNorm,
   [Identity]: identity,
   Sum: channelReduction("Sum", false),
