@@ -167,19 +167,8 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
       ptr(b, x),
       ptr(b, dy),
       ptr(b, dw),
-      ci.batchSize,
-      ci.inHeight,
-      ci.inWidth,
-      ci.inChannels,
-      ci.outHeight,
-      ci.outWidth,
+      ...convArgs(ci),
       ci.outChannels,
-      ci.filterHeight,
-      ci.filterWidth,
-      ci.strideHeight,
-      ci.strideWidth,
-      ci.padInfo.top,
-      ci.padInfo.left,
     );
     return dw;
   }

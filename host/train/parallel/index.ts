@@ -13,9 +13,10 @@ import type { BackendInfo } from "../backend";
 import type { TrainConfig } from "../loop";
 import type { StepResult } from "../step";
 import { classifierLoss, type LossOptions } from "../step";
-import { registerBatchSync, withBatchSync } from "./batch-sync";
+import { registerBatchSync } from "./batch-sync";
 import { Comm, type CommSizes } from "./comm";
 import type { FromReplica, ReplicaInit } from "./replica";
+import { shardGradients } from "./shard-gradients";
 
 export interface ParallelOptions {
   /** Replicas including the main thread's (>= 2). */
@@ -53,8 +54,7 @@ export async function openParallelStep(
   const R = opts.replicas;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const classes = (model.outputs[0].shape as number[]).at(-1) as number;
-  const [frames, coeffs] = opts.inputShape;
-  const e = frames * coeffs;
+  const e = opts.inputShape[0] * opts.inputShape[1];
   const sizes: CommSizes = {
     size: R,
     shard: shardSizes(opts.batchSize, R)[0],
@@ -123,30 +123,12 @@ export async function openParallelStep(
     }
     comm.barrier();
     const n0 = shards[0];
-    let correct: tf.Tensor | undefined;
-    const { value, grads } = tf.tidy(() => {
-      const x0 = tf.tensor4d(xs.subarray(0, n0 * e), [n0, frames, coeffs, 1]);
-      const l0 = tf.tensor1d(ls.subarray(0, n0), "int32");
-      const t0 = ts ? tf.tensor2d(ts.subarray(0, n0 * classes), [n0, classes]) : undefined;
-      return withBatchSync(comm, () =>
-        tf.variableGrads(() => {
-          const r = lossOf(x0, l0, t0);
-          correct = r.correct;
-          return r.loss;
-        }, vars),
-      );
+    shardGradients(comm, lossOf, vars, opts.inputShape, classes, {
+      x: xs.subarray(0, n0 * e),
+      labels: ls.subarray(0, n0),
+      targets: ts?.subarray(0, n0 * classes),
+      n: n0,
     });
-    const own = comm.grads[0];
-    at = 0;
-    for (const v of vars) {
-      const g = grads[v.name].dataSync();
-      for (let i = 0; i < g.length; i++) own[at + i] = n0 * g[i];
-      at += g.length;
-    }
-    comm.results[0] = n0;
-    comm.results[1] = n0 * value.dataSync()[0];
-    comm.results[2] = (correct as tf.Tensor).dataSync()[0];
-    tf.dispose([value, correct as tf.Tensor, ...Object.values(grads)]);
     comm.barrier();
     // Σ_r n_r g_r / N in rank order, applied like optimizer.minimize would.
     const sum = new Float32Array(sizes.gradFloats);

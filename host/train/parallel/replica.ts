@@ -9,8 +9,9 @@ import * as tf from "@tensorflow/tfjs";
 import { buildModel, type ModelName } from "../../models";
 import { loadBackend } from "../backend";
 import { classifierLoss } from "../step";
-import { registerBatchSync, withBatchSync } from "./batch-sync";
+import { registerBatchSync } from "./batch-sync";
 import { Comm, type CommSizes } from "./comm";
+import { shardGradients } from "./shard-gradients";
 
 export interface ReplicaInit {
   buffer: SharedArrayBuffer;
@@ -41,8 +42,7 @@ function takeWeights(model: tf.LayersModel): void {
 function run(model: tf.LayersModel): void {
   const lossOf = classifierLoss(model, { distill: init.distill });
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const [frames, coeffs] = init.inputShape;
-  const e = frames * coeffs;
+  const e = init.inputShape[0] * init.inputShape[1];
   const classes = init.sizes.classes;
   const w = init.rank - 1;
   for (;;) {
@@ -51,32 +51,12 @@ function run(model: tf.LayersModel): void {
     tf.tidy(() => takeWeights(model));
     const n = comm.header[2 * init.rank];
     const hasTargets = comm.header[2 * init.rank + 1] === 1;
-    let correct: tf.Tensor | undefined;
-    const { value, grads } = tf.tidy(() => {
-      const x = tf.tensor4d(comm.x[w].subarray(0, n * e), [n, frames, coeffs, 1]);
-      const labels = tf.tensor1d(comm.labels[w].subarray(0, n), "int32");
-      const targets = hasTargets
-        ? tf.tensor2d(comm.targets[w].subarray(0, n * classes), [n, classes])
-        : undefined;
-      return withBatchSync(comm, () =>
-        tf.variableGrads(() => {
-          const r = lossOf(x, labels, targets);
-          correct = r.correct;
-          return r.loss;
-        }, vars),
-      );
+    shardGradients(comm, lossOf, vars, init.inputShape, classes, {
+      x: comm.x[w].subarray(0, n * e),
+      labels: comm.labels[w].subarray(0, n),
+      targets: hasTargets ? comm.targets[w].subarray(0, n * classes) : undefined,
+      n,
     });
-    const out = comm.grads[init.rank];
-    let at = 0;
-    for (const v of vars) {
-      const g = grads[v.name].dataSync();
-      for (let i = 0; i < g.length; i++) out[at + i] = n * g[i];
-      at += g.length;
-    }
-    comm.results[3 * init.rank] = n;
-    comm.results[3 * init.rank + 1] = n * value.dataSync()[0];
-    comm.results[3 * init.rank + 2] = (correct as tf.Tensor).dataSync()[0];
-    tf.dispose([value, correct as tf.Tensor, ...Object.values(grads)]);
     comm.barrier();
   }
 }

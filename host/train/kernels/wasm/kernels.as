@@ -428,7 +428,7 @@ function filterGradTile(
 
 /**
  * Conv filter gradient without im2col, for oc >= 4 output channels (dilation 1, as tfjs' conv
- * gradients are): dW[fy, fx, ci, o] = Σ over batch and output positions (y, xo) of
+ * gradients are; the dilation arguments keep the other conv kernels' argument order): dW[fy, fx, ci, o] = Σ over batch and output positions (y, xo) of
  * x[b, y*sh + fy - pt, xo*sw + fx - pl, ci] * dy[b, y, xo, o]. For one fy, a position's filter
  * rows k = fx*c + ci are fw*c consecutive floats of x. A tile of 4 filter rows x 8 output
  * channels accumulates in registers over one image (x values broadcast from memory, dy rows
@@ -438,8 +438,8 @@ function filterGradTile(
  * oc - 4, with the lanes it shares with the group before zeroed in dy (they add nothing).
  */
 export function convFilterGrad(
-  x: usize, dy: usize, dwOut: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, oc: i32,
-  fh: i32, fw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+  x: usize, dy: usize, dwOut: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, _dilH: i32, _dilW: i32, pt: i32, pl: i32, oc: i32,
 ): void {
   const K = fw * c;
   memory.fill(dwOut, 0, <usize>(fh * K * oc) << 2);
