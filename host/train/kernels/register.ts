@@ -8,7 +8,7 @@
  * | Conv2DBackpropFilter, outC >= 4     | wasm convFilterGrad (direct, register-tiled, SIMD)     |
  * | Conv2DBackpropFilter, outC < 4      | wasm im2colT (transposed patches) + XNNPACK matmul     |
  * | Conv2DBackpropInput, stride 1       | XNNPACK conv2d of dy with the flipped, transposed filter |
- * | Conv2DBackpropInput, other          | XNNPACK matmul dy·Wᵀ + wasm col2im                      |
+ * | Conv2DBackpropInput, other          | wasm convInputGrad (gathered per input pixel, SIMD dots) |
  * | DepthwiseConv2dNativeBackpropFilter | wasm direct kernel                                     |
  * | DepthwiseConv2dNativeBackpropInput  | wasm direct kernel                                     |
  * | AvgPoolGrad                         | wasm direct kernel (stock one: ~130 ms on res8's pool) |
@@ -70,7 +70,7 @@ interface WasmBackend {
 interface TrainKernels {
   im2colT(...args: number[]): void;
   convFilterGrad(...args: number[]): void;
-  col2im(...args: number[]): void;
+  convInputGrad(...args: number[]): void;
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   reluGrad(...args: number[]): void;
@@ -203,8 +203,8 @@ function flippedFilter(b: WasmBackend, filter: TensorInfo): TensorInfo {
 
 /**
  * dX of a conv. Stride 1: correlating dy with the flipped filter is a plain forward conv, which
- * XNNPACK runs several times faster than the stock transposed conv. Otherwise the patch
- * gradients dy·Wᵀ are scattered back into the image (col2im).
+ * XNNPACK runs several times faster than the stock transposed conv. Otherwise (strided) a wasm
+ * kernel gathers each input pixel's gradient from the outputs its taps reach.
  */
 const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
@@ -247,16 +247,14 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     b.disposeData(wf.dataId);
     return dx;
   }
-  const k = fh * fw * ci.inChannels;
-  const m = ci.batchSize * ci.outHeight * ci.outWidth;
-  const dy2 = reshaped(b, dy, [m, ci.outChannels]);
-  const w2 = reshaped(b, filter, [k, ci.outChannels]);
-  const cols = call(b, "BatchMatMul", { a: dy2, b: w2 }, { transposeA: false, transposeB: true });
-  b.disposeData(dy2.dataId);
-  b.disposeData(w2.dataId);
   const dx = b.makeOutput(a.inputShape, "float32");
-  kernelsFor(b).col2im(ptr(b, cols), ptr(b, dx), ...convArgs(ci));
-  b.disposeData(cols.dataId);
+  kernelsFor(b).convInputGrad(
+    ptr(b, dy),
+    ptr(b, filter),
+    ptr(b, dx),
+    ...convArgs(ci),
+    ci.outChannels,
+  );
   return dx;
 };
 

@@ -90,35 +90,6 @@ export function im2colT(
 }
 
 /**
- * The adjoint of im2col: dx[b, iy, ix, ci] += col[m][k] for every (m, k) whose window position
- * is inside the image. col is [n*oh*ow, fh*fw*c] (row m holds one output position's patch).
- */
-export function col2im(
-  col: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  fh: i32, fw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32,
-): void {
-  memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
-  let src = col;
-  const patch = <usize>(c << 2);
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let x = 0; x < ow; x++) {
-        for (let fy = 0; fy < fh; fy++) {
-          const iy = y * sh + fy * dh - pt;
-          for (let fx = 0; fx < fw; fx++) {
-            const ix = x * sw + fx * dw - pl;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-              addScaledRow(dx + (<usize>(((b * h + iy) * w + ix) * c) << 2), src, 1, c);
-            }
-            src += patch;
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
  * Average-pool gradient: each output's gradient spread evenly (times `scale`, tfjs uses
  * 1/(fh*fw)) over the input positions of its window.
  */
@@ -606,5 +577,59 @@ export function channelDotCentered(
   }
   for (let j = 0; j < c; j++) {
     store<f32>(out + (<usize>j << 2), <f32>load<f64>(work + (<usize>j << 3)));
+  }
+}
+
+/**
+ * Conv input gradient gathered per input pixel (any stride, dilation 1): dx[b, iy, ix, ci] =
+ * Σ over the taps (fy, fx) whose output (y, xo) = ((iy + pt - fy) / sh, (ix + pl - fx) / sw) is
+ * whole and inside, of Σ_o dy[b, y, xo, o] * filter[fy, fx, ci, o]: a dot product over the output
+ * channels, contiguous in both. Each dx value is written once. For strided convs, where the
+ * stride-1 trick (a forward conv with the flipped filter) does not apply.
+ */
+export function convInputGrad(
+  dy: usize, filter: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, _dilH: i32, _dilW: i32, pt: i32, pl: i32, oc: i32,
+): void {
+  const ocBytes = <usize>(oc << 2);
+  const v4 = oc & ~3;
+  let out = dx;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      for (let ix = 0; ix < w; ix++) {
+        for (let ci = 0; ci < c; ci++) {
+          let acc = f32x4.splat(0);
+          let tail: f32 = 0;
+          for (let fy = 0; fy < fh; fy++) {
+            const ty = iy + pt - fy;
+            if (ty < 0 || ty % sh != 0) continue;
+            const y = ty / sh;
+            if (y >= oh) continue;
+            for (let fx = 0; fx < fw; fx++) {
+              const tx = ix + pl - fx;
+              if (tx < 0 || tx % sw != 0) continue;
+              const xo = tx / sw;
+              if (xo >= ow) continue;
+              const d = dy + <usize>((b * oh + y) * ow + xo) * ocBytes;
+              const f = filter + <usize>((fy * fw + fx) * c + ci) * ocBytes;
+              let o = 0;
+              for (; o < v4; o += 4) {
+                const q = <usize>(o << 2);
+                acc = f32x4.add(acc, f32x4.mul(v128.load(d + q), v128.load(f + q)));
+              }
+              for (; o < oc; o++) {
+                const q = <usize>(o << 2);
+                tail += load<f32>(d + q) * load<f32>(f + q);
+              }
+            }
+          }
+          const s =
+            f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+            f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+          store<f32>(out, s + tail);
+          out += 4;
+        }
+      }
+    }
   }
 }
