@@ -267,6 +267,20 @@ describe("Identity on wasm", () => {
     expect(b.shape).toEqual([2, 2]);
     b.dispose();
   });
+
+  it("Cast to the same dtype shares too; to another dtype converts", () => {
+    tf.setBackend("wasm");
+    const a = tf.tensor([1.5, -2, 3], [3]);
+    const before = tf.engine().backend.numDataIds();
+    const same = tf.cast(a, "float32");
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    const ints = tf.cast(a, "int32");
+    expect(ints.dtype).toBe("int32");
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3]);
+    tf.dispose([same, ints]);
+  });
 });
 
 describe("Mean gradient over all axes but the channels (EarshotChannelBroadcast on wasm)", () => {

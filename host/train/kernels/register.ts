@@ -19,6 +19,7 @@
  * | EarshotChannelDotCentered (Σ dy·(x − mean), batch norm's gradient) | wasm, one pass |
  * | FusedBatchNorm, per-channel parameters | wasm, one pass (stock: a division and a sqrt per element) |
  * | Identity (tfjs clones what it saves for the backward pass) | shares the data (stock: copies) |
+ * | Cast to the same dtype                | shares the data (stock: copies); other casts: stock    |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -28,6 +29,7 @@ import {
   AvgPoolGrad,
   type AvgPoolGradAttrs,
   backend_util,
+  Cast,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
@@ -461,6 +463,16 @@ const channelDotCentered: KernelFunc = ({ inputs, backend }) => {
   return out;
 };
 
+/** Cast to the tensor's own dtype (tf.moments casts its input to float32) shares the data too. */
+const cast: KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype !== (args.attrs as unknown as { dtype: string }).dtype || x.dtype === "string") {
+    return (stock[Cast] as KernelConfig).kernelFunc(args);
+  }
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
 export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
 
@@ -552,6 +564,7 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [CHANNEL_DOT_CENTERED]: channelDotCentered,
   [FusedBatchNorm]: fusedBatchNorm,
   [Identity]: identity,
+  [Cast]: cast,
   Sum: channelReduction("Sum", false),
   Mean: channelReduction("Mean", true),
 };
