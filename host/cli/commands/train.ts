@@ -175,6 +175,10 @@ export function register(program: Command): void {
                 ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
               },
       });
+      if ((config.replicas ?? 1) > 1 && ((config.precision ?? "float") !== "float" || config.from))
+        throw new UserError(
+          "--replicas > 1 trains float models only (not with --precision or --from)",
+        );
       const say = (line: string) => process.stderr.write(`${line}\n`);
       let bar: ReturnType<typeof progress> | null = null;
       const result = await train(config, {
