@@ -8,9 +8,12 @@
  *   npm run bench:train-step
  *   CASES=res8-narrow:98x40 ROUNDS=5 STEPS=10 TORCH_THREADS=1 npm run bench:train-step
  *
- * BACKEND (default wasm) is the tfjs backend asked for; if another one loads, the bench prints
- * what it got and no ratio (exit code 2). The last line per case is JSON:
- * {"model":…,"input":"98x40","backend":"wasm","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
+ * REPLICAS (default "1,2") lists earshot's data-parallel replica counts to time (host/train/
+ * parallel: the main thread and workers, half a batch each for 2). BACKEND (default wasm) is the
+ * tfjs backend asked for; if another one loads, the bench prints what it got and no ratio (exit
+ * code 2). Wall time is what the target is about; CPU time (all threads) is printed beside it
+ * because it moves less with other load on a shared host. One JSON line per case and replica count:
+ * {"model":…,"input":"98x40","replicas":2,"backend":"wasm","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -20,7 +23,8 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, type ModelName } from "../../host/models";
 import { type BackendName, loadBackend } from "../../host/train/backend";
-import { makeTrainStep } from "../../host/train/step";
+import { openParallelStep } from "../../host/train/parallel";
+import { makeTrainStep, type StepResult } from "../../host/train/step";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.STEPS ?? 10);
@@ -28,13 +32,12 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const batch = Number(process.env.BATCH ?? 64);
 const torchThreads = Number(process.env.TORCH_THREADS ?? 2);
 const asked = (process.env.BACKEND ?? "wasm") as BackendName;
-const cases = (process.env.CASES ?? "res8-narrow:98x40,ds-cnn-s:49x10,ds-cnn-s:98x40")
-  .split(",")
-  .map((c) => {
-    const [model, input] = c.split(":");
-    const [frames, coeffs] = input.split("x").map(Number);
-    return { model: model as ModelName, input, frames, coeffs };
-  });
+const replicaCounts = (process.env.REPLICAS ?? "1,2").split(",").map(Number);
+const cases = (process.env.CASES ?? "res8-narrow:98x40,ds-cnn-s:49x10").split(",").map((c) => {
+  const [model, input] = c.split(":");
+  const [frames, coeffs] = input.split("x").map(Number);
+  return { model: model as ModelName, input, frames, coeffs };
+});
 const PYTHON = "/usr/bin/python3";
 
 const median = (v: number[]): number => {
@@ -64,14 +67,15 @@ async function startTorch(model: string, frames: number, coeffs: number) {
   const next = async () => {
     const r = await lines.next();
     if (r.done) throw new Error("PyTorch peer exited early");
-    return JSON.parse(r.value) as { pytorch_ms?: number; torch?: string };
+    return JSON.parse(r.value) as { pytorch_ms?: number; cpu_ms?: number; torch?: string };
   };
   const ready = await next();
   return {
     version: ready.torch,
-    async time(n: number): Promise<number> {
+    async time(n: number): Promise<{ wall: number; cpu: number }> {
       child.stdin.write(`${n}\n`);
-      return (await next()).pytorch_ms as number;
+      const r = await next();
+      return { wall: r.pytorch_ms as number, cpu: r.cpu_ms as number };
     },
     stop: () => child.stdin.end(),
   };
@@ -94,48 +98,86 @@ if (info.name !== asked) {
 }
 ensureTorch();
 
+type Step = (x: tf.Tensor, y: tf.Tensor1D) => StepResult;
+
 for (const c of cases) {
-  const model = buildModel(c.model, {
-    inputShape: [c.frames, c.coeffs, 1],
-    numClasses: 12,
-  } as never);
-  const step = makeTrainStep(model, tf.train.adam(1e-3));
+  const inputShape: [number, number, number] = [c.frames, c.coeffs, 1];
+  const config = { inputShape, numClasses: 12 };
+  const models: tf.LayersModel[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const steps_: Step[] = [];
+  for (const r of replicaCounts) {
+    const model = buildModel(c.model, config as never);
+    models.push(model);
+    if (r <= 1) {
+      steps_.push(makeTrainStep(model, tf.train.adam(1e-3)));
+    } else {
+      const p = await openParallelStep(model, tf.train.adam(1e-3), {
+        replicas: r,
+        model: { name: c.model, config },
+        inputShape,
+        batchSize: batch,
+      });
+      steps_.push(p.step);
+      closers.push(p.close);
+    }
+  }
   const x = tf.randomNormal([batch, c.frames, c.coeffs, 1]);
   const y = tf.randomUniform([batch], 0, 12, "int32").cast("int32") as tf.Tensor1D;
-  for (let i = 0; i < 3; i++) step(x, y);
+  for (const step of steps_) for (let i = 0; i < 3; i++) step(x, y);
   const torch = await startTorch(c.model, c.frames, c.coeffs);
-  const ours: number[] = [];
+  const ours: number[][] = replicaCounts.map(() => []);
+  const oursCpu: number[][] = replicaCounts.map(() => []);
   const theirs: number[] = [];
+  const theirsCpu: number[] = [];
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) step(x, y);
-    ours.push((performance.now() - t0) / steps);
-    theirs.push(await torch.time(steps));
+    for (const [k, step] of steps_.entries()) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) step(x, y);
+      ours[k].push((performance.now() - t0) / steps);
+      const c = process.cpuUsage(c0);
+      oursCpu[k].push((c.user + c.system) / 1000 / steps);
+    }
+    const t = await torch.time(steps);
+    theirs.push(t.wall);
+    theirsCpu.push(t.cpu);
     loads.push(loadavg()[0]);
   }
   torch.stop();
+  for (const close of closers) await close();
   tf.dispose([x, y]);
-  model.dispose();
-  const e = median(ours);
+  for (const m of models) m.dispose();
   const p = median(theirs);
-  const ratio = e / p;
+  const pc = median(theirsCpu);
+  const load1 = Number(median(loads).toFixed(2));
   console.log(
-    `${c.model} ${c.input} batch ${batch}: earshot ${e.toFixed(1)} ms [${ours.map((v) => v.toFixed(0)).join(" ")}], ` +
-      `pytorch ${torch.version} ${torchThreads} thr ${p.toFixed(1)} ms [${theirs.map((v) => v.toFixed(0)).join(" ")}], ` +
-      `ratio ${ratio.toFixed(2)} (target <= 1.0), 1-min load ${median(loads).toFixed(2)}`,
+    `${c.model} ${c.input} batch ${batch}: pytorch ${torch.version} ${torchThreads} thr ${p.toFixed(1)} ms [${theirs.map((v) => v.toFixed(0)).join(" ")}] (cpu ${pc.toFixed(1)} ms), 1-min load ${load1}`,
   );
-  console.log(
-    JSON.stringify({
-      model: c.model,
-      input: c.input,
-      batch,
-      backend: info.name,
-      torch_threads: torchThreads,
-      earshot_ms: Number(e.toFixed(1)),
-      pytorch_ms: Number(p.toFixed(1)),
-      ratio: Number(ratio.toFixed(3)),
-      load1: Number(median(loads).toFixed(2)),
-    }),
-  );
+  for (const [k, r] of replicaCounts.entries()) {
+    const e = median(ours[k]);
+    const ec = median(oursCpu[k]);
+    const ratio = e / p;
+    console.log(
+      `  earshot ${r} replica(s) ${e.toFixed(1)} ms [${ours[k].map((v) => v.toFixed(0)).join(" ")}] (cpu ${ec.toFixed(1)} ms), ratio ${ratio.toFixed(2)} (target <= 1.0), cpu ratio ${(ec / pc).toFixed(2)}`,
+    );
+    console.log(
+      JSON.stringify({
+        model: c.model,
+        input: c.input,
+        batch,
+        replicas: r,
+        backend: info.name,
+        torch_threads: torchThreads,
+        earshot_ms: Number(e.toFixed(1)),
+        pytorch_ms: Number(p.toFixed(1)),
+        ratio: Number(ratio.toFixed(3)),
+        earshot_cpu_ms: Number(ec.toFixed(1)),
+        pytorch_cpu_ms: Number(pc.toFixed(1)),
+        cpu_ratio: Number((ec / pc).toFixed(3)),
+        load1,
+      }),
+    );
+  }
 }

@@ -5,7 +5,7 @@ PyTorch's timings interleave in one script:
     python3 train_step_torch.py MODEL FRAMES COEFFS BATCH THREADS
 
 prints {"ready": ...} once warmed up, then answers each line "N" on stdin with
-{"pytorch_ms": <mean ms per step over N steps>}."""
+{"pytorch_ms": <wall ms per step over N steps>, "cpu_ms": <CPU ms per step, all threads>}."""
 import json
 import math
 import sys
@@ -105,10 +105,12 @@ def main():
     for line in sys.stdin:
         steps = int(line)
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for _ in range(steps):
             step()
         ms = (time.perf_counter() - t0) * 1000 / steps
-        print(json.dumps({"pytorch_ms": ms}), flush=True)
+        cpu = (time.process_time() - c0) * 1000 / steps
+        print(json.dumps({"pytorch_ms": ms, "cpu_ms": cpu}), flush=True)
 
 
 if __name__ == "__main__":
