@@ -295,7 +295,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     distill,
     info,
   });
-  const batches = await openBatchStream(config, data, norm);
+  const batches = await openBatchStream(config, data, norm).catch(async (err) => {
+    await parallel?.close();
+    throw err;
+  });
   const step =
     parallel?.step ??
     makeTrainStep(model, optimizer, compressed ? () => precisionLoss(model) : undefined, distill);

@@ -67,7 +67,6 @@ export async function openParallelStep(
   const buffer = new SharedArrayBuffer(Comm.bytes(sizes));
   const comm = new Comm(buffer, sizes, 0);
   const workers: Worker[] = [];
-  const errors: string[] = [];
   try {
     await Promise.all(
       Array.from({ length: R - 1 }, (_, i) => {
@@ -83,9 +82,11 @@ export async function openParallelStep(
         workers.push(w);
         return new Promise<void>((resolve, reject) => {
           w.on("message", (m: FromReplica) => {
-            if ("ready" in m) resolve();
-            else {
-              errors.push(m.error);
+            // Unref'd: a run that ends without close() (an error) must not wait on its workers.
+            if ("ready" in m) {
+              w.unref();
+              resolve();
+            } else {
               process.stderr.write(`data-parallel worker: ${m.error}\n`);
               reject(new Error(`data-parallel worker: ${m.error.split("\n")[0]}`));
             }
