@@ -101,8 +101,11 @@ export async function openParallelStep(
   }
 
   const lossOf = classifierLoss(model, { distill: opts.distill });
+  /** True while a step runs: a step that threw leaves the workers mid-exchange. */
+  let inStep = false;
 
   const step = (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D): StepResult => {
+    inStep = true;
     const n = x.shape[0];
     const shards = shardSizes(n, R);
     const xs = x.dataSync() as Float32Array;
@@ -152,17 +155,23 @@ export async function openParallelStep(
       lossSum += comm.results[3 * r + 1];
       right += comm.results[3 * r + 2];
     }
+    inStep = false;
     return { loss: lossSum / n, correct: right };
   };
 
   return {
     step,
     async close() {
-      comm.stop();
-      try {
-        comm.barrier();
-      } catch {
-        // a failed worker: nothing to wait for
+      // Between steps the workers wait at the step's first barrier: let them leave their loop.
+      // After a failed step they may wait at any exchange: terminating them is enough (their
+      // waits time out every 200 ms).
+      if (!inStep) {
+        comm.stop();
+        try {
+          comm.barrier();
+        } catch {
+          // a failed worker: nothing to wait for
+        }
       }
       await Promise.all(workers.map((w) => w.terminate()));
     },
