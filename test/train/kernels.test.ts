@@ -59,6 +59,15 @@ const CASES: ConvCase[] = [
     strides: [1, 1],
     pad: "same",
   },
+  { name: "3x3 c1 oc19", x: [1, 7, 6, 1], filter: [3, 3], outC: 19, strides: [1, 1], pad: "same" },
+  {
+    name: "10x4 s2 c1 oc20",
+    x: [2, 13, 9, 1],
+    filter: [10, 4],
+    outC: 20,
+    strides: [2, 2],
+    pad: "same",
+  },
   { name: "1x1 c2 oc6", x: [1, 4, 5, 2], filter: [1, 1], outC: 6, strides: [1, 1], pad: "valid" },
   {
     name: "10x4 s2 c3 oc8",
@@ -141,6 +150,13 @@ beforeAll(async () => {
 describe.each(CASES)("conv gradients: $name", (c) => {
   const filterShape: Shape4 = [...c.filter, c.x[3], c.outC];
   const conv = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+
+  it("Conv2D and FusedConv2D forward (one input channel: earshot's kernel)", () => {
+    const inputs = { x: randn(c.x), filter: randn(filterShape) };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] };
+    expectClose("Conv2D", inputs, attrs);
+    expectClose("FusedConv2D", inputs, { ...attrs, activation: "linear" });
+  });
 
   it("Conv2DBackpropFilter", () => {
     const dy = randn(convOut(c, false));

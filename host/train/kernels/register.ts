@@ -5,6 +5,7 @@
  *
  * | kernel                              | how                                                    |
  * | ----------------------------------- | ------------------------------------------------------ |
+ * | Conv2D, FusedConv2D of 1 input channel, outC >= 4, no bias | wasm convForward1 (16 channels in registers) |
  * | Conv2DBackpropFilter, outC >= 4     | wasm convFilterGrad (direct, register-tiled, SIMD)     |
  * | Conv2DBackpropFilter, outC < 4      | wasm im2colT (transposed patches) + XNNPACK matmul     |
  * | Conv2DBackpropInput, stride 1       | XNNPACK conv2d of dy with the flipped, transposed filter |
@@ -30,6 +31,8 @@ import {
   type AvgPoolGradAttrs,
   backend_util,
   Cast,
+  Conv2D,
+  type Conv2DAttrs,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
@@ -39,6 +42,7 @@ import {
   DepthwiseConv2dNativeBackpropInput,
   type DepthwiseConv2dNativeBackpropInputAttrs,
   FusedBatchNorm,
+  FusedConv2D,
   getKernel,
   Identity,
   type KernelConfig,
@@ -73,6 +77,7 @@ interface TrainKernels {
   im2colT(...args: number[]): void;
   convFilterGrad(...args: number[]): void;
   convInputGrad(...args: number[]): void;
+  convForward1(...args: number[]): void;
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   reluGrad(...args: number[]): void;
@@ -186,6 +191,58 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   b.disposeData(dw.dataId);
   return out;
 };
+
+/**
+ * Conv2D / FusedConv2D (no bias, linear activation) of a one-channel input with 4 or more
+ * output channels: earshot's wasm convForward1 (the first layer of res8, DS-CNN, TinyConv, where
+ * XNNPACK is slow); anything else to the stock kernel.
+ */
+function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): KernelFunc {
+  return (args) => {
+    const b = args.backend as unknown as WasmBackend;
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<
+      string,
+      TensorInfo | undefined
+    >;
+    const a = args.attrs as unknown as Conv2DAttrs & { activation?: string | null };
+    const xi = x as TensorInfo;
+    const fi = filter as TensorInfo;
+    const dil = Array.isArray(a.dilations) ? a.dilations : [a.dilations ?? 1, a.dilations ?? 1];
+    const plain =
+      bias === undefined &&
+      preluActivationWeights === undefined &&
+      (a.activation == null || a.activation === "linear");
+    if (
+      !plain ||
+      xi.dtype !== "float32" ||
+      xi.shape.length !== 4 ||
+      xi.shape[3] !== 1 ||
+      fi.shape[3] < 4 ||
+      (a.dataFormat ?? "NHWC") !== "NHWC" ||
+      dil[0] !== 1 ||
+      dil[1] !== 1
+    ) {
+      return (stock[name] as KernelConfig).kernelFunc(args);
+    }
+    const ci = backend_util.computeConv2DInfo(
+      xi.shape as [number, number, number, number],
+      fi.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    const out = b.makeOutput(ci.outShape, "float32");
+    kernelsFor(b).convForward1(
+      ptr(b, xi),
+      ptr(b, fi),
+      ptr(b, out),
+      ...convArgs(ci),
+      ci.outChannels,
+    );
+    return out;
+  };
+}
 
 /** The filter [fh, fw, inC, outC] rotated 180° and transposed to [fh, fw, outC, inC]. */
 function flippedFilter(b: WasmBackend, filter: TensorInfo): TensorInfo {
@@ -553,6 +610,8 @@ function assertChannelsLast(ci: Conv2DInfo, kernel: string): void {
 
 /** The kernels earshot registers, by name; kernels.test.ts runs its table against each. */
 export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
+  [Conv2D]: oneChannelConv(Conv2D),
+  [FusedConv2D]: oneChannelConv(FusedConv2D),
   [Conv2DBackpropFilter]: conv2DBackpropFilter,
   [Conv2DBackpropInput]: conv2DBackpropInput,
   [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter,

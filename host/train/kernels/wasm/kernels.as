@@ -633,3 +633,77 @@ export function convInputGrad(
     }
   }
 }
+
+/**
+ * Forward conv of a one-channel input (the first layer of res8, DS-CNN, TinyConv), dilation 1,
+ * no bias: out[b, y, xo, o] = Σ_{fy, fx} x[b, y*sh + fy - pt, xo*sw + fx - pl] * f[fy, fx, 0, o].
+ * Per output position, 16 output channels accumulate in registers over the taps (the input value
+ * broadcast, filter rows loaded as vectors); the last group of 4 may overlap the one before (it
+ * writes the same values). XNNPACK runs these at a fraction of its speed on many channels.
+ */
+@inline
+function conv1Tile(
+  four: bool, x: usize, f: usize, out: usize, o0: usize, xImage: usize, y: i32, xo: i32,
+  fyLo: i32, fyHi: i32, fxLo: i32, fxHi: i32, w: i32, fw: i32, sh: i32, sw: i32, pt: i32,
+  pl: i32, ocBytes: usize,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  for (let fy = fyLo; fy < fyHi; fy++) {
+    const xRow = xImage + (<usize>((y * sh + fy - pt) * w) << 2);
+    for (let fx = fxLo; fx < fxHi; fx++) {
+      const s = v128.load32_splat(xRow + (<usize>(xo * sw + fx - pl) << 2));
+      const fp = f + <usize>(fy * fw + fx) * ocBytes + o0;
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(fp)));
+      if (four) {
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(fp + 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(fp + 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(fp + 48)));
+      }
+    }
+  }
+  v128.store(out + o0, a0);
+  if (four) {
+    v128.store(out + o0 + 16, a1);
+    v128.store(out + o0 + 32, a2);
+    v128.store(out + o0 + 48, a3);
+  }
+}
+
+export function convForward1(
+  x: usize, f: usize, out: usize, n: i32, h: i32, w: i32, _c: i32, oh: i32, ow: i32,
+  fh: i32, fw: i32, sh: i32, sw: i32, _dilH: i32, _dilW: i32, pt: i32, pl: i32, oc: i32,
+): void {
+  const ocBytes = <usize>(oc << 2);
+  const sixteens = oc >> 4;
+  const fours = (oc & 15) >> 2;
+  const tail = (oc & 3) != 0;
+  let o = out;
+  for (let b = 0; b < n; b++) {
+    const xImage = x + (<usize>(b * h * w) << 2);
+    for (let y = 0; y < oh; y++) {
+      // Taps inside the image: fy in [fyLo, fyHi), fx in [fxLo, fxHi).
+      const top = y * sh - pt;
+      const fyLo = top < 0 ? -top : 0;
+      const fyHi = h - top < fh ? h - top : fh;
+      for (let xo = 0; xo < ow; xo++) {
+        const left = xo * sw - pl;
+        const fxLo = left < 0 ? -left : 0;
+        const fxHi = w - left < fw ? w - left : fw;
+        let o0: usize = 0;
+        for (let g = 0; g < sixteens; g++, o0 += 64) {
+          conv1Tile(true, x, f, o, o0, xImage, y, xo, fyLo, fyHi, fxLo, fxHi, w, fw, sh, sw, pt, pl, ocBytes);
+        }
+        for (let g = 0; g < fours; g++, o0 += 16) {
+          conv1Tile(false, x, f, o, o0, xImage, y, xo, fyLo, fyHi, fxLo, fxHi, w, fw, sh, sw, pt, pl, ocBytes);
+        }
+        if (tail) {
+          conv1Tile(false, x, f, o, <usize>((oc - 4) << 2), xImage, y, xo, fyLo, fyHi, fxLo, fxHi, w, fw, sh, sw, pt, pl, ocBytes);
+        }
+        o += ocBytes;
+      }
+    }
+  }
+}
