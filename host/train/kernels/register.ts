@@ -169,15 +169,7 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   );
   assertChannelsLast(ci, "Conv2DBackpropFilter");
   if (ci.outChannels >= 4) {
-    const dw = b.makeOutput(a.filterShape, "float32");
-    kernelsFor(b).convFilterGrad(
-      ptr(b, x),
-      ptr(b, dy),
-      ptr(b, dw),
-      ...convArgs(ci),
-      ci.outChannels,
-    );
-    return dw;
+    return runConvKernel(b, "convFilterGrad", x, dy, b.makeOutput(a.filterShape, "float32"), ci);
   }
   const k = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const m = ci.batchSize * ci.outHeight * ci.outWidth;
@@ -191,6 +183,19 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   b.disposeData(dw.dataId);
   return out;
 };
+
+/** Runs one of the wasm conv kernels that take (a, b, out, ...convArgs, outChannels). */
+function runConvKernel(
+  b: WasmBackend,
+  kernel: "convFilterGrad" | "convInputGrad" | "convForward1",
+  inA: TensorInfo,
+  inB: TensorInfo,
+  out: TensorInfo,
+  ci: Conv2DInfo,
+): TensorInfo {
+  kernelsFor(b)[kernel](ptr(b, inA), ptr(b, inB), ptr(b, out), ...convArgs(ci), ci.outChannels);
+  return out;
+}
 
 /**
  * Conv2D / FusedConv2D (no bias, linear activation) of a one-channel input with 4 or more
@@ -232,15 +237,7 @@ function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): KernelFunc {
       a.pad,
       a.dimRoundingMode,
     );
-    const out = b.makeOutput(ci.outShape, "float32");
-    kernelsFor(b).convForward1(
-      ptr(b, xi),
-      ptr(b, fi),
-      ptr(b, out),
-      ...convArgs(ci),
-      ci.outChannels,
-    );
-    return out;
+    return runConvKernel(b, "convForward1", xi, fi, b.makeOutput(ci.outShape, "float32"), ci);
   };
 }
 
@@ -306,15 +303,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     b.disposeData(wf.dataId);
     return dx;
   }
-  const dx = b.makeOutput(a.inputShape, "float32");
-  kernelsFor(b).convInputGrad(
-    ptr(b, dy),
-    ptr(b, filter),
-    ptr(b, dx),
-    ...convArgs(ci),
-    ci.outChannels,
-  );
-  return dx;
+  return runConvKernel(b, "convInputGrad", dy, filter, b.makeOutput(a.inputShape, "float32"), ci);
 };
 
 function depthwiseInfo(
