@@ -1,69 +1,183 @@
 /**
- * bench/train-step: milliseconds per res8-narrow training step (batch 64, 98x40x1 input, Adam)
- * for earshot (TensorFlow.js on the backend loadBackend picks) and, in the same run, for the
- * same architecture in PyTorch (Debian python3-torch, 2 threads by default). Prints both and the
- * ratio, then one JSON line {"earshot_ms":…,"pytorch_ms":…,"ratio":…}.
+ * bench/train-step: milliseconds per training step (batch 64, Adam, cross-entropy) for earshot
+ * (TensorFlow.js with earshot's wasm kernels) and, interleaved in the same run, the same
+ * architecture in PyTorch (Debian python3-torch, `train_step_torch.py`, 2 threads by default).
+ * Each case runs ROUNDS rounds of STEPS steps on each side, alternating, and reports medians;
+ * the load average is printed beside them because the host is shared.
  *
- *   npm run bench:train-step            # STEPS=10 TORCH_THREADS=2 by default
+ *   npm run bench:train-step
+ *   CASES=res8-narrow:98x40 ROUNDS=5 STEPS=10 TORCH_THREADS=1 npm run bench:train-step
+ *
+ * REPLICAS (default "1,2") lists earshot's data-parallel replica counts to time (host/train/
+ * parallel: the main thread and workers, half a batch each for 2). BACKEND (default wasm) is the
+ * tfjs backend asked for; if another one loads, the bench prints what it got and no ratio (exit
+ * code 2). Wall time is what the target is about; CPU time (all threads) is printed beside it
+ * because it moves less with other load on a shared host. One JSON line per case and replica count:
+ * {"model":…,"input":"98x40","replicas":2,"backend":"wasm","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { buildRes8 } from "../../host/models/res8";
-import { loadBackend } from "../../host/train/backend";
-import { makeTrainStep } from "../../host/train/step";
+import { buildModel, type ModelName } from "../../host/models";
+import { type BackendName, loadBackend } from "../../host/train/backend";
+import { openParallelStep } from "../../host/train/parallel";
+import { makeTrainStep, type StepResult } from "../../host/train/step";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.STEPS ?? 10);
+const rounds = Number(process.env.ROUNDS ?? 3);
+const batch = Number(process.env.BATCH ?? 64);
 const torchThreads = Number(process.env.TORCH_THREADS ?? 2);
+const asked = (process.env.BACKEND ?? "wasm") as BackendName;
+const replicaCounts = (process.env.REPLICAS ?? "1,2").split(",").map(Number);
+const cases = (process.env.CASES ?? "res8-narrow:98x40,ds-cnn-s:49x10").split(",").map((c) => {
+  const [model, input] = c.split(":");
+  const [frames, coeffs] = input.split("x").map(Number);
+  return { model: model as ModelName, input, frames, coeffs };
+});
 const PYTHON = "/usr/bin/python3";
 
-async function earshotMs(): Promise<number> {
-  const info = await loadBackend();
-  console.log(
-    `earshot backend: ${info.name}${info.simd ? " +simd" : ""}${info.threads ? " +threads" : ""}`,
-  );
-  const model = buildRes8(tf, { inputShape: [98, 40, 1], numClasses: 12 });
-  const step = makeTrainStep(model, tf.train.adam(1e-3));
-  const x = tf.randomNormal([64, 98, 40, 1]);
-  const y = tf.randomUniform([64], 0, 12, "int32").cast("int32") as tf.Tensor1D;
-  for (let i = 0; i < 3; i++) step(x, y);
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step(x, y);
-  return (performance.now() - t0) / steps;
-}
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
-function hasTorch(): boolean {
-  return spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
-}
-
-function pytorchMs(): number {
-  if (!hasTorch()) {
-    console.log("installing python3-torch (Debian) ...");
-    execFileSync("flock", ["/tmp/earshot-apt.lock", "apt-get", "install", "-y", "python3-torch"], {
-      stdio: "inherit",
-    });
-  }
-  const out = execFileSync(
+/** A warmed-up PyTorch process that times N steps per request. */
+async function startTorch(model: string, frames: number, coeffs: number) {
+  const child = spawn(
     PYTHON,
-    [join(here, "res8_torch.py"), String(torchThreads), String(steps)],
-    { encoding: "utf8" },
+    [
+      join(here, "train_step_torch.py"),
+      model,
+      String(frames),
+      String(coeffs),
+      String(batch),
+      String(torchThreads),
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
   );
-  const line = out.trim().split("\n").at(-1) as string;
-  return (JSON.parse(line) as { pytorch_ms: number }).pytorch_ms;
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error("PyTorch peer exited early");
+    return JSON.parse(r.value) as { pytorch_ms?: number; cpu_ms?: number; torch?: string };
+  };
+  const ready = await next();
+  return {
+    version: ready.torch,
+    async time(n: number): Promise<{ wall: number; cpu: number }> {
+      child.stdin.write(`${n}\n`);
+      const r = await next();
+      return { wall: r.pytorch_ms as number, cpu: r.cpu_ms as number };
+    },
+    stop: () => child.stdin.end(),
+  };
 }
 
-const earshot = await earshotMs();
-console.log(`earshot (tfjs) : ${earshot.toFixed(1)} ms/step`);
-const torch = pytorchMs();
-console.log(`pytorch (${torchThreads} thr): ${torch.toFixed(1)} ms/step`);
-const ratio = earshot / torch;
-console.log(`ratio earshot/pytorch: ${ratio.toFixed(2)} (target <= 1.0)`);
-console.log(
-  JSON.stringify({
-    earshot_ms: Number(earshot.toFixed(1)),
-    pytorch_ms: Number(torch.toFixed(1)),
-    ratio: Number(ratio.toFixed(3)),
-  }),
-);
+function ensureTorch(): void {
+  if (spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0) return;
+  console.log("installing python3-torch (Debian) ...");
+  execFileSync("flock", ["/tmp/earshot-apt.lock", "apt-get", "install", "-y", "python3-torch"], {
+    stdio: "inherit",
+  });
+}
+
+const info = await loadBackend({ quiet: true, prefer: asked });
+const got = `${info.name}${info.simd ? " +simd" : ""}${info.threads ? " +threads" : ""}`;
+console.log(`earshot backend: ${got} (asked for ${asked}); load average ${load()}`);
+if (info.name !== asked) {
+  console.log(`backend is ${info.name}, not ${asked}: no ratio printed`);
+  process.exit(2);
+}
+ensureTorch();
+
+type Step = (x: tf.Tensor, y: tf.Tensor1D) => StepResult;
+
+for (const c of cases) {
+  const inputShape: [number, number, number] = [c.frames, c.coeffs, 1];
+  const config = { inputShape, numClasses: 12 };
+  const models: tf.LayersModel[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const steps_: Step[] = [];
+  for (const r of replicaCounts) {
+    const model = buildModel(c.model, config as never);
+    models.push(model);
+    if (r <= 1) {
+      steps_.push(makeTrainStep(model, tf.train.adam(1e-3)));
+    } else {
+      const p = await openParallelStep(model, tf.train.adam(1e-3), {
+        replicas: r,
+        model: { name: c.model, config },
+        inputShape,
+        batchSize: batch,
+      });
+      steps_.push(p.step);
+      closers.push(p.close);
+    }
+  }
+  const x = tf.randomNormal([batch, c.frames, c.coeffs, 1]);
+  const y = tf.randomUniform([batch], 0, 12, "int32").cast("int32") as tf.Tensor1D;
+  for (const step of steps_) for (let i = 0; i < 3; i++) step(x, y);
+  const torch = await startTorch(c.model, c.frames, c.coeffs);
+  const ours: number[][] = replicaCounts.map(() => []);
+  const oursCpu: number[][] = replicaCounts.map(() => []);
+  const theirs: number[] = [];
+  const theirsCpu: number[] = [];
+  const loads: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, step] of steps_.entries()) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) step(x, y);
+      ours[k].push((performance.now() - t0) / steps);
+      const c = process.cpuUsage(c0);
+      oursCpu[k].push((c.user + c.system) / 1000 / steps);
+    }
+    const t = await torch.time(steps);
+    theirs.push(t.wall);
+    theirsCpu.push(t.cpu);
+    loads.push(loadavg()[0]);
+  }
+  torch.stop();
+  for (const close of closers) await close();
+  tf.dispose([x, y]);
+  for (const m of models) m.dispose();
+  const p = median(theirs);
+  const pc = median(theirsCpu);
+  const load1 = Number(median(loads).toFixed(2));
+  console.log(
+    `${c.model} ${c.input} batch ${batch}: pytorch ${torch.version} ${torchThreads} thr ${p.toFixed(1)} ms [${theirs.map((v) => v.toFixed(0)).join(" ")}] (cpu ${pc.toFixed(1)} ms), 1-min load ${load1}`,
+  );
+  for (const [k, r] of replicaCounts.entries()) {
+    const e = median(ours[k]);
+    const ec = median(oursCpu[k]);
+    const ratio = e / p;
+    console.log(
+      `  earshot ${r} replica(s) ${e.toFixed(1)} ms [${ours[k].map((v) => v.toFixed(0)).join(" ")}] (cpu ${ec.toFixed(1)} ms), ratio ${ratio.toFixed(2)} (target <= 1.0), cpu ratio ${(ec / pc).toFixed(2)}`,
+    );
+    console.log(
+      JSON.stringify({
+        model: c.model,
+        input: c.input,
+        batch,
+        replicas: r,
+        backend: info.name,
+        torch_threads: torchThreads,
+        earshot_ms: Number(e.toFixed(1)),
+        pytorch_ms: Number(p.toFixed(1)),
+        ratio: Number(ratio.toFixed(3)),
+        earshot_cpu_ms: Number(ec.toFixed(1)),
+        pytorch_cpu_ms: Number(pc.toFixed(1)),
+        cpu_ratio: Number((ec / pc).toFixed(3)),
+        load1,
+      }),
+    );
+  }
+}

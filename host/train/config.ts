@@ -56,6 +56,11 @@ export interface TrainConfig {
   distill?: { probs: string[]; weight: number };
   /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
   prefetchWorkers?: number;
+  /**
+   * Data-parallel replicas of the model per step, the main thread's included (1 or absent: one
+   * process, as before); results equal one replica's to float rounding (parallel/).
+   */
+  replicas?: number;
   /** Feature cache folder; null: no disk cache. */
   cacheDir: string | null;
   /** Write a step line to the JSONL log every N steps. */

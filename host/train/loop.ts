@@ -32,6 +32,7 @@ import type { TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, type InputNorm } from "./features";
+import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
 import { loadTrainingData } from "./training-data";
@@ -100,7 +101,15 @@ interface LoopState {
 
 /** The fields that must match to resume (everything but epochs, out and logging). */
 function configHash(c: TrainConfig): string {
-  const { epochs: _e, out: _o, logEvery: _l, cacheDir: _c, prefetchWorkers: _p, ...rest } = c;
+  const {
+    epochs: _e,
+    out: _o,
+    logEvery: _l,
+    cacheDir: _c,
+    prefetchWorkers: _p,
+    replicas: _r,
+    ...rest
+  } = c;
   return stableJson(rest);
 }
 
@@ -207,15 +216,24 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     ...hook?.meta(),
   });
 
-  const batches = await openBatchStream(config, data, norm);
-  const step = makeTrainStep(
-    model,
-    optimizer,
-    hook ? () => hook.loss(model) : undefined,
+  const distill =
     config.distill && data.soft
       ? { weight: config.distill.weight, temperature: data.soft.temperature }
-      : undefined,
-  );
+      : undefined;
+  const parallel = await openReplicas(config, backend, model, optimizer, {
+    modelConfig,
+    inputShape,
+    compressed: Boolean(hook),
+    distill,
+    info,
+  });
+  const batches = await openBatchStream(config, data, norm).catch(async (err) => {
+    await parallel?.close();
+    throw err;
+  });
+  const step =
+    parallel?.step ??
+    makeTrainStep(model, optimizer, hook ? () => hook.loss(model) : undefined, distill);
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
   log({
@@ -295,6 +313,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   } finally {
     await batches.close();
+    await parallel?.close();
   }
   log({ type: "end", bestValAccuracy: state.bestValAccuracy, steps: state.globalStep });
   return {

@@ -11,39 +11,66 @@ export interface StepResult {
   correct: number;
 }
 
-/** Builds the step function for a model (logits out) and an optimizer. */
-export function makeTrainStep(
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
+/** Options of the loss a step minimizes (beyond the cross-entropy on labels). */
+export interface LossOptions {
   /** Extra loss term (e.g. compression regularisers), added to the cross-entropy. */
-  extraLoss?: () => tf.Scalar,
+  extraLoss?: () => tf.Scalar;
   /**
    * Distillation (Hinton et al. 2015): (1 - weight) * CE(labels, logits) + weight * T^2 *
    * CE(teacher probs at T, softmax(logits / T)); T^2 keeps the soft term's gradients on the
    * hard term's scale.
    */
-  distill?: { weight: number; temperature: number },
-): (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D) => StepResult {
+  distill?: { weight: number; temperature: number };
+}
+
+/**
+ * The training loss of a batch in training mode, and (kept, for the caller to dispose) the
+ * count of correct argmax predictions from the same forward pass. Call inside a gradient scope.
+ */
+export function classifierLoss(
+  model: tf.LayersModel,
+  opts: LossOptions = {},
+): (
+  x: tf.Tensor,
+  labels: tf.Tensor1D,
+  targets?: tf.Tensor2D,
+) => { loss: tf.Scalar; correct: tf.Tensor } {
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
+  const { extraLoss, distill } = opts;
+  return (x, labels, targets) => {
+    const logits = model.apply(x, { training: true }) as tf.Tensor;
+    const correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
+    const oneHot = tf.oneHot(labels, numClasses);
+    let ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+    if (distill && targets) {
+      const t = distill.temperature;
+      const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t)) as tf.Scalar;
+      ce = tf.add(
+        tf.mul(ce, 1 - distill.weight),
+        tf.mul(soft, distill.weight * t * t),
+      ) as tf.Scalar;
+    }
+    return { loss: extraLoss ? (tf.add(ce, extraLoss()) as tf.Scalar) : ce, correct };
+  };
+}
+
+/** Builds the step function for a model (logits out) and an optimizer. */
+export function makeTrainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  extraLoss?: LossOptions["extraLoss"],
+  distill?: LossOptions["distill"],
+): (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D) => StepResult {
+  const lossOf = classifierLoss(model, { extraLoss, distill });
   // An explicit variable list: the optimizer keys its state by position in this list.
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return (x, labels, targets) => {
     let correct: tf.Tensor | undefined;
     const loss = optimizer.minimize(
       () => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
-        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
-        const oneHot = tf.oneHot(labels, numClasses);
-        let ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
-        if (distill && targets) {
-          const t = distill.temperature;
-          const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t)) as tf.Scalar;
-          ce = tf.add(
-            tf.mul(ce, 1 - distill.weight),
-            tf.mul(soft, distill.weight * t * t),
-          ) as tf.Scalar;
-        }
-        return extraLoss ? (tf.add(ce, extraLoss()) as tf.Scalar) : ce;
+        const r = lossOf(x, labels, targets);
+        correct = r.correct;
+        return r.loss;
       },
       true,
       vars,

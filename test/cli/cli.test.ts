@@ -17,6 +17,24 @@ describe("earshot CLI", () => {
     expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 
+  it("train --replicas: a bad count or a compressed model is a one-line error", () => {
+    const base = [
+      "train",
+      "--data",
+      "/nonexistent",
+      "--model",
+      "res8-narrow",
+      "--out",
+      "/nonexistent/out",
+    ];
+    const zero = cli(...base, "--replicas", "0");
+    expect(zero.status).not.toBe(0);
+    expect(zero.stderr.trim()).toBe("earshot: --replicas must be an integer in 1..16 (got '0')");
+    const qat = cli(...base, "--replicas", "2", "--precision", "int8");
+    expect(qat.status).not.toBe(0);
+    expect(qat.stderr).toMatch(/--replicas > 1 trains float models only/);
+  });
+
   it("doctor --json reports node, backend and each engine with a hint when missing", () => {
     const r = cli("doctor", "--json");
     expect(r.status).toBe(0);

@@ -49,6 +49,42 @@ const CASES: ConvCase[] = [
   },
   { name: "1x1 s1", x: [2, 5, 4, 6], filter: [1, 1], outC: 3, strides: [1, 1], pad: "valid" },
   { name: "5x5 s1 same", x: [1, 6, 11, 2], filter: [5, 5], outC: 2, strides: [1, 1], pad: "same" },
+  // Filter gradient tiles (4 filter rows x 8 channels): partial row and channel tiles, fewer
+  // than 4 filter rows per fy (1 channel, 1x1), strides at the borders.
+  {
+    name: "conv0-like 3x3 c1",
+    x: [2, 9, 8, 1],
+    filter: [3, 3],
+    outC: 5,
+    strides: [1, 1],
+    pad: "same",
+  },
+  { name: "3x3 c1 oc19", x: [1, 7, 6, 1], filter: [3, 3], outC: 19, strides: [1, 1], pad: "same" },
+  {
+    name: "10x4 s2 c1 oc20",
+    x: [2, 13, 9, 1],
+    filter: [10, 4],
+    outC: 20,
+    strides: [2, 2],
+    pad: "same",
+  },
+  { name: "1x1 c2 oc6", x: [1, 4, 5, 2], filter: [1, 1], outC: 6, strides: [1, 1], pad: "valid" },
+  {
+    name: "10x4 s2 c3 oc8",
+    x: [2, 13, 9, 3],
+    filter: [10, 4],
+    outC: 8,
+    strides: [2, 2],
+    pad: "same",
+  },
+  {
+    name: "3x3 s2 c5 oc13",
+    x: [1, 7, 9, 5],
+    filter: [3, 3],
+    outC: 13,
+    strides: [2, 1],
+    pad: "same",
+  },
   {
     name: "res8 block",
     x: [2, 24, 13, 19],
@@ -114,6 +150,13 @@ beforeAll(async () => {
 describe.each(CASES)("conv gradients: $name", (c) => {
   const filterShape: Shape4 = [...c.filter, c.x[3], c.outC];
   const conv = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+
+  it("Conv2D and FusedConv2D forward (one input channel: earshot's kernel)", () => {
+    const inputs = { x: randn(c.x), filter: randn(filterShape) };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] };
+    expectClose("Conv2D", inputs, attrs);
+    expectClose("FusedConv2D", inputs, { ...attrs, activation: "linear" });
+  });
 
   it("Conv2DBackpropFilter", () => {
     const dy = randn(convOut(c, false));
@@ -206,6 +249,85 @@ describe("ReLU gradient (EarshotReluGrad on wasm)", () => {
     const mismatches = want.filter((w, i) => w !== got[i]).length;
     expect(mismatches).toBe(0);
     expect(want.filter((w) => w === 0).length).toBeGreaterThan(0);
+  });
+});
+
+describe("FusedBatchNorm (per-channel parameters on wasm)", () => {
+  it.each([
+    [[2, 5, 3, 19], true, true],
+    [[3, 7, 64], true, false],
+    [[4, 6], false, true],
+    [[2, 3, 3, 5], false, false],
+  ] as const)("shape %j offset %s scale %s", (shape, withOffset, withScale) => {
+    const c = shape[shape.length - 1];
+    const inputs: Record<string, tf.Tensor> = {
+      x: randn([...shape]),
+      mean: randn([c]),
+      variance: tf.abs(randn([c])).add(0.1),
+    };
+    if (withOffset) inputs.offset = randn([c]);
+    if (withScale) inputs.scale = randn([c]);
+    expectClose("FusedBatchNorm", inputs, { varianceEpsilon: 1e-3 });
+  });
+});
+
+describe("Identity on wasm", () => {
+  it("shares the data: a clone outlives its source and allocates nothing", () => {
+    tf.setBackend("wasm");
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = tf.engine().backend.numDataIds();
+    const b = a.clone();
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(b.shape).toEqual([2, 2]);
+    b.dispose();
+  });
+
+  it("Cast to the same dtype shares too; to another dtype converts", () => {
+    tf.setBackend("wasm");
+    const a = tf.tensor([1.5, -2, 3], [3]);
+    const before = tf.engine().backend.numDataIds();
+    const same = tf.cast(a, "float32");
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    const ints = tf.cast(a, "int32");
+    expect(ints.dtype).toBe("int32");
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    a.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3]);
+    tf.dispose([same, ints]);
+  });
+});
+
+describe("Mean gradient over all axes but the channels (EarshotChannelBroadcast on wasm)", () => {
+  it.each([
+    [
+      [2, 5, 3, 4],
+      [0, 1, 2],
+    ],
+    [
+      [3, 7, 5],
+      [1, 0],
+    ],
+    [
+      [2, 5, 3, 4],
+      [1, 2],
+    ], // not per-channel: tfjs' gradient
+  ] as const)("shape %j axes %j", (shape, axes) => {
+    const x = randn([...shape]);
+    // Weights on the mean's outputs, so every output gets its own gradient.
+    const w = randn(shape.filter((_, i) => !(axes as readonly number[]).includes(i)));
+    const f = (a: tf.Tensor) =>
+      tf
+        .mean(a, [...axes])
+        .mul(w)
+        .sum();
+    tf.setBackend("wasm");
+    const got = tf.grad(f)(x).dataSync();
+    tf.setBackend("cpu");
+    const want = tf.grad(f)(x).dataSync();
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(new Set(want).size).toBeGreaterThan(1);
   });
 });
 

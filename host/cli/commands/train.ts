@@ -87,6 +87,11 @@ export function register(program: Command): void {
       "worker threads making batches ahead of the step (0: none; same results)",
       numberIn("--prefetch", 0, 16, true),
     )
+    .option(
+      "--replicas <n>",
+      "data-parallel model replicas per step, in threads (1: one process; same results to float rounding)",
+      numberIn("--replicas", 1, 16, true),
+    )
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
     .option("--no-cache", "do not cache features on disk")
     .option(
@@ -151,6 +156,7 @@ export function register(program: Command): void {
           specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
         }),
         ...(opts.prefetch !== undefined && { prefetchWorkers: opts.prefetch }),
+        ...(opts.replicas !== undefined && { replicas: opts.replicas }),
         ...(opts.distill !== undefined && {
           distill: { probs: opts.distill, weight: opts.distillWeight ?? 0.5 },
         }),
@@ -184,6 +190,10 @@ export function register(program: Command): void {
                 ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
               },
       });
+      if ((config.replicas ?? 1) > 1 && ((config.precision ?? "float") !== "float" || config.from))
+        throw new UserError(
+          "--replicas > 1 trains float models only (not with --precision or --from)",
+        );
       const say = (line: string) => process.stderr.write(`${line}\n`);
       let bar: ReturnType<typeof progress> | null = null;
       const compressed = (config.precision && config.precision !== "float") || config.from;

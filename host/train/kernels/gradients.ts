@@ -9,13 +9,16 @@ import {
   type FusedBatchNormAttrs,
   type GradConfig,
   getBackend,
+  getGradient,
   getKernel,
+  Mean,
+  type MeanAttrs,
   Relu,
   registerGradient,
   scalar,
   type Tensor,
 } from "@tensorflow/tfjs";
-import { RELU_GRAD } from "./register";
+import { allButLast, CHANNEL_BROADCAST, CHANNEL_DOT_CENTERED, RELU_GRAD } from "./register";
 
 /**
  * Batch norm y = (x - mean) * r * scale + offset with r = 1/sqrt(variance + eps).
@@ -40,7 +43,19 @@ const fusedBatchNormGrad: GradConfig = {
     const r = tf.rsqrt(tf.add(variance, scalar(varianceEpsilon)));
     const scaled = scale == null ? r : tf.mul(r, scale);
     const sumDy = reduce(g);
-    const sumDyXc = reduce(tf.mul(g, tf.sub(x, mean)));
+    // Σ dy·(x − mean): one wasm pass for per-channel statistics (same bits), else plain ops.
+    const perChannel =
+      x.dtype === "float32" &&
+      g.dtype === "float32" &&
+      mean.size === x.shape[x.rank - 1] &&
+      allButLast(axes, x.rank) &&
+      getKernel(CHANNEL_DOT_CENTERED, getBackend());
+    const sumDyXc = perChannel
+      ? tf.reshape(
+          tf.engine().runKernel(CHANNEL_DOT_CENTERED, { dy: g, x, mean }) as Tensor,
+          mean.shape,
+        )
+      : reduce(tf.mul(g, tf.sub(x, mean)));
     return {
       x: () => tf.mul(g, scaled),
       mean: () => tf.neg(tf.mul(scaled, sumDy)),
@@ -81,6 +96,38 @@ const reluGrad: GradConfig = {
   },
 };
 
+/**
+ * Mean over every axis but the channels (batch-norm statistics): dx = dy / N in every row, one
+ * kernel pass on wasm where tfjs builds a ones tensor in JS, multiplies and divides (same bits).
+ * Other Means, and other backends: tfjs' gradient.
+ */
+function meanGrad(stock: GradConfig): GradConfig {
+  return {
+    kernelName: Mean,
+    inputsToSave: ["x"],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
+      const [x] = saved;
+      const { axis } = attrs as unknown as MeanAttrs;
+      const g = dy as Tensor;
+      if (
+        x.dtype !== "float32" ||
+        !allButLast(axis, x.rank) ||
+        !getKernel(CHANNEL_BROADCAST, getBackend())
+      ) {
+        return stock.gradFunc(dy, saved, attrs);
+      }
+      const divisor = x.size / x.shape[x.rank - 1];
+      return {
+        x: () =>
+          tf.engine().runKernel(CHANNEL_BROADCAST, { dy: g }, {
+            shape: x.shape,
+            divisor,
+          } as never) as Tensor,
+      };
+    },
+  };
+}
+
 let registered = false;
 
 /** Registers earshot's gradients (idempotent). */
@@ -89,4 +136,5 @@ export function registerEarshotGradients(): void {
   registered = true;
   registerGradient(fusedBatchNormGrad);
   registerGradient(reluGrad);
+  registerGradient(meanGrad(getGradient(Mean)));
 }

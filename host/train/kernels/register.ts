@@ -5,15 +5,22 @@
  *
  * | kernel                              | how                                                    |
  * | ----------------------------------- | ------------------------------------------------------ |
- * | Conv2DBackpropFilter                | wasm im2colT (transposed patches) + XNNPACK matmul     |
+ * | Conv2D, FusedConv2D of 1 input channel, outC >= 4, no bias | wasm convForward1 (16 channels in registers) |
+ * | Conv2DBackpropFilter, outC >= 4     | wasm convFilterGrad (direct, register-tiled, SIMD)     |
+ * | Conv2DBackpropFilter, outC < 4      | wasm im2colT (transposed patches) + XNNPACK matmul     |
  * | Conv2DBackpropInput, stride 1       | XNNPACK conv2d of dy with the flipped, transposed filter |
- * | Conv2DBackpropInput, other          | XNNPACK matmul dy·Wᵀ + wasm col2im                      |
+ * | Conv2DBackpropInput, other          | wasm convInputGrad (gathered per input pixel, SIMD dots) |
  * | DepthwiseConv2dNativeBackpropFilter | wasm direct kernel                                     |
  * | DepthwiseConv2dNativeBackpropInput  | wasm direct kernel                                     |
  * | AvgPoolGrad                         | wasm direct kernel (stock one: ~130 ms on res8's pool) |
  * | MaxPoolGrad                         | wasm direct kernel (stock one is wrong for channels > 1) |
  * | EarshotReluGrad (ReLU's gradient)   | wasm, one pass (tfjs: step, cast and multiply)         |
  * | Sum, Mean over all axes but the last | wasm channelSum (stock transposes first); other axes: stock |
+ * | EarshotChannelBroadcast (Mean's gradient over all axes but the last) | wasm, one pass |
+ * | EarshotChannelDotCentered (Σ dy·(x − mean), batch norm's gradient) | wasm, one pass |
+ * | FusedBatchNorm, per-channel parameters | wasm, one pass (stock: a division and a sqrt per element) |
+ * | Identity (tfjs clones what it saves for the backward pass) | shares the data (stock: copies) |
+ * | Cast to the same dtype                | shares the data (stock: copies); other casts: stock    |
  *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
@@ -23,6 +30,9 @@ import {
   AvgPoolGrad,
   type AvgPoolGradAttrs,
   backend_util,
+  Cast,
+  Conv2D,
+  type Conv2DAttrs,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
@@ -31,7 +41,10 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInput,
   type DepthwiseConv2dNativeBackpropInputAttrs,
+  FusedBatchNorm,
+  FusedConv2D,
   getKernel,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   MaxPoolGrad,
@@ -62,11 +75,17 @@ interface WasmBackend {
 
 interface TrainKernels {
   im2colT(...args: number[]): void;
-  col2im(...args: number[]): void;
+  convFilterGrad(...args: number[]): void;
+  convInputGrad(...args: number[]): void;
+  convForward1(...args: number[]): void;
   avgPoolGrad(...args: number[]): void;
   maxPoolGrad(...args: number[]): void;
   reluGrad(...args: number[]): void;
   channelSum(...args: number[]): void;
+  channelSum64(...args: number[]): void;
+  channelBroadcast(...args: number[]): void;
+  batchNorm(...args: number[]): void;
+  channelDotCentered(...args: number[]): void;
   depthwiseFilterGrad(...args: number[]): void;
   depthwiseInputGrad(...args: number[]): void;
 }
@@ -129,7 +148,11 @@ function convArgs(ci: Conv2DInfo): number[] {
   ];
 }
 
-/** dW = im2colT(x) · dy, with dy viewed as [positions, outC]: lands in [fh, fw, inC, outC]. */
+/**
+ * dW: with 4 or more output channels, one wasm pass over x and dy (convFilterGrad: 4 filter rows
+ * x 8 channels in registers, no patch matrix); with fewer, im2colT(x) · dy, dy viewed as
+ * [positions, outC], which lands in [fh, fw, inC, outC].
+ */
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -145,6 +168,9 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     backend_util.convertConv2DDataFormat(a.dataFormat),
   );
   assertChannelsLast(ci, "Conv2DBackpropFilter");
+  if (ci.outChannels >= 4) {
+    return runConvKernel(b, "convFilterGrad", x, dy, b.makeOutput(a.filterShape, "float32"), ci);
+  }
   const k = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const m = ci.batchSize * ci.outHeight * ci.outWidth;
   const cols = b.makeOutput([k, m], "float32");
@@ -157,6 +183,63 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   b.disposeData(dw.dataId);
   return out;
 };
+
+/** Runs one of the wasm conv kernels that take (a, b, out, ...convArgs, outChannels). */
+function runConvKernel(
+  b: WasmBackend,
+  kernel: "convFilterGrad" | "convInputGrad" | "convForward1",
+  inA: TensorInfo,
+  inB: TensorInfo,
+  out: TensorInfo,
+  ci: Conv2DInfo,
+): TensorInfo {
+  kernelsFor(b)[kernel](ptr(b, inA), ptr(b, inB), ptr(b, out), ...convArgs(ci), ci.outChannels);
+  return out;
+}
+
+/**
+ * Conv2D / FusedConv2D (no bias, linear activation) of a one-channel input with 4 or more
+ * output channels: earshot's wasm convForward1 (the first layer of res8, DS-CNN, TinyConv, where
+ * XNNPACK is slow); anything else to the stock kernel.
+ */
+function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): KernelFunc {
+  return (args) => {
+    const b = args.backend as unknown as WasmBackend;
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<
+      string,
+      TensorInfo | undefined
+    >;
+    const a = args.attrs as unknown as Conv2DAttrs & { activation?: string | null };
+    const xi = x as TensorInfo;
+    const fi = filter as TensorInfo;
+    const dil = Array.isArray(a.dilations) ? a.dilations : [a.dilations ?? 1, a.dilations ?? 1];
+    const plain =
+      bias === undefined &&
+      preluActivationWeights === undefined &&
+      (a.activation == null || a.activation === "linear");
+    if (
+      !plain ||
+      xi.dtype !== "float32" ||
+      xi.shape.length !== 4 ||
+      xi.shape[3] !== 1 ||
+      fi.shape[3] < 4 ||
+      (a.dataFormat ?? "NHWC") !== "NHWC" ||
+      dil[0] !== 1 ||
+      dil[1] !== 1
+    ) {
+      return (stock[name] as KernelConfig).kernelFunc(args);
+    }
+    const ci = backend_util.computeConv2DInfo(
+      xi.shape as [number, number, number, number],
+      fi.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+    );
+    return runConvKernel(b, "convForward1", xi, fi, b.makeOutput(ci.outShape, "float32"), ci);
+  };
+}
 
 /** The filter [fh, fw, inC, outC] rotated 180° and transposed to [fh, fw, outC, inC]. */
 function flippedFilter(b: WasmBackend, filter: TensorInfo): TensorInfo {
@@ -176,8 +259,8 @@ function flippedFilter(b: WasmBackend, filter: TensorInfo): TensorInfo {
 
 /**
  * dX of a conv. Stride 1: correlating dy with the flipped filter is a plain forward conv, which
- * XNNPACK runs several times faster than the stock transposed conv. Otherwise the patch
- * gradients dy·Wᵀ are scattered back into the image (col2im).
+ * XNNPACK runs several times faster than the stock transposed conv. Otherwise (strided) a wasm
+ * kernel gathers each input pixel's gradient from the outputs its taps reach.
  */
 const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
@@ -220,17 +303,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     b.disposeData(wf.dataId);
     return dx;
   }
-  const k = fh * fw * ci.inChannels;
-  const m = ci.batchSize * ci.outHeight * ci.outWidth;
-  const dy2 = reshaped(b, dy, [m, ci.outChannels]);
-  const w2 = reshaped(b, filter, [k, ci.outChannels]);
-  const cols = call(b, "BatchMatMul", { a: dy2, b: w2 }, { transposeA: false, transposeB: true });
-  b.disposeData(dy2.dataId);
-  b.disposeData(w2.dataId);
-  const dx = b.makeOutput(a.inputShape, "float32");
-  kernelsFor(b).col2im(ptr(b, cols), ptr(b, dx), ...convArgs(ci));
-  b.disposeData(cols.dataId);
-  return dx;
+  return runConvKernel(b, "convInputGrad", dy, filter, b.makeOutput(a.inputShape, "float32"), ci);
 };
 
 function depthwiseInfo(
@@ -357,8 +430,112 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   return dx;
 };
 
+/**
+ * FusedBatchNorm with per-channel mean, variance, offset and scale (what batch-norm layers pass):
+ * one wasm pass with the per-channel factors computed once; other shapes to the stock kernel.
+ */
+const fusedBatchNorm: KernelFunc = (args) => {
+  const b = args.backend as unknown as WasmBackend;
+  const { x, mean, variance, offset, scale } = args.inputs as Record<
+    string,
+    TensorInfo | undefined
+  >;
+  const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+  const xi = x as TensorInfo;
+  const c = xi.shape[xi.shape.length - 1];
+  const perChannel = (t: TensorInfo | undefined) =>
+    t === undefined || (t.dtype === "float32" && t.shape.reduce((p, d) => p * d, 1) === c);
+  if (
+    xi.dtype !== "float32" ||
+    xi.shape.length < 2 ||
+    ![mean, variance].every((t) => t !== undefined && perChannel(t)) ||
+    !perChannel(offset) ||
+    !perChannel(scale)
+  ) {
+    return (stock[FusedBatchNorm] as KernelConfig).kernelFunc(args);
+  }
+  const rows = xi.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput(xi.shape, "float32");
+  const work = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).batchNorm(
+    ptr(b, xi),
+    ptr(b, mean as TensorInfo),
+    ptr(b, variance as TensorInfo),
+    offset ? ptr(b, offset) : 0,
+    scale ? ptr(b, scale) : 0,
+    ptr(b, out),
+    ptr(b, work),
+    rows,
+    c,
+    varianceEpsilon,
+  );
+  b.disposeData(work.dataId);
+  return out;
+};
+
+/**
+ * Identity shares the input's data (a reference count, as wasm's own Reshape does and the CPU
+ * backend's Identity) instead of copying it: tfjs clones every tensor it saves for the backward
+ * pass, ~175 full-size copies per res8 step. Tensor data is never written in place.
+ */
+const identity: KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === "string") return (stock[Identity] as KernelConfig).kernelFunc(args);
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/** Name of earshot's Σ dy·(x − mean) per channel (batch norm's gradient). */
+export const CHANNEL_DOT_CENTERED = "EarshotChannelDotCentered";
+
+/** out[c] = Σ over all axes but the last of dy * (x - mean), mean per channel. */
+const channelDotCentered: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy, x, mean } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo };
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput([c], "float32");
+  const work = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).channelDotCentered(
+    ptr(b, dy),
+    ptr(b, x),
+    ptr(b, mean),
+    ptr(b, out),
+    rows,
+    c,
+    ptr(b, work),
+  );
+  b.disposeData(work.dataId);
+  return out;
+};
+
+/** Cast to the tensor's own dtype (tf.moments casts its input to float32) shares the data too. */
+const cast: KernelFunc = (args) => {
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype !== (args.attrs as unknown as { dtype: string }).dtype || x.dtype === "string") {
+    return (stock[Cast] as KernelConfig).kernelFunc(args);
+  }
+  (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/** Name of earshot's per-channel broadcast kernel (the gradient of a per-channel Mean). */
+export const CHANNEL_BROADCAST = "EarshotChannelBroadcast";
+
+/** out (attr shape, last axis = dy's length) = dy / divisor in every row. */
+const channelBroadcast: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as unknown as WasmBackend;
+  const { dy } = inputs as { dy: TensorInfo };
+  const { shape, divisor } = attrs as unknown as { shape: number[]; divisor: number };
+  const c = shape[shape.length - 1];
+  const rows = shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput(shape, "float32");
+  kernelsFor(b).channelBroadcast(ptr(b, dy), ptr(b, out), rows, c, divisor);
+  return out;
+};
+
 /** Whether `axis` names every axis of a rank-`rank` tensor except the last (channels). */
-function allButLast(axis: number | number[], rank: number): boolean {
+export function allButLast(axis: number | number[], rank: number): boolean {
   const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
   if (rank < 2 || axes.length !== rank - 1) return false;
   return [...axes].sort((a, b) => a - b).every((a, i) => a === i);
@@ -381,9 +558,34 @@ function channelReduction(name: "Sum" | "Mean", mean: boolean): KernelFunc {
     const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
     const shape = keepDims ? [...new Array<number>(rank - 1).fill(1), c] : [c];
     const out = b.makeOutput(shape, "float32");
-    kernelsFor(b).channelSum(ptr(b, x), ptr(b, out), rows, c, mean ? 1 / Math.max(1, rows) : 1);
+    const work = b.makeOutput([2 * c], "float32");
+    kernelsFor(b).channelSum(
+      ptr(b, x),
+      ptr(b, out),
+      rows,
+      c,
+      mean ? 1 / Math.max(1, rows) : 1,
+      ptr(b, work),
+    );
+    b.disposeData(work.dataId);
     return out;
   };
+}
+
+/**
+ * Per-channel sums (f64) of a float32 tensor on the wasm backend, over every axis but the last:
+ * what data-parallel replicas exchange for batch statistics (parallel/batch-sync.ts).
+ */
+export function channelSums64(backend: unknown, x: TensorInfo): Float64Array {
+  const b = backend as WasmBackend;
+  const c = x.shape[x.shape.length - 1];
+  const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+  const scratch = b.makeOutput([2 * c], "float32");
+  kernelsFor(b).channelSum64(ptr(b, x), ptr(b, scratch), rows, c);
+  const heap = b.typedArrayFromHeap(scratch);
+  const sums = new Float64Array(heap.buffer.slice(heap.byteOffset, heap.byteOffset + 8 * c));
+  b.disposeData(scratch.dataId);
+  return sums;
 }
 
 /** Stock kernels that earshot's wrap and fall back to (captured at registration). */
@@ -397,6 +599,8 @@ function assertChannelsLast(ci: Conv2DInfo, kernel: string): void {
 
 /** The kernels earshot registers, by name; kernels.test.ts runs its table against each. */
 export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
+  [Conv2D]: oneChannelConv(Conv2D),
+  [FusedConv2D]: oneChannelConv(FusedConv2D),
   [Conv2DBackpropFilter]: conv2DBackpropFilter,
   [Conv2DBackpropInput]: conv2DBackpropInput,
   [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter,
@@ -404,6 +608,11 @@ export const EARSHOT_WASM_KERNELS: Record<string, KernelFunc> = {
   [AvgPoolGrad]: avgPoolGrad,
   [MaxPoolGrad]: maxPoolGrad,
   [RELU_GRAD]: reluGrad,
+  [CHANNEL_BROADCAST]: channelBroadcast,
+  [CHANNEL_DOT_CENTERED]: channelDotCentered,
+  [FusedBatchNorm]: fusedBatchNorm,
+  [Identity]: identity,
+  [Cast]: cast,
   Sum: channelReduction("Sum", false),
   Mean: channelReduction("Mean", true),
 };
