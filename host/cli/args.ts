@@ -23,6 +23,15 @@ export function positiveNumber(flag: string) {
   };
 }
 
+export function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isInteger(n) || n < 0)
+      throw new UserError(`${flag} must be a non-negative integer (got '${v}')`);
+    return n;
+  };
+}
+
 export function nonNegativeNumber(flag: string) {
   return (v: string): number => {
     const n = Number(v);

@@ -1,22 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
-import { nonNegativeNumber } from "../args";
-import { UserError } from "../errors";
+import { nonNegativeInt } from "../args";
 import { group } from "../group";
 import { emit } from "../output";
-import {
-  ackWaitOption,
-  serviceOption,
-  signingKeyOption,
-  tokenFileOption,
-} from "../service-options";
-
-const intArg = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new UserError(`${what} must be a non-negative integer, got "${v}"`);
-  }
-  return n;
-};
 
 /** Device ids from --devices a,b,c or --count N with --prefix. */
 function deviceIds(opts: { devices?: string; count?: number; prefix: string }): string[] {
@@ -30,183 +15,8 @@ function deviceIds(opts: { devices?: string; count?: number; prefix: string }): 
   return Array.from({ length: n }, (_, i) => `${opts.prefix}${String(i).padStart(width, "0")}`);
 }
 
-const splitIds = (s: string | undefined) =>
-  s
-    ?.split(",")
-    .map((x) => x.trim())
-    .filter(Boolean);
-
 export function register(program: Command): void {
   const fleet = group(program, "fleet", "Fleet service, broker setup and simulator");
-
-  fleet
-    .command("cmd")
-    .description(
-      "Send a signed command (Ed25519 with the OTA key, bound to the fleet, with a sequence number against replay) and show the devices' acks",
-    )
-    .requiredOption("--fleet <id>", "fleet id")
-    .requiredOption(
-      "--op <op>",
-      "setThreshold | setSmoothing | setStride | setCapture | sendTelemetry | reboot",
-    )
-    .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
-    .option("--cohort <name>", "or: the devices of this cohort (e.g. canary, control)")
-    .option("--threshold <x>", "setThreshold: 0..1", nonNegativeNumber("--threshold"))
-    .option("--keyword <k>", "setThreshold: one keyword only")
-    .option("--smoothing <n>", "setSmoothing: window in inferences", intArg("--smoothing"))
-    .option("--stride <n>", "setStride: frames between inferences", intArg("--stride"))
-    .option("--capture <n>", "setCapture: feature windows per hour, 0: off", intArg("--capture"))
-    .addOption(signingKeyOption())
-    .addOption(ackWaitOption())
-    .addOption(serviceOption())
-    .addOption(tokenFileOption())
-    .option("--json", "machine-readable output")
-    .action(async (opts) => {
-      const { UserError } = await import("../errors");
-      const { COMMAND_OPS } = await import("../../../protocol/messages");
-      const ops = COMMAND_OPS.filter((o) => o !== "revert");
-      const op = ops.find((o) => o === opts.op);
-      if (!op) throw new UserError(`--op must be one of ${ops.join(", ")} (got '${opts.op}')`);
-      const need: Record<string, unknown> = {
-        setThreshold: opts.threshold,
-        setSmoothing: opts.smoothing,
-        setStride: opts.stride,
-        setCapture: opts.capture,
-      };
-      if (op in need && need[op] === undefined)
-        throw new UserError(`--op ${op} needs its value (--${op.slice(3).toLowerCase()})`);
-      const { clientApiToken } = await import("../../fleet/api-token");
-      const { signedCommandHex, sendCommand } = await import("../../fleet/commands/client");
-      const token = clientApiToken(opts.apiTokenFile);
-      const { hex, cmdId } = signedCommandHex(
-        {
-          op,
-          threshold: opts.threshold,
-          keyword: opts.keyword,
-          smoothing: opts.smoothing,
-          strideFrames: opts.stride,
-          capture: opts.capture,
-        },
-        opts.fleet,
-        opts.key,
-      );
-      let devices = splitIds(opts.devices);
-      if (opts.cohort) {
-        if (devices) throw new UserError("give --devices or --cohort, not both");
-        const { callService } = await import("../../ota/publish");
-        const all = (await callService(
-          opts.service,
-          token,
-          `/api/devices?fleet=${encodeURIComponent(opts.fleet)}`,
-        )) as { deviceId: string; cohort: string }[];
-        devices = all.filter((d) => d.cohort === opts.cohort).map((d) => d.deviceId);
-        if (devices.length === 0)
-          throw new UserError(`fleet ${opts.fleet} has no device in cohort ${opts.cohort}`);
-      }
-      const r = await sendCommand(
-        { service: opts.service, token },
-        opts.fleet,
-        devices,
-        hex,
-        cmdId,
-        opts.wait * 1000,
-      );
-      emit(opts, r, (x) =>
-        [
-          `command ${x.cmdId} (${op}) sent on ${x.topics.length} topic(s)`,
-          ...x.acks.map((a) => `  ${a.device}: ${a.ok ? "ok" : `refused: ${a.error}`}`),
-        ].join("\n"),
-      );
-    });
-
-  fleet
-    .command("calibrate")
-    .description(
-      "Compute thresholds from field score distributions for a target FA/hour and send them as signed setThreshold commands",
-    )
-    .requiredOption("--fleet <id>", "fleet id")
-    .option("--device <id>", "one device")
-    .option("--cohort <name>", "one cohort (e.g. canary, control)")
-    .requiredOption(
-      "--target-fa-per-hour <x>",
-      "estimated false accepts per device-hour to reach",
-      nonNegativeNumber("--target-fa-per-hour"),
-    )
-    .option(
-      "--current <x>",
-      "the running threshold (default: the lowest detection score seen, a lower bound of it)",
-      nonNegativeNumber("--current"),
-    )
-    .option("--per-device", "one threshold per device (default: one for all chosen devices)")
-    .option("--dry-run", "compute and print, send nothing")
-    .addOption(signingKeyOption())
-    .addOption(ackWaitOption())
-    .addOption(serviceOption())
-    .addOption(tokenFileOption())
-    .option("--json", "machine-readable output")
-    .action(async (opts) => {
-      const { UserError } = await import("../errors");
-      const { clientApiToken } = await import("../../fleet/api-token");
-      const { callService } = await import("../../ota/publish");
-      const { chooseThreshold } = await import("../../fleet/field/calibrate");
-      const { signedCommandHex, sendCommand } = await import("../../fleet/commands/client");
-      if (opts.device && opts.cohort) throw new UserError("give --device or --cohort, not both");
-      const token = clientApiToken(opts.apiTokenFile);
-      const q = new URLSearchParams({ fleet: opts.fleet });
-      if (opts.device) q.set("device", opts.device);
-      if (opts.cohort) q.set("cohort", opts.cohort);
-      const data = (await callService(
-        opts.service,
-        token,
-        `/api/field/calibration?${q}`,
-      )) as import("../../fleet/field/calibrate").CalibrationData;
-      if (data.devices.length === 0)
-        throw new UserError(`no device of fleet ${opts.fleet} matches (or none has reported yet)`);
-      const groups = opts.perDevice
-        ? data.devices.map((d) => [d.device])
-        : [data.devices.map((d) => d.device)];
-      const results = [];
-      for (const ids of groups) {
-        const scores = data.scores.filter((s) => ids.includes(s.device));
-        const hours = data.devices
-          .filter((d) => ids.includes(d.device))
-          .reduce((a, d) => a + d.hours, 0);
-        const current =
-          opts.current ?? (scores.length > 0 ? Math.min(...scores.map((s) => s.score)) : 0.5);
-        const choice = chooseThreshold(scores, hours, current, opts.targetFaPerHour);
-        let acks: { device: string; ok: boolean; error: string | null }[] = [];
-        if (!opts.dryRun && choice.threshold !== current) {
-          const { hex, cmdId } = signedCommandHex(
-            { op: "setThreshold", threshold: choice.threshold },
-            opts.fleet,
-            opts.key,
-          );
-          acks = (
-            await sendCommand(
-              { service: opts.service, token },
-              opts.fleet,
-              ids,
-              hex,
-              cmdId,
-              opts.wait * 1000,
-            )
-          ).acks;
-        }
-        results.push({ devices: ids, current, ...choice, sent: acks.length > 0, acks });
-      }
-      emit(opts, { target: opts.targetFaPerHour, results }, (x) =>
-        x.results
-          .map(
-            (r) =>
-              `${r.devices.length === 1 ? r.devices[0] : `${r.devices.length} devices`}: threshold ${r.current.toFixed(3)} -> ${r.threshold.toFixed(3)} ` +
-              `(FA/hour estimate ${r.faPerHourBefore.toFixed(2)} -> ${r.faPerHour.toFixed(2)} over ${r.deviceHours.toFixed(3)} device-hours, ${r.detections} detections)` +
-              (r.sent
-                ? `; acks: ${r.acks.filter((a) => a.ok).length} ok, ${r.acks.filter((a) => !a.ok).length} refused`
-                : ""),
-          )
-          .join("\n"),
-      );
-    });
 
   fleet
     .command("serve")
@@ -222,16 +32,16 @@ export function register(program: Command): void {
     .option(
       "--embedded-broker <port>",
       "run the embedded aedes broker on this port",
-      intArg("--embedded-broker"),
+      nonNegativeInt("--embedded-broker"),
     )
     .option("--db <dir>", "PGlite data directory (default .earshot/fleet-db)")
     .option("--pg <url>", "PostgreSQL URL instead of PGlite")
-    .option("--http <port>", "HTTP port", intArg("--http"), 8080)
+    .option("--http <port>", "HTTP port", nonNegativeInt("--http"), 8080)
     .option("--host <addr>", "HTTP bind address", "127.0.0.1")
     .option(
       "--workers <n>",
       "ingest connections (>1: MQTT 5 shared subscription)",
-      intArg("--workers"),
+      nonNegativeInt("--workers"),
     )
     .option("--group <name>", "shared-subscription group / client-id prefix", "earshot-ingest")
     .option("--fleet <id>", "ingest only this fleet (default: all)")
@@ -366,7 +176,7 @@ export function register(program: Command): void {
     .option("--file <file>", "credentials file", ".earshot/credentials.json")
     .requiredOption("--fleet <id>", "the fleet these devices belong to (they are bound to it)")
     .option("--devices <ids>", "comma-separated device ids")
-    .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
+    .option("--count <n>", "or: this many devices named <prefix>0..", nonNegativeInt("--count"))
     .option("--prefix <p>", "device id prefix for --count", "node-")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
@@ -386,10 +196,10 @@ export function register(program: Command): void {
     )
     .requiredOption("--out <dir>", "output directory")
     .option("--devices <ids>", "comma-separated device ids")
-    .option("--count <n>", "or: this many devices named <prefix>0..", intArg("--count"))
+    .option("--count <n>", "or: this many devices named <prefix>0..", nonNegativeInt("--count"))
     .option("--prefix <p>", "device id prefix for --count", "node-")
     .requiredOption("--fleet <id>", "the fleet these devices belong to (their ACL names it)")
-    .option("--port <n>", "listener port", intArg("--port"), 1883)
+    .option("--port <n>", "listener port", nonNegativeInt("--port"), 1883)
     .option("--bind <addr>", "listener address", "127.0.0.1")
     .option("--json", "machine-readable output")
     .action(async (opts) => {
@@ -425,11 +235,11 @@ export function register(program: Command): void {
     .command("simulate")
     .description("Simulate N devices (worker threads), each with its own MQTT connection")
     .requiredOption("--broker <url>", "broker URL, e.g. mqtt://127.0.0.1:1883")
-    .requiredOption("--devices <n>", "number of devices", intArg("--devices"))
+    .requiredOption("--devices <n>", "number of devices", nonNegativeInt("--devices"))
     .requiredOption(
       "--duration <s>",
       "seconds to run after all are connected",
-      intArg("--duration"),
+      nonNegativeInt("--duration"),
     )
     .option(
       "--model <file>",
@@ -446,16 +256,30 @@ export function register(program: Command): void {
       "OTA public key (ota-signing.pub.bin); without it OTA is refused",
     )
     .option("--keywords <list>", "keywords said, cycled (default: the model's labels)")
-    .option("--every <ms>", "one keyword per device every this many ms", intArg("--every"), 10_000)
-    .option("--telemetry <ms>", "telemetry period per device", intArg("--telemetry"), 30_000)
-    .option("--workers <n>", "worker threads (default: one per 250 devices)", intArg("--workers"))
+    .option(
+      "--every <ms>",
+      "one keyword per device every this many ms",
+      nonNegativeInt("--every"),
+      10_000,
+    )
+    .option(
+      "--telemetry <ms>",
+      "telemetry period per device",
+      nonNegativeInt("--telemetry"),
+      30_000,
+    )
+    .option(
+      "--workers <n>",
+      "worker threads (default: one per 250 devices)",
+      nonNegativeInt("--workers"),
+    )
     .option(
       "--runtime-devices <k>",
       "how many devices run the REAL device runtime (node engine) in real time on a synthetic " +
         "audio stream with keywords planted every --every ms; the rest fire scheduled " +
         "detections without audio. Default min(N, 8): a small model costs ~5-20 ms of CPU per " +
         "audio second, a res8-sized one far more, and 2 cores are shared by all N connections",
-      intArg("--runtime-devices"),
+      nonNegativeInt("--runtime-devices"),
     )
     .option(
       "--clips <dir>",

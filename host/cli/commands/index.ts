@@ -12,6 +12,7 @@ import * as exportModel from "./export";
 import * as features from "./features";
 import * as field from "./field";
 import * as fleet from "./fleet";
+import * as fleetControl from "./fleet-control";
 import * as inspect from "./inspect";
 import * as model from "./model";
 import * as ota from "./ota";
@@ -45,6 +46,7 @@ export function registerCommands(program: Command): void {
     stream,
     calibrate,
     fleet,
+    fleetControl,
     field,
     ota,
   ]) {

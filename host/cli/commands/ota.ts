@@ -1,17 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
-import { nonNegativeNumber } from "../args";
-import { UserError } from "../errors";
+import { nonNegativeInt, nonNegativeNumber } from "../args";
 import { group } from "../group";
 import { emit } from "../output";
 import { serviceOption, signingKeyOption, tokenFileOption } from "../service-options";
-
-const intArg = (what: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new UserError(`${what} must be a non-negative integer, got "${v}"`);
-  }
-  return n;
-};
 
 export function register(program: Command): void {
   const ota = group(program, "ota", "Signed over-the-air model updates");
@@ -45,10 +36,14 @@ export function register(program: Command): void {
     .requiredOption("--model <file>", "device model file")
     .requiredOption("--fleet <name>", "fleet id")
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
-    .option("--version <n>", "artifact version (default: the model file's)", intArg("--version"))
+    .option(
+      "--version <n>",
+      "artifact version (default: the model file's)",
+      nonNegativeInt("--version"),
+    )
     .option("--model-id <id>", "model id (default: the model file's)")
     .addOption(signingKeyOption())
-    .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
+    .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", nonNegativeInt("--chunk-size"))
     .option("--min-runtime <semver>", "lowest device runtime version", "0.1.0")
     .addOption(serviceOption())
     .addOption(tokenFileOption())
@@ -105,15 +100,15 @@ export function register(program: Command): void {
     .option(
       "--version <n>",
       "artifact version (default: above every version the fleet runs or was offered)",
-      intArg("--version"),
+      nonNegativeInt("--version"),
     )
     .addOption(signingKeyOption())
-    .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", intArg("--chunk-size"))
+    .option("--chunk-size <bytes>", "bytes per chunk (1..4096)", nonNegativeInt("--chunk-size"))
     .option("--no-wait", "return once the canary is offered (the service decides on its own)")
     .option(
       "--timeout <s>",
       "give up waiting for the decision after this long",
-      intArg("--timeout"),
+      nonNegativeInt("--timeout"),
       3600,
     )
     .addOption(serviceOption())
