@@ -15,6 +15,24 @@ import {
 } from "@tensorflow/tfjs";
 import { kernelsFor, ptr, stock, type WasmBackend } from "./wasm-backend";
 
+/** Geometry arguments shared by the wasm pooling-gradient kernels, in their order. */
+function poolArgs(ci: Conv2DInfo): number[] {
+  return [
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    ci.inChannels,
+    ci.outHeight,
+    ci.outWidth,
+    ci.filterHeight,
+    ci.filterWidth,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+  ];
+}
+
 export const avgPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as unknown as WasmBackend;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
@@ -31,18 +49,7 @@ export const avgPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   kernelsFor(b).avgPoolGrad(
     ptr(b, dy),
     ptr(b, dx),
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    ci.padInfo.top,
-    ci.padInfo.left,
+    ...poolArgs(ci),
     1 / (ci.filterHeight * ci.filterWidth),
   );
   return dx;
@@ -61,23 +68,7 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
     a.dimRoundingMode,
   );
   const dx = b.makeOutput(input.shape, "float32");
-  kernelsFor(b).maxPoolGrad(
-    ptr(b, input),
-    ptr(b, dy),
-    ptr(b, dx),
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    ci.padInfo.top,
-    ci.padInfo.left,
-  );
+  kernelsFor(b).maxPoolGrad(ptr(b, input), ptr(b, dy), ptr(b, dx), ...poolArgs(ci));
   return dx;
 };
 
