@@ -13,6 +13,7 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from "@tensorflow/tfjs";
+import type { Conv2DInfo } from "./conv";
 import { kernelsFor, ptr, stock, type WasmBackend } from "./wasm-backend";
 
 /** Geometry arguments shared by the wasm pooling-gradient kernels, in their order. */
