@@ -11,6 +11,7 @@ import * as evaluate from "./eval";
 import * as exportModel from "./export";
 import * as features from "./features";
 import * as fleet from "./fleet";
+import * as importModel from "./import";
 import * as inspect from "./inspect";
 import * as ota from "./ota";
 import * as prune from "./prune";
@@ -36,6 +37,7 @@ export function registerCommands(program: Command): void {
     prune,
     ensemble,
     exportModel,
+    importModel,
     teacher,
     inspect,
     device,
