@@ -14,6 +14,7 @@ import { encodeModel } from "../../shared/model-format/encode";
 import { opName } from "../../shared/model-format/prepare";
 import { PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
 import { buildTflite, f32, i8, i32, type TTensor, table } from "./tflite-model";
+import { tflmReferenceRun } from "./tflm-reference";
 
 const S_IN = 0.05;
 // A small int8 net: conv (per-axis, SAME, stride 1, RELU) -> max pool -> add(pool, pool) ->
@@ -109,7 +110,22 @@ describe("TFLite reader and importer", () => {
   });
 
   it("maps every supported op onto earshot's ops with TFLite's parameters", () => {
-    const model = importTflite(readTflite(smallNet()));
+    const tflm = importTflite(readTflite(smallNet()));
+    expect(tflm.ops.map((o) => opName(o.code))).toEqual([
+      "quantize",
+      "conv2d",
+      "tflm_requantize",
+      "max_pool2d",
+      "add",
+      "depthwise_conv2d",
+      "tflm_requantize",
+      "avg_pool2d",
+      "dense",
+      "tflm_requantize",
+      "softmax",
+    ]);
+    // With earshot's rounding the multipliers go into the layers.
+    const model = importTflite(readTflite(smallNet()), { rounding: "earshot" });
     expect(model.ops.map((o) => opName(o.code))).toEqual([
       "quantize",
       "conv2d",
@@ -127,10 +143,20 @@ describe("TFLite reader and importer", () => {
     expect(pool.attrs).toEqual([2, 2, 2, 2, PAD_VALID, -128, 127]);
     // depthwise RELU6: actMax = zp + round(6 / 0.05) = 122.
     expect(dw.attrs).toEqual([1, 1, PAD_VALID, -120, 2, 2, 122]);
-    // The decoder (the device's validation) accepts the result, and it runs.
-    const decoded = decodeModel(encodeModel(model));
-    const r = new IntEvaluator(decoded).run(Array.from({ length: 72 }, (_, i) => Math.sin(i) * 3));
-    expect(r.output.reduce((a, b) => a + b, 0)).toBeGreaterThan(32768 - 8);
+    // The decoder (the device's validation) accepts both, and they run.
+    const feats = Array.from({ length: 72 }, (_, i) => Math.sin(i) * 3);
+    for (const m of [model, tflm]) {
+      const r = new IntEvaluator(decodeModel(encodeModel(m))).run(feats);
+      expect(r.output.reduce((a, b) => a + b, 0)).toBeGreaterThan(32768 - 8);
+    }
+    // Up to the ADD (whose rounding stays earshot's), the TFLM-rounded import equals TFLM's
+    // reference kernels: conv's tflm_requantize is layer 2, the max pool layer 3.
+    const input = feats.map((v) => Math.max(-128, Math.min(127, Math.round(v / S_IN) - 3)));
+    const ref = tflmReferenceRun(readTflite(smallNet()), input);
+    const layers = new IntEvaluator(tflm).run(feats, true).layers;
+    expect(layers[0].values).toEqual(input);
+    expect(layers[2].values).toEqual(ref[0]);
+    expect(layers[3].values).toEqual(ref[1]);
   });
 
   it("decomposes multipliers as TFLite's QuantizeMultiplier does", () => {

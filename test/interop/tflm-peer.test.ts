@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { readWav } from "../../host/data/wav/read";
 import { readFlexRoot } from "../../host/interop/tflite/flexbuffer";
+import { importTflite } from "../../host/interop/tflite/import";
 import { importTfliteFile } from "../../host/interop/tflite/import-file";
 import { readTflite, type TfliteModel } from "../../host/interop/tflite/schema";
 import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/config";
@@ -22,7 +23,9 @@ import {
   windowWeights,
 } from "../../shared/features/tflm-micro/tables";
 import { decodeModel } from "../../shared/model-format/decode";
+import { opName } from "../../shared/model-format/prepare";
 import { KERNEL_IMPLEMENTATIONS } from "../kernels/implementations";
+import { tflmReferenceRun } from "./tflm-reference";
 
 const PEER = resolve(
   process.env.EARSHOT_PEERS_DIR ?? resolve(import.meta.dirname, "../../../shared/peers"),
@@ -81,13 +84,22 @@ describe.skipIf(!have)(`TFLM micro_speech peer ${NEEDS_PEERS}`, () => {
     });
   });
 
-  it("imports micro_speech and gives TFLM's labels on its test clips on every kernel implementation", async () => {
+  it("imports micro_speech and gives TFLM's labels on its test clips on every kernel implementation, bit-exact with TFLM's reference kernels", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "earshot-tflite-")), "micro_speech.esm");
-    const r = await importTfliteFile(join(PEER, "micro_speech_quantized.tflite"), out, {
-      labels: ["silence", "unknown", "yes", "no"],
-    });
+    const file = join(PEER, "micro_speech_quantized.tflite");
+    const r = await importTfliteFile(file, out, { labels: ["silence", "unknown", "yes", "no"] });
     expect(r.input).toEqual([49, 40, 1]);
     const model = decodeModel(Array.from(readFileSync(out)));
+    expect(model.ops.map((o) => opName(o.code))).toEqual([
+      "quantize",
+      "depthwise_conv2d",
+      "tflm_requantize",
+      "dense",
+      "tflm_requantize",
+      "softmax",
+    ]);
+    const tfl = readTflite(new Uint8Array(readFileSync(file)));
+    const fused = importTflite(tfl, { labels: model.labels, rounding: "earshot" });
     const q = model.tensors[model.ops[0].outputs[0]];
     const fe = new TflmMicroFrontEnd(TFLM_MICRO_SPEECH);
     const expected: [string, string][] = [
@@ -96,6 +108,8 @@ describe.skipIf(!have)(`TFLM micro_speech peer ${NEEDS_PEERS}`, () => {
       ["noise_1000ms", "silence"],
       ["silence_1000ms", "silence"],
     ];
+    let fusedDiffs = 0;
+    let compared = 0;
     for (const [clip, label] of expected) {
       const wav = readWav(join(PEER, "testdata", `${clip}.wav`));
       const feats = fe.extract(Array.from(wav.samples, (x) => Math.round(x * 32768)));
@@ -106,15 +120,33 @@ describe.skipIf(!have)(`TFLM micro_speech peer ${NEEDS_PEERS}`, () => {
         name: impl.name,
         r: new IntEvaluator(model, impl.kernels).run(input, true),
       }));
-      expect(runs[0].r.layers[0].values).toEqual(feats.data);
+      const layers = runs[0].r.layers;
+      expect(layers[0].values).toEqual(feats.data);
+      // TFLM's reference kernels on the .tflite itself: depthwise conv and fully connected outputs.
+      const ref = tflmReferenceRun(tfl, feats.data);
+      expect(layers[2].values, `${clip} depthwise`).toEqual(ref[1]);
+      expect(layers[4].values, `${clip} fully connected`).toEqual(ref[2]);
       for (const { name, r: run } of runs) {
         expect(
           run.layers.map((l) => l.values),
           `${clip} on ${name}`,
-        ).toEqual(runs[0].r.layers.map((l) => l.values));
+        ).toEqual(layers.map((l) => l.values));
         const best = run.output.indexOf(Math.max(...run.output));
         expect(model.labels[best], `${clip} on ${name}`).toBe(label);
       }
+      // earshot's single rounding, for the record: how many int8 values move.
+      const f = new IntEvaluator(fused).run(input, true).layers;
+      for (const [a, b] of [
+        [f[1].values, ref[1]],
+        [f[2].values, ref[2]],
+      ]) {
+        compared += a.length;
+        fusedDiffs += a.filter((v, i) => v !== b[i]).length;
+      }
     }
+    console.log(
+      `micro_speech, earshot single rounding vs TFLM: ${fusedDiffs} of ${compared} int8 values differ`,
+    );
+    expect(fusedDiffs).toBeLessThan(compared / 50);
   }, 120_000);
 });

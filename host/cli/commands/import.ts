@@ -16,6 +16,11 @@ export function register(program: Command): void {
       "front end the model expects, recorded in the header: tflm-micro (TFLM micro_speech) or none",
       "none",
     )
+    .option(
+      "--rounding <mode>",
+      "tflm: TFLite Micro's requantization, bit-exact (an extra op per layer); earshot: fused into the layer, rounded once",
+      "tflm",
+    )
     .option("--json", "print the result as JSON")
     .action(async (file, opts) => {
       const { importTfliteFile } = await import("../../interop/tflite/import-file");
@@ -23,9 +28,12 @@ export function register(program: Command): void {
       const { emit } = await import("../output");
       if (opts.frontend !== "none" && opts.frontend !== "tflm-micro")
         throw new UserError(`--frontend must be tflm-micro or none (got '${opts.frontend}')`);
+      if (opts.rounding !== "tflm" && opts.rounding !== "earshot")
+        throw new UserError(`--rounding must be tflm or earshot (got '${opts.rounding}')`);
       const r = await importTfliteFile(file, opts.out, {
         labels: opts.labels?.split(",").map((s) => s.trim()),
         modelId: opts.modelId,
+        rounding: opts.rounding,
         meta: opts.frontend === "tflm-micro" ? [{ key: "frontEnd.tflmMicro", value: 1 }] : [],
       });
       emit(

@@ -5,17 +5,19 @@
  * features given as real values (q - zp) * scale reproduce TFLite's int8 input exactly.
  *
  * Requantization: TFLite's real multipliers (inScale * wScale[c] / outScale) are decomposed the
- * way TFLite does (31-bit mantissa, round to nearest) and stored as earshot's (mult, shift).
- * earshot rounds once (half up) where TFLite Micro rounds twice (SaturatingRoundingDoublingHighMul
- * then RoundingDivideByPOT), so an output can differ by one unit where the product lands on a
- * tie of the second rounding; the SOFTMAX output is earshot's Q15 probabilities (same order as
+ * way TFLite does (31-bit mantissa, round to nearest). With rounding "tflm" (the default) each
+ * conv / dense computes its int32 accumulators (identity rescale) and a `tflm_requantize` op
+ * applies TFLite Micro's two roundings (SaturatingRoundingDoublingHighMul, RoundingDivideByPOT):
+ * bit-exact with TFLM. With "earshot" the multipliers go straight into the layer (one op fewer
+ * per layer), rounded once, half up: an output can differ by one unit at ties. ADD always uses
+ * earshot's single rounding; the SOFTMAX output is earshot's Q15 probabilities (same order as
  * TFLite's int8 probabilities) rather than TFLite's int8 values.
  */
 
 import type { DeviceModel } from "../../../shared/model-format/types";
-import { DT_INT8, PAD_SAME, PAD_VALID } from "../../../shared/model-format/types";
+import { DT_INT8, DT_INT32, PAD_SAME, PAD_VALID } from "../../../shared/model-format/types";
 import { SHIFT_MAX, SHIFT_MIN } from "../../../shared/quant/rescale";
-import { type Act, GraphBuilder } from "../../compress/graph-builder";
+import { type Act, GraphBuilder, type Requant } from "../../compress/graph-builder";
 import { activationClamp, addMultipliers, softmaxLut } from "../../compress/quant-params";
 import { TfliteError } from "./errors";
 import type { Table } from "./flatbuffer";
@@ -34,7 +36,12 @@ export interface ImportOptions {
   labels?: string[];
   /** Extra numeric metadata for the header (e.g. the front end the model expects). */
   meta?: { key: string; value: number }[];
+  /** "tflm" (default): TFLite Micro's requantization, bit-exact; "earshot": fused, rounded once. */
+  rounding?: "tflm" | "earshot";
 }
+
+/** The identity rescale (acc * 2^30 / 2^30): a layer's int32 accumulators as its output. */
+const IDENTITY = { mult: 1073741824, shift: 30 };
 
 const SUPPORTED = new Set<number>(Object.values(OP));
 
@@ -72,7 +79,42 @@ class Importer {
   /** earshot activation of each TFLite tensor computed so far. */
   readonly acts = new Map<number, Act>();
 
-  constructor(readonly m: TfliteModel) {}
+  constructor(
+    readonly m: TfliteModel,
+    readonly tflmRounding: boolean,
+  ) {}
+
+  /**
+   * A conv / dense layer with TFLite's requantization: fused (earshot rounding) or as int32
+   * accumulators followed by tflm_requantize.
+   */
+  layer(
+    x: Act,
+    r: {
+      bias: number[];
+      mult: number[];
+      shift: number[];
+      outScale: number;
+      outZp: number;
+      wScales: number[];
+    },
+    cl: { actMin: number; actMax: number },
+    emit: (rq: Requant) => Act,
+  ): Act {
+    if (!this.tflmRounding) return emit({ ...r, ...cl });
+    const n = r.bias.length;
+    const acc = emit({
+      bias: r.bias,
+      mult: new Array(n).fill(IDENTITY.mult),
+      shift: new Array(n).fill(IDENTITY.shift),
+      outScale: x.scale * r.wScales[0],
+      outZp: 0,
+      actMin: -2147483648,
+      actMax: 2147483647,
+      outDtype: DT_INT32,
+    });
+    return this.g.tflmRequantize(acc, r, cl.actMin, cl.actMax);
+  }
 
   tensor(i: number, where: string): TfliteTensor {
     const t = this.m.tensors[i];
@@ -215,19 +257,14 @@ class Importer {
     const r = this.requant(op, x, op.inputs[1], outC, where);
     const act = o?.i8(depthwise ? 4 : 3, 0) ?? 0;
     const cl = fusedClamp(act, r.outScale, r.outZp, where);
-    return this.g.conv2d(
-      x,
-      {
-        ...r,
-        ...cl,
-        weights,
-        wShape,
-        strideW: o?.i32(1, 1) ?? 1,
-        strideH: o?.i32(2, 1) ?? 1,
-        padding: this.padding(o),
-      },
-      depthwise,
-    );
+    const geom = {
+      weights,
+      wShape,
+      strideW: o?.i32(1, 1) ?? 1,
+      strideH: o?.i32(2, 1) ?? 1,
+      padding: this.padding(o),
+    };
+    return this.layer(x, r, cl, (rq) => this.g.conv2d(x, { ...rq, ...geom }, depthwise));
   }
 
   dense(op: TfliteOperator, where: string): Act {
@@ -254,7 +291,7 @@ class Importer {
         "tflite-unsupported",
       );
     const cl = fusedClamp(op.options?.i8(0, 0) ?? 0, r.outScale, r.outZp, where);
-    return this.g.dense(x, { ...r, ...cl, weights, outN });
+    return this.layer(x, r, cl, (rq) => this.g.dense(x, { ...rq, weights, outN }));
   }
 
   pool(op: TfliteOperator, max: boolean, where: string): Act {
@@ -343,7 +380,7 @@ export function importTflite(m: TfliteModel, opts: ImportOptions = {}): DeviceMo
       "tflite-unsupported",
     );
   }
-  const im = new Importer(m);
+  const im = new Importer(m, (opts.rounding ?? "tflm") === "tflm");
   const inT = im.tensor(m.inputs[0], "graph input");
   if (inT.type !== TT_INT8)
     throw new TfliteError(

@@ -190,6 +190,19 @@ export function globalMaxPool(x: usize, h: i32, w: i32, ch: i32, lo: i32, hi: i3
   }
 }
 
+// TFLite Micro's two-rounding requantization (shared/quant/rescale.ts rescaleTflm).
+export function tflmRequantize(x: usize, mult: usize, shift: usize, n: i32, ch: i32, q: usize, out: usize): void {
+  const outZp = ld(q, 1), lo = ld(q, 2), hi = ld(q, 3);
+  for (let i = 0; i < n; i++) {
+    const c = i % ch;
+    const e = 31 - ld(shift, c);
+    const a: i64 = e > 0 ? <i64>ld(x, i) << <i64>e : <i64>ld(x, i);
+    let y = rescale(a, ld(mult, c), 31);
+    if (e < 0) y = divRoundHalfAway(y, <i64>1 << <i64>(-e));
+    st(out, i, clamp(<i64>outZp + y, lo, hi));
+  }
+}
+
 // p: [n, aZp, bZp, outZp, leftShift, aMult, aShift, bMult, bShift, outMult, outShift, actMin, actMax]
 export function add(a: usize, b: usize, p: usize, out: usize): void {
   const n = ld(p, 0);
