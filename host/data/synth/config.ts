@@ -24,6 +24,8 @@ export interface SynthConfig {
   engines: EngineName[];
   /** Length of each background noise file. */
   noiseSeconds: number;
+  /** Language of the voices (absent: the English voice set). */
+  lang?: string;
 }
 
 export const GENERATOR_VERSION = 2;

@@ -37,6 +37,8 @@ export interface SynthOptions {
   seed: number;
   engines?: readonly EngineName[] | "auto";
   noiseSeconds?: number;
+  /** Language tag: only voices of this language (eSpeak NG voices and variants; Flite for en). */
+  lang?: string;
   /** Overwrite a folder made with another config (or not made by synth at all). */
   force?: boolean;
   /** Worker threads rendering clips (1 = in this thread). Does not change the output. */
@@ -71,8 +73,9 @@ const bySpeaker = (a: ClipItem, b: ClipItem) =>
   a.speaker.id < b.speaker.id ? -1 : a.speaker.id > b.speaker.id ? 1 : 0;
 
 function validateWords(words: readonly string[], what: string): void {
+  // Lowercase letters of any script (or caseless scripts: CJK, Devanagari, Arabic, ...).
   for (const w of words)
-    if (!/^[a-z][a-z'-]*$/.test(w))
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{Lm}\p{M}'-]*$/u.test(w))
       throw new ManifestError(`${what}: '${w}' is not a plain lowercase word`);
 }
 
@@ -95,6 +98,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     maxRepeats: o.maxRepeats ?? 3,
     engines: engines.map((e) => e.name),
     noiseSeconds: o.noiseSeconds ?? 60,
+    ...(o.lang === undefined ? {} : { lang: o.lang }),
   };
 }
 
@@ -143,7 +147,7 @@ export async function synthesizeCorpus(
   if (!Number.isInteger(o.perWord) || o.perWord < 1)
     throw new ManifestError(`--per-word must be a positive integer (got ${o.perWord})`);
   const root = resolve(o.out);
-  const engines = await loadEngines(o.engines ?? "auto");
+  const engines = await loadEngines(o.engines ?? "auto", o.lang);
   try {
     const config = resolveConfig(o, engines);
     mkdirSync(root, { recursive: true });
@@ -188,7 +192,7 @@ export async function synthesizeCorpus(
     };
     if (jobs > 1)
       await renderInWorkers(
-        { root, seed: config.seed, engines: config.engines },
+        { root, seed: config.seed, engines: config.engines, lang: config.lang },
         todo,
         jobs,
         wrote,
