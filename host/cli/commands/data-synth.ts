@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "output folder (created; must be empty or an earlier synth run)")
     .option(
       "--words <list>",
-      "keyword folders, comma-separated (default: the standard ten)",
+      "keyword folders, comma-separated (default: the standard ten); label=text says text into folder label (e.g. privet=привет)",
       wordList,
     )
     .option(

@@ -13,6 +13,7 @@ import * as features from "./features";
 import * as fleet from "./fleet";
 import * as importModel from "./import";
 import * as inspect from "./inspect";
+import * as keywords from "./keywords";
 import * as ota from "./ota";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
     features,
     train,
     recipe,
+    keywords,
     evaluate,
     quantize,
     compareQuant,

@@ -79,10 +79,26 @@ function validateWords(words: readonly string[], what: string): void {
       throw new ManifestError(`${what}: '${w}' is not a plain lowercase word`);
 }
 
+/** "label=text" entries: the folder (label) and what is said; plain words say themselves. */
+function splitSpoken(entries: readonly string[], say: Record<string, string>): string[] {
+  return entries.map((e) => {
+    const i = e.indexOf("=");
+    if (i < 0) return e;
+    const label = e.slice(0, i);
+    const text = e.slice(i + 1).trim();
+    if (text.length === 0) throw new ManifestError(`--words: '${e}' has nothing to say after '='`);
+    say[label] = text;
+    return label;
+  });
+}
+
 function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthConfig {
-  const words = [...(o.words ?? DEFAULT_KEYWORDS)];
+  const say: Record<string, string> = {};
+  const words = splitSpoken(o.words ?? DEFAULT_KEYWORDS, say);
   const kw = new Set(words);
-  const unknownWords = [...(o.unknownWords ?? DEFAULT_UNKNOWN_WORDS)].filter((w) => !kw.has(w));
+  const unknownWords = splitSpoken(o.unknownWords ?? DEFAULT_UNKNOWN_WORDS, say).filter(
+    (w) => !kw.has(w),
+  );
   validateWords(words, "--words");
   validateWords(unknownWords, "--unknown-words");
   if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
@@ -99,6 +115,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     engines: engines.map((e) => e.name),
     noiseSeconds: o.noiseSeconds ?? 60,
     ...(o.lang === undefined ? {} : { lang: o.lang }),
+    ...(Object.keys(say).length === 0 ? {} : { say }),
   };
 }
 
@@ -161,6 +178,8 @@ export async function synthesizeCorpus(
       ...config.unknownWords.map((word) => ({ word, clips: config.unknownPerWord })),
     ];
     const items: ClipItem[] = planClips(config.seed, quotas, speakers, config.maxRepeats);
+    const say = config.say ?? {};
+    for (const it of items) if (say[it.word] !== undefined) it.text = say[it.word];
     const noise = planNoise();
     const manifest: SynthManifest = {
       tool: "earshot data synth",
