@@ -46,6 +46,18 @@ function dataBytes(t: TTensor): number[] {
   return out;
 }
 
+/** BuiltinOptions union tag of each op's options table (schema.fbs). */
+const OPTIONS_TYPE: { [builtin: number]: number } = {
+  0: 11, // ADD: AddOptions
+  1: 5, // AVERAGE_POOL_2D: Pool2DOptions
+  3: 1, // CONV_2D: Conv2DOptions
+  4: 2, // DEPTHWISE_CONV_2D: DepthwiseConv2DOptions
+  9: 8, // FULLY_CONNECTED: FullyConnectedOptions
+  17: 5, // MAX_POOL_2D: Pool2DOptions
+  22: 17, // RESHAPE: ReshapeOptions
+  25: 9, // SOFTMAX: SoftmaxOptions
+};
+
 export function buildTflite(
   tensors: TTensor[],
   ops: TOp[],
@@ -81,7 +93,7 @@ export function buildTflite(
       u32(codes.indexOf(o.builtin)),
       ref(vec("i32", o.inputs)),
       ref(vec("i32", o.outputs)),
-      u8(o.options ? 1 : 0),
+      u8(o.options ? (OPTIONS_TYPE[o.builtin] ?? 0) : 0),
       o.options ? ref(o.options) : undefined,
     ),
   );
