@@ -6,24 +6,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ESPEAK_PACKAGE } from "../../host/data/synth/tts/espeak";
 import { decodeModel } from "../../shared/model-format/decode";
+import { haveEspeak } from "../synth/espeak-available";
 
 const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
 const earshot = (args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 240_000 });
-const haveEspeak = (() => {
-  try {
-    createRequire(import.meta.url).resolve(`${ESPEAK_PACKAGE}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 it("refuses a word outside a-z without --label, in one line", () => {
   const r = earshot([

@@ -4,21 +4,12 @@
  * and non-Latin words are spoken as words (UTF-8), not spelled letter by letter as a voice of
  * another language does. Skips loudly without the optional eSpeak NG package.
  */
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { TtsError } from "../../host/data/synth/tts/engine";
 import { ESPEAK_PACKAGE } from "../../host/data/synth/tts/espeak";
 import { voiceInLanguage } from "../../host/data/synth/tts/languages";
 import { closeEngines, loadEngines } from "../../host/data/synth/tts/load";
-
-const haveEspeak = (() => {
-  try {
-    createRequire(import.meta.url).resolve(`${ESPEAK_PACKAGE}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { haveEspeak } from "./espeak-available";
 
 const P = { pitch: 1, pitchRange: 1, rate: 1 };
 
