@@ -65,7 +65,7 @@ export class ResidentWasmModel {
       slot.set(a, ptr);
       return ptr;
     };
-    model.tensors.forEach((t, i) => place(arrays[i], t.dtype === DT_FLOAT32));
+    for (let i = 0; i < arrays.length; i++) place(arrays[i], model.tensors[i].dtype === DT_FLOAT32);
     const lowering: Lowering<number> = {
       ints: (a) => place(a, false),
       floats: (a) => place(a, true),

@@ -124,7 +124,10 @@ function readQuant(t: Table | null): TfliteQuant | null {
 export function readTflite(bytes: Uint8Array): TfliteModel {
   if (bytes.length < 8)
     throw new TfliteError(`not a TFLite file: ${bytes.length} bytes`, "tflite-malformed");
-  const ident = String.fromCharCode(bytes[4], bytes[5], bytes[6], bytes[7]);
+  const id4 = Array.from(bytes.subarray(4, 8));
+  const ident = id4.every((b) => b >= 0x20 && b < 0x7f)
+    ? String.fromCharCode(...id4)
+    : id4.map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
   if (ident !== "TFL3") {
     throw new TfliteError(
       `not a TFLite file: identifier "${ident}", expected "TFL3"`,
