@@ -26,6 +26,7 @@ import {
   OP_MAX_POOL2D,
   OP_QUANTIZE,
   OP_SOFTMAX,
+  OP_TFLM_REQUANTIZE,
   PAD_SAME,
 } from "../../shared/model-format/types";
 import { packSigns } from "../../shared/quant/pack";
@@ -363,6 +364,25 @@ export class GraphBuilder {
       inputs: [x.index, w, ...this.requantOperands(name, r)],
       outputs: [y.index],
       attrs: [r.outZp, r.actMin, r.actMax],
+    });
+    return y;
+  }
+
+  /** TFLite Micro's requantization of an int32 accumulator tensor (channels last). */
+  tflmRequantize(
+    x: Act,
+    r: { mult: number[]; shift: number[]; outScale: number; outZp: number },
+    actMin: number,
+    actMax: number,
+    dtype = DT_INT8,
+  ): Act {
+    const name = `requant${this.ops.length}`;
+    const y = this.act(name, x.shape, dtype, r.outScale, r.outZp);
+    this.ops.push({
+      code: OP_TFLM_REQUANTIZE,
+      inputs: [x.index, this.i32(`${name}.mult`, r.mult), this.i32(`${name}.shift`, r.shift)],
+      outputs: [y.index],
+      attrs: [r.outZp, actMin, actMax],
     });
     return y;
   }

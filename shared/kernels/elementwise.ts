@@ -1,6 +1,6 @@
 /** Reference add, input quantization and integer softmax (contracts: shared/kernels/types.ts). */
-import { clamp, pow2Table, rescale, roundHalfAwayFromZero } from "../quant/rescale";
-import type { AddParams, QuantizeParams } from "./types";
+import { clamp, pow2Table, rescale, rescaleTflm, roundHalfAwayFromZero } from "../quant/rescale";
+import type { AddParams, QuantizeParams, RequantParams } from "./types";
 
 export function add(a: number[], b: number[], p: AddParams, out: number[]): void {
   const up = pow2Table(p.leftShift);
@@ -8,6 +8,21 @@ export function add(a: number[], b: number[], p: AddParams, out: number[]): void
     const ra = rescale((a[i] - p.aZp) * up, p.aMult, p.aShift);
     const rb = rescale((b[i] - p.bZp) * up, p.bMult, p.bShift);
     out[i] = clamp(p.outZp + rescale(ra + rb, p.outMult, p.outShift), p.actMin, p.actMax);
+  }
+}
+
+export function tflmRequantize(
+  input: number[],
+  mult: number[],
+  shift: number[],
+  n: number,
+  ch: number,
+  q: RequantParams,
+  out: number[],
+): void {
+  for (let i = 0; i < n; i++) {
+    const c = i % ch;
+    out[i] = clamp(q.outZp + rescaleTflm(input[i], mult[c], shift[c]), q.actMin, q.actMax);
   }
 }
 

@@ -87,6 +87,7 @@ export const OPS: OpSpec[] = [
   { code: 13, kernel: "binaryDenseInt", inputs: [I, I, I, I, I], params: ["dense", "requant"], attrs: 3, macs: "binary" },
   { code: 14, kernel: "softmax", inputs: [I, "table"], params: ["count"], attrs: 0, macs: "none" },
   { code: 15, kernel: "globalMaxPool", inputs: [I], params: ["count", "count", "count", "clamp"], attrs: 2, macs: "none" },
+  { code: 16, kernel: "tflmRequantize", inputs: [I, I, I], params: ["count", "count", "requant"], attrs: 3, macs: "none" },
 ];
 
 /** Every kernel of the interface, in table order. */

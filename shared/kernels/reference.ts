@@ -5,7 +5,7 @@
 import { binarize, binaryConv2d, binaryConv2dInt, binaryDense, binaryDenseInt } from "./binary";
 import { conv2d, depthwiseConv2d } from "./conv";
 import { dense } from "./dense";
-import { add, quantize, softmax } from "./elementwise";
+import { add, quantize, softmax, tflmRequantize } from "./elementwise";
 import { avgPool2d, globalAvgPool, globalMaxPool, maxPool2d } from "./pool";
 import type { Kernels } from "./types";
 
@@ -25,4 +25,5 @@ export const referenceKernels: Kernels = {
   binarize,
   quantize,
   softmax,
+  tflmRequantize,
 };

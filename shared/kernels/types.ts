@@ -220,6 +220,21 @@ export interface Kernels {
   quantize(input: number[], p: QuantizeParams, out: number[]): void;
 
   /**
+   * TFLite Micro's requantization of int32 accumulators (an int32-output conv/dense with the
+   * identity rescale feeds it): out[i] = clamp(outZp + rescaleTflm(x[i], mult[c], shift[c])),
+   * c = i % ch (channels last), over n values; q.inZp is ignored. See shared/quant/rescale.ts.
+   */
+  tflmRequantize(
+    input: number[],
+    mult: number[],
+    shift: number[],
+    n: number,
+    ch: number,
+    q: RequantParams,
+    out: number[],
+  ): void;
+
+  /**
    * Integer softmax over n logits with a host-computed table: lut[d] = round(2^30 * exp(-d *
    * scale)) for d = max - x in 0..lut.length-1 (0 beyond). out[i] = probability in Q15
    * (0..32768) = floor((e_i * 32768 + floor(sum / 2)) / sum).

@@ -263,6 +263,31 @@ function prepareQuantize(c: Ctx): Prepared {
   return { params: [{ n, scale: s, zeroPoint: y.zeroPoint, actMin: r[0], actMax: r[1] }], macs: n };
 }
 
+function prepareTflmRequantize(c: Ctx): Prepared {
+  const x = c.t(0);
+  const y = c.out();
+  const a = c.op.attrs;
+  if (x.dtype !== DT_INT32) c.fail("input must be int32 accumulators");
+  if (x.shape.length < 1) c.fail("input must have rank >= 1");
+  const ch = x.shape[x.shape.length - 1];
+  const mult = c.vector(1, ch, "multiplier");
+  const shift = c.vector(2, ch, "shift");
+  for (let i = 0; i < ch; i++) {
+    c.inRange(mult[i], 0, MULT_LIMIT - 1, "multiplier");
+    // A left shift of up to 5 keeps |acc| * 2^left below 2^36 (acc is int32).
+    c.inRange(shift[i], 26, SHIFT_MAX, "shift");
+  }
+  c.intAct(y, "output");
+  c.shape(y, x.shape, "output");
+  c.zp(a[0], y, "output zero point");
+  const cl = c.clampParams(a[1], a[2], y);
+  const n = numel(x.shape);
+  return {
+    params: [n, ch, { inZp: 0, outZp: a[0], actMin: cl.actMin, actMax: cl.actMax }],
+    macs: n,
+  };
+}
+
 export const PREPARERS: { [K in KernelName]: (c: Ctx) => Prepared } = {
   quantize: prepareQuantize,
   conv2d: (c) => prepareConv(c, false),
@@ -279,4 +304,5 @@ export const PREPARERS: { [K in KernelName]: (c: Ctx) => Prepared } = {
   binaryDense: (c) => prepareBinaryDense(c, false),
   binaryDenseInt: (c) => prepareBinaryDense(c, true),
   softmax: prepareSoftmax,
+  tflmRequantize: prepareTflmRequantize,
 };

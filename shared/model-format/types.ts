@@ -54,6 +54,9 @@ export const OP_GLOBAL_MAX_POOL = opCode("globalMaxPool");
 /** in [x int [n], lut i32], out [y i32 [n], Q15 probabilities]; attrs []. */
 export const OP_SOFTMAX = opCode("softmax");
 
+/** in [x int32 [..., C], mult i32 [C], shift i32 [C]], out [y same shape]; attrs [outZp, actMin, actMax]. */
+export const OP_TFLM_REQUANTIZE = opCode("tflmRequantize");
+
 /** Conv attribute layout: [strideH, strideW, padding, inZp, outZp, actMin, actMax]. */
 export const CONV_ATTR_COUNT = 7;
 /** Pool attribute layout: [kH, kW, strideH, strideW, padding, actMin, actMax]. */

@@ -50,6 +50,18 @@ export function rescale(acc: number, mult: number, shift: number): number {
   return Math.floor((y + POW2[shift - 17]) / POW2[shift - 16]);
 }
 
+/**
+ * TensorFlow Lite (Micro)'s requantization, two roundings: with e = 31 - shift, x = acc * 2^max(e, 0),
+ * y = floor((x * mult + 2^30) / 2^31) (SaturatingRoundingDoublingHighMul: half up), then
+ * y / 2^max(-e, 0) rounded half away from zero (RoundingDivideByPOT). Exact for |x| < 2^36.
+ */
+export function rescaleTflm(acc: number, mult: number, shift: number): number {
+  const e = 31 - shift;
+  const x = e > 0 ? acc * POW2[e] : acc;
+  const y = rescale(x, mult, 31);
+  return e < 0 ? divRoundHalfAway(y, POW2[0 - e]) : y;
+}
+
 /** Clamps an integer to [lo, hi]. */
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

@@ -9,6 +9,7 @@ import { planAxis } from "../../shared/kernels/padding";
 import type { ConvGeometry } from "../../shared/kernels/types";
 import { PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
 import { packSigns, wordsPerRow } from "../../shared/quant/pack";
+import { rescale as rescaleOnce } from "../../shared/quant/rescale";
 import {
   bigRescale,
   refBinaryDots,
@@ -24,6 +25,20 @@ const ints = (rng: Rng, n: number, lo: number, hi: number) =>
   Array.from({ length: n }, () => lo + rng.int(hi - lo + 1));
 const signs = (rng: Rng, n: number) => Array.from({ length: n }, () => (rng.next() < 0.5 ? -1 : 1));
 const zeros = (n: number) => new Array<number>(n).fill(0);
+
+/** TFLite's MultiplyByQuantizedMultiplier as gemmlowp writes it (int64, truncating division). */
+function tflmReference(acc: number, mult: number, shift: number): number {
+  const e = 31 - shift;
+  const x = BigInt(acc) * (e > 0 ? 2n ** BigInt(e) : 1n);
+  const ab = x * BigInt(mult);
+  const nudge = ab >= 0n ? 2n ** 30n : 1n - 2n ** 30n;
+  const high = (ab + nudge) / 2n ** 31n; // BigInt division truncates toward zero, as C++
+  if (e >= 0) return Number(high);
+  const mask = 2n ** BigInt(-e) - 1n;
+  const rem = high & mask;
+  const threshold = (mask >> 1n) + (high < 0n ? 1n : 0n);
+  return Number((high >> BigInt(-e)) + (rem > threshold ? 1n : 0n));
+}
 
 function randomWindow(rng: Rng, maxC = 5): Window {
   const inH = 1 + rng.int(9);
@@ -295,6 +310,32 @@ for (const impl of KERNEL_IMPLEMENTATIONS) {
       );
       // 0.05/0.1 = 0.5 in doubles? (0.05/0.1 = 0.5 exactly), 0.15/0.1 = 1.4999999999999998
       expect(out).toEqual([4, 2, 4, 0, 127, 127, -128, 3, 3, 127]);
+    });
+
+    it("tflmRequantize equals gemmlowp's SaturatingRoundingDoublingHighMul + RoundingDivideByPOT", () => {
+      const rng = new Rng(107);
+      let differsFromOneRounding = 0;
+      for (let trial = 0; trial < 40; trial++) {
+        const ch = 1 + rng.int(5);
+        const n = ch * (1 + rng.int(12));
+        const mult = Array.from({ length: ch }, () => 2 ** 30 + rng.int(2 ** 30));
+        // Mostly small right shifts after the high multiply, where double-rounding ties are common.
+        const shift = Array.from({ length: ch }, () => 26 + rng.int(trial % 2 === 0 ? 37 : 10));
+        const x = Array.from({ length: n }, () => rng.int(2 ** 31) - 2 ** 30);
+        const q = { inZp: 0, outZp: rng.int(21) - 10, actMin: -2147483648, actMax: 2147483647 };
+        const out = zeros(n);
+        k.tflmRequantize(x, mult, shift, n, ch, q, out);
+        const clampI32 = (v: number) => Math.max(q.actMin, Math.min(q.actMax, v));
+        const want = x.map((v, i) =>
+          clampI32(q.outZp + tflmReference(v, mult[i % ch], shift[i % ch])),
+        );
+        expect(out).toEqual(want);
+        for (let i = 0; i < n; i++)
+          if (out[i] !== clampI32(q.outZp + rescaleOnce(x[i], mult[i % ch], shift[i % ch])))
+            differsFromOneRounding++;
+      }
+      // The cases this op exists for: earshot's single rounding gives another value.
+      expect(differsFromOneRounding).toBeGreaterThan(0);
     });
 
     it("softmax: exact Q15 formula on the table, close to the float softmax", () => {

@@ -132,6 +132,18 @@ static duk_ret_t n_global_pool_of(duk_context *ctx, int max) {
 static duk_ret_t n_global_pool(duk_context *ctx) { return n_global_pool_of(ctx, 0); }
 static duk_ret_t n_global_max_pool(duk_context *ctx) { return n_global_pool_of(ctx, 1); }
 
+static duk_ret_t n_tflm_requantize(duk_context *ctx) {
+  es_requant q;
+  int32_t n = duk_require_int(ctx, 3), ch = duk_require_int(ctx, 4);
+  read_requant(ctx, 5, &q);
+  if (n < 0 || ch < 1 || n % ch != 0 || n > (1 << 24)) (void)duk_range_error(ctx, "bad requantize shape");
+  int32_t *x = ints(ctx, 0, n), *m = ints(ctx, 1, ch), *s = ints(ctx, 2, ch), *out = ints(ctx, 6, n);
+  for (int32_t i = 0; i < ch; i++)
+    if (s[i] < 26 || s[i] > 62) (void)duk_range_error(ctx, "shift %d out of 26..62", (int)s[i]);
+  es_tflm_requantize(x, m, s, n, ch, &q, out);
+  return 0;
+}
+
 static duk_ret_t n_add(duk_context *ctx) {
   es_add p;
   p.n = prop_int(ctx, 2, "n");
@@ -402,6 +414,7 @@ static const duk_function_list_entry NATIVES[] = {
     {"maxPool2d", n_max_pool, 4},
     {"globalAvgPool", n_global_pool, 6},
     {"globalMaxPool", n_global_max_pool, 6},
+    {"tflmRequantize", n_tflm_requantize, 7},
     {"add", n_add, 4},
     {"binaryConv2d", n_bconv, 6},
     {"binaryConv2dInt", n_bconv_int, 8},

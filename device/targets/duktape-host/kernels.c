@@ -253,6 +253,18 @@ void es_global_max_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int3
   }
 }
 
+/* TFLite Micro's two-rounding requantization (shared/quant/rescale.ts rescaleTflm). */
+void es_tflm_requantize(const int32_t *x, const int32_t *mult, const int32_t *shift, int32_t n,
+                        int32_t ch, const es_requant *q, int32_t *out) {
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t c = i % ch, e = 31 - shift[c];
+    const int64_t a = e > 0 ? (int64_t)x[i] * ((int64_t)1 << e) : (int64_t)x[i];
+    int64_t y = rescale(a, mult[c], 31);
+    if (e < 0) y = div_round_half_away(y, (int64_t)1 << -e);
+    out[i] = clamp64(q->outZp + y, q->actMin, q->actMax);
+  }
+}
+
 void es_add_q(const int32_t *a, const int32_t *b, const es_add *p, int32_t *out) {
   const int64_t up = (int64_t)1 << p->leftShift;
   for (int32_t i = 0; i < p->n; i++) {

@@ -35,6 +35,8 @@ void es_global_avg_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int3
                         int32_t actMax, int32_t *out);
 void es_global_max_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int32_t actMin,
                         int32_t actMax, int32_t *out);
+void es_tflm_requantize(const int32_t *x, const int32_t *mult, const int32_t *shift, int32_t n,
+                        int32_t ch, const es_requant *q, int32_t *out);
 void es_add_q(const int32_t *a, const int32_t *b, const es_add *p, int32_t *out);
 void es_binary_conv2d(const int32_t *x, const int32_t *w, const int32_t *thr, const int32_t *dir,
                       const es_geom *g, int32_t *out);

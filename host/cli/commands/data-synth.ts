@@ -22,7 +22,7 @@ function wordList(v: string): string[] {
   if (v === "" || v === "none") return [];
   return v
     .split(",")
-    .map((w) => w.trim().toLowerCase())
+    .map((w) => w.trim().normalize("NFC").toLowerCase())
     .filter((w) => w.length > 0);
 }
 
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "output folder (created; must be empty or an earlier synth run)")
     .option(
       "--words <list>",
-      "keyword folders, comma-separated (default: the standard ten)",
+      "keyword folders, comma-separated (default: the standard ten); label=text says text into folder label (e.g. privet=привет)",
       wordList,
     )
     .option(
@@ -71,6 +71,10 @@ export function register(program: Command): void {
         "GPL-3.0 package (@echogarden/espeak-ng-emscripten), used only when installed",
       "auto",
     )
+    .option(
+      "--lang <tag>",
+      "language of the voices: every eSpeak NG voice and variant of it (de, fr, es, ru, cmn, hi, ...; fr takes fr, fr-BE, fr-CH), plus Flite for en; words may be in any script (UTF-8)",
+    )
     .option("--noise-seconds <s>", "length of each _background_noise_ file", seconds, 60)
     .option(
       "--jobs <n>",
@@ -88,6 +92,13 @@ export function register(program: Command): void {
         throw new UserError(
           `--engines must be one of ${ENGINE_CHOICES.join(", ")} (got '${opts.engines}')`,
         );
+      if (opts.lang !== undefined) {
+        const { isLanguageTag } = await import("../../data/synth/tts/languages");
+        if (!isLanguageTag(opts.lang))
+          throw new UserError(
+            `--lang must be a language tag such as de, fr-BE or cmn (got '${opts.lang}')`,
+          );
+      }
       const { synthesizeCorpus } = await import("../../data/synth/corpus");
       const { progress } = await import("../progress");
       const { emit } = await import("../output");
@@ -105,6 +116,7 @@ export function register(program: Command): void {
           engines:
             opts.engines === "auto" ? "auto" : (opts.engines.split(",") as ("flite" | "espeak")[]),
           noiseSeconds: opts.noiseSeconds,
+          lang: opts.lang,
           force: opts.force,
           jobs: opts.jobs,
         },

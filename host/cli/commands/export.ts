@@ -15,14 +15,29 @@ export function register(program: Command): void {
   program
     .command("export")
     .description(
-      "Export a trained (float, QAT, PTQ, binary or pruned) checkpoint to a device model file",
+      "Export a trained (float, QAT, PTQ, binary or pruned) checkpoint to a device model file, or a device model to ONNX (--format onnx)",
     )
     .requiredOption(
       "--model <dir>",
-      "checkpoint folder (earshot train/quantize/prune output; a train --out folder means its best/)",
+      "checkpoint folder (earshot train/quantize/prune output; a train --out folder means its best/); with --format onnx also a device model file (.esm)",
     )
-    .requiredOption("--out <file>", "device model file to write")
-    .requiredOption("--calib <dir>", "dataset folder for activation-range calibration")
+    .requiredOption("--out <file>", "device model file (or .onnx) to write")
+    .option(
+      "--calib <dir>",
+      "dataset folder for activation-range calibration (needed for a checkpoint)",
+    )
+    .option(
+      "--format <format>",
+      "esm: earshot's device model file; onnx: an ONNX model of the device model (default esm)",
+      oneOf("--format", ["esm", "onnx"] as const),
+      "esm" as const,
+    )
+    .option(
+      "--onnx-precision <p>",
+      "with --format onnx: qdq (int8 weights and activations as QuantizeLinear/DequantizeLinear) or float (default qdq)",
+      oneOf("--onnx-precision", ["qdq", "float"] as const),
+      "qdq" as const,
+    )
     .option(
       "--calib-count <n>",
       "calibration examples (default 256)",
@@ -62,6 +77,23 @@ export function register(program: Command): void {
     .option("--no-cache", "do not cache features on disk")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
+      if (opts.format === "onnx" && opts.model.endsWith(".esm")) {
+        const { exportOnnxFile } = await import("../../interop/onnx/export-file");
+        const { emit } = await import("../output");
+        const r = await exportOnnxFile(opts.model, opts.out, opts.onnxPrecision);
+        emit(
+          opts,
+          r,
+          (v) => `wrote ${v.out}: ${v.bytes} bytes, ONNX ${v.precision}, ${v.nodes} ops`,
+        );
+        return;
+      }
+      if (opts.calib === undefined)
+        throw new UserError("--calib <dir> is required to export a checkpoint");
+      if (opts.format === "onnx")
+        throw new UserError(
+          "--format onnx takes a device model (.esm): export the checkpoint first, then convert it",
+        );
       const { loadBackend } = await import("../../train/backend");
       await loadBackend({ quiet: true });
       const { exportFile } = await import("../../compress/export-file");

@@ -13,7 +13,9 @@ import * as features from "./features";
 import * as field from "./field";
 import * as fleet from "./fleet";
 import * as fleetControl from "./fleet-control";
+import * as importModel from "./import";
 import * as inspect from "./inspect";
+import * as keywords from "./keywords";
 import * as model from "./model";
 import * as ota from "./ota";
 import * as prune from "./prune";
@@ -33,12 +35,14 @@ export function registerCommands(program: Command): void {
     features,
     train,
     recipe,
+    keywords,
     evaluate,
     quantize,
     compareQuant,
     prune,
     ensemble,
     exportModel,
+    importModel,
     teacher,
     inspect,
     model,

@@ -24,6 +24,10 @@ export interface SynthConfig {
   engines: EngineName[];
   /** Length of each background noise file. */
   noiseSeconds: number;
+  /** Language of the voices (absent: the English voice set). */
+  lang?: string;
+  /** Spoken text of folders whose name is not what is said (`--words label=text`). */
+  say?: Record<string, string>;
 }
 
 export const GENERATOR_VERSION = 2;

@@ -37,6 +37,8 @@ export interface SynthOptions {
   seed: number;
   engines?: readonly EngineName[] | "auto";
   noiseSeconds?: number;
+  /** Language tag: only voices of this language (eSpeak NG voices and variants; Flite for en). */
+  lang?: string;
   /** Overwrite a folder made with another config (or not made by synth at all). */
   force?: boolean;
   /** Worker threads rendering clips (1 = in this thread). Does not change the output. */
@@ -71,15 +73,32 @@ const bySpeaker = (a: ClipItem, b: ClipItem) =>
   a.speaker.id < b.speaker.id ? -1 : a.speaker.id > b.speaker.id ? 1 : 0;
 
 function validateWords(words: readonly string[], what: string): void {
+  // Lowercase letters of any script (or caseless scripts: CJK, Devanagari, Arabic, ...).
   for (const w of words)
-    if (!/^[a-z][a-z'-]*$/.test(w))
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{Lm}\p{M}'-]*$/u.test(w))
       throw new ManifestError(`${what}: '${w}' is not a plain lowercase word`);
 }
 
+/** "label=text" entries: the folder (label) and what is said; plain words say themselves. */
+function splitSpoken(entries: readonly string[], say: Record<string, string>): string[] {
+  return entries.map((e) => {
+    const i = e.indexOf("=");
+    if (i < 0) return e;
+    const label = e.slice(0, i);
+    const text = e.slice(i + 1).trim();
+    if (text.length === 0) throw new ManifestError(`--words: '${e}' has nothing to say after '='`);
+    say[label] = text;
+    return label;
+  });
+}
+
 function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthConfig {
-  const words = [...(o.words ?? DEFAULT_KEYWORDS)];
+  const say: Record<string, string> = {};
+  const words = splitSpoken(o.words ?? DEFAULT_KEYWORDS, say);
   const kw = new Set(words);
-  const unknownWords = [...(o.unknownWords ?? DEFAULT_UNKNOWN_WORDS)].filter((w) => !kw.has(w));
+  const unknownWords = splitSpoken(o.unknownWords ?? DEFAULT_UNKNOWN_WORDS, say).filter(
+    (w) => !kw.has(w),
+  );
   validateWords(words, "--words");
   validateWords(unknownWords, "--unknown-words");
   if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
@@ -95,6 +114,8 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     maxRepeats: o.maxRepeats ?? 3,
     engines: engines.map((e) => e.name),
     noiseSeconds: o.noiseSeconds ?? 60,
+    ...(o.lang === undefined ? {} : { lang: o.lang }),
+    ...(Object.keys(say).length === 0 ? {} : { say }),
   };
 }
 
@@ -143,7 +164,7 @@ export async function synthesizeCorpus(
   if (!Number.isInteger(o.perWord) || o.perWord < 1)
     throw new ManifestError(`--per-word must be a positive integer (got ${o.perWord})`);
   const root = resolve(o.out);
-  const engines = await loadEngines(o.engines ?? "auto");
+  const engines = await loadEngines(o.engines ?? "auto", o.lang);
   try {
     const config = resolveConfig(o, engines);
     mkdirSync(root, { recursive: true });
@@ -157,6 +178,8 @@ export async function synthesizeCorpus(
       ...config.unknownWords.map((word) => ({ word, clips: config.unknownPerWord })),
     ];
     const items: ClipItem[] = planClips(config.seed, quotas, speakers, config.maxRepeats);
+    const say = config.say ?? {};
+    for (const it of items) if (say[it.word] !== undefined) it.text = say[it.word];
     const noise = planNoise();
     const manifest: SynthManifest = {
       tool: "earshot data synth",
@@ -188,7 +211,7 @@ export async function synthesizeCorpus(
     };
     if (jobs > 1)
       await renderInWorkers(
-        { root, seed: config.seed, engines: config.engines },
+        { root, seed: config.seed, engines: config.engines, lang: config.lang },
         todo,
         jobs,
         wrote,

@@ -9,6 +9,8 @@ export interface ClipItem {
   n: number;
   /** Path relative to the corpus root, with forward slashes. */
   rel: string;
+  /** What the speaker says when it is not the folder name (`--words label=text`). */
+  text?: string;
 }
 
 export interface WordQuota {

@@ -17,7 +17,7 @@ export function renderClip(
   if (!engine) throw new Error(`renderClip: engine '${item.speaker.engine}' is not loaded`);
   const rng = new Rng(seed).fork(item.rel);
   const take = utteranceVariation(item.speaker, rng);
-  const speech = engine.speak(item.word, item.speaker.voice, take.prosody).samples;
+  const speech = engine.speak(item.text ?? item.word, item.speaker.voice, take.prosody).samples;
   try {
     return shapeClip(speech, drawShape(rng, take.tractK, item.speaker.mic), rng);
   } catch (err) {

@@ -13,6 +13,7 @@ export interface WorkerInit {
   root: string;
   seed: number;
   engines: EngineName[];
+  lang?: string;
 }
 
 export type ToWorker = { items: ClipItem[] } | { stop: true };
@@ -24,7 +25,7 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 try {
-  const engines = await loadEngines(init.engines);
+  const engines = await loadEngines(init.engines, init.lang);
   const byName = new Map(engines.map((e) => [e.name, e]));
   port.on("message", (m: ToWorker) => {
     if ("stop" in m) {

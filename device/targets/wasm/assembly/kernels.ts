@@ -68,10 +68,16 @@ function dotZp(x: usize, w: usize, n: i32, zp: i32): i64 {
   return total;
 }
 
+// Interior pixels of a conv whose kernel rows are short (kW * inC < 16, e.g. a first layer
+// with one input channel): one tight loop per output channel over its contiguous weights,
+// sum x*w and sum w in int32 (exact: < 2^31 for int8/int16 windows of that size), no per-row
+// call. No scratch memory: the marshallers own all of linear memory.
 export function conv2d(x: usize, w: usize, bias: usize, mult: usize, shift: usize, g: usize, q: usize, out: usize): void {
   const inH = ld(g, 0), inW = ld(g, 1), inC = ld(g, 2), outH = ld(g, 3), outW = ld(g, 4), outC = ld(g, 5);
   const kH = ld(g, 6), kW = ld(g, 7), sH = ld(g, 8), sW = ld(g, 9), pT = ld(g, 10), pL = ld(g, 11);
   const inZp = ld(q, 0), outZp = ld(q, 1), lo = ld(q, 2), hi = ld(q, 3);
+  const taps = kH * kW * inC;
+  const run = kW * inC;
   for (let oy = 0; oy < outH; oy++) {
     const iy0 = oy * sH - pT;
     for (let ox = 0; ox < outW; ox++) {
@@ -79,6 +85,28 @@ export function conv2d(x: usize, w: usize, bias: usize, mult: usize, shift: usiz
       const kx0 = ix0 < 0 ? -ix0 : 0;
       const kx1 = inW - ix0 < kW ? inW - ix0 : kW;
       const base = (oy * outW + ox) * outC;
+      if (run < 16 && kH <= 16 && iy0 >= 0 && iy0 + kH <= inH && kx0 == 0 && kx1 == kW) {
+        const xb = x + (<usize>((iy0 * inW + ix0) * inC) << 2);
+        const rowStride = <usize>(inW * inC) << 2;
+        for (let o = 0; o < outC; o++) {
+          let wp = w + (<usize>(o * taps) << 2);
+          let xp = xb;
+          let s: i32 = 0;
+          let sw: i32 = 0;
+          for (let ky = 0; ky < kH; ky++) {
+            for (let i = 0; i < run; i++) {
+              const wv = load<i32>(wp + (<usize>i << 2));
+              s += load<i32>(xp + (<usize>i << 2)) * wv;
+              sw += wv;
+            }
+            wp += <usize>run << 2;
+            xp += rowStride;
+          }
+          const acc = <i64>ld(bias, o) + <i64>s - <i64>inZp * <i64>sw;
+          st(out, base + o, clamp(<i64>outZp + rescale(acc, ld(mult, o), ld(shift, o)), lo, hi));
+        }
+        continue;
+      }
       for (let o = 0; o < outC; o++) {
         let acc = <i64>ld(bias, o);
         for (let ky = 0; ky < kH; ky++) {
@@ -187,6 +215,19 @@ export function globalMaxPool(x: usize, h: i32, w: i32, ch: i32, lo: i32, hi: i3
       if (v > best) best = v;
     }
     st(out, k, clamp(<i64>best, lo, hi));
+  }
+}
+
+// TFLite Micro's two-rounding requantization (shared/quant/rescale.ts rescaleTflm).
+export function tflmRequantize(x: usize, mult: usize, shift: usize, n: i32, ch: i32, q: usize, out: usize): void {
+  const outZp = ld(q, 1), lo = ld(q, 2), hi = ld(q, 3);
+  for (let i = 0; i < n; i++) {
+    const c = i % ch;
+    const e = 31 - ld(shift, c);
+    const a: i64 = e > 0 ? <i64>ld(x, i) << <i64>e : <i64>ld(x, i);
+    let y = rescale(a, ld(mult, c), 31);
+    if (e < 0) y = divRoundHalfAway(y, <i64>1 << <i64>(-e));
+    st(out, i, clamp(<i64>outZp + y, lo, hi));
   }
 }
 

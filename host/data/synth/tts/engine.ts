@@ -30,7 +30,7 @@ export interface Utterance {
 
 export interface TtsEngine {
   readonly name: EngineName;
-  /** Voice identifiers this engine accepts in `speak` (English voices only). */
+  /** Voice identifiers this engine accepts in `speak` (of the language it was loaded for). */
   readonly voices: readonly string[];
   speak(text: string, voice: string, prosody: Prosody): Utterance;
   /** Releases temporary files and native memory. */

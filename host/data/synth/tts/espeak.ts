@@ -1,13 +1,15 @@
 import { resample } from "../../resample";
 import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine";
+import { voiceInLanguage } from "./languages";
 
 /**
  * eSpeak NG compiled with Emscripten: an OPTIONAL dependency, because it is GPL-3.0. It is
  * only ever loaded through a dynamic import, so earshot runs (with flite alone) when it is
  * absent, and nothing of it is bundled into earshot's own code.
  *
- * A voice here is `<accent>+<variant>`: one of eSpeak's English accents combined with one of its
- * voice variants (formant and pitch presets), which multiplies the distinct voices.
+ * A voice here is `<accent>+<variant>`: one of eSpeak's English accents (or, for another
+ * language, every eSpeak NG voice of that language) combined with one of its voice variants
+ * (formant and pitch presets), which multiplies the distinct voices.
  */
 
 export const ESPEAK_PACKAGE = "@echogarden/espeak-ng-emscripten";
@@ -70,6 +72,8 @@ interface EspeakWorker {
   set_pitch(v: number): number;
   set_range(v: number): number;
   get_samplerate(): number;
+  /** The i-th installed voice (identifier "" past the end), e.g. { identifier: "roa/fr-BE" }. */
+  get_voices(i: number): { identifier: string; name: string } | null;
   synthesize(text: string, cb: (audio: Int16Array | null, events: unknown[]) => boolean): void;
   __destroy__(): void;
 }
@@ -97,8 +101,23 @@ function withFrozenClock<T>(f: () => T): T {
   }
 }
 
-/** Loads eSpeak NG; returns null when the optional package is not installed. */
-export async function loadEspeak(): Promise<TtsEngine | null> {
+/** Language tags of every installed eSpeak NG voice ("af", "fr-BE", "cmn", ...), in its order. */
+function installedVoices(worker: EspeakWorker): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const v = worker.get_voices(i);
+    if (!v || !v.identifier) break;
+    out.push(v.identifier.slice(v.identifier.lastIndexOf("/") + 1));
+  }
+  return out;
+}
+
+/**
+ * Loads eSpeak NG; returns null when the optional package is not installed. Without `lang` the
+ * voices are the English accents above; with it, every installed voice of that language (see
+ * languages.ts), each with every variant.
+ */
+export async function loadEspeak(lang?: string): Promise<TtsEngine | null> {
   let init: (arg?: object) => Promise<EspeakModule>;
   try {
     // A variable specifier keeps bundlers and type-checkers from requiring the package.
@@ -117,7 +136,11 @@ export async function loadEspeak(): Promise<TtsEngine | null> {
   }
   const worker = withFrozenClock(() => new m.eSpeakNGWorker());
   const rate = worker.get_samplerate();
-  const voices = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
+  const accents =
+    lang === undefined
+      ? ACCENTS
+      : withFrozenClock(() => installedVoices(worker)).filter((t) => voiceInLanguage(t, lang));
+  const voices = accents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
   // eSpeak carries state from one utterance to the next (its C rand() stream among it), so the
   // same call gives slightly different audio depending on what was said before. Restoring the

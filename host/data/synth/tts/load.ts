@@ -1,19 +1,35 @@
 import { type EngineName, type TtsEngine, TtsError } from "./engine";
 import { ESPEAK_PACKAGE, loadEspeak } from "./espeak";
 import { loadFlite } from "./flite";
+import { voiceInLanguage } from "./languages";
 
 /**
  * Loads the requested engines. "auto" means every engine that is installed (flite always is;
  * eSpeak NG only when its optional package is present). Naming an engine that cannot load is
- * an error, so a corpus never silently changes its voice mix.
+ * an error, so a corpus never silently changes its voice mix. With `lang` (a language tag, see
+ * languages.ts) only voices of that language are offered: Flite's voices are English, so it
+ * joins only for "en"; an engine left with no voice is dropped (an error when named, or when no
+ * engine has any voice of the language).
  */
-export async function loadEngines(requested: readonly EngineName[] | "auto"): Promise<TtsEngine[]> {
+export async function loadEngines(
+  requested: readonly EngineName[] | "auto",
+  lang?: string,
+): Promise<TtsEngine[]> {
   const want = requested === "auto" ? (["flite", "espeak"] as const) : requested;
   const engines: TtsEngine[] = [];
+  const english = lang === undefined || voiceInLanguage(lang, "en");
   for (const name of new Set(want)) {
-    if (name === "flite") engines.push(await loadFlite());
-    else {
-      const e = await loadEspeak();
+    if (name === "flite") {
+      if (english) engines.push(await loadFlite());
+      else if (requested !== "auto")
+        throw new TtsError(`flite: no voice for language '${lang}' (its voices are English)`);
+    } else {
+      const e = await loadEspeak(lang);
+      if (e && e.voices.length === 0) {
+        e.close();
+        if (requested !== "auto") throw new TtsError(`espeak: no voice for language '${lang}'`);
+        continue;
+      }
       if (e) engines.push(e);
       else if (requested !== "auto")
         throw new TtsError(
@@ -21,6 +37,10 @@ export async function loadEngines(requested: readonly EngineName[] | "auto"): Pr
         );
     }
   }
+  if (engines.length === 0 && lang !== undefined)
+    throw new TtsError(
+      `no installed TTS voice speaks '${lang}' (eSpeak NG covers ~100 languages when ${ESPEAK_PACKAGE} is installed)`,
+    );
   return engines;
 }
 

@@ -1,0 +1,81 @@
+/**
+ * Host inference speed: earshot's host integer inference (the wasm SIMD kernels with the model
+ * resident in wasm memory, host/eval/wasm-resident.ts, batch 1) against onnxruntime-node on the same model exported as QDQ ONNX, in one
+ * run on one thread each. Default model: the shipped models/kws12-int8.esm.
+ * Run: npm run bench:host-infer [-- --model FILE.esm --runs 200]
+ * Prints per-inference medians; the last line is JSON { earshot_ms, ort_ms, ratio } (goal ratio
+ * <= 1.5, earshot / ort).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { buildOutputs } from "../../device/engines/paths";
+import { buildDevice } from "../../device/tools/build";
+import { IntEvaluator } from "../../host/compress/int-eval";
+import { ResidentWasmModel } from "../../host/eval/wasm-resident";
+import { exportOnnx } from "../../host/interop/onnx/export";
+import { loadOrt } from "../../host/teacher/runtime";
+import { decodeModel } from "../../shared/model-format/decode";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: join(import.meta.dirname, "../../models/kws12-int8.esm") },
+    runs: { type: "string", default: "200" },
+  },
+});
+const runs = Number(values.runs);
+const model = decodeModel(Array.from(readFileSync(values.model)));
+buildDevice();
+const ev = new ResidentWasmModel(model, buildOutputs().wasmSimd);
+const n = new IntEvaluator(model).inputSize();
+const inputs = Array.from({ length: 8 }, (_, k) =>
+  Array.from({ length: n }, (_, i) => 2 * Math.sin(i * 0.37 + k) + Math.cos(i * 0.011 * k)),
+);
+
+const ort = await loadOrt();
+const onnxPath = join(mkdtempSync(join(tmpdir(), "earshot-bench-")), "model.onnx");
+writeFileSync(onnxPath, exportOnnx(model, "qdq"));
+const session = await ort.InferenceSession.create(onnxPath, {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+});
+const shape = [1, ...model.tensors[model.input].shape];
+const feeds = inputs.map((f) => ({
+  features: new ort.Tensor("float32", Float32Array.from(f), shape),
+}));
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// Warm-up, then alternate the two so both see the same machine load.
+for (let k = 0; k < 10; k++) {
+  ev.run(inputs[k % 8]);
+  await session.run(feeds[k % 8]);
+}
+const tE: number[] = [];
+const tO: number[] = [];
+for (let k = 0; k < runs; k++) {
+  let t0 = performance.now();
+  ev.run(inputs[k % 8]);
+  tE.push(performance.now() - t0);
+  t0 = performance.now();
+  await session.run(feeds[k % 8]);
+  tO.push(performance.now() - t0);
+}
+const earshot_ms = median(tE);
+const ort_ms = median(tO);
+console.log(`model ${values.model}: ${model.ops.length} ops, input [${shape}]`);
+console.log(
+  `earshot (wasm SIMD) ${earshot_ms.toFixed(3)} ms, onnxruntime-node ${ort_ms.toFixed(3)} ms per inference (median of ${runs})`,
+);
+console.log(
+  JSON.stringify({
+    earshot_ms: +earshot_ms.toFixed(4),
+    ort_ms: +ort_ms.toFixed(4),
+    ratio: +(earshot_ms / ort_ms).toFixed(3),
+  }),
+);
+await session.release();
