@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what earshot's test suite needs on a fresh Debian machine (run as root):
 # device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
-# mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check.
+# mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check; then builds the
+# device's target engines (deploy/engines.sh).
 # Idempotent: packages already present are not reinstalled, running servers are left alone.
 set -euo pipefail
 
@@ -27,5 +28,13 @@ fi
 # broker is only started so `earshot fleet` works out of the box.
 if command -v mosquitto >/dev/null && ! (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
+fi
+# Device engines (Espruino, JerryScript, wasm3) from the pinned sources in ../shared/engines, built
+# once into .cache/engines (deploy/engines.sh skips loudly when the sources are absent). Runs as
+# the invoking user so the cache stays writable by the test runner.
+if [ -n "${SUDO_USER:-}" ]; then
+  sudo -u "$SUDO_USER" "$(dirname "$0")/engines.sh"
+else
+  "$(dirname "$0")/engines.sh"
 fi
 echo "test dependencies ready"
