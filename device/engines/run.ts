@@ -4,19 +4,23 @@
  * bundles (npm run build:device) as child processes, fed through temp files.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
-import { runStream } from "../app/run-stream";
+import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
+import { deviceInputScripts, espruinoPrelude, stripEspruinoConsole } from "./device-input";
+import { missingEngineNote, type NativeEngine, nativeEnginePath } from "./native-engines";
 import { BUILD_DIR, buildOutputs } from "./paths";
 import { type EngineResult, parseEngineOutput } from "./protocol";
 
 export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
-export type EngineName = (typeof ENGINES)[number];
+/** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
+export const DEVICE_ENGINES = ["espruino", "jerryscript"] as const;
+export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
 
 export interface RunOptions {
   /** Print per-layer outputs and input windows (golden comparison). */
@@ -28,12 +32,15 @@ export interface RunOptions {
   suppressionMs?: number;
   /** duktape-host only: run without registering the C kernels (pure JS, for benchmarks). */
   noNatives?: boolean;
+  /** jerryscript only: print the heap's statistics (peak) after the run (bench:device). */
+  memStats?: boolean;
 }
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
   if (f.every((v) => v === undefined)) return "";
-  return f.map((v) => (v === undefined ? "" : String(v))).join(",");
+  // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
+  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
@@ -55,7 +62,7 @@ function runInProcess(
     {
       // Typed arrays index like arrays; the runtime only reads them.
       modelBytes: model as unknown as number[],
-      samples: samples as unknown as number[],
+      readSamples: arraySource(samples as unknown as number[]),
       print: (s: string) => lines.push(s),
       fmt: (x: number) => String(x),
       clock: () => performance.now(),
@@ -77,6 +84,12 @@ function spawnEngine(cmd: string, args: string[], what: string): string {
     throw new Error(`${what} exited with ${r.status}: ${err}`);
   }
   return r.stdout;
+}
+
+function requireEngine(engine: NativeEngine): string {
+  const p = nativeEnginePath(engine);
+  if (p === null) throw new EngineUnavailableError(missingEngineNote(engine));
+  return p;
 }
 
 function requireBuilt(path: string): string {
@@ -128,6 +141,27 @@ export async function runEngine(
         `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
+    } else if (engine === "espruino") {
+      const prelude = join(dir, "input.js");
+      writeFileSync(
+        prelude,
+        espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
+          readFileSync(requireBuilt(out.es5), "utf8"),
+      );
+      // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
+      text = stripEspruinoConsole(spawnEngine(requireEngine("espruino"), [prelude], "espruino"));
+    } else if (engine === "jerryscript") {
+      const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
+      const paths = scripts.map((js, i) => {
+        const p = join(dir, `input${i}.js`);
+        writeFileSync(p, js);
+        return p;
+      });
+      text = spawnEngine(
+        requireEngine("jerryscript"),
+        [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        "jerry",
+      );
     } else if (engine === "duktape-host") {
       text = spawnEngine(
         requireBuilt(out.duktapeHost),

@@ -18,6 +18,8 @@ export function loadDetector(
   clock: () => number,
   frontEnd: FrontEndIntrinsic | null = null,
 ): Detector {
-  const { model, ops } = decodePrepared(bytes);
+  const { model, ops } = decodePrepared(bytes, (count: number, dtype: number, bits: number) =>
+    memory.constantStorage(count, dtype, bits),
+  );
   return new Detector(model, kernels, memory, clock, frontEnd, ops);
 }

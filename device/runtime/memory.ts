@@ -8,6 +8,7 @@
  * one array at an offset, so `plainMemory` gives each tensor its own array; the arena peak is
  * still planned and reported as the bytes a C target would need.
  */
+import { plainStorage } from "../../shared/model-format/decode";
 import { zeros } from "../../shared/portable/arrays";
 
 export interface TensorMemory {
@@ -19,6 +20,11 @@ export interface TensorMemory {
   reserveArena(bytes: number): void;
   /** An activation array of n elements at `byteOffset` in the arena. */
   activation(byteOffset: number, n: number, isFloat: boolean): number[];
+  /**
+   * Storage the model decoder fills with one constant tensor's values (`count` elements of
+   * `dtype` stored at `bits`; shared/model-format/decode.ts ConstantStorage).
+   */
+  constantStorage(count: number, dtype: number, bits: number): number[];
   /** A constant tensor (weights, bias, multipliers) in the form this engine's kernels read. */
   constant(data: number[]): number[];
   /** A scratch array outside the arena (front end, ring buffers). */
@@ -66,6 +72,7 @@ export const plainMemory: TensorMemory = {
   name: "plain",
   slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
   reserveArena: (_bytes: number) => {},
+  constantStorage: plainStorage,
   activation: (_byteOffset: number, n: number, _isFloat: boolean) => zeros(n),
   constant: (data: number[]) => data,
   scratch: (n: number, _isFloat: boolean) => zeros(n),

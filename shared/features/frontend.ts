@@ -20,7 +20,7 @@
  */
 
 import { zeros } from "../portable/arrays";
-import { cospi, log } from "../portable/detmath";
+import { cospi, log, sqrt } from "../portable/detmath";
 import {
   coeffCount,
   type FrontEndConfig,
@@ -81,7 +81,7 @@ export class FrontEnd {
     const c = cfg.kind === "mfcc" ? cfg.nCoeffs : 0;
     this.dct = zeros(c * m);
     for (let j = 0; j < c; j++) {
-      const s = j === 0 ? Math.sqrt(1 / m) : Math.sqrt(2 / m);
+      const s = j === 0 ? sqrt(1 / m) : sqrt(2 / m);
       for (let i = 0; i < m; i++) this.dct[j * m + i] = s * cospi((j * (2 * i + 1)) / (2 * m));
     }
   }

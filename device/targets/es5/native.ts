@@ -7,6 +7,7 @@
 
 import type { FrontEnd } from "../../../shared/features/frontend";
 import type { Kernels } from "../../../shared/kernels/types";
+import { DT_BIN, DT_UINT8 } from "../../../shared/model-format/types";
 import type { FrameFunction, FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
 import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memory";
@@ -50,7 +51,25 @@ export function nativeProvider(native: NativeKernels): KernelProvider {
   return { name: "c-duktape", kernels: native };
 }
 
-export function typedMemory(native: NativeKernels = {}): TensorMemory {
+/**
+ * Typed storage for a decoded constant. C kernels read every integer constant as an Int32Array;
+ * JS kernels read any typed array, so `compact` sizes each to its stored width (an int8 model's
+ * weights take one byte each: what lets a model fit a device heap).
+ */
+function constantArray(count: number, dtype: number, bits: number, compact: boolean): number[] {
+  if (!compact || dtype === DT_BIN || bits > 16)
+    return new Int32Array(count) as unknown as number[];
+  const signed = dtype !== DT_UINT8;
+  if (bits <= 8)
+    return (signed ? new Int8Array(count) : new Uint8Array(count)) as unknown as number[];
+  return (signed ? new Int16Array(count) : new Uint16Array(count)) as unknown as number[];
+}
+
+/**
+ * Tensors as typed arrays: activations are views into one arena buffer at the planned offsets.
+ * `compact`: constants at their stored width (JS kernels only; the C kernels need Int32Array).
+ */
+export function typedMemory(native: NativeKernels = {}, compact = false): TensorMemory {
   let arena = new ArrayBuffer(8);
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
@@ -64,11 +83,10 @@ export function typedMemory(native: NativeKernels = {}): TensorMemory {
       (isFloat
         ? new Float64Array(arena, byteOffset, n)
         : new Int32Array(arena, byteOffset, n)) as unknown as number[],
-    constant: (data: number[]) => {
-      const a = new Int32Array(data.length);
-      for (let i = 0; i < data.length; i++) a[i] = data[i];
-      return a as unknown as number[];
-    },
+    constantStorage: (count: number, dtype: number, bits: number) =>
+      constantArray(count, dtype, bits, compact),
+    // The decoder filled storage from constantStorage: already in the kernels' form.
+    constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
       (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
   };
