@@ -6,6 +6,7 @@
  * source hash), built once in beforeAll.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { missingEngineNote, nativeEnginePath } from "../../device/engines/native-engines";
 import { ENGINES, runEngine } from "../../device/engines/run";
 import { fnv32, wasmInterpLayerHashes } from "../../device/engines/wasm-probe";
 import { buildDevice } from "../../device/tools/build";
@@ -76,14 +77,30 @@ describe.each(MODELS)("%s model", (_name, model) => {
   });
 });
 
-it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of every model", () => {
-  const cases = MODELS.map(([, model]) => {
+function probeCases() {
+  return MODELS.map(([, model]) => {
     const first = goldenStream(model, SAMPLES, BASE).traces[0];
     // Activation values of the first inference: the features window and each op's output.
     const values = new Map<number, number[]>([[model.input, first.window]]);
     model.ops.forEach((op, k) => values.set(op.outputs[0], first.layers[k]));
     return { model, first, tensorValues: (t: number) => values.get(t) ?? [] };
   });
+}
+
+it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of every model", () => {
+  const cases = probeCases();
   const hashes = wasmInterpLayerHashes(cases, "parity");
   expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
 });
+
+const wasm3Built = nativeEnginePath("wasm3") !== null;
+if (!wasm3Built) console.warn(missingEngineNote("wasm3"));
+
+it.skipIf(!wasm3Built)(
+  "wasm3 (the MCU wasm interpreter) runs the scalar wasm kernels to the golden layer outputs",
+  () => {
+    const cases = probeCases();
+    const hashes = wasmInterpLayerHashes(cases, "parity-wasm3", "wasm3");
+    expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
+  },
+);
