@@ -109,6 +109,12 @@ function line(io: EngineIo, tag: string, head: number[], values: number[], n: nu
   return s;
 }
 
+function takeModelBytes(io: EngineIo): number[] {
+  const b = io.modelBytes;
+  io.modelBytes = [];
+  return b;
+}
+
 /** Runs the whole stream; returns 0, or 1 after printing an `X` line. */
 export function runStream(
   io: EngineIo,
@@ -118,14 +124,14 @@ export function runStream(
 ): number {
   let det: Detector;
   try {
-    det = loadDetector(io.modelBytes, registry.kernels(), memory, io.clock, frontEnd);
+    // No local keeps the file's bytes: loadDetector drops them after decoding, before the
+    // detector allocates its arena, so a small heap never holds both.
+    det = loadDetector(takeModelBytes(io), registry.kernels(), memory, io.clock, frontEnd);
     applySettings(det, io.settings);
   } catch (e) {
     io.print(`X ${(e as Error).message}`);
     return 1;
   }
-  // The detector holds decoded constants only: the file's bytes can go.
-  io.modelBytes = [];
   const it = det.interpreter;
   io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
   const serving = registry.servingTable();

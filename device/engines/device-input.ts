@@ -7,10 +7,12 @@
  *   for a flat string; a board reads require("Storage").readArrayBuffer the same way) and reads
  *   the audio file CHUNK samples at a time (E.openFile(...).read).
  * - JerryScript's command line has no file API, so the inputs are scripts run before the bundle:
- *   script 0 holds the model and the audio as latin1 strings (two bytes per sample) and turns
- *   the model into a Uint8Array; script 0's code and its model literal are freed when it ends,
- *   so the heap then holds the Uint8Array and the audio string. Script 1 defines the reader,
- *   which decodes each chunk from the string into the caller's array (no allocation per chunk).
+ *   script 0 turns the model (a latin1 string literal) into a Uint8Array and holds the audio as
+ *   a latin1 string (two chars per sample); its code and the model literal are freed when it
+ *   ends, so the heap then holds the model's bytes (until the runtime has decoded them) and the
+ *   clip (what a board's audio driver would hold outside the heap). Script 1 defines the
+ *   reader, which decodes each chunk from the string into the caller's array (no allocation
+ *   per chunk).
  */
 
 /** JS string literal holding bytes 0..255 one char each. */
@@ -46,9 +48,13 @@ export function deviceInputScripts(
   settings: string,
 ): string[] {
   const pcm = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  // The model literal dies with script 0's code; the heap keeps one byte per model byte.
+  const bytes = (name: string, lit: string) =>
+    `var ${name}=(function(){var s=${lit};var u=new Uint8Array(s.length);for(var i=0;i<s.length;i++)u[i]=s.charCodeAt(i);return u;})();`;
   return [
-    `var EARSHOT_MODEL=(function(){var s=${latin1Literal(model)};var u=new Uint8Array(s.length);for(var i=0;i<s.length;i++)u[i]=s.charCodeAt(i);return u;})();var EARSHOT_PCM=${latin1Literal(pcm)};\n`,
-    `var EARSHOT_INPUT=(function(){var s=EARSHOT_PCM,p=0;EARSHOT_PCM=null;var m=EARSHOT_MODEL;EARSHOT_MODEL=null;return{model:m,read:function(dst,max){${READ_BODY}return n;},${options(trace, settings)}};})();\n`,
+    `${bytes("EARSHOT_MODEL", latin1Literal(model))}var EARSHOT_PCM=${latin1Literal(pcm)};\n`,
+    // No local holds the model: once the runtime drops it, the heap can reuse its bytes.
+    `var EARSHOT_INPUT=(function(){var s=EARSHOT_PCM,p=0;EARSHOT_PCM=null;return{model:EARSHOT_MODEL,read:function(dst,max){${READ_BODY}return n;},${options(trace, settings)}};})();EARSHOT_MODEL=null;\n`,
   ];
 }
 
