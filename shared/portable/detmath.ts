@@ -59,19 +59,19 @@ function sqrtResidual(x: number, c: number): number {
   return x - p - productError(c, c, p);
 }
 
-/** The spacing of doubles at positive normal c: 2^(e - 52) for 2^e <= c < 2^(e + 1). */
-function ulpAt(c: number): number {
+/** e with 2^e <= c < 2^(e + 1), for positive normal c (exact halving and doubling). */
+function exponentOf(c: number): number {
   let m = c;
-  let scale = 4 / 4; // a float in Lua too
+  let e = 0;
   while (m >= 2) {
     m = m * 0.5;
-    scale = scale * 2;
+    e++;
   }
   while (m < 1) {
     m = m * 2;
-    scale = scale * 0.5;
+    e--;
   }
-  return scale * pow2(-52);
+  return e;
 }
 
 /**
@@ -83,31 +83,24 @@ function ulpAt(c: number): number {
 export function sqrt(x: number): number {
   if (isNan(x) || x < 0) return NaN;
   if (x === 0 || x === Infinity) return x;
-  // x = m * s^2 with m in [1, 4), by exact power-of-two scaling.
-  let m = x;
-  let s = 4 / 4; // a float in Lua too
-  while (m >= 4) {
-    m = m * 0.25;
-    s = s * 2;
-  }
-  while (m < 1) {
-    m = m * 4;
-    s = s * 0.5;
-  }
+  // x = m * 4^k with m in [1, 4), by exact power-of-two scaling.
+  const k = Math.floor(exponentOf(x) / 2);
+  const m = x * pow2(-2 * k);
   let r = m * 0.5 + 0.5;
-  for (let k = 0; k < 6; k++) r = 0.5 * (r + m / r);
-  r = r * s;
-  for (let k = 0; k < 2; k++) r = r + sqrtResidual(x, r) / (2 * r);
+  for (let i = 0; i < 6; i++) r = 0.5 * (r + m / r);
+  r = r * pow2(k);
+  for (let i = 0; i < 2; i++) r = r + sqrtResidual(x, r) / (2 * r);
   let best = r;
   let bestErr = Math.abs(sqrtResidual(x, r));
-  const u = ulpAt(r);
-  const down = r - (r === u * pow2(52) ? u * 0.5 : u);
+  const e = exponentOf(r);
+  const u = pow2(e - 52);
+  const down = r - (r === pow2(e) ? u * 0.5 : u);
   const candidates = [down, r + u];
   for (let i = 0; i < candidates.length; i++) {
-    const e = Math.abs(sqrtResidual(x, candidates[i]));
-    if (e < bestErr) {
+    const err = Math.abs(sqrtResidual(x, candidates[i]));
+    if (err < bestErr) {
       best = candidates[i];
-      bestErr = e;
+      bestErr = err;
     }
   }
   return best;

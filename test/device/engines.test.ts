@@ -21,7 +21,7 @@ import {
 } from "../../host/compress/synthetic-models";
 import { encodeModel } from "../../shared/model-format/encode";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { goldenStream, type StreamSettings, testSignal } from "./golden";
+import { firingSettings, goldenStream, testSignal } from "./golden";
 
 const MODELS: [string, DeviceModel][] = [
   ["int8", syntheticInt8Model({ seed: 5 })],
@@ -32,20 +32,7 @@ const MODELS: [string, DeviceModel][] = [
 // 0.25 s: 23 frames, 6 inferences with a 12-frame window at stride 2. Espruino interprets
 // from source text (about 1 s per frame of FFT work here), so the clip stays short.
 const SAMPLES = testSignal(11, 4000);
-const BASE: StreamSettings = {
-  threshold: 0,
-  smoothingWindow: 3,
-  strideFrames: 2,
-  suppressionMs: 60,
-};
-
-/** A threshold (the median best smoothed score) that makes some inferences fire. */
-function settingsFor(model: DeviceModel): StreamSettings {
-  const scores = goldenStream(model, SAMPLES, BASE)
-    .bestScores.slice()
-    .sort((a, b) => a - b);
-  return { ...BASE, threshold: scores[Math.floor(scores.length / 2)] };
-}
+const settingsFor = (model: DeviceModel) => firingSettings(model, SAMPLES);
 
 const DEVICE: [EngineName & NativeEngine][] = [["espruino"], ["jerryscript"]];
 
