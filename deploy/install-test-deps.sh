@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PKGS=(duktape duktape-dev lua5.3 liblua5.3-dev wabt mosquitto mosquitto-clients postgresql
-      python3 python3-numpy build-essential)
+      python3 python3-numpy build-essential cmake git)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
