@@ -13,9 +13,14 @@ import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
 import { deviceInputScripts, espruinoPrelude, stripEspruinoConsole } from "./device-input";
-import { missingEngineNote, type NativeEngine, nativeEnginePath } from "./native-engines";
+import {
+  JERRY_HEAP_KB,
+  missingEngineNote,
+  type NativeEngine,
+  nativeEnginePath,
+} from "./native-engines";
 import { BUILD_DIR, buildOutputs } from "./paths";
-import { type EngineResult, parseEngineOutput } from "./protocol";
+import { EngineError, type EngineResult, parseEngineOutput } from "./protocol";
 
 export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
 /** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
@@ -79,6 +84,12 @@ function spawnEngine(cmd: string, args: string[], what: string): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30 });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
+  if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
+    // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
+    throw new EngineError(
+      `jerryscript ran out of its ${JERRY_HEAP_KB} KB heap (exit 10): code, model, arena and audio do not fit`,
+    );
+  }
   if (r.status !== 0 && !/^X /m.test(r.stdout)) {
     const err = (r.stderr || "").trim().split("\n").slice(-3).join(" | ");
     throw new Error(`${what} exited with ${r.status}: ${err}`);
