@@ -2,7 +2,10 @@
 # Builds the device's target engines (Espruino, JerryScript, wasm3) from the pinned source archives
 # in ../shared/engines/ into a cache folder, and reuses what is already built there.
 #
-#   deploy/engines.sh [espruino|jerryscript|wasm3 ...]   (default: all three)
+#   deploy/engines.sh [espruino|espruino-budget|jerryscript|wasm3 ...]   (default: all)
+#
+# espruino-budget is the same Espruino with a fixed variable budget (ESPRUINO_VARIABLES, a
+# Bangle.js 2's 12,000) instead of the Linux port's resizable store: runs that must fit a board.
 #
 # Cache: $EARSHOT_ENGINE_CACHE, else <repo>/.cache/engines (gitignored). A build is keyed by the
 # archive name (which carries the upstream commit) and this script's build flags (ENGINE_KEY below);
@@ -18,12 +21,14 @@ CACHE=${EARSHOT_ENGINE_CACHE:-$ROOT/.cache/engines}
 JOBS=${EARSHOT_ENGINE_JOBS:-2}
 # JerryScript's heap is fixed at build time: the device budget (issue 12: <= 256 KB) is the build.
 JERRY_HEAP_KB=256
+ESPRUINO_VARIABLES=12000
 
 # Bump a key when its build flags change, so caches rebuild.
 declare -A ENGINE_KEY=(
   [wasm3]="wasm3-v1"
   [jerryscript]="jerry-v1-heap${JERRY_HEAP_KB}-memstats"
   [espruino]="espruino-v1"
+  [espruino-budget]="espruino-budget-v1-vars${ESPRUINO_VARIABLES}"
 )
 
 note() { echo "engines: $*" >&2; }
@@ -71,15 +76,30 @@ build_espruino() {
   cp "$w/bin/espruino" "$CACHE/bin/espruino"
 }
 
+build_espruino-budget() {
+  local w=$1
+  # A board file like LINUX.py with fixed variables (0 there means resizable).
+  sed -e "s/'variables' *: *0,.*/'variables' : ${ESPRUINO_VARIABLES},/" \
+    -e "s/'binary_name' : 'espruino'/'binary_name' : 'espruino_budget'/" \
+    "$w/boards/LINUX.py" >"$w/boards/LINUX_BUDGET.py"
+  (cd "$w" && git init -q && git add -A && git -c user.name=earshot -c user.email=earshot@localhost commit -qm src \
+    && mkdir -p gen bin && make BOARD=LINUX_BUDGET -j"$JOBS" >build.log 2>&1) || {
+    tail -20 "$w/build.log" >&2
+    return 1
+  }
+  cp "$w/bin/espruino_budget" "$CACHE/bin/espruino-budget"
+}
+
 build_one() {
   local name=$1 bin archive key
   case $name in
     wasm3) bin=wasm3 ;;
     jerryscript) bin=jerry ;;
     espruino) bin=espruino ;;
-    *) note "unknown engine '$name' (espruino, jerryscript, wasm3)"; return 2 ;;
+    espruino-budget) bin=espruino-budget ;;
+    *) note "unknown engine '$name' (espruino, espruino-budget, jerryscript, wasm3)"; return 2 ;;
   esac
-  archive=$(archive_for "$name")
+  archive=$(archive_for "${name%-budget}")
   if [ -z "$archive" ]; then
     note "SKIPPED $name: no $SRC/$name-*.tar.gz (tests that need it will skip)"
     return 0
@@ -107,5 +127,5 @@ if [ ! -d "$SRC" ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(wasm3 jerryscript espruino)
+[ ${#names[@]} -eq 0 ] && names=(wasm3 jerryscript espruino espruino-budget)
 for n in "${names[@]}"; do build_one "$n"; done

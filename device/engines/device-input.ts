@@ -58,6 +58,14 @@ export function deviceInputScripts(
   ];
 }
 
+/** Writes the bundle at `bundlePath` into Espruino's Storage (flash), as an upload to a board does. */
+export function espruinoUpload(bundlePath: string): string {
+  return `require("Storage").write("earshot.js",require("fs").readFileSync(${JSON.stringify(bundlePath)}));print("stored "+require("Storage").read("earshot.js").length);\n`;
+}
+
+/** Runs the stored bundle from flash: functions keep pointing into it instead of copying code. */
+export const ESPRUINO_RUN_FROM_STORAGE = `eval(require("Storage").read("earshot.js"));\n`;
+
 /** Espruino's stdout: its banner, then the run, then a REPL prompt; keep the run's lines. */
 export function stripEspruinoConsole(text: string): string {
   const lines = text.split("\n");

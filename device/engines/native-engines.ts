@@ -9,17 +9,25 @@ import { DEVICE_DIR } from "./paths";
 
 export const REPO_DIR = join(DEVICE_DIR, "..");
 
-export type NativeEngine = "espruino" | "jerryscript" | "wasm3";
-export const NATIVE_ENGINES: NativeEngine[] = ["espruino", "jerryscript", "wasm3"];
+export type NativeEngine = "espruino" | "espruino-budget" | "jerryscript" | "wasm3";
+export const NATIVE_ENGINES: NativeEngine[] = [
+  "espruino",
+  "espruino-budget",
+  "jerryscript",
+  "wasm3",
+];
 
 const BINARY: Record<NativeEngine, string> = {
   espruino: "espruino",
+  "espruino-budget": "espruino-budget",
   jerryscript: "jerry",
   wasm3: "wasm3",
 };
 
 /** JerryScript's heap is fixed when it is built (deploy/engines.sh JERRY_HEAP_KB). */
 export const JERRY_HEAP_KB = 256;
+/** espruino-budget's fixed variable count (deploy/engines.sh ESPRUINO_VARIABLES; Bangle.js 2). */
+export const ESPRUINO_BUDGET_VARIABLES = 12000;
 
 /** The cache deploy/engines.sh builds into ($EARSHOT_ENGINE_CACHE, else <repo>/.cache/engines). */
 export function engineCacheDir(): string {

@@ -12,7 +12,13 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
-import { deviceInputScripts, espruinoPrelude, stripEspruinoConsole } from "./device-input";
+import {
+  deviceInputScripts,
+  ESPRUINO_RUN_FROM_STORAGE,
+  espruinoPrelude,
+  espruinoUpload,
+  stripEspruinoConsole,
+} from "./device-input";
 import {
   JERRY_HEAP_KB,
   missingEngineNote,
@@ -24,7 +30,7 @@ import { EngineError, type EngineResult, parseEngineOutput } from "./protocol";
 
 export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
 /** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
-export const DEVICE_ENGINES = ["espruino", "jerryscript"] as const;
+export const DEVICE_ENGINES = ["espruino", "espruino-budget", "jerryscript"] as const;
 export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
 
 export interface RunOptions {
@@ -80,8 +86,8 @@ function runInProcess(
   return parseEngineOutput(lines.join("\n"));
 }
 
-function spawnEngine(cmd: string, args: string[], what: string): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
   if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
@@ -160,7 +166,22 @@ export async function runEngine(
           readFileSync(requireBuilt(out.es5), "utf8"),
       );
       // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
-      text = stripEspruinoConsole(spawnEngine(requireEngine("espruino"), [prelude], "espruino"));
+      text = stripEspruinoConsole(spawnEngine(requireEngine(engine), [prelude], engine));
+    } else if (engine === "espruino-budget") {
+      // As on a board: upload the bundle to Storage (flash; the Linux port keeps it in
+      // ./espruino.flash), then run it from there, so its code is not held in variables.
+      const bin = requireEngine(engine);
+      const upload = join(dir, "upload.js");
+      writeFileSync(upload, espruinoUpload(requireBuilt(out.es5)));
+      const stored = spawnEngine(bin, [upload], engine, dir);
+      if (!/^stored \d+/m.test(stored))
+        throw new EngineError(`espruino-budget: uploading the bundle to Storage failed`);
+      const run = join(dir, "run.js");
+      writeFileSync(
+        run,
+        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${ESPRUINO_RUN_FROM_STORAGE}`,
+      );
+      text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
       const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
       const paths = scripts.map((js, i) => {

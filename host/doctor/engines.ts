@@ -107,6 +107,15 @@ ENGINES.push(
     "-c",
     `"${b}" -e 'print(process.version);' </dev/null 2>&1 | grep -m1 -E '^[0-9]+v[0-9]+'`,
   ]),
+  builtEngine(
+    "espruino-budget",
+    "Espruino with a fixed 12,000-variable budget (Bangle.js 2 class)",
+    (b) => [
+      "sh",
+      "-c",
+      `cd "\${TMPDIR:-/tmp}" && "${b}" -e 'print(process.memory().total+" variables");' </dev/null 2>&1 | tr -d '\\r' | grep -m1 -E '^[0-9]+ variables$'`,
+    ],
+  ),
   builtEngine("jerryscript", "JerryScript (heap-capped device build)", (b) => [b, "--version"]),
   builtEngine("wasm3", "wasm3: the MCU-class wasm interpreter for the wasm kernels", (b) => [
     b,

@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  ESPRUINO_BUDGET_VARIABLES,
   missingEngineNote,
   type NativeEngine,
   nativeEnginePath,
@@ -79,6 +80,26 @@ describe.each(DEVICE)("%s", (engine) => {
         await expect(run).rejects.toBeInstanceOf(EngineError);
         await expect(run).rejects.toThrow(message);
       }
+    },
+    300_000,
+  );
+});
+
+describe("espruino-budget", () => {
+  const built = nativeEnginePath("espruino-budget") !== null;
+  if (!built) console.warn(missingEngineNote("espruino-budget"));
+
+  it.skipIf(!built)(
+    `runs from Storage within a fixed ${ESPRUINO_BUDGET_VARIABLES}-variable budget, bit for bit`,
+    async () => {
+      const model = MODELS[0][1];
+      const settings = settingsFor(model);
+      const golden = goldenStream(model, SAMPLES, settings);
+      const bytes = Uint8Array.from(encodeModel(model));
+      const r = await runEngine("espruino-budget", bytes, SAMPLES, settings);
+      expect(r.scores).toEqual(golden.scores);
+      expect(r.events).toEqual(golden.events);
+      expect(r.stats?.samples).toBe(SAMPLES.length);
     },
     300_000,
   );

@@ -18,6 +18,7 @@ const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
   "duktape-host": { kernels: ["c-duktape"], frontEnd: "c-duktape" },
   lua: { kernels: ["portable-lua"], frontEnd: "portable" },
   espruino: { kernels: ["portable-ts"], frontEnd: "portable" },
+  "espruino-budget": { kernels: ["portable-ts"], frontEnd: "portable" },
   jerryscript: { kernels: ["portable-ts"], frontEnd: "portable" },
 };
 
