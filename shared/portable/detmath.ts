@@ -59,8 +59,8 @@ function sqrtResidual(x: number, c: number): number {
   return x - p - productError(c, c, p);
 }
 
-/** e with 2^e <= c < 2^(e + 1), for positive normal c (exact halving and doubling). */
-function exponentOf(c: number): number {
+/** e with 2^e <= c < 2^(e + 1), for positive finite c (exact halving and doubling). */
+export function exponentOf(c: number): number {
   let m = c;
   let e = 0;
   while (m >= 2) {
