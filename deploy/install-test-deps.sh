@@ -2,12 +2,13 @@
 # Installs and starts what earshot's test suite needs on a fresh Debian machine (run as root):
 # device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
 # mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check, chromium for
-# the dashboard test (driven by playwright-core).
+# the dashboard test (driven by playwright-core); then builds the device's target engines
+# (deploy/engines.sh).
 # Idempotent: packages already present are not reinstalled, running servers are left alone.
 set -euo pipefail
 
 PKGS=(duktape duktape-dev lua5.3 liblua5.3-dev wabt mosquitto mosquitto-clients postgresql
-      python3 python3-numpy build-essential chromium)
+      python3 python3-numpy build-essential chromium cmake git)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,5 +41,13 @@ fi
 # broker is only started so `earshot fleet` works out of the box.
 if command -v mosquitto >/dev/null && ! (echo > /dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
+fi
+# Device engines (Espruino, JerryScript, wasm3) from the pinned sources in ../shared/engines, built
+# once into .cache/engines (deploy/engines.sh skips loudly when the sources are absent). Runs as
+# the invoking user so the cache stays writable by the test runner.
+if [ -n "${SUDO_USER:-}" ]; then
+  sudo -u "$SUDO_USER" "$(dirname "$0")/engines.sh"
+else
+  "$(dirname "$0")/engines.sh"
 fi
 echo "test dependencies ready"

@@ -17,6 +17,7 @@ import { buildDevice } from "../../device/tools/build";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { arenaStudy } from "./arena";
+import { deviceEngineFigures } from "./engines";
 import { res8NarrowModel } from "./res8-model";
 
 const ROOT = join(DEVICE_DIR, "..");
@@ -112,6 +113,7 @@ try {
   const binJs = perMac("bconv", ...small.bin, false, 2);
   const perSecond = streamInstructions(modelPath, 2) - streamInstructions(modelPath, 1);
   const arena = arenaStudy(40, 7);
+  const device = deviceEngineFigures(tmp);
 
   const rows: [string, string, string, string][] = [
     ["int8 MAC (3x3 conv 25x10x19)", fmt(int8C), "-", "<= 3"],
@@ -138,8 +140,16 @@ try {
   process.stdout.write(
     `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
   );
+  for (const [name, f] of Object.entries(device.engines)) {
+    process.stdout.write(
+      `${name}: ${fmt(f.instr_per_audio_second)} instr per audio second (small int8 model, stride 2), peak ${(f.peak_bytes / 1024).toFixed(1)} KB\n`,
+    );
+  }
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond) })}\n`,
+    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB (goal <= 24 KB)\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, es5_bundle_bytes: device.es5_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * Node-only (host side).
  */
 import { EarshotError } from "../../shared/errors";
+import { float64FromWords } from "../../shared/model-format/bytes";
 export interface EngineEvent {
   t: number;
   classIndex: number;
@@ -49,9 +50,16 @@ export class EngineError extends EarshotError {
   }
 }
 
+/** A number field: decimal, or `w<hi>:<lo>` (a double's bit pattern, run-stream exactNumberText). */
+function num(s: string): number {
+  if (s.charAt(0) !== "w") return Number(s);
+  const [hi, lo] = s.slice(1).split(":");
+  return float64FromWords(Number(hi), Number(lo));
+}
+
 function nums(parts: string[], from: number): number[] {
   const out: number[] = [];
-  for (let i = from; i < parts.length; i++) out.push(Number(parts[i]));
+  for (let i = from; i < parts.length; i++) out.push(num(parts[i]));
   return out;
 }
 
@@ -82,13 +90,13 @@ export function parseEngineOutput(text: string): EngineResult {
     } else if (tag === "K") {
       r.serving.push({ op: p[1], impl: p[2] });
     } else if (tag === "S") {
-      r.times.push(Number(p[1]));
+      r.times.push(num(p[1]));
       r.scores.push(nums(p, 2));
     } else if (tag === "E") {
       const [t, classIndex, rawSum, window] = nums(p, 1);
       r.events.push({ t, classIndex, rawSum, window });
     } else if (tag === "F") {
-      r.traces.push({ t: Number(p[1]), window: nums(p, 2), layers: [] });
+      r.traces.push({ t: num(p[1]), window: nums(p, 2), layers: [] });
     } else if (tag === "T") {
       const last = r.traces[r.traces.length - 1];
       if (last) last.layers.push(nums(p, 2));

@@ -4,19 +4,34 @@
  * bundles (npm run build:device) as child processes, fed through temp files.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
-import { runStream } from "../app/run-stream";
+import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
+import {
+  deviceInputScripts,
+  ESPRUINO_RUN_FROM_STORAGE,
+  espruinoPrelude,
+  espruinoUpload,
+  stripEspruinoConsole,
+} from "./device-input";
+import {
+  JERRY_HEAP_KB,
+  missingEngineNote,
+  type NativeEngine,
+  nativeEnginePath,
+} from "./native-engines";
 import { BUILD_DIR, buildOutputs } from "./paths";
-import { type EngineResult, parseEngineOutput } from "./protocol";
+import { EngineError, type EngineResult, parseEngineOutput } from "./protocol";
 
 export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
-export type EngineName = (typeof ENGINES)[number];
+/** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
+export const DEVICE_ENGINES = ["espruino", "espruino-budget", "jerryscript"] as const;
+export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
 
 export interface RunOptions {
   /** Print per-layer outputs and input windows (golden comparison). */
@@ -28,12 +43,15 @@ export interface RunOptions {
   suppressionMs?: number;
   /** duktape-host only: run without registering the C kernels (pure JS, for benchmarks). */
   noNatives?: boolean;
+  /** jerryscript only: print the heap's statistics (peak) after the run (bench:device). */
+  memStats?: boolean;
 }
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
   if (f.every((v) => v === undefined)) return "";
-  return f.map((v) => (v === undefined ? "" : String(v))).join(",");
+  // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
+  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
@@ -55,7 +73,7 @@ function runInProcess(
     {
       // Typed arrays index like arrays; the runtime only reads them.
       modelBytes: model as unknown as number[],
-      samples: samples as unknown as number[],
+      readSamples: arraySource(samples as unknown as number[]),
       print: (s: string) => lines.push(s),
       fmt: (x: number) => String(x),
       clock: () => performance.now(),
@@ -68,15 +86,27 @@ function runInProcess(
   return parseEngineOutput(lines.join("\n"));
 }
 
-function spawnEngine(cmd: string, args: string[], what: string): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
+  if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
+    // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
+    throw new EngineError(
+      `jerryscript ran out of its ${JERRY_HEAP_KB} KB heap (exit 10): code, model, arena and audio do not fit`,
+    );
+  }
   if (r.status !== 0 && !/^X /m.test(r.stdout)) {
     const err = (r.stderr || "").trim().split("\n").slice(-3).join(" | ");
     throw new Error(`${what} exited with ${r.status}: ${err}`);
   }
   return r.stdout;
+}
+
+function requireEngine(engine: NativeEngine): string {
+  const p = nativeEnginePath(engine);
+  if (p === null) throw new EngineUnavailableError(missingEngineNote(engine));
+  return p;
 }
 
 function requireBuilt(path: string): string {
@@ -128,6 +158,42 @@ export async function runEngine(
         `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
+    } else if (engine === "espruino") {
+      const prelude = join(dir, "input.js");
+      writeFileSync(
+        prelude,
+        espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
+          readFileSync(requireBuilt(out.es5), "utf8"),
+      );
+      // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
+      text = stripEspruinoConsole(spawnEngine(requireEngine(engine), [prelude], engine));
+    } else if (engine === "espruino-budget") {
+      // As on a board: upload the bundle to Storage (flash; the Linux port keeps it in
+      // ./espruino.flash), then run it from there, so its code is not held in variables.
+      const bin = requireEngine(engine);
+      const upload = join(dir, "upload.js");
+      writeFileSync(upload, espruinoUpload(requireBuilt(out.es5)));
+      const stored = spawnEngine(bin, [upload], engine, dir);
+      if (!/^stored \d+/m.test(stored))
+        throw new EngineError(`espruino-budget: uploading the bundle to Storage failed`);
+      const run = join(dir, "run.js");
+      writeFileSync(
+        run,
+        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${ESPRUINO_RUN_FROM_STORAGE}`,
+      );
+      text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
+    } else if (engine === "jerryscript") {
+      const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
+      const paths = scripts.map((js, i) => {
+        const p = join(dir, `input${i}.js`);
+        writeFileSync(p, js);
+        return p;
+      });
+      text = spawnEngine(
+        requireEngine("jerryscript"),
+        [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        "jerry",
+      );
     } else if (engine === "duktape-host") {
       text = spawnEngine(
         requireBuilt(out.duktapeHost),

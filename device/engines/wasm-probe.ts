@@ -1,10 +1,11 @@
 /**
- * Runs the scalar wasm kernels under wabt's `wasm-interp` (an independent interpreter of the
- * wasm3 class): writes an AssemblyScript probe that embeds one inference's layer inputs as
- * static data, calls each kernel once, and exports one FNV-1a hash of each op's output; the
- * host compares them with the hashes of its golden layer outputs. Host side.
+ * Runs the scalar wasm kernels under an independent wasm interpreter: wabt's `wasm-interp`, or
+ * wasm3 (the interpreter that runs on MCUs; built by deploy/engines.sh). Writes an
+ * AssemblyScript probe that embeds one inference's layer inputs as static data, calls each
+ * kernel once, and exports one FNV-1a hash of each op's output; the host compares them with the
+ * hashes of its golden layer outputs. Host side.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KERNEL_NAMES } from "../../shared/kernels/ops";
@@ -12,6 +13,7 @@ import { storedCount } from "../../shared/model-format/layout";
 import { prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
 import { type Lowering, lowerArgs } from "../targets/wasm/abi";
+import { missingEngineNote, nativeEnginePath } from "./native-engines";
 import { BUILD_DIR, DEVICE_DIR } from "./paths";
 
 /** FNV-1a over int32 words (as the probe computes it). */
@@ -57,8 +59,14 @@ export interface ProbeCase {
   tensorValues: (tensor: number) => number[];
 }
 
+export type WasmInterpreter = "wasm-interp" | "wasm3";
+
 /** One probe module for all cases (one compile); returns hashes per case, per op. */
-export function wasmInterpLayerHashes(cases: ProbeCase[], name: string): number[][] {
+export function wasmInterpLayerHashes(
+  cases: ProbeCase[],
+  name: string,
+  interpreter: WasmInterpreter = "wasm-interp",
+): number[][] {
   const lines: string[] = [
     `import { ${KERNEL_NAMES.join(", ")} } from "../../targets/wasm/assembly/kernels";`,
     FNV,
@@ -66,7 +74,7 @@ export function wasmInterpLayerHashes(cases: ProbeCase[], name: string): number[
   cases.forEach((pc, ci) => {
     lines.push(...probeFunctions(pc, ci));
   });
-  return compileAndRun(lines, name, cases.length);
+  return compileAndRun(lines, name, cases.length, interpreter);
 }
 
 function probeFunctions({ model, tensorValues }: ProbeCase, ci: number): string[] {
@@ -93,7 +101,38 @@ function probeFunctions({ model, tensorValues }: ProbeCase, ci: number): string[
   return lines;
 }
 
-function compileAndRun(lines: string[], name: string, nCases: number): number[][] {
+/**
+ * Calls every exported probe function; lines `cCASEopK() => i32:HASH`. wasm3 runs them from
+ * its REPL (one process, one function per input line), which prints `Result: HASH` per call.
+ */
+function runExports(wasm: string, exports: string[], interpreter: WasmInterpreter): string {
+  if (interpreter === "wasm-interp") {
+    return execFileSync("wasm-interp", [wasm, "--run-all-exports", "--disable-simd"], {
+      encoding: "utf8",
+    });
+  }
+  const bin = nativeEnginePath("wasm3");
+  if (bin === null) throw new Error(missingEngineNote("wasm3"));
+  // wasm3 prints its prompt on stdout and each `Result:` on stderr.
+  const r = spawnSync(bin, ["--repl", wasm], {
+    encoding: "utf8",
+    input: `${exports.join("\n")}\n:exit\n`,
+  });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  const results = [...out.matchAll(/Result: (-?\d+)/g)].map((m) => m[1]);
+  if (results.length !== exports.length)
+    throw new Error(
+      `wasm3 answered ${results.length} of ${exports.length} calls:\n${out.slice(-400)}`,
+    );
+  return exports.map((e, i) => `${e}() => i32:${results[i]}`).join("\n");
+}
+
+function compileAndRun(
+  lines: string[],
+  name: string,
+  nCases: number,
+  interpreter: WasmInterpreter,
+): number[][] {
   const dir = join(BUILD_DIR, "probe");
   mkdirSync(dir, { recursive: true });
   const src = join(dir, `${name}.ts`);
@@ -105,9 +144,11 @@ function compileAndRun(lines: string[], name: string, nCases: number): number[][
     [src, "-O0", "--runtime", "stub", "--noAssert", "--disable", "simd", "-o", wasm],
     { cwd: root, stdio: "pipe" },
   );
-  const text = execFileSync("wasm-interp", [wasm, "--run-all-exports", "--disable-simd"], {
-    encoding: "utf8",
+  const exports = lines.flatMap((l) => {
+    const m = /^export function (c\d+op\d+)\(/.exec(l);
+    return m ? [m[1]] : [];
   });
+  const text = runExports(wasm, exports, interpreter);
   const hashes: number[][] = [];
   for (let i = 0; i < nCases; i++) hashes.push([]);
   for (const line of text.split("\n")) {

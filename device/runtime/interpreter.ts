@@ -101,7 +101,7 @@ export class Interpreter {
       total += bytes;
       device.addBuffer(bytes, life.first[t], life.last[t]);
       // Slot sizes rounded to 8 bytes keep every offset aligned for float64 views.
-      const slotSize = Math.floor((n * memory.slotBytes(tensor.dtype === DT_FLOAT32) + 7) / 8) * 8;
+      const slotSize = Math.floor((n * memory.slotBytes(tensor.dtype) + 7) / 8) * 8;
       ids.push(slots.addBuffer(slotSize, life.first[t], life.last[t]));
     }
     this.arenaPeakBytes = device.getPeak();
@@ -115,9 +115,7 @@ export class Interpreter {
         this.arrays.push(memory.constant(tensor.data));
       } else if (ids[t] >= 0) {
         const n = storedCount(tensor.dtype, tensor.shape);
-        this.arrays.push(
-          memory.activation(slots.getOffset(ids[t]), n, tensor.dtype === DT_FLOAT32),
-        );
+        this.arrays.push(memory.activation(slots.getOffset(ids[t]), n, tensor.dtype));
       } else {
         this.arrays.push([]);
       }

@@ -18,6 +18,11 @@ export function loadDetector(
   clock: () => number,
   frontEnd: FrontEndIntrinsic | null = null,
 ): Detector {
-  const { model, ops } = decodePrepared(bytes);
+  const { model, ops } = decodePrepared(bytes, (count: number, dtype: number, bits: number) =>
+    memory.constantStorage(count, dtype, bits),
+  );
+  // Constants are decoded: let a device reuse the file's bytes for the arena (when the caller
+  // kept no reference either, as device/app/run-stream.ts does not).
+  bytes = [];
   return new Detector(model, kernels, memory, clock, frontEnd, ops);
 }

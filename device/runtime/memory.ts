@@ -8,17 +8,27 @@
  * one array at an offset, so `plainMemory` gives each tensor its own array; the arena peak is
  * still planned and reported as the bytes a C target would need.
  */
+import { plainStorage } from "../../shared/model-format/decode";
+import { DT_FLOAT32 } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
 
 export interface TensorMemory {
   /** Implementation name, for telemetry and the serving table. */
   readonly name: string;
-  /** Bytes of one element slot in the realized arena (4 for int32 slots, 8 for float64). */
-  slotBytes(isFloat: boolean): number;
+  /**
+   * Bytes of one element of a `dtype` tensor in the realized arena (4 for int32 slots, 8 for
+   * float64; a compact typed arena stores int8 in 1).
+   */
+  slotBytes(dtype: number): number;
   /** Called once with the planned arena size (in slot bytes) before any `activation`. */
   reserveArena(bytes: number): void;
   /** An activation array of n elements at `byteOffset` in the arena. */
-  activation(byteOffset: number, n: number, isFloat: boolean): number[];
+  activation(byteOffset: number, n: number, dtype: number): number[];
+  /**
+   * Storage the model decoder fills with one constant tensor's values (`count` elements of
+   * `dtype` stored at `bits`; shared/model-format/decode.ts ConstantStorage).
+   */
+  constantStorage(count: number, dtype: number, bits: number): number[];
   /** A constant tensor (weights, bias, multipliers) in the form this engine's kernels read. */
   constant(data: number[]): number[];
   /** A scratch array outside the arena (front end, ring buffers). */
@@ -64,9 +74,10 @@ export function copyScaledLoop(
 /** Plain `number[]` memory: every engine runs it; no aliasing. */
 export const plainMemory: TensorMemory = {
   name: "plain",
-  slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
+  slotBytes: (dtype: number) => (dtype === DT_FLOAT32 ? 8 : 4),
   reserveArena: (_bytes: number) => {},
-  activation: (_byteOffset: number, n: number, _isFloat: boolean) => zeros(n),
+  constantStorage: plainStorage,
+  activation: (_byteOffset: number, n: number, _dtype: number) => zeros(n),
   constant: (data: number[]) => data,
   scratch: (n: number, _isFloat: boolean) => zeros(n),
   copy: copyLoop,

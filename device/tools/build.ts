@@ -24,6 +24,7 @@ import {
 } from "node:fs";
 import { join, relative } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
+import { checkEs5Subset, hoistFunctionDeclarations } from "./es5-subset";
 
 const ROOT = join(DEVICE_DIR, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -93,6 +94,17 @@ function buildEs5(
     "--log-level=warning",
     `--outfile=${out}`,
   ]);
+  // The device subset (shared/portable/SUBSET.md): make hoisting explicit, then fail on any break.
+  const js = hoistFunctionDeclarations(readFileSync(out, "utf8"));
+  const breaks = checkEs5Subset(js);
+  if (breaks.length > 0) {
+    rmSync(out, { force: true });
+    const list = breaks.slice(0, 20).map((b) => `  ${b.rule}  at ${b.at}`);
+    throw new Error(
+      `${relative(ROOT, out)} breaks the device ES5 subset (SUBSET.md):\n${list.join("\n")}`,
+    );
+  }
+  writeFileSync(out, js);
 }
 
 /** TSTL diagnostics about modules the plugin replaces (e.g. `>>` in int.ts) do not count. */
@@ -154,6 +166,7 @@ export function targets(): Target[] {
       sources: [
         ...portableSources(),
         ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
+        join(DEVICE_DIR, "tools/es5-subset.ts"),
       ],
       build: () => buildEs5(o.es5),
     },
@@ -172,6 +185,7 @@ export function targets(): Target[] {
       sources: [
         ...portableSources(),
         ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
+        join(DEVICE_DIR, "tools/es5-subset.ts"),
       ],
       build: () =>
         buildEs5(o.es5Kernels, "tsconfig.kernels.json", "es5-kernels-tsc", "kernel-entry"),

@@ -1,4 +1,9 @@
 import { spawnSync } from "node:child_process";
+import {
+  BUILD_HINT,
+  type NativeEngine,
+  nativeEnginePath,
+} from "../../device/engines/native-engines";
 
 /** An external program earshot can use, and how a user gets it when it is missing. */
 export interface EngineSpec {
@@ -80,6 +85,43 @@ export const ENGINES: EngineSpec[] = [
     hint: "apt-get install valgrind",
   },
 ];
+
+/** A device engine built by deploy/engines.sh into its cache (not a system package). */
+function builtEngine(
+  engine: NativeEngine,
+  role: string,
+  args: (bin: string) => [string, ...string[]],
+): EngineSpec {
+  const bin = nativeEnginePath(engine);
+  return {
+    name: engine,
+    role,
+    probe: bin === null ? ["false"] : args(bin),
+    hint: BUILD_HINT,
+  };
+}
+
+ENGINES.push(
+  builtEngine("espruino", "Espruino 2v29 (Linux port): ES5 bundle on a device interpreter", (b) => [
+    "sh",
+    "-c",
+    `"${b}" -e 'print(process.version);' </dev/null 2>&1 | grep -m1 -E '^[0-9]+v[0-9]+'`,
+  ]),
+  builtEngine(
+    "espruino-budget",
+    "Espruino with a fixed 12,000-variable budget (Bangle.js 2 class)",
+    (b) => [
+      "sh",
+      "-c",
+      `cd "\${TMPDIR:-/tmp}" && "${b}" -e 'print(process.memory().total+" variables");' </dev/null 2>&1 | tr -d '\\r' | grep -m1 -E '^[0-9]+ variables$'`,
+    ],
+  ),
+  builtEngine("jerryscript", "JerryScript (heap-capped device build)", (b) => [b, "--version"]),
+  builtEngine("wasm3", "wasm3: the MCU-class wasm interpreter for the wasm kernels", (b) => [
+    b,
+    "--version",
+  ]),
+);
 
 export function probeEngine(spec: EngineSpec): EngineReport {
   const [cmd, ...args] = spec.probe;

@@ -49,7 +49,8 @@ function preset(
     fMin: 20,
     fMax,
     nCoeffs,
-    logFloor: 1e-10,
+    // 1e-10 as a division: Espruino parses decimal literals to a neighbouring double.
+    logFloor: 1 / 10000000000,
   };
 }
 

@@ -26,7 +26,8 @@ export class RealFft {
   private readonly cosN: number[];
   private readonly sinN: number[];
 
-  constructor(size: number) {
+  /** `alloc`: where the tables live (a device passes typed arrays; default plain arrays). */
+  constructor(size: number, alloc: (n: number) => number[] = zeros) {
     let bits = 0;
     let p = 1;
     while (p < size) {
@@ -39,9 +40,9 @@ export class RealFft {
     const m = size / 2;
     this.size = size;
     this.half = m;
-    this.re = zeros(m);
-    this.im = zeros(m);
-    this.rev = zeros(m);
+    this.re = alloc(m);
+    this.im = alloc(m);
+    this.rev = alloc(m);
     const mbits = bits - 1;
     for (let j = 0; j < m; j++) {
       let r = 0;
@@ -52,14 +53,14 @@ export class RealFft {
       }
       this.rev[j] = r;
     }
-    this.cosM = zeros(m / 2);
-    this.sinM = zeros(m / 2);
+    this.cosM = alloc(m / 2);
+    this.sinM = alloc(m / 2);
     for (let j = 0; j < m / 2; j++) {
       this.cosM[j] = cospi((2 * j) / m);
       this.sinM[j] = sinpi((2 * j) / m);
     }
-    this.cosN = zeros(m + 1);
-    this.sinN = zeros(m + 1);
+    this.cosN = alloc(m + 1);
+    this.sinN = alloc(m + 1);
     for (let k = 0; k <= m; k++) {
       this.cosN[k] = cospi((2 * k) / size);
       this.sinN[k] = sinpi((2 * k) / size);

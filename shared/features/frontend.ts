@@ -20,7 +20,7 @@
  */
 
 import { zeros } from "../portable/arrays";
-import { cospi, log } from "../portable/detmath";
+import { cospi, log, sqrt } from "../portable/detmath";
 import {
   coeffCount,
   type FrontEndConfig,
@@ -63,25 +63,33 @@ export class FrontEnd {
   /** Orthonormal DCT-II rows (nCoeffs x nMels), for "mfcc". */
   private readonly dct: number[];
 
-  constructor(config: FrontEndConfig) {
+  /** `alloc`: where the tables and buffers live (a device passes typed arrays). */
+  constructor(config: FrontEndConfig, alloc: (n: number) => number[] = zeros) {
     const cfg = validateConfig(config);
     this.config = cfg;
     const w = windowLength(cfg);
     this.windowLength = w;
     this.hopLength = hopLength(cfg);
     this.coeffs = coeffCount(cfg);
-    this.window = zeros(w);
+    this.window = alloc(w);
     for (let i = 0; i < w; i++) this.window[i] = 0.5 - 0.5 * cospi((2 * i) / w);
-    this.fft = new RealFft(cfg.fftSize);
-    this.frame = zeros(cfg.fftSize);
-    this.power = zeros(cfg.fftSize / 2 + 1);
-    this.mel = buildMelFilterbank(cfg.sampleRate, cfg.fftSize, cfg.nMels, cfg.fMin, cfg.fMax);
-    this.melLog = zeros(cfg.nMels);
+    this.fft = new RealFft(cfg.fftSize, alloc);
+    this.frame = alloc(cfg.fftSize);
+    this.power = alloc(cfg.fftSize / 2 + 1);
+    this.mel = buildMelFilterbank(
+      cfg.sampleRate,
+      cfg.fftSize,
+      cfg.nMels,
+      cfg.fMin,
+      cfg.fMax,
+      alloc,
+    );
+    this.melLog = alloc(cfg.nMels);
     const m = cfg.nMels;
     const c = cfg.kind === "mfcc" ? cfg.nCoeffs : 0;
-    this.dct = zeros(c * m);
+    this.dct = alloc(c * m);
     for (let j = 0; j < c; j++) {
-      const s = j === 0 ? Math.sqrt(1 / m) : Math.sqrt(2 / m);
+      const s = j === 0 ? sqrt(1 / m) : sqrt(2 / m);
       for (let i = 0; i < m; i++) this.dct[j * m + i] = s * cospi((j * (2 * i + 1)) / (2 * m));
     }
   }

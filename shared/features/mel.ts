@@ -57,12 +57,13 @@ export function buildMelFilterbank(
   nMels: number,
   fMin: number,
   fMax: number,
+  alloc: (n: number) => number[] = zeros,
 ): MelFilterbank {
   const edges = melEdges(nMels, fMin, fMax);
   const nBins = fftSize / 2 + 1;
-  const start = zeros(nMels);
-  const count = zeros(nMels);
-  const offset = zeros(nMels);
+  const start = alloc(nMels);
+  const count = alloc(nMels);
+  const offset = alloc(nMels);
   let total = 0;
   for (let m = 0; m < nMels; m++) {
     let first = -1;
@@ -78,7 +79,7 @@ export function buildMelFilterbank(
     offset[m] = total;
     total += count[m];
   }
-  const weights = zeros(total);
+  const weights = alloc(total);
   for (let m = 0; m < nMels; m++) {
     for (let j = 0; j < count[m]; j++) {
       weights[offset[m] + j] = weightAt(edges, m, ((start[m] + j) * sampleRate) / fftSize);

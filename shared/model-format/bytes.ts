@@ -3,6 +3,7 @@
  * IEEE-754 float64 without typed arrays or DataView: every step is a multiplication by 2 or 1/2
  * or an integer operation below 2^53, so the bits are exact on every engine.
  */
+import { exponentOf, pow2 } from "../portable/detmath";
 import { ModelFormatError } from "./errors";
 
 const TWO32 = 4294967296;
@@ -56,16 +57,7 @@ export function float64ToWords(x: number): number[] {
   const sign = negative ? 2147483648 : 0;
   if (a === 1 / 0) return [sign + 0x7ff00000, 0];
   if (a === 0) return [sign, 0];
-  let m = a;
-  let e = 0;
-  while (m >= 2) {
-    m = m * 0.5;
-    e++;
-  }
-  while (m < 1) {
-    m = m * 2;
-    e--;
-  }
+  const e = exponentOf(a);
   let expField: number;
   let mant: number;
   if (e < -1022) {
@@ -74,7 +66,8 @@ export function float64ToWords(x: number): number[] {
     for (let i = 0; i < 1074; i++) mant = mant * 2;
   } else {
     expField = e + 1023;
-    mant = (m - 1) * TWO52;
+    // a * 2^-e in [1, 2): a power-of-two scaling of a normal number, exact.
+    mant = (a * pow2(-e) - 1) * TWO52;
   }
   const mantHi = Math.floor(mant / TWO32);
   return [sign + expField * 1048576 + mantHi, mant - mantHi * TWO32];

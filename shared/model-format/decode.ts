@@ -34,7 +34,20 @@ function readKeyValues(r: ByteReader, what: string): KeyValue[] {
   return out;
 }
 
-function readTensor(r: ByteReader, index: number): DeviceTensor {
+/**
+ * Where a constant tensor's decoded values go: `count` elements of `dtype` stored at `bits`
+ * (DT_BIN: packed int32 words). Plain arrays by default; a device passes typed arrays sized to
+ * the values (device/runtime/memory.ts) so a model never sits in memory as one number per slot.
+ */
+export type ConstantStorage = (count: number, dtype: number, bits: number) => number[];
+
+export function plainStorage(count: number, _dtype: number, _bits: number): number[] {
+  const data: number[] = [];
+  for (let k = 0; k < count; k++) data.push(0);
+  return data;
+}
+
+function readTensor(r: ByteReader, index: number, storage: ConstantStorage): DeviceTensor {
   const what = `tensor ${index}`;
   r.ctx = what;
   const name = r.str("name");
@@ -86,8 +99,7 @@ function readTensor(r: ByteReader, index: number): DeviceTensor {
     }
     r.need(len, "data");
     const count = storedCount(dtype, shape);
-    data = [];
-    for (let k = 0; k < count; k++) data.push(0);
+    data = storage(count, dtype, bits);
     if (dtype === DT_BIN) bytesToWords(r.bytes, r.pos, count, data);
     else unpackBits(r.bytes, r.pos, count, bits, dtype !== DT_UINT8, data);
     r.pos += len;
@@ -126,8 +138,11 @@ export function decodeModel(bytes: number[]): DeviceModel {
 }
 
 /** As decodeModel, keeping the prepared ops its validation derived (a runtime needs them). */
-export function decodePrepared(bytes: number[]): PreparedModel {
-  return decode(bytes, true);
+export function decodePrepared(
+  bytes: number[],
+  storage: ConstantStorage = plainStorage,
+): PreparedModel {
+  return decode(bytes, true, storage);
 }
 
 /**
@@ -138,7 +153,11 @@ export function decodeModelUnverified(bytes: number[]): DeviceModel {
   return decode(bytes, false).model;
 }
 
-function decode(bytes: number[], verify: boolean): PreparedModel {
+function decode(
+  bytes: number[],
+  verify: boolean,
+  storage: ConstantStorage = plainStorage,
+): PreparedModel {
   const len = bytes.length;
   if (len < PREAMBLE_BYTES + DIGEST_BYTES) {
     throw new ModelFormatError(
@@ -198,7 +217,7 @@ function decode(bytes: number[], verify: boolean): PreparedModel {
   const tensorAt: number[] = [];
   for (let i = 0; i < nTensors; i++) {
     tensorAt.push(r.pos);
-    tensors.push(readTensor(r, i));
+    tensors.push(readTensor(r, i, storage));
   }
   r.ctx = "";
   const nOps = r.u16("op count");

@@ -39,6 +39,73 @@ export function pow2(k: number): number {
 
 // pi/2 split in three parts: P1 and P2 carry 31 and 32 significant bits, so k*P1 and k*P2 are
 // exact for |k| < 2^20; P3 carries the next 53 bits.
+/** Veltkamp's splitter for doubles, 2^27 + 1. */
+const SPLIT = 134217729;
+
+/** The rounding error of p = a * b (p + error = a * b exactly; Dekker, |a|, |b| < 2^995). */
+function productError(a: number, b: number, p: number): number {
+  const ca = SPLIT * a;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const cb = SPLIT * b;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** x - c * c, with c * c exact (double-double) so only the final subtraction rounds. */
+function sqrtResidual(x: number, c: number): number {
+  const p = c * c;
+  return x - p - productError(c, c, p);
+}
+
+/** e with 2^e <= c < 2^(e + 1), for positive finite c (exact halving and doubling). */
+export function exponentOf(c: number): number {
+  let m = c;
+  let e = 0;
+  while (m >= 2) {
+    m = m * 0.5;
+    e++;
+  }
+  while (m < 1) {
+    m = m * 2;
+    e--;
+  }
+  return e;
+}
+
+/**
+ * Correctly rounded square root from + - * / only (Math.sqrt is exp(log(x) / 2) on Espruino).
+ * Seed by Newton's iteration on the mantissa, two Newton steps on the exact residual, then the
+ * neighbour with the smallest residual. For init-time tables (DCT scales, constants), not per-sample work;
+ * arguments in [2^-960, 2^960].
+ */
+export function sqrt(x: number): number {
+  if (isNan(x) || x < 0) return NaN;
+  if (x === 0 || x === Infinity) return x;
+  // x = m * 4^k with m in [1, 4), by exact power-of-two scaling.
+  const k = Math.floor(exponentOf(x) / 2);
+  const m = x * pow2(-2 * k);
+  let r = m * 0.5 + 0.5;
+  for (let i = 0; i < 6; i++) r = 0.5 * (r + m / r);
+  r = r * pow2(k);
+  for (let i = 0; i < 2; i++) r = r + sqrtResidual(x, r) / (2 * r);
+  let best = r;
+  let bestErr = Math.abs(sqrtResidual(x, r));
+  const e = exponentOf(r);
+  const u = pow2(e - 52);
+  const down = r - (r === pow2(e) ? u * 0.5 : u);
+  const candidates = [down, r + u];
+  for (let i = 0; i < candidates.length; i++) {
+    const err = Math.abs(sqrtResidual(x, candidates[i]));
+    if (err < bestErr) {
+      best = candidates[i];
+      bestErr = err;
+    }
+  }
+  return best;
+}
+
 const PIO2_1 = 1686629713 * pow2(-30);
 const PIO2_2 = 2242054355 * pow2(-65);
 const PIO2_3 = 5376105825661043 * pow2(-121);
@@ -49,7 +116,11 @@ export const PI = 7074237752028440 * pow2(-51);
 const LN2_HI = 2977044471 * pow2(-32);
 const LN2_LO = 7382048951581814 * pow2(-85);
 const INV_LN2 = 6497320848556798 * pow2(-52);
-const SQRT2 = Math.sqrt(2);
+// Espruino's Math.sqrt is exp(log(x) / 2), off by an ulp: the portable sqrt below is exact.
+const SQRT2 = sqrt(2);
+/** Above this e^x overflows; below EXP_MIN it underflows to 0 (709.782712893384, -745.2). */
+const EXP_MAX = 6243314768165359 * pow2(-43);
+const EXP_MIN = -6554848520149402 * pow2(-43);
 const TWO_32 = pow2(32);
 const TWO_M32 = pow2(-32);
 
@@ -190,8 +261,8 @@ export function log(x: number): number {
 /** Deterministic e^x: x = k ln2 + r, |r| <= ln2/2, Taylor series of e^r to r^14, times 2^k. */
 export function exp(x: number): number {
   if (isNan(x)) return NaN;
-  if (x > 709.782712893384) return Infinity;
-  if (x < -745.2) return 0;
+  if (x > EXP_MAX) return Infinity;
+  if (x < EXP_MIN) return 0;
   const k = Math.floor(x * INV_LN2 + 0.5);
   const r = x - k * LN2_HI - k * LN2_LO;
   // 1 + r(1 + r/2(1 + r/3(... (1 + r/14)))) = sum of r^j / j! for j = 0..14.

@@ -42,10 +42,19 @@ describe("earshot CLI", () => {
     expect(report.node).toBe(process.version);
     expect(["tensorflow", "wasm", "cpu"]).toContain(report.trainingBackend.name);
     const names = report.engines.map((e: { name: string }) => e.name);
-    for (const n of ["duk", "lua5.3", "wasm-interp", "mosquitto", "chromium"])
+    for (const n of [
+      "duk",
+      "lua5.3",
+      "wasm-interp",
+      "mosquitto",
+      "chromium",
+      "espruino",
+      "jerryscript",
+      "wasm3",
+    ])
       expect(names).toContain(n);
     for (const e of report.engines) {
-      if (!e.installed) expect(e.hint).toMatch(/apt-get install/);
+      if (!e.installed) expect(e.hint).toMatch(/apt-get install|deploy\/engines\.sh/);
     }
   });
 });

@@ -95,3 +95,19 @@ export function goldenStream(model: DeviceModel, samples: Int16Array, s: StreamS
   }
   return { scores, times, events, traces, bestScores };
 }
+
+/** The parity tests' stream settings: a 12-frame window at stride 2, short suppression. */
+export const PARITY_SETTINGS: StreamSettings = {
+  threshold: 0,
+  smoothingWindow: 3,
+  strideFrames: 2,
+  suppressionMs: 60,
+};
+
+/** PARITY_SETTINGS with the threshold at the median best smoothed score: some inferences fire. */
+export function firingSettings(model: DeviceModel, samples: Int16Array): StreamSettings {
+  const scores = goldenStream(model, samples, PARITY_SETTINGS)
+    .bestScores.slice()
+    .sort((a, b) => a - b);
+  return { ...PARITY_SETTINGS, threshold: scores[Math.floor(scores.length / 2)] };
+}

@@ -6,6 +6,7 @@
  * source hash), built once in beforeAll.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { missingEngineNote, nativeEnginePath } from "../../device/engines/native-engines";
 import { ENGINES, runEngine } from "../../device/engines/run";
 import { fnv32, wasmInterpLayerHashes } from "../../device/engines/wasm-probe";
 import { buildDevice } from "../../device/tools/build";
@@ -16,7 +17,7 @@ import {
 } from "../../host/compress/synthetic-models";
 import { encodeModel } from "../../shared/model-format/encode";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { goldenStream, type StreamSettings, testSignal } from "./golden";
+import { firingSettings, goldenStream, PARITY_SETTINGS, testSignal } from "./golden";
 
 /** The trainer's per-coefficient normalization in the header, as `earshot export` writes it. */
 function withInputNorm(model: DeviceModel): DeviceModel {
@@ -39,20 +40,8 @@ const MODELS: [string, DeviceModel][] = [
 
 // 0.4 s: 38 frames, 14 inferences at stride 2 with a 12-frame window; short enough for duk.
 const SAMPLES = testSignal(11, 6400);
-const BASE: StreamSettings = {
-  threshold: 0,
-  smoothingWindow: 3,
-  strideFrames: 2,
-  suppressionMs: 60,
-};
-
-/** Settings whose threshold (the median best smoothed score) makes some inferences fire. */
-function settingsFor(model: DeviceModel): StreamSettings {
-  const scores = goldenStream(model, SAMPLES, BASE)
-    .bestScores.slice()
-    .sort((a, b) => a - b);
-  return { ...BASE, threshold: scores[Math.floor(scores.length / 2)] };
-}
+const BASE = PARITY_SETTINGS;
+const settingsFor = (model: DeviceModel) => firingSettings(model, SAMPLES);
 
 beforeAll(() => buildDevice(), 120_000);
 
@@ -76,14 +65,32 @@ describe.each(MODELS)("%s model", (_name, model) => {
   });
 });
 
-it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of every model", () => {
-  const cases = MODELS.map(([, model]) => {
+function probeCases() {
+  return MODELS.map(([, model]) => {
     const first = goldenStream(model, SAMPLES, BASE).traces[0];
     // Activation values of the first inference: the features window and each op's output.
     const values = new Map<number, number[]>([[model.input, first.window]]);
-    model.ops.forEach((op, k) => values.set(op.outputs[0], first.layers[k]));
+    model.ops.forEach((op, k) => {
+      values.set(op.outputs[0], first.layers[k]);
+    });
     return { model, first, tensorValues: (t: number) => values.get(t) ?? [] };
   });
+}
+
+it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of every model", () => {
+  const cases = probeCases();
   const hashes = wasmInterpLayerHashes(cases, "parity");
   expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
 });
+
+const wasm3Built = nativeEnginePath("wasm3") !== null;
+if (!wasm3Built) console.warn(missingEngineNote("wasm3"));
+
+it.skipIf(!wasm3Built)(
+  "wasm3 (the MCU wasm interpreter) runs the scalar wasm kernels to the golden layer outputs",
+  () => {
+    const cases = probeCases();
+    const hashes = wasmInterpLayerHashes(cases, "parity-wasm3", "wasm3");
+    expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
+  },
+);

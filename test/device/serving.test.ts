@@ -17,6 +17,9 @@ const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
   duk: { kernels: ["portable-ts"], frontEnd: "portable" },
   "duktape-host": { kernels: ["c-duktape"], frontEnd: "c-duktape" },
   lua: { kernels: ["portable-lua"], frontEnd: "portable" },
+  espruino: { kernels: ["portable-ts"], frontEnd: "portable" },
+  "espruino-budget": { kernels: ["portable-ts"], frontEnd: "portable" },
+  jerryscript: { kernels: ["portable-ts"], frontEnd: "portable" },
 };
 
 beforeAll(() => buildDevice(), 120_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
-import { cos, cospi, exp, log, PI, pow2, sin, sinpi } from "../../shared/portable/detmath";
+import { cos, cospi, exp, log, PI, pow2, sin, sinpi, sqrt } from "../../shared/portable/detmath";
 
 /** Worst |f(x) - g(x)| / max(|g(x)|, floor) over the points. */
 function worst(
@@ -26,6 +26,14 @@ function points(n: number, draw: (r: Rng) => number): number[] {
 }
 
 describe("detmath", () => {
+  it("sqrt is correctly rounded (V8's Math.sqrt is), built without Math.sqrt", () => {
+    const xs = points(20000, (r) => pow2(Math.floor(r.next() * 400) - 200) * (1 + r.next()));
+    for (let m = 1; m <= 2048; m++) xs.push(1 / m, 2 / m, m);
+    for (const x of xs)
+      if (sqrt(x) !== Math.sqrt(x)) expect([x, sqrt(x)]).toEqual([x, Math.sqrt(x)]);
+    expect([sqrt(0), sqrt(-1), sqrt(Infinity)]).toEqual([0, NaN, Infinity]);
+  });
+
   it("pow2 and PI are exact", () => {
     expect(pow2(10)).toBe(1024);
     expect(pow2(-3)).toBe(0.125);

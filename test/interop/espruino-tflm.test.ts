@@ -5,7 +5,7 @@
  * for byte on the int8 tensors both expose: the depthwise layer's output and the logits (the
  * .tflite cut after those ops), and on the label of the full model's int8 softmax output (whose
  * bytes earshot does not produce: its softmax is Q15). Needs an Espruino Linux binary
- * (EARSHOT_ESPRUINO, default .cache/engines/bin/espruino, issue 12's build) and ../shared/peers;
+ * (deploy/engines.sh's build, or EARSHOT_ESPRUINO) and ../shared/peers;
  * skips loudly without them.
  */
 import { execFileSync } from "node:child_process";
@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nativeEnginePath } from "../../device/engines/native-engines";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { readWav } from "../../host/data/wav/read";
 import { importTflite } from "../../host/interop/tflite/import";
@@ -23,9 +24,11 @@ import { i8, i32, table } from "./flatbuffer-builder";
 import { buildTflite, type TOp, type TTensor } from "./tflite-model";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const ESPRUINO = resolve(process.env.EARSHOT_ESPRUINO ?? join(ROOT, ".cache/engines/bin/espruino"));
+const ESPRUINO = process.env.EARSHOT_ESPRUINO
+  ? resolve(process.env.EARSHOT_ESPRUINO)
+  : (nativeEnginePath("espruino") ?? "");
 const PEER = resolve(ROOT, "../shared/peers/tflm-micro-speech");
-const have = existsSync(ESPRUINO) && existsSync(PEER);
+const have = ESPRUINO !== "" && existsSync(ESPRUINO) && existsSync(PEER);
 const CLIPS: [string, string][] = [
   ["yes_1000ms", "yes"],
   ["no_1000ms", "no"],
@@ -107,7 +110,7 @@ for (var k = 0; k < ins.length; k++) {
 }
 
 describe.skipIf(!have)(
-  "Espruino's TFLM vs earshot [needs EARSHOT_ESPRUINO and ../shared/peers]",
+  "Espruino's TFLM vs earshot [needs deploy/engines.sh's espruino and ../shared/peers]",
   () => {
     it("same int8 depthwise outputs and logits byte for byte, same labels, on the four clips", () => {
       const bytes = new Uint8Array(readFileSync(join(PEER, "micro_speech_quantized.tflite")));

@@ -30,7 +30,8 @@ export class FeatureStage {
   private readonly memory: TensorMemory;
 
   constructor(config: FrontEndConfig, memory: TensorMemory, intrinsic: FrontEndIntrinsic | null) {
-    this.frontEnd = new FrontEnd(config);
+    // The front end's tables in this engine's scratch form (typed arrays where it has them).
+    this.frontEnd = new FrontEnd(config, (n: number) => memory.scratch(n, true));
     this.memory = memory;
     this.win = this.frontEnd.windowLength;
     this.hop = this.frontEnd.hopLength;

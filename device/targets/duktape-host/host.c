@@ -384,7 +384,7 @@ static duk_ret_t n_copy(duk_context *ctx) {
   return 0;
 }
 
-/* copyScaled(src Int16Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
+/* copyScaled(src Int16Array | Int32Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
 static duk_ret_t n_copy_scaled(duk_context *ctx) {
   duk_size_t sb = 0, db = 0;
   int32_t se = 0, de = 0;
@@ -392,12 +392,15 @@ static duk_ret_t n_copy_scaled(duk_context *ctx) {
   int32_t so = duk_require_int(ctx, 1), dof = duk_require_int(ctx, 3), n = duk_require_int(ctx, 4);
   double scale = duk_require_number(ctx, 5);
   if (n == 0) return 0;
-  if ((se != 2 && se != 8) || de != 8 || so < 0 || dof < 0 || n < 0 || (duk_size_t)(so + n) * se > sb ||
+  if ((se != 2 && se != 4 && se != 8) || de != 8 || so < 0 || dof < 0 || n < 0 || (duk_size_t)(so + n) * se > sb ||
       (duk_size_t)(dof + n) * 8 > db)
     (void)duk_range_error(ctx, "copyScaled: bad ranges or element types");
   double *d = (double *)dst + dof;
   if (se == 2) {
     const int16_t *s = (const int16_t *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  } else if (se == 4) {
+    const int32_t *s = (const int32_t *)src + so;
     for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
   } else {
     const double *s = (const double *)src + so;

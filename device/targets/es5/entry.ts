@@ -1,24 +1,45 @@
 /**
- * ES5 entry (duk, and the Duktape host that embeds libduktape). The embedder defines
- * EARSHOT_INPUT = { model, samples, trace } before this bundle runs. The Duktape host also
- * defines EarshotNative (C kernels over typed arrays); when present it is registered for the
- * ops it implements and tensors live in a typed arena the C code reads in place.
+ * ES5 entry (duk, the Duktape host, Espruino, JerryScript). The embedder defines EARSHOT_INPUT
+ * before this bundle runs:
+ *   model     the model file's bytes: a Uint8Array (Espruino: E.toArrayBuffer over the file's
+ *             string, no copy) or a plain array (duk)
+ *   read      the audio source, read(dst, max) -> n int16 samples (device engines: small chunks
+ *             from a file or a string, never one array of all samples); or
+ *   samples   all samples at once (duk, the Duktape host: host-side engines only)
+ *   memory    "typed": tensors in one typed arena, constants at their stored width (engines
+ *             with typed arrays and a small heap); default plain arrays
+ *   exact     print non-integers as their bit pattern (w<hi>:<lo>): for engines whose number to
+ *             string conversion does not round-trip (Espruino prints 12 digits)
+ *   trace, settings   as device/app/run-stream.ts
+ * The Duktape host also defines EarshotNative (C kernels over typed arrays); when present it is
+ * registered for the ops it implements and tensors live in a typed arena the C code reads in place.
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
-import { runStream } from "../../app/run-stream";
+import { arraySource, exactNumberText, runStream } from "../../app/run-stream";
 import type { FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import { KernelRegistry } from "../../runtime/intrinsics";
 import { plainMemory, type TensorMemory } from "../../runtime/memory";
 import { type NativeKernels, nativeFrontEnd, nativeProvider, typedMemory } from "./native";
 
 declare const EARSHOT_INPUT: {
-  model: number[];
-  samples: number[];
+  model: number[] | null;
+  samples?: number[];
+  read?: (dst: number[], max: number) => number;
+  memory?: string;
+  exact?: boolean;
   trace: boolean;
   settings?: string;
 };
 declare const EarshotNative: NativeKernels | undefined;
 declare function print(s: string): void;
+
+/** Hands the model over and drops the global's reference (the runtime frees it after load). */
+function takeModel(): number[] {
+  const m = EARSHOT_INPUT.model;
+  EARSHOT_INPUT.model = null;
+  if (m === null) throw new Error("earshot: EARSHOT_INPUT.model is missing");
+  return m;
+}
 
 const registry = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
 let memory: TensorMemory = plainMemory;
@@ -27,13 +48,18 @@ if (typeof EarshotNative !== "undefined") {
   registry.register(nativeProvider(EarshotNative));
   memory = typedMemory(EarshotNative);
   frontEnd = nativeFrontEnd(EarshotNative);
+} else if (EARSHOT_INPUT.memory === "typed") {
+  memory = typedMemory({}, true);
 }
 const rc = runStream(
   {
-    modelBytes: EARSHOT_INPUT.model,
-    samples: EARSHOT_INPUT.samples,
+    modelBytes: takeModel(),
+    readSamples:
+      EARSHOT_INPUT.read !== undefined
+        ? EARSHOT_INPUT.read
+        : arraySource(EARSHOT_INPUT.samples === undefined ? [] : EARSHOT_INPUT.samples),
     print,
-    fmt: (x: number) => String(x),
+    fmt: EARSHOT_INPUT.exact === true ? exactNumberText : (x: number) => String(x),
     clock: () => Date.now(),
     trace: EARSHOT_INPUT.trace,
     settings: EARSHOT_INPUT.settings === undefined ? "" : EARSHOT_INPUT.settings,

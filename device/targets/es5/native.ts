@@ -7,6 +7,13 @@
 
 import type { FrontEnd } from "../../../shared/features/frontend";
 import type { Kernels } from "../../../shared/kernels/types";
+import {
+  DT_BIN,
+  DT_FLOAT32,
+  DT_INT8,
+  DT_INT16,
+  DT_UINT8,
+} from "../../../shared/model-format/types";
 import type { FrameFunction, FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
 import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memory";
@@ -50,25 +57,65 @@ export function nativeProvider(native: NativeKernels): KernelProvider {
   return { name: "c-duktape", kernels: native };
 }
 
-export function typedMemory(native: NativeKernels = {}): TensorMemory {
+/**
+ * Typed storage for a decoded constant. C kernels read every integer constant as an Int32Array;
+ * JS kernels read any typed array, so `compact` sizes each to its stored width (an int8 model's
+ * weights take one byte each: what lets a model fit a device heap).
+ */
+function constantArray(count: number, dtype: number, bits: number, compact: boolean): number[] {
+  if (!compact || dtype === DT_BIN || bits > 16)
+    return new Int32Array(count) as unknown as number[];
+  const signed = dtype !== DT_UINT8;
+  if (bits <= 8)
+    return (signed ? new Int8Array(count) : new Uint8Array(count)) as unknown as number[];
+  return (signed ? new Int16Array(count) : new Uint16Array(count)) as unknown as number[];
+}
+
+/** Arena bytes per element: C kernels read int32 slots; compact stores int8/uint8/int16 as such. */
+function elementBytes(dtype: number, compact: boolean): number {
+  if (dtype === DT_FLOAT32) return 8;
+  if (!compact) return 4;
+  if (dtype === DT_INT8 || dtype === DT_UINT8) return 1;
+  return dtype === DT_INT16 ? 2 : 4;
+}
+
+function activationView(
+  arena: ArrayBuffer,
+  byteOffset: number,
+  n: number,
+  dtype: number,
+  compact: boolean,
+): number[] {
+  let a: unknown;
+  if (dtype === DT_FLOAT32) a = new Float64Array(arena, byteOffset, n);
+  else if (!compact) a = new Int32Array(arena, byteOffset, n);
+  else if (dtype === DT_INT8) a = new Int8Array(arena, byteOffset, n);
+  else if (dtype === DT_UINT8) a = new Uint8Array(arena, byteOffset, n);
+  else if (dtype === DT_INT16) a = new Int16Array(arena, byteOffset, n);
+  else a = new Int32Array(arena, byteOffset, n);
+  return a as number[];
+}
+
+/**
+ * Tensors as typed arrays: activations are views into one arena buffer at the planned offsets.
+ * `compact`: constants at their stored width (JS kernels only; the C kernels need Int32Array).
+ */
+export function typedMemory(native: NativeKernels = {}, compact = false): TensorMemory {
   let arena = new ArrayBuffer(8);
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
     name: "typed-arena",
-    slotBytes: (isFloat: boolean) => (isFloat ? 8 : 4),
+    slotBytes: (dtype: number) => elementBytes(dtype, compact),
     reserveArena: (bytes: number) => {
       arena = new ArrayBuffer(bytes > 8 ? bytes : 8);
     },
-    activation: (byteOffset: number, n: number, isFloat: boolean) =>
-      (isFloat
-        ? new Float64Array(arena, byteOffset, n)
-        : new Int32Array(arena, byteOffset, n)) as unknown as number[],
-    constant: (data: number[]) => {
-      const a = new Int32Array(data.length);
-      for (let i = 0; i < data.length; i++) a[i] = data[i];
-      return a as unknown as number[];
-    },
+    activation: (byteOffset: number, n: number, dtype: number) =>
+      activationView(arena, byteOffset, n, dtype, compact),
+    constantStorage: (count: number, dtype: number, bits: number) =>
+      constantArray(count, dtype, bits, compact),
+    // The decoder filled storage from constantStorage: already in the kernels' form.
+    constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
       (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
   };

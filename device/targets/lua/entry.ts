@@ -4,7 +4,7 @@
  * ./int.lua (32-bit semantics on Lua 5.3's 64-bit integers).
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
-import { runStream } from "../../app/run-stream";
+import { arraySource, runStream } from "../../app/run-stream";
 import { KernelRegistry } from "../../runtime/intrinsics";
 import { plainMemory } from "../../runtime/memory";
 import { argument, clock, exit, fmt, printLine, readBytes, readInt16 } from "./lua-io";
@@ -13,7 +13,7 @@ const registry = new KernelRegistry({ name: "portable-lua", kernels: referenceKe
 const rc = runStream(
   {
     modelBytes: readBytes(argument(0)),
-    samples: readInt16(argument(1)),
+    readSamples: arraySource(readInt16(argument(1))),
     print: printLine,
     fmt,
     clock,

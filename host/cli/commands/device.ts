@@ -10,7 +10,16 @@ import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
 
-const ENGINE_NAMES = ["node", "node-wasm", "duk", "duktape-host", "lua"];
+const ENGINE_NAMES = [
+  "node",
+  "node-wasm",
+  "duk",
+  "duktape-host",
+  "lua",
+  "espruino",
+  "espruino-budget",
+  "jerryscript",
+];
 
 export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")

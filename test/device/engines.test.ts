@@ -1,0 +1,106 @@
+/**
+ * The device engines built by deploy/engines.sh from ../shared/engines: Espruino 2v29 (Linux
+ * port, the boards' interpreter core) and JerryScript with a 256 KB heap, running the ES5
+ * bundle as shipped, fed device-shaped input (model as bytes, audio in chunks). Bit-exact with
+ * the host's golden vectors for int8, 4-bit and binary models; malformed models refused with a
+ * clear error and no crash. Each engine skips loudly when it is not built.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  ESPRUINO_BUDGET_VARIABLES,
+  missingEngineNote,
+  type NativeEngine,
+  nativeEnginePath,
+} from "../../device/engines/native-engines";
+import { EngineError } from "../../device/engines/protocol";
+import { type EngineName, runEngine } from "../../device/engines/run";
+import { buildDevice } from "../../device/tools/build";
+import {
+  syntheticBinaryModel,
+  syntheticInt4Model,
+  syntheticInt8Model,
+} from "../../host/compress/synthetic-models";
+import { encodeModel } from "../../shared/model-format/encode";
+import type { DeviceModel } from "../../shared/model-format/types";
+import { firingSettings, goldenStream, testSignal } from "./golden";
+
+const MODELS: [string, DeviceModel][] = [
+  ["int8", syntheticInt8Model({ seed: 5 })],
+  ["4-bit", syntheticInt4Model({ seed: 6 })],
+  ["binary", syntheticBinaryModel({ seed: 7 })],
+];
+
+// 0.25 s: 23 frames, 6 inferences with a 12-frame window at stride 2. Espruino interprets
+// from source text (about 1 s per frame of FFT work here), so the clip stays short.
+const SAMPLES = testSignal(11, 4000);
+const settingsFor = (model: DeviceModel) => firingSettings(model, SAMPLES);
+
+const DEVICE: [EngineName & NativeEngine][] = [["espruino"], ["jerryscript"]];
+
+beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
+
+describe.each(DEVICE)("%s", (engine) => {
+  const built = nativeEnginePath(engine) !== null;
+  if (!built) console.warn(missingEngineNote(engine));
+
+  it.skipIf(!built).each(MODELS)(
+    "runs the %s model bit for bit like the host's golden vectors",
+    async (_name, model) => {
+      const settings = settingsFor(model);
+      const golden = goldenStream(model, SAMPLES, settings);
+      const bytes = Uint8Array.from(encodeModel(model));
+      const r = await runEngine(engine, bytes, SAMPLES, { ...settings, trace: true });
+      expect(golden.scores.length).toBeGreaterThan(3);
+      expect(golden.events.length).toBeGreaterThan(0);
+      expect(r.times).toEqual(golden.times);
+      expect(r.traces.map((t) => t.window)).toEqual(golden.traces.map((t) => t.window));
+      expect(r.traces.map((t) => t.layers)).toEqual(golden.traces.map((t) => t.layers));
+      expect(r.scores).toEqual(golden.scores);
+      expect(r.events).toEqual(golden.events);
+      expect(r.stats?.samples).toBe(SAMPLES.length);
+    },
+    300_000,
+  );
+
+  it.skipIf(!built)(
+    "refuses malformed models with a one-line error, without crashing",
+    async () => {
+      const good = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
+      const badMagic = good.slice();
+      badMagic[0] = 0x58;
+      const flipped = good.slice();
+      flipped[good.length >> 1] ^= 0x10;
+      const cases: [Uint8Array, RegExp][] = [
+        [good.slice(0, 40), /invalid model file: truncated/],
+        [badMagic, /bad magic/],
+        [flipped, /invalid model file/],
+      ];
+      for (const [bytes, message] of cases) {
+        const run = runEngine(engine, bytes, SAMPLES.subarray(0, 800));
+        await expect(run).rejects.toBeInstanceOf(EngineError);
+        await expect(run).rejects.toThrow(message);
+      }
+    },
+    300_000,
+  );
+});
+
+describe("espruino-budget", () => {
+  const built = nativeEnginePath("espruino-budget") !== null;
+  if (!built) console.warn(missingEngineNote("espruino-budget"));
+
+  it.skipIf(!built)(
+    `runs from Storage within a fixed ${ESPRUINO_BUDGET_VARIABLES}-variable budget, bit for bit`,
+    async () => {
+      const model = MODELS[0][1];
+      const settings = settingsFor(model);
+      const golden = goldenStream(model, SAMPLES, settings);
+      const bytes = Uint8Array.from(encodeModel(model));
+      const r = await runEngine("espruino-budget", bytes, SAMPLES, settings);
+      expect(r.scores).toEqual(golden.scores);
+      expect(r.events).toEqual(golden.events);
+      expect(r.stats?.samples).toBe(SAMPLES.length);
+    },
+    300_000,
+  );
+});
