@@ -19,6 +19,7 @@ import {
   espruinoUpload,
   stripEspruinoConsole,
 } from "./device-input";
+import type { EngineName } from "./names";
 import {
   JERRY_HEAP_KB,
   missingEngineNote,
@@ -28,10 +29,7 @@ import {
 import { BUILD_DIR, buildOutputs } from "./paths";
 import { EngineError, type EngineResult, parseEngineOutput } from "./protocol";
 
-export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
-/** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
-export const DEVICE_ENGINES = ["espruino", "espruino-budget", "jerryscript"] as const;
-export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
+export { DEVICE_ENGINES, ENGINES, type EngineName } from "./names";
 
 export interface RunOptions {
   /** Print per-layer outputs and input windows (golden comparison). */

@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { ENGINE_NAMES, isEngineName } from "../../../device/engines/names";
 import {
   MAX_SMOOTHING,
   MAX_STRIDE_FRAMES,
@@ -9,17 +10,6 @@ import { numberIn } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
-
-const ENGINE_NAMES = [
-  "node",
-  "node-wasm",
-  "duk",
-  "duktape-host",
-  "lua",
-  "espruino",
-  "espruino-budget",
-  "jerryscript",
-];
 
 export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")
@@ -54,8 +44,9 @@ export function register(program: Command): void {
     .action(async (opts) => {
       const { modelOrShipped } = await import("../../models/shipped");
       opts.model = modelOrShipped(opts.model);
-      if (!ENGINE_NAMES.includes(opts.engine)) {
-        throw new UserError(`unknown engine '${opts.engine}' (use ${ENGINE_NAMES.join(", ")})`);
+      const engine = opts.engine;
+      if (!isEngineName(engine)) {
+        throw new UserError(`unknown engine '${engine}' (use ${ENGINE_NAMES.join(", ")})`);
       }
       const { readFileSync } = await import("node:fs");
       const { readWav } = await import("../../data/wav/read");
@@ -89,7 +80,6 @@ export function register(program: Command): void {
         throw new UserError(
           `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
         );
-      const engine = opts.engine as Parameters<typeof runEngine>[0];
       const result = await runEngine(engine, model, samples, {
         threshold: opts.threshold,
         smoothingWindow: opts.smoothing,
