@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Lowering, lowerArgs } from "../../device/targets/wasm/abi";
+import { operandBase } from "../../device/targets/wasm/node-kernels";
 import { storedCount } from "../../shared/model-format/layout";
 import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
@@ -23,7 +24,7 @@ type Fn = (...args: number[]) => void;
 export class ResidentWasmModel {
   private readonly calls: { fn: Fn; args: number[] }[] = [];
   private readonly ex: WasmExports;
-  private top = 8;
+  private top: number;
   private readonly inputPtr: number;
   private readonly inputN: number;
   private readonly outputPtr: number;
@@ -50,6 +51,8 @@ export class ResidentWasmModel {
       },
     });
     this.ex = inst.exports as WasmExports;
+    // Operands above the module's static data; 8 keeps address 0 free on builds without heapBase.
+    this.top = Math.max(8, operandBase(this.ex));
     this.ops = prepareModel(model);
     // One array per tensor (constants: their data), each with a fixed slot.
     const arrays = model.tensors.map((t) =>

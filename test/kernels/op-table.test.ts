@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
 import { type Lowering, lowerArgs } from "../../device/targets/wasm/abi";
+import { operandBase } from "../../device/targets/wasm/node-kernels";
 import { buildDevice } from "../../device/tools/build";
 import { GraphBuilder } from "../../host/compress/graph-builder";
 import { IntEvaluator } from "../../host/compress/int-eval";
@@ -98,6 +99,17 @@ describe("the op table", () => {
         ];
         expect(fn?.length, o.kernel).toBe(lowerArgs(o, sample, count).length);
       }
+    });
+    it.each([
+      "wasmScalar",
+      "wasmSimd",
+    ] as const)("%s tells hosts where operands may start (above its static data)", (which) => {
+      const mod = new Wasm.Module(readFileSync(buildOutputs()[which]));
+      const exports = new Wasm.Instance(mod, { env: { abort: () => {} } }).exports;
+      expect(typeof exports.heapBase).toBe("function");
+      const base = (exports.heapBase as () => number)();
+      expect(base).toBeGreaterThan(0);
+      expect(operandBase(exports)).toBe(base);
     });
   });
 

@@ -38,11 +38,24 @@ interface Exports {
   [name: string]: WasmFn | WasmMemory;
 }
 
+/** First free byte above the module's static data (its `heapBase` export; 0 for older builds). */
+export function operandBase(ex: object): number {
+  const heapBase = (ex as { heapBase?: unknown }).heapBase;
+  return typeof heapBase === "function" ? (heapBase as () => number)() : 0;
+}
+
 class WasmCall {
-  private top = 0;
+  private top: number;
   private readonly pending: { ptr: Ptr; n: number; out: number[] }[] = [];
 
-  constructor(private readonly ex: Exports) {}
+  constructor(private readonly ex: Exports) {
+    this.top = operandBase(ex);
+  }
+
+  /** The first operand's address (tests check it clears the static data). */
+  get base(): number {
+    return this.top;
+  }
 
   private reserve(bytes: number): Ptr {
     const ptr = (this.top + 7) & ~7;

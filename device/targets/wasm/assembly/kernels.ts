@@ -373,3 +373,9 @@ export function softmax(x: usize, lut: usize, lutLen: i32, n: i32, out: usize): 
     st(out, i, sum > 0 ? <i32>((e * 32768 + half) / sum) : 0);
   }
 }
+
+// Where hosts may place operands: above the module's static data (memory.data tables,
+// constants), which an operand written from address 0 would silently overwrite.
+export function heapBase(): usize {
+  return __heap_base;
+}
