@@ -4,6 +4,7 @@
  * the commands that sign (OTA artifacts, fleet commands).
  */
 import { Option } from "@commander-js/extra-typings";
+import { nonNegativeInt } from "./args";
 
 export const DEFAULT_SERVICE = process.env.EARSHOT_SERVICE ?? "http://127.0.0.1:8080";
 
@@ -22,11 +23,6 @@ export const signingKeyOption = () =>
 
 /** Seconds a command waits for the devices' acks. */
 export const ackWaitOption = () =>
-  new Option("--wait <s>", "seconds to wait for acks").default(5).argParser((v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw Object.assign(new Error(`--wait must be a non-negative integer, got "${v}"`), {
-        expected: true,
-      });
-    return n;
-  });
+  new Option("--wait <s>", "seconds to wait for acks")
+    .default(5)
+    .argParser(nonNegativeInt("--wait"));

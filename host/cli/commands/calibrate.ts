@@ -1,8 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
-import { ENGINES } from "../../../device/engines/run";
 import { MAX_SMOOTHING } from "../../../device/runtime/detector";
-import { numberIn, oneOf } from "../args";
+import { numberIn } from "../args";
 import { UserError } from "../errors";
+import { streamEngineOption, toleranceOption, truthOption } from "../stream-options";
 
 /** "1,2,4" -> whole windows in 1..MAX_SMOOTHING. */
 function windows(v: string): number[] {
@@ -28,24 +28,14 @@ export function register(program: Command): void {
       numberIn("--target-fa-per-hour", 0, 1e6),
     )
     .requiredOption("--out <file.esm>", "the calibrated copy")
-    .option("--truth <file.json>", "truth file (default: the stream's name with .json)")
-    .option(
-      "--engine <name>",
-      `device engine: ${ENGINES.join(", ")}`,
-      oneOf("--engine", ENGINES),
-      "node" as const,
-    )
+    .addOption(truthOption())
+    .addOption(streamEngineOption())
     .option(
       "--smoothing <list>",
       "moving-average windows to try, e.g. 1,2,4 (default 1,2,3,4,6,8; the model's own is always tried)",
       windows,
     )
-    .option(
-      "--tolerance-ms <ms>",
-      "a detection of k within [start - ms, end + ms] of a planted k is a hit",
-      numberIn("--tolerance-ms", 0, 60000),
-      500,
-    )
+    .addOption(toleranceOption())
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { recordStream } = await import("../../stream/evaluate");

@@ -1,10 +1,10 @@
 import type { Command } from "@commander-js/extra-typings";
-import { ENGINES } from "../../../device/engines/run";
 import { MAX_SMOOTHING } from "../../../device/runtime/detector";
 import { SPLIT_MODES } from "../../data/dataset";
 import { numberIn, oneOf, positiveInt, positiveNumber } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
+import { streamEngineOption, toleranceOption, truthOption } from "../stream-options";
 
 /** "A,B" -> [A, B] with A <= B (dB). */
 export function snrRange(v: string): [number, number] {
@@ -104,24 +104,14 @@ export function register(program: Command): void {
     )
     .requiredOption("--model <file>", "device model file")
     .requiredOption("--stream <file.wav>", "stream WAV (earshot stream build)")
-    .option("--truth <file.json>", "truth file (default: the stream's name with .json)")
-    .option(
-      "--engine <name>",
-      `device engine: ${ENGINES.join(", ")}`,
-      oneOf("--engine", ENGINES),
-      "node" as const,
-    )
+    .addOption(truthOption())
+    .addOption(streamEngineOption())
     .option(
       "--smoothing <n>",
       "moving-average window to replay (default the model's)",
       numberIn("--smoothing", 1, MAX_SMOOTHING, true),
     )
-    .option(
-      "--tolerance-ms <ms>",
-      "a detection of k within [start - ms, end + ms] of a planted k is a hit",
-      numberIn("--tolerance-ms", 0, 60000),
-      500,
-    )
+    .addOption(toleranceOption())
     .option("--points <n>", "at most this many thresholds", positiveInt("--points"), 200)
     .option("--plot <file.svg>", "write the DET plot (FRR vs false accepts per hour)")
     .option("--json", "machine-readable output")

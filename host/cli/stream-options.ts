@@ -1,0 +1,23 @@
+/**
+ * The options `stream eval` and `calibrate` share: both run a device engine over a built stream
+ * and score its detections against the stream's truth.
+ */
+import { Option } from "@commander-js/extra-typings";
+import { ENGINES } from "../../device/engines/names";
+import { numberIn, oneOf } from "./args";
+
+export const truthOption = () =>
+  new Option("--truth <file.json>", "truth file (default: the stream's name with .json)");
+
+export const streamEngineOption = () =>
+  new Option("--engine <name>", `device engine: ${ENGINES.join(", ")}`)
+    .argParser(oneOf("--engine", ENGINES))
+    .default("node" as const);
+
+export const toleranceOption = () =>
+  new Option(
+    "--tolerance-ms <ms>",
+    "a detection of k within [start - ms, end + ms] of a planted k is a hit",
+  )
+    .argParser(numberIn("--tolerance-ms", 0, 60000))
+    .default(500);
