@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { corpusArgs } from "../pipeline/corpus-args";
 
 /** One stage of the demo: a real `earshot` command, run as a user would type it. */
 export interface DemoStep {
@@ -71,21 +72,7 @@ export function demoSteps(c: DemoConfig): DemoStep[] {
   return [
     {
       name: "synthesize corpus",
-      args: [
-        "data",
-        "synth",
-        "--out",
-        corpus,
-        "--per-word",
-        `${c.perWord}`,
-        "--unknown-per-word",
-        `${c.unknownPerWord}`,
-        "--speakers",
-        `${c.speakers}`,
-        "--seed",
-        `${c.seed}`,
-        "--json",
-      ],
+      args: ["data", "synth", "--out", corpus, ...corpusArgs(c), "--json"],
       stdoutTo: reportPath(c, "synth"),
     },
     {

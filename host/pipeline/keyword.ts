@@ -5,6 +5,7 @@
  * threshold calibration. Every step resumes, so rerunning continues where it stopped.
  */
 import { join } from "node:path";
+import { corpusArgs } from "./corpus-args";
 import type { PipelineStep } from "./kws12";
 
 export interface KeywordOptions {
@@ -51,14 +52,7 @@ export function keywordSteps(o: KeywordOptions): PipelineStep[] {
         o.lang,
         "--words",
         spoken,
-        "--per-word",
-        `${o.perWord}`,
-        "--unknown-per-word",
-        `${o.unknownPerWord}`,
-        "--speakers",
-        `${o.speakers}`,
-        "--seed",
-        `${o.seed}`,
+        ...corpusArgs(o),
         "--noise-seconds",
         "20",
         "--json",

@@ -11,6 +11,7 @@
  *               recordings are allowed), last checkpoint, then QAT     -> kws12-synth-int8.esm
  */
 import { join } from "node:path";
+import { corpusArgs } from "./corpus-args";
 
 export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
 export type Kws12Variant = (typeof KWS12_VARIANTS)[number];
@@ -49,16 +50,7 @@ export interface PipelineStep {
 }
 
 /** The corpus the shipped models were trained with: 4,200 clips, 400 synthetic speakers. */
-export const CORPUS_ARGS = [
-  "--per-word",
-  "300",
-  "--unknown-per-word",
-  "60",
-  "--speakers",
-  "400",
-  "--seed",
-  "7",
-];
+export const CORPUS_ARGS = corpusArgs({ perWord: 300, unknownPerWord: 60, speakers: 400, seed: 7 });
 
 export function modelFileName(v: Kws12Variant): string {
   return `kws12-${v}.esm`;
