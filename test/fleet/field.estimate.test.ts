@@ -5,8 +5,11 @@
  * detection against the plants (truth). The service sees only the messages: detections with
  * their feature windows (re-scored by the verifier, the shipped model at its own threshold) and
  * telemetry. Stated tolerance: the FA/hour estimate within 35% of the truth's FA per hour of
- * audio (device-hours come from message time spans, which differ from the audio processed by up
- * to a telemetry period and the runtime's backlog), and no more detections than were sent.
+ * device operation (device-hours come from message time spans, which differ from the time the
+ * devices ran by up to a telemetry period), and no more detections than were sent. The truth's
+ * hours are the devices' running time (audio processed plus the backlog at stop), not the audio
+ * alone: on a loaded machine the simulated runtime falls behind real time, and FA per hour of
+ * operation is what the field estimate measures.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +70,8 @@ describe("field FA/hour estimate vs the simulator's truth", () => {
   it("estimates the false accepts per hour the simulator counted", async () => {
     const truthFa = result.runtime.falseAccepts;
     const audioHours = result.runtimeReports.reduce((a, r) => a + r.streamMs, 0) / 3_600_000;
+    const runHours =
+      result.runtimeReports.reduce((a, r) => a + r.streamMs + r.lagMs, 0) / 3_600_000;
     const heard = result.runtimeReports.reduce((a, r) => a + r.heard.length, 0);
     expect(truthFa).toBeGreaterThan(3); // the lowered threshold fires on noise
     const q = await waitFor(
@@ -87,11 +92,12 @@ describe("field FA/hour estimate vs the simulator's truth", () => {
       (c) => c !== undefined && c.detections === heard && c.verified === heard,
       30_000,
     );
-    const truthPerHour = truthFa / audioHours;
+    const truthPerHour = truthFa / runHours;
     const est = q.fa_per_hour_estimate ?? Number.NaN;
     process.stdout.write(
       `field estimate: host ${est.toFixed(0)} FA/h over ${q.device_hours.toFixed(4)} device-h; ` +
-        `truth ${truthPerHour.toFixed(0)} FA/h (${truthFa} FA, ${result.runtime.hits} hits over ${audioHours.toFixed(4)} h of audio)\n`,
+        `truth ${truthPerHour.toFixed(0)} FA/h (${truthFa} FA, ${result.runtime.hits} hits over ` +
+        `${runHours.toFixed(4)} device-h running, ${audioHours.toFixed(4)} h of audio)\n`,
     );
     expect(Math.abs(est - truthPerHour) / truthPerHour).toBeLessThan(0.35);
   });
