@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 import { haveSpeech, NEEDS_SPEECH, SPEECH_DIR } from "./speech-data";
 
@@ -6,7 +7,9 @@ import { haveSpeech, NEEDS_SPEECH, SPEECH_DIR } from "./speech-data";
  * line when tests skipped because the real speech clips are absent, so a plain clone's green run
  * does not pass for a full one, and by the files whose tests never ran (a worker process that
  * died mid-file leaves its tests pending, which vitest reports only as "Worker exited
- * unexpectedly" without the file's name). Tests that never ran count as failed.
+ * unexpectedly" without the file's name). Tests that never ran count as failed. With
+ * `EARSHOT_TEST_OUTCOME` set, it also writes there which files never ran and how many tests
+ * failed, for test/run-suite.mjs.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -39,6 +42,8 @@ export default class SummaryReporter implements Reporter {
       process.stdout.write(
         `\n*** ${file}: ${n} tests NEVER RAN (its worker died; see "Worker exited unexpectedly" above) ***\n`,
       );
+    const outcome = process.env.EARSHOT_TEST_OUTCOME;
+    if (outcome) writeFileSync(outcome, JSON.stringify({ failed, notRun: [...notRun.keys()] }));
     failed += [...notRun.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

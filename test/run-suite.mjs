@@ -1,0 +1,45 @@
+// `npm test`: runs vitest; when a worker process dies mid-file (a native crash vitest can only
+// call "Worker exited unexpectedly"), the files whose tests never ran are named and run once
+// more on their own. Any failed test, or a file that dies twice, fails the run.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "earshot-suite-"));
+const outcomeFile = join(dir, "outcome.json");
+
+function vitest(args) {
+  rmSync(outcomeFile, { force: true });
+  const r = spawnSync("npx", ["vitest", "run", ...args], {
+    stdio: "inherit",
+    env: { ...process.env, EARSHOT_TEST_OUTCOME: outcomeFile },
+  });
+  let outcome = null;
+  try {
+    outcome = JSON.parse(readFileSync(outcomeFile, "utf8"));
+  } catch {
+    // vitest stopped before the reporter ran (a config error): its exit code decides.
+  }
+  return { status: r.status ?? 1, outcome };
+}
+
+const args = process.argv.slice(2);
+const first = vitest(args);
+let status = first.status;
+if (first.outcome && first.outcome.notRun.length > 0) {
+  const files = first.outcome.notRun;
+  process.stdout.write(
+    `\n*** A test worker died in ${files.join(", ")}: running ${files.length === 1 ? "it" : "them"} once more on ${files.length === 1 ? "its" : "their"} own ***\n`,
+  );
+  const again = vitest(files);
+  const clean = first.outcome.failed === 0 && again.status === 0;
+  status = clean ? 0 : 1;
+  process.stdout.write(
+    clean
+      ? `\n*** ${files.join(", ")} passed when run again; the rest of the suite passed in the first run ***\n`
+      : "\n*** the suite FAILED (see the failures above) ***\n",
+  );
+}
+rmSync(dir, { recursive: true, force: true });
+process.exit(status);
