@@ -15,17 +15,20 @@ const REPO_DIR = join(import.meta.dirname, "..", "..");
 const C_DIR = join(import.meta.dirname, "c");
 const KERNELS_DIR = join(REPO_DIR, "device", "targets", "duktape-host");
 
-/** Training kernels over Float32Array views (NHWC, filters HWIO as tfjs keeps them). */
+/**
+ * Training kernels (host/native/c/train.c) on tensors inside the tfjs wasm backend's memory:
+ * `heap` is that memory's buffer, then the AssemblyScript kernels' arguments (a, b, out byte
+ * offsets, the 14 geometry values of host/train/kernels/conv.ts convArgs, outC).
+ */
 export interface NativeTrainKernels {
-  /** Number of threads the training kernels split work over (set with setTrainThreads). */
-  trainThreads(): number;
-  setTrainThreads(n: number): void;
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array): void;
-  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
-  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  convForward(heap: ArrayBuffer, ...args: number[]): void;
+  convInputGrad(heap: ArrayBuffer, ...args: number[]): void;
+  convFilterGrad(heap: ArrayBuffer, ...args: number[]): void;
+  /** Threads the training kernels split work over (the argument sets it; 1 to 8). */
+  trainThreads(n?: number): number;
 }
 
-export interface NativeAddon extends Partial<NativeTrainKernels> {
+export interface NativeAddon extends NativeTrainKernels {
   /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */
