@@ -14,8 +14,9 @@
 #define LANES 16
 #define MAX_OCP 512
 
-static int16_t *pad_x, *w_t;
-static size_t cap_px, cap_wt;
+/* Per calling thread (models may run in worker_threads of one process). */
+static __thread int16_t *pad_x, *w_t;
+static __thread size_t cap_px, cap_wt;
 
 static int16_t *grow16(int16_t **buf, size_t *cap, size_t n) {
   if (n > *cap) {
@@ -55,8 +56,8 @@ static inline void requant_row(const int32_t *acc, const int32_t *bias, const in
  * of 16 channels; the pixel's window is gathered once and each tap pair broadcast. NB blocks of
  * 16 channels stay in registers (a constant per instance, so the compiler unrolls). */
 
-static int16_t *w_pairs;
-static size_t cap_wp;
+static __thread int16_t *w_pairs;
+static __thread size_t cap_wp;
 
 static inline __attribute__((always_inline)) void conv_vnni_body(
     const int NB, const int16_t *px, int32_t pW, const int16_t *wq, int32_t pairs,

@@ -6,12 +6,12 @@
  *
  * All three run one register-tiled AVX-512 core on zero-padded copies of their input, so the
  * inner loops have no bounds checks:
- *   forward     out[p, o] = sum over (fy, fx, ci) of xpad[tap] * w[fy, fx, ci, o]: 4 output
- *               positions x up to 64 channels of accumulators, the input value broadcast.
+ *   forward     out[p, o] = sum over (fy, fx, ci) of xpad[tap] * w[fy, fx, ci, o]: 8 output
+ *               positions x 32 channels (or 4 x 64) of accumulators, the input value broadcast.
  *   input grad  the forward core on dy dilated by the strides and padded for a full correlation,
  *               with the filter flipped and transposed to [fh, fw, outC, inC].
- *   filter grad dW[fy, k, o] = sum over positions of xpad[row, k] * dy[p, o], k = fx*inC + ci
- *               (consecutive k are consecutive in a padded row): 8 taps x 32 channels of
+ *   filter grad dW[fy, k, o] = sum over positions of xpad[row + fy, k] * dy[p, o], k = fx*inC + ci
+ *               (consecutive k are consecutive in a padded row): 12 taps x 32 channels of
  *               accumulators over all positions.
  * Work is split over up to EARSHOT_TRAIN_THREADS threads (batch images, or filter-gradient
  * tiles), each writing its own outputs: results do not depend on the thread count.
@@ -48,7 +48,8 @@ static float *need(buf *b, size_t n) {
   return b->p;
 }
 
-static buf pad_buf, wt_buf;
+/* Per calling thread: replicas may run in worker_threads of one process. */
+static __thread buf pad_buf, wt_buf;
 
 /* Copies src [n, h, w, c] into dst [n, H, W, c], zero elsewhere, with src pixel (y, x) at
  * (top + y*sy, left + x*sx) (sy, sx > 1 dilate: the input gradient's strided dy). */
@@ -84,6 +85,8 @@ typedef struct {
 #define MAX_THREADS 8
 static worker workers[MAX_THREADS];
 static int n_threads = 1;
+/* One caller at a time uses the pool; another (a second worker_thread) runs alone meanwhile. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker_main(void *arg) {
   worker *wk = arg;
@@ -102,7 +105,7 @@ static void *worker_main(void *arg) {
 /* Runs fn over [0, count) in n_threads contiguous parts, the caller taking the first. */
 static void parallel(task_fn fn, void *ctx, int count) {
   int t = n_threads < count ? n_threads : count;
-  if (t <= 1) {
+  if (t <= 1 || pthread_mutex_trylock(&pool_mu) != 0) {
     fn(ctx, 0, count);
     return;
   }
@@ -138,6 +141,7 @@ static void parallel(task_fn fn, void *ctx, int count) {
     while (wk->busy) pthread_cond_wait(&wk->done, &wk->mu);
     pthread_mutex_unlock(&wk->mu);
   }
+  pthread_mutex_unlock(&pool_mu);
 }
 
 /* ---------- forward core ---------- */
@@ -151,10 +155,11 @@ typedef struct {
 } fwd_job;
 
 #ifdef __AVX512F__
-#define P 4
-static inline __attribute__((always_inline)) void fwd_tile(const int NV, const fwd_job *j,
-                                                           int b, int y, int xo, int np, int og) {
-  __m512 acc[P][4];
+/* P output positions x NV vectors of 16 channels in registers (P*NV <= 16). */
+static inline __attribute__((always_inline)) void fwd_tile(const int P, const int NV,
+                                                           const fwd_job *j, int b, int y, int xo,
+                                                           int np, int og) {
+  __m512 acc[8][4];
   for (int p = 0; p < P; p++)
     for (int v = 0; v < NV; v++) acc[p][v] = _mm512_setzero_ps();
   const int rest = j->oc - og;
@@ -167,7 +172,7 @@ static inline __attribute__((always_inline)) void fwd_tile(const int NV, const f
   for (int fy = 0; fy < j->fh; fy++) {
     const float *row = j->src + ((size_t)b * j->H + (size_t)y * j->sh + fy) * j->W * d;
     for (int fx = 0; fx < j->fw; fx++) {
-      const float *xs[P];
+      const float *xs[8];
       for (int p = 0; p < P; p++) {
         const int q = p < np ? p : np - 1; /* tail: repeat the last position, not stored */
         xs[p] = row + ((size_t)(xo + q) * j->sw + fx) * d;
@@ -183,7 +188,8 @@ static inline __attribute__((always_inline)) void fwd_tile(const int NV, const f
       }
     }
   }
-  for (int p = 0; p < np; p++) {
+  for (int p = 0; p < P; p++) {
+    if (p >= np) break;
     float *o = j->out + (((size_t)b * j->oh + y) * j->ow + xo + p) * j->oc + og;
     for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(o + 16 * v, m[v], acc[p][v]);
   }
@@ -191,18 +197,19 @@ static inline __attribute__((always_inline)) void fwd_tile(const int NV, const f
 
 static void fwd_images(void *ctx, int b0, int b1) {
   const fwd_job *j = ctx;
-  for (int b = b0; b < b1; b++)
-    for (int y = 0; y < j->oh; y++)
-      for (int xo = 0; xo < j->ow; xo += P) {
-        const int np = j->ow - xo < P ? j->ow - xo : P;
-        for (int og = 0; og < j->oc; og += 64) {
-          const int nv = (j->oc - og + 15) / 16;
-          if (nv == 1) fwd_tile(1, j, b, y, xo, np, og);
-          else if (nv == 2) fwd_tile(2, j, b, y, xo, np, og);
-          else if (nv == 3) fwd_tile(3, j, b, y, xo, np, og);
-          else fwd_tile(4, j, b, y, xo, np, og);
+  for (int og = 0; og < j->oc; og += 64) {
+    const int nv = (j->oc - og + 15) / 16;
+    const int P = nv <= 2 ? 8 : 4;
+    for (int b = b0; b < b1; b++)
+      for (int y = 0; y < j->oh; y++)
+        for (int xo = 0; xo < j->ow; xo += P) {
+          const int np = j->ow - xo < P ? j->ow - xo : P;
+          if (nv == 1) fwd_tile(8, 1, j, b, y, xo, np, og);
+          else if (nv == 2) fwd_tile(8, 2, j, b, y, xo, np, og);
+          else if (nv == 3) fwd_tile(4, 3, j, b, y, xo, np, og);
+          else fwd_tile(4, 4, j, b, y, xo, np, og);
         }
-      }
+  }
 }
 #else
 static void fwd_images(void *ctx, int b0, int b1) {
@@ -231,58 +238,68 @@ static void fwd_images(void *ctx, int b0, int b1) {
 typedef struct {
   const float *xp, *dy;
   float *dw;
-  int n, H, W, c, oh, ow, fh, fw, sh, sw, oc, K, kTiles, oGroups;
+  int n, H, W, c, oh, ow, fh, fw, sh, sw, oc, K, tapTiles, oGroups;
 } fgrad_job;
 
-#define KT 8
+/* Taps per filter-gradient tile: T rows of dW (any fy, k) x 32 channels in registers. */
+#define T 12
 
 static void fgrad_tiles(void *ctx, int t0, int t1) {
   const fgrad_job *j = ctx;
   const size_t rowLen = (size_t)j->W * j->c;
+  const int taps = j->fh * j->K;
   for (int t = t0; t < t1; t++) {
-    /* Tile t: filter row fy, taps k0 .. k0+KT, channels og .. og+32. */
+    /* Tile t: taps tap0 .. tap0+T (tap = fy*K + k; a tail tile repeats its last tap, unstored),
+     * channels og .. og+32. Tap i of a position reads xpad[row + off[i]]. */
     const int og = (t % j->oGroups) * 32;
-    const int kt = (t / j->oGroups) % j->kTiles;
-    const int fy = t / (j->oGroups * j->kTiles);
-    const int k0 = kt * KT;
+    const int tap0 = (t / j->oGroups) * T;
+    size_t off[T];
+    for (int i = 0; i < T; i++) {
+      const int tap = tap0 + i < taps ? tap0 + i : taps - 1;
+      off[i] = (size_t)(tap / j->K) * rowLen + (size_t)(tap % j->K);
+    }
 #ifdef __AVX512F__
     const int rest = j->oc - og;
     const __mmask16 m0 = rest >= 16 ? 0xFFFF : (__mmask16)((1u << rest) - 1);
     const __mmask16 m1 = rest >= 32 ? 0xFFFF : rest <= 16 ? 0 : (__mmask16)((1u << (rest - 16)) - 1);
-    __m512 a0[KT], a1[KT];
-    for (int k = 0; k < KT; k++) a0[k] = a1[k] = _mm512_setzero_ps();
+    __m512 a0[T], a1[T];
+    for (int k = 0; k < T; k++) a0[k] = a1[k] = _mm512_setzero_ps();
     for (int b = 0; b < j->n; b++)
       for (int y = 0; y < j->oh; y++) {
-        const float *xr = j->xp + ((size_t)b * j->H + (size_t)y * j->sh + fy) * rowLen + k0;
+        const float *xr = j->xp + ((size_t)b * j->H + (size_t)y * j->sh) * rowLen;
         const float *dr = j->dy + ((size_t)b * j->oh + y) * j->ow * j->oc + og;
-        for (int xo = 0; xo < j->ow; xo++, dr += j->oc) {
-          const float *xs = xr + (size_t)xo * j->sw * j->c;
-          const __m512 d0 = _mm512_maskz_loadu_ps(m0, dr);
-          if (m1) {
+        if (m1) {
+          for (int xo = 0; xo < j->ow; xo++, dr += j->oc) {
+            const float *xs = xr + (size_t)xo * j->sw * j->c;
+            const __m512 d0 = _mm512_maskz_loadu_ps(m0, dr);
             const __m512 d1 = _mm512_maskz_loadu_ps(m1, dr + 16);
-            for (int k = 0; k < KT; k++) {
-              const __m512 xb = _mm512_set1_ps(xs[k]);
+            for (int k = 0; k < T; k++) {
+              const __m512 xb = _mm512_set1_ps(xs[off[k]]);
               a0[k] = _mm512_fmadd_ps(xb, d0, a0[k]);
               a1[k] = _mm512_fmadd_ps(xb, d1, a1[k]);
             }
-          } else {
-            for (int k = 0; k < KT; k++) a0[k] = _mm512_fmadd_ps(_mm512_set1_ps(xs[k]), d0, a0[k]);
+          }
+        } else {
+          for (int xo = 0; xo < j->ow; xo++, dr += j->oc) {
+            const float *xs = xr + (size_t)xo * j->sw * j->c;
+            const __m512 d0 = _mm512_maskz_loadu_ps(m0, dr);
+            for (int k = 0; k < T; k++) a0[k] = _mm512_fmadd_ps(_mm512_set1_ps(xs[off[k]]), d0, a0[k]);
           }
         }
       }
-    for (int k = 0; k < KT && k0 + k < j->K; k++) {
-      float *o = j->dw + ((size_t)fy * j->K + k0 + k) * j->oc + og;
+    for (int k = 0; k < T && tap0 + k < taps; k++) {
+      float *o = j->dw + (size_t)(tap0 + k) * j->oc + og;
       _mm512_mask_storeu_ps(o, m0, a0[k]);
       if (m1) _mm512_mask_storeu_ps(o + 16, m1, a1[k]);
     }
 #else
     const int oe = og + 32 < j->oc ? og + 32 : j->oc;
-    for (int k = 0; k < KT && k0 + k < j->K; k++) {
-      float *o = j->dw + ((size_t)fy * j->K + k0 + k) * j->oc;
+    for (int k = 0; k < T && tap0 + k < taps; k++) {
+      float *o = j->dw + (size_t)(tap0 + k) * j->oc;
       for (int q = og; q < oe; q++) o[q] = 0;
       for (int b = 0; b < j->n; b++)
         for (int y = 0; y < j->oh; y++) {
-          const float *xr = j->xp + ((size_t)b * j->H + (size_t)y * j->sh + fy) * rowLen + k0 + k;
+          const float *xr = j->xp + ((size_t)b * j->H + (size_t)y * j->sh) * rowLen + off[k];
           const float *dr = j->dy + ((size_t)b * j->oh + y) * j->ow * j->oc;
           for (int xo = 0; xo < j->ow; xo++, dr += j->oc) {
             const float xv = xr[(size_t)xo * j->sw * j->c];
@@ -333,13 +350,13 @@ static void conv_input_grad(const float *dy, const float *w, float *dx, const ge
 
 static void conv_filter_grad(const float *x, const float *dy, float *dw, const geom *g) {
   const int H = padded(g->h, g->oh, g->fh, g->sh, g->pt), W = padded(g->w, g->ow, g->fw, g->sw, g->pl);
-  float *xp = need(&pad_buf, (size_t)g->n * H * W * g->c + 16 + KT);
+  float *xp = need(&pad_buf, (size_t)g->n * H * W * g->c + 16);
   if (!xp) return;
   pad_copy(x, g->n, g->h, g->w, g->c, xp, H, W, g->pt, g->pl, 1, 1);
   const int K = g->fw * g->c;
   fgrad_job j = {xp, dy, dw, g->n, H, W, g->c, g->oh, g->ow, g->fh, g->fw, g->sh, g->sw, g->oc,
-                 K, (K + KT - 1) / KT, (g->oc + 31) / 32};
-  parallel(fgrad_tiles, &j, g->fh * j.kTiles * j.oGroups);
+                 K, (g->fh * K + T - 1) / T, (g->oc + 31) / 32};
+  parallel(fgrad_tiles, &j, j.tapTiles * j.oGroups);
 }
 
 /* ---------- N-API ---------- */
