@@ -87,6 +87,15 @@ const CASES: ConvCase[] = [
     strides: [2, 1],
     pad: "same",
   },
+  // Strided with 8+ input channels: the native input gradient's dilated path.
+  {
+    name: "3x3 s2 c9 oc12",
+    x: [2, 9, 7, 9],
+    filter: [3, 3],
+    outC: 12,
+    strides: [2, 2],
+    pad: "same",
+  },
   {
     name: "res8 block",
     x: [2, 24, 13, 19],

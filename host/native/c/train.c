@@ -9,7 +9,8 @@
  *   forward     out[p, o] = sum over (fy, fx, ci) of xpad[tap] * w[fy, fx, ci, o]: 8 output
  *               positions x 32 channels (or 4 x 64) of accumulators, the input value broadcast.
  *   input grad  the forward core on dy dilated by the strides and padded for a full correlation,
- *               with the filter flipped and transposed to [fh, fw, outC, inC].
+ *               with the filter flipped and transposed to [fh, fw, outC, inC]; with fewer than 8
+ *               input channels, per input pixel a dot product over outC of the taps that reach it.
  *   filter grad dW[fy, k, o] = sum over positions of xpad[row + fy, k] * dy[p, o], k = fx*inC + ci
  *               (consecutive k are consecutive in a padded row): 12 taps x 32 channels of
  *               accumulators over all positions.
@@ -311,6 +312,61 @@ static void fgrad_tiles(void *ctx, int t0, int t1) {
   }
 }
 
+/* ---------- input gradient of few input channels ---------- */
+
+/* dx[b, iy, ix, ci] = sum over the taps that reach an output (y, xo) of dy[b, y, xo, :] .
+ * w[fy, fx, ci, :], vectorized over the output channels: the forward core would use one lane of
+ * sixteen when inC is 1 (the first layer). */
+typedef struct {
+  const float *dy, *w;
+  float *dx;
+  geom g;
+} gather_job;
+
+static void igrad_gather(void *ctx, int b0, int b1) {
+  const gather_job *j = ctx;
+  const geom *g = &j->g;
+  for (int b = b0; b < b1; b++)
+    for (int iy = 0; iy < g->h; iy++)
+      for (int ix = 0; ix < g->w; ix++) {
+        float *out = j->dx + (((size_t)b * g->h + iy) * g->w + ix) * g->c;
+        for (int ci = 0; ci < g->c; ci++) {
+#ifdef __AVX512F__
+          __m512 acc = _mm512_setzero_ps();
+#else
+          float acc = 0;
+#endif
+          for (int fy = 0; fy < g->fh; fy++) {
+            const int ty = iy + g->pt - fy;
+            if (ty < 0 || ty % g->sh != 0 || ty / g->sh >= g->oh) continue;
+            for (int fx = 0; fx < g->fw; fx++) {
+              const int tx = ix + g->pl - fx;
+              if (tx < 0 || tx % g->sw != 0 || tx / g->sw >= g->ow) continue;
+              const float *d = j->dy + (((size_t)b * g->oh + ty / g->sh) * g->ow + tx / g->sw) * g->oc;
+              const float *f = j->w + (((size_t)fy * g->fw + fx) * g->c + ci) * g->oc;
+#ifdef __AVX512F__
+              for (int o = 0; o < g->oc; o += 16) {
+                const int k = g->oc - o;
+                const __mmask16 m = k >= 16 ? 0xFFFF : (__mmask16)((1u << k) - 1);
+                acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, d + o), _mm512_maskz_loadu_ps(m, f + o), acc);
+              }
+#else
+              for (int o = 0; o < g->oc; o++) acc += d[o] * f[o];
+#endif
+            }
+          }
+#ifdef __AVX512F__
+          out[ci] = _mm512_reduce_add_ps(acc);
+#else
+          out[ci] = acc;
+#endif
+        }
+      }
+}
+
+/* Below this many input channels the input gradient gathers (igrad_gather). */
+#define GATHER_BELOW 8
+
 /* ---------- entry points ---------- */
 
 /* Padded extent of an input so every tap of every output lies inside: rows/cols before (pt/pl)
@@ -330,6 +386,11 @@ static void conv_forward(const float *x, const float *w, float *out, const geom 
 }
 
 static void conv_input_grad(const float *dy, const float *w, float *dx, const geom *g) {
+  if (g->c < GATHER_BELOW) {
+    gather_job j = {dy, w, dx, *g};
+    parallel(igrad_gather, &j, g->n);
+    return;
+  }
   /* dx[iy, ix] = sum over (fy', fx') of P[iy + fy', ix + fx'] . wt[fy', fx'], P = dy dilated by
    * the strides and shifted by (fh-1-pt, fw-1-pl); wt[fy', fx', o, ci] = w[fh-1-fy', fw-1-fx', ci, o]. */
   const int top = g->fh - 1 - g->pt, left = g->fw - 1 - g->pl;
