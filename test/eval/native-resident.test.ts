@@ -119,6 +119,94 @@ describe.skipIf(addon === null)("native addon", () => {
     expect(new Set(out).size).toBeGreaterThan(3); // not all clamped: the test can see errors
   });
 
+  /** Runs one kernel call through the addon; the output as numbers. */
+  function viaAddon(kernel: "depthwiseConv2d" | "avgPool2d", call: unknown[], n: number): number[] {
+    if (addon === null) return [];
+    const got = new Array<number>(n).fill(0);
+    const arena = new ArenaBuilder();
+    const spec = kernelSpec(kernel);
+    if (spec === null) throw new Error(`no ${kernel} op`);
+    const args = lowerArgs(spec, [...call, got], arena.lowering());
+    const buf = arena.finish();
+    addon.infer(buf, Float64Array.from([spec.code, args.length, ...args]));
+    return Array.from(new Int32Array(buf, arena.place(got, false), n));
+  }
+
+  // [kH, kW, stride, pad, channel multiplier]: multiplier 2 takes the device kernel.
+  it.each([
+    [3, 3, 1, 1, 1],
+    [3, 3, 2, 1, 1],
+    [1, 1, 1, 0, 1],
+    [3, 3, 1, 1, 2],
+  ])("depthwiseConv2d %ix%i stride %i pad %i multiplier %i equals the reference", (kH, kW, stride, pad, dm) => {
+    const r = rng(kH * 7 + stride * 3 + dm);
+    const inH = 7,
+      inW = 6,
+      inC = 19,
+      outC = inC * dm;
+    const outH = Math.floor((inH + 2 * pad - kH) / stride) + 1;
+    const outW = Math.floor((inW + 2 * pad - kW) / stride) + 1;
+    const g: ConvGeometry = {
+      inH,
+      inW,
+      inC,
+      outH,
+      outW,
+      outC,
+      kH,
+      kW,
+      strideH: stride,
+      strideW: stride,
+      padTop: pad,
+      padLeft: pad,
+    };
+    const q: RequantParams = { inZp: -5, outZp: 9, actMin: -128, actMax: 127 };
+    const ints = (n: number, lo: number, hi: number) =>
+      Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
+    const x = ints(inH * inW * inC, -128, 127);
+    const w = ints(kH * kW * outC, -128, 127);
+    const bias = ints(outC, -3000, 3000);
+    const mult = ints(outC, 2 ** 30, 2 ** 31 - 1);
+    const shift = ints(outC, 31, 35);
+    const want = new Array<number>(outH * outW * outC).fill(0);
+    referenceKernels.depthwiseConv2d(x, w, bias, mult, shift, g, q, want);
+    const got = viaAddon("depthwiseConv2d", [x, w, bias, mult, shift, g, q], want.length);
+    expect(got).toEqual(want);
+    expect(new Set(got).size).toBeGreaterThan(3);
+  });
+
+  it("avgPool2d with partial windows at padded edges equals the reference", () => {
+    const r = rng(11);
+    const inH = 9,
+      inW = 7,
+      inC = 19,
+      kH = 4,
+      kW = 3,
+      s = 3,
+      pad = 1;
+    const outH = Math.floor((inH + 2 * pad - kH) / s) + 1;
+    const outW = Math.floor((inW + 2 * pad - kW) / s) + 1;
+    const g: ConvGeometry = {
+      inH,
+      inW,
+      inC,
+      outH,
+      outW,
+      outC: inC,
+      kH,
+      kW,
+      strideH: s,
+      strideW: s,
+      padTop: pad,
+      padLeft: pad,
+    };
+    const x = Array.from({ length: inH * inW * inC }, () => Math.floor(r() * 60000) - 30000);
+    const clamp = { actMin: -32768, actMax: 32767 };
+    const want = new Array<number>(outH * outW * inC).fill(0);
+    referenceKernels.avgPool2d(x, g, clamp, want);
+    expect(viaAddon("avgPool2d", [x, g, clamp], want.length)).toEqual(want);
+  });
+
   it("refuses a malformed plan before running any of it", () => {
     if (addon === null) return;
     const buf = new ArrayBuffer(64);

@@ -8,7 +8,8 @@
  * calls, each [op code, argc, args...], the arguments lowered as for the wasm kernels
  * (device/targets/wasm/abi.ts): pointers as byte offsets into the arena, scalars as numbers.
  * The kernels are the device's C kernels (device/targets/duktape-host/kernels.c), so the
- * results are the device's bit for bit; conv2d first tries the vectorized form of fast-int.c.
+ * results are the device's bit for bit; conv2d, depthwise conv (multiplier 1) and average pool
+ * first try the vectorized forms of fast-int.c (same bits; they decline what they cannot do).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -64,9 +65,14 @@ static void run_call(int op, const double *a, uint8_t *arena) {
       if (!esn_conv2d(P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7)))
         es_conv2d(P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7));
       break;
-    case OP_DEPTHWISE: es_depthwise_conv2d(P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7)); break;
+    case OP_DEPTHWISE:
+      if (!esn_depthwise_conv2d(P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7)))
+        es_depthwise_conv2d(P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7));
+      break;
     case OP_DENSE: es_dense(P(0), P(1), P(2), P(3), P(4), I(5), I(6), P(7), P(8)); break;
-    case OP_AVG_POOL: es_avg_pool2d(P(0), P(1), I(2), I(3), P(4)); break;
+    case OP_AVG_POOL:
+      if (!esn_avg_pool2d(P(0), P(1), I(2), I(3), P(4))) es_avg_pool2d(P(0), P(1), I(2), I(3), P(4));
+      break;
     case OP_MAX_POOL: es_max_pool2d(P(0), P(1), I(2), I(3), P(4)); break;
     case OP_GLOBAL_AVG: es_global_avg_pool(P(0), I(1), I(2), I(3), I(4), I(5), P(6)); break;
     case OP_GLOBAL_MAX: es_global_max_pool(P(0), I(1), I(2), I(3), I(4), I(5), P(6)); break;

@@ -7,6 +7,7 @@
  */
 #include "fast-int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +43,24 @@ static inline int32_t clamp64(int64_t v, int32_t lo, int32_t hi) {
 static inline void requant_row(const int32_t *acc, const int32_t *bias, const int32_t *mult,
                                const int32_t *shift, int32_t outC, const es_requant *q,
                                int32_t *o_row) {
-  for (int32_t o = 0; o < outC; o++)
-    o_row[o] = clamp64(q->outZp + rescale((int64_t)bias[o] + acc[o], mult[o], shift[o]),
-                       q->actMin, q->actMax);
+  /* With |bias + acc| < 2^31 (and |mult| < 2^31, shift <= 62) the exact product and rounding
+   * term fit int64: the same floor as rescale's 128 bits, in a loop the compiler vectorizes. */
+  int fits = 1;
+  for (int32_t o = 0; o < outC; o++) {
+    const int64_t a = (int64_t)bias[o] + acc[o];
+    fits &= a >= INT32_MIN && a <= INT32_MAX;
+  }
+  if (!fits) {
+    for (int32_t o = 0; o < outC; o++)
+      o_row[o] = clamp64(q->outZp + rescale((int64_t)bias[o] + acc[o], mult[o], shift[o]),
+                         q->actMin, q->actMax);
+    return;
+  }
+  for (int32_t o = 0; o < outC; o++) {
+    const int64_t a = (int64_t)bias[o] + acc[o];
+    const int64_t r = (a * mult[o] + ((int64_t)1 << (shift[o] - 1))) >> shift[o];
+    o_row[o] = clamp64(q->outZp + r, q->actMin, q->actMax);
+  }
 }
 
 #ifdef __AVX512VNNI__
@@ -167,6 +183,91 @@ int esn_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias, const in
         }
       }
       requant_row(acc, bias, mult, shift, outC, q, out + ((size_t)oy * g->outW + ox) * outC);
+    }
+  }
+  return 1;
+}
+
+/* Depthwise conv with channel multiplier 1: per output pixel all channels advance together over
+ * the valid taps (the device kernel loops taps per channel); exact int32 sums as above. */
+int esn_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const es_geom *g,
+                         const es_requant *q, int32_t *out) {
+  const int32_t C = g->outC;
+  if (g->inC != C || C > MAX_OCP) return 0;
+  const size_t nx = (size_t)g->inH * g->inW * C, nw = (size_t)g->kH * g->kW * C;
+  int64_t wmax = 0, xmax = 0;
+  for (size_t i = 0; i < nw; i++) {
+    const int64_t a = w[i] < 0 ? -(int64_t)w[i] : w[i];
+    if (a > wmax) wmax = a;
+  }
+  for (size_t i = 0; i < nx; i++) {
+    int64_t d = (int64_t)x[i] - q->inZp;
+    if (d < 0) d = -d;
+    if (d > xmax) xmax = d;
+  }
+  if ((int64_t)g->kH * g->kW * wmax * xmax >= ((int64_t)1 << 31)) return 0;
+  const int32_t zp = q->inZp;
+  for (int32_t oy = 0; oy < g->outH; oy++) {
+    const int32_t iy0 = oy * g->strideH - g->padTop;
+    for (int32_t ox = 0; ox < g->outW; ox++) {
+      const int32_t ix0 = ox * g->strideW - g->padLeft;
+      int32_t acc[MAX_OCP];
+      for (int32_t o = 0; o < C; o++) acc[o] = 0;
+      for (int32_t ky = 0; ky < g->kH; ky++) {
+        const int32_t iy = iy0 + ky;
+        if (iy < 0 || iy >= g->inH) continue;
+        for (int32_t kx = 0; kx < g->kW; kx++) {
+          const int32_t ix = ix0 + kx;
+          if (ix < 0 || ix >= g->inW) continue;
+          const int32_t *xp = x + ((size_t)iy * g->inW + ix) * C;
+          const int32_t *wp = w + ((size_t)ky * g->kW + kx) * C;
+          for (int32_t o = 0; o < C; o++) acc[o] += (xp[o] - zp) * wp[o];
+        }
+      }
+      requant_row(acc, bias, mult, shift, C, q, out + ((size_t)oy * g->outW + ox) * C);
+    }
+  }
+  return 1;
+}
+
+/* kernels.c's div_round_half_away (sum / count, halves away from zero), without a 64-bit
+ * division: a double quotient corrected to the exact one (|sum| < 2^52 here). */
+static inline int64_t div_half_away(int64_t sum, int64_t count) {
+  const int64_t n = (sum >= 0 ? sum : -sum) + count / 2;
+  int64_t t = (int64_t)((double)n / (double)count);
+  if (t * count > n) t--;
+  else if ((t + 1) * count <= n) t++;
+  return sum >= 0 ? t : -t;
+}
+
+/* Average pool: channels summed together per window (the device kernel walks each channel's
+ * window on its own). Same sums, same count of in-image taps, same rounding. */
+int esn_avg_pool2d(const int32_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                   int32_t *out) {
+  const int32_t C = g->inC;
+  if (C > MAX_OCP) return 0;
+  for (int32_t oy = 0; oy < g->outH; oy++) {
+    const int32_t iy0 = oy * g->strideH - g->padTop;
+    for (int32_t ox = 0; ox < g->outW; ox++) {
+      const int32_t ix0 = ox * g->strideW - g->padLeft;
+      int64_t sum[MAX_OCP];
+      for (int32_t k = 0; k < C; k++) sum[k] = 0;
+      int32_t count = 0;
+      for (int32_t ky = 0; ky < g->kH; ky++) {
+        const int32_t iy = iy0 + ky;
+        if (iy < 0 || iy >= g->inH) continue;
+        for (int32_t kx = 0; kx < g->kW; kx++) {
+          const int32_t ix = ix0 + kx;
+          if (ix < 0 || ix >= g->inW) continue;
+          const int32_t *xp = x + ((size_t)iy * g->inW + ix) * C;
+          for (int32_t k = 0; k < C; k++) sum[k] += xp[k];
+          count++;
+        }
+      }
+      int32_t *o = out + ((size_t)oy * g->outW + ox) * C;
+      for (int32_t k = 0; k < C; k++)
+        o[k] = clamp64(count > 0 ? div_half_away(sum[k], count) : 0, actMin, actMax);
     }
   }
   return 1;

@@ -11,4 +11,10 @@
 int esn_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias, const int32_t *mult,
                const int32_t *shift, const es_geom *g, const es_requant *q, int32_t *out);
 
+int esn_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const es_geom *g,
+                         const es_requant *q, int32_t *out);
+int esn_avg_pool2d(const int32_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                   int32_t *out);
+
 #endif
