@@ -3,8 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
-import { loadBackend } from "../../host/train/backend";
 import { nativeAddon } from "../../host/native/load";
+import { loadBackend } from "../../host/train/backend";
 import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { EARSHOT_WASM_KERNELS } from "../../host/train/kernels/register";
 
