@@ -52,8 +52,8 @@ else
 fi
 # The native addon (host inference and training kernels; optional, earshot falls back to wasm).
 if [ -n "${SUDO_USER:-}" ]; then
-  sudo -u "$SUDO_USER" "$(dirname "$0")/native.sh"
+  sudo -u "$SUDO_USER" "$(dirname "$0")/native.sh" || echo "native addon not built (wasm kernels will run)"
 else
-  "$(dirname "$0")/native.sh"
+  "$(dirname "$0")/native.sh" || echo "native addon not built (wasm kernels will run)"
 fi
 echo "test dependencies ready"
