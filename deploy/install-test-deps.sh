@@ -3,7 +3,7 @@
 # device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
 # mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check, chromium for
 # the dashboard test (driven by playwright-core); then builds the device's target engines
-# (deploy/engines.sh).
+# (deploy/engines.sh) and earshot's optional native addon (deploy/native.sh).
 # Idempotent: packages already present are not reinstalled, running servers are left alone.
 set -euo pipefail
 
@@ -49,5 +49,11 @@ if [ -n "${SUDO_USER:-}" ]; then
   sudo -u "$SUDO_USER" "$(dirname "$0")/engines.sh"
 else
   "$(dirname "$0")/engines.sh"
+fi
+# The native addon (host inference and training kernels; optional, earshot falls back to wasm).
+if [ -n "${SUDO_USER:-}" ]; then
+  sudo -u "$SUDO_USER" "$(dirname "$0")/native.sh" || echo "native addon not built (wasm kernels will run)"
+else
+  "$(dirname "$0")/native.sh" || echo "native addon not built (wasm kernels will run)"
 fi
 echo "test dependencies ready"

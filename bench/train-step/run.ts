@@ -9,11 +9,14 @@
  *   CASES=res8-narrow:98x40 ROUNDS=5 STEPS=10 TORCH_THREADS=1 npm run bench:train-step
  *
  * REPLICAS (default "1,2") lists earshot's data-parallel replica counts to time (host/train/
- * parallel: the main thread and workers, half a batch each for 2). BACKEND (default wasm) is the
+ * parallel: the main thread and workers, half a batch each for 2). KERNELS (default "native,wasm"
+ * when the native addon is built, else "wasm") lists the conv kernels to time one replica with:
+ * the addon's (host/native, deploy/native.sh; EARSHOT_TRAIN_THREADS threads) or the wasm ones;
+ * more replicas run on the default path (native when built). BACKEND (default wasm) is the
  * tfjs backend asked for; if another one loads, the bench prints what it got and no ratio (exit
  * code 2). Wall time is what the target is about; CPU time (all threads) is printed beside it
  * because it moves less with other load on a shared host. One JSON line per case and replica count:
- * {"model":…,"input":"98x40","replicas":2,"backend":"wasm","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
+ * {"model":…,"input":"98x40","replicas":2,"backend":"wasm","kernels":"native","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -22,7 +25,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, type ModelName } from "../../host/models";
+import { nativeAddon, nativeStatus } from "../../host/native/load";
 import { type BackendName, loadBackend } from "../../host/train/backend";
+import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { openParallelStep } from "../../host/train/parallel";
 import { makeTrainStep, type StepResult } from "../../host/train/step";
 
@@ -33,6 +38,21 @@ const batch = Number(process.env.BATCH ?? 64);
 const torchThreads = Number(process.env.TORCH_THREADS ?? 2);
 const asked = (process.env.BACKEND ?? "wasm") as BackendName;
 const replicaCounts = (process.env.REPLICAS ?? "1,2").split(",").map(Number);
+type KernelPath = "native" | "wasm";
+const kernelPaths = (process.env.KERNELS ?? (nativeAddon() ? "native,wasm" : "wasm"))
+  .split(",")
+  .map((k) => k as KernelPath);
+if (kernelPaths.includes("native") && nativeAddon() === null) {
+  const st = nativeStatus();
+  console.log(`native kernels asked for but unavailable (${st.addon === null ? st.reason : ""})`);
+  process.exit(2);
+}
+/** What is timed: replica count and conv kernels (the toggle applies to the main thread). */
+const variants: { replicas: number; kernels: KernelPath }[] = [];
+for (const r of replicaCounts) {
+  if (r <= 1) for (const k of kernelPaths) variants.push({ replicas: r, kernels: k });
+  else variants.push({ replicas: r, kernels: nativeAddon() ? "native" : "wasm" });
+}
 const cases = (process.env.CASES ?? "res8-narrow:98x40,ds-cnn-s:49x10").split(",").map((c) => {
   const [model, input] = c.split(":");
   const [frames, coeffs] = input.split("x").map(Number);
@@ -91,7 +111,10 @@ function ensureTorch(): void {
 
 const info = await loadBackend({ quiet: true, prefer: asked });
 const got = `${info.name}${info.simd ? " +simd" : ""}${info.threads ? " +threads" : ""}`;
-console.log(`earshot backend: ${got} (asked for ${asked}); load average ${load()}`);
+const st = nativeStatus();
+console.log(
+  `earshot backend: ${got} (asked for ${asked}); conv kernels: ${kernelPaths.join(", ")}${st.addon ? ` (native addon: ${st.info}, ${st.addon.trainThreads()} thread(s))` : ` (native addon: ${st.reason})`}; load average ${load()}`,
+);
 if (info.name !== asked) {
   console.log(`backend is ${info.name}, not ${asked}: no ratio printed`);
   process.exit(2);
@@ -106,7 +129,7 @@ for (const c of cases) {
   const models: tf.LayersModel[] = [];
   const closers: (() => Promise<void>)[] = [];
   const steps_: Step[] = [];
-  for (const r of replicaCounts) {
+  for (const { replicas: r } of variants) {
     const model = buildModel(c.model, config as never);
     models.push(model);
     if (r <= 1) {
@@ -124,15 +147,20 @@ for (const c of cases) {
   }
   const x = tf.randomNormal([batch, c.frames, c.coeffs, 1]);
   const y = tf.randomUniform([batch], 0, 12, "int32").cast("int32") as tf.Tensor1D;
-  for (const step of steps_) for (let i = 0; i < 3; i++) step(x, y);
+  const use = (k: number) => setNativeTrainKernels(variants[k].kernels === "native");
+  for (const [k, step] of steps_.entries()) {
+    use(k);
+    for (let i = 0; i < 3; i++) step(x, y);
+  }
   const torch = await startTorch(c.model, c.frames, c.coeffs);
-  const ours: number[][] = replicaCounts.map(() => []);
-  const oursCpu: number[][] = replicaCounts.map(() => []);
+  const ours: number[][] = variants.map(() => []);
+  const oursCpu: number[][] = variants.map(() => []);
   const theirs: number[] = [];
   const theirsCpu: number[] = [];
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const [k, step] of steps_.entries()) {
+      use(k);
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       for (let i = 0; i < steps; i++) step(x, y);
@@ -155,12 +183,13 @@ for (const c of cases) {
   console.log(
     `${c.model} ${c.input} batch ${batch}: pytorch ${torch.version} ${torchThreads} thr ${p.toFixed(1)} ms [${theirs.map((v) => v.toFixed(0)).join(" ")}] (cpu ${pc.toFixed(1)} ms), 1-min load ${load1}`,
   );
-  for (const [k, r] of replicaCounts.entries()) {
+  setNativeTrainKernels(true);
+  for (const [k, { replicas: r, kernels }] of variants.entries()) {
     const e = median(ours[k]);
     const ec = median(oursCpu[k]);
     const ratio = e / p;
     console.log(
-      `  earshot ${r} replica(s) ${e.toFixed(1)} ms [${ours[k].map((v) => v.toFixed(0)).join(" ")}] (cpu ${ec.toFixed(1)} ms), ratio ${ratio.toFixed(2)} (target <= 1.0), cpu ratio ${(ec / pc).toFixed(2)}`,
+      `  earshot ${r} replica(s), ${kernels} kernels ${e.toFixed(1)} ms [${ours[k].map((v) => v.toFixed(0)).join(" ")}] (cpu ${ec.toFixed(1)} ms), ratio ${ratio.toFixed(2)} (target <= 1.0), cpu ratio ${(ec / pc).toFixed(2)}`,
     );
     console.log(
       JSON.stringify({
@@ -169,6 +198,7 @@ for (const c of cases) {
         batch,
         replicas: r,
         backend: info.name,
+        kernels,
         torch_threads: torchThreads,
         earshot_ms: Number(e.toFixed(1)),
         pytorch_ms: Number(p.toFixed(1)),

@@ -1,6 +1,7 @@
 /**
  * `earshot eval --model FILE`: accuracy of an exported device model file computed with the
- * device's integer semantics (host/compress/int-eval over shared/kernels), on features computed
+ * device's integer semantics (host/eval/host-int-model: the native addon's C kernels, else the
+ * wasm kernels; both the device's bits, as IntEvaluator's), on features computed
  * in float64 by the shared front end and normalized as the device does — so the number reported
  * is the number a device gets. With `--checkpoint DIR` the source checkpoint (float or
  * fake-quant) is scored on the same examples, side by side, and the gap is reported.
@@ -12,7 +13,6 @@ import { extractFeatures, type Features } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { decodeModel } from "../../shared/model-format/decode";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { IntEvaluator } from "../compress/int-eval";
 import {
   buildTask,
   ClipLoader,
@@ -25,9 +25,12 @@ import {
 import { scorePredictions } from "../train/evaluate";
 import { evalCheckpoint } from "./checkpoint";
 import { EvaluationError } from "./errors";
+import { type HostInferencePath, openHostIntModel } from "./host-int-model";
 import type { EvalOptions, EvalReport } from "./options";
 
 export interface ExportedEvalReport extends EvalReport {
+  /** Which host kernels ran the integer model. */
+  inference: HostInferencePath;
   /** Accuracy of each representation on the same examples, and the integer model's gap. */
   sideBySide?: {
     checkpoint: string;
@@ -119,12 +122,12 @@ export async function evalExportedModel(
   const input = modelInput(file, model);
   const { examples, subset, split } = await modelExamples(model.labels, opts);
   const loader = new ClipLoader();
-  const ev = new IntEvaluator(model);
+  const ev = openHostIntModel(model);
   const predicted: number[] = [];
   const labels: number[] = [];
   for (const ex of examples) {
     const f = extractFeatures(Float64Array.from(loader.load(ex)), input.frontEnd);
-    const scores = ev.run(inputWindow(file, input, f)).output;
+    const scores = ev.run(inputWindow(file, input, f));
     let best = 0;
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
     predicted.push(best);
@@ -138,6 +141,7 @@ export async function evalExportedModel(
     data: opts.data,
     subset,
     split,
+    inference: ev.path,
   };
   if (opts.checkpoint) {
     const float = await evalCheckpoint({ ...opts, model: opts.checkpoint });

@@ -57,4 +57,18 @@ describe("earshot CLI", () => {
       if (!e.installed) expect(e.hint).toMatch(/apt-get install|deploy\/engines\.sh/);
     }
   });
+
+  it("doctor names the host kernels: the native addon, or wasm with the reason", () => {
+    const on = JSON.parse(cli("doctor", "--json").stdout).native;
+    expect(["native", "wasm-simd"]).toContain(on.path);
+    const off = spawnSync(process.execPath, ["bin/earshot.js", "doctor", "--json"], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, EARSHOT_NATIVE: "0" },
+    });
+    expect(JSON.parse(off.stdout).native).toEqual({
+      path: "wasm-simd",
+      reason: "EARSHOT_NATIVE=0",
+    });
+  });
 });

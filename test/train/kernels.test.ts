@@ -1,9 +1,11 @@
 // earshot's wasm gradient kernels (and the stock ones training relies on) against the tfjs CPU
 // backend: one table of cases, run for every kernel.
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
+import { nativeAddon } from "../../host/native/load";
 import { loadBackend } from "../../host/train/backend";
+import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { EARSHOT_WASM_KERNELS } from "../../host/train/kernels/register";
 
 type Pad = "same" | "valid";
@@ -85,6 +87,15 @@ const CASES: ConvCase[] = [
     strides: [2, 1],
     pad: "same",
   },
+  // Strided with 8+ input channels: the native input gradient's dilated path.
+  {
+    name: "3x3 s2 c9 oc12",
+    x: [2, 9, 7, 9],
+    filter: [3, 3],
+    outC: 12,
+    strides: [2, 2],
+    pad: "same",
+  },
   {
     name: "res8 block",
     x: [2, 24, 13, 19],
@@ -147,31 +158,42 @@ beforeAll(async () => {
   expect(info.name).toBe("wasm");
 });
 
-describe.each(CASES)("conv gradients: $name", (c) => {
-  const filterShape: Shape4 = [...c.filter, c.x[3], c.outC];
-  const conv = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+// The conv kernels on the wasm kernels, and on the native addon's where it is built
+// (deploy/native.sh); the other kernels below do not depend on the addon.
+const CONV_PATHS = nativeAddon() !== null ? ["wasm", "native"] : ["wasm"];
+if (nativeAddon() === null) console.warn("native training kernels not built: wasm kernels only");
 
-  it("Conv2D and FusedConv2D forward (one input channel: earshot's kernel)", () => {
-    const inputs = { x: randn(c.x), filter: randn(filterShape) };
-    const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] };
-    expectClose("Conv2D", inputs, attrs);
-    expectClose("FusedConv2D", inputs, { ...attrs, activation: "linear" });
+describe.each(CONV_PATHS)("conv kernels (%s)", (path) => {
+  beforeAll(() => setNativeTrainKernels(path === "native"));
+  afterAll(() => setNativeTrainKernels(true));
+  describe.each(CASES)("$name", (c) => {
+    const filterShape: Shape4 = [...c.filter, c.x[3], c.outC];
+    const conv = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined };
+
+    it("Conv2D and FusedConv2D forward", () => {
+      const inputs = { x: randn(c.x), filter: randn(filterShape) };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] };
+      expectClose("Conv2D", inputs, attrs);
+      expectClose("FusedConv2D", inputs, { ...attrs, activation: "linear" });
+    });
+
+    it("Conv2DBackpropFilter", () => {
+      const dy = randn(convOut(c, false));
+      expectClose("Conv2DBackpropFilter", { x: randn(c.x), dy }, { ...conv, filterShape });
+    });
+
+    it("Conv2DBackpropInput", () => {
+      const dy = randn(convOut(c, false));
+      expectClose(
+        "Conv2DBackpropInput",
+        { dy, filter: randn(filterShape) },
+        { ...conv, inputShape: c.x },
+      );
+    });
   });
+});
 
-  it("Conv2DBackpropFilter", () => {
-    const dy = randn(convOut(c, false));
-    expectClose("Conv2DBackpropFilter", { x: randn(c.x), dy }, { ...conv, filterShape });
-  });
-
-  it("Conv2DBackpropInput", () => {
-    const dy = randn(convOut(c, false));
-    expectClose(
-      "Conv2DBackpropInput",
-      { dy, filter: randn(filterShape) },
-      { ...conv, inputShape: c.x },
-    );
-  });
-
+describe.each(CASES)("gradients: $name", (c) => {
   for (const mult of [1, 2]) {
     // Dilation 1 only: tfjs' depthwise gradient rejects dilated convs, and its CPU kernels
     // (the reference here) ignore the dilation attribute.

@@ -12,6 +12,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs";
+import { heapOf, nativeTrainKernels } from "./native";
 import { call, kernelsFor, ptr, reshaped, stock, type WasmBackend } from "./wasm-backend";
 
 export type Conv2DInfo = backend_util.Conv2DInfo;
@@ -37,7 +38,8 @@ function convArgs(ci: Conv2DInfo): number[] {
 }
 
 /**
- * dW: with 4 or more output channels, one wasm pass over x and dy (convFilterGrad: 4 filter rows
+ * dW: with the native addon, its filter-gradient kernel (any channel count). Otherwise, with 4
+ * or more output channels, one wasm pass over x and dy (convFilterGrad: 4 filter rows
  * x 8 channels in registers, no patch matrix); with fewer, im2colT(x) · dy, dy viewed as
  * [positions, outC], which lands in [fh, fw, inC, outC].
  */
@@ -56,7 +58,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     backend_util.convertConv2DDataFormat(a.dataFormat),
   );
   assertChannelsLast(ci, "Conv2DBackpropFilter");
-  if (ci.outChannels >= 4) {
+  if (nativeFor(ci) || ci.outChannels >= 4) {
     return runConvKernel(b, "convFilterGrad", x, dy, b.makeOutput(a.filterShape, "float32"), ci);
   }
   const k = ci.filterHeight * ci.filterWidth * ci.inChannels;
@@ -72,7 +74,23 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   return out;
 };
 
-/** Runs one of the wasm conv kernels that take (a, b, out, ...convArgs, outChannels). */
+/** The native kernels take dilation 1 and padding inside the filter (SAME, VALID and the like). */
+function nativeFor(ci: Conv2DInfo): boolean {
+  return (
+    nativeTrainKernels() !== null &&
+    ci.dilationHeight === 1 &&
+    ci.dilationWidth === 1 &&
+    ci.padInfo.top >= 0 &&
+    ci.padInfo.left >= 0 &&
+    ci.padInfo.top < ci.filterHeight &&
+    ci.padInfo.left < ci.filterWidth
+  );
+}
+
+/**
+ * Runs a conv kernel taking (a, b, out, ...convArgs, outChannels): the native addon's when it is
+ * in use (convForward1 is then its general forward), else the wasm one.
+ */
 function runConvKernel(
   b: WasmBackend,
   kernel: "convFilterGrad" | "convInputGrad" | "convForward1",
@@ -81,14 +99,20 @@ function runConvKernel(
   out: TensorInfo,
   ci: Conv2DInfo,
 ): TensorInfo {
-  kernelsFor(b)[kernel](ptr(b, inA), ptr(b, inB), ptr(b, out), ...convArgs(ci), ci.outChannels);
+  const args = [ptr(b, inA), ptr(b, inB), ptr(b, out), ...convArgs(ci), ci.outChannels];
+  const native = nativeFor(ci) ? nativeTrainKernels() : null;
+  if (native !== null) {
+    const fn = kernel === "convForward1" ? "convForward" : kernel;
+    native[fn](heapOf(b), ...args);
+  } else kernelsFor(b)[kernel](...args);
   return out;
 }
 
 /**
- * Conv2D / FusedConv2D (no bias, linear activation) of a one-channel input with 4 or more
- * output channels: earshot's wasm convForward1 (the first layer of res8, DS-CNN, TinyConv, where
- * XNNPACK is slow); anything else to the stock kernel.
+ * Conv2D / FusedConv2D (no bias, linear activation): with the native addon, its forward kernel
+ * for any channel counts; otherwise, of a one-channel input with 4 or more output channels,
+ * earshot's wasm convForward1 (the first layer of res8, DS-CNN, TinyConv, where XNNPACK is
+ * slow); anything else to the stock kernel.
  */
 export function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): KernelFunc {
   return (args) => {
@@ -105,12 +129,12 @@ export function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): Kernel
       bias === undefined &&
       preluActivationWeights === undefined &&
       (a.activation == null || a.activation === "linear");
+    const native = nativeTrainKernels() !== null; // geometry checked below (nativeFor)
     if (
       !plain ||
       xi.dtype !== "float32" ||
       xi.shape.length !== 4 ||
-      xi.shape[3] !== 1 ||
-      fi.shape[3] < 4 ||
+      (!native && (xi.shape[3] !== 1 || fi.shape[3] < 4)) ||
       (a.dataFormat ?? "NHWC") !== "NHWC" ||
       dil[0] !== 1 ||
       dil[1] !== 1
@@ -125,6 +149,8 @@ export function oneChannelConv(name: typeof Conv2D | typeof FusedConv2D): Kernel
       a.pad,
       a.dimRoundingMode,
     );
+    if (!nativeFor(ci) && (xi.shape[3] !== 1 || fi.shape[3] < 4))
+      return (stock[name] as KernelConfig).kernelFunc(args);
     return runConvKernel(b, "convForward1", xi, fi, b.makeOutput(ci.outShape, "float32"), ci);
   };
 }
@@ -165,6 +191,8 @@ export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     backend_util.convertConv2DDataFormat(a.dataFormat),
   );
   assertChannelsLast(ci, "Conv2DBackpropInput");
+  if (nativeFor(ci))
+    return runConvKernel(b, "convInputGrad", dy, filter, b.makeOutput(a.inputShape, "float32"), ci);
   const { filterHeight: fh, filterWidth: fw, padInfo } = ci;
   const top = fh - 1 - padInfo.top;
   const left = fw - 1 - padInfo.left;

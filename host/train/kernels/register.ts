@@ -22,6 +22,9 @@
  * | Identity (tfjs clones what it saves for the backward pass) | shares the data (stock: copies) |
  * | Cast to the same dtype                | shares the data (stock: copies); other casts: stock    |
  *
+ * With the native addon built (deploy/native.sh), the three conv kernels above run its AVX-512
+ * kernels instead (native.ts; conv.ts chooses per call).
+ *
  * The wasm kernels (kernels/wasm/kernels.as, AssemblyScript) import the backend's own memory and
  * work on tensors in place, so nothing is copied between heaps. The ops that batch norm (see
  * gradients.ts), softmax cross-entropy and STE quantizers differentiate through are stock kernels.

@@ -1,0 +1,91 @@
+/**
+ * The optional native addon (host/native/c, built by deploy/native.sh into $EARSHOT_NATIVE_CACHE,
+ * else <repo>/.cache/native):
+ * loaded once, at first use, when it is built, current and not switched off; otherwise callers
+ * take the wasm path. `EARSHOT_NATIVE=0` switches it off (the fallback's tests and benches use
+ * that). A stale build (sources changed since) is refused, so results never come from other
+ * kernels than the checkout's.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const REPO_DIR = join(import.meta.dirname, "..", "..");
+const C_DIR = join(import.meta.dirname, "c");
+const KERNELS_DIR = join(REPO_DIR, "device", "targets", "duktape-host");
+
+/**
+ * Training kernels (host/native/c/train.c) on tensors inside the tfjs wasm backend's memory:
+ * `heap` is that memory's buffer, then the AssemblyScript kernels' arguments (a, b, out byte
+ * offsets, the 14 geometry values of host/train/kernels/conv.ts convArgs, outC).
+ */
+export interface NativeTrainKernels {
+  convForward(heap: ArrayBuffer, ...args: number[]): void;
+  convInputGrad(heap: ArrayBuffer, ...args: number[]): void;
+  convFilterGrad(heap: ArrayBuffer, ...args: number[]): void;
+  /** Threads the training kernels split work over (the argument sets it; 1 to 8). */
+  trainThreads(n?: number): number;
+}
+
+export interface NativeAddon extends NativeTrainKernels {
+  /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
+  infer(arena: ArrayBuffer, plan: Float64Array): void;
+  /** Compiler and instruction set the addon was built with. */
+  buildInfo(): string;
+}
+
+export type NativeStatus =
+  | { addon: NativeAddon; file: string; info: string }
+  | { addon: null; reason: string };
+
+/** The first word of deploy/native.sh's key: a hash of the sources, in the script's order. */
+function sourcesHash(): string {
+  const mine = readdirSync(C_DIR).sort();
+  const files = [
+    ...mine.filter((f) => f.endsWith(".c")).map((f) => join(C_DIR, f)),
+    join(KERNELS_DIR, "kernels.c"),
+    ...mine.filter((f) => f.endsWith(".h")).map((f) => join(C_DIR, f)),
+    join(KERNELS_DIR, "kernels.h"),
+  ];
+  const h = createHash("sha256");
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest("hex").slice(0, 16);
+}
+
+let status: NativeStatus | undefined;
+
+/** Loads the addon as `env` says (EARSHOT_NATIVE, EARSHOT_NATIVE_CACHE), uncached. */
+export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
+  if (env.EARSHOT_NATIVE === "0") return { addon: null, reason: "EARSHOT_NATIVE=0" };
+  const file = join(env.EARSHOT_NATIVE_CACHE ?? join(REPO_DIR, ".cache", "native"), "earshot.node");
+  if (!existsSync(file)) return { addon: null, reason: "not built (deploy/native.sh)" };
+  let key = "";
+  try {
+    key = readFileSync(`${file}.key`, "utf8").split(" ")[0];
+  } catch {
+    return { addon: null, reason: "build key missing (rerun deploy/native.sh)" };
+  }
+  if (key !== sourcesHash())
+    return {
+      addon: null,
+      reason: "stale: sources changed since the build (rerun deploy/native.sh)",
+    };
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    return { addon, file, info: addon.buildInfo() };
+  } catch (e) {
+    return { addon: null, reason: `failed to load (${(e as Error).message.split("\n")[0]})` };
+  }
+}
+
+/** The addon when it is usable, with where it came from; or why not. Loaded once. */
+export function nativeStatus(): NativeStatus {
+  status ??= loadNative();
+  return status;
+}
+
+/** The addon, or null (callers then use the wasm kernels). */
+export function nativeAddon(): NativeAddon | null {
+  return nativeStatus().addon;
+}
