@@ -58,6 +58,9 @@ export function deviceInputScripts(
   ];
 }
 
+/** espruino-native: earshot's C kernels are Espruino's `earshot` library; entry.ts registers them. */
+export const ESPRUINO_NATIVE_KERNELS = `var EarshotNative=require("earshot");\n`;
+
 /** Writes the bundle at `bundlePath` into Espruino's Storage (flash), as an upload to a board does. */
 export function espruinoUpload(bundlePath: string): string {
   return `require("Storage").write("earshot.js",require("fs").readFileSync(${JSON.stringify(bundlePath)}));print("stored "+require("Storage").read("earshot.js").length);\n`;

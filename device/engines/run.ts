@@ -14,6 +14,7 @@ import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
 import {
   deviceInputScripts,
+  ESPRUINO_NATIVE_KERNELS,
   ESPRUINO_RUN_FROM_STORAGE,
   espruinoPrelude,
   espruinoUpload,
@@ -156,11 +157,12 @@ export async function runEngine(
         `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
-    } else if (engine === "espruino") {
+    } else if (engine === "espruino" || engine === "espruino-native") {
       const prelude = join(dir, "input.js");
       writeFileSync(
         prelude,
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
+          (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
           readFileSync(requireBuilt(out.es5), "utf8"),
       );
       // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
