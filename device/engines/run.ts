@@ -40,9 +40,9 @@ export interface RunOptions {
   smoothingWindow?: number;
   strideFrames?: number;
   suppressionMs?: number;
-  /** duktape-host only: run without registering the C kernels (pure JS, for benchmarks). */
+  /** duktape-host, jerryscript-native: run without registering the C kernels (pure JS). */
   noNatives?: boolean;
-  /** jerryscript only: print the heap's statistics (peak) after the run (bench:device). */
+  /** jerryscript, jerryscript-native: print the heap's statistics (peak) after the run. */
   memStats?: boolean;
 }
 
@@ -192,6 +192,21 @@ export async function runEngine(
       text = spawnEngine(
         requireEngine("jerryscript"),
         [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        "jerry",
+      );
+    } else if (engine === "jerryscript-native") {
+      // The embedding host: model outside the heap, audio read in chunks, C kernels bound.
+      text = spawnEngine(
+        requireEngine(engine),
+        [
+          requireBuilt(out.es5),
+          modelPath,
+          samplesPath,
+          trace ? "1" : "0",
+          settingsText(opts),
+          opts.noNatives ? "0" : "1",
+          opts.memStats ? "1" : "0",
+        ],
         "jerry",
       );
     } else if (engine === "duktape-host") {
