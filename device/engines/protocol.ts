@@ -76,7 +76,8 @@ export function parseEngineOutput(text: string): EngineResult {
     stats: null,
   };
   let sawHeader = false;
-  for (const line of text.split("\n")) {
+  // Espruino ends its lines with \r\n.
+  for (const line of text.split(/\r?\n/)) {
     if (line.length === 0) continue;
     const tag = line.charAt(0);
     if (tag === "X") throw new EngineError(line.slice(2));

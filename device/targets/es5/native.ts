@@ -20,6 +20,8 @@ import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memor
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
+  /** Which C host this is, for the serving table (the Duktape host predates it: absent). */
+  impl?: string;
   copy?: (src: number[], srcOff: number, dst: number[], dstOff: number, n: number) => void;
   copyScaled?: (
     src: number[],
@@ -45,7 +47,7 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
   const frame = native.frontEndFrame;
   if (init === undefined || frame === undefined) return null;
   return {
-    name: "c-duktape",
+    name: native.impl !== undefined ? native.impl : "c-duktape",
     bind: (frontEnd: FrontEnd): FrameFunction => {
       const handle = init(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
@@ -54,7 +56,7 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
 }
 
 export function nativeProvider(native: NativeKernels): KernelProvider {
-  return { name: "c-duktape", kernels: native };
+  return { name: native.impl !== undefined ? native.impl : "c-duktape", kernels: native };
 }
 
 /**

@@ -31,6 +31,16 @@
 earshot's integer kernels and audio front end in C, over typed arrays.
 */
 
+/*JSON{
+  "type" : "staticproperty",
+  "class" : "earshot",
+  "name" : "impl",
+  "generate" : "jswrap_earshot_impl",
+  "return" : ["JsVar","the implementation's name in earshot's serving table"]
+}
+*/
+JsVar *jswrap_earshot_impl(void) { return jsvNewFromString("c-espruino"); }
+
 #define ES_MAX_ARGS 8
 enum { ES_I32 = 4, ES_F64 = 8 };
 

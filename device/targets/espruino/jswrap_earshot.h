@@ -1,6 +1,8 @@
 /* earshot's C kernels as an Espruino library (jswrap_earshot.c). */
 #include "jsvar.h"
 
+JsVar *jswrap_earshot_impl(void);
+
 void jswrap_earshot_conv2d(JsVar *args);
 void jswrap_earshot_depthwise_conv2d(JsVar *args);
 void jswrap_earshot_binary_conv2d_int(JsVar *args);

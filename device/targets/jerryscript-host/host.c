@@ -589,28 +589,29 @@ HANDLER(n_read) {
 static const struct {
   const char *name;
   jerry_external_handler_t fn;
+  int nargs; /* the op table's arity (test/kernels/op-table.test.ts checks it) */
 } NATIVES[] = {
-    {"conv2d", n_conv2d},
-    {"depthwiseConv2d", n_depthwise},
-    {"dense", n_dense},
-    {"avgPool2d", n_avg_pool},
-    {"maxPool2d", n_max_pool},
-    {"globalAvgPool", n_global_pool},
-    {"globalMaxPool", n_global_max_pool},
-    {"tflmRequantize", n_tflm_requantize},
-    {"add", n_add},
-    {"binaryConv2d", n_bconv},
-    {"binaryConv2dInt", n_bconv_int},
-    {"binaryDense", n_bdense},
-    {"binaryDenseInt", n_bdense_int},
-    {"binarize", n_binarize},
-    {"quantize", n_quantize},
-    {"softmax", n_softmax},
-    {"frontEndInit", n_frontend_init},
-    {"frontEndFrame", n_frontend_frame},
-    {"copy", n_copy},
-    {"copyScaled", n_copy_scaled},
-    {NULL, NULL}};
+    {"conv2d", n_conv2d, 8},
+    {"depthwiseConv2d", n_depthwise, 8},
+    {"dense", n_dense, 8},
+    {"avgPool2d", n_avg_pool, 4},
+    {"maxPool2d", n_max_pool, 4},
+    {"globalAvgPool", n_global_pool, 6},
+    {"globalMaxPool", n_global_max_pool, 6},
+    {"tflmRequantize", n_tflm_requantize, 7},
+    {"add", n_add, 4},
+    {"binaryConv2d", n_bconv, 6},
+    {"binaryConv2dInt", n_bconv_int, 8},
+    {"binaryDense", n_bdense, 6},
+    {"binaryDenseInt", n_bdense_int, 8},
+    {"binarize", n_binarize, 6},
+    {"quantize", n_quantize, 3},
+    {"softmax", n_softmax, 4},
+    {"frontEndInit", n_frontend_init, 1},
+    {"frontEndFrame", n_frontend_frame, 5},
+    {"copy", n_copy, 5},
+    {"copyScaled", n_copy_scaled, 6},
+    {NULL, NULL, 0}};
 
 static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
   jv f = jerry_function_external(fn);
@@ -694,6 +695,7 @@ int main(int argc, char **argv) {
   if (natives) {
     jv nat = jerry_object();
     for (int i = 0; NATIVES[i].name; i++) set_fn(nat, NATIVES[i].name, NATIVES[i].fn);
+    set_value(nat, "impl", jerry_string_sz("c-jerryscript"));
     set_value(global, "EarshotNative", nat);
   }
   jv input = jerry_object();
