@@ -14,6 +14,8 @@ import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
 import {
   deviceInputScripts,
+  ESPRUINO_MEMORY_PROBE,
+  ESPRUINO_MEMORY_REPORT,
   ESPRUINO_NATIVE_KERNELS,
   ESPRUINO_RUN_FROM_STORAGE,
   espruinoPrelude,
@@ -42,9 +44,18 @@ export interface RunOptions {
   suppressionMs?: number;
   /** duktape-host, jerryscript-native: run without registering the C kernels (pure JS). */
   noNatives?: boolean;
-  /** jerryscript, jerryscript-native: print the heap's statistics (peak) after the run. */
+  /**
+   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak,
+   * espruino-native / espruino-budget the most variables in use at a chunk boundary (after a
+   * GC) times their size; jerryscript prints its statistics (stderr).
+   */
   memStats?: boolean;
+  /** Run the engine under valgrind's callgrind; result.instructions is the count (bench). */
+  callgrind?: boolean;
 }
+
+/** Instructions counted by callgrind across the engine processes of one runEngine call. */
+let counted: number | null = null;
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
@@ -86,8 +97,23 @@ function runInProcess(
 }
 
 function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
+  const measure = counted !== null;
+  const r = measure
+    ? spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", cmd, ...args], {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+        cwd,
+      })
+    : spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
+  if (measure) {
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (!m)
+      throw new EngineUnavailableError(
+        `${what}: callgrind gave no count (${r.stderr.slice(-300)})`,
+      );
+    counted = (counted ?? 0) + Number(m[1]);
+  }
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
   if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
     // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
@@ -141,6 +167,8 @@ export async function runEngine(
   }
   const out = buildOutputs();
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
+  counted = opts.callgrind ? 0 : null;
+  const memProbe = opts.memStats === true;
   try {
     const modelPath = join(dir, "model.bin");
     const samplesPath = join(dir, "samples.s16");
@@ -163,7 +191,9 @@ export async function runEngine(
         prelude,
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
           (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
-          readFileSync(requireBuilt(out.es5), "utf8"),
+          (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
+          readFileSync(requireBuilt(out.es5), "utf8") +
+          (memProbe ? ESPRUINO_MEMORY_REPORT : ""),
       );
       // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
       text = stripEspruinoConsole(spawnEngine(requireEngine(engine), [prelude], engine));
@@ -179,7 +209,7 @@ export async function runEngine(
       const run = join(dir, "run.js");
       writeFileSync(
         run,
-        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${ESPRUINO_RUN_FROM_STORAGE}`,
+        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${memProbe ? ESPRUINO_MEMORY_PROBE : ""}${ESPRUINO_RUN_FROM_STORAGE}${memProbe ? ESPRUINO_MEMORY_REPORT : ""}`,
       );
       text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
@@ -229,8 +259,11 @@ export async function runEngine(
         "lua5.3",
       );
     }
-    return parseEngineOutput(text);
+    const result = parseEngineOutput(text);
+    if (counted !== null) result.instructions = counted;
+    return result;
   } finally {
+    counted = null;
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -72,7 +72,8 @@ describe.each(DEVICE)("%s", (engine) => {
       expect(r.events).toEqual(golden.events);
       expect(r.stats?.samples).toBe(SAMPLES.length);
       const impl = C_KERNELS[engine];
-      if (impl !== undefined) expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([impl]));
+      if (impl !== undefined)
+        expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([impl]));
     },
     300_000,
   );

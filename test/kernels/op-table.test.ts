@@ -38,7 +38,12 @@ function espruinoRegistrations(): Map<string, number> {
   const src = readFileSync(join(DEVICE_DIR, "targets/espruino/jswrap_earshot.c"), "utf8");
   const out = new Map<string, number>();
   for (const m of src.matchAll(/\/\*JSON(\{[\s\S]*?\n\})/g)) {
-    const j = JSON.parse(m[1]) as { type: string; class: string; name?: string; params?: string[][] };
+    const j = JSON.parse(m[1]) as {
+      type: string;
+      class: string;
+      name?: string;
+      params?: string[][];
+    };
     if (j.type !== "staticmethod") continue;
     expect(j.class).toBe("earshot");
     const params = j.params ?? [];

@@ -669,6 +669,16 @@ static void report(jv ex) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    jerry_init(JERRY_INIT_EMPTY);
+    jerry_heap_stats_t hs;
+    memset(&hs, 0, sizeof hs);
+    int have = jerry_heap_stats(&hs);
+    jerry_cleanup();
+    printf("earshot-jerry (JerryScript %d.%d.%d), heap %lu KB\n", JERRY_API_MAJOR_VERSION, JERRY_API_MINOR_VERSION,
+           JERRY_API_PATCH_VERSION, have ? (unsigned long)(hs.size / 1024) : 0UL);
+    return 0;
+  }
   if (argc < 4) {
     fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [SETTINGS] [0=no natives] [1=heap stats]\n", argv[0]);
     return 2;
