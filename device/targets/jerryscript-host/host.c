@@ -65,14 +65,52 @@ static void *typed(call *c, jerry_length_t i, jerry_typedarray_type_t type, size
   uint8_t *p = jerry_arraybuffer_data(buf);
   jerry_value_free(buf);
   if (!p) {
-    fail(c, JERRY_ERROR_TYPE, "typed array without data");
+    /* Its buffer is allocated on first use: NULL means the heap could not hold it. */
+    fail(c, JERRY_ERROR_RANGE, "typed array data: JS heap exhausted");
     return NULL;
   }
   return p + off;
 }
 
+/* An output (or activation) argument: an Int32Array the kernel reads or writes in place. */
 static int32_t *ints(call *c, jerry_length_t i, size_t need) {
   return typed(c, i, JERRY_TYPEDARRAY_INT32, need);
+}
+
+/* Widening buffers for narrow constant arguments, one per argument slot, kept between calls
+ * (they grow to the largest constant seen: outside the JS heap, no allocation once warm). */
+#define MAX_SLOTS 8
+static int32_t *wide[MAX_SLOTS];
+static size_t wideCap[MAX_SLOTS];
+
+/* An input argument: an Int32Array read in place, or a narrower integer typed array (the
+ * runtime keeps int8 weights as Int8Array: EarshotNative.narrowConstants) widened here. */
+static int32_t *ints_in(call *c, jerry_length_t i, size_t need) {
+  if (c->failed) return NULL;
+  jv v = arg_at(c, i);
+  jerry_typedarray_type_t t = jerry_value_is_typedarray(v) ? jerry_typedarray_type(v) : JERRY_TYPEDARRAY_INVALID;
+  if (t == JERRY_TYPEDARRAY_INT32 || t == JERRY_TYPEDARRAY_UINT32 || i >= MAX_SLOTS ||
+      !(t == JERRY_TYPEDARRAY_INT8 || t == JERRY_TYPEDARRAY_UINT8 || t == JERRY_TYPEDARRAY_INT16 ||
+        t == JERRY_TYPEDARRAY_UINT16))
+    return typed(c, i, t == JERRY_TYPEDARRAY_UINT32 ? t : JERRY_TYPEDARRAY_INT32, need);
+  const void *p = typed(c, i, t, need);
+  if (!p) return NULL;
+  size_t n = jerry_typedarray_length(v);
+  if (n > wideCap[i]) {
+    int32_t *q = realloc(wide[i], (n ? n : 1) * sizeof(int32_t));
+    if (!q) {
+      fail(c, JERRY_ERROR_COMMON, "out of memory widening a constant");
+      return NULL;
+    }
+    wide[i] = q;
+    wideCap[i] = n;
+  }
+  int32_t *w = wide[i];
+  if (t == JERRY_TYPEDARRAY_INT8) for (size_t k = 0; k < n; k++) w[k] = ((const int8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_UINT8) for (size_t k = 0; k < n; k++) w[k] = ((const uint8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_INT16) for (size_t k = 0; k < n; k++) w[k] = ((const int16_t *)p)[k];
+  else for (size_t k = 0; k < n; k++) w[k] = ((const uint16_t *)p)[k];
+  return w;
 }
 
 static int32_t num_int(call *c, jerry_length_t i) {
@@ -156,8 +194,8 @@ static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
   if (!c.failed && kind == 1 && g.outC % g.inC != 0) fail(&c, JERRY_ERROR_RANGE, "depth multiplier not whole");
   size_t inWords = kind == 2 ? WORDS(g.inC) : (size_t)g.inC;
   size_t wLen = kind == 1 ? (size_t)g.kH * g.kW * g.outC : (size_t)g.outC * g.kH * g.kW * inWords;
-  int32_t *x = ints(&c, 0, PIX(g) * inWords), *w = ints(&c, 1, wLen);
-  int32_t *b = ints(&c, 2, g.outC), *m = ints(&c, 3, g.outC), *s = ints(&c, 4, g.outC);
+  int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);
+  int32_t *b = ints_in(&c, 2, g.outC), *m = ints_in(&c, 3, g.outC), *s = ints_in(&c, 4, g.outC);
   int32_t *out = ints(&c, 7, OPIX(g) * g.outC);
   check_shifts(&c, s, g.outC, 17);
   if (!c.failed) {
@@ -179,8 +217,8 @@ static jv dense_like(const jv argv[], jerry_length_t argc, int binary) {
   read_requant(&c, arg_at(&c, 6), &q);
   if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
   size_t inW = binary ? WORDS(inN) : (size_t)inN;
-  int32_t *x = ints(&c, 0, inW), *w = ints(&c, 1, inW * (size_t)outN);
-  int32_t *b = ints(&c, 2, outN), *m = ints(&c, 3, outN), *s = ints(&c, 4, outN);
+  int32_t *x = ints_in(&c, 0, inW), *w = ints_in(&c, 1, inW * (size_t)outN);
+  int32_t *b = ints_in(&c, 2, outN), *m = ints_in(&c, 3, outN), *s = ints_in(&c, 4, outN);
   int32_t *out = ints(&c, 7, outN);
   check_shifts(&c, s, outN, 17);
   if (!c.failed) {
@@ -198,9 +236,9 @@ HANDLER(n_bconv) {
   CALL;
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 4), &g);
-  int32_t *x = ints(&c, 0, PIX(g) * WORDS(g.inC));
-  int32_t *w = ints(&c, 1, (size_t)g.outC * g.kH * g.kW * WORDS(g.inC));
-  int32_t *thr = ints(&c, 2, g.outC), *dir = ints(&c, 3, g.outC);
+  int32_t *x = ints_in(&c, 0, PIX(g) * WORDS(g.inC));
+  int32_t *w = ints_in(&c, 1, (size_t)g.outC * g.kH * g.kW * WORDS(g.inC));
+  int32_t *thr = ints_in(&c, 2, g.outC), *dir = ints_in(&c, 3, g.outC);
   int32_t *out = ints(&c, 5, OPIX(g) * WORDS(g.outC));
   if (!c.failed) es_binary_conv2d(x, w, thr, dir, &g, out);
   return result(&c);
@@ -212,8 +250,8 @@ HANDLER(n_bdense) {
   CALL;
   int32_t inN = prop_int(&c, arg_at(&c, 4), "inN"), outN = prop_int(&c, arg_at(&c, 4), "outN");
   if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
-  int32_t *x = ints(&c, 0, WORDS(inN)), *w = ints(&c, 1, (size_t)outN * WORDS(inN));
-  int32_t *thr = ints(&c, 2, outN), *dir = ints(&c, 3, outN), *out = ints(&c, 5, WORDS(outN));
+  int32_t *x = ints_in(&c, 0, WORDS(inN)), *w = ints_in(&c, 1, (size_t)outN * WORDS(inN));
+  int32_t *thr = ints_in(&c, 2, outN), *dir = ints_in(&c, 3, outN), *out = ints(&c, 5, WORDS(outN));
   if (!c.failed) es_binary_dense(x, w, thr, dir, inN, outN, out);
   return result(&c);
 }
@@ -224,7 +262,7 @@ HANDLER(n_binarize) {
   CALL;
   int32_t pixels = num_int(&c, 3), ch = num_int(&c, 4);
   if (!c.failed && (pixels < 0 || ch < 1 || pixels > (1 << 24) || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
-  int32_t *x = ints(&c, 0, (size_t)pixels * ch), *thr = ints(&c, 1, ch), *dir = ints(&c, 2, ch);
+  int32_t *x = ints_in(&c, 0, (size_t)pixels * ch), *thr = ints_in(&c, 1, ch), *dir = ints_in(&c, 2, ch);
   int32_t *out = ints(&c, 5, (size_t)pixels * WORDS(ch));
   if (!c.failed) es_binarize(x, thr, dir, pixels, ch, out);
   return result(&c);
@@ -236,7 +274,7 @@ static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 1), &g);
   int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
-  int32_t *x = ints(&c, 0, PIX(g) * g.inC), *out = ints(&c, 3, OPIX(g) * g.inC);
+  int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints(&c, 3, OPIX(g) * g.inC);
   if (!c.failed) (isMax ? es_max_pool2d : es_avg_pool2d)(x, &g, lo, hi, out);
   return result(&c);
 }
@@ -249,7 +287,7 @@ static jv global_pool(const jv argv[], jerry_length_t argc, int isMax) {
   int32_t h = num_int(&c, 1), w = num_int(&c, 2), ch = num_int(&c, 3);
   int32_t lo = prop_int(&c, arg_at(&c, 4), "actMin"), hi = prop_int(&c, arg_at(&c, 4), "actMax");
   if (!c.failed && (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
-  int32_t *x = ints(&c, 0, (size_t)h * w * ch), *out = ints(&c, 5, ch);
+  int32_t *x = ints_in(&c, 0, (size_t)h * w * ch), *out = ints(&c, 5, ch);
   if (!c.failed) (isMax ? es_global_max_pool : es_global_avg_pool)(x, h, w, ch, lo, hi, out);
   return result(&c);
 }
@@ -264,7 +302,7 @@ HANDLER(n_tflm_requantize) {
   int32_t n = num_int(&c, 3), ch = num_int(&c, 4);
   read_requant(&c, arg_at(&c, 5), &q);
   if (!c.failed && (n < 0 || ch < 1 || n % ch != 0 || n > (1 << 24))) fail(&c, JERRY_ERROR_RANGE, "bad requantize shape");
-  int32_t *x = ints(&c, 0, n), *m = ints(&c, 1, ch), *s = ints(&c, 2, ch), *out = ints(&c, 6, n);
+  int32_t *x = ints_in(&c, 0, n), *m = ints_in(&c, 1, ch), *s = ints_in(&c, 2, ch), *out = ints(&c, 6, n);
   check_shifts(&c, s, ch, 26);
   if (!c.failed) es_tflm_requantize(x, m, s, n, ch, &q, out);
   return result(&c);
@@ -292,7 +330,7 @@ HANDLER(n_add) {
   if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
   int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
   check_shifts(&c, sh, 3, 17);
-  int32_t *a = ints(&c, 0, p.n), *b = ints(&c, 1, p.n), *out = ints(&c, 3, p.n);
+  int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints(&c, 3, p.n);
   if (!c.failed) es_add_q(a, b, &p, out);
   return result(&c);
 }
@@ -318,9 +356,9 @@ HANDLER(n_softmax) {
   CALL;
   int32_t n = num_int(&c, 2);
   if (!c.failed && n < 1) fail(&c, JERRY_ERROR_RANGE, "bad length");
-  int32_t *lut = ints(&c, 1, 1);
+  int32_t *lut = ints_in(&c, 1, 1);
   int32_t lutLen = c.failed ? 0 : (int32_t)jerry_typedarray_length(argv[1]);
-  int32_t *x = ints(&c, 0, n), *out = ints(&c, 3, n);
+  int32_t *x = ints_in(&c, 0, n), *out = ints(&c, 3, n);
   if (!c.failed) es_softmax(x, lut, lutLen, n, out);
   return result(&c);
 }
@@ -706,6 +744,7 @@ int main(int argc, char **argv) {
     jv nat = jerry_object();
     for (int i = 0; NATIVES[i].name; i++) set_fn(nat, NATIVES[i].name, NATIVES[i].fn);
     set_value(nat, "impl", jerry_string_sz("c-jerryscript"));
+    set_value(nat, "narrowConstants", jerry_boolean(true));
     set_value(global, "EarshotNative", nat);
   }
   jv input = jerry_object();
