@@ -14,6 +14,7 @@ import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
 import {
   deviceInputScripts,
+  ESPRUINO_COUNT_FROM_STREAM,
   ESPRUINO_MEMORY_PROBE,
   ESPRUINO_MEMORY_REPORT,
   ESPRUINO_NATIVE_KERNELS,
@@ -52,10 +53,17 @@ export interface RunOptions {
   memStats?: boolean;
   /** Run the engine under valgrind's callgrind; result.instructions is the count (bench). */
   callgrind?: boolean;
+  /**
+   * espruino-native with callgrind: count only from the first audio read (its model load runs
+   * uninstrumented, several times faster: a load costs billions of instructions there).
+   */
+  countFromStream?: boolean;
 }
 
 /** Instructions counted by callgrind across the engine processes of one runEngine call. */
 let counted: number | null = null;
+/** Extra valgrind options for this runEngine call. */
+let valgrindExtra: string[] = [];
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
@@ -99,11 +107,15 @@ function runInProcess(
 function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
   const measure = counted !== null;
   const r = measure
-    ? spawnSync("valgrind", ["--tool=callgrind", "--callgrind-out-file=/dev/null", cmd, ...args], {
-        encoding: "utf8",
-        maxBuffer: 1 << 30,
-        cwd,
-      })
+    ? spawnSync(
+        "valgrind",
+        ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...valgrindExtra, cmd, ...args],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 30,
+          cwd,
+        },
+      )
     : spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
   if (measure) {
@@ -168,6 +180,10 @@ export async function runEngine(
   const out = buildOutputs();
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
   counted = opts.callgrind ? 0 : null;
+  const fromStream = opts.callgrind === true && opts.countFromStream === true;
+  if (fromStream && engine !== "espruino-native")
+    throw new EngineUnavailableError("countFromStream: espruino-native only");
+  valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
   const memProbe = opts.memStats === true;
   try {
     const modelPath = join(dir, "model.bin");
@@ -192,6 +208,7 @@ export async function runEngine(
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
           (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
           (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
+          (fromStream ? ESPRUINO_COUNT_FROM_STREAM : "") +
           readFileSync(requireBuilt(out.es5), "utf8") +
           (memProbe ? ESPRUINO_MEMORY_REPORT : ""),
       );

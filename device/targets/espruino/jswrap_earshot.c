@@ -41,6 +41,34 @@ earshot's integer kernels and audio front end in C, over typed arrays.
 */
 JsVar *jswrap_earshot_impl(void) { return jsvNewFromString("c-espruino"); }
 
+/* Measurement hook for bench:device: under valgrind --tool=callgrind --instr-atstart=no, the
+ * count starts here (the model loaded, the stream about to begin); elsewhere it does nothing. */
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define ES_HAVE_CALLGRIND 1
+#endif
+#endif
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
+  "name" : "countFromHere",
+  "generate" : "jswrap_earshot_count_from_here",
+  "return" : ["bool","whether the build has the callgrind hook"]
+}
+Starts callgrind's instruction count (bench:device); a no-op outside callgrind.
+*/
+bool jswrap_earshot_count_from_here(void) {
+#ifdef ES_HAVE_CALLGRIND
+  CALLGRIND_ZERO_STATS;
+  CALLGRIND_START_INSTRUMENTATION;
+  return true;
+#else
+  return false;
+#endif
+}
+
 #define ES_MAX_ARGS 8
 enum { ES_I32 = 4, ES_F64 = 8 };
 

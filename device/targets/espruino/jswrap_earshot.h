@@ -2,6 +2,7 @@
 #include "jsvar.h"
 
 JsVar *jswrap_earshot_impl(void);
+bool jswrap_earshot_count_from_here(void);
 
 void jswrap_earshot_conv2d(JsVar *args);
 void jswrap_earshot_depthwise_conv2d(JsVar *args);
