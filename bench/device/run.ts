@@ -4,6 +4,8 @@
  * ES5 bundle, plus arena planning quality. Layer costs are differences between runs with 1 and
  * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
  * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
+ * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
+ * Espruino's TFLM, `es5_bundle_bytes`); under a loaded machine the Espruino runs take minutes.
  * Prints a table, then one JSON line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
