@@ -2,10 +2,16 @@
 # Builds the device's target engines (Espruino, JerryScript, wasm3) from the pinned source archives
 # in ../shared/engines/ into a cache folder, and reuses what is already built there.
 #
-#   deploy/engines.sh [espruino|espruino-budget|jerryscript|wasm3 ...]   (default: all)
+#   deploy/engines.sh [espruino|espruino-budget|espruino-native|jerryscript|jerryscript-native|wasm3 ...]
+#   (default: all)
 #
 # espruino-budget is the same Espruino with a fixed variable budget (ESPRUINO_VARIABLES, a
 # Bangle.js 2's 12,000) instead of the Linux port's resizable store: runs that must fit a board.
+# espruino-native is Espruino with earshot's C kernels compiled in as its `earshot` library
+# (device/targets/espruino/jswrap_earshot.c + device/targets/c-kernels), same flags as `espruino`;
+# it starts from the espruino build's tree, so only the library and the wrapper table compile.
+# jerryscript-native is earshot's JerryScript embedding host (device/targets/jerryscript-host)
+# linked against the jerryscript build's libraries (same 256 KB heap).
 #
 # Cache: $EARSHOT_ENGINE_CACHE, else <repo>/.cache/engines (gitignored). A build is keyed by the
 # archive name (which carries the upstream commit) and this script's build flags (ENGINE_KEY below);
@@ -29,7 +35,22 @@ declare -A ENGINE_KEY=(
   [jerryscript]="jerry-v1-heap${JERRY_HEAP_KB}-memstats"
   [espruino]="espruino-v1"
   [espruino-budget]="espruino-budget-v1-vars${ESPRUINO_VARIABLES}"
+  [espruino-native]="espruino-native-v1"
+  [jerryscript-native]="jerry-native-v1-heap${JERRY_HEAP_KB}"
 )
+
+# The earshot C sources a native engine compiles in: their hash is part of its cache key.
+native_sources() {
+  case $1 in
+    espruino-native) ls "$ROOT"/device/targets/espruino/*.[ch] "$ROOT"/device/targets/c-kernels/*.[ch] ;;
+    jerryscript-native) ls "$ROOT"/device/targets/jerryscript-host/*.[ch] "$ROOT"/device/targets/c-kernels/*.[ch] ;;
+  esac
+}
+sources_hash() {
+  local f
+  [ -z "$(native_sources "$1")" ] && return 0
+  for f in $(native_sources "$1"); do echo "${f#"$ROOT"/}"; cat "$f"; done | sha256sum | cut -c1-16
+}
 
 note() { echo "engines: $*" >&2; }
 
@@ -90,21 +111,66 @@ build_espruino-budget() {
   cp "$w/bin/espruino_budget" "$CACHE/bin/espruino-budget"
 }
 
+build_espruino-native() {
+  local w=$1 base="$CACHE/src/espruino"
+  # Start from the espruino build (same archive, same flags): make then compiles only what the
+  # library adds. Without that tree, the extracted archive builds in full (~2 min on 2 cores).
+  if [ -f "$base/bin/espruino" ] && [ -d "$base/obj" ]; then
+    rm -rf "$w"
+    cp -a "$base" "$w"
+  else
+    (cd "$w" && git init -q && git add -A && git -c user.name=earshot -c user.email=earshot@localhost commit -qm src)
+  fi
+  mkdir -p "$w/libs/earshot" "$w/gen" "$w/bin"
+  cp $(native_sources espruino-native) "$w/libs/earshot/"
+  (cd "$w" && make -j"$JOBS" \
+    ESPRUINO_WRAPPERSOURCES="libs/earshot/jswrap_earshot.c libs/earshot/kernels.c libs/earshot/frontend.c" \
+    >build.log 2>&1) || {
+    tail -20 "$w/build.log" >&2
+    return 1
+  }
+  cp "$w/bin/espruino" "$CACHE/bin/espruino-native"
+}
+
+build_jerryscript-native() {
+  local w=$1 lib="$CACHE/src/jerryscript/build/lib" inc="$CACHE/src/jerryscript"
+  local k="$ROOT/device/targets/c-kernels" h="$ROOT/device/targets/jerryscript-host"
+  if [ ! -f "$lib/libjerry-core.a" ]; then
+    # The jerryscript build's tree is gone (cache pruned): rebuild it for its libraries.
+    rm -f "$CACHE/bin/jerry.key"
+    build_one jerryscript
+  fi
+  # Same C flags as the Duktape host (device/tools/build.ts C_FLAGS).
+  gcc -O2 -ftree-vectorize -fvect-cost-model=dynamic -ffp-contract=off -mpopcnt -Wall -Wextra \
+    -I"$k" -I"$inc/jerry-core/include" -I"$inc/jerry-ext/include" \
+    "$h/host.c" "$k/kernels.c" "$k/frontend.c" \
+    "$lib/libjerry-ext.a" "$lib/libjerry-core.a" "$lib/libjerry-port.a" -lm -o "$w/earshot-jerry"
+  cp "$w/earshot-jerry" "$CACHE/bin/earshot-jerry"
+}
+
 build_one() {
-  local name=$1 bin archive key
+  local name=$1 bin archive key base
   case $name in
     wasm3) bin=wasm3 ;;
     jerryscript) bin=jerry ;;
+    jerryscript-native) bin=earshot-jerry ;;
     espruino) bin=espruino ;;
     espruino-budget) bin=espruino-budget ;;
-    *) note "unknown engine '$name' (espruino, espruino-budget, jerryscript, wasm3)"; return 2 ;;
+    espruino-native) bin=espruino-native ;;
+    *) note "unknown engine '$name' (espruino, espruino-budget, espruino-native, jerryscript, jerryscript-native, wasm3)"; return 2 ;;
   esac
-  archive=$(archive_for "${name%-budget}")
+  base=${name%-budget}
+  base=${base%-native}
+  # A native engine builds on its base engine's tree (espruino's objects, jerryscript's libraries).
+  [ "$base" != "$name" ] && [ "$name" != espruino-budget ] && build_one "$base"
+  archive=$(archive_for "$base")
   if [ -z "$archive" ]; then
     note "SKIPPED $name: no $SRC/$name-*.tar.gz (tests that need it will skip)"
     return 0
   fi
-  key="$(basename "$archive") ${ENGINE_KEY[$name]}"
+  local src_hash
+  src_hash=$(sources_hash "$name")
+  key="$(basename "$archive") ${ENGINE_KEY[$name]}${src_hash:+ $src_hash}"
   if [ -x "$CACHE/bin/$bin" ] && [ "$(cat "$CACHE/bin/$bin.key" 2>/dev/null)" = "$key" ]; then
     note "$name cached ($CACHE/bin/$bin)"
     return 0
@@ -113,7 +179,12 @@ build_one() {
   mkdir -p "$CACHE/bin"
   rm -f "$CACHE/bin/$bin.key"
   local w
-  w=$(extract "$name" "$archive")
+  if [ "$name" = jerryscript-native ]; then
+    w="$CACHE/src/$name"
+    rm -rf "$w" && mkdir -p "$w"
+  else
+    w=$(extract "$name" "$archive")
+  fi
   "build_$name" "$w"
   echo "$key" >"$CACHE/bin/$bin.key"
   note "$name built ($CACHE/bin/$bin)"
@@ -127,5 +198,5 @@ if [ ! -d "$SRC" ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(wasm3 jerryscript espruino espruino-budget)
+[ ${#names[@]} -eq 0 ] && names=(wasm3 jerryscript jerryscript-native espruino espruino-budget espruino-native)
 for n in "${names[@]}"; do build_one "$n"; done

@@ -4,6 +4,8 @@
  * ES5 bundle, plus arena planning quality. Layer costs are differences between runs with 1 and
  * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
  * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
+ * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
+ * Espruino's TFLM, `es5_bundle_bytes`); under a loaded machine the Espruino runs take minutes.
  * Prints a table, then one JSON line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -113,7 +115,7 @@ try {
   const binJs = perMac("bconv", ...small.bin, false, 2);
   const perSecond = streamInstructions(modelPath, 2) - streamInstructions(modelPath, 1);
   const arena = arenaStudy(40, 7);
-  const device = deviceEngineFigures(tmp);
+  const device = await deviceEngineFigures(tmp);
 
   const rows: [string, string, string, string][] = [
     ["int8 MAC (3x3 conv 25x10x19)", fmt(int8C), "-", "<= 3"],
@@ -145,11 +147,18 @@ try {
       `${name}: ${fmt(f.instr_per_audio_second)} instr per audio second (small int8 model, stride 2), peak ${(f.peak_bytes / 1024).toFixed(1)} KB\n`,
     );
   }
+  if (device.tflm_espruino_instr_per_inference !== undefined) {
+    const t = device.tflm_espruino_instr_per_inference;
+    const e = device.earshot_espruino_instr_per_inference ?? 0;
+    process.stdout.write(
+      `micro_speech on Espruino, instr per inference: TFLM ${fmt(t)}, earshot (espruino-native) ${fmt(e)} (${(e / t).toFixed(2)}x)\n`,
+    );
+  }
   process.stdout.write(
     `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB (goal <= 24 KB)\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, es5_bundle_bytes: device.es5_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -58,6 +58,20 @@ export function deviceInputScripts(
   ];
 }
 
+/** espruino-native: earshot's C kernels are Espruino's `earshot` library; entry.ts registers them. */
+export const ESPRUINO_NATIVE_KERNELS = `var EarshotNative=require("earshot");\n`;
+
+/**
+ * Espruino's peak memory, sampled at every audio chunk: the variables in use after a GC
+ * (process.memory() collects first), the most seen; ESPRUINO_MEMORY_REPORT prints it in bytes
+ * (variables x their block size) as an `M` line after the run. Measurement runs only.
+ */
+export const ESPRUINO_MEMORY_PROBE = `var EARSHOT_PEAK=0;(function(){var r=EARSHOT_INPUT.read;EARSHOT_INPUT.read=function(d,m){var u=process.memory().usage;if(u>EARSHOT_PEAK)EARSHOT_PEAK=u;return r(d,m);};})();\n`;
+export const ESPRUINO_MEMORY_REPORT = `\n;print("M "+EARSHOT_PEAK*process.memory().blocksize);\n`;
+
+/** Measurement runs: callgrind counts from the first audio read on (the model loaded). */
+export const ESPRUINO_COUNT_FROM_STREAM = `(function(){var r=EARSHOT_INPUT.read,on=false;EARSHOT_INPUT.read=function(d,m){if(!on){on=true;require("earshot").countFromHere();}return r(d,m);};})();\n`;
+
 /** Writes the bundle at `bundlePath` into Espruino's Storage (flash), as an upload to a board does. */
 export function espruinoUpload(bundlePath: string): string {
   return `require("Storage").write("earshot.js",require("fs").readFileSync(${JSON.stringify(bundlePath)}));print("stored "+require("Storage").read("earshot.js").length);\n`;

@@ -4,7 +4,13 @@
  */
 export const ENGINES = ["node", "node-wasm", "duk", "duktape-host", "lua"] as const;
 /** The device engines deploy/engines.sh builds (device/engines/native-engines.ts). */
-export const DEVICE_ENGINES = ["espruino", "espruino-budget", "jerryscript"] as const;
+export const DEVICE_ENGINES = [
+  "espruino",
+  "espruino-budget",
+  "espruino-native",
+  "jerryscript",
+  "jerryscript-native",
+] as const;
 export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
 export const ENGINE_NAMES: readonly EngineName[] = [...ENGINES, ...DEVICE_ENGINES];
 

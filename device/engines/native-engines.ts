@@ -9,18 +9,30 @@ import { DEVICE_DIR } from "./paths";
 
 export const REPO_DIR = join(DEVICE_DIR, "..");
 
-export type NativeEngine = "espruino" | "espruino-budget" | "jerryscript" | "wasm3";
+export type NativeEngine =
+  | "espruino"
+  | "espruino-budget"
+  | "espruino-native"
+  | "jerryscript"
+  | "jerryscript-native"
+  | "wasm3";
 export const NATIVE_ENGINES: NativeEngine[] = [
   "espruino",
   "espruino-budget",
+  "espruino-native",
   "jerryscript",
+  "jerryscript-native",
   "wasm3",
 ];
 
 const BINARY: Record<NativeEngine, string> = {
   espruino: "espruino",
   "espruino-budget": "espruino-budget",
+  // Espruino with earshot's C kernels as its `earshot` library (device/targets/espruino).
+  "espruino-native": "espruino-native",
   jerryscript: "jerry",
+  // The JerryScript embedding host binding the C kernels (device/targets/jerryscript-host).
+  "jerryscript-native": "earshot-jerry",
   wasm3: "wasm3",
 };
 

@@ -40,6 +40,10 @@ export interface EngineResult {
   } | null;
   /** Which implementation served each kernel, as the engine reported it. */
   serving: { op: string; impl: string }[];
+  /** Peak memory the engine reported (`M bytes`: JerryScript host heap, Espruino variables). */
+  peakBytes?: number;
+  /** Instructions callgrind counted for the whole run (RunOptions.callgrind). */
+  instructions?: number;
 }
 
 /** An engine reported a problem (e.g. a malformed model): the message is for the user. */
@@ -76,7 +80,8 @@ export function parseEngineOutput(text: string): EngineResult {
     stats: null,
   };
   let sawHeader = false;
-  for (const line of text.split("\n")) {
+  // Espruino ends its lines with \r\n.
+  for (const line of text.split(/\r?\n/)) {
     if (line.length === 0) continue;
     const tag = line.charAt(0);
     if (tag === "X") throw new EngineError(line.slice(2));
@@ -87,6 +92,8 @@ export function parseEngineOutput(text: string): EngineResult {
     } else if (tag === "P") {
       const [samples, frames, inferences, detections, frontEndMs, networkMs, postMs] = nums(p, 1);
       r.stats = { samples, frames, inferences, detections, frontEndMs, networkMs, postMs };
+    } else if (tag === "M") {
+      r.peakBytes = num(p[1]);
     } else if (tag === "K") {
       r.serving.push({ op: p[1], impl: p[2] });
     } else if (tag === "S") {

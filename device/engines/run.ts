@@ -14,6 +14,10 @@ import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
 import {
   deviceInputScripts,
+  ESPRUINO_COUNT_FROM_STREAM,
+  ESPRUINO_MEMORY_PROBE,
+  ESPRUINO_MEMORY_REPORT,
+  ESPRUINO_NATIVE_KERNELS,
   ESPRUINO_RUN_FROM_STORAGE,
   espruinoPrelude,
   espruinoUpload,
@@ -39,11 +43,27 @@ export interface RunOptions {
   smoothingWindow?: number;
   strideFrames?: number;
   suppressionMs?: number;
-  /** duktape-host only: run without registering the C kernels (pure JS, for benchmarks). */
+  /** duktape-host, jerryscript-native: run without registering the C kernels (pure JS). */
   noNatives?: boolean;
-  /** jerryscript only: print the heap's statistics (peak) after the run (bench:device). */
+  /**
+   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak,
+   * espruino-native / espruino-budget the most variables in use at a chunk boundary (after a
+   * GC) times their size; jerryscript prints its statistics (stderr).
+   */
   memStats?: boolean;
+  /** Run the engine under valgrind's callgrind; result.instructions is the count (bench). */
+  callgrind?: boolean;
+  /**
+   * espruino-native with callgrind: count only from the first audio read (its model load runs
+   * uninstrumented, several times faster: a load costs billions of instructions there).
+   */
+  countFromStream?: boolean;
 }
+
+/** Instructions counted by callgrind across the engine processes of one runEngine call. */
+let counted: number | null = null;
+/** Extra valgrind options for this runEngine call. */
+let valgrindExtra: string[] = [];
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
@@ -85,8 +105,27 @@ function runInProcess(
 }
 
 function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
+  const measure = counted !== null;
+  const r = measure
+    ? spawnSync(
+        "valgrind",
+        ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...valgrindExtra, cmd, ...args],
+        {
+          encoding: "utf8",
+          maxBuffer: 1 << 30,
+          cwd,
+        },
+      )
+    : spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, cwd });
   if (r.error) throw new EngineUnavailableError(`${what}: cannot run ${cmd} (${r.error.message})`);
+  if (measure) {
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (!m)
+      throw new EngineUnavailableError(
+        `${what}: callgrind gave no count (${r.stderr.slice(-300)})`,
+      );
+    counted = (counted ?? 0) + Number(m[1]);
+  }
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
   if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
     // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
@@ -140,6 +179,12 @@ export async function runEngine(
   }
   const out = buildOutputs();
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
+  counted = opts.callgrind ? 0 : null;
+  const fromStream = opts.callgrind === true && opts.countFromStream === true;
+  if (fromStream && engine !== "espruino-native")
+    throw new EngineUnavailableError("countFromStream: espruino-native only");
+  valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
+  const memProbe = opts.memStats === true;
   try {
     const modelPath = join(dir, "model.bin");
     const samplesPath = join(dir, "samples.s16");
@@ -156,12 +201,16 @@ export async function runEngine(
         `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
-    } else if (engine === "espruino") {
+    } else if (engine === "espruino" || engine === "espruino-native") {
       const prelude = join(dir, "input.js");
       writeFileSync(
         prelude,
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
-          readFileSync(requireBuilt(out.es5), "utf8"),
+          (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
+          (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
+          (fromStream ? ESPRUINO_COUNT_FROM_STREAM : "") +
+          readFileSync(requireBuilt(out.es5), "utf8") +
+          (memProbe ? ESPRUINO_MEMORY_REPORT : ""),
       );
       // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
       text = stripEspruinoConsole(spawnEngine(requireEngine(engine), [prelude], engine));
@@ -177,7 +226,7 @@ export async function runEngine(
       const run = join(dir, "run.js");
       writeFileSync(
         run,
-        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${ESPRUINO_RUN_FROM_STORAGE}`,
+        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${memProbe ? ESPRUINO_MEMORY_PROBE : ""}${ESPRUINO_RUN_FROM_STORAGE}${memProbe ? ESPRUINO_MEMORY_REPORT : ""}`,
       );
       text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
@@ -190,6 +239,21 @@ export async function runEngine(
       text = spawnEngine(
         requireEngine("jerryscript"),
         [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        "jerry",
+      );
+    } else if (engine === "jerryscript-native") {
+      // The embedding host: model outside the heap, audio read in chunks, C kernels bound.
+      text = spawnEngine(
+        requireEngine(engine),
+        [
+          requireBuilt(out.es5),
+          modelPath,
+          samplesPath,
+          trace ? "1" : "0",
+          settingsText(opts),
+          opts.noNatives ? "0" : "1",
+          opts.memStats ? "1" : "0",
+        ],
         "jerry",
       );
     } else if (engine === "duktape-host") {
@@ -212,8 +276,11 @@ export async function runEngine(
         "lua5.3",
       );
     }
-    return parseEngineOutput(text);
+    const result = parseEngineOutput(text);
+    if (counted !== null) result.instructions = counted;
+    return result;
   } finally {
+    counted = null;
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,8 @@
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
  *   earshot-duk        C host embedding libduktape with the C kernels as native functions
+ *                      (espruino-native and jerryscript-native, which embed the same kernels in
+ *                      the device engines, are built by deploy/engines.sh)
  */
 
 import { execFileSync } from "node:child_process";
@@ -129,13 +131,17 @@ export const C_FLAGS = [
   "-Wextra",
 ];
 
+/** The C kernels and front end every C host links (device/targets/c-kernels). */
+export const C_KERNELS_DIR = join(DEVICE_DIR, "targets/c-kernels");
+
 function buildDuktapeHost(out: string): void {
   const dir = join(DEVICE_DIR, "targets/duktape-host");
   run("gcc", [
     ...C_FLAGS,
+    `-I${C_KERNELS_DIR}`,
     join(dir, "host.c"),
-    join(dir, "kernels.c"),
-    join(dir, "frontend.c"),
+    join(C_KERNELS_DIR, "kernels.c"),
+    join(C_KERNELS_DIR, "frontend.c"),
     "-lduktape",
     "-lm",
     "-o",
@@ -214,7 +220,10 @@ export function targets(): Target[] {
     {
       name: "Duktape host (C)",
       output: o.duktapeHost,
-      sources: filesUnder(join(DEVICE_DIR, "targets/duktape-host"), [".c", ".h"]),
+      sources: [
+        ...filesUnder(join(DEVICE_DIR, "targets/duktape-host"), [".c", ".h"]),
+        ...filesUnder(C_KERNELS_DIR, [".c", ".h"]),
+      ],
       build: () => buildDuktapeHost(o.duktapeHost),
     },
   ];

@@ -116,7 +116,21 @@ ENGINES.push(
       `cd "\${TMPDIR:-/tmp}" && "${b}" -e 'print(process.memory().total+" variables");' </dev/null 2>&1 | tr -d '\\r' | grep -m1 -E '^[0-9]+ variables$'`,
     ],
   ),
+  builtEngine(
+    "espruino-native",
+    "Espruino with earshot's C kernels as its `earshot` library",
+    (b) => [
+      "sh",
+      "-c",
+      `"${b}" -e 'print("earshot library: "+require("earshot").impl);' </dev/null 2>&1 | tr -d '\\r' | grep -m1 -E '^earshot library: c-espruino$'`,
+    ],
+  ),
   builtEngine("jerryscript", "JerryScript (heap-capped device build)", (b) => [b, "--version"]),
+  builtEngine(
+    "jerryscript-native",
+    "JerryScript embedding host with earshot's C kernels (heap-capped)",
+    (b) => [b, "--version"],
+  ),
   builtEngine("wasm3", "wasm3: the MCU-class wasm interpreter for the wasm kernels", (b) => [
     b,
     "--version",

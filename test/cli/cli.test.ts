@@ -49,7 +49,9 @@ describe("earshot CLI", () => {
       "mosquitto",
       "chromium",
       "espruino",
+      "espruino-native",
       "jerryscript",
+      "jerryscript-native",
       "wasm3",
     ])
       expect(names).toContain(n);

@@ -1,7 +1,10 @@
 /**
  * The device engines built by deploy/engines.sh from ../shared/engines: Espruino 2v29 (Linux
  * port, the boards' interpreter core) and JerryScript with a 256 KB heap, running the ES5
- * bundle as shipped, fed device-shaped input (model as bytes, audio in chunks). Bit-exact with
+ * bundle as shipped, fed device-shaped input (model as bytes, audio in chunks); and the same
+ * engines with earshot's C kernels bound (espruino-native: Espruino's `earshot` library;
+ * jerryscript-native: the embedding host, same 256 KB heap), where every kernel and the front
+ * end must run in C. Bit-exact with
  * the host's golden vectors for int8, 4-bit and binary models; malformed models refused with a
  * clear error and no crash. Each engine skips loudly when it is not built.
  */
@@ -35,7 +38,17 @@ const MODELS: [string, DeviceModel][] = [
 const SAMPLES = testSignal(11, 4000);
 const settingsFor = (model: DeviceModel) => firingSettings(model, SAMPLES);
 
-const DEVICE: [EngineName & NativeEngine][] = [["espruino"], ["jerryscript"]];
+const DEVICE: [EngineName & NativeEngine][] = [
+  ["espruino"],
+  ["espruino-native"],
+  ["jerryscript"],
+  ["jerryscript-native"],
+];
+/** The engines with earshot's C kernels bound, and the name they serve every kernel under. */
+const C_KERNELS: Partial<Record<NativeEngine, string>> = {
+  "espruino-native": "c-espruino",
+  "jerryscript-native": "c-jerryscript",
+};
 
 beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
 
@@ -58,6 +71,9 @@ describe.each(DEVICE)("%s", (engine) => {
       expect(r.scores).toEqual(golden.scores);
       expect(r.events).toEqual(golden.events);
       expect(r.stats?.samples).toBe(SAMPLES.length);
+      const impl = C_KERNELS[engine];
+      if (impl !== undefined)
+        expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([impl]));
     },
     300_000,
   );

@@ -20,6 +20,8 @@ const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
   espruino: { kernels: ["portable-ts"], frontEnd: "portable" },
   "espruino-budget": { kernels: ["portable-ts"], frontEnd: "portable" },
   jerryscript: { kernels: ["portable-ts"], frontEnd: "portable" },
+  "espruino-native": { kernels: ["c-espruino"], frontEnd: "c-espruino" },
+  "jerryscript-native": { kernels: ["c-jerryscript"], frontEnd: "c-jerryscript" },
 };
 
 beforeAll(() => buildDevice(), 120_000);

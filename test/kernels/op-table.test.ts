@@ -19,13 +19,38 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 
-/** Entries `{"name", fn, nargs}` of the Duktape host's NATIVES list. */
-function cRegistrations(): Map<string, number> {
-  const src = readFileSync(join(DEVICE_DIR, "targets/duktape-host/host.c"), "utf8");
+/** Entries `{"name", fn, nargs}` of a C host's NATIVES list (Duktape host, JerryScript host). */
+function cRegistrations(host = "duktape-host"): Map<string, number> {
+  const src = readFileSync(join(DEVICE_DIR, `targets/${host}/host.c`), "utf8");
   const list = /NATIVES\[\]\s*=\s*\{([\s\S]*?)\{NULL, NULL, 0\}\};/.exec(src);
-  if (!list) throw new Error("host.c: no NATIVES list");
+  if (!list) throw new Error(`${host}/host.c: no NATIVES list`);
   const out = new Map<string, number>();
   for (const m of list[1].matchAll(/\{"(\w+)",\s*\w+,\s*(\d+)\}/g)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/**
+ * The functions jswrap_earshot.c declares to Espruino's wrapper generator (its JSON comments),
+ * with their arity: the params list, or for a signature longer than Espruino's four typed
+ * arguments, the names listed in its single JsVarArray param's description.
+ */
+function espruinoRegistrations(): Map<string, number> {
+  const src = readFileSync(join(DEVICE_DIR, "targets/espruino/jswrap_earshot.c"), "utf8");
+  const out = new Map<string, number>();
+  for (const m of src.matchAll(/\/\*JSON(\{[\s\S]*?\n\})/g)) {
+    const j = JSON.parse(m[1]) as {
+      type: string;
+      class: string;
+      name?: string;
+      params?: string[][];
+    };
+    // countFromHere: bench:device's callgrind hook, not a kernel.
+    if (j.type !== "staticmethod" || j.name === "countFromHere") continue;
+    expect(j.class).toBe("earshot");
+    const params = j.params ?? [];
+    const spread = params.length === 1 && params[0][1] === "JsVarArray";
+    out.set(j.name as string, spread ? params[0][2].split(",").length : params.length);
+  }
   return out;
 }
 
@@ -63,14 +88,21 @@ describe("the op table", () => {
       );
   });
 
-  it("matches the Duktape host's C registrations: every op, with the table's arity", () => {
-    const c = cRegistrations();
+  it.each([
+    ["the Duktape host", () => cRegistrations()],
+    ["the JerryScript host", () => cRegistrations("jerryscript-host")],
+    ["Espruino's earshot library", espruinoRegistrations],
+  ])("matches %s's C registrations: every op, with the table's arity", (_host, read) => {
+    const c = read();
     for (const o of OPS)
       expect(c.get(o.kernel), o.kernel).toBe(o.inputs.length + o.params.length + 1);
     const unknown = [...c.keys()].filter(
       (k) => !KERNEL_NAMES.includes(k as never) && !C_HOST_EXTRAS.includes(k),
     );
     expect(unknown).toEqual([]);
+    // The host extras have one signature everywhere (native.ts NativeKernels).
+    const duk = cRegistrations();
+    for (const k of C_HOST_EXTRAS) expect(c.get(k), k).toBe(duk.get(k));
   });
 
   describe("wasm exports", () => {

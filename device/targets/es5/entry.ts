@@ -46,7 +46,8 @@ let memory: TensorMemory = plainMemory;
 let frontEnd: FrontEndIntrinsic | null = null;
 if (typeof EarshotNative !== "undefined") {
   registry.register(nativeProvider(EarshotNative));
-  memory = typedMemory(EarshotNative);
+  // A host that widens narrow constants keeps them at their stored width (heap-capped engines).
+  memory = typedMemory(EarshotNative, EarshotNative.narrowConstants === true, false);
   frontEnd = nativeFrontEnd(EarshotNative);
 } else if (EARSHOT_INPUT.memory === "typed") {
   memory = typedMemory({}, true);

@@ -20,6 +20,13 @@ import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memor
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
+  /** Which C host this is, for the serving table (the Duktape host predates it: absent). */
+  impl?: string;
+  /**
+   * The host widens narrow integer constants (Int8Array, Int16Array, ...) itself: constants may
+   * stay at their stored width on the JS heap; activations stay Int32Array (the JerryScript host).
+   */
+  narrowConstants?: boolean;
   copy?: (src: number[], srcOff: number, dst: number[], dstOff: number, n: number) => void;
   copyScaled?: (
     src: number[],
@@ -45,7 +52,7 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
   const frame = native.frontEndFrame;
   if (init === undefined || frame === undefined) return null;
   return {
-    name: "c-duktape",
+    name: native.impl !== undefined ? native.impl : "c-duktape",
     bind: (frontEnd: FrontEnd): FrameFunction => {
       const handle = init(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
@@ -54,7 +61,7 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
 }
 
 export function nativeProvider(native: NativeKernels): KernelProvider {
-  return { name: "c-duktape", kernels: native };
+  return { name: native.impl !== undefined ? native.impl : "c-duktape", kernels: native };
 }
 
 /**
@@ -98,20 +105,25 @@ function activationView(
 
 /**
  * Tensors as typed arrays: activations are views into one arena buffer at the planned offsets.
- * `compact`: constants at their stored width (JS kernels only; the C kernels need Int32Array).
+ * `compact`: constants at their stored width (JS kernels, or a host that widens them);
+ * `compactActivations`: activations too (JS kernels only: the C kernels write Int32Array).
  */
-export function typedMemory(native: NativeKernels = {}, compact = false): TensorMemory {
+export function typedMemory(
+  native: NativeKernels = {},
+  compact = false,
+  compactActivations = compact,
+): TensorMemory {
   let arena = new ArrayBuffer(8);
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
     name: "typed-arena",
-    slotBytes: (dtype: number) => elementBytes(dtype, compact),
+    slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {
       arena = new ArrayBuffer(bytes > 8 ? bytes : 8);
     },
     activation: (byteOffset: number, n: number, dtype: number) =>
-      activationView(arena, byteOffset, n, dtype, compact),
+      activationView(arena, byteOffset, n, dtype, compactActivations),
     constantStorage: (count: number, dtype: number, bits: number) =>
       constantArray(count, dtype, bits, compact),
     // The decoder filled storage from constantStorage: already in the kernels' form.

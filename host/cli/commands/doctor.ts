@@ -35,8 +35,8 @@ export function register(program: Command): void {
         for (const e of r.engines) {
           lines.push(
             e.installed
-              ? `${e.name.padEnd(16)}ok   ${e.version ?? ""}`
-              : `${e.name.padEnd(16)}MISSING  (${e.role}) -> ${e.hint}`,
+              ? `${e.name.padEnd(20)}ok   ${e.version ?? ""}`
+              : `${e.name.padEnd(20)}MISSING  (${e.role}) -> ${e.hint}`,
           );
         }
         return lines.join("\n");

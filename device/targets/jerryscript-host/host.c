@@ -1,0 +1,783 @@
+/*
+ * earshot JerryScript host: embeds libjerry (heap fixed at build time: deploy/engines.sh
+ * JERRY_HEAP_KB, 256 KB), registers the C kernels (../c-kernels) as external functions on the
+ * object `EarshotNative` (the Duktape host's signatures, device/targets/es5/native.ts), and runs
+ * the ES5 bundle on a model and int16 samples, shaped as on a device:
+ *   - the model's bytes stay outside the JS heap (an external ArrayBuffer, as a board would map
+ *     them from flash); the runtime decodes what it needs from them into the heap;
+ *   - the audio is read in chunks by EARSHOT_INPUT.read from the file (a board's audio driver).
+ *
+ *   earshot-jerry BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives] [1 = heap stats]
+ *
+ * With heap stats, the last line is `M <peak heap bytes> <heap size>` (after the run).
+ * Every native checks array types and lengths against the geometry and throws a TypeError or
+ * RangeError instead of touching memory it should not. Exit code 10: the heap ran out (port).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+#include "jerryscript.h"
+#include "kernels.h"
+
+typedef jerry_value_t jv;
+#define HANDLER(name) static jv name(const jerry_call_info_t *info, const jv argv[], const jerry_length_t argc)
+#define UNUSED_INFO (void)info
+
+/* Per-call state: the first error wins and is returned as the call's exception. */
+typedef struct {
+  const jv *argv;
+  jerry_length_t argc;
+  int failed;
+  jv error; /* valid when failed */
+} call;
+
+/* A missing argument reads as undefined (jerry values have no null handle: 0 is the number 0). */
+static jv arg_at(call *c, jerry_length_t i) { return i < c->argc ? c->argv[i] : jerry_undefined(); }
+
+static void fail(call *c, jerry_error_t type, const char *msg) {
+  if (!c->failed) c->error = jerry_throw_sz(type, msg);
+  c->failed = 1;
+}
+
+static jv result(call *c) { return c->failed ? c->error : jerry_undefined(); }
+
+/* The data of typed array argv[i] holding at least `need` elements of `type`. */
+static void *typed(call *c, jerry_length_t i, jerry_typedarray_type_t type, size_t need) {
+  static char msg[96];
+  if (c->failed) return NULL;
+  jv v = arg_at(c, i);
+  if (!jerry_value_is_typedarray(v) || jerry_typedarray_type(v) != type) {
+    snprintf(msg, sizeof msg, "argument %u: expected %s", (unsigned)i,
+             type == JERRY_TYPEDARRAY_FLOAT64 ? "a Float64Array" : "an Int32Array");
+    fail(c, JERRY_ERROR_TYPE, msg);
+    return NULL;
+  }
+  if ((size_t)jerry_typedarray_length(v) < need) {
+    snprintf(msg, sizeof msg, "argument %u: %u elements, need %lu", (unsigned)i,
+             (unsigned)jerry_typedarray_length(v), (unsigned long)need);
+    fail(c, JERRY_ERROR_RANGE, msg);
+    return NULL;
+  }
+  jerry_size_t off = 0, len = 0;
+  jv buf = jerry_typedarray_buffer(v, &off, &len);
+  uint8_t *p = jerry_arraybuffer_data(buf);
+  jerry_value_free(buf);
+  if (!p) {
+    /* Its buffer is allocated on first use: NULL means the heap could not hold it. */
+    fail(c, JERRY_ERROR_RANGE, "typed array data: JS heap exhausted");
+    return NULL;
+  }
+  return p + off;
+}
+
+/* An output (or activation) argument: an Int32Array the kernel reads or writes in place. */
+static int32_t *ints(call *c, jerry_length_t i, size_t need) {
+  return typed(c, i, JERRY_TYPEDARRAY_INT32, need);
+}
+
+/* Widening buffers for narrow constant arguments, one per argument slot, kept between calls
+ * (they grow to the largest constant seen: outside the JS heap, no allocation once warm). */
+#define MAX_SLOTS 8
+static int32_t *wide[MAX_SLOTS];
+static size_t wideCap[MAX_SLOTS];
+
+/* An input argument: an Int32Array read in place, or a narrower integer typed array (the
+ * runtime keeps int8 weights as Int8Array: EarshotNative.narrowConstants) widened here. */
+static int32_t *ints_in(call *c, jerry_length_t i, size_t need) {
+  if (c->failed) return NULL;
+  jv v = arg_at(c, i);
+  jerry_typedarray_type_t t = jerry_value_is_typedarray(v) ? jerry_typedarray_type(v) : JERRY_TYPEDARRAY_INVALID;
+  if (t == JERRY_TYPEDARRAY_INT32 || t == JERRY_TYPEDARRAY_UINT32 || i >= MAX_SLOTS ||
+      !(t == JERRY_TYPEDARRAY_INT8 || t == JERRY_TYPEDARRAY_UINT8 || t == JERRY_TYPEDARRAY_INT16 ||
+        t == JERRY_TYPEDARRAY_UINT16))
+    return typed(c, i, t == JERRY_TYPEDARRAY_UINT32 ? t : JERRY_TYPEDARRAY_INT32, need);
+  const void *p = typed(c, i, t, need);
+  if (!p) return NULL;
+  size_t n = jerry_typedarray_length(v);
+  if (n > wideCap[i]) {
+    int32_t *q = realloc(wide[i], (n ? n : 1) * sizeof(int32_t));
+    if (!q) {
+      fail(c, JERRY_ERROR_COMMON, "out of memory widening a constant");
+      return NULL;
+    }
+    wide[i] = q;
+    wideCap[i] = n;
+  }
+  int32_t *w = wide[i];
+  if (t == JERRY_TYPEDARRAY_INT8) for (size_t k = 0; k < n; k++) w[k] = ((const int8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_UINT8) for (size_t k = 0; k < n; k++) w[k] = ((const uint8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_INT16) for (size_t k = 0; k < n; k++) w[k] = ((const int16_t *)p)[k];
+  else for (size_t k = 0; k < n; k++) w[k] = ((const uint16_t *)p)[k];
+  return w;
+}
+
+static int32_t num_int(call *c, jerry_length_t i) {
+  static char msg[64];
+  jv v = arg_at(c, i);
+  if (c->failed) return 0;
+  if (!jerry_value_is_number(v)) {
+    snprintf(msg, sizeof msg, "argument %u: expected a number", (unsigned)i);
+    fail(c, JERRY_ERROR_TYPE, msg);
+    return 0;
+  }
+  return jerry_value_as_int32(v);
+}
+
+static double prop_num(call *c, jv obj, const char *key) {
+  static char msg[80];
+  if (c->failed) return 0;
+  if (!jerry_value_is_object(obj)) {
+    fail(c, JERRY_ERROR_TYPE, "expected an object argument");
+    return 0;
+  }
+  jv v = jerry_object_get_sz(obj, key);
+  double d = 0;
+  if (!jerry_value_is_number(v)) {
+    snprintf(msg, sizeof msg, "field '%s' is not a number", key);
+    fail(c, JERRY_ERROR_TYPE, msg);
+  } else d = jerry_value_as_number(v);
+  jerry_value_free(v);
+  return d;
+}
+
+static int32_t prop_int(call *c, jv obj, const char *key) { return (int32_t)prop_num(c, obj, key); }
+
+static void read_geom(call *c, jv o, es_geom *g) {
+  g->inH = prop_int(c, o, "inH");
+  g->inW = prop_int(c, o, "inW");
+  g->inC = prop_int(c, o, "inC");
+  g->outH = prop_int(c, o, "outH");
+  g->outW = prop_int(c, o, "outW");
+  g->outC = prop_int(c, o, "outC");
+  g->kH = prop_int(c, o, "kH");
+  g->kW = prop_int(c, o, "kW");
+  g->strideH = prop_int(c, o, "strideH");
+  g->strideW = prop_int(c, o, "strideW");
+  g->padTop = prop_int(c, o, "padTop");
+  g->padLeft = prop_int(c, o, "padLeft");
+  if (!c->failed && (g->inH < 0 || g->inW < 0 || g->inC < 1 || g->outH < 0 || g->outW < 0 || g->outC < 1 ||
+                    g->kH < 1 || g->kW < 1 || g->strideH < 1 || g->strideW < 1 || g->inH > 65536 ||
+                    g->inW > 65536 || g->inC > 65536 || g->outC > 65536))
+    fail(c, JERRY_ERROR_RANGE, "bad geometry");
+}
+
+static void read_requant(call *c, jv o, es_requant *q) {
+  q->inZp = prop_int(c, o, "inZp");
+  q->outZp = prop_int(c, o, "outZp");
+  q->actMin = prop_int(c, o, "actMin");
+  q->actMax = prop_int(c, o, "actMax");
+}
+
+static void check_shifts(call *c, const int32_t *shift, int32_t n, int32_t lo) {
+  if (c->failed) return;
+  for (int32_t i = 0; i < n; i++)
+    if (shift[i] < lo || shift[i] > 62) {
+      fail(c, JERRY_ERROR_RANGE, "shift out of range");
+      return;
+    }
+}
+
+#define PIX(g) ((size_t)(g).inH * (size_t)(g).inW)
+#define OPIX(g) ((size_t)(g).outH * (size_t)(g).outW)
+#define WORDS(ch) ((size_t)(((ch) + 31) / 32))
+#define CALL call c = {argv, argc, 0, 0}
+
+/* conv2d / depthwiseConv2d / binaryConv2dInt(x, w, bias, mult, shift, geom, q, out) */
+static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
+  CALL;
+  es_geom g = {0};
+  es_requant q = {0};
+  read_geom(&c, arg_at(&c, 5), &g);
+  read_requant(&c, arg_at(&c, 6), &q);
+  if (!c.failed && kind == 1 && g.outC % g.inC != 0) fail(&c, JERRY_ERROR_RANGE, "depth multiplier not whole");
+  size_t inWords = kind == 2 ? WORDS(g.inC) : (size_t)g.inC;
+  size_t wLen = kind == 1 ? (size_t)g.kH * g.kW * g.outC : (size_t)g.outC * g.kH * g.kW * inWords;
+  int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);
+  int32_t *b = ints_in(&c, 2, g.outC), *m = ints_in(&c, 3, g.outC), *s = ints_in(&c, 4, g.outC);
+  int32_t *out = ints(&c, 7, OPIX(g) * g.outC);
+  check_shifts(&c, s, g.outC, 17);
+  if (!c.failed) {
+    if (kind == 0) es_conv2d(x, w, b, m, s, &g, &q, out);
+    else if (kind == 1) es_depthwise_conv2d(x, w, b, m, s, &g, &q, out);
+    else es_binary_conv2d_int(x, w, b, m, s, &g, &q, out);
+  }
+  return result(&c);
+}
+HANDLER(n_conv2d) { UNUSED_INFO; return conv_like(argv, argc, 0); }
+HANDLER(n_depthwise) { UNUSED_INFO; return conv_like(argv, argc, 1); }
+HANDLER(n_bconv_int) { UNUSED_INFO; return conv_like(argv, argc, 2); }
+
+/* dense / binaryDenseInt(x, w, bias, mult, shift, {inN, outN}, q, out) */
+static jv dense_like(const jv argv[], jerry_length_t argc, int binary) {
+  CALL;
+  es_requant q = {0};
+  int32_t inN = prop_int(&c, arg_at(&c, 5), "inN"), outN = prop_int(&c, arg_at(&c, 5), "outN");
+  read_requant(&c, arg_at(&c, 6), &q);
+  if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
+  size_t inW = binary ? WORDS(inN) : (size_t)inN;
+  int32_t *x = ints_in(&c, 0, inW), *w = ints_in(&c, 1, inW * (size_t)outN);
+  int32_t *b = ints_in(&c, 2, outN), *m = ints_in(&c, 3, outN), *s = ints_in(&c, 4, outN);
+  int32_t *out = ints(&c, 7, outN);
+  check_shifts(&c, s, outN, 17);
+  if (!c.failed) {
+    if (binary) es_binary_dense_int(x, w, b, m, s, inN, outN, &q, out);
+    else es_dense(x, w, b, m, s, inN, outN, &q, out);
+  }
+  return result(&c);
+}
+HANDLER(n_dense) { UNUSED_INFO; return dense_like(argv, argc, 0); }
+HANDLER(n_bdense_int) { UNUSED_INFO; return dense_like(argv, argc, 1); }
+
+/* binaryConv2d(x, w, thr, dir, geom, out) */
+HANDLER(n_bconv) {
+  UNUSED_INFO;
+  CALL;
+  es_geom g = {0};
+  read_geom(&c, arg_at(&c, 4), &g);
+  int32_t *x = ints_in(&c, 0, PIX(g) * WORDS(g.inC));
+  int32_t *w = ints_in(&c, 1, (size_t)g.outC * g.kH * g.kW * WORDS(g.inC));
+  int32_t *thr = ints_in(&c, 2, g.outC), *dir = ints_in(&c, 3, g.outC);
+  int32_t *out = ints(&c, 5, OPIX(g) * WORDS(g.outC));
+  if (!c.failed) es_binary_conv2d(x, w, thr, dir, &g, out);
+  return result(&c);
+}
+
+/* binaryDense(x, w, thr, dir, {inN, outN}, out) */
+HANDLER(n_bdense) {
+  UNUSED_INFO;
+  CALL;
+  int32_t inN = prop_int(&c, arg_at(&c, 4), "inN"), outN = prop_int(&c, arg_at(&c, 4), "outN");
+  if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
+  int32_t *x = ints_in(&c, 0, WORDS(inN)), *w = ints_in(&c, 1, (size_t)outN * WORDS(inN));
+  int32_t *thr = ints_in(&c, 2, outN), *dir = ints_in(&c, 3, outN), *out = ints(&c, 5, WORDS(outN));
+  if (!c.failed) es_binary_dense(x, w, thr, dir, inN, outN, out);
+  return result(&c);
+}
+
+/* binarize(x, thr, dir, pixels, ch, out) */
+HANDLER(n_binarize) {
+  UNUSED_INFO;
+  CALL;
+  int32_t pixels = num_int(&c, 3), ch = num_int(&c, 4);
+  if (!c.failed && (pixels < 0 || ch < 1 || pixels > (1 << 24) || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
+  int32_t *x = ints_in(&c, 0, (size_t)pixels * ch), *thr = ints_in(&c, 1, ch), *dir = ints_in(&c, 2, ch);
+  int32_t *out = ints(&c, 5, (size_t)pixels * WORDS(ch));
+  if (!c.failed) es_binarize(x, thr, dir, pixels, ch, out);
+  return result(&c);
+}
+
+/* avgPool2d / maxPool2d(x, geom, {actMin, actMax}, out) */
+static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
+  CALL;
+  es_geom g = {0};
+  read_geom(&c, arg_at(&c, 1), &g);
+  int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
+  int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints(&c, 3, OPIX(g) * g.inC);
+  if (!c.failed) (isMax ? es_max_pool2d : es_avg_pool2d)(x, &g, lo, hi, out);
+  return result(&c);
+}
+HANDLER(n_avg_pool) { UNUSED_INFO; return pool(argv, argc, 0); }
+HANDLER(n_max_pool) { UNUSED_INFO; return pool(argv, argc, 1); }
+
+/* globalAvgPool / globalMaxPool(x, h, w, ch, {actMin, actMax}, out) */
+static jv global_pool(const jv argv[], jerry_length_t argc, int isMax) {
+  CALL;
+  int32_t h = num_int(&c, 1), w = num_int(&c, 2), ch = num_int(&c, 3);
+  int32_t lo = prop_int(&c, arg_at(&c, 4), "actMin"), hi = prop_int(&c, arg_at(&c, 4), "actMax");
+  if (!c.failed && (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
+  int32_t *x = ints_in(&c, 0, (size_t)h * w * ch), *out = ints(&c, 5, ch);
+  if (!c.failed) (isMax ? es_global_max_pool : es_global_avg_pool)(x, h, w, ch, lo, hi, out);
+  return result(&c);
+}
+HANDLER(n_global_pool) { UNUSED_INFO; return global_pool(argv, argc, 0); }
+HANDLER(n_global_max_pool) { UNUSED_INFO; return global_pool(argv, argc, 1); }
+
+/* tflmRequantize(x, mult, shift, n, ch, q, out) */
+HANDLER(n_tflm_requantize) {
+  UNUSED_INFO;
+  CALL;
+  es_requant q = {0};
+  int32_t n = num_int(&c, 3), ch = num_int(&c, 4);
+  read_requant(&c, arg_at(&c, 5), &q);
+  if (!c.failed && (n < 0 || ch < 1 || n % ch != 0 || n > (1 << 24))) fail(&c, JERRY_ERROR_RANGE, "bad requantize shape");
+  int32_t *x = ints_in(&c, 0, n), *m = ints_in(&c, 1, ch), *s = ints_in(&c, 2, ch), *out = ints(&c, 6, n);
+  check_shifts(&c, s, ch, 26);
+  if (!c.failed) es_tflm_requantize(x, m, s, n, ch, &q, out);
+  return result(&c);
+}
+
+/* add(a, b, params, out) */
+HANDLER(n_add) {
+  UNUSED_INFO;
+  CALL;
+  jv o = arg_at(&c, 2);
+  es_add p;
+  p.n = prop_int(&c, o, "n");
+  p.aZp = prop_int(&c, o, "aZp");
+  p.bZp = prop_int(&c, o, "bZp");
+  p.outZp = prop_int(&c, o, "outZp");
+  p.leftShift = prop_int(&c, o, "leftShift");
+  p.aMult = prop_int(&c, o, "aMult");
+  p.aShift = prop_int(&c, o, "aShift");
+  p.bMult = prop_int(&c, o, "bMult");
+  p.bShift = prop_int(&c, o, "bShift");
+  p.outMult = prop_int(&c, o, "outMult");
+  p.outShift = prop_int(&c, o, "outShift");
+  p.actMin = prop_int(&c, o, "actMin");
+  p.actMax = prop_int(&c, o, "actMax");
+  if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
+  int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
+  check_shifts(&c, sh, 3, 17);
+  int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints(&c, 3, p.n);
+  if (!c.failed) es_add_q(a, b, &p, out);
+  return result(&c);
+}
+
+/* quantize(x Float64Array, {n, scale, zeroPoint, actMin, actMax}, out) */
+HANDLER(n_quantize) {
+  UNUSED_INFO;
+  CALL;
+  jv o = arg_at(&c, 1);
+  int32_t n = prop_int(&c, o, "n"), zp = prop_int(&c, o, "zeroPoint");
+  int32_t lo = prop_int(&c, o, "actMin"), hi = prop_int(&c, o, "actMax");
+  double scale = prop_num(&c, o, "scale");
+  if (!c.failed && n < 0) fail(&c, JERRY_ERROR_RANGE, "bad length");
+  double *x = typed(&c, 0, JERRY_TYPEDARRAY_FLOAT64, n);
+  int32_t *out = ints(&c, 2, n);
+  if (!c.failed) es_quantize(x, n, scale, zp, lo, hi, out);
+  return result(&c);
+}
+
+/* softmax(x, lut, n, out) */
+HANDLER(n_softmax) {
+  UNUSED_INFO;
+  CALL;
+  int32_t n = num_int(&c, 2);
+  if (!c.failed && n < 1) fail(&c, JERRY_ERROR_RANGE, "bad length");
+  int32_t *lut = ints_in(&c, 1, 1);
+  int32_t lutLen = c.failed ? 0 : (int32_t)jerry_typedarray_length(argv[1]);
+  int32_t *x = ints_in(&c, 0, n), *out = ints(&c, 3, n);
+  if (!c.failed) es_softmax(x, lut, lutLen, n, out);
+  return result(&c);
+}
+
+/* ---- front end: tables copied once from the JS FrontEnd (outside the heap), frames in C ---- */
+
+#define MAX_FRONTENDS 4
+static es_frontend frontends[MAX_FRONTENDS];
+static int n_frontends;
+
+/* obj[key]: `need` numbers (array or typed array) into a new double array. */
+static double *copy_doubles(call *c, jv obj, const char *key, int32_t need) {
+  static char msg[96];
+  if (c->failed) return NULL;
+  if (!jerry_value_is_object(obj)) {
+    fail(c, JERRY_ERROR_TYPE, "frontEndInit: expected an object");
+    return NULL;
+  }
+  jv arr = jerry_object_get_sz(obj, key);
+  jv len = jerry_value_is_object(arr) ? jerry_object_get_sz(arr, "length") : jerry_undefined();
+  int32_t have = jerry_value_is_number(len) ? jerry_value_as_int32(len) : -1;
+  jerry_value_free(len);
+  double *a = NULL;
+  if (have < need) {
+    snprintf(msg, sizeof msg, "frontEndInit: '%s' must hold %d numbers", key, (int)need);
+    fail(c, JERRY_ERROR_TYPE, msg);
+  } else if (!(a = calloc(need > 0 ? (size_t)need : 1, sizeof(double)))) {
+    fail(c, JERRY_ERROR_COMMON, "out of memory");
+  } else {
+    for (int32_t i = 0; i < need; i++) {
+      jv v = jerry_object_get_index(arr, (uint32_t)i);
+      a[i] = jerry_value_as_number(v);
+      jerry_value_free(v);
+    }
+  }
+  jerry_value_free(arr);
+  return a;
+}
+
+static int32_t *copy_ints(call *c, jv obj, const char *key, int32_t need, int32_t lo, int32_t hi) {
+  double *d = copy_doubles(c, obj, key, need);
+  if (!d) return NULL;
+  int32_t *a = calloc(need > 0 ? (size_t)need : 1, sizeof(int32_t));
+  for (int32_t i = 0; a && i < need; i++) {
+    if (!(d[i] >= lo && d[i] <= hi)) {
+      fail(c, JERRY_ERROR_RANGE, "frontEndInit: table value out of range");
+      break;
+    }
+    a[i] = (int32_t)d[i];
+  }
+  free(d);
+  if (!a) fail(c, JERRY_ERROR_COMMON, "out of memory");
+  return a;
+}
+
+static jv get(jv obj, const char *key) {
+  return jerry_value_is_object(obj) ? jerry_object_get_sz(obj, key) : jerry_undefined();
+}
+
+/* frontEndInit(frontEnd): reads the tables of a shared/features FrontEnd; returns a handle. */
+HANDLER(n_frontend_init) {
+  UNUSED_INFO;
+  CALL;
+  if (n_frontends >= MAX_FRONTENDS) {
+    fail(&c, JERRY_ERROR_RANGE, "too many front ends");
+    return result(&c);
+  }
+  es_frontend *f = &frontends[n_frontends];
+  memset(f, 0, sizeof *f);
+  jv fe = arg_at(&c, 0);
+  f->win = prop_int(&c, fe, "windowLength");
+  f->coeffs = prop_int(&c, fe, "coeffs");
+  jv cfg = get(fe, "config");
+  f->nMels = prop_int(&c, cfg, "nMels");
+  int32_t fftSize = prop_int(&c, cfg, "fftSize");
+  f->logFloor = prop_num(&c, cfg, "logFloor");
+  jv kind = get(cfg, "kind");
+  if (!c.failed && !jerry_value_is_string(kind)) fail(&c, JERRY_ERROR_TYPE, "frontEndInit: bad config kind");
+  if (!c.failed) {
+    char k[8] = {0};
+    jerry_string_to_buffer(kind, JERRY_ENCODING_CESU8, (jerry_char_t *)k, sizeof k - 1);
+    f->lfbe = strcmp(k, "lfbe") == 0;
+  }
+  jerry_value_free(kind);
+  jerry_value_free(cfg);
+  if (!c.failed && (f->win < 1 || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
+                   f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
+    fail(&c, JERRY_ERROR_RANGE, "frontEndInit: bad config");
+  if (c.failed) return result(&c);
+  f->half = fftSize / 2;
+  f->window = copy_doubles(&c, fe, "window", f->win);
+  jv fft = get(fe, "fft");
+  f->rev = copy_ints(&c, fft, "rev", f->half, 0, f->half - 1);
+  f->cosM = copy_doubles(&c, fft, "cosM", f->half / 2);
+  f->sinM = copy_doubles(&c, fft, "sinM", f->half / 2);
+  f->cosN = copy_doubles(&c, fft, "cosN", f->half + 1);
+  f->sinN = copy_doubles(&c, fft, "sinN", f->half + 1);
+  jerry_value_free(fft);
+  jv mel = get(fe, "mel");
+  f->melStart = copy_ints(&c, mel, "start", f->nMels, 0, f->half);
+  f->melCount = copy_ints(&c, mel, "count", f->nMels, 0, f->half + 1);
+  jv weights = get(mel, "weights");
+  jv wl = get(weights, "length");
+  int32_t nw = jerry_value_is_number(wl) ? jerry_value_as_int32(wl) : 0;
+  jerry_value_free(wl);
+  jerry_value_free(weights);
+  f->melOffset = copy_ints(&c, mel, "offset", f->nMels, 0, nw);
+  for (int32_t m = 0; !c.failed && m < f->nMels; m++)
+    if (f->melStart[m] + f->melCount[m] > f->half + 1 || f->melOffset[m] + f->melCount[m] > nw)
+      fail(&c, JERRY_ERROR_RANGE, "frontEndInit: mel filter out of range");
+  f->melW = copy_doubles(&c, mel, "weights", nw);
+  jerry_value_free(mel);
+  f->dct = f->lfbe ? calloc(1, sizeof(double)) : copy_doubles(&c, fe, "dct", f->coeffs * f->nMels);
+  f->frame = calloc((size_t)fftSize, sizeof(double));
+  f->re = calloc((size_t)f->half, sizeof(double));
+  f->im = calloc((size_t)f->half, sizeof(double));
+  f->power = calloc((size_t)f->half + 1, sizeof(double));
+  f->melLog = calloc((size_t)f->nMels, sizeof(double));
+  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog))
+    fail(&c, JERRY_ERROR_COMMON, "out of memory");
+  if (c.failed) return result(&c);
+  return jerry_number(n_frontends++);
+}
+
+/* frontEndFrame(handle, src Float64Array, srcOffset, out Float64Array, outOffset) */
+HANDLER(n_frontend_frame) {
+  UNUSED_INFO;
+  CALL;
+  int32_t h = num_int(&c, 0), so = num_int(&c, 2), oo = num_int(&c, 4);
+  if (!c.failed && (h < 0 || h >= n_frontends)) fail(&c, JERRY_ERROR_RANGE, "bad front-end handle");
+  if (!c.failed && (so < 0 || oo < 0)) fail(&c, JERRY_ERROR_RANGE, "negative offset");
+  if (c.failed) return result(&c);
+  es_frontend *f = &frontends[h];
+  double *src = typed(&c, 1, JERRY_TYPEDARRAY_FLOAT64, (size_t)so + f->win);
+  double *out = typed(&c, 3, JERRY_TYPEDARRAY_FLOAT64, (size_t)oo + f->coeffs);
+  if (!c.failed) es_frontend_frame(f, src + so, out + oo);
+  return result(&c);
+}
+
+/* ---- block copies for the stream stages (typed arrays of one element type) ---- */
+
+static int elem_bytes(jerry_typedarray_type_t t) {
+  switch (t) {
+    case JERRY_TYPEDARRAY_UINT8: case JERRY_TYPEDARRAY_UINT8CLAMPED: case JERRY_TYPEDARRAY_INT8: return 1;
+    case JERRY_TYPEDARRAY_UINT16: case JERRY_TYPEDARRAY_INT16: return 2;
+    case JERRY_TYPEDARRAY_UINT32: case JERRY_TYPEDARRAY_INT32: case JERRY_TYPEDARRAY_FLOAT32: return 4;
+    case JERRY_TYPEDARRAY_FLOAT64: return 8;
+    default: return 0;
+  }
+}
+
+/* The bytes of typed array argv[i], its element type and size. */
+static char *raw(call *c, jerry_length_t i, size_t needElems, jerry_typedarray_type_t *type) {
+  if (c->failed) return NULL;
+  jv v = arg_at(c, i);
+  *type = jerry_value_is_typedarray(v) ? jerry_typedarray_type(v) : JERRY_TYPEDARRAY_INVALID;
+  if (!elem_bytes(*type)) {
+    fail(c, JERRY_ERROR_TYPE, "copy: expected typed arrays");
+    return NULL;
+  }
+  return typed(c, i, *type, needElems);
+}
+
+/* copy(src, srcOff, dst, dstOff, n): memmove. */
+HANDLER(n_copy) {
+  UNUSED_INFO;
+  CALL;
+  int32_t so = num_int(&c, 1), dof = num_int(&c, 3), n = num_int(&c, 4);
+  if (!c.failed && n == 0) return jerry_undefined();
+  if (!c.failed && (so < 0 || dof < 0 || n < 0)) fail(&c, JERRY_ERROR_RANGE, "copy: bad ranges");
+  jerry_typedarray_type_t st = JERRY_TYPEDARRAY_INVALID, dt = JERRY_TYPEDARRAY_INVALID;
+  char *src = raw(&c, 0, (size_t)so + n, &st), *dst = raw(&c, 2, (size_t)dof + n, &dt);
+  if (!c.failed && st != dt) fail(&c, JERRY_ERROR_TYPE, "copy: element types differ");
+  if (!c.failed) {
+    size_t e = (size_t)elem_bytes(st);
+    memmove(dst + (size_t)dof * e, src + (size_t)so * e, (size_t)n * e);
+  }
+  return result(&c);
+}
+
+/* copyScaled(src Int16Array | Int32Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
+HANDLER(n_copy_scaled) {
+  UNUSED_INFO;
+  CALL;
+  int32_t so = num_int(&c, 1), dof = num_int(&c, 3), n = num_int(&c, 4);
+  jv sv = arg_at(&c, 5);
+  if (!c.failed && !jerry_value_is_number(sv)) fail(&c, JERRY_ERROR_TYPE, "copyScaled: scale is not a number");
+  if (!c.failed && n == 0) return jerry_undefined();
+  if (!c.failed && (so < 0 || dof < 0 || n < 0)) fail(&c, JERRY_ERROR_RANGE, "copyScaled: bad ranges");
+  jerry_typedarray_type_t st = JERRY_TYPEDARRAY_INVALID;
+  char *src = raw(&c, 0, (size_t)so + n, &st);
+  double *d = typed(&c, 2, JERRY_TYPEDARRAY_FLOAT64, (size_t)dof + n);
+  if (!c.failed && st != JERRY_TYPEDARRAY_INT16 && st != JERRY_TYPEDARRAY_INT32 && st != JERRY_TYPEDARRAY_FLOAT64)
+    fail(&c, JERRY_ERROR_TYPE, "copyScaled: source must be Int16Array, Int32Array or Float64Array");
+  if (c.failed) return result(&c);
+  double scale = jerry_value_as_number(sv);
+  d += dof;
+  if (st == JERRY_TYPEDARRAY_INT16) {
+    const int16_t *s = (const int16_t *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  } else if (st == JERRY_TYPEDARRAY_INT32) {
+    const int32_t *s = (const int32_t *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  } else {
+    const double *s = (const double *)src + so;
+    for (int32_t i = 0; i < n; i++) d[i] = s[i] * scale;
+  }
+  return jerry_undefined();
+}
+
+/* ---- host I/O ---- */
+
+HANDLER(n_print) {
+  UNUSED_INFO;
+  jv s = jerry_value_to_string(argc > 0 ? argv[0] : jerry_undefined());
+  if (jerry_value_is_exception(s)) return s;
+  static jerry_char_t buf[4096];
+  jerry_size_t size = jerry_string_size(s, JERRY_ENCODING_CESU8);
+  if (size < sizeof buf) {
+    jerry_size_t n = jerry_string_to_buffer(s, JERRY_ENCODING_CESU8, buf, sizeof buf);
+    fwrite(buf, 1, n, stdout);
+  } else {
+    jerry_char_t *big = malloc(size);
+    if (big) {
+      jerry_size_t n = jerry_string_to_buffer(s, JERRY_ENCODING_CESU8, big, size);
+      fwrite(big, 1, n, stdout);
+      free(big);
+    }
+  }
+  fputc('\n', stdout);
+  jerry_value_free(s);
+  return jerry_undefined();
+}
+
+/* EARSHOT_INPUT.read(dst, max): up to max int16 samples from the audio file into dst. */
+static FILE *audio;
+HANDLER(n_read) {
+  UNUSED_INFO;
+  CALL;
+  int32_t max = num_int(&c, 1);
+  if (!c.failed && max < 0) fail(&c, JERRY_ERROR_RANGE, "read: negative count");
+  if (c.failed) return result(&c);
+  jv dst = argv[0];
+  jerry_typedarray_type_t t = jerry_value_is_typedarray(dst) ? jerry_typedarray_type(dst) : JERRY_TYPEDARRAY_INVALID;
+  int16_t pcm[512];
+  int32_t total = 0;
+  int32_t *d32 = t == JERRY_TYPEDARRAY_INT32 ? ints(&c, 0, max) : NULL;
+  if (c.failed) return result(&c);
+  while (total < max) {
+    size_t want = (size_t)(max - total) < 512 ? (size_t)(max - total) : 512;
+    size_t got = fread(pcm, 2, want, audio);
+    for (size_t i = 0; i < got; i++) {
+      if (d32) d32[total + (int32_t)i] = pcm[i];
+      else {
+        jv v = jerry_number(pcm[i]);
+        jerry_value_free(jerry_object_set_index(dst, (uint32_t)(total + (int32_t)i), v));
+        jerry_value_free(v);
+      }
+    }
+    total += (int32_t)got;
+    if (got < want) break;
+  }
+  return jerry_number(total);
+}
+
+static const struct {
+  const char *name;
+  jerry_external_handler_t fn;
+  int nargs; /* the op table's arity (test/kernels/op-table.test.ts checks it) */
+} NATIVES[] = {
+    {"conv2d", n_conv2d, 8},
+    {"depthwiseConv2d", n_depthwise, 8},
+    {"dense", n_dense, 8},
+    {"avgPool2d", n_avg_pool, 4},
+    {"maxPool2d", n_max_pool, 4},
+    {"globalAvgPool", n_global_pool, 6},
+    {"globalMaxPool", n_global_max_pool, 6},
+    {"tflmRequantize", n_tflm_requantize, 7},
+    {"add", n_add, 4},
+    {"binaryConv2d", n_bconv, 6},
+    {"binaryConv2dInt", n_bconv_int, 8},
+    {"binaryDense", n_bdense, 6},
+    {"binaryDenseInt", n_bdense_int, 8},
+    {"binarize", n_binarize, 6},
+    {"quantize", n_quantize, 3},
+    {"softmax", n_softmax, 4},
+    {"frontEndInit", n_frontend_init, 1},
+    {"frontEndFrame", n_frontend_frame, 5},
+    {"copy", n_copy, 5},
+    {"copyScaled", n_copy_scaled, 6},
+    {NULL, NULL, 0}};
+
+static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
+  jv f = jerry_function_external(fn);
+  jerry_value_free(jerry_object_set_sz(obj, name, f));
+  jerry_value_free(f);
+}
+
+static void set_value(jv obj, const char *name, jv v) {
+  jerry_value_free(jerry_object_set_sz(obj, name, v));
+  jerry_value_free(v);
+}
+
+/* ArrayBuffers with a backing pointer: on the JS heap as by default, except the external model
+ * buffer (tagged), which the GC must not hand back to the heap. */
+static char EXTERNAL_TAG;
+static uint8_t *ab_alloc(jerry_arraybuffer_type_t type, uint32_t size, void **ab_user, void *user) {
+  (void)type;
+  (void)user;
+  *ab_user = NULL;
+  return jerry_heap_alloc(size);
+}
+static void ab_free(jerry_arraybuffer_type_t type, uint8_t *p, uint32_t size, void *ab_user, void *user) {
+  (void)type;
+  (void)user;
+  if (ab_user != &EXTERNAL_TAG) jerry_heap_free(p, size);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc(n > 0 ? (size_t)n : 1);
+  if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = n > 0 ? (size_t)n : 0;
+  return buf;
+}
+
+/* Prints an uncaught exception as the one line the host-side parser reports. */
+static void report(jv ex) {
+  jv v = jerry_exception_value(ex, false);
+  jv s = jerry_value_to_string(v);
+  static jerry_char_t buf[1024];
+  jerry_size_t n = jerry_value_is_exception(s) ? 0 : jerry_string_to_buffer(s, JERRY_ENCODING_CESU8, buf, sizeof buf - 1);
+  buf[n] = 0;
+  fflush(stdout);
+  fprintf(stderr, "earshot-jerry: %s\n", buf);
+  jerry_value_free(s);
+  jerry_value_free(v);
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    jerry_init(JERRY_INIT_EMPTY);
+    jerry_heap_stats_t hs;
+    memset(&hs, 0, sizeof hs);
+    int have = jerry_heap_stats(&hs);
+    jerry_cleanup();
+    printf("earshot-jerry (JerryScript %d.%d.%d), heap %lu KB\n", JERRY_API_MAJOR_VERSION, JERRY_API_MINOR_VERSION,
+           JERRY_API_PATCH_VERSION, have ? (unsigned long)(hs.size / 1024) : 0UL);
+    return 0;
+  }
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [SETTINGS] [0=no natives] [1=heap stats]\n", argv[0]);
+    return 2;
+  }
+  static char outbuf[1 << 16];
+  setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+  size_t bundleLen, modelLen;
+  char *bundle = slurp(argv[1], &bundleLen);
+  char *model = slurp(argv[2], &modelLen);
+  audio = fopen(argv[3], "rb");
+  if (!bundle || !model || !audio) {
+    fprintf(stderr, "earshot-jerry: cannot read an input file\n");
+    return 2;
+  }
+  int trace = argc > 4 && strcmp(argv[4], "1") == 0;
+  const char *settings = argc > 5 ? argv[5] : "";
+  int natives = !(argc > 6 && strcmp(argv[6], "0") == 0);
+  int stats = argc > 7 && strcmp(argv[7], "1") == 0;
+
+  jerry_init(JERRY_INIT_EMPTY);
+  jerry_arraybuffer_allocator(ab_alloc, ab_free, NULL);
+  jv global = jerry_current_realm();
+  set_fn(global, "print", n_print);
+  if (natives) {
+    jv nat = jerry_object();
+    for (int i = 0; NATIVES[i].name; i++) set_fn(nat, NATIVES[i].name, NATIVES[i].fn);
+    set_value(nat, "impl", jerry_string_sz("c-jerryscript"));
+    set_value(nat, "narrowConstants", jerry_boolean(true));
+    set_value(global, "EarshotNative", nat);
+  }
+  jv input = jerry_object();
+  /* The model stays in C memory (a board's flash): an external buffer, not heap bytes. */
+  jv buf = jerry_arraybuffer_external((uint8_t *)model, (jerry_length_t)modelLen, &EXTERNAL_TAG);
+  set_value(input, "model", jerry_typedarray_with_buffer(JERRY_TYPEDARRAY_UINT8, buf));
+  jerry_value_free(buf);
+  set_fn(input, "read", n_read);
+  set_value(input, "memory", jerry_string_sz("typed"));
+  set_value(input, "exact", jerry_boolean(true));
+  set_value(input, "trace", jerry_boolean(trace));
+  set_value(input, "settings", jerry_string_sz(settings));
+  set_value(global, "EARSHOT_INPUT", input);
+  jerry_value_free(global);
+
+  int rc = 0;
+  jv script = jerry_parse((const jerry_char_t *)bundle, bundleLen, NULL);
+  jv ret = jerry_value_is_exception(script) ? jerry_value_copy(script) : jerry_run(script);
+  if (jerry_value_is_exception(ret)) {
+    report(ret);
+    rc = 1;
+  }
+  jerry_value_free(ret);
+  jerry_value_free(script);
+  if (stats) {
+    jerry_heap_stats_t hs;
+    memset(&hs, 0, sizeof hs);
+    if (jerry_heap_stats(&hs)) printf("M %lu %lu\n", (unsigned long)hs.peak_allocated_bytes, (unsigned long)hs.size);
+  }
+  fflush(stdout);
+  jerry_cleanup();
+  free(bundle);
+  free(model);
+  fclose(audio);
+  return rc;
+}
