@@ -43,13 +43,20 @@ export interface RunOptions {
   noNatives?: boolean;
   /** jerryscript only: print the heap's statistics (peak) after the run (bench:device). */
   memStats?: boolean;
+  /**
+   * false: run the whole network on a float window at every stride (the reference mode);
+   * default true: the device's streaming mode (quantized frame ring, banded conv + pool).
+   * A trace always runs streaming off.
+   */
+  streaming?: boolean;
 }
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
-  if (f.every((v) => v === undefined)) return "";
+  const streaming = o.streaming === false ? ",0" : "";
+  if (f.every((v) => v === undefined) && streaming === "") return "";
   // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
-  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
+  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",") + streaming;
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
