@@ -7,9 +7,8 @@
  * out (named on stderr).
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { deviceInputScripts } from "../../device/engines/device-input";
+import { readFileSync } from "node:fs";
+import { deviceInputScripts, jerryScriptArgs } from "../../device/engines/device-input";
 import { missingEngineNote, nativeEnginePath } from "../../device/engines/native-engines";
 import { buildOutputs } from "../../device/engines/paths";
 import { syntheticInt8Model } from "../../host/compress/synthetic-models";
@@ -46,13 +45,9 @@ function callgrind(cmd: string, args: string[]): { instr: number; stdout: string
 function jerryRun(tmp: string, seconds: number): { instr: number; peak: number } {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   const scripts = deviceInputScripts(model, clip(Math.round(16000 * seconds)), false, ",,2,");
-  const paths = scripts.map((js, i) => {
-    const p = join(tmp, `jerry-${seconds}-${i}.js`);
-    writeFileSync(p, js);
-    return p;
-  });
+  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5);
   const bin = nativeEnginePath("jerryscript") as string;
-  const r = callgrind(bin, ["--mem-stats", ...paths, buildOutputs().es5]);
+  const r = callgrind(bin, ["--mem-stats", ...args]);
   const peak = /Peak allocated = (\d+) bytes/.exec(r.stdout);
   if (!peak || !/^P /m.test(r.stdout))
     throw new Error(`jerry run failed:\n${r.stdout.slice(-400)}`);

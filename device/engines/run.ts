@@ -17,6 +17,7 @@ import {
   ESPRUINO_RUN_FROM_STORAGE,
   espruinoPrelude,
   espruinoUpload,
+  jerryScriptArgs,
   stripEspruinoConsole,
 } from "./device-input";
 import type { EngineName } from "./names";
@@ -189,14 +190,12 @@ export async function runEngine(
       text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
       const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
-      const paths = scripts.map((js, i) => {
-        const p = join(dir, `input${i}.js`);
-        writeFileSync(p, js);
-        return p;
-      });
       text = spawnEngine(
         requireEngine("jerryscript"),
-        [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        [
+          ...(opts.memStats ? ["--mem-stats"] : []),
+          ...jerryScriptArgs(dir, "input", scripts, requireBuilt(out.es5)),
+        ],
         "jerry",
       );
     } else if (engine === "duktape-host") {

@@ -116,6 +116,14 @@ export class Interpreter {
 
     // Plan twice: with device element sizes (reported) and with this engine's slots (realized).
     const life = lifetimes(model);
+    // A fused pair reads its conv's input and writes its pool's output during both its ops.
+    for (let k = 0; k < steps.length; k++) {
+      if (!fused[k]) continue;
+      const a = steps[k].inputs[0];
+      const b = steps[k + 1].outputs[0];
+      if (life.last[a] < k + 1) life.last[a] = k + 1;
+      if (life.first[b] > k) life.first[b] = k;
+    }
     const device = new GreedyPlanner();
     const slots = new GreedyPlanner();
     let total = 0;
