@@ -11,10 +11,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   ESPRUINO_BUDGET_VARIABLES,
   JERRY_HEAP_KB,
-  REPO_DIR,
   missingEngineNote,
   type NativeEngine,
   nativeEnginePath,
+  REPO_DIR,
 } from "../../device/engines/native-engines";
 import { EngineError } from "../../device/engines/protocol";
 import { type EngineName, runEngine } from "../../device/engines/run";
