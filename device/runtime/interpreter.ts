@@ -78,8 +78,10 @@ export class Interpreter {
   private readonly memory: TensorMemory;
   /** The first op `invoke()` runs: 1 when the caller writes the quantized input itself. */
   private readonly first: number;
-  /** Per op: the band runner when it starts a fused conv + pool pair, else null. */
-  private readonly bands: (ConvPoolBand | null)[];
+  /** Per op: index in `bands` when it starts a fused conv + pool pair, else -1 (Lua arrays
+   * cannot hold null). */
+  private readonly bandAt: number[];
+  private readonly bands: ConvPoolBand[];
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -175,12 +177,14 @@ export class Interpreter {
       }
     }
     this.bands = [];
+    this.bandAt = [];
     let b = 0;
     for (let k = 0; k < steps.length; k++) {
       if (!fused[k]) {
-        this.bands.push(null);
+        this.bandAt.push(-1);
         continue;
       }
+      this.bandAt.push(this.bands.length);
       const sizes = bandSizes(steps[k], steps[k + 1]);
       const dtypes = [
         model.tensors[steps[k].inputs[0]].dtype,
@@ -241,9 +245,9 @@ export class Interpreter {
     const end = to < 0 ? this.steps.length : to;
     let i = from < 0 ? this.first : from;
     while (i < end) {
-      const band = this.bands[i];
-      if (band !== null) {
-        band.run(this.k, this.memory);
+      const band = this.bandAt[i];
+      if (band >= 0) {
+        this.bands[band].run(this.k, this.memory);
         i += 2;
       } else {
         runOp(this.k, this.steps[i], this.arrays);
