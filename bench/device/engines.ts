@@ -17,7 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deviceInputScripts } from "../../device/engines/device-input";
+import { deviceInputScripts, jerryScriptArgs } from "../../device/engines/device-input";
 import {
   missingEngineNote,
   type NativeEngine,
@@ -62,13 +62,9 @@ function callgrind(cmd: string, args: string[]): { instr: number; stdout: string
 function jerryRun(tmp: string, seconds: number): { instr: number; peak: number } {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   const scripts = deviceInputScripts(model, clip(Math.round(16000 * seconds)), false, ",,2,");
-  const paths = scripts.map((js, i) => {
-    const p = join(tmp, `jerry-${seconds}-${i}.js`);
-    writeFileSync(p, js);
-    return p;
-  });
+  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5);
   const bin = nativeEnginePath("jerryscript") as string;
-  const r = callgrind(bin, ["--mem-stats", ...paths, buildOutputs().es5]);
+  const r = callgrind(bin, ["--mem-stats", ...args]);
   const peak = /Peak allocated = (\d+) bytes/.exec(r.stdout);
   if (!peak || !/^P /m.test(r.stdout))
     throw new Error(`jerry run failed:\n${r.stdout.slice(-400)}`);

@@ -11,6 +11,7 @@ import { plainMemory, type TensorMemory } from "../../device/runtime/memory";
 import { type NativeKernels, nativeProvider, typedMemory } from "../../device/targets/es5/native";
 import { referenceKernels } from "../../shared/kernels/reference";
 import type { ConvGeometry, RequantParams } from "../../shared/kernels/types";
+import { DT_INT32 } from "../../shared/model-format/types";
 
 declare const EARSHOT_INPUT: { settings?: string };
 declare const EarshotNative: NativeKernels | undefined;
@@ -36,9 +37,10 @@ function rand(n: number): number {
   return Math.floor((seed / 2147483648) * n);
 }
 function filled(n: number, lo: number, hi: number): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < n; i++) a.push(lo + rand(hi - lo + 1));
-  return memory.constant(a);
+  // Constants in the form the kernels read (Int32Array for the C natives).
+  const a = memory.constantStorage(n, DT_INT32, 32);
+  for (let i = 0; i < n; i++) a[i] = lo + rand(hi - lo + 1);
+  return a;
 }
 
 // 3x3, stride 1, SAME: the res8-narrow residual-block conv shape.

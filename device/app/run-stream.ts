@@ -42,8 +42,8 @@ export interface EngineIo {
   /** Emit per-op outputs and input windows (golden-vector comparison). */
   trace: boolean;
   /**
-   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs"; an empty field
-   * (or an empty string) keeps the model's default.
+   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs[,streaming]"; an
+   * empty field (or an empty string) keeps the model's default; streaming "0" turns it off.
    */
   settings: string;
 }
@@ -115,6 +115,130 @@ function takeModelBytes(io: EngineIo): number[] {
   return b;
 }
 
+/**
+ * Streaming (the device mode: quantized frame ring, banded conv + pool; detector.ts) unless the
+ * settings' fifth field is "0" or the run traces (a trace prints every layer's full output).
+ */
+function streamingWanted(io: EngineIo): boolean {
+  if (io.trace) return false;
+  const f = io.settings.split(",");
+  return !(f.length > 4 && f[4] === "0");
+}
+
+/**
+ * One stream, driven from outside: `startStream` loads the model and prints the load lines,
+ * `feed` pulls audio from io.readSamples until it returns 0 (call it again when more audio has
+ * arrived: an embedder hands over chunks as its audio driver fills them), `finish` prints the
+ * telemetry line. Every buffer is allocated by startStream.
+ */
+export class StreamSession {
+  private readonly io: EngineIo;
+  private readonly det: Detector;
+  private readonly memory: TensorMemory;
+  private readonly pcm: number[];
+  private readonly chunk: number[];
+
+  constructor(io: EngineIo, det: Detector, memory: TensorMemory) {
+    this.io = io;
+    this.det = det;
+    this.memory = memory;
+    this.pcm = memory.scratch(CHUNK, false);
+    this.chunk = memory.scratch(CHUNK, true);
+  }
+
+  feed(): void {
+    const io = this.io;
+    const det = this.det;
+    for (;;) {
+      const n = io.readSamples(this.pcm, CHUNK);
+      if (n <= 0) break;
+      this.memory.copyScaled(this.pcm, 0, this.chunk, 0, n, 1 / 32768);
+      det.push(this.chunk, 0, n);
+      for (let i = 0; i < det.pendingEvents(); i++) {
+        const e = det.event(i);
+        io.print(line(io, "E", [e.t, e.classIndex, e.rawSum, e.window], [], 0));
+      }
+      det.drainEvents();
+    }
+  }
+
+  finish(): void {
+    const st = this.det.stats;
+    this.io.print(
+      line(
+        this.io,
+        "P",
+        [
+          st.samples,
+          st.frames,
+          st.inferences,
+          st.detections,
+          st.frontEndMs,
+          st.networkMs,
+          st.postMs,
+        ],
+        [],
+        0,
+      ),
+    );
+  }
+}
+
+/** Loads the model and prints the load lines; null after printing an `X` line. */
+export function startStream(
+  io: EngineIo,
+  registry: KernelRegistry,
+  memory: TensorMemory,
+  frontEnd: FrontEndIntrinsic | null = null,
+): StreamSession | null {
+  let det: Detector;
+  try {
+    // No local keeps the file's bytes: loadDetector drops them after decoding, before the
+    // detector allocates its arena, so a small heap never holds both.
+    det = loadDetector(
+      takeModelBytes(io),
+      registry.kernels(),
+      memory,
+      io.clock,
+      frontEnd,
+      streamingWanted(io),
+    );
+    applySettings(det, io.settings);
+  } catch (e) {
+    io.print(`X ${(e as Error).message}`);
+    return null;
+  }
+  const it = det.interpreter;
+  io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
+  const serving = registry.servingTable();
+  for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
+  io.print(`K frontEnd ${frontEnd === null ? "portable" : frontEnd.name}`);
+  printInferences(io, det, memory);
+  return new StreamSession(io, det, memory);
+}
+
+/** Prints every inference's scores; tracing (streaming off), its window and every layer. */
+function printInferences(io: EngineIo, det: Detector, memory: TensorMemory): void {
+  const it = det.interpreter;
+  const nOut = it.output().length;
+  // Only a trace needs a second copy of the input window.
+  const window = io.trace ? memory.scratch(it.input().length, true) : [];
+  det.onScores((raw: number[], t: number) => {
+    io.print(line(io, "S", [t], raw, nOut));
+    if (!io.trace) return;
+    // Re-run the inference op by op to print every layer (the arena is reused within one run).
+    // The arena may have reused the input's bytes: copy the window in again first.
+    det.copyWindow(window);
+    io.print(line(io, "F", [t], window, window.length));
+    det.copyWindow(it.input());
+    for (let k = 0; k < it.opCount(); k++) {
+      it.invoke(k, k + 1);
+      const o = it.tensor(it.opOutput(k));
+      io.print(line(io, "T", [k], o, o.length));
+    }
+  });
+}
+
 /** Runs the whole stream; returns 0, or 1 after printing an `X` line. */
 export function runStream(
   io: EngineIo,
@@ -122,61 +246,9 @@ export function runStream(
   memory: TensorMemory,
   frontEnd: FrontEndIntrinsic | null = null,
 ): number {
-  let det: Detector;
-  try {
-    // No local keeps the file's bytes: loadDetector drops them after decoding, before the
-    // detector allocates its arena, so a small heap never holds both.
-    det = loadDetector(takeModelBytes(io), registry.kernels(), memory, io.clock, frontEnd);
-    applySettings(det, io.settings);
-  } catch (e) {
-    io.print(`X ${(e as Error).message}`);
-    return 1;
-  }
-  const it = det.interpreter;
-  io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
-  const serving = registry.servingTable();
-  for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
-  io.print(`K frontEnd ${frontEnd === null ? "portable" : frontEnd.name}`);
-  const nOut = it.output().length;
-  // Only a trace needs a second copy of the input window.
-  const window = io.trace ? memory.scratch(it.input().length, true) : [];
-  det.onScores((raw: number[], t: number) => {
-    io.print(line(io, "S", [t], raw, nOut));
-    if (io.trace) {
-      // Re-run the inference op by op to print every layer (the arena is reused within one run).
-      // The arena may have reused the input's bytes: copy the window in again first.
-      det.copyWindow(window);
-      io.print(line(io, "F", [t], window, window.length));
-      det.copyWindow(it.input());
-      for (let k = 0; k < it.opCount(); k++) {
-        it.invoke(k, k + 1);
-        const o = it.tensor(it.opOutput(k));
-        io.print(line(io, "T", [k], o, o.length));
-      }
-    }
-  });
-  const pcm = memory.scratch(CHUNK, false);
-  const chunk = memory.scratch(CHUNK, true);
-  for (;;) {
-    const n = io.readSamples(pcm, CHUNK);
-    if (n <= 0) break;
-    memory.copyScaled(pcm, 0, chunk, 0, n, 1 / 32768);
-    det.push(chunk, 0, n);
-    for (let i = 0; i < det.pendingEvents(); i++) {
-      const e = det.event(i);
-      io.print(line(io, "E", [e.t, e.classIndex, e.rawSum, e.window], [], 0));
-    }
-    det.drainEvents();
-  }
-  const st = det.stats;
-  io.print(
-    line(
-      io,
-      "P",
-      [st.samples, st.frames, st.inferences, st.detections, st.frontEndMs, st.networkMs, st.postMs],
-      [],
-      0,
-    ),
-  );
+  const session = startStream(io, registry, memory, frontEnd);
+  if (session === null) return 1;
+  session.feed();
+  session.finish();
   return 0;
 }

@@ -6,31 +6,41 @@
  * - Espruino reads the model file as a string and views it as bytes (E.toArrayBuffer: no copy
  *   for a flat string; a board reads require("Storage").readArrayBuffer the same way) and reads
  *   the audio file CHUNK samples at a time (E.openFile(...).read).
- * - JerryScript's command line has no file API, so the inputs are scripts run before the bundle:
- *   script 0 turns the model (a latin1 string literal) into a Uint8Array and holds the audio as
- *   a latin1 string (two chars per sample); its code and the model literal are freed when it
- *   ends, so the heap then holds the model's bytes (until the runtime has decoded them) and the
- *   clip (what a board's audio driver would hold outside the heap). Script 1 defines the
- *   reader, which decodes each chunk from the string into the caller's array (no allocation
- *   per chunk).
+ * - JerryScript's command line has no file API, so the inputs are scripts: before the bundle,
+ *   the first scripts write the model into a Uint8Array 2 KB at a time (array literals of
+ *   bytes: see byteArrayLiteral for why not strings; each script's code is freed when it ends,
+ *   so the heap then holds the model's bytes until the runtime has decoded them), the next
+ *   defines the reader; the bundle loads the model (chunked mode); then one script per 20 ms
+ *   of audio sets EARSHOT_CHUNK (little-endian bytes) and calls EARSHOT_INPUT.feed(), as an
+ *   audio driver's DMA-complete callback would, and a last one calls finish(). The heap never
+ *   holds more than one chunk of audio; the reader decodes it into the caller's array.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
-/** JS string literal holding bytes 0..255 one char each. */
-function latin1Literal(bytes: Uint8Array): string {
-  let s = "";
-  // Chunked: String.fromCharCode takes arguments, so bound each call.
-  for (let i = 0; i < bytes.length; i += 4096) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
-  return JSON.stringify(s);
+/**
+ * Bytes as a JS array literal. Not a string: JerryScript keeps every string literal it ever
+ * parsed in its literal storage until the engine exits, so a model or audio chunk passed as a
+ * string would stay on the heap for good; numbers 0..255 compile to push-byte instructions
+ * whose bytecode is freed with the script.
+ */
+function byteArrayLiteral(bytes: Uint8Array): string {
+  return `[${Array.prototype.join.call(bytes, ",")}]`;
 }
+
+/** Model bytes per JerryScript input script (bounds the parser's transient memory). */
+const MODEL_PIECE = 2048;
 
 function options(trace: boolean, settings: string): string {
   return `memory:"typed",exact:true,trace:${trace},settings:${JSON.stringify(settings)}`;
 }
 
-/** The little-endian int16 decode both readers share, over a string `s` of 2 chars per sample. */
-const READ_BODY = `var n=(s.length>>1)-p;if(n>max)n=max;for(var i=0;i<n;i++){var k=2*(p+i),v=s.charCodeAt(k)|(s.charCodeAt(k+1)<<8);dst[i]=v>=32768?v-65536:v;}p+=n;`;
+/** The little-endian int16 decode of `n` samples from s[2p..] (bytes: `at(k)` reads one). */
+const decodeBody = (at: (k: string) => string) =>
+  `for(var i=0;i<n;i++){var k=2*(p+i),v=${at("k")}|(${at("k+1")}<<8);dst[i]=v>=32768?v-65536:v;}p+=n;`;
+
+/** Espruino's reader: each chunk is a string of two chars per sample (E.openFile().read). */
+const READ_BODY = `var n=(s.length>>1)-p;if(n>max)n=max;${decodeBody((k) => `s.charCodeAt(${k})`)}`;
 
 export function espruinoPrelude(
   modelPath: string,
@@ -41,21 +51,60 @@ export function espruinoPrelude(
   return `var EARSHOT_INPUT=(function(){var f=E.openFile(${JSON.stringify(samplesPath)},"r");return{model:new Uint8Array(E.toArrayBuffer(require("fs").readFileSync(${JSON.stringify(modelPath)}))),read:function(dst,max){var s=f.read(2*max);if(s===undefined)return 0;var p=0;${READ_BODY}return n;},${options(trace, settings)}};})();\n`;
 }
 
+/** Samples per audio script on JerryScript: 20 ms at 16 kHz. */
+export const JERRY_CHUNK_SAMPLES = 320;
+
+/** The scripts JerryScript runs before the bundle, and after it (one per chunk, then finish). */
+export interface DeviceInputScripts {
+  before: string[];
+  after: string[];
+}
+
 export function deviceInputScripts(
   model: Uint8Array,
   samples: Int16Array,
   trace: boolean,
   settings: string,
-): string[] {
+): DeviceInputScripts {
   const pcm = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  // The model literal dies with script 0's code; the heap keeps one byte per model byte.
-  const bytes = (name: string, lit: string) =>
-    `var ${name}=(function(){var s=${lit};var u=new Uint8Array(s.length);for(var i=0;i<s.length;i++)u[i]=s.charCodeAt(i);return u;})();`;
-  return [
-    `${bytes("EARSHOT_MODEL", latin1Literal(model))}var EARSHOT_PCM=${latin1Literal(pcm)};\n`,
-    // No local holds the model: once the runtime drops it, the heap can reuse its bytes.
-    `var EARSHOT_INPUT=(function(){var s=EARSHOT_PCM,p=0;EARSHOT_PCM=null;return{model:EARSHOT_MODEL,read:function(dst,max){${READ_BODY}return n;},${options(trace, settings)}};})();EARSHOT_MODEL=null;\n`,
+  // The model arrives in pieces written into one Uint8Array (as a flash read loop would).
+  const before = [
+    `var EARSHOT_MODEL=new Uint8Array(${model.length}),EARSHOT_AT=0,EARSHOT_CHUNK=null;function EARSHOT_PUT(a){for(var i=0;i<a.length;i++)EARSHOT_MODEL[EARSHOT_AT++]=a[i];}\n`,
   ];
+  for (let i = 0; i < model.length; i += MODEL_PIECE) {
+    before.push(`EARSHOT_PUT(${byteArrayLiteral(model.subarray(i, i + MODEL_PIECE))});\n`);
+  }
+  // No local holds the model: once the runtime drops it, the heap can reuse its bytes.
+  before.push(
+    `var EARSHOT_INPUT=(function(){var p=0;return{model:EARSHOT_MODEL,chunked:true,read:function(dst,max){var s=EARSHOT_CHUNK;if(s===null)return 0;var n=(s.length>>1)-p;if(n>max)n=max;${decodeBody((k) => `s[${k}]`)}if(2*p>=s.length){EARSHOT_CHUNK=null;p=0;}return n;},${options(trace, settings)}};})();EARSHOT_MODEL=null;\n`,
+  );
+  const after: string[] = [];
+  for (let i = 0; i < pcm.length; i += 2 * JERRY_CHUNK_SAMPLES) {
+    const bytes = byteArrayLiteral(pcm.subarray(i, i + 2 * JERRY_CHUNK_SAMPLES));
+    after.push(`EARSHOT_CHUNK=${bytes};EARSHOT_INPUT.feed();\n`);
+  }
+  after.push("EARSHOT_INPUT.finish();\n");
+  return { before, after };
+}
+
+/**
+ * Writes the scripts into `dir` (names starting with `prefix`) and returns jerry's file
+ * arguments: the inputs, the bundle, then the audio chunks and finish.
+ */
+export function jerryScriptArgs(
+  dir: string,
+  prefix: string,
+  scripts: DeviceInputScripts,
+  bundle: string,
+): string[] {
+  const write = (js: string, i: number) => {
+    const p = join(dir, `${prefix}${i}.js`);
+    writeFileSync(p, js);
+    return p;
+  };
+  const before = scripts.before.map(write);
+  const after = scripts.after.map((js, i) => write(js, before.length + i));
+  return [...before, bundle, ...after];
 }
 
 /** espruino-native: earshot's C kernels are Espruino's `earshot` library; entry.ts registers them. */

@@ -21,6 +21,7 @@ import {
   ESPRUINO_RUN_FROM_STORAGE,
   espruinoPrelude,
   espruinoUpload,
+  jerryScriptArgs,
   stripEspruinoConsole,
 } from "./device-input";
 import type { EngineName } from "./names";
@@ -58,6 +59,12 @@ export interface RunOptions {
    * uninstrumented, several times faster: a load costs billions of instructions there).
    */
   countFromStream?: boolean;
+  /**
+   * false: run the whole network on a float window at every stride (the reference mode);
+   * default true: the device's streaming mode (quantized frame ring, banded conv + pool).
+   * A trace always runs streaming off.
+   */
+  streaming?: boolean;
 }
 
 /** Instructions counted by callgrind across the engine processes of one runEngine call. */
@@ -67,9 +74,10 @@ let valgrindExtra: string[] = [];
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
-  if (f.every((v) => v === undefined)) return "";
+  const streaming = o.streaming === false ? ",0" : "";
+  if (f.every((v) => v === undefined) && streaming === "") return "";
   // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
-  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
+  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",") + streaming;
 }
 
 /** Raised when an engine's build output or interpreter is missing. */
@@ -231,14 +239,12 @@ export async function runEngine(
       text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
       const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
-      const paths = scripts.map((js, i) => {
-        const p = join(dir, `input${i}.js`);
-        writeFileSync(p, js);
-        return p;
-      });
       text = spawnEngine(
         requireEngine("jerryscript"),
-        [...(opts.memStats ? ["--mem-stats"] : []), ...paths, requireBuilt(out.es5)],
+        [
+          ...(opts.memStats ? ["--mem-stats"] : []),
+          ...jerryScriptArgs(dir, "input", scripts, requireBuilt(out.es5)),
+        ],
         "jerry",
       );
     } else if (engine === "jerryscript-native") {

@@ -10,7 +10,7 @@
  */
 
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
-import type { Kernels } from "../../shared/kernels/types";
+import type { Kernels, QuantizeParams } from "../../shared/kernels/types";
 import { detectionSettingsProblem, MAX_SMOOTHING } from "../../shared/model-format/detection";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel } from "../../shared/model-format/layout";
@@ -77,6 +77,10 @@ export class Detector {
   private listener: ScoreListener | null = null;
   /** The trainer's per-coefficient normalization, applied to each frame (null: none). */
   private readonly norm: InputNorm | null;
+  private readonly kernels: Kernels;
+  /** Streaming: the input quantizer for one frame and its output (null: float window). */
+  private readonly frameQuant: QuantizeParams | null;
+  private readonly qFrame: number[];
 
   constructor(
     model: DeviceModel,
@@ -85,11 +89,13 @@ export class Detector {
     clock: () => number,
     frontEnd: FrontEndIntrinsic | null = null,
     prepared: PreparedOp[] | null = null,
+    streaming = false,
   ) {
     this.model = model;
     this.clock = clock;
+    this.kernels = kernels;
     this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd), memory, frontEnd);
-    this.interpreter = new Interpreter(model, kernels, memory, prepared);
+    this.interpreter = new Interpreter(model, kernels, memory, prepared, { streaming });
     const input = model.tensors[model.input];
     const frames = input.shape.length > 0 ? input.shape[0] : 0;
     const coeffs = this.features.frontEnd.coeffs;
@@ -99,7 +105,25 @@ export class Detector {
         -1,
       );
     }
-    this.window = new FrameWindow(frames, coeffs, memory);
+    // Streaming: quantize each frame as it arrives (quantization is per value, so a window of
+    // quantized frames is the quantized window) and keep the ring in the model's input type.
+    const q = this.interpreter.inputQuantizer();
+    if (q !== null) {
+      const qType = model.tensors[model.ops[0].outputs[0]].dtype;
+      this.frameQuant = {
+        n: coeffs,
+        scale: q.scale,
+        zeroPoint: q.zeroPoint,
+        actMin: q.actMin,
+        actMax: q.actMax,
+      };
+      this.qFrame = memory.buffer(coeffs, qType);
+      this.window = new FrameWindow(frames, coeffs, memory, memory.buffer(frames * coeffs, qType));
+    } else {
+      this.frameQuant = null;
+      this.qFrame = [];
+      this.window = new FrameWindow(frames, coeffs, memory, memory.scratch(frames * coeffs, true));
+    }
     try {
       this.norm = readInputNorm(model.meta, coeffs);
     } catch (e) {
@@ -162,8 +186,9 @@ export class Detector {
     };
   }
 
-  /** Writes the current input window (frames x coeffs, oldest first) into out. */
+  /** Writes the current input window (frames x coeffs, oldest first) into out (streaming off). */
   copyWindow(out: number[]): void {
+    if (this.frameQuant !== null) throw new Error("a streaming detector keeps quantized frames");
     this.window.copyTo(out);
   }
 
@@ -188,7 +213,12 @@ export class Detector {
   private onFrame(): void {
     const f = this.features;
     if (this.norm !== null) normalizeFrames(f.frame, 0, 1, this.window.coeffs, this.norm);
-    this.window.push(f.frame);
+    if (this.frameQuant !== null) {
+      this.kernels.quantize(f.frame, this.frameQuant, this.qFrame);
+      this.window.push(this.qFrame);
+    } else {
+      this.window.push(f.frame);
+    }
     f.take();
     this.stats.frames++;
     this.framesSinceInference++;
@@ -198,7 +228,7 @@ export class Detector {
     const t = f.frameTimeMs();
     const t0 = this.clock();
     const it = this.interpreter;
-    this.window.copyTo(it.input());
+    this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
     it.invoke();
     const t1 = this.clock();
     this.stats.networkMs += t1 - t0;

@@ -3,7 +3,7 @@
  * inference as a sequence of per-layer kernel calls. No allocation after construction.
  */
 import { runOp } from "../../shared/kernels/dispatch";
-import type { Kernels } from "../../shared/kernels/types";
+import type { Kernels, QuantizeParams } from "../../shared/kernels/types";
 import { storedCount } from "../../shared/model-format/layout";
 import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
 import {
@@ -14,6 +14,7 @@ import {
   DT_INT32,
 } from "../../shared/model-format/types";
 import { GreedyPlanner } from "../../shared/planner/greedy";
+import { bandSizes, ConvPoolBand, fusable } from "./conv-pool-band";
 import type { TensorMemory } from "./memory";
 
 /** Bytes one stored element of an activation takes on a C target (binary: per packed word). */
@@ -51,6 +52,17 @@ function lifetimes(m: DeviceModel): Lifetimes {
   return { first, last };
 }
 
+/** How the interpreter runs a model. */
+export interface InterpreterOptions {
+  /**
+   * Device mode: when the graph starts by quantizing its float input, the caller writes the
+   * quantized window (`quantizedInput`) and the float input takes no memory; a conv that only
+   * a non-overlapping pool reads runs band by band (conv-pool-band.ts). Off: every op's output
+   * exists, so a trace can print each layer.
+   */
+  streaming: boolean;
+}
+
 export class Interpreter {
   readonly model: DeviceModel;
   /** Arena bytes a C target needs with real element sizes (int8 = 1 byte, ...). */
@@ -63,6 +75,13 @@ export class Interpreter {
   /** Array of each tensor (activation view or constant), by tensor index. */
   private readonly arrays: number[][];
   private readonly k: Kernels;
+  private readonly memory: TensorMemory;
+  /** The first op `invoke()` runs: 1 when the caller writes the quantized input itself. */
+  private readonly first: number;
+  /** Per op: index in `bands` when it starts a fused conv + pool pair, else -1 (Lua arrays
+   * cannot hold null). */
+  private readonly bandAt: number[];
+  private readonly bands: ConvPoolBand[];
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -70,39 +89,76 @@ export class Interpreter {
     kernels: Kernels,
     memory: TensorMemory,
     prepared: PreparedOp[] | null = null,
+    options: InterpreterOptions = { streaming: false },
   ) {
     this.model = model;
     this.k = kernels;
+    this.memory = memory;
     const nT = model.tensors.length;
-    this.steps = prepared !== null ? prepared : prepareModel(model);
+    const steps = prepared !== null ? prepared : prepareModel(model);
+    this.steps = steps;
     let intMacs = 0;
     let binMacs = 0;
-    for (let k = 0; k < this.steps.length; k++) {
-      const s = this.steps[k];
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k];
       if (s.spec.macs === "binary") binMacs += s.macs;
       else if (s.spec.macs === "int") intMacs += s.macs;
     }
     this.macs = [intMacs, binMacs];
 
+    this.first = options.streaming && leadingQuantize(model, steps) ? 1 : 0;
+    const fused: boolean[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      fused.push(options.streaming && !(k > 0 && fused[k - 1]) && fusable(model, steps, k));
+    }
+    // Tensors nobody materializes: the float input (quantized by the caller), fused conv outputs.
+    const skip: boolean[] = [];
+    for (let t = 0; t < nT; t++) skip.push(this.first === 1 && t === model.input);
+    for (let k = 0; k < steps.length; k++) if (fused[k]) skip[steps[k].outputs[0]] = true;
+
     // Plan twice: with device element sizes (reported) and with this engine's slots (realized).
     const life = lifetimes(model);
+    // A fused pair reads its conv's input and writes its pool's output during both its ops.
+    for (let k = 0; k < steps.length; k++) {
+      if (!fused[k]) continue;
+      const a = steps[k].inputs[0];
+      const b = steps[k + 1].outputs[0];
+      if (life.last[a] < k + 1) life.last[a] = k + 1;
+      if (life.first[b] > k) life.first[b] = k;
+    }
     const device = new GreedyPlanner();
     const slots = new GreedyPlanner();
-    const ids: number[] = [];
     let total = 0;
+    const add = (n: number, dtype: number, first: number, last: number): number => {
+      const bytes = n * deviceElementBytes(dtype);
+      total += bytes;
+      device.addBuffer(bytes, first, last);
+      // Slot sizes rounded to 8 bytes keep every offset aligned for float64 views.
+      const slotSize = Math.floor((n * memory.slotBytes(dtype) + 7) / 8) * 8;
+      return slots.addBuffer(slotSize, first, last);
+    };
+    const ids: number[] = [];
     for (let t = 0; t < nT; t++) {
       const tensor = model.tensors[t];
-      if (tensor.data !== null || life.first[t] < 0) {
-        ids.push(-1);
-        continue;
-      }
-      const n = storedCount(tensor.dtype, tensor.shape);
-      const bytes = n * deviceElementBytes(tensor.dtype);
-      total += bytes;
-      device.addBuffer(bytes, life.first[t], life.last[t]);
-      // Slot sizes rounded to 8 bytes keep every offset aligned for float64 views.
-      const slotSize = Math.floor((n * memory.slotBytes(tensor.dtype) + 7) / 8) * 8;
-      ids.push(slots.addBuffer(slotSize, life.first[t], life.last[t]));
+      if (tensor.data !== null || life.first[t] < 0 || skip[t]) ids.push(-1);
+      else
+        ids.push(
+          add(storedCount(tensor.dtype, tensor.shape), tensor.dtype, life.first[t], life.last[t]),
+        );
+    }
+    // Band buffers of each fused pair live while its two ops run.
+    const bandIds: number[][] = [];
+    for (let k = 0; k < steps.length; k++) {
+      if (!fused[k]) continue;
+      const sizes = bandSizes(steps[k], steps[k + 1]);
+      const inT = model.tensors[steps[k].inputs[0]].dtype;
+      const outT = model.tensors[steps[k].outputs[0]].dtype;
+      const poolT = model.tensors[steps[k + 1].outputs[0]].dtype;
+      bandIds.push([
+        add(sizes[0], inT, k, k + 1),
+        add(sizes[1], outT, k, k + 1),
+        add(sizes[2], poolT, k, k + 1),
+      ]);
     }
     this.arenaPeakBytes = device.getPeak();
     this.activationBytes = total;
@@ -120,11 +176,46 @@ export class Interpreter {
         this.arrays.push([]);
       }
     }
+    this.bands = [];
+    this.bandAt = [];
+    let b = 0;
+    for (let k = 0; k < steps.length; k++) {
+      if (!fused[k]) {
+        this.bandAt.push(-1);
+        continue;
+      }
+      this.bandAt.push(this.bands.length);
+      const sizes = bandSizes(steps[k], steps[k + 1]);
+      const dtypes = [
+        model.tensors[steps[k].inputs[0]].dtype,
+        model.tensors[steps[k].outputs[0]].dtype,
+        model.tensors[steps[k + 1].outputs[0]].dtype,
+      ];
+      const views: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        views.push(memory.activation(slots.getOffset(bandIds[b][i]), sizes[i], dtypes[i]));
+      }
+      b++;
+      this.bands.push(new ConvPoolBand(kernels, steps[k], steps[k + 1], this.arrays, views));
+    }
   }
 
   /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
   input(): number[] {
     return this.arrays[this.model.input];
+  }
+
+  /**
+   * In streaming mode, when the graph starts by quantizing its input: the quantize op's
+   * parameters (the caller quantizes each frame with them) and its output array, which the
+   * caller fills with the quantized window before `invoke()`. Else null and [].
+   */
+  inputQuantizer(): QuantizeParams | null {
+    return this.first === 1 ? (this.steps[0].params[0] as QuantizeParams) : null;
+  }
+
+  quantizedInput(): number[] {
+    return this.first === 1 ? this.arrays[this.steps[0].outputs[0]] : [];
   }
 
   /** The graph output array (scores), valid after `invoke` until the next one. */
@@ -146,9 +237,32 @@ export class Interpreter {
     return this.steps[k].outputs[0];
   }
 
-  /** Runs ops [from, to): `invoke()` runs all; tracing runs them one at a time. */
-  invoke(from = 0, to = -1): void {
+  /**
+   * Runs ops [from, to): `invoke()` runs all (from the first op the caller did not do itself);
+   * tracing runs them one at a time (streaming off: no fused pairs).
+   */
+  invoke(from = -1, to = -1): void {
     const end = to < 0 ? this.steps.length : to;
-    for (let i = from; i < end; i++) runOp(this.k, this.steps[i], this.arrays);
+    let i = from < 0 ? this.first : from;
+    while (i < end) {
+      const band = this.bandAt[i];
+      if (band >= 0) {
+        this.bands[band].run(this.k, this.memory);
+        i += 2;
+      } else {
+        runOp(this.k, this.steps[i], this.arrays);
+        i++;
+      }
+    }
   }
+}
+
+/** The graph's first op quantizes the float input, and no other op reads that input. */
+function leadingQuantize(m: DeviceModel, steps: PreparedOp[]): boolean {
+  if (steps[0].spec.kernel !== "quantize" || steps[0].inputs[0] !== m.input) return false;
+  for (let k = 1; k < steps.length; k++) {
+    for (let j = 0; j < steps[k].inputs.length; j++)
+      if (steps[k].inputs[j] === m.input) return false;
+  }
+  return true;
 }

@@ -10,13 +10,17 @@ import { Detector } from "./detector";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
 import type { TensorMemory } from "./memory";
 
-/** Throws ModelFormatError (or a settings error) when the bytes cannot run. */
+/**
+ * Throws ModelFormatError (or a settings error) when the bytes cannot run. `streaming`: the
+ * device mode (detector.ts, interpreter.ts InterpreterOptions).
+ */
 export function loadDetector(
   bytes: number[],
   kernels: Kernels,
   memory: TensorMemory,
   clock: () => number,
   frontEnd: FrontEndIntrinsic | null = null,
+  streaming = false,
 ): Detector {
   const { model, ops } = decodePrepared(bytes, (count: number, dtype: number, bits: number) =>
     memory.constantStorage(count, dtype, bits),
@@ -24,5 +28,5 @@ export function loadDetector(
   // Constants are decoded: let a device reuse the file's bytes for the arena (when the caller
   // kept no reference either, as device/app/run-stream.ts does not).
   bytes = [];
-  return new Detector(model, kernels, memory, clock, frontEnd, ops);
+  return new Detector(model, kernels, memory, clock, frontEnd, ops, streaming);
 }

@@ -34,6 +34,11 @@ export interface TensorMemory {
   /** A scratch array outside the arena (front end, ring buffers). */
   scratch(n: number, isFloat: boolean): number[];
   /**
+   * An array of n `dtype` elements outside the arena, stored like an activation of that dtype
+   * (a compact typed arena keeps int8 in one byte): the streaming state (quantized frame ring).
+   */
+  buffer(n: number, dtype: number): number[];
+  /**
    * dst[dstOff + i] = src[srcOff + i] for i in [0, n), ascending (so a copy toward lower indices
    * within one array is safe). Streams move whole frames and windows through this, one call per
    * block instead of an interpreted loop per element.
@@ -80,6 +85,7 @@ export const plainMemory: TensorMemory = {
   activation: (_byteOffset: number, n: number, _dtype: number) => zeros(n),
   constant: (data: number[]) => data,
   scratch: (n: number, _isFloat: boolean) => zeros(n),
+  buffer: (n: number, _dtype: number) => zeros(n),
   copy: copyLoop,
   copyScaled: copyScaledLoop,
 };

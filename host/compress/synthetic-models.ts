@@ -136,6 +136,33 @@ export function syntheticInt8Model(o: SyntheticOptions = {}): DeviceModel {
   );
 }
 
+/**
+ * The res8 stem shape at test size: conv 3x3 (same) -> non-overlapping 4x3 average pool (the
+ * window's last frames unused, as res8's 98 -> 24 rows), conv 3x3 with a stride-2 row step ->
+ * 2x1 max pool, global average pool, dense, softmax. Both conv + pool pairs run band by band
+ * in the runtime's streaming mode (device/runtime/conv-pool-band.ts).
+ */
+export function syntheticConvPoolModel(o: SyntheticOptions = {}): DeviceModel {
+  const rng = new Rng(o.seed ?? 1);
+  const g = new GraphBuilder();
+  const q = front(g, { ...o, frames: o.frames ?? 14 });
+  const c1 = g.conv2d(q, {
+    weights: signedInts(rng, 6 * 9, 127),
+    wShape: [6, 3, 3, 1],
+    ...requant(rng, 6, 9, 127, "relu"),
+  });
+  const ap = g.pool(c1, false, [4, 3], [4, 3], PAD_VALID);
+  const c2 = g.conv2d(ap, {
+    weights: signedInts(rng, 6 * 9 * 6, 127),
+    wShape: [6, 3, 3, 6],
+    strideH: 2,
+    ...requant(rng, 6, 54, 127, "relu"),
+  });
+  const mp = g.pool(c2, true, [1, 2], [1, 2], PAD_VALID);
+  const gap = g.globalAvgPool(mp);
+  return g.build(info("synthetic-conv-pool"), head(g, rng, gap, 8));
+}
+
 /** A 4-bit-weight variant of the int8 CNN (weights in [-7, 7], stored 2 per byte). */
 export function syntheticInt4Model(o: SyntheticOptions = {}): DeviceModel {
   return syntheticInt8Model({ ...o, weightBits: 4 });

@@ -8,18 +8,23 @@
  * the host's golden vectors for int8, 4-bit and binary models; malformed models refused with a
  * clear error and no crash. Each engine skips loudly when it is not built.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   ESPRUINO_BUDGET_VARIABLES,
+  JERRY_HEAP_KB,
   missingEngineNote,
   type NativeEngine,
   nativeEnginePath,
+  REPO_DIR,
 } from "../../device/engines/native-engines";
 import { EngineError } from "../../device/engines/protocol";
 import { type EngineName, runEngine } from "../../device/engines/run";
 import { buildDevice } from "../../device/tools/build";
 import {
   syntheticBinaryModel,
+  syntheticConvPoolModel,
   syntheticInt4Model,
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
@@ -29,6 +34,7 @@ import { firingSettings, goldenStream, testSignal } from "./golden";
 
 const MODELS: [string, DeviceModel][] = [
   ["int8", syntheticInt8Model({ seed: 5 })],
+  ["conv + pool (res8 stem)", syntheticConvPoolModel({ seed: 4 })],
   ["4-bit", syntheticInt4Model({ seed: 6 })],
   ["binary", syntheticBinaryModel({ seed: 7 })],
 ];
@@ -78,6 +84,21 @@ describe.each(DEVICE)("%s", (engine) => {
     300_000,
   );
 
+  // Streaming (the default, no trace) on the two models it changes most; Espruino is slow.
+  it.skipIf(!built).each(MODELS.slice(0, 2))(
+    "runs the %s model in streaming mode to the same scores and events",
+    async (_name, model) => {
+      const settings = settingsFor(model);
+      const golden = goldenStream(model, SAMPLES, settings);
+      const bytes = Uint8Array.from(encodeModel(model));
+      const r = await runEngine(engine, bytes, SAMPLES, settings);
+      expect(r.times).toEqual(golden.times);
+      expect(r.scores).toEqual(golden.scores);
+      expect(r.events).toEqual(golden.events);
+    },
+    300_000,
+  );
+
   it.skipIf(!built)(
     "refuses malformed models with a one-line error, without crashing",
     async () => {
@@ -116,6 +137,26 @@ describe("espruino-budget", () => {
       expect(r.scores).toEqual(golden.scores);
       expect(r.events).toEqual(golden.events);
       expect(r.stats?.samples).toBe(SAMPLES.length);
+    },
+    300_000,
+  );
+});
+
+describe("jerryscript heap", () => {
+  const built = nativeEnginePath("jerryscript") !== null;
+
+  // The shipped res8-narrow model (31 KB, 6.8M MACs) over one window of audio: code, model,
+  // front end, arena and one 20 ms chunk of audio must fit the engine's fixed heap.
+  it.skipIf(!built)(
+    `runs models/kws12-int8.esm in a ${JERRY_HEAP_KB} KB heap, bit for bit like Node`,
+    async () => {
+      const bytes = new Uint8Array(readFileSync(join(REPO_DIR, "models", "kws12-int8.esm")));
+      const samples = testSignal(3, 16000);
+      const node = await runEngine("node", bytes, samples, { streaming: false });
+      const r = await runEngine("jerryscript", bytes, samples, { memStats: true });
+      expect(node.scores.length).toBe(1);
+      expect(r.scores).toEqual(node.scores);
+      expect(r.stats?.samples).toBe(samples.length);
     },
     300_000,
   );

@@ -1,7 +1,8 @@
 /**
  * The core device test: one stream of audio through an int8, a 4-bit and a binary model on
  * every engine gives the host's golden vectors bit for bit: input windows (features), every
- * layer's output, scores, times and detection events. Plus wabt's wasm-interp on the scalar
+ * layer's output, scores, times and detection events; untraced, with streaming on and off, the
+ * same scores, times and events. Plus wabt's wasm-interp on the scalar
  * wasm kernels, layer by layer. Build outputs come from `npm run build:device` (cached by
  * source hash), built once in beforeAll.
  */
@@ -12,6 +13,7 @@ import { fnv32, wasmInterpLayerHashes } from "../../device/engines/wasm-probe";
 import { buildDevice } from "../../device/tools/build";
 import {
   syntheticBinaryModel,
+  syntheticConvPoolModel,
   syntheticInt4Model,
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
@@ -34,6 +36,7 @@ const MODELS: [string, DeviceModel][] = [
   ["int8", syntheticInt8Model({ seed: 5 })],
   ["int8 with input normalization", withInputNorm(syntheticInt8Model({ seed: 12 }))],
   ["4-bit", syntheticInt4Model({ seed: 6 })],
+  ["conv + pool (res8 stem)", syntheticConvPoolModel({ seed: 4 })],
   ["binary (dense head)", syntheticBinaryModel({ seed: 7 })],
   ["binary (conv head)", syntheticBinaryModel({ seed: 9, head: "conv" })],
 ];
@@ -62,6 +65,17 @@ describe.each(MODELS)("%s model", (_name, model) => {
     expect(r.traces.map((t) => t.layers)).toEqual(golden.traces.map((t) => t.layers));
     expect(r.scores).toEqual(golden.scores);
     expect(r.events).toEqual(golden.events);
+  });
+
+  // Without a trace the runtime streams (quantized frame ring, banded conv + pool); with
+  // streaming off it runs the whole network on the float window: both give the golden bits.
+  it.each(ENGINES)("%s streaming on and off gives the golden scores and events", async (engine) => {
+    for (const streaming of [true, false]) {
+      const r = await runEngine(engine, bytes, SAMPLES, { ...settings, streaming });
+      expect(r.times).toEqual(golden.times);
+      expect(r.scores).toEqual(golden.scores);
+      expect(r.events).toEqual(golden.events);
+    }
   });
 });
 

@@ -52,7 +52,7 @@ describe("FeatureStage", () => {
 
 describe("FrameWindow", () => {
   it("holds the last `frames` frames, oldest first, after wrapping", () => {
-    const w = new FrameWindow(3, 2, plainMemory);
+    const w = new FrameWindow(3, 2, plainMemory, plainMemory.scratch(6, true));
     const out = new Array<number>(6).fill(0);
     for (let f = 0; f < 7; f++) {
       w.push([f, 10 * f]);

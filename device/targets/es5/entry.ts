@@ -6,6 +6,10 @@
  *   read      the audio source, read(dst, max) -> n int16 samples (device engines: small chunks
  *             from a file or a string, never one array of all samples); or
  *   samples   all samples at once (duk, the Duktape host: host-side engines only)
+ *   chunked   true: the bundle only loads the model and sets EARSHOT_INPUT.feed() (pulls what
+ *             `read` has now, until it returns 0) and EARSHOT_INPUT.finish() (the telemetry
+ *             line); the embedder calls feed each time its audio driver filled a chunk, so no
+ *             script ever holds more than one chunk of audio (JerryScript's command line)
  *   memory    "typed": tensors in one typed arena, constants at their stored width (engines
  *             with typed arrays and a small heap); default plain arrays
  *   exact     print non-integers as their bit pattern (w<hi>:<lo>): for engines whose number to
@@ -15,7 +19,7 @@
  * registered for the ops it implements and tensors live in a typed arena the C code reads in place.
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
-import { arraySource, exactNumberText, runStream } from "../../app/run-stream";
+import { arraySource, exactNumberText, startStream } from "../../app/run-stream";
 import type { FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import { KernelRegistry } from "../../runtime/intrinsics";
 import { plainMemory, type TensorMemory } from "../../runtime/memory";
@@ -29,6 +33,9 @@ declare const EARSHOT_INPUT: {
   exact?: boolean;
   trace: boolean;
   settings?: string;
+  chunked?: boolean;
+  feed?: () => void;
+  finish?: () => void;
 };
 declare const EarshotNative: NativeKernels | undefined;
 declare function print(s: string): void;
@@ -52,7 +59,7 @@ if (typeof EarshotNative !== "undefined") {
 } else if (EARSHOT_INPUT.memory === "typed") {
   memory = typedMemory({}, true);
 }
-const rc = runStream(
+const session = startStream(
   {
     modelBytes: takeModel(),
     readSamples:
@@ -69,4 +76,11 @@ const rc = runStream(
   memory,
   frontEnd,
 );
-if (rc !== 0) throw new Error("earshot: stream failed");
+if (session === null) throw new Error("earshot: stream failed");
+if (EARSHOT_INPUT.chunked === true) {
+  EARSHOT_INPUT.feed = () => session.feed();
+  EARSHOT_INPUT.finish = () => session.finish();
+} else {
+  session.feed();
+  session.finish();
+}

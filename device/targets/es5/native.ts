@@ -130,5 +130,7 @@ export function typedMemory(
     constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
       (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
+    buffer: (n: number, dtype: number) =>
+      activationView(new ArrayBuffer(n * elementBytes(dtype, compact) + 8), 0, n, dtype, compact),
   };
 }
