@@ -130,7 +130,14 @@ export function typedMemory(
     constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
       (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
+    // Buffers (the streaming frame ring) hold kernel outputs: activations' width, not constants'.
     buffer: (n: number, dtype: number) =>
-      activationView(new ArrayBuffer(n * elementBytes(dtype, compact) + 8), 0, n, dtype, compact),
+      activationView(
+        new ArrayBuffer(n * elementBytes(dtype, compactActivations) + 8),
+        0,
+        n,
+        dtype,
+        compactActivations,
+      ),
   };
 }
