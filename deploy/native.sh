@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${EARSHOT_NATIVE_CACHE:-$ROOT/.cache/native}
 SRC_DIR=$ROOT/host/native/c
-KERNELS=$ROOT/device/targets/duktape-host
+KERNELS=$ROOT/device/targets/c-kernels
 # Order matters (the key hashes them in this order; load.ts repeats it): sorted names.
 SOURCES=("$SRC_DIR"/*.c "$KERNELS/kernels.c")
 HEADERS=("$SRC_DIR"/*.h "$KERNELS/kernels.h")

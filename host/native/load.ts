@@ -13,7 +13,7 @@ import { join } from "node:path";
 
 const REPO_DIR = join(import.meta.dirname, "..", "..");
 const C_DIR = join(import.meta.dirname, "c");
-const KERNELS_DIR = join(REPO_DIR, "device", "targets", "duktape-host");
+const KERNELS_DIR = join(REPO_DIR, "device", "targets", "c-kernels");
 
 /**
  * Training kernels (host/native/c/train.c) on tensors inside the tfjs wasm backend's memory:

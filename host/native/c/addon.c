@@ -7,7 +7,7 @@
  * one ArrayBuffer (host/eval/native-resident.ts lays it out). The plan is a Float64Array of
  * calls, each [op code, argc, args...], the arguments lowered as for the wasm kernels
  * (device/targets/wasm/abi.ts): pointers as byte offsets into the arena, scalars as numbers.
- * The kernels are the device's C kernels (device/targets/duktape-host/kernels.c), so the
+ * The kernels are the device's C kernels (device/targets/c-kernels/kernels.c), so the
  * results are the device's bit for bit; conv2d, depthwise conv (multiplier 1) and average pool
  * first try the vectorized forms of fast-int.c (same bits; they decline what they cannot do).
  */
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../../device/targets/duktape-host/kernels.h"
+#include "../../../device/targets/c-kernels/kernels.h"
 #include "fast-int.h"
 #include "train.h"
 
