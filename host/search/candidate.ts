@@ -14,9 +14,16 @@ import { modelReport } from "../compress/model-report";
 import { precisionHook } from "../compress/train-hook";
 import { buildModel, type ModelName } from "../models";
 import { resolveTrainConfig, train } from "../train/loop";
-import { loadCalibration, predictInstrPerSecond } from "./cost-model";
 import { type ModelCost, modelCost } from "./cost";
-import { type Arch, type Candidate, candidateKey, FAMILY_BITS, FRAMES_PER_CLIP, trainSpec } from "./space";
+import { loadCalibration, predictInstrPerSecond } from "./cost-model";
+import {
+  type Arch,
+  type Candidate,
+  candidateKey,
+  FAMILY_BITS,
+  FRAMES_PER_CLIP,
+  trainSpec,
+} from "./space";
 import type { CandidateRecord } from "./store";
 
 export interface Budget {
@@ -43,11 +50,14 @@ const NUM_CLASSES = 12;
 /** Size and MACs of a candidate's architecture, without training it (for the size cap). */
 export function candidateCost(c: Candidate, numClasses = NUM_CLASSES): ModelCost {
   const s = trainSpec(c);
-  const m = buildModel(s.model as ModelName, {
-    ...s.modelConfig,
-    inputShape: [FRAMES_PER_CLIP, c.arch.mfcc, 1],
-    numClasses,
-  } as never);
+  const m = buildModel(
+    s.model as ModelName,
+    {
+      ...s.modelConfig,
+      inputShape: [FRAMES_PER_CLIP, c.arch.mfcc, 1],
+      numClasses,
+    } as never,
+  );
   try {
     return modelCost(m, c.family);
   } finally {

@@ -86,7 +86,7 @@ export function fitCalibration(
     inferencesPerSecond * f.binaryMacs,
     inferencesPerSecond * f.activations,
   ];
-  const fit = (pts: typeof points) => {
+  const solve = (pts: typeof points) => {
     const rows = pts.map((p) => design(p.features));
     const scale = rows[0].map((_, j) => Math.max(1e-12, ...rows.map((r) => Math.abs(r[j]))));
     const x = leastSquares(
@@ -96,13 +96,13 @@ export function fitCalibration(
     const [c0, cInt8, cBin, cAct] = x.map((v, j) => v / scale[j]);
     return { c0, cInt8, cBin, cAct, inferencesPerSecond };
   };
-  const c = fit(points);
+  const c = solve(points);
   const rel = (p: { features: CostFeatures; measured: number }, cc: typeof c) =>
     Math.abs(predictInstrPerSecond(p.features, cc) - p.measured) / p.measured;
   const errs = points.map((p) => rel(p, c));
   const loo =
     points.length > 4
-      ? points.map((p, i) => rel(p, fit(points.filter((_, j) => j !== i))))
+      ? points.map((p, i) => rel(p, solve(points.filter((_, j) => j !== i))))
       : [Number.NaN];
   return {
     ...c,

@@ -8,9 +8,17 @@ import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { renderSvg, svgToPng } from "../features/plot";
 import { SearchError } from "./errors";
-import { candidatePoints, type Fronts, fronts, OBJECTIVES, type Objective, type ParetoPoint, paretoFront } from "./pareto";
+import {
+  candidatePoints,
+  type Fronts,
+  fronts,
+  OBJECTIVES,
+  type Objective,
+  type ParetoPoint,
+  paretoFront,
+} from "./pareto";
 import { SEED000_POINTS } from "./seed000-points";
-import { type CandidateRecord, readRecords, RESULTS_FILE } from "./store";
+import { type CandidateRecord, RESULTS_FILE, readRecords } from "./store";
 
 const TITLES: Record<Objective, string> = {
   kib: "parameter KiB at the stored bit width",
@@ -31,12 +39,23 @@ export function loadSearchRecords(dirs: string[]): CandidateRecord[] {
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const fmtCost = (o: Objective, v: number | null) =>
-  v === null ? "-" : o === "kib" ? v.toFixed(2) : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v.toFixed(0);
+  v === null
+    ? "-"
+    : o === "kib"
+      ? v.toFixed(2)
+      : v >= 1e6
+        ? `${(v / 1e6).toFixed(2)}M`
+        : v.toFixed(0);
 
 export function frontsTable(f: Fronts, points: number): string {
   const lines = [`# Pareto fronts (${points} candidates)`, ""];
   for (const o of OBJECTIVES) {
-    lines.push(`## accuracy vs ${TITLES[o]}`, "", "| config | bits | accuracy | KiB | MACs | device instr/s |", "| --- | --- | --- | --- | --- | --- |");
+    lines.push(
+      `## accuracy vs ${TITLES[o]}`,
+      "",
+      "| config | bits | accuracy | KiB | MACs | device instr/s |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
     for (const p of f.fronts[o])
       lines.push(
         `| ${p.config.key} | ${p.config.bits} | ${pct(p.accuracy)} | ${p.kib.toFixed(2)} | ${fmtCost("macs", p.macs)} | ${fmtCost("device_instr_per_s", p.device_instr_per_s)} |`,
@@ -59,16 +78,35 @@ export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
   });
   const all = points.filter((p) => cost(p) !== null).map((p) => row(p, "candidate"));
   const perFamily = families.flatMap((fam) =>
-    paretoFront(points.filter((p) => p.config.family === fam), cost).map((p) => row(p, `front: ${fam}`)),
+    paretoFront(
+      points.filter((p) => p.config.family === fam),
+      cost,
+    ).map((p) => row(p, `front: ${fam}`)),
   );
   const overall = paretoFront(points, cost).map((p) => row(p, "front: all precisions"));
   const paper =
     o === "kib"
-      ? SEED000_POINTS.map((p) => ({ series: p.series, family: p.series, cost: p.kib, accuracy: p.accuracy, label: p.label }))
+      ? SEED000_POINTS.map((p) => ({
+          series: p.series,
+          family: p.series,
+          cost: p.kib,
+          accuracy: p.accuracy,
+          label: p.label,
+        }))
       : [];
   const log = o !== "kib";
-  const x = { field: "cost", type: "quantitative", title: TITLES[o], scale: log ? { type: "log" } : { zero: true } };
-  const y = { field: "accuracy", type: "quantitative", title: "test accuracy (%)", scale: { domain: [0, 100] } };
+  const x = {
+    field: "cost",
+    type: "quantitative",
+    title: TITLES[o],
+    scale: log ? { type: "log" } : { zero: true },
+  };
+  const y = {
+    field: "accuracy",
+    type: "quantitative",
+    title: "test accuracy (%)",
+    scale: { domain: [0, 100] },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: `Accuracy vs ${TITLES[o]}`,
@@ -78,12 +116,21 @@ export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
       {
         data: { values: all },
         mark: { type: "point", opacity: 0.45 },
-        encoding: { x, y, color: { field: "family", type: "nominal", title: "family", legend: { labelLimit: 300 } } },
+        encoding: {
+          x,
+          y,
+          color: { field: "family", type: "nominal", title: "family", legend: { labelLimit: 300 } },
+        },
       },
       {
         data: { values: perFamily },
         mark: { type: "line", point: true, strokeDash: [4, 3] },
-        encoding: { x, y, color: { field: "family", type: "nominal" }, order: { field: "cost", type: "quantitative" } },
+        encoding: {
+          x,
+          y,
+          color: { field: "family", type: "nominal" },
+          order: { field: "cost", type: "quantitative" },
+        },
       },
       {
         data: { values: overall },
@@ -98,7 +145,12 @@ export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
               encoding: {
                 x,
                 y,
-                color: { field: "series", type: "nominal", title: "series", legend: { labelLimit: 300 } },
+                color: {
+                  field: "series",
+                  type: "nominal",
+                  title: "series",
+                  legend: { labelLimit: 300 },
+                },
               },
             },
             {

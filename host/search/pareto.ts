@@ -43,7 +43,11 @@ export function candidatePoints(records: CandidateRecord[]): ParetoPoint[] {
       r.device_instr_per_s ??
       (cal && r.activations !== undefined
         ? predictInstrPerSecond(
-            { int8Macs: r.macs - r.binary_macs, binaryMacs: r.binary_macs, activations: r.activations },
+            {
+              int8Macs: r.macs - r.binary_macs,
+              binaryMacs: r.binary_macs,
+              activations: r.activations,
+            },
             cal,
           )
         : null),
@@ -54,7 +58,10 @@ export function candidatePoints(records: CandidateRecord[]): ParetoPoint[] {
  * The non-dominated points for `cost`: sorted by cost, each more accurate than every cheaper
  * one (equal cost: the more accurate only). Points without that cost are left out.
  */
-export function paretoFront<T extends { accuracy: number }>(points: T[], cost: (p: T) => number | null): T[] {
+export function paretoFront<T extends { accuracy: number }>(
+  points: T[],
+  cost: (p: T) => number | null,
+): T[] {
   const withCost = points
     .filter((p) => cost(p) !== null && Number.isFinite(cost(p) as number))
     .sort((a, b) => (cost(a) as number) - (cost(b) as number) || b.accuracy - a.accuracy);

@@ -13,15 +13,35 @@ import type { CandidateRecord } from "./store";
 
 const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
 
+/** Worker processes alive now: a killed search ends them too (their runs are lost, not orphaned). */
+const live = new Set<ReturnType<typeof spawn>>();
+let handlersInstalled = false;
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.once(sig, () => {
+      for (const c of live) c.kill("SIGTERM");
+      process.exit(130);
+    });
+}
+
 function runOne(job: CandidateJob): Promise<CandidateRecord> {
   mkdirSync(job.runDir, { recursive: true });
   const jobFile = join(job.runDir, "job.json");
   writeFileSync(jobFile, JSON.stringify(job));
   const log = createWriteStream(join(job.runDir, "candidate.log"));
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, "search", "candidate", "--job", jobFile, "--json"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, "search", "candidate", "--job", jobFile, "--json"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    live.add(child);
+    installHandlers();
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -29,11 +49,14 @@ function runOne(job: CandidateJob): Promise<CandidateRecord> {
     child.stderr.pipe(log);
     child.on("error", fail);
     child.on("close", (code) => {
+      live.delete(child);
       log.end();
       const line = stdout.trim().split("\n").pop() ?? "";
       if (code !== 0)
         return fail(
-          new SearchError(`candidate ${jobFile} failed (exit ${code}); see ${join(job.runDir, "candidate.log")}`),
+          new SearchError(
+            `candidate ${jobFile} failed (exit ${code}); see ${join(job.runDir, "candidate.log")}`,
+          ),
         );
       try {
         done(JSON.parse(line) as CandidateRecord);
@@ -45,11 +68,13 @@ function runOne(job: CandidateJob): Promise<CandidateRecord> {
 }
 
 /** Runs `jobs` with at most `workers` processes; resolves with every record (or rejects on the first failure, after the others end). */
-export async function runPool(
-  jobs: CandidateJob[],
+export async function runPool<J = CandidateJob>(
+  jobs: J[],
   workers: number,
   onRecord: (r: CandidateRecord) => void,
-  run: (job: CandidateJob) => Promise<CandidateRecord> = runOne,
+  run: (job: J) => Promise<CandidateRecord> = runOne as unknown as (
+    job: J,
+  ) => Promise<CandidateRecord>,
 ): Promise<CandidateRecord[]> {
   const out: CandidateRecord[] = [];
   let next = 0;

@@ -63,7 +63,8 @@ export function readRecords(dir: string): CandidateRecord[] {
 export function appendRecord(dir: string, r: CandidateRecord): void {
   const path = join(dir, RESULTS_FILE);
   // A torn previous line must not swallow this record.
-  const torn = existsSync(path) && !readFileSync(path, "utf8").endsWith("\n") && readFileSync(path).length > 0;
+  const torn =
+    existsSync(path) && !readFileSync(path, "utf8").endsWith("\n") && readFileSync(path).length > 0;
   appendFileSync(path, `${torn ? "\n" : ""}${JSON.stringify(r)}\n`);
 }
 

@@ -8,7 +8,10 @@ export function register(program: Command): void {
     )
     .argument("<dirs...>", "search folders (each with results.jsonl)")
     .requiredOption("--out <dir>", "folder for fronts.md, fronts.json and pareto-*.svg/png")
-    .option("--json", 'print { "fronts": { "<objective>": [ { config, accuracy, kib, macs, device_instr_per_s } ] } }')
+    .option(
+      "--json",
+      'print { "fronts": { "<objective>": [ { config, accuracy, kib, macs, device_instr_per_s } ] } }',
+    )
     .action(async (dirs, opts) => {
       const { writePareto } = await import("../../search/pareto-report");
       const r = await writePareto(dirs, opts.out);
