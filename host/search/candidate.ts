@@ -17,10 +17,10 @@ import { resolveTrainConfig, train } from "../train/loop";
 import { type ModelCost, modelCost } from "./cost";
 import { loadCalibration, predictInstrPerSecond } from "./cost-model";
 import {
-  type Arch,
   type Candidate,
   candidateKey,
   FAMILY_BITS,
+  type Family,
   FRAMES_PER_CLIP,
   trainSpec,
 } from "./space";
@@ -79,19 +79,53 @@ export function deviceCost(cost: ModelCost): number | null {
   );
 }
 
+/** What a worker trains: a model zoo entry with its config, named and costed. */
+export interface TrainTarget {
+  search: string;
+  key: string;
+  family: Family;
+  config: Record<string, unknown>;
+  model: ModelName;
+  modelConfig: Record<string, unknown>;
+  frontEnd: string;
+  cost: ModelCost;
+}
+
+export function iterativeTarget(c: Candidate): TrainTarget {
+  const s = trainSpec(c);
+  return {
+    search: "iterative",
+    key: candidateKey(c),
+    family: c.family,
+    config: { ...c.arch },
+    model: s.model,
+    modelConfig: s.modelConfig,
+    frontEnd: s.frontEnd,
+    cost: candidateCost(c),
+  };
+}
+
 export async function runCandidate(
   job: CandidateJob,
   info: (line: string) => void = () => {},
 ): Promise<CandidateRecord> {
+  return trainAndScore(iterativeTarget(job.candidate), job, info);
+}
+
+/** Trains `t` for one seed, scores it on the test subset, exports it (not float) and measures the file. */
+export async function trainAndScore(
+  t: TrainTarget,
+  job: Omit<CandidateJob, "candidate">,
+  info: (line: string) => void = () => {},
+): Promise<CandidateRecord> {
   const t0 = performance.now();
-  const c = job.candidate;
-  const cost = candidateCost(c);
+  const cost = t.cost;
   const base = {
-    search: "iterative",
-    key: candidateKey(c),
-    family: c.family,
-    bits: FAMILY_BITS[c.family],
-    config: c.arch as Arch,
+    search: t.search,
+    key: t.key,
+    family: t.family,
+    bits: FAMILY_BITS[t.family],
+    config: t.config,
     seed: job.seed,
     step: job.step,
     params: cost.params,
@@ -101,7 +135,12 @@ export async function runCandidate(
     activations: cost.activations,
     device_instr_per_s: deviceCost(cost),
   };
-  const s = trainSpec(c);
+  const s = {
+    model: t.model,
+    modelConfig: t.modelConfig,
+    frontEnd: t.frontEnd,
+    precision: t.family,
+  };
   mkdirSync(job.runDir, { recursive: true });
   const result = await train(
     resolveTrainConfig({
@@ -133,7 +172,7 @@ export async function runCandidate(
   let fileKib: number | null = null;
   let arena: number | null = null;
   let error: string | undefined;
-  if (c.family !== "float") {
+  if (t.family !== "float") {
     try {
       const ex = await exportFile({
         model: result.bestDir,

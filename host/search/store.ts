@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SearchError } from "./errors";
-import type { Arch, Family } from "./space";
+import type { Family } from "./space";
 
 export interface CandidateRecord {
   /** Search kind: "iterative" (seed 000) or "proxyless" (seed 004). */
@@ -16,7 +16,7 @@ export interface CandidateRecord {
   key: string;
   family: Family;
   bits: number;
-  config: Arch | Record<string, unknown>;
+  config: Record<string, unknown>;
   seed: number;
   /** Which step of the search asked for it (e.g. "mfcc"); informational. */
   step: string;

@@ -32,7 +32,7 @@ function record(j: PlannedJob): CandidateRecord {
     key: j.key,
     family: j.candidate.family,
     bits: 8,
-    config: j.candidate.arch,
+    config: { ...j.candidate.arch },
     seed: j.seed,
     step: j.step,
     val_accuracy: accuracy(j.candidate.arch, j.seed),

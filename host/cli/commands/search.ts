@@ -95,6 +95,102 @@ export function register(program: Command): void {
     });
 
   search
+    .command("proxyless")
+    .description(
+      "Seed 004's multi-objective search: MBConv choice blocks (expansion, kernel 3/5/7, identity), loss CE·(log(ops_expected)/log(ops_target))^β, 8-bit STE weights; derive, retrain (int8 QAT), export; MFCC counts as an outer sweep",
+    )
+    .requiredOption("--data <dir>", "dataset folder (Speech Commands layout)")
+    .requiredOption("--out <dir>", "results folder (resumable; records in OUT/results.jsonl)")
+    .option(
+      "--quick",
+      "tiny budget: 16 channels, 4 blocks, expansions 1,3,6, 60 search steps, MFCC 10 (minutes)",
+    )
+    .option("--mfcc <list>", "MFCC counts of the outer sweep (default 10,20,40; --quick 10)")
+    .option(
+      "--channels <n>",
+      "channels of every block (default 24; seed 004: 72)",
+      positiveInt("--channels"),
+    )
+    .option("--blocks <n>", "choice blocks (default 6; seed 004: 12)", positiveInt("--blocks"))
+    .option("--expansions <list>", "expansion rates (default 1,2,3,4,5,6)")
+    .option("--search-steps <n>", "supernet steps (default 600)", positiveInt("--search-steps"))
+    .option("--beta <x>", "exponent β of the ops term (default 1)", positiveNumber("--beta"))
+    .option(
+      "--ops-target <macs>",
+      "ops target (default: geometric mean of the smallest and largest net)",
+      positiveNumber("--ops-target"),
+    )
+    .option("--epochs <n>", "retraining epochs (default 4; --quick 1)", positiveInt("--epochs"))
+    .option(
+      "--steps-per-epoch <n>",
+      "retraining steps per epoch (default 150; --quick 40)",
+      positiveInt("--steps-per-epoch"),
+    )
+    .option("--batch <n>", "batch size (default 64; --quick 32)", positiveInt("--batch"))
+    .option(
+      "--split <mode>",
+      `subset assignment (default speaker): ${SPLIT_MODES.join(", ")}`,
+      oneOf("--split", SPLIT_MODES),
+    )
+    .option("--json", "print the result as JSON")
+    .action(async (opts) => {
+      const q = opts.quick === true;
+      const list = (v: string | undefined, d: number[], flag: string) =>
+        v === undefined
+          ? d
+          : v.split(",").map((x) => {
+              const n = Number(x);
+              if (!Number.isInteger(n) || n < 1)
+                throw new UserError(`${flag}: expected positive integers (got '${v}')`);
+              return n;
+            });
+      const mfcc = list(opts.mfcc, q ? [10] : [10, 20, 40], "--mfcc");
+      for (const m of mfcc)
+        if (![10, 20, 40].includes(m))
+          throw new UserError(`--mfcc: ${m} has no front-end preset (10, 20 or 40)`);
+      const { runProxyless } = await import("../../search/proxyless/search");
+      const say = (l: string) => process.stderr.write(`${l}\n`);
+      const batch = opts.batch ?? (q ? 32 : 64);
+      const res = await runProxyless(
+        {
+          data: opts.data,
+          out: opts.out,
+          splitMode: (opts.split ?? "speaker") as "auto" | "speaker",
+          mfcc,
+          space: {
+            channels: opts.channels ?? (q ? 16 : 24),
+            blocks: opts.blocks ?? (q ? 4 : 6),
+            expansions: list(opts.expansions, q ? [1, 3, 6] : [1, 2, 3, 4, 5, 6], "--expansions"),
+            kernels: [3, 5, 7],
+            headChannels: 2 * (opts.channels ?? (q ? 16 : 24)),
+          },
+          searchSteps: opts.searchSteps ?? (q ? 60 : 600),
+          warmupSteps: Math.floor((opts.searchSteps ?? (q ? 60 : 600)) / 4),
+          batchSize: batch,
+          beta: opts.beta ?? 1,
+          opsTarget: opts.opsTarget ?? null,
+          retrain: {
+            epochs: opts.epochs ?? (q ? 1 : 4),
+            stepsPerEpoch: opts.stepsPerEpoch ?? (q ? 40 : 150),
+            batchSize: batch,
+          },
+          calibCount: 64,
+          seed: 0,
+        },
+        say,
+      );
+      const { emit } = await import("../output");
+      emit(opts, res, (rs) =>
+        rs
+          .map(
+            (r) =>
+              `m${r.mfcc}: ${r.blocks.join(" ")}; expected ops ${(r.opsExpected / 1e6).toFixed(2)}M (target ${(r.opsTarget / 1e6).toFixed(2)}M); retrained test ${r.record.accuracy === null ? "-" : (r.record.accuracy * 100).toFixed(2)}%${r.record.int_accuracy === null ? "" : ` (int ${(r.record.int_accuracy * 100).toFixed(2)}%)`}, ${r.record.kib.toFixed(2)} KiB, ${(r.record.macs / 1e6).toFixed(2)}M MACs`,
+          )
+          .join("\n"),
+      );
+    });
+
+  search
     .command("candidate")
     .description(
       "Train and score one candidate from a job file (what each search worker process runs)",
