@@ -161,7 +161,7 @@ async function searchOne(
     if (step % 10 === 0 || step === o.searchSteps - 1) {
       const e = tf.tidy(() => expectedOps(net.alphas, ops, fixed).dataSync()[0]);
       info(
-        `proxyless m${mfcc} step ${step + 1}/${o.searchSteps}: weight loss ${wLoss?.dataSync()[0].toFixed(3)} arch loss ${aLossValue.toFixed(3)} expected ops ${(e / 1e6).toFixed(2)}M (target ${(target / 1e6).toFixed(2)}M)`,
+        `proxyless m${mfcc} step ${step + 1}/${o.searchSteps}: weight loss ${wLoss?.dataSync()[0].toFixed(3)} arch loss ${Number.isNaN(aLossValue) ? "- (warm-up)" : aLossValue.toFixed(3)} expected ops ${(e / 1e6).toFixed(2)}M (target ${(target / 1e6).toFixed(2)}M)`,
       );
     }
     wLoss?.dispose();
