@@ -136,8 +136,12 @@ async function searchOne(
           const mixed = net.alphas.map((a, bi) => {
             const sm = tf.softmax(a);
             const [i, j] = pairs[bi];
-            const pi = sm.gather([i]).reshape([]) as tf.Scalar;
-            const pj = sm.gather([j]).reshape([]) as tf.Scalar;
+            // A one-hot dot product, not gather: gather's gradient needs UnsortedSegmentSum,
+            // which the wasm backend lacks.
+            const pick = (k: number) =>
+              tf.sum(sm.mul(tf.oneHot([k], sm.size).reshape([sm.size]))) as tf.Scalar;
+            const pi = pick(i);
+            const pj = pick(j);
             const z = pi.add(pj);
             return i === j
               ? [{ j: i, weight: 1 }]
