@@ -9,10 +9,13 @@ import {
   fixedOps,
   type ProxylessSpace,
 } from "../../host/search/proxyless/space";
+import { archStep, weightStep } from "../../host/search/proxyless/steps";
 import { fakeQuant8, Supernet } from "../../host/search/proxyless/supernet";
+import { loadBackend } from "../../host/train/backend";
 
 beforeAll(async () => {
-  await tf.setBackend("cpu");
+  // The training backend (wasm here): the search's steps must have every gradient kernel there.
+  await loadBackend({ quiet: true });
 });
 
 const SPACE: ProxylessSpace = {
@@ -46,7 +49,9 @@ describe("seed 004 ops-penalty loss", () => {
     const ce = 1.7;
     const f = (a: tf.Tensor1D) => archLoss(tf.scalar(ce), expectedOps([a], ops, 5e3), 2e4, 1.5);
     const a0 = tf.tensor1d([0.3, -0.2, 0.1]);
-    const g = tf.grad((a: tf.Tensor) => f(a as tf.Tensor1D))(a0).dataSync();
+    const g = tf
+      .grad((a: tf.Tensor) => f(a as tf.Tensor1D))(a0)
+      .dataSync();
     const h = 1e-3;
     for (let i = 0; i < 3; i++) {
       const d = tf.oneHot([i], 3).reshape([3]).mul(h) as tf.Tensor1D;
@@ -77,28 +82,35 @@ describe("supernet", () => {
     expect(Array.from(g)).toEqual([1, 2, 3, 4]);
   });
 
-  it("an architecture step moves α; derive picks each block's most likely choice", () => {
+  it("an architecture step moves α, a weight step the weights (on the training backend); derive picks each block's most likely choice", () => {
     const net = new Supernet(SPACE, 3, 1);
     const x = tf.randomNormal([4, 12, 10, 1], 0, 1, "float32", 2) as tf.Tensor4D;
-    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], "int32"), 3);
     const ops = net.choices.map((cs, b) => cs.map((c) => choiceOps(SPACE, c, b, 12, 10)));
     const before = net.alphas.map((a) => Array.from(a.dataSync()));
     const opt = tf.train.adam(0.05);
-    opt.minimize(
-      () => {
-        const path = net.alphas.map((a) => {
-          const sm = tf.softmax(a);
-          return [
-            { j: 0, weight: sm.gather([0]).reshape([]) as tf.Scalar },
-            { j: 1, weight: sm.gather([1]).reshape([]) as tf.Scalar },
-          ];
-        });
-        const ce = tf.losses.softmaxCrossEntropy(y, net.forward(x, path)) as tf.Scalar;
-        return archLoss(ce, expectedOps(net.alphas, ops, fixedOps(SPACE, 12, 10, 3)), 1e4, 1);
+    archStep(
+      net,
+      opt,
+      x,
+      Int32Array.from([0, 1, 2, 0]),
+      [
+        [0, 1],
+        [2, 0],
+      ],
+      {
+        ops,
+        fixed: fixedOps(SPACE, 12, 10, 3),
+        target: 1e4,
+        beta: 1,
       },
-      false,
-      net.alphas,
     );
+    const wOpt = tf.train.adam(0.01);
+    const w0 = Array.from(net.weights[0].dataSync());
+    weightStep(net, wOpt, x, Int32Array.from([0, 1, 2, 0]), [
+      [{ j: 1, weight: 1 }],
+      [{ j: 4, weight: 1 }],
+    ]);
+    expect(Array.from(net.weights[0].dataSync())).not.toEqual(w0);
     const after = net.alphas.map((a) => Array.from(a.dataSync()));
     expect(after).not.toEqual(before);
     net.alphas[1].assign(tf.tensor1d(choices(SPACE, 1).map((_, i) => (i === 2 ? 5 : 0))));

@@ -24,8 +24,9 @@ import { type Budget, trainAndScore } from "../candidate";
 import { modelCost } from "../cost";
 import { FRAMES_PER_CLIP } from "../space";
 import { appendRecord, type CandidateRecord, openStore, readRecords } from "../store";
-import { archLoss, expectedOps } from "./ops-loss";
+import { expectedOps } from "./ops-loss";
 import { choiceName, choiceOps, fixedOps, type ProxylessSpace } from "./space";
+import { archStep, weightStep } from "./steps";
 import { Supernet } from "./supernet";
 
 export interface ProxylessOptions {
@@ -106,15 +107,7 @@ async function searchOne(
     const b = stream.batch(step);
     const p = probs();
     const path = p.map((pb) => [{ j: sample(rng, pb), weight: 1 }]);
-    const wLoss = wOpt.minimize(
-      () =>
-        tf.losses.softmaxCrossEntropy(
-          tf.oneHot(tf.tensor1d(b.labels, "int32"), classes),
-          net.forward(tf.tensor4d(b.x, shape), path),
-        ) as tf.Scalar,
-      true,
-      net.weights,
-    );
+    const wLoss = weightStep(net, wOpt, tf.tensor4d(b.x, shape), b.labels, path);
     let aLossValue = Number.NaN;
     if (step >= o.warmupSteps && val.labels.length > 0) {
       // A validation batch drawn at random, two choices per block mixed by their renormalized
@@ -131,34 +124,12 @@ async function searchOne(
         const i = sample(rng, pb);
         return [i, pb.length > 1 ? sample(rng, pb, i) : i];
       });
-      const aLoss = aOpt.minimize(
-        () => {
-          const mixed = net.alphas.map((a, bi) => {
-            const sm = tf.softmax(a);
-            const [i, j] = pairs[bi];
-            // A one-hot dot product, not gather: gather's gradient needs UnsortedSegmentSum,
-            // which the wasm backend lacks.
-            const pick = (k: number) =>
-              tf.sum(sm.mul(tf.oneHot([k], sm.size).reshape([sm.size]))) as tf.Scalar;
-            const pi = pick(i);
-            const pj = pick(j);
-            const z = pi.add(pj);
-            return i === j
-              ? [{ j: i, weight: 1 }]
-              : [
-                  { j: i, weight: pi.div(z) as tf.Scalar },
-                  { j, weight: pj.div(z) as tf.Scalar },
-                ];
-          });
-          const ce = tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.tensor1d(ys, "int32"), classes),
-            net.forward(tf.tensor4d(xs, [n, frames, mfcc, 1]), mixed),
-          ) as tf.Scalar;
-          return archLoss(ce, expectedOps(net.alphas, ops, fixed), target, o.beta);
-        },
-        true,
-        net.alphas,
-      );
+      const aLoss = archStep(net, aOpt, tf.tensor4d(xs, [n, frames, mfcc, 1]), ys, pairs, {
+        ops,
+        fixed,
+        target,
+        beta: o.beta,
+      });
       aLossValue = aLoss ? aLoss.dataSync()[0] : Number.NaN;
       aLoss?.dispose();
     }
