@@ -43,7 +43,7 @@ const fmtCost = (o: Objective, v: number | null) =>
     ? "-"
     : o === "kib"
       ? v.toFixed(2)
-      : v >= 1e6
+      : v >= 1e5
         ? `${(v / 1e6).toFixed(2)}M`
         : v.toFixed(0);
 
