@@ -77,7 +77,11 @@ async function main(): Promise<void> {
   for (const p of POINTS) {
     const s = trainSpec(p);
     const shape: [number, number, number] = [FRAMES_PER_CLIP, p.arch.mfcc, 1];
-    const built = buildModel(s.model, { ...s.modelConfig, inputShape: shape, numClasses: 12 } as never);
+    const built = buildModel(s.model, {
+      ...s.modelConfig,
+      inputShape: shape,
+      numClasses: 12,
+    } as never);
     const cost = modelCost(built, p.family);
     const m = applyPrecision(built, p.family);
     const calib = tf.randomNormal([8, ...shape], 0, 1, "float32", 5) as tf.Tensor4D;
@@ -92,18 +96,29 @@ async function main(): Promise<void> {
     const file = join(tmp, "model.bin");
     writeFileSync(file, Uint8Array.from(encodeModel(dm)));
     const es5 = buildOutputs().es5;
-    const measured = instructions([es5, file, two, "0", ""]) - instructions([es5, file, one, "0", ""]);
+    const measured =
+      instructions([es5, file, two, "0", ""]) - instructions([es5, file, one, "0", ""]);
     const name = `${p.family} m${p.arch.mfcc}-d${p.arch.depth}-k${p.arch.kernel}-f${p.arch.filters}`;
     points.push({
       name,
-      features: { int8Macs: cost.macs - cost.binaryMacs, binaryMacs: cost.binaryMacs, activations: cost.activations },
+      features: {
+        int8Macs: cost.macs - cost.binaryMacs,
+        binaryMacs: cost.binaryMacs,
+        activations: cost.activations,
+      },
       measured,
     });
     process.stderr.write(`${name}: ${(measured / 1e6).toFixed(1)}M instr per audio second\n`);
   }
-  const cal = fitCalibration(points, 10, "callgrind, Duktape host with C kernels (earshot-duk), 2 s - 1 s of audio, stride 10 frames");
+  const cal = fitCalibration(
+    points,
+    10,
+    "callgrind, Duktape host with C kernels (earshot-duk), 2 s - 1 s of audio, stride 10 frames",
+  );
   writeFileSync(CALIBRATION_FILE, `${JSON.stringify(cal, null, 2)}\n`);
-  process.stdout.write("| model | int8 MACs | binary MACs | measured instr/s | predicted | error |\n| --- | --- | --- | --- | --- | --- |\n");
+  process.stdout.write(
+    "| model | int8 MACs | binary MACs | measured instr/s | predicted | error |\n| --- | --- | --- | --- | --- | --- |\n",
+  );
   for (const p of cal.points)
     process.stdout.write(
       `| ${p.name} | ${p.features.int8Macs} | ${p.features.binaryMacs} | ${(p.measured / 1e6).toFixed(2)}M | ${(p.predicted / 1e6).toFixed(2)}M | ${(((p.predicted - p.measured) / p.measured) * 100).toFixed(1)}% |\n`,
@@ -111,7 +126,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `fit: c0 ${(cal.c0 / 1e6).toFixed(2)}M/s, ${cal.cInt8.toFixed(3)} instr per int8 MAC, ${cal.cBin.toFixed(4)} per binary MAC, ${cal.cAct.toFixed(2)} per activation; error mean ${(cal.error.meanAbsRel * 100).toFixed(1)}%, max ${(cal.error.maxAbsRel * 100).toFixed(1)}%, leave-one-out max ${(cal.error.looMaxAbsRel * 100).toFixed(1)}%\n`,
   );
-  process.stdout.write(`${JSON.stringify({ c0: cal.c0, cInt8: cal.cInt8, cBin: cal.cBin, cAct: cal.cAct, error: cal.error })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ c0: cal.c0, cInt8: cal.cInt8, cBin: cal.cBin, cAct: cal.cAct, error: cal.error })}\n`,
+  );
 }
 
 try {
