@@ -18,9 +18,11 @@ import * as inspect from "./inspect";
 import * as keywords from "./keywords";
 import * as model from "./model";
 import * as ota from "./ota";
+import * as pareto from "./pareto";
 import * as prune from "./prune";
 import * as quantize from "./quantize";
 import * as recipe from "./recipe";
+import * as search from "./search";
 import * as stream from "./stream";
 import * as teacher from "./teacher";
 import * as train from "./train";
@@ -40,6 +42,8 @@ export function registerCommands(program: Command): void {
     quantize,
     compareQuant,
     prune,
+    search,
+    pareto,
     ensemble,
     exportModel,
     importModel,
