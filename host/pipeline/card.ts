@@ -54,7 +54,11 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
     o.variant === "synth-int8"
       ? `synthetic corpus only (${o.corpus ?? "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; last checkpoint (no selection on any speaker)`
       : `real train speakers of ${o.real} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
-  lines.push(`- data: ${data}`);
+  const teacher = o.distillSet
+    ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
+    : "";
+  const snr = o.snrDb ? `; augmentation noise at ${o.snrDb[0]}..${o.snrDb[1]} dB SNR` : "";
+  lines.push(`- data: ${data}${teacher}${snr}`);
   const budget =
     o.variant === "binary"
       ? `res8-bin, binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64`

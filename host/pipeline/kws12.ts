@@ -40,6 +40,14 @@ export interface Kws12Options {
   streamMinutes: number;
   /** False accepts per hour the threshold is calibrated to (on the validation stream). */
   targetFaPerHour: number;
+  /**
+   * A distillation set (`earshot teacher distill-set`) mixed into every training batch at
+   * `share`, its rows' loss `weight` soft; absent: no teacher (the default: the teacher is an
+   * optional, host-only dependency).
+   */
+  distillSet?: { dir: string; share: number; weight: number };
+  /** SNR range of the noise in augmented clips, dB (absent: the kws12 recipe's 0..20). */
+  snrDb?: [number, number];
 }
 
 export interface PipelineStep {
@@ -74,6 +82,15 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     `${o.seed}`,
     "--steps-per-epoch",
     `${o.stepsPerEpoch}`,
+    ...(o.distillSet
+      ? [
+          "--distill-set",
+          `${o.distillSet.dir}:${o.distillSet.share}`,
+          "--distill-weight",
+          `${o.distillSet.weight}`,
+        ]
+      : []),
+    ...(o.snrDb ? ["--snr-db", o.snrDb.join(",")] : []),
   ];
   const synthOnly = o.variant === "synth-int8";
   // Synthetic-only: train and select on the corpus alone; the real noise files may be mixed in.

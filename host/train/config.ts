@@ -54,6 +54,12 @@ export interface TrainConfig {
    * loss; the hard-label cross-entropy keeps 1 - weight.
    */
   distill?: { probs: string[]; weight: number };
+  /**
+   * A distillation set (`earshot teacher distill-set`): augmented clips' features with soft labels
+   * from cross-fitted teacher heads, this share of every batch; its rows' loss is `weight` soft,
+   * 1 - weight hard. Rows of the other sources keep the plain hard loss (unless `distill` is set).
+   */
+  distillSet?: { dir: string; share: number; weight: number };
   /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
   prefetchWorkers?: number;
   /**

@@ -216,10 +216,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     ...hook?.meta(),
   });
 
+  // One weight for the loss: --distill's, else the distill set's (rows without a teacher carry
+  // all-zero targets and keep the hard loss alone, see step.ts).
   const distill =
     config.distill && data.soft
       ? { weight: config.distill.weight, temperature: data.soft.temperature }
-      : undefined;
+      : config.distillSet && data.distillSet
+        ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
+        : undefined;
   const parallel = await openReplicas(config, backend, model, optimizer, {
     modelConfig,
     inputShape,

@@ -18,7 +18,7 @@ export interface LossOptions {
   /**
    * Distillation (Hinton et al. 2015): (1 - weight) * CE(labels, logits) + weight * T^2 *
    * CE(teacher probs at T, softmax(logits / T)); T^2 keeps the soft term's gradients on the
-   * hard term's scale.
+   * hard term's scale. Rows whose targets are all zero take the hard term alone.
    */
   distill?: { weight: number; temperature: number };
 }
@@ -43,12 +43,14 @@ export function classifierLoss(
     const oneHot = tf.oneHot(labels, numClasses);
     let ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
     if (distill && targets) {
+      // Per row: a row of targets summing to 1 mixes soft and hard loss; an all-zero row (a
+      // source without a teacher) keeps the hard loss alone.
       const t = distill.temperature;
-      const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t)) as tf.Scalar;
-      ce = tf.add(
-        tf.mul(ce, 1 - distill.weight),
-        tf.mul(soft, distill.weight * t * t),
-      ) as tf.Scalar;
+      const none = tf.Reduction.NONE;
+      const hard = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, none);
+      const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t), undefined, 0, none);
+      const w = tf.mul(tf.sum(targets, -1), distill.weight);
+      ce = tf.mean(tf.add(tf.mul(hard, tf.sub(1, w)), tf.mul(soft, tf.mul(w, t * t)))) as tf.Scalar;
     }
     return { loss: extraLoss ? (tf.add(ce, extraLoss()) as tf.Scalar) : ce, correct };
   };

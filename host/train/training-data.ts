@@ -16,6 +16,8 @@ import {
   scanDataset,
   type Task,
 } from "../data";
+import { readDistillSet } from "../data/distill-set";
+import { exampleId } from "../data/example-id";
 import { type Batch, BatchSource } from "./batches";
 import type { MixSource, TrainConfig } from "./config";
 import { TrainError } from "./errors";
@@ -43,6 +45,8 @@ export interface TrainingData {
   field: FeatureSet | null;
   /** Distillation targets of trainSet and of each mix's set (same order), when `distill` is set. */
   soft: { train: Float32Array; mixes: Float32Array[]; temperature: number } | null;
+  /** The distillation set's rows (`distillSet`) with their soft targets. */
+  distillSet: { set: FeatureSet; targets: Float32Array; temperature: number } | null;
 }
 
 export function frontEndOf(f: FrontEndConfig | string): FrontEndConfig {
@@ -83,6 +87,9 @@ export async function loadTrainingData(
     [...task.examples.validation, ...task.examples.test].flatMap((e) =>
       e.kind === "file" && e.speaker ? [e.speaker] : [],
     ),
+  );
+  const heldOutIds = new Set(
+    [...task.examples.validation, ...task.examples.test].map((e) => exampleId(e, config.data)),
   );
   const mixes: TrainingData["mixes"] = [];
   for (const m of config.mix ?? []) {
@@ -132,6 +139,60 @@ export async function loadTrainingData(
       temperature: table.temperature,
     };
   }
+  let distillSet: TrainingData["distillSet"] = null;
+  if (config.distillSet) {
+    const dir = config.distillSet.dir;
+    let d: ReturnType<typeof readDistillSet>;
+    try {
+      d = readDistillSet(dir, task.labels);
+    } catch (e) {
+      throw new TrainError(`--distill-set ${(e as Error).message}`);
+    }
+    const m = d.manifest;
+    if (m.frames !== trainSet.frames || m.coeffs !== trainSet.coeffs)
+      throw new TrainError(
+        `--distill-set ${dir}: features are ${m.frames}x${m.coeffs}, this front end makes ${trainSet.frames}x${trainSet.coeffs}`,
+      );
+    if (soft && soft.temperature !== m.temperature)
+      throw new TrainError(
+        `--distill at temperature ${soft.temperature} and --distill-set at ${m.temperature}`,
+      );
+    if (m.rows.length === 0) throw new TrainError(`--distill-set ${dir}: no rows`);
+    // Held-out speakers of this run never train, whatever brought them (as for --mix).
+    const keep = m.rows.flatMap((r, i) => (heldOutIds.has(r.id) ? [] : [i]));
+    if (keep.length < m.rows.length)
+      info(`distill set: ${m.rows.length - keep.length} rows of held-out clips left out`);
+    const size = m.frames * m.coeffs;
+    const classes = task.labels.length;
+    const data = new Float32Array(keep.length * size);
+    const targets = new Float32Array(keep.length * classes);
+    keep.forEach((r, j) => {
+      data.set(d.features.subarray(r * size, (r + 1) * size), j * size);
+      targets.set(d.targets.subarray(r * classes, (r + 1) * classes), j * classes);
+    });
+    distillSet = {
+      set: {
+        frames: m.frames,
+        coeffs: m.coeffs,
+        data,
+        labels: Int32Array.from(keep, (r) => m.rows[r].label),
+        // Rows have no clip of their own on disk (augmented audio): named for logs only.
+        examples: keep.map((r) => ({
+          kind: "file" as const,
+          path: `${dir}#${m.rows[r].id}#${m.rows[r].copy}`,
+          label: m.rows[r].label,
+          word: task.labels[m.rows[r].label],
+          speaker: null,
+        })),
+        failed: [],
+      },
+      targets,
+      temperature: m.temperature,
+    };
+    info(
+      `distill set: ${dir}: ${keep.length} rows, ${Math.round(config.distillSet.share * 100)}% of each batch, weight ${config.distillSet.weight}, temperature ${m.temperature}`,
+    );
+  }
   let field: FeatureSet | null = null;
   if (config.fieldWindows) {
     if (soft) throw new TrainError("--field-windows cannot be combined with --distill");
@@ -140,7 +201,7 @@ export async function loadTrainingData(
       `field windows: ${config.fieldWindows.dir}: ${field.labels.length} windows, ${Math.round(config.fieldWindows.share * 100)}% of each batch`,
     );
   }
-  return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft, field };
+  return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft, field, distillSet };
 }
 
 /** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
@@ -166,16 +227,42 @@ export function makeBatchStream(
     specAugment: config.specAugment ?? null,
     targets: targets ? { data: targets, classes } : null,
   });
-  const primary = new BatchSource(data.trainSet, cache, sourceOpts(config.seed, data.soft?.train));
+  // With a distill set and no --distill, the other sources carry all-zero targets: hard loss only.
+  const none = (n: number) => (data.distillSet ? new Float32Array(n * classes) : undefined);
+  const primary = new BatchSource(
+    data.trainSet,
+    cache,
+    sourceOpts(config.seed, data.soft?.train ?? none(data.trainSet.labels.length)),
+  );
   const field = data.field && config.fieldWindows;
-  if (mixes.length === 0 && !field) return primary;
+  const dset = data.distillSet && config.distillSet;
+  if (mixes.length === 0 && !field && !dset) return primary;
+  const distillPart =
+    data.distillSet && dset
+      ? [
+          {
+            source: new BatchSource(data.distillSet.set, cache, {
+              ...sourceOpts(
+                new Rng(config.seed).fork("distill-set").uint32(),
+                data.distillSet.targets,
+              ),
+              // The rows are augmented audio already: no second waveform pass, no frame shift.
+              augment: null,
+            }),
+            share: dset.share,
+          },
+        ]
+      : [];
   const fieldShare = field ? (config.fieldWindows?.share ?? 0) : 0;
   const fieldPart =
     data.field && field
       ? [
           {
             source: new BatchSource(data.field, cache, {
-              ...sourceOpts(new Rng(config.seed).fork("field").uint32()),
+              ...sourceOpts(
+                new Rng(config.seed).fork("field").uint32(),
+                none(data.field.labels.length),
+              ),
               augment: null,
             }),
             share: fieldShare,
@@ -186,14 +273,19 @@ export function makeBatchStream(
     [
       {
         source: primary,
-        share: 1 - fieldShare - mixes.reduce((a, m) => a + m.source.share, 0),
+        share:
+          1 - fieldShare - (dset ? dset.share : 0) - mixes.reduce((a, m) => a + m.source.share, 0),
       },
       ...fieldPart,
+      ...distillPart,
       ...mixes.map((m, k) => ({
         source: new BatchSource(
           m.set,
           cache,
-          sourceOpts(new Rng(config.seed).fork(`mix-${k}`).uint32(), data.soft?.mixes[k]),
+          sourceOpts(
+            new Rng(config.seed).fork(`mix-${k}`).uint32(),
+            data.soft?.mixes[k] ?? none(m.set.labels.length),
+          ),
         ),
         share: m.source.share,
       })),

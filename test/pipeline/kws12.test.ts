@@ -66,6 +66,25 @@ describe("kws12 pipeline", () => {
     expect(flag(train[0].args, "--precision")).toBe("binary");
     expect(flag(train[0].args, "--split")).toBe("auto");
   });
+
+  it("a distill set and an SNR range reach both training steps; without them neither flag appears", () => {
+    const steps = kws12Steps({
+      ...base,
+      distillSet: { dir: "/dset", share: 0.3, weight: 0.5 },
+      snrDb: [-5, 10],
+    });
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(2);
+    for (const t of train) {
+      expect(flag(t.args, "--distill-set")).toBe("/dset:0.3");
+      expect(flag(t.args, "--distill-weight")).toBe("0.5");
+      expect(flag(t.args, "--snr-db")).toBe("-5,10");
+    }
+    for (const s of kws12Steps(base)) {
+      expect(s.args).not.toContain("--distill-set");
+      expect(s.args).not.toContain("--snr-db");
+    }
+  });
 });
 
 describe("model card", () => {

@@ -47,6 +47,26 @@ export function register(program: Command): void {
       numberIn("--target-fa-per-hour", 0, 1000),
       1,
     )
+    .option(
+      "--distill-set <dir>",
+      "mix this distillation set (`earshot teacher distill-set`) into every training batch (default: none)",
+    )
+    .option(
+      "--distill-share <f>",
+      "share of every batch from --distill-set",
+      numberIn("--distill-share", 0.01, 0.9),
+      0.3,
+    )
+    .option(
+      "--distill-weight <w>",
+      "weight of the soft-label loss on --distill-set rows",
+      numberIn("--distill-weight", 0, 1),
+      0.5,
+    )
+    .option(
+      "--snr-db <lo,hi>",
+      "SNR range of the augmentation noise, dB (default: the recipe's 0,20)",
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -87,6 +107,14 @@ export function register(program: Command): void {
         seed: opts.seed,
         streamMinutes: opts.streamMinutes,
         targetFaPerHour: opts.targetFaPerHour,
+        ...(opts.distillSet && {
+          distillSet: {
+            dir: resolve(opts.distillSet),
+            share: opts.distillShare,
+            weight: opts.distillWeight,
+          },
+        }),
+        ...(opts.snrDb && { snrDb: snrRange(opts.snrDb) }),
       };
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
@@ -137,4 +165,11 @@ export function register(program: Command): void {
         },
       );
     });
+}
+
+function snrRange(v: string): [number, number] {
+  const r = v.split(",").map(Number);
+  if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1])
+    throw new UserError(`--snr-db expects LO,HI in dB (got '${v}')`);
+  return [r[0], r[1]];
 }

@@ -154,4 +154,88 @@ export function register(program: Command): void {
         (v) => `${v.clips} clips -> ${v.out} (${v.failed} unreadable, ${v.msPerClip} ms per clip)`,
       );
     });
+
+  teacher
+    .command("distill-set")
+    .description(
+      "Soft labels on augmented audio from cross-fitted heads (no head labels a speaker it trained on), with the student's features: `earshot train --distill-set DIR:SHARE` reads it",
+    )
+    .requiredOption(
+      "--data <dir>",
+      "dataset whose train clips are cross-fitted (validation picks each head's epoch)",
+    )
+    .requiredOption("--out <dir>", "folder to write the set to")
+    .option(
+      "--split <mode>",
+      `subset assignment: ${SPLIT_MODES.join(", ")}`,
+      oneOf("--split", SPLIT_MODES),
+      "speaker" as const,
+    )
+    .option(
+      "--label-data <dir>",
+      "also label this dataset's clips (augmented copies; mean of the heads), e.g. the synthetic corpus; repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
+    .option("--keywords <list>", "comma-separated keywords (default: the standard ten)")
+    .option("--folds <n>", "cross-fitting folds (heads)", numberIn("--folds", 2, 20, true), 4)
+    .option("--copies <n>", "augmented copies per train clip", numberIn("--copies", 0, 50, true), 3)
+    .option(
+      "--label-copies <n>",
+      "augmented copies per --label-data clip",
+      numberIn("--label-copies", 1, 50, true),
+      1,
+    )
+    .option(
+      "--temperature <t>",
+      "softmax temperature of the targets",
+      positiveNumber("--temperature"),
+      2,
+    )
+    .option("--epochs <n>", "head training epochs", positiveInt("--epochs"), 20)
+    .option("--seed <n>", "seed", (v) => Number.parseInt(v, 10), 0)
+    .option("--json", "machine-readable output")
+    .action(async (opts) => {
+      const { buildDistillSet } = await import("../../teacher/distill-set");
+      const { writeDistillSet } = await import("../../data/distill-set");
+      const { emit } = await import("../output");
+      const bar = await stagedProgress(opts.json);
+      const started = performance.now();
+      const r = await buildDistillSet({
+        data: opts.data,
+        splitMode: opts.split,
+        labelData: opts.labelData,
+        noiseDir: opts.noise,
+        keywords: opts.keywords?.split(","),
+        folds: opts.folds,
+        copies: opts.copies,
+        labelCopies: opts.labelCopies,
+        temperature: opts.temperature,
+        epochs: opts.epochs,
+        seed: opts.seed,
+        onProgress: bar.tick,
+      });
+      bar.stop();
+      writeDistillSet(opts.out, r.set);
+      const out = {
+        out: opts.out,
+        rows: r.set.manifest.rows.length,
+        heads: r.heads,
+        agreement: r.agreement,
+        seconds: Math.round((performance.now() - started) / 1000),
+      };
+      emit(opts, out, (v) =>
+        [
+          `${v.rows} rows -> ${v.out} (${v.seconds} s)`,
+          ...v.heads.map(
+            (h) =>
+              `head ${h.fold}: validation ${(100 * h.validation).toFixed(1)}%, trained on ${h.trainRows} rows, labelled ${h.labelRows}`,
+          ),
+          `teacher arg-max = label: ${(100 * v.agreement.crossFitted).toFixed(1)}% of cross-fitted rows` +
+            (v.agreement.labelData === null
+              ? ""
+              : `, ${(100 * v.agreement.labelData).toFixed(1)}% of --label-data rows`),
+        ].join("\n"),
+      );
+    });
 }

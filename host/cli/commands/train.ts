@@ -80,6 +80,14 @@ export function register(program: Command): void {
       "weight of the soft-target loss (default 0.5)",
       numberIn("--distill-weight", 0, 1),
     )
+    .option(
+      "--distill-set <dir:share>",
+      "mix a distillation set (`earshot teacher distill-set`: augmented clips, cross-fitted teacher soft labels) into every batch at this share, e.g. dset:0.3; its rows' loss uses --distill-weight",
+    )
+    .option(
+      "--snr-db <lo,hi>",
+      "SNR range of the background noise mixed into augmented clips, dB (kws12: 0,20)",
+    )
     .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
@@ -143,6 +151,27 @@ export function register(program: Command): void {
           );
         fieldWindows = { dir: opts.fieldWindows.slice(0, at), share };
       }
+      let distillSet: { dir: string; share: number; weight: number } | undefined;
+      if (opts.distillSet) {
+        const at = opts.distillSet.lastIndexOf(":");
+        const share = Number(opts.distillSet.slice(at + 1));
+        if (at <= 0 || !(share > 0 && share < 1))
+          throw new UserError(
+            `--distill-set expects DIR:SHARE with SHARE in (0, 1) (got '${opts.distillSet}')`,
+          );
+        distillSet = {
+          dir: opts.distillSet.slice(0, at),
+          share,
+          weight: opts.distillWeight ?? 0.5,
+        };
+      }
+      let snrDb: [number, number] | undefined;
+      if (opts.snrDb !== undefined) {
+        const r = opts.snrDb.split(",").map(Number);
+        if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1])
+          throw new UserError(`--snr-db expects LO,HI in dB (got '${opts.snrDb}')`);
+        snrDb = [r[0], r[1]];
+      }
       const augmentBase =
         base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
       const config = resolveTrainConfig({
@@ -152,6 +181,7 @@ export function register(program: Command): void {
         out: opts.out,
         ...(mix !== undefined && { mix }),
         ...(fieldWindows !== undefined && { fieldWindows }),
+        ...(distillSet !== undefined && { distillSet }),
         ...(opts.specAugment !== undefined && {
           specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
         }),
@@ -188,6 +218,12 @@ export function register(program: Command): void {
             : augmentBase && {
                 ...augmentBase,
                 ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
+                ...(snrDb !== undefined && {
+                  config: {
+                    ...augmentBase.config,
+                    noise: { probability: 0.8, ...augmentBase.config.noise, snrDb },
+                  },
+                }),
               },
       });
       if ((config.replicas ?? 1) > 1 && ((config.precision ?? "float") !== "float" || config.from))
