@@ -93,7 +93,7 @@ export function demoSummary(c: DemoConfig, demoFile: string): DemoSummary {
     ] as const) {
       if (s && s.targets > 0 && s.modelDefault.frr > STREAM_FRR_GOAL)
         shortfalls.push(
-          `${row.model} misses ${s.modelDefault.misses} of ${s.targets} keywords in the ${what} stream at its threshold ${s.modelDefault.threshold}`,
+          `${row.model} misses ${s.modelDefault.misses} of ${s.targets} keywords in the ${what} stream at its threshold ${Number(s.modelDefault.threshold.toFixed(3))}`,
         );
     }
   }
