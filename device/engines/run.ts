@@ -201,6 +201,15 @@ export async function runEngine(
       samplesPath,
       new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
     );
+    // The C embedding hosts (Duktape, JerryScript) take the same arguments.
+    const cHostArgs = () => [
+      requireBuilt(out.es5),
+      modelPath,
+      samplesPath,
+      trace ? "1" : "0",
+      settingsText(opts),
+      opts.noNatives ? "0" : "1",
+    ];
     let text: string;
     if (engine === "duk") {
       const prelude = join(dir, "input.js");
@@ -251,30 +260,11 @@ export async function runEngine(
       // The embedding host: model outside the heap, audio read in chunks, C kernels bound.
       text = spawnEngine(
         requireEngine(engine),
-        [
-          requireBuilt(out.es5),
-          modelPath,
-          samplesPath,
-          trace ? "1" : "0",
-          settingsText(opts),
-          opts.noNatives ? "0" : "1",
-          opts.memStats ? "1" : "0",
-        ],
+        [...cHostArgs(), opts.memStats ? "1" : "0"],
         "jerry",
       );
     } else if (engine === "duktape-host") {
-      text = spawnEngine(
-        requireBuilt(out.duktapeHost),
-        [
-          requireBuilt(out.es5),
-          modelPath,
-          samplesPath,
-          trace ? "1" : "0",
-          settingsText(opts),
-          opts.noNatives ? "0" : "1",
-        ],
-        "duktape host",
-      );
+      text = spawnEngine(requireBuilt(out.duktapeHost), cHostArgs(), "duktape host");
     } else {
       text = spawnEngine(
         "lua5.3",
