@@ -1,6 +1,8 @@
 import { convolve } from "./convolve";
+import { drawBands, equalize, type RandomEqConfig } from "./equalizer";
 import { resample } from "./resample";
 import type { Rng } from "./rng";
+import { vtlpWarp } from "./voice-warp";
 import { padOrTrim, TARGET_RATE } from "./wav/read";
 
 /**
@@ -9,7 +11,8 @@ import { padOrTrim, TARGET_RATE } from "./wav/read";
  * choice from the `Rng` passed per clip, so a run is reproducible under its seed.
  *
  * Order, as in TensorFlow's speech_commands pipeline with the extra options slotted in before
- * the mix: speed -> gain -> time shift -> reverb -> background noise -> clip to [-1, 1].
+ * the mix: speed -> vocal tract warp -> equaliser -> gain -> time shift -> reverb -> babble ->
+ * background noise -> clip to [-1, 1].
  */
 
 function clamp(x: Float32Array): Float32Array {
@@ -135,6 +138,21 @@ export interface AugmentConfig {
     /** Wet fraction range, in [0, 1]. */
     wet: [number, number];
   } | null;
+  /** Vocal tract length perturbation: warp factor alpha drawn uniformly from [lo, hi]. */
+  vtlp?: [number, number] | null;
+  /** Random peaking-EQ bands and band-stops. */
+  eq?: RandomEqConfig | null;
+  /**
+   * Babble: other people's words under the clip (from the Augmenter's babble bank: clips of
+   * non-keywords, so no keyword is ever planted under another label).
+   */
+  babble?: {
+    probability: number;
+    /** Number of talkers, drawn uniformly from [lo, hi]. */
+    talkers: [number, number];
+    /** Clip-to-babble SNR range, dB. */
+    snrDb: [number, number];
+  } | null;
 }
 
 /** TensorFlow speech_commands training defaults: ±100 ms shift, noise at p = 0.8, volume U(0, 0.1). */
@@ -157,6 +175,8 @@ export class Augmenter {
     readonly config: AugmentConfig,
     readonly noiseBank: readonly Float32Array[] = [],
     readonly rate = TARGET_RATE,
+    /** Clips of non-keyword speech to make babble from; babble is skipped when empty. */
+    readonly babbleBank: readonly Float32Array[] = [],
   ) {
     checkRange("gainDb", config.gainDb);
     checkRange("speed", config.speed, Number.MIN_VALUE);
@@ -164,6 +184,10 @@ export class Augmenter {
     checkRange("noise.snrDb", config.noise?.snrDb);
     checkRange("reverb.rt60Ms", config.reverb?.rt60Ms, 1);
     checkRange("reverb.wet", config.reverb?.wet, 0);
+    checkRange("vtlp", config.vtlp, Number.MIN_VALUE);
+    checkRange("babble.talkers", config.babble?.talkers, 1);
+    checkRange("babble.snrDb", config.babble?.snrDb);
+    checkRange("eq.bands", config.eq?.bands, 0);
     if ((config.timeShiftMs ?? 0) < 0) throw new RangeError("augment: timeShiftMs must be >= 0");
   }
 
@@ -172,6 +196,8 @@ export class Augmenter {
     const c = this.config;
     let x = clip;
     if (c.speed) x = changeSpeed(x, rng.uniform(c.speed[0], c.speed[1]), this.rate);
+    if (c.vtlp) x = vtlpWarp(x, rng.uniform(c.vtlp[0], c.vtlp[1]), this.rate);
+    if (c.eq && rng.next() < c.eq.probability) x = equalize(x, drawBands(c.eq, rng), this.rate);
     if (c.gainDb) x = applyGainDb(x, rng.uniform(c.gainDb[0], c.gainDb[1]));
     const maxShift = Math.round(((c.timeShiftMs ?? 0) * this.rate) / 1000);
     if (maxShift > 0) x = timeShift(x, rng.int(2 * maxShift + 1) - maxShift);
@@ -179,6 +205,23 @@ export class Augmenter {
       const rt60 = rng.uniform(c.reverb.rt60Ms[0], c.reverb.rt60Ms[1]) / 1000;
       const ir = syntheticImpulseResponse(rt60, rng, this.rate);
       x = applyReverb(x, ir, rng.uniform(c.reverb.wet[0], c.reverb.wet[1]));
+    }
+    if (
+      c.babble &&
+      this.babbleBank.length > 0 &&
+      rng.next() < c.babble.probability &&
+      power(x) > 0
+    ) {
+      const b = c.babble;
+      const talkers = b.talkers[0] + rng.int(b.talkers[1] - b.talkers[0] + 1);
+      const babble = new Float32Array(x.length);
+      for (let t = 0; t < talkers; t++) {
+        // Each talker at a random offset, wrapping, so the words fall anywhere in the window.
+        const v = rng.pick(this.babbleBank);
+        const off = rng.int(x.length);
+        for (let i = 0; i < x.length && i < v.length; i++) babble[(i + off) % x.length] += v[i];
+      }
+      if (power(babble) > 0) x = mixAtSnr(x, babble, rng.uniform(b.snrDb[0], b.snrDb[1]));
     }
     if (c.noise && this.noiseBank.length > 0 && rng.next() < c.noise.probability) {
       const noise = cutNoise(this.noiseBank, x.length, rng);

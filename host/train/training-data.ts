@@ -15,6 +15,7 @@ import {
   type Split,
   scanDataset,
   type Task,
+  UNKNOWN_LABEL,
 } from "../data";
 import { readDistillSet } from "../data/distill-set";
 import { exampleId } from "../data/example-id";
@@ -204,6 +205,25 @@ export async function loadTrainingData(
   return { frontEnd, ds, task, cache, trainSet, valSet, mixes, soft, field, distillSet };
 }
 
+/** Clips babble is made from: up to this many non-keyword training clips. */
+const BABBLE_CLIPS = 300;
+
+/**
+ * Non-keyword speech of the training subsets (the primary set and every mix), picked in a fixed
+ * order: babble never carries a keyword, and never a validation or test speaker.
+ */
+function babbleBank(data: TrainingData): Float32Array[] {
+  const unknown = data.task.labels.indexOf(UNKNOWN_LABEL);
+  if (unknown < 0) return [];
+  const sets = [data.trainSet, ...data.mixes.map((m) => m.set)];
+  const picks = sets.flatMap((set) => set.examples.filter((_, i) => set.labels[i] === unknown));
+  const step = Math.max(1, Math.floor(picks.length / BABBLE_CLIPS));
+  const out: Float32Array[] = [];
+  for (let i = 0; i < picks.length && out.length < BABBLE_CLIPS; i += step)
+    out.push(data.cache.loader.load(picks[i]));
+  return out;
+}
+
 /** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
 export function makeBatchStream(
   config: TrainConfig,
@@ -213,8 +233,12 @@ export function makeBatchStream(
   const { ds, mixes, cache, frontEnd } = data;
   // Noise from every source's train region: the real recordings and a corpus's own noises.
   const noise = [ds, ...mixes.map((m) => m.ds)].flatMap((d) => noiseBank(d, "train", cache.loader));
+  const babble = config.augment?.config.babble ? babbleBank(data) : [];
   const augment = config.augment
-    ? { augmenter: new Augmenter(config.augment.config, noise), fraction: config.augment.fraction }
+    ? {
+        augmenter: new Augmenter(config.augment.config, noise, undefined, babble),
+        fraction: config.augment.fraction,
+      }
     : null;
   const shiftMs = config.augment?.config.timeShiftMs ?? 0;
   const classes = data.task.labels.length;

@@ -88,6 +88,20 @@ export function register(program: Command): void {
       "--snr-db <lo,hi>",
       "SNR range of the background noise mixed into augmented clips, dB (kws12: 0,20)",
     )
+    .option(
+      "--vtlp <lo,hi>",
+      "vocal tract length perturbation of augmented clips: spectrum warp factor range, e.g. 0.9,1.1 ('off': none)",
+    )
+    .option(
+      "--eq <db>",
+      "random equaliser on augmented clips (half of them): 1-3 peaking bands up to +-DB, band-stops (0: none)",
+      numberIn("--eq", 0, 24),
+    )
+    .option(
+      "--babble <p>",
+      "chance an augmented clip gets 1-3 other talkers (non-keyword training clips) at 5..20 dB SNR (0: none)",
+      numberIn("--babble", 0, 1),
+    )
     .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
@@ -174,6 +188,7 @@ export function register(program: Command): void {
       }
       const augmentBase =
         base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
+      const extra = speakerAugmentFlags(opts);
       const config = resolveTrainConfig({
         ...base,
         data: opts.data,
@@ -218,12 +233,13 @@ export function register(program: Command): void {
             : augmentBase && {
                 ...augmentBase,
                 ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
-                ...(snrDb !== undefined && {
-                  config: {
-                    ...augmentBase.config,
+                config: {
+                  ...augmentBase.config,
+                  ...(snrDb !== undefined && {
                     noise: { probability: 0.8, ...augmentBase.config.noise, snrDb },
-                  },
-                }),
+                  }),
+                  ...extra,
+                },
               },
       });
       if ((config.replicas ?? 1) > 1 && ((config.precision ?? "float") !== "float" || config.from))
@@ -288,4 +304,29 @@ function precisionOf(p: string): (typeof PRECISIONS)[number] {
   if (!(PRECISIONS as readonly string[]).includes(p))
     throw new UserError(`--precision must be one of ${PRECISIONS.join(", ")} (got '${p}')`);
   return p as (typeof PRECISIONS)[number];
+}
+
+/** The speaker-diversity augmentations set by --vtlp, --eq and --babble (absent: as configured). */
+function speakerAugmentFlags(opts: {
+  vtlp?: string;
+  eq?: number;
+  babble?: number;
+}): Partial<import("../../data").AugmentConfig> {
+  const out: Partial<import("../../data").AugmentConfig> = {};
+  if (opts.vtlp !== undefined) {
+    if (opts.vtlp === "off") out.vtlp = null;
+    else {
+      const r = opts.vtlp.split(",").map(Number);
+      if (r.length !== 2 || !r.every((v) => Number.isFinite(v) && v > 0) || r[0] > r[1])
+        throw new UserError(`--vtlp expects LO,HI warp factors > 0, or 'off' (got '${opts.vtlp}')`);
+      out.vtlp = [r[0], r[1]];
+    }
+  }
+  if (opts.eq !== undefined)
+    out.eq =
+      opts.eq > 0 ? { probability: 0.5, bands: [1, 3], maxGainDb: opts.eq, bandStop: 0.2 } : null;
+  if (opts.babble !== undefined)
+    out.babble =
+      opts.babble > 0 ? { probability: opts.babble, talkers: [1, 3], snrDb: [5, 20] } : null;
+  return out;
 }
