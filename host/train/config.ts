@@ -60,6 +60,8 @@ export interface TrainConfig {
    * 1 - weight hard. Rows of the other sources keep the plain hard loss (unless `distill` is set).
    */
   distillSet?: { dir: string; share: number; weight: number };
+  /** Label smoothing of the hard targets, in [0, 1) (0 or absent: none; step.ts). */
+  labelSmoothing?: number;
   /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
   prefetchWorkers?: number;
   /**

@@ -229,6 +229,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     inputShape,
     compressed: Boolean(hook),
     distill,
+    labelSmoothing: config.labelSmoothing,
     info,
   });
   const batches = await openBatchStream(config, data, norm).catch(async (err) => {
@@ -237,7 +238,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   });
   const step =
     parallel?.step ??
-    makeTrainStep(model, optimizer, hook ? () => hook.loss(model) : undefined, distill);
+    makeTrainStep(
+      model,
+      optimizer,
+      hook ? () => hook.loss(model) : undefined,
+      distill,
+      config.labelSmoothing,
+    );
   const totalSteps = config.epochs * config.stepsPerEpoch;
   const lrAt = polynomialDecay(config.lr.start, config.lr.end, totalSteps, config.lr.power);
   log({

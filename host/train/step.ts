@@ -21,6 +21,12 @@ export interface LossOptions {
    * hard term's scale. Rows whose targets are all zero take the hard term alone.
    */
   distill?: { weight: number; temperature: number };
+  /**
+   * Label smoothing of the hard targets (Szegedy et al. 2016): the one-hot label becomes
+   * (1 - e) one-hot + e / classes, so the model is not pushed to ever larger logits on a few
+   * thousand clips. 0 or absent: none.
+   */
+  labelSmoothing?: number;
 }
 
 /**
@@ -37,17 +43,18 @@ export function classifierLoss(
 ) => { loss: tf.Scalar; correct: tf.Tensor } {
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
   const { extraLoss, distill } = opts;
+  const smooth = opts.labelSmoothing ?? 0;
   return (x, labels, targets) => {
     const logits = model.apply(x, { training: true }) as tf.Tensor;
     const correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
     const oneHot = tf.oneHot(labels, numClasses);
-    let ce = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+    let ce = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smooth) as tf.Scalar;
     if (distill && targets) {
       // Per row: a row of targets summing to 1 mixes soft and hard loss; an all-zero row (a
       // source without a teacher) keeps the hard loss alone.
       const t = distill.temperature;
       const none = tf.Reduction.NONE;
-      const hard = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, none);
+      const hard = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smooth, none);
       const soft = tf.losses.softmaxCrossEntropy(targets, tf.div(logits, t), undefined, 0, none);
       const w = tf.mul(tf.sum(targets, -1), distill.weight);
       ce = tf.mean(tf.add(tf.mul(hard, tf.sub(1, w)), tf.mul(soft, tf.mul(w, t * t)))) as tf.Scalar;
@@ -62,8 +69,9 @@ export function makeTrainStep(
   optimizer: tf.Optimizer,
   extraLoss?: LossOptions["extraLoss"],
   distill?: LossOptions["distill"],
+  labelSmoothing?: number,
 ): (x: tf.Tensor, labels: tf.Tensor1D, targets?: tf.Tensor2D) => StepResult {
-  const lossOf = classifierLoss(model, { extraLoss, distill });
+  const lossOf = classifierLoss(model, { extraLoss, distill, labelSmoothing });
   // An explicit variable list: the optimizer keys its state by position in this list.
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return (x, labels, targets) => {

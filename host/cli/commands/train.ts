@@ -102,6 +102,11 @@ export function register(program: Command): void {
       "chance an augmented clip gets 1-3 other talkers (non-keyword training clips) at 5..20 dB SNR (0: none)",
       numberIn("--babble", 0, 1),
     )
+    .option(
+      "--label-smoothing <e>",
+      "label smoothing of the hard targets (0: none)",
+      numberIn("--label-smoothing", 0, 0.5),
+    )
     .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
@@ -206,6 +211,7 @@ export function register(program: Command): void {
           distill: { probs: opts.distill, weight: opts.distillWeight ?? 0.5 },
         }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
+        ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
         ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
         ...(opts.batch !== undefined && { batchSize: opts.batch }),
         ...(opts.seed !== undefined && { seed: opts.seed }),

@@ -26,6 +26,7 @@ export interface ParallelOptions {
   inputShape: [number, number, number];
   batchSize: number;
   distill?: LossOptions["distill"];
+  labelSmoothing?: number;
 }
 
 export interface ParallelStep {
@@ -77,6 +78,7 @@ export async function openParallelStep(
           model: opts.model,
           inputShape: opts.inputShape,
           distill: opts.distill,
+          labelSmoothing: opts.labelSmoothing,
         };
         const w = new Worker(new URL("./replica-entry.mjs", import.meta.url), { workerData: init });
         workers.push(w);
@@ -100,7 +102,10 @@ export async function openParallelStep(
     throw err;
   }
 
-  const lossOf = classifierLoss(model, { distill: opts.distill });
+  const lossOf = classifierLoss(model, {
+    distill: opts.distill,
+    labelSmoothing: opts.labelSmoothing,
+  });
   /** True while a step runs: a step that threw leaves the workers mid-exchange. */
   let inStep = false;
 
@@ -189,6 +194,7 @@ export async function openReplicas(
     inputShape: [number, number, number];
     compressed: boolean;
     distill?: { weight: number; temperature: number };
+    labelSmoothing?: number;
     info: (line: string) => void;
   },
 ) {
@@ -210,5 +216,6 @@ export async function openReplicas(
     inputShape: o.inputShape,
     batchSize: config.batchSize,
     distill: o.distill,
+    labelSmoothing: o.labelSmoothing,
   });
 }

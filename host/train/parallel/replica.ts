@@ -20,6 +20,7 @@ export interface ReplicaInit {
   model: { name: string; config: Record<string, unknown> };
   inputShape: [number, number, number];
   distill?: { weight: number; temperature: number };
+  labelSmoothing?: number;
 }
 
 export type FromReplica = { ready: true } | { error: string };
@@ -40,7 +41,10 @@ function takeWeights(model: tf.LayersModel): void {
 }
 
 function run(model: tf.LayersModel): void {
-  const lossOf = classifierLoss(model, { distill: init.distill });
+  const lossOf = classifierLoss(model, {
+    distill: init.distill,
+    labelSmoothing: init.labelSmoothing,
+  });
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const e = init.inputShape[0] * init.inputShape[1];
   const classes = init.sizes.classes;
