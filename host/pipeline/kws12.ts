@@ -48,6 +48,11 @@ export interface Kws12Options {
   distillSet?: { dir: string; share: number; weight: number };
   /** SNR range of the noise in augmented clips, dB (absent: the kws12 recipe's 0..20). */
   snrDb?: [number, number];
+  /**
+   * Speaker-diversity levers passed to every training step (`train --vtlp/--eq/--babble/
+   * --label-smoothing`); absent: the kws12 recipe's own settings.
+   */
+  levers?: { vtlp?: string; eq?: number; babble?: number; labelSmoothing?: number };
 }
 
 export interface PipelineStep {
@@ -91,6 +96,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         ]
       : []),
     ...(o.snrDb ? ["--snr-db", o.snrDb.join(",")] : []),
+    ...leverArgs(o.levers),
   ];
   const synthOnly = o.variant === "synth-int8";
   // Synthetic-only: train and select on the corpus alone; the real noise files may be mixed in.
@@ -275,4 +281,14 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     },
   );
   return steps;
+}
+
+function leverArgs(l: Kws12Options["levers"]): string[] {
+  if (!l) return [];
+  return [
+    ...(l.vtlp !== undefined ? ["--vtlp", l.vtlp] : []),
+    ...(l.eq !== undefined ? ["--eq", `${l.eq}`] : []),
+    ...(l.babble !== undefined ? ["--babble", `${l.babble}`] : []),
+    ...(l.labelSmoothing !== undefined ? ["--label-smoothing", `${l.labelSmoothing}`] : []),
+  ];
 }

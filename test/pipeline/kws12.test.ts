@@ -85,6 +85,22 @@ describe("kws12 pipeline", () => {
       expect(s.args).not.toContain("--snr-db");
     }
   });
+
+  it("speaker levers reach both training steps as train flags", () => {
+    const steps = kws12Steps({
+      ...base,
+      levers: { vtlp: "0.9,1.1", eq: 6, babble: 0.3, labelSmoothing: 0.1 },
+    });
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(2);
+    for (const t of train) {
+      expect(flag(t.args, "--vtlp")).toBe("0.9,1.1");
+      expect(flag(t.args, "--eq")).toBe("6");
+      expect(flag(t.args, "--babble")).toBe("0.3");
+      expect(flag(t.args, "--label-smoothing")).toBe("0.1");
+    }
+    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--vtlp");
+  });
 });
 
 describe("model card", () => {

@@ -67,6 +67,25 @@ export function register(program: Command): void {
       "--snr-db <lo,hi>",
       "SNR range of the augmentation noise, dB (default: the recipe's 0,20)",
     )
+    .option(
+      "--vtlp <lo,hi>",
+      "vocal tract warp range of augmented clips ('off': none) (default: the recipe's)",
+    )
+    .option(
+      "--eq <db>",
+      "random equaliser band gain, dB (0: none) (default: the recipe's)",
+      numberIn("--eq", 0, 24),
+    )
+    .option(
+      "--babble <p>",
+      "chance of babble under an augmented clip (default: the recipe's)",
+      numberIn("--babble", 0, 1),
+    )
+    .option(
+      "--label-smoothing <e>",
+      "label smoothing of the hard targets (default: the recipe's)",
+      numberIn("--label-smoothing", 0, 0.5),
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -115,6 +134,12 @@ export function register(program: Command): void {
           },
         }),
         ...(opts.snrDb && { snrDb: snrRange(opts.snrDb) }),
+        levers: {
+          ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
+          ...(opts.eq !== undefined && { eq: opts.eq }),
+          ...(opts.babble !== undefined && { babble: opts.babble }),
+          ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
+        },
       };
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
