@@ -111,6 +111,7 @@ export function formatIterative(r: IterativeReport): string {
     lines.push(
       `${family}: best m${b.arch.mfcc}-d${b.arch.depth}-k${b.arch.kernel}-f${b.arch.filters} (validation ${b.score === null ? "-" : `${(b.score * 100).toFixed(2)}%`})`,
     );
+  if ("binary" in r.best) lines.push(`binary ensembles: earshot search ensemble --from ${r.out}`);
   lines.push(`fronts: earshot pareto ${r.out} --out DIR`);
   return lines.join("\n");
 }

@@ -17,11 +17,11 @@ export function register(program: Command): void {
   search
     .command("iterative")
     .description(
-      "Seed 000's iterative search: MFCC {10,20,40}, depth {2..10}, kernel {2..9}, filters {4..64} in turn, under a size cap at the stored bit width, best of N seeds carried forward; resumable (OUT/results.jsonl)",
+      "Seed 000's iterative search: MFCC {10,20,40}, depth {2..10}, kernel {2..9}, filters {4..64} in turn, under a size cap at the stored bit width, best of N seeds carried forward; resumable (OUT/results.jsonl); binary ensembles after it with earshot search ensemble --from OUT",
     )
     .requiredOption(
       "--family <list>",
-      "precision families, comma-separated: float, int8, int5, int4, binary, or all (= int8,int5,int4,binary: bit widths 8, 5, 4, 1 in one front)",
+      "precision families, comma-separated: float (32-bit sizes, tfjs accuracy, no device cost), int8, int5, int4, binary, or all (= int8,int5,int4,binary: bit widths 8, 5, 4, 1 in one front)",
     )
     .requiredOption("--data <dir>", "dataset folder (Speech Commands layout)")
     .requiredOption(
