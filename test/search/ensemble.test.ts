@@ -307,7 +307,8 @@ describe("earshot search ensemble on the fixtures", () => {
     expect(readFileSync(join(dir, "fronts", "fronts.md"), "utf8")).toContain(
       "| 2x binary/m10-d2-k3-f4 |",
     );
-  });
+    // Three trainings, two scorings and a pareto run in child processes: minutes on a busy machine.
+  }, 300_000);
 
   it("names a folder that is not an iterative search in one line", () => {
     const r = cli("search", "ensemble", "--from", join(dir, "nothing"));

@@ -122,5 +122,6 @@ describe("a float candidate trained on the fixtures", () => {
     expect(j.fronts.kib[0].accuracy).toBe(rec.accuracy);
     expect(j.fronts.kib[0].kib).toBeCloseTo(rec.kib, 10);
     expect(j.fronts.device_instr_per_s).toEqual([]);
-  });
+    // A training and a pareto run in child processes.
+  }, 180_000);
 });
