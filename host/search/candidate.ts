@@ -133,7 +133,8 @@ export async function trainAndScore(
     macs: cost.macs,
     binary_macs: cost.binaryMacs,
     activations: cost.activations,
-    device_instr_per_s: deviceCost(cost),
+    // The device runtime runs integer files only: a float candidate has no device cost.
+    device_instr_per_s: t.family === "float" ? null : deviceCost(cost),
   };
   const s = {
     model: t.model,

@@ -2,6 +2,9 @@
  * `earshot pareto`: reads search folders, writes the fronts as a markdown table, JSON, and one
  * vega-lite figure per objective (SVG + PNG): every candidate, each family's front, the front
  * over all families, and on the size plot seed 000's published points as a labelled series.
+ * Ensembles built from a search (`DIR/ensembles.jsonl`) are their own series ("binary
+ * ensemble") with their own front, and take part in the front over everything: an ensemble is
+ * a system of that size and accuracy.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,15 +13,23 @@ import { renderSvg, svgToPng } from "../features/plot";
 import { SearchError } from "./errors";
 import {
   candidatePoints,
+  ensemblePoints,
   type Fronts,
   fronts,
   OBJECTIVES,
   type Objective,
   type ParetoPoint,
   paretoFront,
+  seriesOf,
 } from "./pareto";
 import { SEED000_POINTS } from "./seed000-points";
-import { type CandidateRecord, RESULTS_FILE, readRecords } from "./store";
+import {
+  type CandidateRecord,
+  ENSEMBLES_FILE,
+  type EnsembleRecord,
+  RESULTS_FILE,
+  readRecords,
+} from "./store";
 
 const TITLES: Record<Objective, string> = {
   kib: "parameter KiB at the stored bit width",
@@ -26,15 +37,22 @@ const TITLES: Record<Objective, string> = {
   device_instr_per_s: "device instructions per audio second (cost model)",
 };
 
+const folderOf = (d: string) => (existsSync(d) && statSync(d).isFile() ? join(d, "..") : d);
+
 export function loadSearchRecords(dirs: string[]): CandidateRecord[] {
   const all: CandidateRecord[] = [];
   for (const d of dirs) {
-    const dir = existsSync(d) && statSync(d).isFile() ? join(d, "..") : d;
+    const dir = folderOf(d);
     if (!existsSync(join(dir, RESULTS_FILE)))
       throw new SearchError(`${d}: no ${RESULTS_FILE} (give a folder written by earshot search)`);
     all.push(...readRecords(dir));
   }
   return all;
+}
+
+/** The ensembles built from these searches (none when no folder has an ensembles.jsonl). */
+export function loadEnsembleRecords(dirs: string[]): EnsembleRecord[] {
+  return dirs.flatMap((d) => readRecords<EnsembleRecord>(folderOf(d), ENSEMBLES_FILE));
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -47,8 +65,11 @@ const fmtCost = (o: Objective, v: number | null) =>
         ? `${(v / 1e6).toFixed(2)}M`
         : v.toFixed(0);
 
-export function frontsTable(f: Fronts, points: number): string {
-  const lines = [`# Pareto fronts (${points} candidates)`, ""];
+export function frontsTable(f: Fronts, points: number, ensembles: ParetoPoint[] = []): string {
+  const lines = [
+    `# Pareto fronts (${points} candidates${ensembles.length ? `, of which ${ensembles.length} ensembles` : ""})`,
+    "",
+  ];
   for (const o of OBJECTIVES) {
     lines.push(
       `## accuracy vs ${TITLES[o]}`,
@@ -63,15 +84,28 @@ export function frontsTable(f: Fronts, points: number): string {
     if (f.fronts[o].length === 0) lines.push("| (no candidate has this cost) | | | | | |");
     lines.push("");
   }
+  if (ensembles.length) {
+    lines.push(
+      "## ensembles (seed 000 §IV-C: equal-weight members, seeds 0..K-1 of one architecture)",
+      "",
+      "| ensemble | accuracy | members alone | KiB | MACs | device instr/s |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const p of ensembles)
+      lines.push(
+        `| ${p.config.key} | ${pct(p.accuracy)} | ${(p.config.member_accuracies as number[]).map(pct).join(", ")} | ${p.kib.toFixed(2)} | ${fmtCost("macs", p.macs)} | ${fmtCost("device_instr_per_s", p.device_instr_per_s)} |`,
+      );
+    lines.push("");
+  }
   return lines.join("\n");
 }
 
 export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
   const cost = (p: ParetoPoint) => p[o];
-  const families = [...new Set(points.map((p) => String(p.config.family)))];
+  const families = [...new Set(points.map(seriesOf))];
   const row = (p: ParetoPoint, series: string) => ({
     series,
-    family: String(p.config.family),
+    family: seriesOf(p),
     cost: cost(p),
     accuracy: p.accuracy * 100,
     label: String(p.config.key),
@@ -79,7 +113,7 @@ export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
   const all = points.filter((p) => cost(p) !== null).map((p) => row(p, "candidate"));
   const perFamily = families.flatMap((fam) =>
     paretoFront(
-      points.filter((p) => p.config.family === fam),
+      points.filter((p) => seriesOf(p) === fam),
       cost,
     ).map((p) => row(p, `front: ${fam}`)),
   );
@@ -165,19 +199,22 @@ export function frontSpec(points: ParetoPoint[], o: Objective): TopLevelSpec {
 }
 
 export interface ParetoReport extends Fronts {
+  /** The ensembles' points, every one (on a front or not). */
+  ensembles: ParetoPoint[];
   points: number;
   table: string;
   plots: { objective: Objective; svg: string; png: string }[];
 }
 
 export async function writePareto(dirs: string[], out: string): Promise<ParetoReport> {
-  const points = candidatePoints(loadSearchRecords(dirs));
+  const ensembles = ensemblePoints(loadEnsembleRecords(dirs));
+  const points = [...candidatePoints(loadSearchRecords(dirs)), ...ensembles];
   if (points.length === 0) throw new SearchError(`${dirs.join(", ")}: no scored candidate yet`);
   const f = fronts(points);
   mkdirSync(out, { recursive: true });
   const table = join(out, "fronts.md");
-  writeFileSync(table, `${frontsTable(f, points.length)}\n`);
-  writeFileSync(join(out, "fronts.json"), `${JSON.stringify(f, null, 2)}\n`);
+  writeFileSync(table, `${frontsTable(f, points.length, ensembles)}\n`);
+  writeFileSync(join(out, "fronts.json"), `${JSON.stringify(paretoJson(f, ensembles), null, 2)}\n`);
   const plots: ParetoReport["plots"] = [];
   for (const o of OBJECTIVES) {
     if (f.fronts[o].length === 0) continue;
@@ -187,5 +224,10 @@ export async function writePareto(dirs: string[], out: string): Promise<ParetoRe
     writeFileSync(`${base}.png`, svgToPng(svg));
     plots.push({ objective: o, svg: `${base}.svg`, png: `${base}.png` });
   }
-  return { ...f, points: points.length, table, plots };
+  return { ...f, ensembles, points: points.length, table, plots };
+}
+
+/** What `--json` prints and fronts.json holds: the fronts, and the ensembles when there are some. */
+export function paretoJson(f: Fronts, ensembles: ParetoPoint[]) {
+  return { fronts: f.fronts, ...(ensembles.length > 0 && { ensembles }) };
 }

@@ -4,10 +4,10 @@
  * audio second. A candidate (one config) is scored by the seed with the best validation
  * accuracy, so the choice is not made on the test set; its accuracy is that seed's test
  * accuracy of the exported integer file (device semantics) or, for float and failed exports,
- * of the tfjs model.
+ * of the tfjs model. Ensembles (`earshot search ensemble`) are points of their own series.
  */
 import { loadCalibration, predictInstrPerSecond } from "./cost-model";
-import type { CandidateRecord } from "./store";
+import type { CandidateRecord, EnsembleRecord } from "./store";
 
 export const OBJECTIVES = ["kib", "macs", "device_instr_per_s"] as const;
 export type Objective = (typeof OBJECTIVES)[number];
@@ -39,9 +39,44 @@ export function candidatePoints(records: CandidateRecord[]): ParetoPoint[] {
     accuracy: (r.int_accuracy ?? r.accuracy) as number,
     kib: r.kib,
     macs: r.macs,
+    // The device runtime runs integer files only: a float model has no device cost.
+    device_instr_per_s:
+      r.family === "float"
+        ? null
+        : (r.device_instr_per_s ??
+          (cal && r.activations !== undefined
+            ? predictInstrPerSecond(
+                {
+                  int8Macs: r.macs - r.binary_macs,
+                  binaryMacs: r.binary_macs,
+                  activations: r.activations,
+                },
+                cal,
+              )
+            : null)),
+  }));
+}
+
+/** One point per ensemble, in the series `<family> ensemble`. */
+export function ensemblePoints(records: EnsembleRecord[]): ParetoPoint[] {
+  const cal = loadCalibration();
+  return records.map((r) => ({
+    config: {
+      key: r.key,
+      family: r.family,
+      series: `${r.family} ensemble`,
+      bits: r.bits,
+      ...r.config,
+      members: r.members,
+      seeds: r.seeds,
+      member_accuracies: r.member_accuracies,
+    },
+    accuracy: r.accuracy,
+    kib: r.kib,
+    macs: r.macs,
     device_instr_per_s:
       r.device_instr_per_s ??
-      (cal && r.activations !== undefined
+      (cal
         ? predictInstrPerSecond(
             {
               int8Macs: r.macs - r.binary_macs,
@@ -53,6 +88,9 @@ export function candidatePoints(records: CandidateRecord[]): ParetoPoint[] {
         : null),
   }));
 }
+
+/** The series a point is drawn in: its family, or e.g. `binary ensemble`. */
+export const seriesOf = (p: ParetoPoint) => String(p.config.series ?? p.config.family);
 
 /**
  * The non-dominated points for `cost`: sorted by cost, each more accurate than every cheaper

@@ -8,7 +8,7 @@ import { type Budget, type CandidateJob, candidateCost } from "./candidate";
 import { type IterativeResult, iterativeSearch, type StepOutcome } from "./iterative";
 import { runPool } from "./pool";
 import { type Candidate, candidateKey, type Family, TABLE_I } from "./space";
-import { appendRecord, openStore, readRecords, recordId } from "./store";
+import { appendRecord, openStore, readRecords, recordId, runFolder } from "./store";
 
 export interface IterativeCommandOptions {
   families: Family[];
@@ -77,7 +77,7 @@ export async function runIterativeCommand(o: IterativeCommandOptions): Promise<I
               data: o.data,
               splitMode: o.splitMode,
               budget: o.budget,
-              runDir: join(o.out, "runs", `${j.key.replace("/", "_")}_s${j.seed}`),
+              runDir: join(o.out, "runs", runFolder(j.key, j.seed)),
               calibCount: o.calibCount,
             }),
           ),
@@ -111,6 +111,7 @@ export function formatIterative(r: IterativeReport): string {
     lines.push(
       `${family}: best m${b.arch.mfcc}-d${b.arch.depth}-k${b.arch.kernel}-f${b.arch.filters} (validation ${b.score === null ? "-" : `${(b.score * 100).toFixed(2)}%`})`,
     );
+  if ("binary" in r.best) lines.push(`binary ensembles: earshot search ensemble --from ${r.out}`);
   lines.push(`fronts: earshot pareto ${r.out} --out DIR`);
   return lines.join("\n");
 }

@@ -4,19 +4,19 @@ export function register(program: Command): void {
   program
     .command("pareto")
     .description(
-      "Pareto fronts of search results: accuracy vs KiB, vs MACs and vs device cost; table, JSON, SVG/PNG plots with seed 000's published points",
+      "Pareto fronts of search results: accuracy vs KiB, vs MACs and vs device cost; table, JSON, SVG/PNG plots with seed 000's published points and the search's ensembles (earshot search ensemble) as their own series",
     )
     .argument("<dirs...>", "search folders (each with results.jsonl)")
     .requiredOption("--out <dir>", "folder for fronts.md, fronts.json and pareto-*.svg/png")
     .option(
       "--json",
-      'print { "fronts": { "<objective>": [ { config, accuracy, kib, macs, device_instr_per_s } ] } }',
+      'print { "fronts": { "<objective>": [ { config, accuracy, kib, macs, device_instr_per_s } ] } } (and "ensembles": [ points ] when DIR has ensembles.jsonl)',
     )
     .action(async (dirs, opts) => {
-      const { writePareto } = await import("../../search/pareto-report");
+      const { paretoJson, writePareto } = await import("../../search/pareto-report");
       const r = await writePareto(dirs, opts.out);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ fronts: r.fronts })}\n`);
+        process.stdout.write(`${JSON.stringify(paretoJson(r, r.ensembles))}\n`);
         return;
       }
       const { readFileSync } = await import("node:fs");

@@ -17,11 +17,11 @@ export function register(program: Command): void {
   search
     .command("iterative")
     .description(
-      "Seed 000's iterative search: MFCC {10,20,40}, depth {2..10}, kernel {2..9}, filters {4..64} in turn, under a size cap at the stored bit width, best of N seeds carried forward; resumable (OUT/results.jsonl)",
+      "Seed 000's iterative search: MFCC {10,20,40}, depth {2..10}, kernel {2..9}, filters {4..64} in turn, under a size cap at the stored bit width, best of N seeds carried forward; resumable (OUT/results.jsonl); binary ensembles after it with earshot search ensemble --from OUT",
     )
     .requiredOption(
       "--family <list>",
-      "precision families, comma-separated: float, int8, int5, int4, binary, or all (= int8,int5,int4,binary: bit widths 8, 5, 4, 1 in one front)",
+      "precision families, comma-separated: float (32-bit sizes, tfjs accuracy, no device cost), int8, int5, int4, binary, or all (= int8,int5,int4,binary: bit widths 8, 5, 4, 1 in one front)",
     )
     .requiredOption("--data <dir>", "dataset folder (Speech Commands layout)")
     .requiredOption(
@@ -92,6 +92,55 @@ export function register(program: Command): void {
       const { emit } = await import("../output");
       const { formatIterative } = await import("../../search/run-iterative");
       emit(opts, result, formatIterative);
+    });
+
+  search
+    .command("ensemble")
+    .description(
+      "Seed 000's binary ensembles (§IV-C) from an iterative search: the smallest binary architectures it trained (whatever their accuracy), each as equal-weight ensembles of its seeds 0..K-1 (reused from the search, the rest trained with its budget), scored on its test subset with integer semantics; resumable (DIR/ensembles.jsonl, drawn by earshot pareto DIR)",
+    )
+    .requiredOption(
+      "--from <dir>",
+      "folder of an earshot search iterative run with binary candidates",
+    )
+    .option(
+      "--archs <n>",
+      "how many of the smallest binary architectures (default 3)",
+      positiveInt("--archs"),
+    )
+    .option("--members <list>", "ensemble sizes, comma-separated, each >= 2 (default 2,3)")
+    .option(
+      "--workers <n>",
+      "members trained in parallel processes (default 2)",
+      numberIn("--workers", 1, 16, true),
+    )
+    .option(
+      "--calib-count <n>",
+      "calibration clips for each new member's export (default 128)",
+      positiveInt("--calib-count"),
+    )
+    .option("--json", "print the result as JSON")
+    .action(async (opts) => {
+      const sizes = (opts.members ?? "2,3").split(",").map((x) => {
+        const n = Number(x);
+        if (!Number.isInteger(n) || n < 2)
+          throw new UserError(
+            `--members: expected integers of at least 2, comma-separated (got '${opts.members}')`,
+          );
+        return n;
+      });
+      const { runEnsembleCommand, formatEnsembleReport } = await import(
+        "../../search/run-ensemble"
+      );
+      const r = await runEnsembleCommand({
+        from: opts.from,
+        archs: opts.archs ?? 3,
+        sizes,
+        workers: opts.workers ?? 2,
+        calibCount: opts.calibCount ?? 128,
+      });
+      const { emit } = await import("../output");
+      emit(opts, r, formatEnsembleReport);
     });
 
   search
