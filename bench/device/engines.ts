@@ -2,7 +2,8 @@
  * bench:device figures for the device engines deploy/engines.sh builds: instructions per audio
  * second under callgrind (the difference between two clip lengths, so start-up and model load
  * cancel) and peak memory (JerryScript: its heap's peak from `--mem-stats`; the JerryScript host:
- * its heap's peak; Espruino: the most variables in use at an audio chunk, times their size). A
+ * its heap's peak; wasm3 (that host with the kernels in wasm3): its heap's peak plus the wasm
+ * kernels' linear memory; Espruino: the most variables in use at an audio chunk, times their size). A
  * small int8 model (the parity tests' synthetic one, stride 2): these engines interpret the
  * runtime, and a res8-narrow-sized model under callgrind would take many minutes. Engines not
  * built are left out (named on stderr); so is plain `espruino`, whose pure-JS kernels take
@@ -75,7 +76,7 @@ const log = (s: string) => process.stderr.write(`bench:device: ${s}\n`);
 
 /** An engine run by device/engines/run.ts: callgrind's count, or (memStats) the peak. */
 async function measured(
-  engine: NativeEngine & ("espruino-native" | "jerryscript-native"),
+  engine: NativeEngine & ("espruino-native" | "jerryscript-native" | "wasm3"),
   model: Uint8Array,
   samples: Int16Array,
   strideFrames: number,
@@ -91,9 +92,9 @@ async function measured(
   return { instr: r.instructions ?? 0, peak: r.peakBytes ?? 0, inferences: r.scores.length };
 }
 
-/** The C-kernel engines: instructions per audio second (1 s minus 0.5 s) and peak memory. */
+/** The engines with natives: instructions per audio second (1 s minus 0.5 s) and peak memory. */
 export async function nativeEngineFigures(
-  engine: "espruino-native" | "jerryscript-native",
+  engine: "espruino-native" | "jerryscript-native" | "wasm3",
 ): Promise<EngineFigures> {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   log(`${engine}: callgrind on 0.5 s and 1 s of audio ...`);
@@ -165,7 +166,7 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   earshot_espruino_instr_per_inference?: number;
 }> {
   const engines: Record<string, EngineFigures> = {};
-  for (const engine of ["jerryscript-native", "espruino-native"] as const) {
+  for (const engine of ["jerryscript-native", "wasm3", "espruino-native"] as const) {
     if (nativeEnginePath(engine) !== null) engines[engine] = await nativeEngineFigures(engine);
     else process.stderr.write(`${missingEngineNote(engine)}\n`);
   }

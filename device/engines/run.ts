@@ -44,10 +44,11 @@ export interface RunOptions {
   smoothingWindow?: number;
   strideFrames?: number;
   suppressionMs?: number;
-  /** duktape-host, jerryscript-native: run without registering the C kernels (pure JS). */
+  /** duktape-host, jerryscript-native, wasm3: run without registering the natives (pure JS). */
   noNatives?: boolean;
   /**
-   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak,
+   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak, wasm3
+   * that plus the wasm kernels' linear memory,
    * espruino-native / espruino-budget the most variables in use at a chunk boundary (after a
    * GC) times their size; jerryscript prints its statistics (stderr).
    */
@@ -135,7 +136,7 @@ function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): s
     counted = (counted ?? 0) + Number(m[1]);
   }
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
-  if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
+  if ((what === "jerry" || what === "wasm3") && r.status === 10 && !/^X /m.test(r.stdout)) {
     // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
     throw new EngineError(
       `jerryscript ran out of its ${JERRY_HEAP_KB} KB heap (exit 10): code, model, arena and audio do not fit`,
@@ -262,6 +263,13 @@ export async function runEngine(
         requireEngine(engine),
         [...cHostArgs(), opts.memStats ? "1" : "0"],
         "jerry",
+      );
+    } else if (engine === "wasm3") {
+      // The JerryScript host with the kernels in wasm3: one more argument, the kernels .wasm.
+      text = spawnEngine(
+        requireEngine(engine),
+        [...cHostArgs(), opts.memStats ? "1" : "0", requireBuilt(out.wasmScalar)],
+        "wasm3",
       );
     } else if (engine === "duktape-host") {
       text = spawnEngine(requireBuilt(out.duktapeHost), cHostArgs(), "duktape host");

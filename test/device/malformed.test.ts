@@ -10,8 +10,9 @@
  */
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { missingEngineNote, nativeEnginePath } from "../../device/engines/native-engines";
 import { EngineError } from "../../device/engines/protocol";
-import { ENGINES, runEngine } from "../../device/engines/run";
+import { ENGINES, type EngineName, runEngine } from "../../device/engines/run";
 import { buildDevice } from "../../device/tools/build";
 import { syntheticBinaryModel, syntheticInt8Model } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
@@ -76,6 +77,26 @@ function decoderVerdict(bytes: Uint8Array): string | null {
 }
 const decodes = (bytes: Uint8Array) => decoderVerdict(bytes) === null;
 
+/** Holds `engine` to the Node engine's verdict on `bytes`. */
+async function answersAsNode(engine: EngineName, bytes: Uint8Array): Promise<void> {
+  const verdict = await nodeVerdict(bytes);
+  if (verdict === null) {
+    // Same results; the serving table and stage timings differ between engines by design.
+    const { serving: _a, stats: ra, ...ref } = await runEngine("node", bytes, SAMPLES);
+    const { serving: _b, stats: rb, ...got } = await runEngine(engine, bytes, SAMPLES);
+    expect(got).toEqual(ref);
+    expect(rb?.inferences).toBe(ra?.inferences);
+  } else {
+    const run = runEngine(engine, bytes, SAMPLES);
+    await expect(run).rejects.toBeInstanceOf(EngineError);
+    await expect(run).rejects.toThrow(verdict);
+  }
+}
+
+// The device engine whose kernels run in another interpreter (wasm3), fast enough for the set.
+const wasm3Built = nativeEnginePath("wasm3") !== null;
+if (!wasm3Built) console.warn(missingEngineNote("wasm3"));
+
 beforeAll(() => buildDevice(), 120_000);
 
 describe.each(fuzzCases())("%s", (_name, bytes) => {
@@ -89,20 +110,10 @@ describe.each(fuzzCases())("%s", (_name, bytes) => {
     }
   });
 
-  it.each(ENGINES.filter((e) => e !== "node"))("%s answers as the Node engine", async (engine) => {
-    const verdict = await nodeVerdict(bytes);
-    if (verdict === null) {
-      // Same results; the serving table and stage timings differ between engines by design.
-      const { serving: _a, stats: ra, ...ref } = await runEngine("node", bytes, SAMPLES);
-      const { serving: _b, stats: rb, ...got } = await runEngine(engine, bytes, SAMPLES);
-      expect(got).toEqual(ref);
-      expect(rb?.inferences).toBe(ra?.inferences);
-    } else {
-      const run = runEngine(engine, bytes, SAMPLES);
-      await expect(run).rejects.toBeInstanceOf(EngineError);
-      await expect(run).rejects.toThrow(verdict);
-    }
-  });
+  it.each(ENGINES.filter((e) => e !== "node"))("%s answers as the Node engine", (engine) =>
+    answersAsNode(engine, bytes));
+
+  it.skipIf(!wasm3Built)("wasm3 answers as the Node engine", () => answersAsNode("wasm3", bytes));
 });
 
 it("the fuzz set mostly exercises rejections, some beyond the decoder", async () => {
