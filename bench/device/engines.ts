@@ -63,7 +63,7 @@ function callgrind(cmd: string, args: string[]): { instr: number; stdout: string
 function jerryRun(tmp: string, seconds: number): { instr: number; peak: number } {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   const scripts = deviceInputScripts(model, clip(Math.round(16000 * seconds)), false, ",,2,");
-  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5);
+  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5Device);
   const bin = nativeEnginePath("jerryscript") as string;
   const r = callgrind(bin, ["--mem-stats", ...args]);
   const peak = /Peak allocated = (\d+) bytes/.exec(r.stdout);
@@ -158,10 +158,14 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
   return Math.round((every.instr - half.instr) / (every.inferences - half.inferences));
 }
 
-/** Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size. */
+/**
+ * Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size: the device
+ * profile the device engines run (es5_bundle_bytes) and the full bundle (es5_full_bundle_bytes).
+ */
 export async function deviceEngineFigures(tmp: string): Promise<{
   engines: Record<string, EngineFigures>;
   es5_bundle_bytes: number;
+  es5_full_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
 }> {
@@ -190,7 +194,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   } else process.stderr.write(`${missingEngineNote("jerryscript")}\n`);
   return {
     engines,
-    es5_bundle_bytes: readFileSync(buildOutputs().es5).length,
+    es5_bundle_bytes: readFileSync(buildOutputs().es5Device).length,
+    es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,
   };

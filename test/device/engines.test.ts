@@ -7,7 +7,9 @@
  * end must run in C; and wasm3 (that host with every kernel run as the scalar wasm kernels in
  * wasm3's interpreter). Bit-exact with
  * the host's golden vectors for int8, 4-bit and binary models; malformed models refused with a
- * clear error and no crash. Each engine skips loudly when it is not built.
+ * clear error and no crash, both by the host's check before sending and by the device
+ * profile's own structural checks (the device engines run earshot-device.js, the ES5 bundle
+ * without full validation and SHA-256). Each engine skips loudly when it is not built.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -123,6 +125,12 @@ describe.each(DEVICE)("%s", (engine) => {
       ];
       for (const [bytes, message] of cases) {
         const run = runEngine(engine, bytes, SAMPLES.subarray(0, 800));
+        await expect(run).rejects.toBeInstanceOf(EngineError);
+        await expect(run).rejects.toThrow(message);
+      }
+      // The device profile's own structural checks, with no host check before them.
+      for (const [bytes, message] of cases.slice(0, 2)) {
+        const run = runEngine(engine, bytes, SAMPLES.subarray(0, 800), { hostCheck: false });
         await expect(run).rejects.toBeInstanceOf(EngineError);
         await expect(run).rejects.toThrow(message);
       }
