@@ -2,7 +2,7 @@
 # Builds the device's target engines (Espruino, JerryScript, wasm3) from the pinned source archives
 # in ../shared/engines/ into a cache folder, and reuses what is already built there.
 #
-#   deploy/engines.sh [espruino|espruino-budget|espruino-native|jerryscript|jerryscript-native|wasm3 ...]
+#   deploy/engines.sh [espruino|espruino-budget|espruino-native|jerryscript|jerryscript-native|wasm3|wasm3-cli ...]
 #   (default: all)
 #
 # espruino-budget is the same Espruino with a fixed variable budget (ESPRUINO_VARIABLES, a
@@ -12,6 +12,10 @@
 # it starts from the espruino build's tree, so only the library and the wrapper table compile.
 # jerryscript-native is earshot's JerryScript embedding host (device/targets/jerryscript-host)
 # linked against the jerryscript build's libraries (same 256 KB heap).
+# wasm3 is that host built with -DEARSHOT_WASM3 (`earshot-wasm3`): JerryScript runs the runtime and
+# the kernels run as the scalar wasm kernels inside wasm3's interpreter, compiled in from the
+# wasm3 archive (device/targets/wasm3-host). wasm3-cli is wasm3's own command line (the layer
+# probe, device/engines/wasm-probe.ts).
 #
 # Cache: $EARSHOT_ENGINE_CACHE, else <repo>/.cache/engines (gitignored). A build is keyed by the
 # archive name (which carries the upstream commit) and this script's build flags (ENGINE_KEY below);
@@ -31,7 +35,8 @@ ESPRUINO_VARIABLES=12000
 
 # Bump a key when its build flags change, so caches rebuild.
 declare -A ENGINE_KEY=(
-  [wasm3]="wasm3-v1"
+  [wasm3-cli]="wasm3-v1"
+  [wasm3]="wasm3-host-v1-heap${JERRY_HEAP_KB}"
   [jerryscript]="jerry-v1-heap${JERRY_HEAP_KB}-memstats"
   [espruino]="espruino-v1"
   [espruino-budget]="espruino-budget-v1-vars${ESPRUINO_VARIABLES}"
@@ -44,6 +49,8 @@ native_sources() {
   case $1 in
     espruino-native) ls "$ROOT"/device/targets/espruino/*.[ch] "$ROOT"/device/targets/c-kernels/*.[ch] ;;
     jerryscript-native) ls "$ROOT"/device/targets/jerryscript-host/*.[ch] "$ROOT"/device/targets/c-kernels/*.[ch] ;;
+    wasm3) ls "$ROOT"/device/targets/jerryscript-host/*.[ch] "$ROOT"/device/targets/wasm3-host/*.[ch] \
+      "$ROOT"/device/targets/c-kernels/*.[ch] ;;
   esac
 }
 sources_hash() {
@@ -69,10 +76,28 @@ extract() {
   echo "$work"
 }
 
-build_wasm3() {
+build_wasm3-cli() {
   local w=$1
   (cd "$w" && gcc -O2 -Dd_m3HasWASI -Isource source/*.c platforms/app/main.c -o wasm3 -lm)
   cp "$w/wasm3" "$CACHE/bin/wasm3"
+}
+
+build_wasm3() {
+  local w=$1 lib="$CACHE/src/jerryscript/build/lib" inc="$CACHE/src/jerryscript"
+  local k="$ROOT/device/targets/c-kernels" h="$ROOT/device/targets/jerryscript-host"
+  local x="$ROOT/device/targets/wasm3-host"
+  if [ ! -f "$lib/libjerry-core.a" ]; then
+    rm -f "$CACHE/bin/jerry.key"
+    build_one jerryscript
+  fi
+  # wasm3's interpreter as the CLI builds it (-O2, no WASI); the host with the Duktape host's flags.
+  # The kernels' arithmetic runs in wasm3, the front end in C: -ffp-contract=off for both.
+  (cd "$w" && for f in source/*.c; do gcc -O2 -ffp-contract=off -Isource -c "$f" -o "${f%.c}.o" || exit 1; done) || return 1
+  gcc -O2 -ftree-vectorize -fvect-cost-model=dynamic -ffp-contract=off -mpopcnt -Wall -Wextra \
+    -DEARSHOT_WASM3 -I"$k" -I"$x" -I"$w/source" -I"$inc/jerry-core/include" -I"$inc/jerry-ext/include" \
+    "$h/host.c" "$x/wasm3-kernels.c" "$k/frontend.c" "$w"/source/*.o \
+    "$lib/libjerry-ext.a" "$lib/libjerry-core.a" "$lib/libjerry-port.a" -lm -o "$w/earshot-wasm3"
+  cp "$w/earshot-wasm3" "$CACHE/bin/earshot-wasm3"
 }
 
 build_jerryscript() {
@@ -149,20 +174,28 @@ build_jerryscript-native() {
 }
 
 build_one() {
-  local name=$1 bin archive key base
+  local name=$1 bin archive key base dep=""
   case $name in
-    wasm3) bin=wasm3 ;;
+    wasm3-cli) bin=wasm3 ;;
+    wasm3) bin=earshot-wasm3 ;;
     jerryscript) bin=jerry ;;
     jerryscript-native) bin=earshot-jerry ;;
     espruino) bin=espruino ;;
     espruino-budget) bin=espruino-budget ;;
     espruino-native) bin=espruino-native ;;
-    *) note "unknown engine '$name' (espruino, espruino-budget, espruino-native, jerryscript, jerryscript-native, wasm3)"; return 2 ;;
+    *) note "unknown engine '$name' (espruino, espruino-budget, espruino-native, jerryscript, jerryscript-native, wasm3, wasm3-cli)"; return 2 ;;
   esac
-  base=${name%-budget}
-  base=${base%-native}
-  # A native engine builds on its base engine's tree (espruino's objects, jerryscript's libraries).
-  [ "$base" != "$name" ] && [ "$name" != espruino-budget ] && build_one "$base"
+  # The archive an engine is built from, and the engine whose build tree it builds on
+  # (espruino's objects, jerryscript's libraries).
+  case $name in
+    espruino-budget) base=espruino ;;
+    espruino-native) base=espruino dep=espruino ;;
+    jerryscript-native) base=jerryscript dep=jerryscript ;;
+    wasm3 | wasm3-cli) base=wasm3 ;;
+    *) base=$name ;;
+  esac
+  [ "$name" = wasm3 ] && dep=jerryscript
+  [ -n "$dep" ] && build_one "$dep"
   archive=$(archive_for "$base")
   if [ -z "$archive" ]; then
     note "SKIPPED $name: no $SRC/$name-*.tar.gz (tests that need it will skip)"
@@ -198,5 +231,5 @@ if [ ! -d "$SRC" ]; then
   exit 0
 fi
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(wasm3 jerryscript jerryscript-native espruino espruino-budget espruino-native)
+[ ${#names[@]} -eq 0 ] && names=(wasm3-cli jerryscript jerryscript-native wasm3 espruino espruino-budget espruino-native)
 for n in "${names[@]}"; do build_one "$n"; done

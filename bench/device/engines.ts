@@ -2,7 +2,8 @@
  * bench:device figures for the device engines deploy/engines.sh builds: instructions per audio
  * second under callgrind (the difference between two clip lengths, so start-up and model load
  * cancel) and peak memory (JerryScript: its heap's peak from `--mem-stats`; the JerryScript host:
- * its heap's peak; Espruino: the most variables in use at an audio chunk, times their size). A
+ * its heap's peak; wasm3 (that host with the kernels in wasm3): its heap's peak plus the wasm
+ * kernels' linear memory; Espruino: the most variables in use at an audio chunk, times their size). A
  * small int8 model (the parity tests' synthetic one, stride 2): these engines interpret the
  * runtime, and a res8-narrow-sized model under callgrind would take many minutes. Engines not
  * built are left out (named on stderr); so is plain `espruino`, whose pure-JS kernels take
@@ -62,7 +63,7 @@ function callgrind(cmd: string, args: string[]): { instr: number; stdout: string
 function jerryRun(tmp: string, seconds: number): { instr: number; peak: number } {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   const scripts = deviceInputScripts(model, clip(Math.round(16000 * seconds)), false, ",,2,");
-  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5);
+  const args = jerryScriptArgs(tmp, `jerry-${seconds}-`, scripts, buildOutputs().es5Device);
   const bin = nativeEnginePath("jerryscript") as string;
   const r = callgrind(bin, ["--mem-stats", ...args]);
   const peak = /Peak allocated = (\d+) bytes/.exec(r.stdout);
@@ -75,7 +76,7 @@ const log = (s: string) => process.stderr.write(`bench:device: ${s}\n`);
 
 /** An engine run by device/engines/run.ts: callgrind's count, or (memStats) the peak. */
 async function measured(
-  engine: NativeEngine & ("espruino-native" | "jerryscript-native"),
+  engine: NativeEngine & ("espruino-native" | "jerryscript-native" | "wasm3"),
   model: Uint8Array,
   samples: Int16Array,
   strideFrames: number,
@@ -91,9 +92,9 @@ async function measured(
   return { instr: r.instructions ?? 0, peak: r.peakBytes ?? 0, inferences: r.scores.length };
 }
 
-/** The C-kernel engines: instructions per audio second (1 s minus 0.5 s) and peak memory. */
+/** The engines with natives: instructions per audio second (1 s minus 0.5 s) and peak memory. */
 export async function nativeEngineFigures(
-  engine: "espruino-native" | "jerryscript-native",
+  engine: "espruino-native" | "jerryscript-native" | "wasm3",
 ): Promise<EngineFigures> {
   const model = Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 5 })));
   log(`${engine}: callgrind on 0.5 s and 1 s of audio ...`);
@@ -157,15 +158,19 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
   return Math.round((every.instr - half.instr) / (every.inferences - half.inferences));
 }
 
-/** Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size. */
+/**
+ * Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size: the device
+ * profile the device engines run (es5_bundle_bytes) and the full bundle (es5_full_bundle_bytes).
+ */
 export async function deviceEngineFigures(tmp: string): Promise<{
   engines: Record<string, EngineFigures>;
   es5_bundle_bytes: number;
+  es5_full_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
 }> {
   const engines: Record<string, EngineFigures> = {};
-  for (const engine of ["jerryscript-native", "espruino-native"] as const) {
+  for (const engine of ["jerryscript-native", "wasm3", "espruino-native"] as const) {
     if (nativeEnginePath(engine) !== null) engines[engine] = await nativeEngineFigures(engine);
     else process.stderr.write(`${missingEngineNote(engine)}\n`);
   }
@@ -189,7 +194,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   } else process.stderr.write(`${missingEngineNote("jerryscript")}\n`);
   return {
     engines,
-    es5_bundle_bytes: readFileSync(buildOutputs().es5).length,
+    es5_bundle_bytes: readFileSync(buildOutputs().es5Device).length,
+    es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,
   };

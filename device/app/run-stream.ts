@@ -129,7 +129,9 @@ function streamingWanted(io: EngineIo): boolean {
  * One stream, driven from outside: `startStream` loads the model and prints the load lines,
  * `feed` pulls audio from io.readSamples until it returns 0 (call it again when more audio has
  * arrived: an embedder hands over chunks as its audio driver fills them), `finish` prints the
- * telemetry line. Every buffer is allocated by startStream.
+ * telemetry line. Every buffer is allocated by startStream. A failure while streaming (a native
+ * refusing its arguments, an engine out of memory: what a model only the device's structural
+ * checks saw can still cause) ends the stream with one `X` line, as a load failure does.
  */
 export class StreamSession {
   private readonly io: EngineIo;
@@ -137,6 +139,7 @@ export class StreamSession {
   private readonly memory: TensorMemory;
   private readonly pcm: number[];
   private readonly chunk: number[];
+  private failed = false;
 
   constructor(io: EngineIo, det: Detector, memory: TensorMemory) {
     this.io = io;
@@ -147,6 +150,16 @@ export class StreamSession {
   }
 
   feed(): void {
+    if (this.failed) return;
+    try {
+      this.pull();
+    } catch (e) {
+      this.failed = true;
+      this.io.print(`X ${(e as Error).message}`);
+    }
+  }
+
+  private pull(): void {
     const io = this.io;
     const det = this.det;
     for (;;) {
@@ -163,6 +176,7 @@ export class StreamSession {
   }
 
   finish(): void {
+    if (this.failed) return;
     const st = this.det.stats;
     this.io.print(
       line(

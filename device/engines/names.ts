@@ -10,6 +10,7 @@ export const DEVICE_ENGINES = [
   "espruino-native",
   "jerryscript",
   "jerryscript-native",
+  "wasm3",
 ] as const;
 export type EngineName = (typeof ENGINES)[number] | (typeof DEVICE_ENGINES)[number];
 export const ENGINE_NAMES: readonly EngineName[] = [...ENGINES, ...DEVICE_ENGINES];

@@ -15,7 +15,8 @@ export type NativeEngine =
   | "espruino-native"
   | "jerryscript"
   | "jerryscript-native"
-  | "wasm3";
+  | "wasm3"
+  | "wasm3-cli";
 export const NATIVE_ENGINES: NativeEngine[] = [
   "espruino",
   "espruino-budget",
@@ -23,6 +24,7 @@ export const NATIVE_ENGINES: NativeEngine[] = [
   "jerryscript",
   "jerryscript-native",
   "wasm3",
+  "wasm3-cli",
 ];
 
 const BINARY: Record<NativeEngine, string> = {
@@ -33,7 +35,10 @@ const BINARY: Record<NativeEngine, string> = {
   jerryscript: "jerry",
   // The JerryScript embedding host binding the C kernels (device/targets/jerryscript-host).
   "jerryscript-native": "earshot-jerry",
-  wasm3: "wasm3",
+  // The JerryScript host with the kernels as the scalar wasm kernels in wasm3 (targets/wasm3-host).
+  wasm3: "earshot-wasm3",
+  // wasm3's own command line (the layer probe, engines/wasm-probe.ts).
+  "wasm3-cli": "wasm3",
 };
 
 /** JerryScript's heap is fixed when it is built (deploy/engines.sh JERRY_HEAP_KB). */

@@ -7,6 +7,8 @@ export const BUILD_DIR = join(DEVICE_DIR, "build");
 
 export interface BuildOutputs {
   es5: string;
+  /** The device profile of the ES5 bundle (what the device engines run; tools/bundle-device.ts). */
+  es5Device: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -19,6 +21,7 @@ export interface BuildOutputs {
 export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
   return {
     es5: join(dir, "earshot-es5.js"),
+    es5Device: join(dir, "earshot-device.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

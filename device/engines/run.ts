@@ -1,7 +1,10 @@
 /**
  * Runs a model over int16 samples on one engine and returns the parsed result (host side).
  * node / node-wasm run the runtime in this process; duk, duktape-host and lua run the built
- * bundles (npm run build:device) as child processes, fed through temp files.
+ * bundles (npm run build:device) as child processes, fed through temp files. The device engines
+ * run the device profile of the ES5 bundle (earshot-device.js: no SHA-256, structural checks
+ * only), so, as a deployment does before it sends a model, the host first validates the model in
+ * full (the Node engine's load) and refuses it there with the same message.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -24,7 +27,7 @@ import {
   jerryScriptArgs,
   stripEspruinoConsole,
 } from "./device-input";
-import type { EngineName } from "./names";
+import { DEVICE_ENGINES, type EngineName } from "./names";
 import {
   JERRY_HEAP_KB,
   missingEngineNote,
@@ -44,10 +47,11 @@ export interface RunOptions {
   smoothingWindow?: number;
   strideFrames?: number;
   suppressionMs?: number;
-  /** duktape-host, jerryscript-native: run without registering the C kernels (pure JS). */
+  /** duktape-host, jerryscript-native, wasm3: run without registering the natives (pure JS). */
   noNatives?: boolean;
   /**
-   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak,
+   * Peak memory as an `M` line (result.peakBytes): jerryscript-native its heap's peak, wasm3
+   * that plus the wasm kernels' linear memory,
    * espruino-native / espruino-budget the most variables in use at a chunk boundary (after a
    * GC) times their size; jerryscript prints its statistics (stderr).
    */
@@ -65,6 +69,12 @@ export interface RunOptions {
    * A trace always runs streaming off.
    */
   streaming?: boolean;
+  /**
+   * Device engines: validate the model on the host first (default true). false hands the bytes
+   * straight to the device bundle's own structural checks (tests of what a device does with a
+   * file no host checked).
+   */
+  hostCheck?: boolean;
 }
 
 /** Instructions counted by callgrind across the engine processes of one runEngine call. */
@@ -135,7 +145,7 @@ function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): s
     counted = (counted ?? 0) + Number(m[1]);
   }
   // An engine that failed on purpose printed an X line; parseEngineOutput turns it into an error.
-  if (what === "jerry" && r.status === 10 && !/^X /m.test(r.stdout)) {
+  if ((what === "jerry" || what === "wasm3") && r.status === 10 && !/^X /m.test(r.stdout)) {
     // JERRY_STANDALONE_EXIT_CODE_OUT_OF_MEMORY: the heap is fixed when jerry is built.
     throw new EngineError(
       `jerryscript ran out of its ${JERRY_HEAP_KB} KB heap (exit 10): code, model, arena and audio do not fit`,
@@ -166,6 +176,19 @@ function literal(a: ArrayLike<number>): string {
   return Array.prototype.join.call(a, ",");
 }
 
+const isDeviceEngine = (engine: EngineName) =>
+  (DEVICE_ENGINES as readonly string[]).includes(engine);
+
+/** The host's full validation: the Node engine loads the model (no audio); throws EngineError. */
+function hostCheck(model: Uint8Array, opts: RunOptions): void {
+  runInProcess(
+    model,
+    new Int16Array(0),
+    new KernelRegistry({ name: "portable-ts", kernels: referenceKernels }),
+    { ...opts, trace: false },
+  );
+}
+
 export async function runEngine(
   engine: EngineName,
   model: Uint8Array,
@@ -173,6 +196,7 @@ export async function runEngine(
   opts: RunOptions = {},
 ): Promise<EngineResult> {
   const trace = opts.trace === true;
+  if (isDeviceEngine(engine) && opts.hostCheck !== false) hostCheck(model, opts);
   if (engine === "node") {
     return runInProcess(
       model,
@@ -201,9 +225,11 @@ export async function runEngine(
       samplesPath,
       new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
     );
+    // The ES5 bundle this engine runs: the device profile on the device engines.
+    const es5 = () => requireBuilt(isDeviceEngine(engine) ? out.es5Device : out.es5);
     // The C embedding hosts (Duktape, JerryScript) take the same arguments.
     const cHostArgs = () => [
-      requireBuilt(out.es5),
+      es5(),
       modelPath,
       samplesPath,
       trace ? "1" : "0",
@@ -226,7 +252,7 @@ export async function runEngine(
           (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
           (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
           (fromStream ? ESPRUINO_COUNT_FROM_STREAM : "") +
-          readFileSync(requireBuilt(out.es5), "utf8") +
+          readFileSync(es5(), "utf8") +
           (memProbe ? ESPRUINO_MEMORY_REPORT : ""),
       );
       // Espruino runs the file, then reads its REPL from stdin: an empty stdin ends it.
@@ -236,7 +262,7 @@ export async function runEngine(
       // ./espruino.flash), then run it from there, so its code is not held in variables.
       const bin = requireEngine(engine);
       const upload = join(dir, "upload.js");
-      writeFileSync(upload, espruinoUpload(requireBuilt(out.es5)));
+      writeFileSync(upload, espruinoUpload(es5()));
       const stored = spawnEngine(bin, [upload], engine, dir);
       if (!/^stored \d+/m.test(stored))
         throw new EngineError(`espruino-budget: uploading the bundle to Storage failed`);
@@ -252,7 +278,7 @@ export async function runEngine(
         requireEngine("jerryscript"),
         [
           ...(opts.memStats ? ["--mem-stats"] : []),
-          ...jerryScriptArgs(dir, "input", scripts, requireBuilt(out.es5)),
+          ...jerryScriptArgs(dir, "input", scripts, es5()),
         ],
         "jerry",
       );
@@ -262,6 +288,13 @@ export async function runEngine(
         requireEngine(engine),
         [...cHostArgs(), opts.memStats ? "1" : "0"],
         "jerry",
+      );
+    } else if (engine === "wasm3") {
+      // The JerryScript host with the kernels in wasm3: one more argument, the kernels .wasm.
+      text = spawnEngine(
+        requireEngine(engine),
+        [...cHostArgs(), opts.memStats ? "1" : "0", requireBuilt(out.wasmScalar)],
+        "wasm3",
       );
     } else if (engine === "duktape-host") {
       text = spawnEngine(requireBuilt(out.duktapeHost), cHostArgs(), "duktape host");

@@ -111,8 +111,8 @@ function runExports(wasm: string, exports: string[], interpreter: WasmInterprete
       encoding: "utf8",
     });
   }
-  const bin = nativeEnginePath("wasm3");
-  if (bin === null) throw new Error(missingEngineNote("wasm3"));
+  const bin = nativeEnginePath("wasm3-cli");
+  if (bin === null) throw new Error(missingEngineNote("wasm3-cli"));
   // wasm3 prints its prompt on stdout and each `Result:` on stderr.
   const r = spawnSync(bin, ["--repl", wasm], {
     encoding: "utf8",

@@ -5,6 +5,8 @@
  *
  *   earshot-es5.js     TypeScript lowers to ES5 (target ES5), esbuild bundles and minifies
  *                      (iife, target es5: it must not need to lower anything itself)
+ *   earshot-device.js  the same, device profile (tools/bundle-device.ts): without what the host
+ *                      already checked (full model validation, the SHA-256 of the file)
  *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
@@ -85,17 +87,28 @@ function buildEs5(
   tsconfig = "tsconfig.json",
   tscDir = "es5-tsc",
   entry = "entry",
+  deviceProfile = false,
 ): void {
   run(join(BIN, "tsc"), ["-p", `device/targets/es5/${tsconfig}`]);
-  run(join(BIN, "esbuild"), [
-    join(BUILD_DIR, `${tscDir}/device/targets/es5/${entry}.js`),
-    "--bundle",
-    "--format=iife",
-    "--target=es5",
-    "--minify",
-    "--log-level=warning",
-    `--outfile=${out}`,
-  ]);
+  const entryJs = join(BUILD_DIR, `${tscDir}/device/targets/es5/${entry}.js`);
+  if (deviceProfile) {
+    run(join(BIN, "tsx"), [
+      join(DEVICE_DIR, "tools/bundle-device.ts"),
+      join(BUILD_DIR, tscDir),
+      entryJs,
+      out,
+    ]);
+  } else {
+    run(join(BIN, "esbuild"), [
+      entryJs,
+      "--bundle",
+      "--format=iife",
+      "--target=es5",
+      "--minify",
+      "--log-level=warning",
+      `--outfile=${out}`,
+    ]);
+  }
   // The device subset (shared/portable/SUBSET.md): make hoisting explicit, then fail on any break.
   const js = hoistFunctionDeclarations(readFileSync(out, "utf8"));
   const breaks = checkEs5Subset(js);
@@ -175,6 +188,17 @@ export function targets(): Target[] {
         join(DEVICE_DIR, "tools/es5-subset.ts"),
       ],
       build: () => buildEs5(o.es5),
+    },
+    {
+      name: "ES5 bundle (device)",
+      output: o.es5Device,
+      sources: [
+        ...portableSources(),
+        ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
+        join(DEVICE_DIR, "tools/es5-subset.ts"),
+        join(DEVICE_DIR, "tools/bundle-device.ts"),
+      ],
+      build: () => buildEs5(o.es5Device, "tsconfig.json", "es5-tsc", "entry", true),
     },
     {
       name: "Lua 5.3 bundle",

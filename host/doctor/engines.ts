@@ -131,7 +131,12 @@ ENGINES.push(
     "JerryScript embedding host with earshot's C kernels (heap-capped)",
     (b) => [b, "--version"],
   ),
-  builtEngine("wasm3", "wasm3: the MCU-class wasm interpreter for the wasm kernels", (b) => [
+  builtEngine(
+    "wasm3",
+    "JerryScript host running the wasm kernels in wasm3 (the MCU-class wasm interpreter)",
+    (b) => [b, "--version"],
+  ),
+  builtEngine("wasm3-cli", "wasm3's command line: the wasm kernels layer by layer", (b) => [
     b,
     "--version",
   ]),

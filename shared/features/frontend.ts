@@ -21,16 +21,10 @@
 
 import { zeros } from "../portable/arrays";
 import { cospi, log, sqrt } from "../portable/detmath";
-import {
-  coeffCount,
-  type FrontEndConfig,
-  frameCount,
-  hopLength,
-  validateConfig,
-  windowLength,
-} from "./config";
+import { coeffCount, type FrontEndConfig, frameCount, hopLength, windowLength } from "./config";
 import { RealFft } from "./fft";
 import { buildMelFilterbank, type MelFilterbank } from "./mel";
+import { validateConfig } from "./validate-config";
 
 /** Features of a whole clip: `frames` x `coeffs` values, row-major in `data`. */
 export interface Features {

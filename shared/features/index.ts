@@ -10,10 +10,10 @@ export {
   MFCC_30_10_20,
   MFCC_30_10_40,
   PRESETS,
-  validateConfig,
   windowLength,
 } from "./config";
 export { FrontEndConfigError } from "./errors";
 export { extractFeatures, type Features, FrontEnd, type SampleSource } from "./frontend";
 export { buildMelFilterbank, hzToMel, type MelFilterbank, melEdges, melToHz } from "./mel";
 export { type FrameSink, StreamingFrontEnd } from "./stream";
+export { validateConfig } from "./validate-config";

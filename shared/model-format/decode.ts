@@ -2,10 +2,10 @@
  * File bytes -> DeviceModel (format v1), strict: every malformed input ends in a
  * ModelFormatError naming the problem and its byte offset; nothing else is thrown.
  */
-import { sha256 } from "../portable/sha256";
 import { bytesToWords, unpackBits } from "../quant/pack";
 import { ByteReader } from "./bytes";
 import { checkDetectionFields } from "./detection";
+import { checkDigest } from "./digest";
 import { ModelFormatError } from "./errors";
 import {
   allowedBits,
@@ -188,17 +188,7 @@ function decode(
       total,
     );
   const bodyEnd = len - DIGEST_BYTES;
-  if (verify) {
-    const digest = sha256(bytes, 0, bodyEnd);
-    for (let i = 0; i < DIGEST_BYTES; i++) {
-      if (digest[i] !== bytes[bodyEnd + i]) {
-        throw new ModelFormatError(
-          "SHA-256 mismatch: the file is corrupt or was modified",
-          bodyEnd + i,
-        );
-      }
-    }
-  }
+  if (verify) checkDigest(bytes, bodyEnd);
 
   const r = new ByteReader(bytes, PREAMBLE_BYTES, bodyEnd);
   const modelId = r.str("model id");

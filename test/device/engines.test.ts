@@ -4,9 +4,12 @@
  * bundle as shipped, fed device-shaped input (model as bytes, audio in chunks); and the same
  * engines with earshot's C kernels bound (espruino-native: Espruino's `earshot` library;
  * jerryscript-native: the embedding host, same 256 KB heap), where every kernel and the front
- * end must run in C. Bit-exact with
+ * end must run in C; and wasm3 (that host with every kernel run as the scalar wasm kernels in
+ * wasm3's interpreter). Bit-exact with
  * the host's golden vectors for int8, 4-bit and binary models; malformed models refused with a
- * clear error and no crash. Each engine skips loudly when it is not built.
+ * clear error and no crash, both by the host's check before sending and by the device
+ * profile's own structural checks (the device engines run earshot-device.js, the ES5 bundle
+ * without full validation and SHA-256). Each engine skips loudly when it is not built.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,12 +52,17 @@ const DEVICE: [EngineName & NativeEngine][] = [
   ["espruino-native"],
   ["jerryscript"],
   ["jerryscript-native"],
+  ["wasm3"],
 ];
-/** The engines with earshot's C kernels bound, and the name they serve every kernel under. */
-const C_KERNELS: Partial<Record<NativeEngine, string>> = {
-  "espruino-native": "c-espruino",
-  "jerryscript-native": "c-jerryscript",
+/** The engines with natives bound: the name they serve every kernel under, and the front end. */
+const NATIVE_SERVING: Partial<Record<NativeEngine, { kernels: string; frontEnd: string }>> = {
+  "espruino-native": { kernels: "c-espruino", frontEnd: "c-espruino" },
+  "jerryscript-native": { kernels: "c-jerryscript", frontEnd: "c-jerryscript" },
+  // The wasm module has the kernels only: the host's front end stays C.
+  wasm3: { kernels: "wasm3", frontEnd: "c-jerryscript" },
 };
+/** Engines fast enough to stream every model (Espruino interprets from source: two models). */
+const STREAM_ALL = new Set<string>(["jerryscript-native", "wasm3"]);
 
 beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
 
@@ -77,15 +85,18 @@ describe.each(DEVICE)("%s", (engine) => {
       expect(r.scores).toEqual(golden.scores);
       expect(r.events).toEqual(golden.events);
       expect(r.stats?.samples).toBe(SAMPLES.length);
-      const impl = C_KERNELS[engine];
-      if (impl !== undefined)
-        expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([impl]));
+      const native = NATIVE_SERVING[engine];
+      if (native !== undefined) {
+        const kernels = r.serving.filter((s) => s.op !== "frontEnd").map((s) => s.impl);
+        expect(new Set(kernels)).toEqual(new Set([native.kernels]));
+        expect(r.serving.find((s) => s.op === "frontEnd")?.impl).toBe(native.frontEnd);
+      }
     },
     300_000,
   );
 
   // Streaming (the default, no trace) on the two models it changes most; Espruino is slow.
-  it.skipIf(!built).each(MODELS.slice(0, 2))(
+  it.skipIf(!built).each(STREAM_ALL.has(engine) ? MODELS : MODELS.slice(0, 2))(
     "runs the %s model in streaming mode to the same scores and events",
     async (_name, model) => {
       const settings = settingsFor(model);
@@ -114,6 +125,12 @@ describe.each(DEVICE)("%s", (engine) => {
       ];
       for (const [bytes, message] of cases) {
         const run = runEngine(engine, bytes, SAMPLES.subarray(0, 800));
+        await expect(run).rejects.toBeInstanceOf(EngineError);
+        await expect(run).rejects.toThrow(message);
+      }
+      // The device profile's own structural checks, with no host check before them.
+      for (const [bytes, message] of cases.slice(0, 2)) {
+        const run = runEngine(engine, bytes, SAMPLES.subarray(0, 800), { hostCheck: false });
         await expect(run).rejects.toBeInstanceOf(EngineError);
         await expect(run).rejects.toThrow(message);
       }

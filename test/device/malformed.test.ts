@@ -3,6 +3,9 @@
  * a recomputed SHA-256 (so the parser itself, not the digest, meets the damage). Every engine
  * must answer exactly as the host decoder does: the same one-line error, or (when a mutation
  * happens to leave a valid model) the same results. A crash, a hang or a different message fails.
+ * The device engines run the device profile (structural checks only; the host validates before
+ * sending): handed the files with no host check, they must refuse cleanly or run to the end,
+ * never crash, and give the host's results for every file the host accepts.
  * Beyond decodeModel, loading also rejects what only the runtime checks (e.g. a front-end config
  * that decodes but is invalid), so the reference verdict for the other engines is the in-process
  * Node engine's; the Node engine itself is held to the host decoder: every file the decoder
@@ -10,8 +13,13 @@
  */
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  missingEngineNote,
+  type NativeEngine,
+  nativeEnginePath,
+} from "../../device/engines/native-engines";
 import { EngineError } from "../../device/engines/protocol";
-import { ENGINES, runEngine } from "../../device/engines/run";
+import { ENGINES, type EngineName, runEngine } from "../../device/engines/run";
 import { buildDevice } from "../../device/tools/build";
 import { syntheticBinaryModel, syntheticInt8Model } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
@@ -76,6 +84,60 @@ function decoderVerdict(bytes: Uint8Array): string | null {
 }
 const decodes = (bytes: Uint8Array) => decoderVerdict(bytes) === null;
 
+/** Holds `engine` to the Node engine's verdict on `bytes`. */
+async function answersAsNode(engine: EngineName, bytes: Uint8Array): Promise<void> {
+  const verdict = await nodeVerdict(bytes);
+  if (verdict === null) {
+    // Same results; the serving table and stage timings differ between engines by design.
+    const { serving: _a, stats: ra, ...ref } = await runEngine("node", bytes, SAMPLES);
+    const { serving: _b, stats: rb, ...got } = await runEngine(engine, bytes, SAMPLES);
+    expect(got).toEqual(ref);
+    expect(rb?.inferences).toBe(ra?.inferences);
+  } else {
+    const run = runEngine(engine, bytes, SAMPLES);
+    await expect(run).rejects.toBeInstanceOf(EngineError);
+    await expect(run).rejects.toThrow(verdict);
+  }
+}
+
+/**
+ * A device engine's own answer to `bytes`, no host check first: the Node engine's results when
+ * the host accepts the file; otherwise a clean refusal (an EngineError: the bundle's one-line
+ * `X` report) or a run to the end of the audio. A crash or an exit without a report fails.
+ */
+async function deviceAnswers(engine: NativeEngine & EngineName, bytes: Uint8Array): Promise<void> {
+  const verdict = await nodeVerdict(bytes);
+  if (verdict === null) {
+    const { serving: _a, stats: ra, ...ref } = await runEngine("node", bytes, SAMPLES);
+    const {
+      serving: _b,
+      stats: rb,
+      ...got
+    } = await runEngine(engine, bytes, SAMPLES, {
+      hostCheck: false,
+    });
+    expect(got).toEqual(ref);
+    expect(rb?.inferences).toBe(ra?.inferences);
+    return;
+  }
+  try {
+    const r = await runEngine(engine, bytes, SAMPLES, { hostCheck: false });
+    expect(r.stats?.samples).toBe(SAMPLES.length);
+  } catch (e) {
+    expect(e).toBeInstanceOf(EngineError);
+  }
+  // With the host's check (the default) the host refuses it, with its reason.
+  const checked = runEngine(engine, bytes, SAMPLES);
+  await expect(checked).rejects.toThrow(verdict);
+}
+
+/** Device engines fast enough for the whole set: pure-JS kernels (jerryscript) and wasm3's. */
+const DEVICE_FUZZ = (["jerryscript", "jerryscript-native", "wasm3"] as const).filter((e) => {
+  const built = nativeEnginePath(e) !== null;
+  if (!built) console.warn(missingEngineNote(e));
+  return built;
+});
+
 beforeAll(() => buildDevice(), 120_000);
 
 describe.each(fuzzCases())("%s", (_name, bytes) => {
@@ -89,20 +151,13 @@ describe.each(fuzzCases())("%s", (_name, bytes) => {
     }
   });
 
-  it.each(ENGINES.filter((e) => e !== "node"))("%s answers as the Node engine", async (engine) => {
-    const verdict = await nodeVerdict(bytes);
-    if (verdict === null) {
-      // Same results; the serving table and stage timings differ between engines by design.
-      const { serving: _a, stats: ra, ...ref } = await runEngine("node", bytes, SAMPLES);
-      const { serving: _b, stats: rb, ...got } = await runEngine(engine, bytes, SAMPLES);
-      expect(got).toEqual(ref);
-      expect(rb?.inferences).toBe(ra?.inferences);
-    } else {
-      const run = runEngine(engine, bytes, SAMPLES);
-      await expect(run).rejects.toBeInstanceOf(EngineError);
-      await expect(run).rejects.toThrow(verdict);
-    }
-  });
+  it.each(ENGINES.filter((e) => e !== "node"))("%s answers as the Node engine", (engine) =>
+    answersAsNode(engine, bytes));
+
+  it.each(
+    DEVICE_FUZZ,
+  )("%s (device profile) refuses cleanly or runs, and matches the host on valid files", (engine) =>
+    deviceAnswers(engine, bytes));
 });
 
 it("the fuzz set mostly exercises rejections, some beyond the decoder", async () => {

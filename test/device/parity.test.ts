@@ -97,8 +97,8 @@ it("wasm-interp runs the scalar wasm kernels to the golden layer outputs of ever
   expect(hashes).toEqual(cases.map((c) => c.first.layers.map(fnv32)));
 });
 
-const wasm3Built = nativeEnginePath("wasm3") !== null;
-if (!wasm3Built) console.warn(missingEngineNote("wasm3"));
+const wasm3Built = nativeEnginePath("wasm3-cli") !== null;
+if (!wasm3Built) console.warn(missingEngineNote("wasm3-cli"));
 
 it.skipIf(!wasm3Built)(
   "wasm3 (the MCU wasm interpreter) runs the scalar wasm kernels to the golden layer outputs",

@@ -22,6 +22,7 @@ const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
   jerryscript: { kernels: ["portable-ts"], frontEnd: "portable" },
   "espruino-native": { kernels: ["c-espruino"], frontEnd: "c-espruino" },
   "jerryscript-native": { kernels: ["c-jerryscript"], frontEnd: "c-jerryscript" },
+  wasm3: { kernels: ["wasm3"], frontEnd: "c-jerryscript" },
 };
 
 beforeAll(() => buildDevice(), 120_000);

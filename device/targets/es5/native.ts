@@ -22,6 +22,8 @@ import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memor
 export type NativeKernels = Partial<Kernels> & {
   /** Which C host this is, for the serving table (the Duktape host predates it: absent). */
   impl?: string;
+  /** Which implementation the front end is, when not `impl` (the wasm3 host's front end is C). */
+  frontEndImpl?: string;
   /**
    * The host widens narrow integer constants (Int8Array, Int16Array, ...) itself: constants may
    * stay at their stored width on the JS heap; activations stay Int32Array (the JerryScript host).
@@ -52,7 +54,12 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
   const frame = native.frontEndFrame;
   if (init === undefined || frame === undefined) return null;
   return {
-    name: native.impl !== undefined ? native.impl : "c-duktape",
+    name:
+      native.frontEndImpl !== undefined
+        ? native.frontEndImpl
+        : native.impl !== undefined
+          ? native.impl
+          : "c-duktape",
     bind: (frontEnd: FrontEnd): FrameFunction => {
       const handle = init(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);

@@ -10,6 +10,11 @@
  *   earshot-jerry BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives] [1 = heap stats]
  *
  * With heap stats, the last line is `M <peak heap bytes> <heap size>` (after the run).
+ *
+ * Built with -DEARSHOT_WASM3 (deploy/engines.sh, engine `wasm3`) it is `earshot-wasm3`: the same
+ * natives, but the kernels run as the scalar wasm kernels inside wasm3 (../wasm3-host; the front
+ * end and block copies stay C). It takes the kernels .wasm as one more argument, after heap
+ * stats, and its `M` line is `M <heap peak + linear memory> <heap size> <linear memory bytes>`.
  * Every native checks array types and lengths against the geometry and throws a TypeError or
  * RangeError instead of touching memory it should not. Exit code 10: the heap ran out (port).
  */
@@ -20,6 +25,15 @@
 #include "frontend.h"
 #include "jerryscript.h"
 #include "kernels.h"
+#ifdef EARSHOT_WASM3
+#include "wasm3-kernels.h"
+#include "wasm3.h"
+#define KERNELS_IMPL "wasm3"
+#define HOST_NAME "earshot-wasm3"
+#else
+#define KERNELS_IMPL "c-jerryscript"
+#define HOST_NAME "earshot-jerry"
+#endif
 
 typedef jerry_value_t jv;
 #define HANDLER(name) static jv name(const jerry_call_info_t *info, const jv argv[], const jerry_length_t argc)
@@ -41,7 +55,14 @@ static void fail(call *c, jerry_error_t type, const char *msg) {
   c->failed = 1;
 }
 
-static jv result(call *c) { return c->failed ? c->error : jerry_undefined(); }
+static jv result(call *c) {
+#ifdef EARSHOT_WASM3
+  /* A kernel that trapped in wasm3 (or could not grow its memory) fails its call. */
+  const char *e = es_wasm3_take_error();
+  if (e) fail(c, JERRY_ERROR_COMMON, e);
+#endif
+  return c->failed ? c->error : jerry_undefined();
+}
 
 /* The data of typed array argv[i] holding at least `need` elements of `type`. */
 static void *typed(call *c, jerry_length_t i, jerry_typedarray_type_t type, size_t need) {
@@ -701,7 +722,7 @@ static void report(jv ex) {
   jerry_size_t n = jerry_value_is_exception(s) ? 0 : jerry_string_to_buffer(s, JERRY_ENCODING_CESU8, buf, sizeof buf - 1);
   buf[n] = 0;
   fflush(stdout);
-  fprintf(stderr, "earshot-jerry: %s\n", buf);
+  fprintf(stderr, HOST_NAME ": %s\n", buf);
   jerry_value_free(s);
   jerry_value_free(v);
 }
@@ -713,12 +734,21 @@ int main(int argc, char **argv) {
     memset(&hs, 0, sizeof hs);
     int have = jerry_heap_stats(&hs);
     jerry_cleanup();
+#ifdef EARSHOT_WASM3
+    printf("earshot-wasm3 (wasm3 " M3_VERSION " kernels, JerryScript %d.%d.%d), heap %lu KB\n",
+           JERRY_API_MAJOR_VERSION, JERRY_API_MINOR_VERSION,
+#else
     printf("earshot-jerry (JerryScript %d.%d.%d), heap %lu KB\n", JERRY_API_MAJOR_VERSION, JERRY_API_MINOR_VERSION,
+#endif
            JERRY_API_PATCH_VERSION, have ? (unsigned long)(hs.size / 1024) : 0UL);
     return 0;
   }
   if (argc < 4) {
+#ifdef EARSHOT_WASM3
+    fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 1|0(trace) SETTINGS 1|0(natives) 1|0(stats) KERNELS.wasm\n", argv[0]);
+#else
     fprintf(stderr, "usage: %s BUNDLE.js MODEL SAMPLES_S16 [1=trace] [SETTINGS] [0=no natives] [1=heap stats]\n", argv[0]);
+#endif
     return 2;
   }
   static char outbuf[1 << 16];
@@ -728,13 +758,20 @@ int main(int argc, char **argv) {
   char *model = slurp(argv[2], &modelLen);
   audio = fopen(argv[3], "rb");
   if (!bundle || !model || !audio) {
-    fprintf(stderr, "earshot-jerry: cannot read an input file\n");
+    fprintf(stderr, HOST_NAME ": cannot read an input file\n");
     return 2;
   }
   int trace = argc > 4 && strcmp(argv[4], "1") == 0;
   const char *settings = argc > 5 ? argv[5] : "";
   int natives = !(argc > 6 && strcmp(argv[6], "0") == 0);
   int stats = argc > 7 && strcmp(argv[7], "1") == 0;
+#ifdef EARSHOT_WASM3
+  char why[256];
+  if (argc < 9 || es_wasm3_load(argv[8], why, sizeof why) != 0) {
+    fprintf(stderr, "earshot-wasm3: %s\n", argc < 9 ? "missing the kernels .wasm argument" : why);
+    return 2;
+  }
+#endif
 
   jerry_init(JERRY_INIT_EMPTY);
   jerry_arraybuffer_allocator(ab_alloc, ab_free, NULL);
@@ -743,7 +780,8 @@ int main(int argc, char **argv) {
   if (natives) {
     jv nat = jerry_object();
     for (int i = 0; NATIVES[i].name; i++) set_fn(nat, NATIVES[i].name, NATIVES[i].fn);
-    set_value(nat, "impl", jerry_string_sz("c-jerryscript"));
+    set_value(nat, "impl", jerry_string_sz(KERNELS_IMPL));
+    set_value(nat, "frontEndImpl", jerry_string_sz("c-jerryscript"));
     set_value(nat, "narrowConstants", jerry_boolean(true));
     set_value(global, "EarshotNative", nat);
   }
@@ -772,7 +810,13 @@ int main(int argc, char **argv) {
   if (stats) {
     jerry_heap_stats_t hs;
     memset(&hs, 0, sizeof hs);
+#ifdef EARSHOT_WASM3
+    unsigned long linear = es_wasm3_memory_bytes();
+    if (jerry_heap_stats(&hs))
+      printf("M %lu %lu %lu\n", (unsigned long)hs.peak_allocated_bytes + linear, (unsigned long)hs.size, linear);
+#else
     if (jerry_heap_stats(&hs)) printf("M %lu %lu\n", (unsigned long)hs.peak_allocated_bytes, (unsigned long)hs.size);
+#endif
   }
   fflush(stdout);
   jerry_cleanup();
