@@ -32,6 +32,18 @@ function sourceFrequency(g: number, alpha: number, rate: number): number {
   return nyquist - ((nyquist - g) * (nyquist - boundary)) / (nyquist - top);
 }
 
+const windows = new Map<number, Float64Array>();
+/** Periodic square-root Hann window of n points (cached). */
+function sqrtHann(n: number): Float64Array {
+  let w = windows.get(n);
+  if (!w) {
+    w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = Math.sqrt(0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+    windows.set(n, w);
+  }
+  return w;
+}
+
 const plans = new Map<number, FFT>();
 function plan(size: number): FFT {
   let p = plans.get(size);
@@ -62,8 +74,7 @@ export function vtlpWarp(
   const half = n / 2;
   const hop = n / 4;
   const fft = plan(n);
-  const win = new Float64Array(n);
-  for (let i = 0; i < n; i++) win[i] = Math.sqrt(0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+  const win = sqrtHann(n);
   // Source bin (fractional) of each output bin.
   const src = new Float64Array(half + 1);
   for (let k = 0; k <= half; k++)
@@ -73,7 +84,7 @@ export function vtlpWarp(
   for (let i = 0; i < x.length; i++) padded[n + i] = x[i];
   const out = new Float64Array(padded.length);
   const norm = new Float64Array(padded.length);
-  const frame = new Array<number>(n);
+  const frame = new Float64Array(n);
   const spec = fft.createComplexArray() as number[];
   const warped = fft.createComplexArray() as number[];
   const back = fft.createComplexArray() as number[];
