@@ -9,7 +9,8 @@
  *
  *   earshot-jerry BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives] [1 = heap stats]
  *
- * With heap stats, the last line is `M <peak heap bytes> <heap size>` (after the run).
+ * With heap stats, the last line is `M <peak heap bytes> <heap size> <widening bytes>` (after the
+ * run; the last: the int32 buffers outside the heap that narrow arguments were widened into).
  * Every native checks array types and lengths against the geometry and throws a TypeError or
  * RangeError instead of touching memory it should not. Exit code 10: the heap ran out (port).
  */
@@ -832,7 +833,11 @@ int main(int argc, char **argv) {
   if (stats) {
     jerry_heap_stats_t hs;
     memset(&hs, 0, sizeof hs);
-    if (jerry_heap_stats(&hs)) printf("M %lu %lu\n", (unsigned long)hs.peak_allocated_bytes, (unsigned long)hs.size);
+    size_t widening = wideOutCap;
+    for (int i = 0; i < MAX_SLOTS; i++) widening += wideCap[i];
+    if (jerry_heap_stats(&hs))
+      printf("M %lu %lu %lu\n", (unsigned long)hs.peak_allocated_bytes, (unsigned long)hs.size,
+             (unsigned long)(widening * sizeof(int32_t)));
   }
   fflush(stdout);
   jerry_cleanup();
