@@ -162,7 +162,9 @@ describe("jerryscript heap", () => {
   );
 });
 
-describe.each(Object.keys(C_KERNELS) as NativeEngine[])("res8-narrow on %s", (engine) => {
+describe.each(
+  Object.keys(C_KERNELS) as (EngineName & NativeEngine)[],
+)("res8-narrow on %s", (engine) => {
   const built = nativeEnginePath(engine) !== null;
   if (!built) console.warn(missingEngineNote(engine));
 
