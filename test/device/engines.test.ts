@@ -178,3 +178,34 @@ describe("jerryscript heap", () => {
     300_000,
   );
 });
+
+describe.each(
+  Object.keys(C_KERNELS) as (EngineName & NativeEngine)[],
+)("res8-narrow on %s", (engine) => {
+  const built = nativeEnginePath(engine) !== null;
+  if (!built) console.warn(missingEngineNote(engine));
+
+  // The shipped model on an engine that binds earshot's C kernels, in streaming mode (the device
+  // default) over several strides: int8 activations one byte each in the arena (17.8 KB instead
+  // of 71 KB of int32 slots) are what let it fit JerryScript's 256 KB heap.
+  it.skipIf(!built)(
+    "runs models/kws12-int8.esm bit for bit like Node, every kernel in C",
+    async () => {
+      const bytes = new Uint8Array(readFileSync(join(REPO_DIR, "models", "kws12-int8.esm")));
+      const samples = testSignal(8, 24000);
+      const settings = { strideFrames: 10 };
+      const node = await runEngine("node", bytes, samples, { ...settings, streaming: false });
+      const r = await runEngine(engine, bytes, samples, { ...settings, memStats: true });
+      expect(node.scores.length).toBeGreaterThan(3);
+      expect(r.times).toEqual(node.times);
+      expect(r.scores).toEqual(node.scores);
+      expect(r.events).toEqual(node.events);
+      expect(r.stats?.samples).toBe(samples.length);
+      expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([C_KERNELS[engine]]));
+      expect(r.peakBytes).toBeGreaterThan(0);
+      if (engine === "jerryscript-native")
+        expect(r.peakBytes).toBeLessThanOrEqual(JERRY_HEAP_KB * 1024);
+    },
+    300_000,
+  );
+});

@@ -53,8 +53,13 @@ let memory: TensorMemory = plainMemory;
 let frontEnd: FrontEndIntrinsic | null = null;
 if (typeof EarshotNative !== "undefined") {
   registry.register(nativeProvider(EarshotNative));
-  // A host that widens narrow constants keeps them at their stored width (heap-capped engines).
-  memory = typedMemory(EarshotNative, EarshotNative.narrowConstants === true, false);
+  // A host that widens narrow constants (and narrows its results) keeps them at their stored
+  // width (heap-capped engines).
+  memory = typedMemory(
+    EarshotNative,
+    EarshotNative.narrowConstants === true,
+    EarshotNative.narrowActivations === true,
+  );
   frontEnd = nativeFrontEnd(EarshotNative);
 } else if (EARSHOT_INPUT.memory === "typed") {
   memory = typedMemory({}, true);

@@ -26,9 +26,15 @@ export type NativeKernels = Partial<Kernels> & {
   frontEndImpl?: string;
   /**
    * The host widens narrow integer constants (Int8Array, Int16Array, ...) itself: constants may
-   * stay at their stored width on the JS heap; activations stay Int32Array (the JerryScript host).
+   * stay at their stored width on the JS heap (the JerryScript host).
    */
   narrowConstants?: boolean;
+  /**
+   * The host also takes int8/int16 activations (Int8Array, Int16Array) and narrows its int32
+   * results into them: the arena keeps them at one or two bytes each, a quarter of the int32
+   * slots (what lets res8-narrow fit JerryScript's 256 KB heap).
+   */
+  narrowActivations?: boolean;
   copy?: (src: number[], srcOff: number, dst: number[], dstOff: number, n: number) => void;
   copyScaled?: (
     src: number[],
@@ -113,7 +119,7 @@ function activationView(
 /**
  * Tensors as typed arrays: activations are views into one arena buffer at the planned offsets.
  * `compact`: constants at their stored width (JS kernels, or a host that widens them);
- * `compactActivations`: activations too (JS kernels only: the C kernels write Int32Array).
+ * `compactActivations`: activations too (JS kernels, or a host that narrows its int32 results).
  */
 export function typedMemory(
   native: NativeKernels = {},

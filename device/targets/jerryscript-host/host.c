@@ -9,12 +9,13 @@
  *
  *   earshot-jerry BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives] [1 = heap stats]
  *
- * With heap stats, the last line is `M <peak heap bytes> <heap size>` (after the run).
+ * With heap stats, the last line is `M <peak heap bytes> <heap size> <bytes outside the heap>`
+ * (after the run; outside the heap: the int32 buffers narrow arguments were widened into).
  *
  * Built with -DEARSHOT_WASM3 (deploy/engines.sh, engine `wasm3`) it is `earshot-wasm3`: the same
  * natives, but the kernels run as the scalar wasm kernels inside wasm3 (../wasm3-host; the front
  * end and block copies stay C). It takes the kernels .wasm as one more argument, after heap
- * stats, and its `M` line is `M <heap peak + linear memory> <heap size> <linear memory bytes>`.
+ * stats; its `M` line counts the module's linear memory in the peak and outside the heap.
  * Every native checks array types and lengths against the geometry and throws a TypeError or
  * RangeError instead of touching memory it should not. Exit code 10: the heap ran out (port).
  */
@@ -45,6 +46,10 @@ typedef struct {
   jerry_length_t argc;
   int failed;
   jv error; /* valid when failed */
+  /* A narrow output (ints_out): the kernel writes int32 into `wideOut`, narrowed back on return. */
+  void *narrowOut;
+  jerry_typedarray_type_t narrowType;
+  size_t narrowN;
 } call;
 
 /* A missing argument reads as undefined (jerry values have no null handle: 0 is the number 0). */
@@ -55,13 +60,17 @@ static void fail(call *c, jerry_error_t type, const char *msg) {
   c->failed = 1;
 }
 
+static void narrow_back(call *c);
+
 static jv result(call *c) {
 #ifdef EARSHOT_WASM3
   /* A kernel that trapped in wasm3 (or could not grow its memory) fails its call. */
   const char *e = es_wasm3_take_error();
   if (e) fail(c, JERRY_ERROR_COMMON, e);
 #endif
-  return c->failed ? c->error : jerry_undefined();
+  if (c->failed) return c->error;
+  narrow_back(c);
+  return jerry_undefined();
 }
 
 /* The data of typed array argv[i] holding at least `need` elements of `type`. */
@@ -134,6 +143,55 @@ static int32_t *ints_in(call *c, jerry_length_t i, size_t need) {
   return w;
 }
 
+/* The output's widening buffer (outside the JS heap, grows to the largest output seen). */
+static int32_t *wideOut;
+static size_t wideOutCap;
+
+/* An output argument: an Int32Array written in place, or a narrower integer typed array (the
+ * arena keeps int8 activations one byte each: EarshotNative.narrowActivations) whose first
+ * `need` elements the kernel reads and writes as int32 here; result() narrows them back (every
+ * kernel clamps to its type's range, so the cast is exact). */
+static int32_t *ints_out(call *c, jerry_length_t i, size_t need) {
+  if (c->failed) return NULL;
+  jv v = arg_at(c, i);
+  jerry_typedarray_type_t t = jerry_value_is_typedarray(v) ? jerry_typedarray_type(v) : JERRY_TYPEDARRAY_INVALID;
+  if (!(t == JERRY_TYPEDARRAY_INT8 || t == JERRY_TYPEDARRAY_UINT8 || t == JERRY_TYPEDARRAY_INT16 ||
+        t == JERRY_TYPEDARRAY_UINT16))
+    return ints(c, i, need);
+  void *p = typed(c, i, t, need);
+  if (!p) return NULL;
+  if (need > wideOutCap) {
+    int32_t *q = realloc(wideOut, (need ? need : 1) * sizeof(int32_t));
+    if (!q) {
+      fail(c, JERRY_ERROR_COMMON, "out of memory widening an output");
+      return NULL;
+    }
+    wideOut = q;
+    wideOutCap = need;
+  }
+  int32_t *w = wideOut;
+  if (t == JERRY_TYPEDARRAY_INT8) for (size_t k = 0; k < need; k++) w[k] = ((const int8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_UINT8) for (size_t k = 0; k < need; k++) w[k] = ((const uint8_t *)p)[k];
+  else if (t == JERRY_TYPEDARRAY_INT16) for (size_t k = 0; k < need; k++) w[k] = ((const int16_t *)p)[k];
+  else for (size_t k = 0; k < need; k++) w[k] = ((const uint16_t *)p)[k];
+  c->narrowOut = p;
+  c->narrowType = t;
+  c->narrowN = need;
+  return w;
+}
+
+static void narrow_back(call *c) {
+  if (!c->narrowOut) return;
+  const int32_t *w = wideOut;
+  size_t n = c->narrowN;
+  void *p = c->narrowOut;
+  if (c->narrowType == JERRY_TYPEDARRAY_INT8) for (size_t k = 0; k < n; k++) ((int8_t *)p)[k] = (int8_t)w[k];
+  else if (c->narrowType == JERRY_TYPEDARRAY_UINT8) for (size_t k = 0; k < n; k++) ((uint8_t *)p)[k] = (uint8_t)w[k];
+  else if (c->narrowType == JERRY_TYPEDARRAY_INT16) for (size_t k = 0; k < n; k++) ((int16_t *)p)[k] = (int16_t)w[k];
+  else for (size_t k = 0; k < n; k++) ((uint16_t *)p)[k] = (uint16_t)w[k];
+  c->narrowOut = NULL;
+}
+
 static int32_t num_int(call *c, jerry_length_t i) {
   static char msg[64];
   jv v = arg_at(c, i);
@@ -203,7 +261,7 @@ static void check_shifts(call *c, const int32_t *shift, int32_t n, int32_t lo) {
 #define PIX(g) ((size_t)(g).inH * (size_t)(g).inW)
 #define OPIX(g) ((size_t)(g).outH * (size_t)(g).outW)
 #define WORDS(ch) ((size_t)(((ch) + 31) / 32))
-#define CALL call c = {argv, argc, 0, 0}
+#define CALL call c = {argv, argc, 0, 0, NULL, JERRY_TYPEDARRAY_INVALID, 0}
 
 /* conv2d / depthwiseConv2d / binaryConv2dInt(x, w, bias, mult, shift, geom, q, out) */
 static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
@@ -217,7 +275,7 @@ static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
   size_t wLen = kind == 1 ? (size_t)g.kH * g.kW * g.outC : (size_t)g.outC * g.kH * g.kW * inWords;
   int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);
   int32_t *b = ints_in(&c, 2, g.outC), *m = ints_in(&c, 3, g.outC), *s = ints_in(&c, 4, g.outC);
-  int32_t *out = ints(&c, 7, OPIX(g) * g.outC);
+  int32_t *out = ints_out(&c, 7, OPIX(g) * g.outC);
   check_shifts(&c, s, g.outC, 17);
   if (!c.failed) {
     if (kind == 0) es_conv2d(x, w, b, m, s, &g, &q, out);
@@ -240,7 +298,7 @@ static jv dense_like(const jv argv[], jerry_length_t argc, int binary) {
   size_t inW = binary ? WORDS(inN) : (size_t)inN;
   int32_t *x = ints_in(&c, 0, inW), *w = ints_in(&c, 1, inW * (size_t)outN);
   int32_t *b = ints_in(&c, 2, outN), *m = ints_in(&c, 3, outN), *s = ints_in(&c, 4, outN);
-  int32_t *out = ints(&c, 7, outN);
+  int32_t *out = ints_out(&c, 7, outN);
   check_shifts(&c, s, outN, 17);
   if (!c.failed) {
     if (binary) es_binary_dense_int(x, w, b, m, s, inN, outN, &q, out);
@@ -295,7 +353,7 @@ static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 1), &g);
   int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
-  int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints(&c, 3, OPIX(g) * g.inC);
+  int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints_out(&c, 3, OPIX(g) * g.inC);
   if (!c.failed) (isMax ? es_max_pool2d : es_avg_pool2d)(x, &g, lo, hi, out);
   return result(&c);
 }
@@ -308,7 +366,7 @@ static jv global_pool(const jv argv[], jerry_length_t argc, int isMax) {
   int32_t h = num_int(&c, 1), w = num_int(&c, 2), ch = num_int(&c, 3);
   int32_t lo = prop_int(&c, arg_at(&c, 4), "actMin"), hi = prop_int(&c, arg_at(&c, 4), "actMax");
   if (!c.failed && (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
-  int32_t *x = ints_in(&c, 0, (size_t)h * w * ch), *out = ints(&c, 5, ch);
+  int32_t *x = ints_in(&c, 0, (size_t)h * w * ch), *out = ints_out(&c, 5, ch);
   if (!c.failed) (isMax ? es_global_max_pool : es_global_avg_pool)(x, h, w, ch, lo, hi, out);
   return result(&c);
 }
@@ -323,7 +381,7 @@ HANDLER(n_tflm_requantize) {
   int32_t n = num_int(&c, 3), ch = num_int(&c, 4);
   read_requant(&c, arg_at(&c, 5), &q);
   if (!c.failed && (n < 0 || ch < 1 || n % ch != 0 || n > (1 << 24))) fail(&c, JERRY_ERROR_RANGE, "bad requantize shape");
-  int32_t *x = ints_in(&c, 0, n), *m = ints_in(&c, 1, ch), *s = ints_in(&c, 2, ch), *out = ints(&c, 6, n);
+  int32_t *x = ints_in(&c, 0, n), *m = ints_in(&c, 1, ch), *s = ints_in(&c, 2, ch), *out = ints_out(&c, 6, n);
   check_shifts(&c, s, ch, 26);
   if (!c.failed) es_tflm_requantize(x, m, s, n, ch, &q, out);
   return result(&c);
@@ -351,7 +409,7 @@ HANDLER(n_add) {
   if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
   int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
   check_shifts(&c, sh, 3, 17);
-  int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints(&c, 3, p.n);
+  int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints_out(&c, 3, p.n);
   if (!c.failed) es_add_q(a, b, &p, out);
   return result(&c);
 }
@@ -366,7 +424,7 @@ HANDLER(n_quantize) {
   double scale = prop_num(&c, o, "scale");
   if (!c.failed && n < 0) fail(&c, JERRY_ERROR_RANGE, "bad length");
   double *x = typed(&c, 0, JERRY_TYPEDARRAY_FLOAT64, n);
-  int32_t *out = ints(&c, 2, n);
+  int32_t *out = ints_out(&c, 2, n);
   if (!c.failed) es_quantize(x, n, scale, zp, lo, hi, out);
   return result(&c);
 }
@@ -379,7 +437,7 @@ HANDLER(n_softmax) {
   if (!c.failed && n < 1) fail(&c, JERRY_ERROR_RANGE, "bad length");
   int32_t *lut = ints_in(&c, 1, 1);
   int32_t lutLen = c.failed ? 0 : (int32_t)jerry_typedarray_length(argv[1]);
-  int32_t *x = ints_in(&c, 0, n), *out = ints(&c, 3, n);
+  int32_t *x = ints_in(&c, 0, n), *out = ints_out(&c, 3, n);
   if (!c.failed) es_softmax(x, lut, lutLen, n, out);
   return result(&c);
 }
@@ -783,6 +841,7 @@ int main(int argc, char **argv) {
     set_value(nat, "impl", jerry_string_sz(KERNELS_IMPL));
     set_value(nat, "frontEndImpl", jerry_string_sz("c-jerryscript"));
     set_value(nat, "narrowConstants", jerry_boolean(true));
+    set_value(nat, "narrowActivations", jerry_boolean(true));
     set_value(global, "EarshotNative", nat);
   }
   jv input = jerry_object();
@@ -810,13 +869,16 @@ int main(int argc, char **argv) {
   if (stats) {
     jerry_heap_stats_t hs;
     memset(&hs, 0, sizeof hs);
+    size_t widening = wideOutCap;
+    for (int i = 0; i < MAX_SLOTS; i++) widening += wideCap[i];
+    unsigned long outside = (unsigned long)(widening * sizeof(int32_t));
+    unsigned long linear = 0;
 #ifdef EARSHOT_WASM3
-    unsigned long linear = es_wasm3_memory_bytes();
-    if (jerry_heap_stats(&hs))
-      printf("M %lu %lu %lu\n", (unsigned long)hs.peak_allocated_bytes + linear, (unsigned long)hs.size, linear);
-#else
-    if (jerry_heap_stats(&hs)) printf("M %lu %lu\n", (unsigned long)hs.peak_allocated_bytes, (unsigned long)hs.size);
+    linear = es_wasm3_memory_bytes();
 #endif
+    if (jerry_heap_stats(&hs))
+      printf("M %lu %lu %lu\n", (unsigned long)hs.peak_allocated_bytes + linear, (unsigned long)hs.size,
+             outside + linear);
   }
   fflush(stdout);
   jerry_cleanup();
