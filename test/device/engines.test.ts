@@ -180,16 +180,16 @@ describe("jerryscript heap", () => {
 });
 
 describe.each(
-  Object.keys(C_KERNELS) as (EngineName & NativeEngine)[],
+  Object.keys(NATIVE_SERVING) as (EngineName & NativeEngine)[],
 )("res8-narrow on %s", (engine) => {
   const built = nativeEnginePath(engine) !== null;
   if (!built) console.warn(missingEngineNote(engine));
 
-  // The shipped model on an engine that binds earshot's C kernels, in streaming mode (the device
+  // The shipped model on an engine that binds earshot's C (or wasm3) kernels, in streaming mode (the device
   // default) over several strides: int8 activations one byte each in the arena (17.8 KB instead
   // of 71 KB of int32 slots) are what let it fit JerryScript's 256 KB heap.
   it.skipIf(!built)(
-    "runs models/kws12-int8.esm bit for bit like Node, every kernel in C",
+    "runs models/kws12-int8.esm bit for bit like Node, every kernel native",
     async () => {
       const bytes = new Uint8Array(readFileSync(join(REPO_DIR, "models", "kws12-int8.esm")));
       const samples = testSignal(8, 24000);
@@ -201,7 +201,10 @@ describe.each(
       expect(r.scores).toEqual(node.scores);
       expect(r.events).toEqual(node.events);
       expect(r.stats?.samples).toBe(samples.length);
-      expect(new Set(r.serving.map((s) => s.impl))).toEqual(new Set([C_KERNELS[engine]]));
+      const serving = NATIVE_SERVING[engine];
+      expect(new Set(r.serving.map((s) => s.impl))).toEqual(
+        new Set([serving?.kernels, serving?.frontEnd]),
+      );
       expect(r.peakBytes).toBeGreaterThan(0);
       if (engine === "jerryscript-native")
         expect(r.peakBytes).toBeLessThanOrEqual(JERRY_HEAP_KB * 1024);
