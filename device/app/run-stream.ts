@@ -226,7 +226,7 @@ export function startStream(
   io.print(line(io, "A", [it.arenaPeakBytes, it.macs[0], it.macs[1]], [], 0));
   const serving = registry.servingTable();
   for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
-  io.print(`K frontEnd ${frontEnd === null ? "portable" : frontEnd.name}`);
+  io.print(`K frontEnd ${det.features.implName}`);
   printInferences(io, det, memory);
   return new StreamSession(io, det, memory);
 }

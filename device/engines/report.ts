@@ -11,6 +11,8 @@ export interface RunReport {
   scores: number[][];
   /** Time (ms) of each row of `scores`. */
   times: number[];
+  /** The label with the highest score in each row of `scores` (the first on a tie). */
+  top: string[];
   labels: string[];
   engine: string;
   arenaPeakBytes: number;
@@ -33,6 +35,7 @@ export function buildReport(engine: string, model: DeviceModel, r: EngineResult)
     })),
     scores: r.scores.map((row) => row.map((v) => v * scale)),
     times: r.times,
+    top: r.scores.map((row) => model.labels[row.indexOf(Math.max(...row))]),
     labels: model.labels,
     engine,
     arenaPeakBytes: r.arenaPeakBytes,

@@ -18,7 +18,7 @@ import { outputScale, outputZeroPoint } from "../../shared/model-format/output-s
 import type { PreparedOp } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
-import { frontEndFromKeyValues, lookup } from "./frontend-config";
+import { deviceFrontEndFromKeyValues, lookup } from "./frontend-config";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
 import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
@@ -81,6 +81,10 @@ export class Detector {
   /** Streaming: the input quantizer for one frame and its output (null: float window). */
   private readonly frameQuant: QuantizeParams | null;
   private readonly qFrame: number[];
+  /** The front end gives the model's int8 input values (tflm-micro) instead of reals. */
+  private readonly int8Frames: boolean;
+  private readonly int8Scale: number;
+  private readonly int8Zero: number;
 
   constructor(
     model: DeviceModel,
@@ -94,7 +98,7 @@ export class Detector {
     this.model = model;
     this.clock = clock;
     this.kernels = kernels;
-    this.features = new FeatureStage(frontEndFromKeyValues(model.frontEnd), memory, frontEnd);
+    this.features = new FeatureStage(deviceFrontEndFromKeyValues(model.frontEnd), memory, frontEnd);
     this.interpreter = new Interpreter(model, kernels, memory, prepared, { streaming });
     const input = model.tensors[model.input];
     const frames = input.shape.length > 0 ? input.shape[0] : 0;
@@ -108,6 +112,13 @@ export class Detector {
     // Streaming: quantize each frame as it arrives (quantization is per value, so a window of
     // quantized frames is the quantized window) and keep the ring in the model's input type.
     const q = this.interpreter.inputQuantizer();
+    this.int8Frames = this.features.int8Frames;
+    const lead = this.interpreter.leadingQuantizer();
+    if (this.int8Frames && lead === null)
+      throw new ModelFormatError(
+        "the tflm-micro front end's int8 features need a quantized input",
+        -1,
+      );
     if (q !== null) {
       const qType = model.tensors[model.ops[0].outputs[0]].dtype;
       this.frameQuant = {
@@ -129,6 +140,14 @@ export class Detector {
     } catch (e) {
       throw new ModelFormatError((e as Error).message, -1);
     }
+    if (this.int8Frames && this.norm !== null)
+      throw new ModelFormatError(
+        "input normalization does not apply to int8 (tflm-micro) features",
+        -1,
+      );
+    // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.
+    this.int8Scale = lead === null ? 1 : lead.scale;
+    this.int8Zero = lead === null ? 0 : lead.zeroPoint;
     const out = model.tensors[model.output];
     const classes = numel(out.shape);
     if (classes !== model.labels.length) {
@@ -213,7 +232,20 @@ export class Detector {
   private onFrame(): void {
     const f = this.features;
     if (this.norm !== null) normalizeFrames(f.frame, 0, 1, this.window.coeffs, this.norm);
-    if (this.frameQuant !== null) {
+    if (this.int8Frames) {
+      // Already the quantized input (TFLM feeds its front end's int8 values to the model).
+      if (this.frameQuant !== null) {
+        // Into the ring's element type first (a native copy moves only like to like).
+        const fr = f.frame;
+        const qf = this.qFrame;
+        for (let i = 0; i < fr.length; i++) qf[i] = fr[i];
+        this.window.push(qf);
+      } else {
+        const fr = f.frame;
+        for (let i = 0; i < fr.length; i++) fr[i] = (fr[i] - this.int8Zero) * this.int8Scale;
+        this.window.push(fr);
+      }
+    } else if (this.frameQuant !== null) {
       this.kernels.quantize(f.frame, this.frameQuant, this.qFrame);
       this.window.push(this.qFrame);
     } else {

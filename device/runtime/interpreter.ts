@@ -214,6 +214,13 @@ export class Interpreter {
     return this.first === 1 ? (this.steps[0].params[0] as QuantizeParams) : null;
   }
 
+  /** The leading quantize op's parameters, streaming or not (null when the graph has none). */
+  leadingQuantizer(): QuantizeParams | null {
+    return leadingQuantize(this.model, this.steps)
+      ? (this.steps[0].params[0] as QuantizeParams)
+      : null;
+  }
+
   quantizedInput(): number[] {
     return this.first === 1 ? this.arrays[this.steps[0].outputs[0]] : [];
   }

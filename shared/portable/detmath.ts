@@ -280,3 +280,19 @@ export function exp(x: number): number {
   }
   return v;
 }
+
+/**
+ * x rounded to the nearest float32 (ties to even), as C's `(float)x`: Math.fround where ES5
+ * engines lack it. For init-time tables; results in float32's normal range (no subnormals, no
+ * overflow to Infinity).
+ */
+export function fround(x: number): number {
+  if (x === 0 || isNan(x) || x === Infinity || x === -Infinity) return x;
+  const a = x < 0 ? -x : x;
+  const ulp = pow2(exponentOf(a) - 23);
+  const m = a / ulp; // exact: a power-of-two scaling, m in [2^23, 2^24)
+  let r = Math.floor(m);
+  const d = m - r;
+  if (d > 0.5 || (d === 0.5 && r - 2 * Math.floor(r / 2) === 1)) r = r + 1;
+  return x < 0 ? -r * ulp : r * ulp;
+}

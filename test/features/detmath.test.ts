@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
-import { cos, cospi, exp, log, PI, pow2, sin, sinpi, sqrt } from "../../shared/portable/detmath";
+import {
+  cos,
+  cospi,
+  exp,
+  fround,
+  log,
+  PI,
+  pow2,
+  sin,
+  sinpi,
+  sqrt,
+} from "../../shared/portable/detmath";
 
 /** Worst |f(x) - g(x)| / max(|g(x)|, floor) over the points. */
 function worst(
@@ -26,6 +37,14 @@ function points(n: number, draw: (r: Rng) => number): number[] {
 }
 
 describe("detmath", () => {
+  it("fround rounds to float32 as Math.fround does (ties to even), built without it", () => {
+    const rng = new Rng(12);
+    const xs = [1, -1, 0.1, 1 / 3, 16777217, 16777219, -16777217, 1 + 2 ** -24, 1 + 3 * 2 ** -24];
+    for (let i = 0; i < 20000; i++) xs.push((rng.next() - 0.5) * 2 ** (rng.int(200) - 100));
+    for (const x of xs) expect(fround(x), String(x)).toBe(Math.fround(x));
+    expect(fround(0)).toBe(0);
+  });
+
   it("sqrt is correctly rounded (V8's Math.sqrt is), built without Math.sqrt", () => {
     const xs = points(20000, (r) => pow2(Math.floor(r.next() * 400) - 200) * (1 + r.next()));
     for (let m = 1; m <= 2048; m++) xs.push(1 / m, 2 / m, m);

@@ -18,8 +18,8 @@ import { IntEvaluator } from "../../host/compress/int-eval";
 import { readWav } from "../../host/data/wav/read";
 import { importTflite } from "../../host/interop/tflite/import";
 import { readTflite, type TfliteModel } from "../../host/interop/tflite/schema";
-import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/config";
 import { TflmMicroFrontEnd } from "../../shared/features/tflm-micro/frontend";
+import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/presets";
 import { i8, i32, table } from "./flatbuffer-builder";
 import { buildTflite, type TOp, type TTensor } from "./tflite-model";
 

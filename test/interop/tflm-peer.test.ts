@@ -15,8 +15,8 @@ import { readFlexRoot } from "../../host/interop/tflite/flexbuffer";
 import { importTflite } from "../../host/interop/tflite/import";
 import { importTfliteFile } from "../../host/interop/tflite/import-file";
 import { readTflite, type TfliteModel } from "../../host/interop/tflite/schema";
-import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/config";
 import { TflmMicroFrontEnd } from "../../shared/features/tflm-micro/frontend";
+import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/presets";
 import {
   filterBankTables,
   pcanGainLut,

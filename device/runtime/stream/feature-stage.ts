@@ -2,17 +2,32 @@
  * Stage 1: audio samples in, feature frames out.
  *
  * Holds the last `windowLength` samples in a fixed buffer; every `hopLength` new samples it runs
- * the shared front end (shared/features FrontEnd.computeFrame, the same code the host trains
- * with) on the window. Timestamps: a frame's time is the ms of its last sample's end, counted
+ * the shared front end on the window: shared/features FrontEnd.computeFrame (MFCC / LFBE, the
+ * same code the host trains with) or, for imported TFLite Micro models, TflmMicroFrontEnd
+ * (shared/features/tflm-micro: int8 features, its noise estimate carried from frame to frame as
+ * in TFLM; always the portable code, native engines included). Timestamps: a frame's time is the ms of its last sample's end, counted
  * from the first sample pushed (samples / sampleRate), so stages downstream need no clock.
  */
-import type { FrontEndConfig } from "../../../shared/features/config";
 import { FrontEnd } from "../../../shared/features/frontend";
+import { TflmMicroFrontEnd } from "../../../shared/features/tflm-micro/frontend";
+import type { DeviceFrontEndConfig } from "../frontend-config";
 import type { FrameFunction, FrontEndIntrinsic } from "../frontend-intrinsic";
 import type { TensorMemory } from "../memory";
 
+/** What the stage needs of a front end: window and hop in samples, and one frame's features. */
+export interface FrameComputer {
+  readonly windowLength: number;
+  readonly hopLength: number;
+  readonly coeffs: number;
+  computeFrame(src: number[], srcOffset: number, out: number[], outOffset: number): void;
+}
+
 export class FeatureStage {
-  readonly frontEnd: FrontEnd;
+  readonly frontEnd: FrameComputer;
+  /** Frames are int8 values already quantized for the model's input (tflm-micro), not reals. */
+  readonly int8Frames: boolean;
+  /** Who computes frames: the intrinsic's name, or "portable". */
+  readonly implName: string;
   /** The latest frame (coeffs values); valid while `ready()`. */
   readonly frame: number[];
   private readonly buf: number[];
@@ -29,16 +44,31 @@ export class FeatureStage {
   private readonly intrinsic: FrameFunction | null;
   private readonly memory: TensorMemory;
 
-  constructor(config: FrontEndConfig, memory: TensorMemory, intrinsic: FrontEndIntrinsic | null) {
+  constructor(
+    config: DeviceFrontEndConfig,
+    memory: TensorMemory,
+    intrinsic: FrontEndIntrinsic | null,
+  ) {
     // The front end's tables in this engine's scratch form (typed arrays where it has them).
-    this.frontEnd = new FrontEnd(config, (n: number) => memory.scratch(n, true));
+    let bound: FrameFunction | null = null;
+    if (config.kind === "tflm-micro") {
+      this.frontEnd = new TflmMicroFrontEnd(config, (n: number, wide: boolean) =>
+        memory.scratch(n, wide),
+      );
+    } else {
+      const fe = new FrontEnd(config, (n: number) => memory.scratch(n, true));
+      this.frontEnd = fe;
+      bound = intrinsic === null ? null : intrinsic.bind(fe);
+    }
+    this.int8Frames = config.kind === "tflm-micro";
+    this.intrinsic = bound;
+    this.implName = bound === null || intrinsic === null ? "portable" : intrinsic.name;
     this.memory = memory;
     this.win = this.frontEnd.windowLength;
     this.hop = this.frontEnd.hopLength;
     this.rate = config.sampleRate;
     this.buf = memory.scratch(this.win, true);
     this.frame = memory.scratch(this.frontEnd.coeffs, true);
-    this.intrinsic = intrinsic === null ? null : intrinsic.bind(this.frontEnd);
   }
 
   /**

@@ -11,6 +11,9 @@ import { UserError } from "../errors";
 import { group } from "../group";
 import { emit } from "../output";
 
+/** Inferences whose best label the text output lists (the last ones). */
+const TOP_LINES = 5;
+
 export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")
     .command("run")
@@ -40,7 +43,10 @@ export function register(program: Command): void {
       "quiet period after a detection",
       numberIn("--suppression-ms", 0, MAX_SUPPRESSION_MS),
     )
-    .option("--json", 'print {"events":[{"t","keyword","score"}],"scores":[[...],...]}')
+    .option(
+      "--json",
+      'print {"events":[{"t","keyword","score"}],"scores":[[...],...],"times":[...],"top":[label,...]}',
+    )
     .action(async (opts) => {
       const { modelOrShipped } = await import("../../models/shipped");
       opts.model = modelOrShipped(opts.model);
@@ -66,7 +72,9 @@ export function register(program: Command): void {
       }
       const { decodeModel } = await import("../../../shared/model-format/decode");
       const { ModelFormatError } = await import("../../../shared/model-format/errors");
-      const { frontEndFromKeyValues } = await import("../../../device/runtime/frontend-config");
+      const { deviceFrontEndFromKeyValues } = await import(
+        "../../../device/runtime/frontend-config"
+      );
       // Decoded once here (rate check, report); a malformed model is reported by the engine
       // itself, the point of running it there.
       let decoded: DeviceModel | null = null;
@@ -75,7 +83,13 @@ export function register(program: Command): void {
       } catch (e) {
         if (!(e instanceof ModelFormatError)) throw e;
       }
-      const rate = decoded ? frontEndFromKeyValues(decoded.frontEnd).sampleRate : 16000;
+      let rate = 16000;
+      try {
+        if (decoded) rate = deviceFrontEndFromKeyValues(decoded.frontEnd).sampleRate;
+      } catch (e) {
+        // Reported by the engine, as a malformed file is.
+        if (!(e instanceof ModelFormatError)) throw e;
+      }
       if (rate !== 16000)
         throw new UserError(
           `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
@@ -93,6 +107,13 @@ export function register(program: Command): void {
           r.stats
             ? `time: front end ${r.stats.frontEndMs.toFixed(0)} ms, network ${r.stats.networkMs.toFixed(0)} ms, post ${r.stats.postMs.toFixed(0)} ms`
             : "",
+          // Each inference's best label (the last few; --json has them all).
+          ...r.top
+            .map(
+              (label, i) =>
+                `${(r.times[i] / 1000).toFixed(2)} s  top ${label}  ${Math.max(...r.scores[i]).toFixed(3)}`,
+            )
+            .slice(-TOP_LINES),
           ...r.events.map(
             (e) => `${(e.t / 1000).toFixed(2)} s  ${e.keyword}  ${e.score.toFixed(3)}`,
           ),

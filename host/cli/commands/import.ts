@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .option("--model-id <id>", "model id in the header (default tflite-import)")
     .option(
       "--frontend <name>",
-      "front end the model expects, recorded in the header: tflm-micro (TFLM micro_speech) or none",
-      "none",
+      "front end recorded in the header, run by `earshot device run`: tflm-micro (TFLM micro_speech), none, or auto (tflm-micro for a [frames, 40] input)",
+      "auto",
     )
     .option(
       "--rounding <mode>",
@@ -26,21 +26,22 @@ export function register(program: Command): void {
       const { importTfliteFile } = await import("../../interop/tflite/import-file");
       const { UserError } = await import("../errors");
       const { emit } = await import("../output");
-      if (opts.frontend !== "none" && opts.frontend !== "tflm-micro")
-        throw new UserError(`--frontend must be tflm-micro or none (got '${opts.frontend}')`);
+      const frontend = opts.frontend;
+      if (frontend !== "none" && frontend !== "tflm-micro" && frontend !== "auto")
+        throw new UserError(`--frontend must be tflm-micro, none or auto (got '${frontend}')`);
       if (opts.rounding !== "tflm" && opts.rounding !== "earshot")
         throw new UserError(`--rounding must be tflm or earshot (got '${opts.rounding}')`);
       const r = await importTfliteFile(file, opts.out, {
         labels: opts.labels?.split(",").map((s) => s.trim()),
         modelId: opts.modelId,
         rounding: opts.rounding,
-        meta: opts.frontend === "tflm-micro" ? [{ key: "frontEnd.tflmMicro", value: 1 }] : [],
+        frontEnd: frontend,
       });
       emit(
         opts,
         r,
         (x) =>
-          `wrote ${x.out}: ${x.bytes} bytes, input [${x.input}], ops ${x.ops.join(" ")}, labels ${x.labels.join(",")}`,
+          `wrote ${x.out}: ${x.bytes} bytes, input [${x.input}], ops ${x.ops.join(" ")}, labels ${x.labels.join(",")}, front end ${x.frontEnd}`,
       );
     });
 }

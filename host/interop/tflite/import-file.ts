@@ -1,5 +1,6 @@
 /** `earshot import tflite`: read a .tflite file, convert, write the model file (temp + rename). */
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { deviceFrontEndFromKeyValues } from "../../../device/runtime/frontend-config";
 import { decodeModel } from "../../../shared/model-format/decode";
 import { encodeModel } from "../../../shared/model-format/encode";
 import { TfliteError } from "./errors";
@@ -12,6 +13,8 @@ export interface ImportFileResult {
   ops: string[];
   labels: string[];
   input: number[];
+  /** The front end recorded in the header ("none" when there is none). */
+  frontEnd: string;
 }
 
 export async function importTfliteFile(
@@ -32,7 +35,8 @@ export async function importTfliteFile(
   const model = importTflite(tfl, opts);
   const encoded = encodeModel(model);
   // Validate with the device decoder before anything is written: a bad conversion stores nothing.
-  decodeModel(encoded);
+  const decoded = decodeModel(encoded);
+  if (decoded.frontEnd.length > 0) deviceFrontEndFromKeyValues(decoded.frontEnd);
   const tmp = `${out}.tmp-${process.pid}`;
   await writeFile(tmp, Uint8Array.from(encoded));
   await rename(tmp, out);
@@ -42,5 +46,7 @@ export async function importTfliteFile(
     ops: tfl.operators.map((o) => o.name),
     labels: model.labels,
     input: model.tensors[model.input].shape,
+    frontEnd:
+      decoded.frontEnd.length > 0 ? deviceFrontEndFromKeyValues(decoded.frontEnd).kind : "none",
   };
 }

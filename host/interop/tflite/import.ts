@@ -14,7 +14,9 @@
  * TFLite's int8 probabilities) rather than TFLite's int8 values.
  */
 
-import type { DeviceModel } from "../../../shared/model-format/types";
+import { frontEndToKeyValues } from "../../../device/runtime/frontend-config";
+import { TFLM_MICRO_SPEECH } from "../../../shared/features/tflm-micro/presets";
+import type { DeviceModel, KeyValue } from "../../../shared/model-format/types";
 import { DT_INT8, DT_INT32, PAD_SAME, PAD_VALID } from "../../../shared/model-format/types";
 import { SHIFT_MAX, SHIFT_MIN } from "../../../shared/quant/rescale";
 import { type Act, GraphBuilder, type Requant } from "../../compress/graph-builder";
@@ -34,8 +36,14 @@ import {
 export interface ImportOptions {
   modelId?: string;
   labels?: string[];
-  /** Extra numeric metadata for the header (e.g. the front end the model expects). */
+  /** Extra numeric metadata for the header. */
   meta?: { key: string; value: number }[];
+  /**
+   * The front end recorded in the header (what `earshot device run` computes): "tflm-micro"
+   * (TFLM's micro_speech front end, kind 2), "none", or "auto" (the default): tflm-micro when
+   * the input is [frames, 40] (or [frames, 40, 1]), its 40 channels, else none.
+   */
+  frontEnd?: "tflm-micro" | "none" | "auto";
   /** "tflm" (default): TFLite Micro's requantization, bit-exact; "earshot": fused, rounded once. */
   rounding?: "tflm" | "earshot";
 }
@@ -425,7 +433,7 @@ export function importTflite(m: TfliteModel, opts: ImportOptions = {}): DeviceMo
   const labels = opts.labels ?? Array.from({ length: nOut }, (_, i) => `class${i}`);
   if (labels.length !== nOut)
     throw new TfliteError(`${labels.length} labels for ${nOut} outputs`, "usage");
-  return im.g.build(
+  const model = im.g.build(
     {
       modelId: opts.modelId ?? "tflite-import",
       modelVersion: 1,
@@ -434,4 +442,20 @@ export function importTflite(m: TfliteModel, opts: ImportOptions = {}): DeviceMo
     },
     out,
   );
+  model.frontEnd = frontEndFor(model.tensors[model.input].shape, opts.frontEnd ?? "auto");
+  return model;
+}
+
+/** The header's front-end key/values for an input of `shape` (ImportOptions.frontEnd). */
+function frontEndFor(shape: number[], choice: "tflm-micro" | "none" | "auto"): KeyValue[] {
+  if (choice === "none") return [];
+  const channels = TFLM_MICRO_SPEECH.channels;
+  const fits = shape.length >= 2 && shape[1] === channels && (shape.length === 2 || shape[2] === 1);
+  if (!fits && choice === "auto") return [];
+  if (!fits)
+    throw new TfliteError(
+      `the tflm-micro front end gives [frames, ${channels}] features; the input is [${shape}]`,
+      "usage",
+    );
+  return frontEndToKeyValues(TFLM_MICRO_SPEECH);
 }

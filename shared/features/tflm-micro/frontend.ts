@@ -9,12 +9,17 @@
  *   across frames) -> PCAN gain control -> log (Q16 log2 with a 129-entry correction table,
  *   scaled by 64) -> int8 = clamp((v * 256 + 333) / 666 - 128).
  *
- * Integers stay exact in doubles (every intermediate is below 2^53); uint32 stores wrap as in
- * the C. Tables come from tables.ts, computed as TFLM computes them.
+ * Portable subset (the device runtime streams it: device/runtime/stream/feature-stage.ts):
+ * integers stay exact in doubles (every intermediate is below 2^53), uint32 / int16 stores wrap
+ * by floor division as in the C, powers of two come from a table built at construction, and
+ * nothing is allocated per frame. Tables come from tables.ts.
  */
+import { zeros } from "../../portable/arrays";
+import { pow2 } from "../../portable/detmath";
 import type { TflmMicroConfig } from "./config";
-import { FixedRfft } from "./kissfft";
+import { FixedRfft, s16 } from "./kissfft";
 import {
+  type Allocator,
   type FilterBankTables,
   filterBankTables,
   logLut,
@@ -24,19 +29,40 @@ import {
 
 const U32 = 4294967296;
 
+/** Wraps an integer (|x| < 2^53) to uint32, as the C's stores. */
 function u32(x: number): number {
-  return ((x % U32) + U32) % U32;
+  return x - U32 * Math.floor(x / U32);
 }
 
-/** Bits needed for x (0 for 0): TFLM's MostSignificantBit32/64. */
+/** Bits needed for x (0 for 0), x < 2^64: TFLM's MostSignificantBit32/64. */
 function msb(x: number): number {
   let n = 0;
   let v = x;
-  while (v >= 1) {
-    v = Math.floor(v / 2);
-    n++;
+  if (v >= U32) {
+    v = Math.floor(v / U32);
+    n = 32;
   }
-  return n;
+  if (v >= 65536) {
+    v = Math.floor(v / 65536);
+    n += 16;
+  }
+  if (v >= 256) {
+    v = Math.floor(v / 256);
+    n += 8;
+  }
+  if (v >= 16) {
+    v = Math.floor(v / 16);
+    n += 4;
+  }
+  if (v >= 4) {
+    v = Math.floor(v / 4);
+    n += 2;
+  }
+  if (v >= 2) {
+    v = Math.floor(v / 2);
+    n += 1;
+  }
+  return v >= 1 ? n + 1 : n;
 }
 
 /** TFLM's Sqrt32/Sqrt64: bitwise integer square root, rounded up when the remainder is large. */
@@ -46,8 +72,9 @@ export function tflmSqrt(num: number): number {
   const topBit = wide ? 63 : 31;
   let n = num;
   let res = 0;
-  const maxBit = ((wide ? 64 : 32) - msb(num)) | 1;
-  let bit = 2 ** (topBit - maxBit);
+  let maxBit = (wide ? 64 : 32) - msb(num);
+  if (maxBit % 2 === 0) maxBit += 1; // | 1
+  let bit = pow2(topBit - maxBit);
   let iterations = Math.floor((topBit - maxBit) / 2) + 1;
   while (iterations-- > 0) {
     if (n >= res + bit) {
@@ -63,31 +90,56 @@ export function tflmSqrt(num: number): number {
 }
 
 export class TflmMicroFrontEnd {
+  readonly cfg: TflmMicroConfig;
+  /** Samples per frame, new samples per frame, features per frame (the streaming contract). */
+  readonly windowLength: number;
+  readonly hopLength: number;
+  readonly coeffs: number;
   private readonly window: number[];
   private readonly fb: FilterBankTables;
   private readonly pcan: number[];
   private readonly logTable: number[];
   private readonly fft: FixedRfft;
+  /** Per-channel noise estimate: the state that carries from frame to frame. */
   private readonly noise: number[];
   private readonly time: number[];
   private readonly spectrum: number[];
   private readonly energy: number[];
+  private readonly sig: number[];
+  /** 2^i for i = 0..64. */
+  private readonly pow: number[];
 
-  constructor(readonly cfg: TflmMicroConfig) {
-    this.window = windowWeights(cfg);
-    this.fb = filterBankTables(cfg);
-    this.pcan = pcanGainLut(cfg);
-    this.logTable = logLut();
-    this.fft = new FixedRfft(cfg.fftSize);
-    this.noise = new Array<number>(cfg.channels).fill(0);
-    this.time = new Array<number>(cfg.fftSize).fill(0);
-    this.spectrum = new Array<number>(cfg.fftSize + 2).fill(0);
-    this.energy = new Array<number>(cfg.fftSize / 2 + 1).fill(0);
+  /**
+   * `alloc(n, wide)`: storage for tables and buffers (default plain arrays); `wide` ones hold
+   * values up to 2^32 (energies, noise estimates), the rest fit int32.
+   */
+  constructor(
+    cfg: TflmMicroConfig,
+    alloc: (n: number, wide: boolean) => number[] = (n: number) => zeros(n),
+  ) {
+    this.cfg = cfg;
+    this.windowLength = cfg.window;
+    this.hopLength = cfg.hop;
+    this.coeffs = cfg.channels;
+    const narrow: Allocator = (n: number) => alloc(n, false);
+    this.window = windowWeights(cfg, narrow);
+    this.fb = filterBankTables(cfg, narrow);
+    this.pcan = pcanGainLut(cfg, narrow);
+    this.logTable = logLut(narrow);
+    this.fft = new FixedRfft(cfg.fftSize, narrow);
+    this.noise = alloc(cfg.channels, true);
+    this.time = narrow(cfg.fftSize);
+    this.spectrum = narrow(cfg.fftSize + 2);
+    // Bins outside [startIndex, endIndex) stay 0; padded filter widths may read 3 past the end.
+    this.energy = alloc(cfg.fftSize / 2 + 4, true);
+    this.sig = alloc(cfg.channels, true);
+    this.pow = zeros(65);
+    for (let i = 0; i <= 64; i++) this.pow[i] = pow2(i);
   }
 
   /** Clears the noise estimate (a new stream). */
   reset(): void {
-    this.noise.fill(0);
+    for (let i = 0; i < this.noise.length; i++) this.noise[i] = 0;
   }
 
   /** Frames in `n` samples: whole windows only. */
@@ -99,71 +151,106 @@ export class TflmMicroFrontEnd {
    * One frame: `samples[offset .. offset + window)` (int16 values) -> `channels` int8 features
    * written to out[outOffset ..]. Updates the noise estimate.
    */
-  frame(samples: ArrayLike<number>, offset: number, out: number[], outOffset: number): void {
+  frame(samples: number[], offset: number, out: number[], outOffset: number): void {
+    this.run(samples, offset, 1, out, outOffset);
+  }
+
+  /**
+   * The streaming form (device FeatureStage): samples are floats in [-1, 1] (int16 / 32768, as
+   * the device runtime carries audio), rounded back to int16 first.
+   */
+  computeFrame(src: number[], srcOffset: number, out: number[], outOffset: number): void {
+    this.run(src, srcOffset, 32768, out, outOffset);
+  }
+
+  private run(
+    samples: number[],
+    offset: number,
+    scale: number,
+    out: number[],
+    outOffset: number,
+  ): void {
     const c = this.cfg;
     const t = this.time;
+    const pow = this.pow;
+    const shiftDiv = pow[c.windowShift];
     // Window, then auto-scale to 15 significant bits.
     let maxAbs = 0;
     for (let i = 0; i < c.window; i++) {
-      const v = (samples[offset + i] * this.window[i]) >> c.windowShift;
-      t[i] = v < -32768 ? -32768 : v > 32767 ? 32767 : v; // saturates, as TFLM's ApplyWindow
-      const a = t[i] < 0 ? -t[i] : t[i];
+      let x = Math.floor(samples[offset + i] * scale + 0.5);
+      if (x > 32767) x = 32767;
+      else if (x < -32768) x = -32768;
+      const v = Math.floor((x * this.window[i]) / shiftDiv);
+      const sat = v < -32768 ? -32768 : v > 32767 ? 32767 : v; // saturates, as TFLM's ApplyWindow
+      t[i] = sat;
+      const a = sat < 0 ? -sat : sat;
       if (a > maxAbs) maxAbs = a;
     }
     let scaleBits = 15 - msb(maxAbs);
     if (scaleBits < 0) scaleBits = 0;
-    for (let i = 0; i < c.window; i++) t[i] = ((t[i] * 2 ** scaleBits + 32768) & 0xffff) - 32768;
+    const up = pow[scaleBits];
+    for (let i = 0; i < c.window; i++) t[i] = s16(t[i] * up);
     for (let i = c.window; i < c.fftSize; i++) t[i] = 0;
-    this.fft.forward(t, this.spectrum);
+    const spec = this.spectrum;
+    this.fft.forward(t, spec);
     const fb = this.fb;
     const e = this.energy;
-    e.fill(0);
     for (let k = fb.startIndex; k < fb.endIndex; k++) {
-      const re = this.spectrum[2 * k];
-      const im = this.spectrum[2 * k + 1];
+      const re = spec[2 * k];
+      const im = spec[2 * k + 1];
       e[k] = u32(re * re + im * im);
     }
     // Filter bank: channel i accumulates its weights and the previous channel's unweights.
     let wAcc = 0;
     let uAcc = 0;
     const ch = c.channels;
-    const sig = new Array<number>(ch);
+    const sig = this.sig;
+    const weights = fb.weights;
+    const unweights = fb.unweights;
+    const down = pow[scaleBits];
     for (let i = 0; i <= ch; i++) {
       const f0 = fb.frequencyStarts[i];
       const w0 = fb.weightStarts[i];
-      for (let j = 0; j < fb.widths[i]; j++) {
-        wAcc += fb.weights[w0 + j] * e[f0 + j];
-        uAcc += fb.unweights[w0 + j] * e[f0 + j];
+      const width = fb.widths[i];
+      for (let j = 0; j < width; j++) {
+        const en = e[f0 + j];
+        wAcc += weights[w0 + j] * en;
+        uAcc += unweights[w0 + j] * en;
       }
-      if (i > 0) sig[i - 1] = u32(Math.floor(tflmSqrt(wAcc) / 2 ** scaleBits));
+      if (i > 0) sig[i - 1] = u32(Math.floor(tflmSqrt(wAcc) / down));
       wAcc = uAcc;
       uAcc = 0;
     }
     // Spectral subtraction (noise reduction) with the running estimate.
-    const one = 2 ** c.spectralSubtractionBits;
-    const up = 2 ** c.smoothingBits;
+    const one = pow[c.spectralSubtractionBits];
+    const smoothUp = pow[c.smoothingBits];
+    const noise = this.noise;
     for (let i = 0; i < ch; i++) {
       const s = i % 2 === 0 ? c.evenSmoothing : c.oddSmoothing;
-      const scaled = u32(sig[i] * up);
-      this.noise[i] = u32(Math.floor((scaled * s + this.noise[i] * (one - s)) / one));
-      const est = this.noise[i] > scaled ? scaled : this.noise[i];
+      const scaled = u32(sig[i] * smoothUp);
+      noise[i] = u32(Math.floor((scaled * s + noise[i] * (one - s)) / one));
+      const est = noise[i] > scaled ? scaled : noise[i];
       const floor = Math.floor((sig[i] * c.minSignalRemaining) / one);
-      const sub = Math.floor((scaled - est) / up);
+      const sub = Math.floor((scaled - est) / smoothUp);
       sig[i] = sub > floor ? sub : floor;
     }
     // PCAN gain control, then log and int8 scaling.
-    const snrShift = c.pcanGainBits - c.inputCorrectionBits - 12;
+    const snrDiv = pow[c.pcanGainBits - c.inputCorrectionBits - 12];
+    const corr = pow[c.inputCorrectionBits];
     for (let i = 0; i < ch; i++) {
-      const gain = u32(this.wideDynamic(this.noise[i]));
-      const snr = u32(Math.floor((sig[i] * gain) / 2 ** snrShift));
-      const shrunk = snr < 2 << 12 ? Math.floor((snr * snr) / 2 ** 20) : Math.floor(snr / 64) - 64;
-      const scaled = u32(u32(shrunk) * 2 ** c.inputCorrectionBits);
+      const gain = u32(this.wideDynamic(noise[i]));
+      const snr = u32(Math.floor((sig[i] * gain) / snrDiv));
+      const shrunk = snr < 8192 ? Math.floor((snr * snr) / 1048576) : Math.floor(snr / 64) - 64;
+      const scaled = u32(u32(shrunk) * corr);
       let lg = 0;
       if (scaled > 1) {
         lg = this.log32(scaled, c.logOutputScale);
         if (lg > 32767) lg = 32767;
       }
-      let q = Math.trunc((lg * c.int8Mul + c.int8Add) / c.int8Div) + c.int8Zero;
+      // lg >= 0 and int8Mul > 0: truncation toward zero unless int8Add makes it negative.
+      const num = lg * c.int8Mul + c.int8Add;
+      const quot = num < 0 ? -Math.floor(-num / c.int8Div) : Math.floor(num / c.int8Div);
+      let q = quot + c.int8Zero;
       if (q > 127) q = 127;
       if (q < -128) q = -128;
       out[outOffset + i] = q;
@@ -173,22 +260,24 @@ export class TflmMicroFrontEnd {
   private wideDynamic(x: number): number {
     const lut = this.pcan;
     if (x <= 2) return lut[x];
+    const pow = this.pow;
     const interval = msb(x);
     const b = 4 * interval - 6;
-    const frac =
-      (interval < 11 ? x * 2 ** (11 - interval) : Math.floor(x / 2 ** (interval - 11))) & 0x3ff;
+    const shifted = interval < 11 ? x * pow[11 - interval] : Math.floor(x / pow[interval - 11]);
+    const frac = shifted - 1024 * Math.floor(shifted / 1024); // & 0x3ff
     let r = Math.floor((lut[b + 2] * frac) / 32);
     r += lut[b + 1] * 32;
     r *= frac;
     r = Math.floor((r + 16384) / 32768);
     r += lut[b];
-    return ((r + 32768) & 0xffff) - 32768;
+    return s16(r);
   }
 
   private log32(x: number, scale: number): number {
+    const pow = this.pow;
     const integer = msb(x) - 1;
-    let frac = x - 2 ** integer;
-    frac = integer < 16 ? frac * 2 ** (16 - integer) : Math.floor(frac / 2 ** (integer - 16));
+    let frac = x - pow[integer];
+    frac = integer < 16 ? frac * pow[16 - integer] : Math.floor(frac / pow[integer - 16]);
     const seg = Math.floor(frac / 512);
     const c0 = this.logTable[seg];
     const c1 = this.logTable[seg + 1];
@@ -199,10 +288,10 @@ export class TflmMicroFrontEnd {
   }
 
   /** Features of a whole clip (int16 samples): frames x channels int8 values, row-major. */
-  extract(samples: ArrayLike<number>): { frames: number; channels: number; data: number[] } {
+  extract(samples: number[]): { frames: number; channels: number; data: number[] } {
     this.reset();
     const frames = this.frameCount(samples.length);
-    const data = new Array<number>(frames * this.cfg.channels);
+    const data = zeros(frames * this.cfg.channels);
     for (let f = 0; f < frames; f++)
       this.frame(samples, f * this.cfg.hop, data, f * this.cfg.channels);
     return { frames, channels: this.cfg.channels, data };
