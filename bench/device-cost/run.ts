@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { buildOutputs } from "../../device/engines/paths";
-import { frontEndToKeyValues } from "../../device/runtime/frontend-config";
+import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { buildDevice } from "../../device/tools/build";
 import { calibrate, exportModel } from "../../host/compress/export";
 import { applyPrecision } from "../../host/compress/precision";

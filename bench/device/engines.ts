@@ -160,11 +160,13 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
 
 /**
  * Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size: the device
- * profile the device engines run (es5_bundle_bytes) and the full bundle (es5_full_bundle_bytes).
+ * profile the device engines run for MFCC / LFBE models (es5_bundle_bytes), the one for TFLite
+ * Micro models (es5_tflm_bundle_bytes) and the full bundle (es5_full_bundle_bytes).
  */
 export async function deviceEngineFigures(tmp: string): Promise<{
   engines: Record<string, EngineFigures>;
   es5_bundle_bytes: number;
+  es5_tflm_bundle_bytes: number;
   es5_full_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
@@ -195,6 +197,7 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   return {
     engines,
     es5_bundle_bytes: readFileSync(buildOutputs().es5Device).length,
+    es5_tflm_bundle_bytes: readFileSync(buildOutputs().es5DeviceTflm).length,
     es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,

@@ -5,7 +5,7 @@
  * softmax: ~5.6M int8 MACs per inference. Random weights: only its cost matters here.
  */
 
-import { frontEndToKeyValues } from "../../device/runtime/frontend-config";
+import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { type Act, GraphBuilder } from "../../host/compress/graph-builder";
 import {
   activationClamp,

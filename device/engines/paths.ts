@@ -7,8 +7,13 @@ export const BUILD_DIR = join(DEVICE_DIR, "build");
 
 export interface BuildOutputs {
   es5: string;
-  /** The device profile of the ES5 bundle (what the device engines run; tools/bundle-device.ts). */
+  /**
+   * The device profile of the ES5 bundle (what the device engines run; tools/bundle-device.ts)
+   * for MFCC / LFBE models; es5DeviceTflm the same for TFLite Micro models (front-end kind 2).
+   * engines/device-bundle.ts picks one for a model.
+   */
   es5Device: string;
+  es5DeviceTflm: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -22,6 +27,7 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
   return {
     es5: join(dir, "earshot-es5.js"),
     es5Device: join(dir, "earshot-device.js"),
+    es5DeviceTflm: join(dir, "earshot-device-tflm.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

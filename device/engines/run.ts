@@ -2,8 +2,8 @@
  * Runs a model over int16 samples on one engine and returns the parsed result (host side).
  * node / node-wasm run the runtime in this process; duk, duktape-host and lua run the built
  * bundles (npm run build:device) as child processes, fed through temp files. The device engines
- * run the device profile of the ES5 bundle (earshot-device.js: no SHA-256, structural checks
- * only), so, as a deployment does before it sends a model, the host first validates the model in
+ * run the device profile of the ES5 bundle (earshot-device.js, or earshot-device-tflm.js for a
+ * TFLite Micro front end: device-bundle.ts; no SHA-256, structural checks only), so, as a deployment does before it sends a model, the host first validates the model in
  * full (the Node engine's load) and refuses it there with the same message.
  */
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
+import { deviceBundleFor } from "./device-bundle";
 import {
   deviceInputScripts,
   ESPRUINO_COUNT_FROM_STREAM,
@@ -225,8 +226,9 @@ export async function runEngine(
       samplesPath,
       new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
     );
-    // The ES5 bundle this engine runs: the device profile on the device engines.
-    const es5 = () => requireBuilt(isDeviceEngine(engine) ? out.es5Device : out.es5);
+    // The ES5 bundle this engine runs: on the device engines, the device profile carrying the
+    // model's front end.
+    const es5 = () => requireBuilt(isDeviceEngine(engine) ? deviceBundleFor(model, out) : out.es5);
     // The C embedding hosts (Duktape, JerryScript) take the same arguments.
     const cHostArgs = () => [
       es5(),

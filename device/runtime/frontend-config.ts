@@ -5,13 +5,14 @@
  * fields are a model error.
  */
 import type { FrontEndConfig } from "../../shared/features/config";
-import {
-  TFLM_MICRO_FIELDS,
-  type TflmMicroConfig,
-  tflmMicroConfigProblem,
-} from "../../shared/features/tflm-micro/config";
+import type { TflmMicroConfig } from "../../shared/features/tflm-micro/config";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import type { KeyValue } from "../../shared/model-format/types";
+// Its own module: the MFCC device bundle swaps it for a refusal (tools/device-profiles.ts).
+import { tflmMicroConfigFromKeyValues } from "./front-end-tflm-micro";
+import { lookup, readFields } from "./key-values";
+
+export { lookup } from "./key-values";
 
 /** What a device can run: earshot's MFCC / LFBE, or TFLM's micro front end. */
 export type DeviceFrontEndConfig = FrontEndConfig | TflmMicroConfig;
@@ -20,7 +21,8 @@ export const KIND_MFCC = 0;
 export const KIND_LFBE = 1;
 export const KIND_TFLM_MICRO = 2;
 
-const NUMERIC_FIELDS: string[] = [
+/** The mfcc / lfbe fields, in stored order. */
+export const NUMERIC_FIELDS: string[] = [
   "sampleRate",
   "windowMs",
   "hopMs",
@@ -32,33 +34,11 @@ const NUMERIC_FIELDS: string[] = [
   "logFloor",
 ];
 
-/** The value of `key` in `kvs`, or `fallback` when absent. */
-export function lookup(kvs: KeyValue[], key: string, fallback: number): number {
-  for (let i = 0; i < kvs.length; i++) if (kvs[i].key === key) return kvs[i].value;
-  return fallback;
-}
-
-function readFields(kvs: KeyValue[], fields: string[], cfg: { [k: string]: number | string }) {
-  for (let i = 0; i < fields.length; i++) {
-    const v = lookup(kvs, fields[i], Number.NaN);
-    // biome-ignore lint/suspicious/noSelfCompare: portable NaN test
-    if (v !== v) throw new ModelFormatError(`front-end config lacks '${fields[i]}'`, -1);
-    cfg[fields[i]] = v;
-  }
-}
-
 /** Any front end the device runs; throws ModelFormatError naming what is wrong. */
 export function deviceFrontEndFromKeyValues(kvs: KeyValue[]): DeviceFrontEndConfig {
   if (kvs.length === 0) throw new ModelFormatError("the model names no front end", -1);
   const kind = lookup(kvs, "kind", 0);
-  if (kind === KIND_TFLM_MICRO) {
-    const cfg: { [k: string]: number | string } = { kind: "tflm-micro" };
-    readFields(kvs, TFLM_MICRO_FIELDS, cfg);
-    const tflm = cfg as unknown as TflmMicroConfig;
-    const problem = tflmMicroConfigProblem(tflm);
-    if (problem !== "") throw new ModelFormatError(`front-end config (tflm-micro): ${problem}`, -1);
-    return tflm;
-  }
+  if (kind === KIND_TFLM_MICRO) return tflmMicroConfigFromKeyValues(kvs);
   if (kind !== KIND_MFCC && kind !== KIND_LFBE)
     throw new ModelFormatError(
       `front-end kind ${kind} is not 0 (mfcc), 1 (lfbe) or 2 (tflm-micro)`,
@@ -75,14 +55,4 @@ export function frontEndFromKeyValues(kvs: KeyValue[]): FrontEndConfig {
   if (cfg.kind === "tflm-micro")
     throw new ModelFormatError("front end tflm-micro: this path computes mfcc / lfbe only", -1);
   return cfg;
-}
-
-export function frontEndToKeyValues(cfg: DeviceFrontEndConfig): KeyValue[] {
-  const tflm = cfg.kind === "tflm-micro";
-  const kind = tflm ? KIND_TFLM_MICRO : cfg.kind === "mfcc" ? KIND_MFCC : KIND_LFBE;
-  const kvs: KeyValue[] = [{ key: "kind", value: kind }];
-  const rec = cfg as unknown as { [k: string]: number };
-  const fields = tflm ? TFLM_MICRO_FIELDS : NUMERIC_FIELDS;
-  for (let i = 0; i < fields.length; i++) kvs.push({ key: fields[i], value: rec[fields[i]] });
-  return kvs;
 }

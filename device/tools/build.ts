@@ -6,7 +6,9 @@
  *   earshot-es5.js     TypeScript lowers to ES5 (target ES5), esbuild bundles and minifies
  *                      (iife, target es5: it must not need to lower anything itself)
  *   earshot-device.js  the same, device profile (tools/bundle-device.ts): without what the host
- *                      already checked (full model validation, the SHA-256 of the file)
+ *                      already checked (full model validation, the SHA-256 of the file), and
+ *                      with the MFCC / LFBE front end only
+ *   earshot-device-tflm.js  the same with TFLite Micro's micro front end only
  *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
@@ -28,6 +30,7 @@ import {
 } from "node:fs";
 import { join, relative } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
+import type { BundleFrontEnd } from "./device-profiles";
 import { checkEs5Subset, hoistFunctionDeclarations } from "./es5-subset";
 
 const ROOT = join(DEVICE_DIR, "..");
@@ -87,16 +90,17 @@ function buildEs5(
   tsconfig = "tsconfig.json",
   tscDir = "es5-tsc",
   entry = "entry",
-  deviceProfile = false,
+  deviceProfile: BundleFrontEnd | null = null,
 ): void {
   run(join(BIN, "tsc"), ["-p", `device/targets/es5/${tsconfig}`]);
   const entryJs = join(BUILD_DIR, `${tscDir}/device/targets/es5/${entry}.js`);
-  if (deviceProfile) {
+  if (deviceProfile !== null) {
     run(join(BIN, "tsx"), [
       join(DEVICE_DIR, "tools/bundle-device.ts"),
       join(BUILD_DIR, tscDir),
       entryJs,
       out,
+      deviceProfile,
     ]);
   } else {
     run(join(BIN, "esbuild"), [
@@ -189,17 +193,23 @@ export function targets(): Target[] {
       ],
       build: () => buildEs5(o.es5),
     },
-    {
-      name: "ES5 bundle (device)",
-      output: o.es5Device,
+    ...(
+      [
+        ["ES5 bundle (device)", o.es5Device, "mfcc"],
+        ["ES5 bundle (device, tflm)", o.es5DeviceTflm, "tflm-micro"],
+      ] as [string, string, BundleFrontEnd][]
+    ).map(([name, output, frontEnd]) => ({
+      name,
+      output,
       sources: [
         ...portableSources(),
         ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
         join(DEVICE_DIR, "tools/es5-subset.ts"),
         join(DEVICE_DIR, "tools/bundle-device.ts"),
+        join(DEVICE_DIR, "tools/device-profiles.ts"),
       ],
-      build: () => buildEs5(o.es5Device, "tsconfig.json", "es5-tsc", "entry", true),
-    },
+      build: () => buildEs5(output, "tsconfig.json", "es5-tsc", "entry", frontEnd),
+    })),
     {
       name: "Lua 5.3 bundle",
       output: o.lua,
@@ -301,7 +311,7 @@ function buildAll(force: boolean, log: (s: string) => void, only: string): void 
     }
     const size = statSync(t.output).size;
     log(
-      `${t.name.padEnd(22)} ${(size / 1024).toFixed(1).padStart(7)} KB  ${relative(ROOT, t.output)}${fresh && !force ? " (cached)" : ""}`,
+      `${t.name.padEnd(26)} ${(size / 1024).toFixed(1).padStart(7)} KB  ${relative(ROOT, t.output)}${fresh && !force ? " (cached)" : ""}`,
     );
   }
 }

@@ -1,28 +1,24 @@
 /**
- * The device profile's bundling step (run by device/tools/build.ts as a child process: esbuild
+ * The device bundles' bundling step (run by device/tools/build.ts as a child process: esbuild
  * plugins need its async API). Bundles the tsc output of the ES5 entry as the ES5 bundle does,
- * but resolves each module of DEVICE_PROFILE to its trusting variant: what a device need not run
- * because the host validated the model in full and the transport verified its bytes.
+ * but resolves each module a device profile (tools/device-profiles.ts) swaps to its variant:
+ * the trusting ones (what a device need not run because the host validated the model in full
+ * and the transport verified its bytes) and the refusal standing in for the front end the
+ * bundle does not carry.
  *
- *   tsx device/tools/bundle-device.ts TSC_OUT_DIR ENTRY.js OUT.js [--sizes]
+ *   tsx device/tools/bundle-device.ts TSC_OUT_DIR ENTRY.js OUT.js [mfcc|tflm-micro] [--sizes]
  *
- * --sizes prints the bytes each module takes in the minified bundle, largest first.
+ * The front end defaults to mfcc (earshot-device.js). --sizes prints the bytes each module takes
+ * in the minified bundle, largest first. Fails when a swap was not taken or a module the profile
+ * cuts off is still in the bundle (a renamed module would otherwise ship in full, silently).
  */
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
+import { type BundleFrontEnd, DEVICE_PROFILES, type Swap } from "./device-profiles";
 
-/** Module (tsc output, relative to its root) -> the device profile's replacement. */
-export const DEVICE_PROFILE: [string, string][] = [
-  // SHA-256 of the file: the transport (OTA updater) and the host verified it.
-  ["shared/model-format/digest.js", "device/targets/es5/trusting/digest.js"],
-  // Operand dtypes, exact shapes, requantization and accumulator ranges: checked by the host.
-  ["shared/model-format/prepare-checks.js", "device/targets/es5/trusting/prepare-checks.js"],
-  // The front-end configuration's finer checks: checked by the host.
-  ["shared/features/validate-config.js", "device/targets/es5/trusting/validate-config.js"],
-];
-
-function profilePlugin(root: string): Plugin {
-  const swap = new Map(DEVICE_PROFILE.map(([from, to]) => [join(root, from), join(root, to)]));
+function profilePlugin(root: string, swaps: Swap[]): Plugin {
+  const swap = new Map(swaps.map(([from, to]) => [join(root, from), join(root, to)]));
   return {
     name: "earshot-device-profile",
     setup(b) {
@@ -36,7 +32,12 @@ function profilePlugin(root: string): Plugin {
 }
 
 async function main(): Promise<void> {
-  const [root, entry, out, sizes] = process.argv.slice(2);
+  const [root, entry, out, ...rest] = process.argv.slice(2);
+  const named = rest.filter((a) => a !== "--sizes");
+  const frontEnd = (named[0] ?? "mfcc") as BundleFrontEnd;
+  if (!Object.hasOwn(DEVICE_PROFILES, frontEnd) || named.length > 1)
+    throw new Error(`bundle-device: front end ${named.join(" ")}: expected mfcc or tflm-micro`);
+  const profile = DEVICE_PROFILES[frontEnd];
   const r = await build({
     entryPoints: [entry],
     bundle: true,
@@ -46,9 +47,9 @@ async function main(): Promise<void> {
     logLevel: "warning",
     outfile: out,
     metafile: true,
-    plugins: [profilePlugin(resolve(root))],
+    plugins: [profilePlugin(resolve(root), profile.swaps)],
   });
-  if (sizes === "--sizes") {
+  if (rest.includes("--sizes")) {
     const output = Object.values(r.metafile.outputs)[0];
     const rows = Object.entries(output.inputs).sort(
       (a, b) => b[1].bytesInOutput - a[1].bytesInOutput,
@@ -60,9 +61,22 @@ async function main(): Promise<void> {
   }
   // Every replacement must have been taken: a renamed module would silently ship in full.
   const inputs = Object.keys(r.metafile.inputs).map((p) => resolve(p));
-  for (const [from, to] of DEVICE_PROFILE) {
+  const problems: string[] = [];
+  for (const [from, to] of profile.swaps) {
     if (inputs.includes(resolve(root, from)) || !inputs.includes(resolve(root, to)))
-      throw new Error(`device profile: ${from} was not replaced by ${to}`);
+      problems.push(`${from} was not replaced by ${to}`);
+  }
+  // What ships: modules with code in the output (a module whose exports all went unused adds none).
+  const shipped = Object.entries(Object.values(r.metafile.outputs)[0].inputs)
+    .filter(([, v]) => v.bytesInOutput > 0)
+    .map(([p]) => resolve(p));
+  for (const prefix of profile.absent) {
+    const at = resolve(root, prefix);
+    for (const p of shipped) if (p.startsWith(at)) problems.push(`${p} is in the bundle`);
+  }
+  if (problems.length > 0) {
+    rmSync(out, { force: true });
+    throw new Error(`device profile (${frontEnd}): ${problems.join("; ")}`);
   }
 }
 

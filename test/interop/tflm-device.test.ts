@@ -20,8 +20,8 @@ import { type EngineName, runEngine } from "../../device/engines/run";
 import {
   deviceFrontEndFromKeyValues,
   frontEndFromKeyValues,
-  frontEndToKeyValues,
 } from "../../device/runtime/frontend-config";
+import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { loadDetector } from "../../device/runtime/load";
 import { plainMemory, type TensorMemory } from "../../device/runtime/memory";
 import { FeatureStage } from "../../device/runtime/stream/feature-stage";

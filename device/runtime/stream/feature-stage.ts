@@ -5,11 +5,15 @@
  * the shared front end on the window: shared/features FrontEnd.computeFrame (MFCC / LFBE, the
  * same code the host trains with) or, for imported TFLite Micro models, TflmMicroFrontEnd
  * (shared/features/tflm-micro: int8 features, its noise estimate carried from frame to frame as
- * in TFLM; always the portable code, native engines included). Timestamps: a frame's time is the ms of its last sample's end, counted
- * from the first sample pushed (samples / sampleRate), so stages downstream need no clock.
+ * in TFLM; always the portable code, native engines included). Each device bundle carries one
+ * of the two (front-end-mfcc.ts, front-end-tflm-micro.ts; device/tools/device-profiles.ts).
+ * Timestamps: a frame's time is the ms of its last sample's end, counted from the first sample
+ * pushed (samples / sampleRate), so stages downstream need no clock.
  */
-import { FrontEnd } from "../../../shared/features/frontend";
-import { TflmMicroFrontEnd } from "../../../shared/features/tflm-micro/frontend";
+
+// One module per front end: each device bundle swaps out the one it does not carry.
+import { newMfccFrontEnd } from "../front-end-mfcc";
+import { newTflmMicroFrontEnd } from "../front-end-tflm-micro";
 import type { DeviceFrontEndConfig } from "../frontend-config";
 import type { FrameFunction, FrontEndIntrinsic } from "../frontend-intrinsic";
 import type { TensorMemory } from "../memory";
@@ -51,12 +55,11 @@ export class FeatureStage {
   ) {
     // The front end's tables in this engine's scratch form (typed arrays where it has them).
     let bound: FrameFunction | null = null;
+    const scratch = (n: number, wide: boolean) => memory.scratch(n, wide);
     if (config.kind === "tflm-micro") {
-      this.frontEnd = new TflmMicroFrontEnd(config, (n: number, wide: boolean) =>
-        memory.scratch(n, wide),
-      );
+      this.frontEnd = newTflmMicroFrontEnd(config, scratch);
     } else {
-      const fe = new FrontEnd(config, (n: number) => memory.scratch(n, true));
+      const fe = newMfccFrontEnd(config, scratch);
       this.frontEnd = fe;
       bound = intrinsic === null ? null : intrinsic.bind(fe);
     }

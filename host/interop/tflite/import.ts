@@ -14,7 +14,7 @@
  * TFLite's int8 probabilities) rather than TFLite's int8 values.
  */
 
-import { frontEndToKeyValues } from "../../../device/runtime/frontend-config";
+import { frontEndToKeyValues } from "../../../device/runtime/frontend-config-write";
 import { TFLM_MICRO_SPEECH } from "../../../shared/features/tflm-micro/presets";
 import type { DeviceModel, KeyValue } from "../../../shared/model-format/types";
 import { DT_INT8, DT_INT32, PAD_SAME, PAD_VALID } from "../../../shared/model-format/types";

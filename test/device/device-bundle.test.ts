@@ -1,0 +1,90 @@
+/**
+ * One front end per device bundle (device/tools/device-profiles.ts): the host picks the bundle
+ * carrying the model's front end, and a bundle handed a model whose front end it lacks refuses
+ * it with a ModelFormatError naming the bundle that has it.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deviceBundleFor, frontEndKindOf } from "../../device/engines/device-bundle";
+import { buildOutputs } from "../../device/engines/paths";
+import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
+import { buildDevice } from "../../device/tools/build";
+import { SYNTHETIC_FRONT_END, syntheticInt8Model } from "../../host/compress/synthetic-models";
+import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/presets";
+import { encodeModel } from "../../shared/model-format/encode";
+
+const out = buildOutputs();
+
+function modelWith(frontEnd: "mfcc" | "lfbe" | "tflm-micro"): Uint8Array {
+  // 49 frames (1 s of micro_speech) of the front end's coefficients.
+  const field = (key: string) => SYNTHETIC_FRONT_END.find((kv) => kv.key === key)?.value;
+  const coeffs = frontEnd === "mfcc" ? field("nCoeffs") : frontEnd === "lfbe" ? field("nMels") : 40;
+  const m = syntheticInt8Model({ seed: 5, frames: 49, coeffs });
+  if (frontEnd === "tflm-micro") m.frontEnd = frontEndToKeyValues(TFLM_MICRO_SPEECH);
+  else
+    m.frontEnd = SYNTHETIC_FRONT_END.map((kv) =>
+      kv.key === "kind" ? { key: "kind", value: frontEnd === "mfcc" ? 0 : 1 } : kv,
+    );
+  return Uint8Array.from(encodeModel(m));
+}
+
+describe("the host picks the device bundle", () => {
+  it.each([
+    ["mfcc", 0, out.es5Device],
+    ["lfbe", 1, out.es5Device],
+    ["tflm-micro", 2, out.es5DeviceTflm],
+  ] as const)("for a %s model", (frontEnd, kind, bundle) => {
+    const model = modelWith(frontEnd);
+    expect(frontEndKindOf(model)).toBe(kind);
+    expect(deviceBundleFor(model, out)).toBe(bundle);
+  });
+
+  it("the default for bytes that do not decode (the device refuses them itself)", () => {
+    const model = modelWith("tflm-micro").slice(0, 40);
+    expect(frontEndKindOf(model)).toBeNull();
+    expect(deviceBundleFor(model, out)).toBe(out.es5Device);
+  });
+});
+
+describe("a device bundle and a front end it lacks (duk)", () => {
+  let dir = "";
+  beforeAll(() => {
+    buildDevice(false, () => {}, "ES5 bundle (device");
+    dir = mkdtempSync(join(tmpdir(), "earshot-bundle-"));
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The bundle's output lines for `model` over 1 s of silence. */
+  function runBundle(bundle: string, model: Uint8Array): string[] {
+    const input = join(dir, "input.js");
+    const samples = new Array(16000).fill(0).join(",");
+    writeFileSync(
+      input,
+      `var EARSHOT_INPUT={model:[${Array.from(model).join(",")}],samples:[${samples}],trace:false,settings:""};\n`,
+    );
+    const r = spawnSync("duk", [input, bundle], { encoding: "utf8" });
+    return r.stdout.split("\n").filter((l) => l !== "");
+  }
+
+  it.each([
+    ["tflm-micro", out.es5Device, out.es5DeviceTflm],
+    // lfbe takes the same path as mfcc (and is several times slower on duk).
+    ["mfcc", out.es5DeviceTflm, out.es5Device],
+  ] as const)("a %s model is refused by name, and runs on the bundle named", (fe, lacks, has) => {
+    const model = modelWith(fe);
+    const refused = runBundle(lacks, model);
+    expect(refused).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^X .*front end ${fe} is not in this device bundle \\(${basename(lacks)}.*run the model with ${basename(has).replace(/\./g, "\\.")}$`,
+        ),
+      ),
+    ]);
+    const ran = runBundle(has, model);
+    expect(ran.filter((l) => l.startsWith("X "))).toEqual([]);
+    expect(ran.some((l) => l.startsWith("S "))).toBe(true);
+  });
+});
