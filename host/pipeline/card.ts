@@ -3,6 +3,7 @@
  * these): data, recipe and seed, held-out accuracy with its clip count, size, MACs, arena, and
  * the calibrated detector settings with the DET read-out on the test-speaker stream.
  */
+import { isAbsolute, relative } from "node:path";
 import { frrAtFaPerHour, type OperatingPoint } from "../stream/match";
 import type { Kws12Options } from "./kws12";
 import { readReport } from "./run";
@@ -52,8 +53,8 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   const lines = [`### ${name}`, ""];
   const data =
     o.variant === "synth-int8"
-      ? `synthetic corpus only (${o.corpus ?? "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; last checkpoint (no selection on any speaker)`
-      : `real train speakers of ${o.real} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
+      ? `synthetic corpus only (${o.corpus ? shown(o.corpus) : "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; last checkpoint (no selection on any speaker)`
+      : `real train speakers of ${shown(o.real)} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
   const teacher = o.distillSet
     ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
     : "";
@@ -88,4 +89,10 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** A folder as a card shows it: relative to where the recipe ran, so cards do not carry one machine's absolute paths. */
+function shown(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel === "" ? "." : isAbsolute(rel) ? dir : rel;
 }

@@ -134,6 +134,17 @@ describe("model card", () => {
       calStream: { durationMs: 600000 },
     });
     expect(card).toMatch(/\*\*80\.0%\*\* of 197 clips \(checkpoint 81\.0%\)/);
+    // Folders relative to where the recipe ran, not one machine's absolute paths.
+    const { join, relative } = await import("node:path");
+    const here = modelCard(
+      "kws12-int8.esm",
+      { ...base, real: join(process.cwd(), "..", "shared", "speech", "sc-v2-test") },
+      { eval: null, inspect: null, calibrate: null, det: null, calStream: null } as never,
+    );
+    expect(here).toContain(
+      `real train speakers of ${relative(process.cwd(), join(process.cwd(), "..", "shared", "speech", "sc-v2-test"))} (split`,
+    );
+    expect(here).not.toContain(process.cwd());
     expect(card).toMatch(/31\.3 KiB file, 21,040 parameters, 6\.79M MACs/);
     expect(card).toMatch(/threshold 0\.700, smoothing 3/);
     expect(card).toMatch(
