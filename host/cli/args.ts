@@ -53,6 +53,25 @@ export function numberIn(flag: string, lo: number, hi: number, int = false) {
   };
 }
 
+/** `LO,HI`: two finite numbers, lo <= hi (both > 0 when `positive`), e.g. an SNR range in dB. */
+export function rangeArg(flag: string, what: string, positive = false) {
+  return (v: string): [number, number] => {
+    const r = v.split(",").map(Number);
+    if (
+      r.length !== 2 ||
+      !r.every((x) => Number.isFinite(x) && (!positive || x > 0)) ||
+      r[0] > r[1]
+    )
+      throw new UserError(`${flag} expects LO,HI ${what} (got '${v}')`);
+    return [r[0], r[1]];
+  };
+}
+
+/** `--vtlp`: a warp factor range, or 'off' (null). */
+export function vtlpArg(v: string): [number, number] | null {
+  return v === "off" ? null : rangeArg("--vtlp", "warp factors > 0, or 'off'", true)(v);
+}
+
 /** Any finite number; reported by commander as an invalid argument of that option. */
 export function numberArg(flag: string) {
   return (v: string): number => {

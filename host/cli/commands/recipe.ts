@@ -1,5 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
-import { numberIn, oneOf, positiveInt } from "../args";
+import { numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
 export function register(program: Command): void {
@@ -66,10 +66,16 @@ export function register(program: Command): void {
     .option(
       "--snr-db <lo,hi>",
       "SNR range of the augmentation noise, dB (default: the recipe's 0,20)",
+      rangeArg("--snr-db", "in dB"),
     )
     .option(
       "--vtlp <lo,hi>",
       "vocal tract warp range of augmented clips ('off': none) (default: the recipe's)",
+      // Checked here, so a bad range fails before the corpus is made; the train steps get it as given.
+      (v: string) => {
+        vtlpArg(v);
+        return v;
+      },
     )
     .option(
       "--eq <db>",
@@ -133,7 +139,7 @@ export function register(program: Command): void {
             weight: opts.distillWeight,
           },
         }),
-        ...(opts.snrDb && { snrDb: snrRange(opts.snrDb) }),
+        ...(opts.snrDb && { snrDb: opts.snrDb }),
         levers: {
           ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
           ...(opts.eq !== undefined && { eq: opts.eq }),
@@ -190,11 +196,4 @@ export function register(program: Command): void {
         },
       );
     });
-}
-
-function snrRange(v: string): [number, number] {
-  const r = v.split(",").map(Number);
-  if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1])
-    throw new UserError(`--snr-db expects LO,HI in dB (got '${v}')`);
-  return [r[0], r[1]];
 }

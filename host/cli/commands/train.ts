@@ -1,6 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
-import { numberIn, oneOf, positiveInt, positiveNumber } from "../args";
+import { numberIn, oneOf, positiveInt, positiveNumber, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
 function fraction(v: string): number {
@@ -87,10 +87,12 @@ export function register(program: Command): void {
     .option(
       "--snr-db <lo,hi>",
       "SNR range of the background noise mixed into augmented clips, dB (kws12: 0,20)",
+      rangeArg("--snr-db", "in dB"),
     )
     .option(
       "--vtlp <lo,hi>",
       "vocal tract length perturbation of augmented clips: spectrum warp factor range, e.g. 0.9,1.1 ('off': none)",
+      vtlpArg,
     )
     .option(
       "--eq <db>",
@@ -184,13 +186,7 @@ export function register(program: Command): void {
           weight: opts.distillWeight ?? 0.5,
         };
       }
-      let snrDb: [number, number] | undefined;
-      if (opts.snrDb !== undefined) {
-        const r = opts.snrDb.split(",").map(Number);
-        if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1])
-          throw new UserError(`--snr-db expects LO,HI in dB (got '${opts.snrDb}')`);
-        snrDb = [r[0], r[1]];
-      }
+      const snrDb = opts.snrDb;
       const augmentBase =
         base.augment === undefined ? { fraction: 0.25, config: TF_AUGMENT } : base.augment;
       const extra = speakerAugmentFlags(opts);
@@ -314,20 +310,12 @@ function precisionOf(p: string): (typeof PRECISIONS)[number] {
 
 /** The speaker-diversity augmentations set by --vtlp, --eq and --babble (absent: as configured). */
 function speakerAugmentFlags(opts: {
-  vtlp?: string;
+  vtlp?: [number, number] | null;
   eq?: number;
   babble?: number;
 }): Partial<import("../../data").AugmentConfig> {
   const out: Partial<import("../../data").AugmentConfig> = {};
-  if (opts.vtlp !== undefined) {
-    if (opts.vtlp === "off") out.vtlp = null;
-    else {
-      const r = opts.vtlp.split(",").map(Number);
-      if (r.length !== 2 || !r.every((v) => Number.isFinite(v) && v > 0) || r[0] > r[1])
-        throw new UserError(`--vtlp expects LO,HI warp factors > 0, or 'off' (got '${opts.vtlp}')`);
-      out.vtlp = [r[0], r[1]];
-    }
-  }
+  if (opts.vtlp !== undefined) out.vtlp = opts.vtlp;
   if (opts.eq !== undefined)
     out.eq =
       opts.eq > 0 ? { probability: 0.5, bands: [1, 3], maxGainDb: opts.eq, bandStop: 0.2 } : null;
