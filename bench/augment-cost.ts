@@ -1,0 +1,152 @@
+/**
+ * Per-clip cost of batch preparation with the kws12 recipe's audio augmentation (issue 13: the
+ * epoch should run at the step's speed): each stage of the Augmenter timed on its own over real
+ * 1 s clips, the front end, and the whole augmented clip (Augmenter.apply + features) as a
+ * batch worker makes it. Stages that run on a fraction of clips are also shown weighted by
+ * their probability. Run:
+ *
+ *   npm run bench:augment [-- --data ../shared/speech/sc-v2-test --clips 48 --repeat 3]
+ *
+ * The last line is one JSON object; its `*_ms` figures are CPU milliseconds per clip (best of
+ * `repeat` passes), `warp_share` the vocal tract warp's share of a whole augmented clip.
+ */
+import { readdirSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  Augmenter,
+  applyGainDb,
+  applyReverb,
+  changeSpeed,
+  cutNoise,
+  mixAtSnr,
+  Rng,
+  syntheticImpulseResponse,
+  timeShift,
+} from "../host/data";
+import { vtlpWarp } from "../host/data/voice-warp";
+import { CLIP_SAMPLES, padOrTrim, readWav } from "../host/data/wav/read";
+import { FeatureCache } from "../host/train/features";
+import { KWS_AUGMENT } from "../host/train/recipes";
+import { PRESETS } from "../shared/features";
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string", default: join(import.meta.dirname, "../../shared/speech/sc-v2-test") },
+    clips: { type: "string", default: "48" },
+    repeat: { type: "string", default: "3" },
+  },
+});
+const nClips = Number(values.clips);
+const repeat = Number(values.repeat);
+const root = values.data;
+
+/** Up to `n` clips spread over the dataset's word folders, and its background noise. */
+function loadClips(n: number): { clips: Float32Array[]; noise: Float32Array[] } {
+  const words = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("_"))
+    .map((d) => d.name)
+    .sort();
+  const files = words.map((w) =>
+    readdirSync(join(root, w))
+      .filter((f) => f.endsWith(".wav"))
+      .sort()
+      .map((f) => join(root, w, f)),
+  );
+  const clips: Float32Array[] = [];
+  for (let i = 0; clips.length < n; i++) {
+    const list = files[i % files.length];
+    const f = list[Math.floor(i / files.length)];
+    if (f) clips.push(padOrTrim(readWav(f).samples, CLIP_SAMPLES));
+    else if (i > n * files.length) break;
+  }
+  const noiseDir = join(root, "../_background_noise_");
+  let noise: Float32Array[] = [];
+  try {
+    noise = readdirSync(noiseDir)
+      .filter((f) => f.endsWith(".wav"))
+      .sort()
+      .map((f) => readWav(join(noiseDir, f)).samples);
+  } catch {
+    // no noise folder beside the data: noise mixing is left out of the figures
+  }
+  return { clips, noise };
+}
+
+const { clips, noise } = loadClips(nClips);
+const c = KWS_AUGMENT;
+// The trainer's path to features of an augmented clip (no disk cache).
+const features = new FeatureCache(PRESETS.MFCC_30_10_40, null);
+// Babble from the clips themselves (the recipe uses non-keyword training clips).
+const augmenter = new Augmenter(c, noise, undefined, clips);
+
+/**
+ * Best over `repeat` passes of CPU ms per clip of `fn` over every clip (one warm-up pass). CPU
+ * time, not wall: on the shared 2-core host wall time swings with other jobs' load.
+ */
+function perClip(fn: (x: Float32Array, rng: Rng) => unknown): number {
+  const pass = () => {
+    const rng = new Rng(7);
+    const c0 = process.cpuUsage();
+    for (const x of clips) fn(x, rng);
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / clips.length;
+  };
+  pass();
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeat; r++) best = Math.min(best, pass());
+  return best;
+}
+
+const speed = c.speed ?? [0.9, 1.1];
+const vtlp = c.vtlp ?? [0.9, 1.1];
+const reverb = c.reverb ?? { probability: 0, rt60Ms: [100, 600], wet: [0.1, 0.6] };
+const stages: Record<string, { ms: number; probability: number }> = {
+  speed: { ms: perClip((x, r) => changeSpeed(x, r.uniform(speed[0], speed[1]))), probability: 1 },
+  vtlp: { ms: perClip((x, r) => vtlpWarp(x, r.uniform(vtlp[0], vtlp[1]))), probability: 1 },
+  gain_shift: {
+    ms: perClip((x, r) => timeShift(applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600)),
+    probability: 1,
+  },
+  reverb: {
+    ms: perClip((x, r) => {
+      const ir = syntheticImpulseResponse(r.uniform(0.1, 0.6), r);
+      return applyReverb(x, ir, r.uniform(0.1, 0.6));
+    }),
+    probability: reverb.probability,
+  },
+  babble: {
+    ms: perClip((x, r) => mixAtSnr(x, r.pick(clips), r.uniform(5, 20))),
+    probability: c.babble?.probability ?? 0,
+  },
+  noise:
+    noise.length > 0
+      ? {
+          ms: perClip((x, r) => mixAtSnr(x, cutNoise(noise, x.length, r), r.uniform(0, 20))),
+          probability: c.noise?.probability ?? 0,
+        }
+      : { ms: 0, probability: 0 },
+  front_end: { ms: perClip((x) => features.compute(x)), probability: 1 },
+};
+const whole = perClip((x, r) => features.compute(augmenter.apply(x, r)));
+
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+console.log(`${clips.length} clips from ${root}, ${noise.length} noise recordings; load ${load}`);
+for (const [name, s] of Object.entries(stages))
+  console.log(
+    `  ${name.padEnd(11)} ${s.ms.toFixed(2).padStart(6)} ms/clip, x p ${s.probability} = ${(s.ms * s.probability).toFixed(2)} ms`,
+  );
+console.log(`  augmented clip + front end: ${whole.toFixed(2)} ms`);
+const r3 = (v: number) => Number(v.toFixed(3));
+console.log(
+  JSON.stringify({
+    clips: clips.length,
+    ...Object.fromEntries(Object.entries(stages).map(([k, s]) => [`${k}_ms`, r3(s.ms)])),
+    augmented_clip_ms: r3(whole),
+    warp_share: r3(stages.vtlp.ms / whole),
+    load1: Number(loadavg()[0].toFixed(2)),
+  }),
+);
