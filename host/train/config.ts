@@ -62,8 +62,11 @@ export interface TrainConfig {
   distillSet?: { dir: string; share: number; weight: number };
   /** Label smoothing of the hard targets, in [0, 1) (0 or absent: none; step.ts). */
   labelSmoothing?: number;
-  /** Worker threads that make batches ahead of the step (0: in the main thread); results are the same. */
-  prefetchWorkers?: number;
+  /**
+   * Worker threads that make batches ahead of the step (0 or absent: in the main thread; "auto":
+   * one per core, prefetch/index.ts); results are the same for any number.
+   */
+  prefetchWorkers?: number | "auto";
   /**
    * Data-parallel replicas of the model per step, the main thread's included (1 or absent: one
    * process, as before); results equal one replica's to float rounding (parallel/).

@@ -34,7 +34,7 @@ export const RECIPES: Record<string, Recipe> = {
   kws12: {
     name: "kws12",
     description:
-      "12-class Speech Commands task, res8-narrow on MFCC 98x40: speaker split, half of each batch augmented in the audio domain (noise, gain, speed, reverb, vocal tract warp, babble), SpecAugment on all, label smoothing 0.1, batches made in a worker",
+      "12-class Speech Commands task, res8-narrow on MFCC 98x40: speaker split, half of each batch augmented in the audio domain (noise, gain, speed, reverb, vocal tract warp, babble), SpecAugment on all, label smoothing 0.1, batches made in worker threads (one per core)",
     config: {
       model: "res8-narrow",
       splitMode: "speaker",
@@ -43,7 +43,7 @@ export const RECIPES: Record<string, Recipe> = {
       augment: { fraction: 0.5, config: KWS_AUGMENT },
       specAugment: KWS_SPEC_AUGMENT,
       labelSmoothing: 0.1,
-      prefetchWorkers: 1,
+      prefetchWorkers: "auto",
     },
   },
 };

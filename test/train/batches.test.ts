@@ -9,7 +9,12 @@ import { writeWav16 } from "../../host/data/wav/write";
 import { computeInputNorm } from "../../host/train/features";
 import { resolveTrainConfig, type TrainConfig } from "../../host/train/loop";
 import { shareCounts } from "../../host/train/mixed-batches";
-import { inProcess, openBatchStream } from "../../host/train/prefetch";
+import {
+  autoPrefetchWorkers,
+  inProcess,
+  openBatchStream,
+  prefetchWorkerCount,
+} from "../../host/train/prefetch";
 import { specAugment } from "../../host/train/spec-augment";
 import { loadTrainingData, makeBatchStream } from "../../host/train/training-data";
 
@@ -134,6 +139,50 @@ describe("prefetch", () => {
     } finally {
       await remote.close();
     }
+  });
+
+  it("one and two workers make byte-identical batches under the speaker augmentations", async () => {
+    // Batch i's randomness forks from (seed, i): which worker makes it, and what that worker
+    // made before, cannot change it. Vocal tract warp, reverb and babble draw the most from it.
+    const cfg = config({
+      augment: {
+        fraction: 0.5,
+        config: {
+          timeShiftMs: 100,
+          gainDb: [-6, 6],
+          speed: [0.9, 1.1],
+          vtlp: [0.9, 1.1],
+          reverb: { probability: 0.3, rt60Ms: [100, 300], wet: [0.1, 0.6] },
+          babble: { probability: 0.5, talkers: [1, 2], snrDb: [5, 20] },
+          noise: null,
+        },
+      },
+    });
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const one = await openBatchStream({ ...cfg, prefetchWorkers: 1 }, data, norm);
+    const two = await openBatchStream({ ...cfg, prefetchWorkers: 2 }, data, norm);
+    const bytes = (a: Float32Array | Int32Array) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    try {
+      // Consecutive steps (the loop's order), then one after a jump.
+      for (const i of [0, 1, 2, 3, 9]) {
+        const [a, b] = [await one.batch(i), await two.batch(i)];
+        expect(bytes(b.labels).equals(bytes(a.labels))).toBe(true);
+        expect(bytes(b.x).equals(bytes(a.x))).toBe(true);
+      }
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it("auto asks for one worker per core", () => {
+    expect(autoPrefetchWorkers(1)).toBe(1);
+    expect(autoPrefetchWorkers(2)).toBe(2);
+    expect(autoPrefetchWorkers(64)).toBe(16);
+    expect(prefetchWorkerCount({ prefetchWorkers: 3 })).toBe(3);
+    expect(prefetchWorkerCount({})).toBe(0);
+    expect(prefetchWorkerCount({ prefetchWorkers: "auto" })).toBe(autoPrefetchWorkers());
   });
 
   it("a worker that cannot load the data fails the stream with its reason", async () => {

@@ -113,8 +113,8 @@ export function register(program: Command): void {
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
       "--prefetch <n>",
-      "worker threads making batches ahead of the step (0: none; same results)",
-      numberIn("--prefetch", 0, 16, true),
+      "worker threads making batches ahead of the step: a number (0: none) or auto, one per core (kws12's default); same results for any",
+      (v: string): number | "auto" => (v === "auto" ? v : numberIn("--prefetch", 0, 16, true)(v)),
     )
     .option(
       "--replicas <n>",

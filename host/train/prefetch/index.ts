@@ -2,9 +2,11 @@
  * Batches made ahead in worker threads while the training step runs on the main thread: the
  * audio-domain augmentation and front end of the next batches use the other core(s) instead of
  * waiting for the step (issue 13's "augmentation of the next batch in a worker"). Batch i is a
- * pure function of the config and i, so a worker's batch equals the in-process one bit for bit;
- * workers take indices round-robin and the loop still consumes them in order.
+ * pure function of the config and i (its randomness forks from (seed, i), never from a worker's
+ * state), so a worker's batch equals the in-process one bit for bit whatever the number of
+ * workers; they take indices round-robin and the loop still consumes them in order.
  */
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Batch } from "../batches";
 import type { TrainConfig } from "../config";
@@ -110,6 +112,25 @@ function started(w: Worker): Promise<void> {
 }
 
 /**
+ * Workers for `prefetchWorkers: "auto"`: one per core. The main thread's step is one busy thread
+ * but it waits whenever batches are late, and with the kws12 augmentation a batch costs more CPU
+ * than a step, so a worker on every core (the step's included) keeps all cores busy; fewer leaves
+ * one idle while the step waits (bench/train-step: epoch_over_step).
+ */
+export function autoPrefetchWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(MAX_WORKERS, cores));
+}
+
+/** The most prefetch workers a run starts (also the CLI's bound). */
+export const MAX_WORKERS = 16;
+
+/** The number of workers `config` asks for, "auto" resolved. */
+export function prefetchWorkerCount(config: Pick<TrainConfig, "prefetchWorkers">): number {
+  const n = config.prefetchWorkers ?? 0;
+  return n === "auto" ? autoPrefetchWorkers() : n;
+}
+
+/**
  * The run's batch stream: `config.prefetchWorkers` workers (0: in the main thread). Workers read
  * features from the disk cache, so without one (`cacheDir` null) they would recompute them all:
  * then the stream stays in process.
@@ -119,7 +140,7 @@ export async function openBatchStream(
   data: TrainingData,
   norm: InputNorm,
 ): Promise<AsyncBatchStream> {
-  const n = config.prefetchWorkers ?? 0;
+  const n = prefetchWorkerCount(config);
   if (n <= 0 || config.cacheDir === null) return inProcess(makeBatchStream(config, data, norm));
   const init: PrefetchInit = { config, norm };
   const workers = Array.from(
