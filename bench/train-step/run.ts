@@ -17,6 +17,12 @@
  * code 2). Wall time is what the target is about; CPU time (all threads) is printed beside it
  * because it moves less with other load on a shared host. One JSON line per case and replica count:
  * {"model":…,"input":"98x40","replicas":2,"backend":"wasm","kernels":"native","earshot_ms":…,"pytorch_ms":…,"ratio":…}.
+ *
+ * Then the epoch against the step (epoch.ts): the kws12 recipe's real training loop over
+ * EPOCH_DATA (default ../shared/speech/sc-v2-test beside the repository) with each prefetch
+ * worker count in PREP_WORKERS (default "1,2,auto"), EPOCH_WARMUP (4) + EPOCH_STEPS (12) steps,
+ * against the step alone on a fixed batch; one JSON line each with `epoch_over_step` (loop ms
+ * per batch / step ms). EPOCH=0 leaves it out; EPOCH_ONLY=1 runs only it (no PyTorch).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -30,6 +36,7 @@ import { type BackendName, loadBackend } from "../../host/train/backend";
 import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { openParallelStep } from "../../host/train/parallel";
 import { makeTrainStep, type StepResult } from "../../host/train/step";
+import { measureEpoch } from "./epoch";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const steps = Number(process.env.STEPS ?? 10);
@@ -59,6 +66,14 @@ const cases = (process.env.CASES ?? "res8-narrow:98x40,ds-cnn-s:49x10").split(",
   return { model: model as ModelName, input, frames, coeffs };
 });
 const PYTHON = "/usr/bin/python3";
+const epochOnly = process.env.EPOCH_ONLY === "1";
+const epoch = process.env.EPOCH !== "0";
+const prepWorkers = (process.env.PREP_WORKERS ?? "1,2,auto")
+  .split(",")
+  .map((w) => (w === "auto" ? w : Number(w)));
+const epochSteps = Number(process.env.EPOCH_STEPS ?? 12);
+const epochWarmup = Math.max(1, Number(process.env.EPOCH_WARMUP ?? 4));
+const epochData = process.env.EPOCH_DATA ?? join(here, "../../../shared/speech/sc-v2-test");
 
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
@@ -119,11 +134,11 @@ if (info.name !== asked) {
   console.log(`backend is ${info.name}, not ${asked}: no ratio printed`);
   process.exit(2);
 }
-ensureTorch();
+if (!epochOnly) ensureTorch();
 
 type Step = (x: tf.Tensor, y: tf.Tensor1D) => StepResult;
 
-for (const c of cases) {
+for (const c of epochOnly ? [] : cases) {
   const inputShape: [number, number, number] = [c.frames, c.coeffs, 1];
   const config = { inputShape, numClasses: 12 };
   const models: tf.LayersModel[] = [];
@@ -209,5 +224,21 @@ for (const c of cases) {
         load1,
       }),
     );
+  }
+}
+
+if (epoch || epochOnly) {
+  for (const workers of prepWorkers) {
+    const e = await measureEpoch({
+      data: epochData,
+      recipe: "kws12",
+      workers,
+      steps: epochSteps,
+      warmup: epochWarmup,
+    });
+    console.log(
+      `kws12 epoch, ${e.prefetch_workers} prefetch worker(s)${workers === "auto" ? " (auto)" : ""}: loop ${e.loop_ms} ms per batch vs step alone ${e.step_ms} ms, epoch/step ${e.epoch_over_step}, load ${e.load1}`,
+    );
+    console.log(JSON.stringify({ ...e, backend: info.name }));
   }
 }
