@@ -176,10 +176,12 @@ describe("prefetch", () => {
     }
   });
 
-  it("auto asks for one worker per core", () => {
+  it("auto asks for one worker per core, less the cores other replicas keep busy", () => {
     expect(autoPrefetchWorkers(1)).toBe(1);
     expect(autoPrefetchWorkers(2)).toBe(2);
     expect(autoPrefetchWorkers(64)).toBe(16);
+    expect(autoPrefetchWorkers(4, 2)).toBe(3);
+    expect(autoPrefetchWorkers(2, 4)).toBe(1);
     expect(prefetchWorkerCount({ prefetchWorkers: 3 })).toBe(3);
     expect(prefetchWorkerCount({})).toBe(0);
     expect(prefetchWorkerCount({ prefetchWorkers: "auto" })).toBe(autoPrefetchWorkers());

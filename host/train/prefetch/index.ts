@@ -111,23 +111,26 @@ function started(w: Worker): Promise<void> {
   });
 }
 
-/**
- * Workers for `prefetchWorkers: "auto"`: one per core. The main thread's step is one busy thread
- * but it waits whenever batches are late, and with the kws12 augmentation a batch costs more CPU
- * than a step, so a worker on every core (the step's included) keeps all cores busy; fewer leaves
- * one idle while the step waits (bench/train-step: epoch_over_step).
- */
-export function autoPrefetchWorkers(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(MAX_WORKERS, cores));
-}
-
 /** The most prefetch workers a run starts (also the CLI's bound). */
 export const MAX_WORKERS = 16;
 
+/**
+ * Workers for `prefetchWorkers: "auto"`: one per core, less one for each data-parallel replica
+ * beyond the main thread's. The main thread's step is one busy thread, but it waits whenever
+ * batches are late, and with the kws12 augmentation a batch costs more CPU than a step, so a
+ * worker on every core (the step's included) keeps all cores busy where fewer leaves one idle
+ * while the step waits (bench/train-step: epoch_over_step). Replica workers are busy all step.
+ */
+export function autoPrefetchWorkers(cores = availableParallelism(), replicas = 1): number {
+  return Math.max(1, Math.min(MAX_WORKERS, cores - Math.max(0, replicas - 1)));
+}
+
 /** The number of workers `config` asks for, "auto" resolved. */
-export function prefetchWorkerCount(config: Pick<TrainConfig, "prefetchWorkers">): number {
+export function prefetchWorkerCount(
+  config: Pick<TrainConfig, "prefetchWorkers" | "replicas">,
+): number {
   const n = config.prefetchWorkers ?? 0;
-  return n === "auto" ? autoPrefetchWorkers() : n;
+  return n === "auto" ? autoPrefetchWorkers(availableParallelism(), config.replicas ?? 1) : n;
 }
 
 /**
