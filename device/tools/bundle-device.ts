@@ -6,16 +6,51 @@
  * and the transport verified its bytes) and the refusal standing in for the front end the
  * bundle does not carry.
  *
- *   tsx device/tools/bundle-device.ts TSC_OUT_DIR ENTRY.js OUT.js [mfcc|tflm-micro] [--sizes]
+ *   tsx device/tools/bundle-device.ts TSC_OUT_DIR OUT.js [mfcc|tflm-micro|native] [--sizes]
  *
- * The front end defaults to mfcc (earshot-device.js). --sizes prints the bytes each module takes
+ * The profile (tools/device-profiles.ts) defaults to mfcc (earshot-device.js); it names the
+ * entry too (native: native-entry.js, no JS kernels). --sizes prints the bytes each module takes
  * in the minified bundle, largest first. Fails when a swap was not taken or a module the profile
  * cuts off is still in the bundle (a renamed module would otherwise ship in full, silently).
+ *
+ * Property names the bundle alone uses are renamed (esbuild mangleProps over the names
+ * tools/mangle-names.ts derives from the sources); the build fails if esbuild renamed one that
+ * plan keeps. --no-mangle keeps every name (the build's behaviour check compares the two).
  */
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
-import { type BundleFrontEnd, DEVICE_PROFILES, type Swap } from "./device-profiles";
+import { DEVICE_PROFILES, type DeviceProfileName, type Swap } from "./device-profiles";
+import { type ManglePlan, manglePattern, manglePlan } from "./mangle-names";
+
+const REPO = resolve(import.meta.dirname, "../..");
+
+/**
+ * Host code that names bundle properties: the C hosts (natives, the fields they read from
+ * argument objects and the front end) and the scripts the host side writes beside the bundle.
+ */
+export function boundaryHostFiles(): string[] {
+  const targets = join(REPO, "device/targets");
+  const c: string[] = [];
+  for (const d of readdirSync(targets, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    for (const f of readdirSync(join(targets, d.name)))
+      if (f.endsWith(".c") || f.endsWith(".h")) c.push(join(targets, d.name, f));
+  }
+  return [
+    ...c.sort(),
+    join(REPO, "device/engines/device-input.ts"),
+    join(REPO, "device/engines/run.ts"),
+  ];
+}
+
+/** The names this build renames: the es5 program's own, less what the plan reserves. */
+export function deviceManglePlan(): ManglePlan {
+  return manglePlan({
+    tsconfig: join(REPO, "device/targets/es5/tsconfig.json"),
+    hostFiles: boundaryHostFiles(),
+  });
+}
 
 function profilePlugin(root: string, swaps: Swap[]): Plugin {
   const swap = new Map(swaps.map(([from, to]) => [join(root, from), join(root, to)]));
@@ -32,12 +67,16 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
 }
 
 async function main(): Promise<void> {
-  const [root, entry, out, ...rest] = process.argv.slice(2);
-  const named = rest.filter((a) => a !== "--sizes");
-  const frontEnd = (named[0] ?? "mfcc") as BundleFrontEnd;
-  if (!Object.hasOwn(DEVICE_PROFILES, frontEnd) || named.length > 1)
-    throw new Error(`bundle-device: front end ${named.join(" ")}: expected mfcc or tflm-micro`);
-  const profile = DEVICE_PROFILES[frontEnd];
+  const [root, out, ...rest] = process.argv.slice(2);
+  const named = rest.filter((a) => a !== "--sizes" && a !== "--no-mangle");
+  const plan = rest.includes("--no-mangle") ? null : deviceManglePlan();
+  const name = (named[0] ?? "mfcc") as DeviceProfileName;
+  if (!Object.hasOwn(DEVICE_PROFILES, name) || named.length > 1)
+    throw new Error(
+      `bundle-device: profile ${named.join(" ")}: expected ${Object.keys(DEVICE_PROFILES).join(", ")}`,
+    );
+  const profile = DEVICE_PROFILES[name];
+  const entry = join(root, "device/targets/es5", `${profile.entry}.js`);
   const r = await build({
     entryPoints: [entry],
     bundle: true,
@@ -47,6 +86,9 @@ async function main(): Promise<void> {
     logLevel: "warning",
     outfile: out,
     metafile: true,
+    ...(plan === null
+      ? {}
+      : { mangleProps: manglePattern(plan.mangle), reserveProps: /^__.*__$/, mangleCache: {} }),
     plugins: [profilePlugin(resolve(root), profile.swaps)],
   });
   if (rest.includes("--sizes")) {
@@ -74,9 +116,16 @@ async function main(): Promise<void> {
     const at = resolve(root, prefix);
     for (const p of shipped) if (p.startsWith(at)) problems.push(`${p} is in the bundle`);
   }
+  // esbuild renames only what the pattern matches; a reserved name renamed would break a host.
+  if (plan !== null) {
+    for (const name of Object.keys(r.mangleCache ?? {})) {
+      const why = plan.reserved.get(name);
+      if (why !== undefined) problems.push(`property '${name}' was renamed but must stay: ${why}`);
+    }
+  }
   if (problems.length > 0) {
     rmSync(out, { force: true });
-    throw new Error(`device profile (${frontEnd}): ${problems.join("; ")}`);
+    throw new Error(`device profile (${name}): ${problems.join("; ")}`);
   }
 }
 
