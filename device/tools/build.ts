@@ -211,6 +211,7 @@ export function targets(): Target[] {
         join(DEVICE_DIR, "tools/bundle-device.ts"),
         join(DEVICE_DIR, "tools/device-profiles.ts"),
         join(DEVICE_DIR, "tools/mangle-names.ts"),
+        join(DEVICE_DIR, "tools/bundle-behaviour.ts"),
         // The hosts whose names the bundle keeps (tools/bundle-device.ts boundaryHostFiles).
         ...filesUnder(join(DEVICE_DIR, "targets"), [".c", ".h"]),
         join(DEVICE_DIR, "engines/device-input.ts"),

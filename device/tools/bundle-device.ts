@@ -17,40 +17,15 @@
  * tools/mangle-names.ts derives from the sources); the build fails if esbuild renamed one that
  * plan keeps. --no-mangle keeps every name (the build's behaviour check compares the two).
  */
-import { readdirSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
+import { DEVICE_DIR } from "../engines/paths";
+import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
 import { DEVICE_PROFILES, type DeviceProfileName, type Swap } from "./device-profiles";
-import { type ManglePlan, manglePattern, manglePlan } from "./mangle-names";
+import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
 
-const REPO = resolve(import.meta.dirname, "../..");
-
-/**
- * Host code that names bundle properties: the C hosts (natives, the fields they read from
- * argument objects and the front end) and the scripts the host side writes beside the bundle.
- */
-export function boundaryHostFiles(): string[] {
-  const targets = join(REPO, "device/targets");
-  const c: string[] = [];
-  for (const d of readdirSync(targets, { withFileTypes: true })) {
-    if (!d.isDirectory()) continue;
-    for (const f of readdirSync(join(targets, d.name)))
-      if (f.endsWith(".c") || f.endsWith(".h")) c.push(join(targets, d.name, f));
-  }
-  return [
-    ...c.sort(),
-    join(REPO, "device/engines/device-input.ts"),
-    join(REPO, "device/engines/run.ts"),
-  ];
-}
-
-/** The names this build renames: the es5 program's own, less what the plan reserves. */
-export function deviceManglePlan(): ManglePlan {
-  return manglePlan({
-    tsconfig: join(REPO, "device/targets/es5/tsconfig.json"),
-    hostFiles: boundaryHostFiles(),
-  });
-}
+const REPO = join(DEVICE_DIR, "..");
 
 function profilePlugin(root: string, swaps: Swap[]): Plugin {
   const swap = new Map(swaps.map(([from, to]) => [join(root, from), join(root, to)]));
@@ -77,19 +52,23 @@ async function main(): Promise<void> {
     );
   const profile = DEVICE_PROFILES[name];
   const entry = join(root, "device/targets/es5", `${profile.entry}.js`);
-  const r = await build({
+  const options = {
     entryPoints: [entry],
     bundle: true,
-    format: "iife",
+    format: "iife" as const,
     target: "es5",
     minify: true,
-    logLevel: "warning",
+    logLevel: "warning" as const,
     outfile: out,
     metafile: true,
+    plugins: [profilePlugin(resolve(root), profile.swaps)],
+  };
+  const r = await build({
+    ...options,
+    metafile: true as const,
     ...(plan === null
       ? {}
       : { mangleProps: manglePattern(plan.mangle), reserveProps: /^__.*__$/, mangleCache: {} }),
-    plugins: [profilePlugin(resolve(root), profile.swaps)],
   });
   if (rest.includes("--sizes")) {
     const output = Object.values(r.metafile.outputs)[0];
@@ -117,11 +96,18 @@ async function main(): Promise<void> {
     for (const p of shipped) if (p.startsWith(at)) problems.push(`${p} is in the bundle`);
   }
   // esbuild renames only what the pattern matches; a reserved name renamed would break a host.
-  if (plan !== null) {
-    for (const name of Object.keys(r.mangleCache ?? {})) {
-      const why = plan.reserved.get(name);
-      if (why !== undefined) problems.push(`property '${name}' was renamed but must stay: ${why}`);
-    }
+  if (plan !== null) problems.push(...renamedReserved(r.mangleCache ?? {}, plan));
+  // Renaming must not change behaviour: the same bundle with every name kept prints the same.
+  if (plan !== null && problems.length === 0) {
+    const kept = await build({ ...options, write: false });
+    problems.push(
+      ...behaviourProblems(
+        readFileSync(out, "utf8"),
+        kept.outputFiles[0].text,
+        behaviourCases(name, REPO),
+        profile.entry === "native-entry",
+      ),
+    );
   }
   if (problems.length > 0) {
     rmSync(out, { force: true });

@@ -18,9 +18,10 @@
  *     `Object.keys(o)`): every member of that object's type.
  * tools/bundle-device.ts applies the plan and fails when esbuild renamed a reserved name.
  */
-import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import ts from "typescript";
+import { DEVICE_DIR } from "../engines/paths";
 
 export interface ManglePlan {
   /** Names esbuild may rename, sorted. */
@@ -251,4 +252,43 @@ export function manglePlan(inputs: ManglePlanInputs): ManglePlan {
 /** The esbuild `mangleProps` pattern for exactly these names. */
 export function manglePattern(names: string[]): RegExp {
   return new RegExp(`^(?:${names.join("|")})$`);
+}
+
+/** Problems (empty when none): each name esbuild renamed (its mangle cache) that must stay. */
+export function renamedReserved(mangleCache: Record<string, unknown>, plan: ManglePlan): string[] {
+  const problems: string[] = [];
+  for (const name of Object.keys(mangleCache)) {
+    const why = plan.reserved.get(name);
+    if (why !== undefined) problems.push(`property '${name}' was renamed but must stay: ${why}`);
+  }
+  return problems;
+}
+
+const REPO = join(DEVICE_DIR, "..");
+
+/**
+ * Host code that names bundle properties: the C hosts (natives, the fields they read from
+ * argument objects and the front end) and the scripts the host side writes beside the bundle.
+ */
+export function boundaryHostFiles(): string[] {
+  const targets = join(REPO, "device/targets");
+  const c: string[] = [];
+  for (const d of readdirSync(targets, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    for (const f of readdirSync(join(targets, d.name)))
+      if (f.endsWith(".c") || f.endsWith(".h")) c.push(join(targets, d.name, f));
+  }
+  return [
+    ...c.sort(),
+    join(REPO, "device/engines/device-input.ts"),
+    join(REPO, "device/engines/run.ts"),
+  ];
+}
+
+/** The names this build renames: the es5 program's own, less what the plan reserves. */
+export function deviceManglePlan(): ManglePlan {
+  return manglePlan({
+    tsconfig: join(REPO, "device/targets/es5/tsconfig.json"),
+    hostFiles: boundaryHostFiles(),
+  });
 }
