@@ -9,13 +9,15 @@
  *   tsx device/tools/bundle-device.ts TSC_OUT_DIR OUT.js [mfcc|tflm-micro|native] [--sizes]
  *
  * The profile (tools/device-profiles.ts) defaults to mfcc (earshot-device.js); it names the
- * entry too (native: native-entry.js, no JS kernels). --sizes prints the bytes each module takes
+ * entry too (mfcc: js-entry.js, no native path; native: native-entry.js, no JS kernels). --sizes prints the bytes each module takes
  * in the minified bundle, largest first. Fails when a swap was not taken or a module the profile
  * cuts off is still in the bundle (a renamed module would otherwise ship in full, silently).
  *
  * Property names the bundle alone uses are renamed (esbuild mangleProps over the names
  * tools/mangle-names.ts derives from the sources); the build fails if esbuild renamed one that
- * plan keeps. --no-mangle keeps every name (the build's behaviour check compares the two).
+ * plan keeps. Each profile has its own plan: only a bundle whose entry takes natives keeps the
+ * names the C hosts read. --no-mangle keeps every name (the build's behaviour check compares
+ * the two).
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -44,12 +46,12 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
 async function main(): Promise<void> {
   const [root, out, ...rest] = process.argv.slice(2);
   const named = rest.filter((a) => a !== "--sizes" && a !== "--no-mangle");
-  const plan = rest.includes("--no-mangle") ? null : deviceManglePlan();
   const name = (named[0] ?? "mfcc") as DeviceProfileName;
   if (!Object.hasOwn(DEVICE_PROFILES, name) || named.length > 1)
     throw new Error(
       `bundle-device: profile ${named.join(" ")}: expected ${Object.keys(DEVICE_PROFILES).join(", ")}`,
     );
+  const plan = rest.includes("--no-mangle") ? null : deviceManglePlan(name);
   const profile = DEVICE_PROFILES[name];
   const entry = join(root, "device/targets/es5", `${profile.entry}.js`);
   const options = {

@@ -17,8 +17,11 @@ const TRUSTING: Swap[] = [
 ];
 
 export interface DeviceProfile {
-  /** The ES5 entry (device/targets/es5/ENTRY.ts): with the JS kernels, or natives only. */
-  entry: "entry" | "native-entry";
+  /**
+   * The ES5 entry (device/targets/es5/ENTRY.ts): JS kernels with natives registered over them
+   * when the host has some (entry), JS kernels only (js-entry), natives only (native-entry).
+   */
+  entry: "entry" | "js-entry" | "native-entry";
   swaps: Swap[];
   /** Path prefixes no module of the bundle may come from (what the swaps must have cut off). */
   absent: string[];
@@ -51,9 +54,9 @@ const MFCC_SWAPS: Swap[] = [
 ];
 
 export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
-  // earshot-device.js: MFCC / LFBE models.
+  // earshot-device.js: MFCC / LFBE models on the engines without natives.
   mfcc: {
-    entry: "entry",
+    entry: "js-entry",
     swaps: MFCC_SWAPS,
     absent: ["shared/features/tflm-micro/"],
   },
@@ -64,7 +67,7 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
     swaps: MFCC_SWAPS,
     absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES],
   },
-  // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2).
+  // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2), every engine.
   "tflm-micro": {
     entry: "entry",
     swaps: [

@@ -22,6 +22,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 import { DEVICE_DIR } from "../engines/paths";
+import { DEVICE_PROFILES, type DeviceProfileName } from "./device-profiles";
 
 export interface ManglePlan {
   /** Names esbuild may rename, sorted. */
@@ -33,6 +34,8 @@ export interface ManglePlan {
 export interface ManglePlanInputs {
   /** The tsconfig whose program is the bundle's sources (device/targets/es5/tsconfig.json). */
   tsconfig: string;
+  /** The program's root files when not the tsconfig's (one bundle's entry and swap modules). */
+  roots?: string[];
   /** Host code whose string literals name bundle properties: C hosts, host-side JS writers. */
   hostFiles: string[];
 }
@@ -229,7 +232,10 @@ function standardLibrary(reserved: Map<string, string>): void {
 
 export function manglePlan(inputs: ManglePlanInputs): ManglePlan {
   const config = parseConfig(inputs.tsconfig);
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+  const program = ts.createProgram({
+    rootNames: inputs.roots ?? config.fileNames,
+    options: config.options,
+  });
   const checker = program.getTypeChecker();
   const reserved = new Map<string, string>();
   standardLibrary(reserved);
@@ -267,10 +273,16 @@ export function renamedReserved(mangleCache: Record<string, unknown>, plan: Mang
 const REPO = join(DEVICE_DIR, "..");
 
 /**
- * Host code that names bundle properties: the C hosts (natives, the fields they read from
- * argument objects and the front end) and the scripts the host side writes beside the bundle.
+ * Host code that names the properties of `profile`'s bundle: the scripts the host side writes
+ * beside every bundle, and where the entry takes natives, the C hosts (the natives, the fields
+ * they read from argument objects and the front end).
  */
-export function boundaryHostFiles(): string[] {
+export function boundaryHostFiles(profile: DeviceProfileName): string[] {
+  const scripts = [
+    join(REPO, "device/engines/device-input.ts"),
+    join(REPO, "device/engines/run.ts"),
+  ];
+  if (DEVICE_PROFILES[profile].entry === "js-entry") return scripts;
   const targets = join(REPO, "device/targets");
   const c: string[] = [];
   for (const d of readdirSync(targets, { withFileTypes: true })) {
@@ -278,17 +290,20 @@ export function boundaryHostFiles(): string[] {
     for (const f of readdirSync(join(targets, d.name)))
       if (f.endsWith(".c") || f.endsWith(".h")) c.push(join(targets, d.name, f));
   }
-  return [
-    ...c.sort(),
-    join(REPO, "device/engines/device-input.ts"),
-    join(REPO, "device/engines/run.ts"),
-  ];
+  return [...c.sort(), ...scripts];
 }
 
-/** The names this build renames: the es5 program's own, less what the plan reserves. */
-export function deviceManglePlan(): ManglePlan {
+/**
+ * The names `profile`'s bundle renames: those its own program declares (its entry and the
+ * modules it swaps in), less what the plan reserves.
+ */
+export function deviceManglePlan(profile: DeviceProfileName): ManglePlan {
+  const es5 = join(REPO, "device/targets/es5");
+  const p = DEVICE_PROFILES[profile];
+  const ts = (js: string) => join(REPO, js.replace(/\.js$/, ".ts"));
   return manglePlan({
-    tsconfig: join(REPO, "device/targets/es5/tsconfig.json"),
-    hostFiles: boundaryHostFiles(),
+    tsconfig: join(es5, "tsconfig.json"),
+    roots: [join(es5, `${p.entry}.ts`), ...p.swaps.map(([, to]) => ts(to))],
+    hostFiles: boundaryHostFiles(profile),
   });
 }

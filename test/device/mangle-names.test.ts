@@ -95,41 +95,44 @@ export const used = [new Runner(), read("alpha"), pick("gamma"), quoted.zeta, qu
   });
 });
 
-describe("the plan over the device sources", () => {
-  const plan = deviceManglePlan();
+describe.each([
+  "native",
+  "tflm-micro",
+] as const)("the plan of the %s bundle (natives)", (profile) => {
+  const plan = deviceManglePlan(profile);
 
   it("keeps every name a host spells out (natives, argument fields, front-end tables)", () => {
-    const named = new Set(boundaryHostFiles().flatMap((f) => hostNames(readFileSync(f, "utf8"))));
+    const files = boundaryHostFiles(profile);
+    const named = new Set(files.flatMap((f) => hostNames(readFileSync(f, "utf8"))));
     expect(named).toContain("frontEndInit");
     expect(named).toContain("windowLength");
     expect(plan.mangle.filter((n) => named.has(n))).toEqual([]);
   });
 
   it.each([
-    "model",
-    "read",
-    "chunked",
-    "feed",
-    "finish",
-    "memory",
-    "exact",
-    "trace",
-    "settings",
-    "conv2d",
-    "tflmRequantize",
-    "narrowConstants",
-    "inH",
-    "actMin",
-    "outZp",
-    "fft",
-    "cosM",
-    "dct",
+    ...["model", "read", "chunked", "feed", "finish", "memory", "exact", "trace", "settings"],
+    ...["conv2d", "tflmRequantize", "narrowConstants", "inH", "actMin", "outZp"],
+    ...["fft", "cosM", "dct", "windowLength"],
   ])("keeps %s", (name) => {
     expect(plan.mangle).not.toContain(name);
   });
 
   it("renames runtime members no host sees", () => {
     expect(plan.mangle).toEqual(expect.arrayContaining(["servedBy", "reserveArena", "slotBytes"]));
+  });
+});
+
+describe("the plan of earshot-device.js (no natives)", () => {
+  const plan = deviceManglePlan("mfcc");
+
+  it("keeps what the host's scripts and the engines read: EARSHOT_INPUT and the kernels' names", () => {
+    const input = ["model", "read", "chunked", "feed", "finish", "memory", "exact", "trace"];
+    for (const name of [...input, "settings", "conv2d", "tflmRequantize"])
+      expect(plan.mangle).not.toContain(name);
+  });
+
+  it("renames the natives' argument fields and the front end's tables: no host reads them", () => {
+    expect(plan.mangle).toEqual(expect.arrayContaining(["inH", "actMin", "cosM", "windowLength"]));
   });
 });
 

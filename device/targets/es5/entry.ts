@@ -17,7 +17,8 @@
  *   trace, settings   as device/app/run-stream.ts
  * The Duktape host also defines EarshotNative (C kernels over typed arrays); when present it is
  * registered for the ops it implements and tensors live in a typed arena the C code reads in place.
- * native-entry.ts is the same without the JS kernels, for hosts that bind every one.
+ * This entry serves the duk bundle and earshot-device-tflm.js; the MFCC device bundles have their
+ * own: js-entry.ts (JS kernels only) and native-entry.ts (natives only).
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
 import type { FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
