@@ -5,7 +5,8 @@
  * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
  * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
  * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
- * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`); under a loaded machine the Espruino runs take minutes.
+ * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`, `es5_native_bundle_bytes`); under a
+ * loaded machine the Espruino runs take minutes.
  * Prints a table, then one JSON line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -155,10 +156,10 @@ try {
     );
   }
   process.stdout.write(
-    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
+    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels), ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -1,11 +1,21 @@
 /**
  * Which device bundle a device engine runs for a model: the one carrying the model's front end
- * (earshot-device.js MFCC / LFBE, earshot-device-tflm.js TFLite Micro; tools/device-profiles.ts).
- * The host reads the front-end kind from the model as it decodes it before sending.
+ * (earshot-device.js MFCC / LFBE, earshot-device-tflm.js TFLite Micro; tools/device-profiles.ts),
+ * and for an MFCC / LFBE model on a host that binds every kernel natively, the one without JS
+ * kernels (earshot-device-native.js). The host reads the front-end kind from the model as it
+ * decodes it before sending.
  */
 import { decodeModelUnverified } from "../../shared/model-format/decode";
 import { KIND_MFCC, KIND_TFLM_MICRO, lookup } from "../runtime/frontend-config";
+import type { EngineName } from "./names";
 import type { BuildOutputs } from "./paths";
+
+/** Engines whose host binds every kernel as a native (C or wasm) unless told not to. */
+export const NATIVE_KERNEL_ENGINES: readonly EngineName[] = [
+  "espruino-native",
+  "jerryscript-native",
+  "wasm3",
+];
 
 /** The model's front-end kind (frontend-config.ts KIND_*), or null when it does not decode. */
 export function frontEndKindOf(model: Uint8Array): number | null {
@@ -18,7 +28,23 @@ export function frontEndKindOf(model: Uint8Array): number | null {
   }
 }
 
-/** The bundle for `model`; a file that does not decode gets the default, whose device refuses it. */
-export function deviceBundleFor(model: Uint8Array, out: BuildOutputs): string {
-  return frontEndKindOf(model) === KIND_TFLM_MICRO ? out.es5DeviceTflm : out.es5Device;
+/** How the engine runs the bundle: its name, and whether its natives are off (RunOptions). */
+export interface BundleHost {
+  engine: EngineName;
+  noNatives: boolean;
+}
+
+/**
+ * The bundle for `model`; a file that does not decode gets the default, whose device refuses it
+ * (the native bundle too refuses what it cannot decode).
+ */
+export function deviceBundleFor(model: Uint8Array, out: BuildOutputs, host?: BundleHost): string {
+  const kind = frontEndKindOf(model);
+  if (kind === KIND_TFLM_MICRO) return out.es5DeviceTflm;
+  // espruino-native always binds its natives (RunOptions.noNatives does not apply there).
+  const natives =
+    host !== undefined &&
+    NATIVE_KERNEL_ENGINES.includes(host.engine) &&
+    (host.engine === "espruino-native" || !host.noNatives);
+  return natives ? out.es5DeviceNative : out.es5Device;
 }

@@ -14,6 +14,8 @@ export interface BuildOutputs {
    */
   es5Device: string;
   es5DeviceTflm: string;
+  /** The MFCC / LFBE device profile without JS kernels, for hosts binding every kernel natively. */
+  es5DeviceNative: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -28,6 +30,7 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     es5: join(dir, "earshot-es5.js"),
     es5Device: join(dir, "earshot-device.js"),
     es5DeviceTflm: join(dir, "earshot-device-tflm.js"),
+    es5DeviceNative: join(dir, "earshot-device-native.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

@@ -227,8 +227,13 @@ export async function runEngine(
       new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
     );
     // The ES5 bundle this engine runs: on the device engines, the device profile carrying the
-    // model's front end.
-    const es5 = () => requireBuilt(isDeviceEngine(engine) ? deviceBundleFor(model, out) : out.es5);
+    // model's front end (without JS kernels where the host binds them all).
+    const es5 = () =>
+      requireBuilt(
+        isDeviceEngine(engine)
+          ? deviceBundleFor(model, out, { engine, noNatives: opts.noNatives === true })
+          : out.es5,
+      );
     // The C embedding hosts (Duktape, JerryScript) take the same arguments.
     const cHostArgs = () => [
       es5(),

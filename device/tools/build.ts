@@ -7,8 +7,11 @@
  *                      (iife, target es5: it must not need to lower anything itself)
  *   earshot-device.js  the same, device profile (tools/bundle-device.ts): without what the host
  *                      already checked (full model validation, the SHA-256 of the file), and
- *                      with the MFCC / LFBE front end only
+ *                      with the MFCC / LFBE front end only; property names only the bundle
+ *                      uses renamed (tools/mangle-names.ts)
  *   earshot-device-tflm.js  the same with TFLite Micro's micro front end only
+ *   earshot-device-native.js  earshot-device.js without the JS kernels, for the hosts that bind
+ *                      every kernel natively (espruino-native, jerryscript-native, wasm3)
  *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
@@ -30,7 +33,7 @@ import {
 } from "node:fs";
 import { join, relative } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
-import type { BundleFrontEnd } from "./device-profiles";
+import type { DeviceProfileName } from "./device-profiles";
 import { checkEs5Subset, hoistFunctionDeclarations } from "./es5-subset";
 
 const ROOT = join(DEVICE_DIR, "..");
@@ -90,7 +93,7 @@ function buildEs5(
   tsconfig = "tsconfig.json",
   tscDir = "es5-tsc",
   entry = "entry",
-  deviceProfile: BundleFrontEnd | null = null,
+  deviceProfile: DeviceProfileName | null = null,
 ): void {
   run(join(BIN, "tsc"), ["-p", `device/targets/es5/${tsconfig}`]);
   const entryJs = join(BUILD_DIR, `${tscDir}/device/targets/es5/${entry}.js`);
@@ -98,7 +101,6 @@ function buildEs5(
     run(join(BIN, "tsx"), [
       join(DEVICE_DIR, "tools/bundle-device.ts"),
       join(BUILD_DIR, tscDir),
-      entryJs,
       out,
       deviceProfile,
     ]);
@@ -197,7 +199,8 @@ export function targets(): Target[] {
       [
         ["ES5 bundle (device)", o.es5Device, "mfcc"],
         ["ES5 bundle (device, tflm)", o.es5DeviceTflm, "tflm-micro"],
-      ] as [string, string, BundleFrontEnd][]
+        ["ES5 bundle (device, native)", o.es5DeviceNative, "native"],
+      ] as [string, string, DeviceProfileName][]
     ).map(([name, output, frontEnd]) => ({
       name,
       output,
@@ -207,6 +210,12 @@ export function targets(): Target[] {
         join(DEVICE_DIR, "tools/es5-subset.ts"),
         join(DEVICE_DIR, "tools/bundle-device.ts"),
         join(DEVICE_DIR, "tools/device-profiles.ts"),
+        join(DEVICE_DIR, "tools/mangle-names.ts"),
+        join(DEVICE_DIR, "tools/bundle-behaviour.ts"),
+        // The hosts whose names the bundle keeps (tools/bundle-device.ts boundaryHostFiles).
+        ...filesUnder(join(DEVICE_DIR, "targets"), [".c", ".h"]),
+        join(DEVICE_DIR, "engines/device-input.ts"),
+        join(DEVICE_DIR, "engines/run.ts"),
       ],
       build: () => buildEs5(output, "tsconfig.json", "es5-tsc", "entry", frontEnd),
     })),

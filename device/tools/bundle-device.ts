@@ -6,16 +6,28 @@
  * and the transport verified its bytes) and the refusal standing in for the front end the
  * bundle does not carry.
  *
- *   tsx device/tools/bundle-device.ts TSC_OUT_DIR ENTRY.js OUT.js [mfcc|tflm-micro] [--sizes]
+ *   tsx device/tools/bundle-device.ts TSC_OUT_DIR OUT.js [mfcc|tflm-micro|native] [--sizes]
  *
- * The front end defaults to mfcc (earshot-device.js). --sizes prints the bytes each module takes
+ * The profile (tools/device-profiles.ts) defaults to mfcc (earshot-device.js); it names the
+ * entry too (mfcc: js-entry.js, no native path; native: native-entry.js, no JS kernels). --sizes prints the bytes each module takes
  * in the minified bundle, largest first. Fails when a swap was not taken or a module the profile
  * cuts off is still in the bundle (a renamed module would otherwise ship in full, silently).
+ *
+ * Property names the bundle alone uses are renamed (esbuild mangleProps over the names
+ * tools/mangle-names.ts derives from the sources); the build fails if esbuild renamed one that
+ * plan keeps. Each profile has its own plan: only a bundle whose entry takes natives keeps the
+ * names the C hosts read. --no-mangle keeps every name (the build's behaviour check compares
+ * the two).
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
-import { type BundleFrontEnd, DEVICE_PROFILES, type Swap } from "./device-profiles";
+import { DEVICE_DIR } from "../engines/paths";
+import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
+import { DEVICE_PROFILES, type DeviceProfileName, type Swap } from "./device-profiles";
+import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
+
+const REPO = join(DEVICE_DIR, "..");
 
 function profilePlugin(root: string, swaps: Swap[]): Plugin {
   const swap = new Map(swaps.map(([from, to]) => [join(root, from), join(root, to)]));
@@ -32,22 +44,33 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
 }
 
 async function main(): Promise<void> {
-  const [root, entry, out, ...rest] = process.argv.slice(2);
-  const named = rest.filter((a) => a !== "--sizes");
-  const frontEnd = (named[0] ?? "mfcc") as BundleFrontEnd;
-  if (!Object.hasOwn(DEVICE_PROFILES, frontEnd) || named.length > 1)
-    throw new Error(`bundle-device: front end ${named.join(" ")}: expected mfcc or tflm-micro`);
-  const profile = DEVICE_PROFILES[frontEnd];
-  const r = await build({
+  const [root, out, ...rest] = process.argv.slice(2);
+  const named = rest.filter((a) => a !== "--sizes" && a !== "--no-mangle");
+  const name = (named[0] ?? "mfcc") as DeviceProfileName;
+  if (!Object.hasOwn(DEVICE_PROFILES, name) || named.length > 1)
+    throw new Error(
+      `bundle-device: profile ${named.join(" ")}: expected ${Object.keys(DEVICE_PROFILES).join(", ")}`,
+    );
+  const plan = rest.includes("--no-mangle") ? null : deviceManglePlan(name);
+  const profile = DEVICE_PROFILES[name];
+  const entry = join(root, "device/targets/es5", `${profile.entry}.js`);
+  const options = {
     entryPoints: [entry],
     bundle: true,
-    format: "iife",
+    format: "iife" as const,
     target: "es5",
     minify: true,
-    logLevel: "warning",
+    logLevel: "warning" as const,
     outfile: out,
     metafile: true,
     plugins: [profilePlugin(resolve(root), profile.swaps)],
+  };
+  const r = await build({
+    ...options,
+    metafile: true as const,
+    ...(plan === null
+      ? {}
+      : { mangleProps: manglePattern(plan.mangle), reserveProps: /^__.*__$/, mangleCache: {} }),
   });
   if (rest.includes("--sizes")) {
     const output = Object.values(r.metafile.outputs)[0];
@@ -74,9 +97,23 @@ async function main(): Promise<void> {
     const at = resolve(root, prefix);
     for (const p of shipped) if (p.startsWith(at)) problems.push(`${p} is in the bundle`);
   }
+  // esbuild renames only what the pattern matches; a reserved name renamed would break a host.
+  if (plan !== null) problems.push(...renamedReserved(r.mangleCache ?? {}, plan));
+  // Renaming must not change behaviour: the same bundle with every name kept prints the same.
+  if (plan !== null && problems.length === 0) {
+    const kept = await build({ ...options, write: false });
+    problems.push(
+      ...behaviourProblems(
+        readFileSync(out, "utf8"),
+        kept.outputFiles[0].text,
+        behaviourCases(name, REPO),
+        profile.entry === "native-entry",
+      ),
+    );
+  }
   if (problems.length > 0) {
     rmSync(out, { force: true });
-    throw new Error(`device profile (${frontEnd}): ${problems.join("; ")}`);
+    throw new Error(`device profile (${name}): ${problems.join("; ")}`);
   }
 }
 

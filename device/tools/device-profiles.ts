@@ -17,6 +17,11 @@ const TRUSTING: Swap[] = [
 ];
 
 export interface DeviceProfile {
+  /**
+   * The ES5 entry (device/targets/es5/ENTRY.ts): JS kernels with natives registered over them
+   * when the host has some (entry), JS kernels only (js-entry), natives only (native-entry).
+   */
+  entry: "entry" | "js-entry" | "native-entry";
   swaps: Swap[];
   /** Path prefixes no module of the bundle may come from (what the swaps must have cut off). */
   absent: string[];
@@ -25,22 +30,46 @@ export interface DeviceProfile {
 /** The front end a device bundle carries (the model's front-end kind: mfcc and lfbe share one). */
 export type BundleFrontEnd = "mfcc" | "tflm-micro";
 
-export const DEVICE_PROFILES: Record<BundleFrontEnd, DeviceProfile> = {
-  // earshot-device.js: MFCC / LFBE models.
+/** A device bundle: one per front end with the JS kernels, and the native hosts' MFCC one. */
+export type DeviceProfileName = BundleFrontEnd | "native";
+
+/**
+ * The JS kernels (every module shared/kernels/reference.ts imports, and it): what the native
+ * hosts' bundle must not carry (test/device/device-profiles.test.ts keeps the list complete).
+ */
+export const JS_KERNEL_MODULES = [
+  "shared/kernels/reference.js",
+  "shared/kernels/binary.js",
+  "shared/kernels/conv.js",
+  "shared/kernels/dense.js",
+  "shared/kernels/elementwise.js",
+  "shared/kernels/pool.js",
+];
+
+const MFCC_SWAPS: Swap[] = [
+  ...TRUSTING,
+  // The MFCC / LFBE configuration's finer checks: checked by the host.
+  ["shared/features/validate-config.js", "device/targets/es5/trusting/validate-config.js"],
+  ["device/runtime/front-end-tflm-micro.js", "device/targets/es5/one-front-end/no-tflm-micro.js"],
+];
+
+export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
+  // earshot-device.js: MFCC / LFBE models on the engines without natives.
   mfcc: {
-    swaps: [
-      ...TRUSTING,
-      // The MFCC / LFBE configuration's finer checks: checked by the host.
-      ["shared/features/validate-config.js", "device/targets/es5/trusting/validate-config.js"],
-      [
-        "device/runtime/front-end-tflm-micro.js",
-        "device/targets/es5/one-front-end/no-tflm-micro.js",
-      ],
-    ],
+    entry: "js-entry",
+    swaps: MFCC_SWAPS,
     absent: ["shared/features/tflm-micro/"],
   },
-  // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2).
+  // earshot-device-native.js: MFCC / LFBE models on the hosts that bind every kernel natively
+  // (espruino-native, jerryscript-native, wasm3; engines/device-bundle.ts).
+  native: {
+    entry: "native-entry",
+    swaps: MFCC_SWAPS,
+    absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES],
+  },
+  // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2), every engine.
   "tflm-micro": {
+    entry: "entry",
     swaps: [
       ...TRUSTING,
       ["device/runtime/front-end-mfcc.js", "device/targets/es5/one-front-end/no-mfcc.js"],

@@ -1,6 +1,6 @@
 /** Reference add, input quantization and integer softmax (contracts: shared/kernels/types.ts). */
 import { clamp, pow2Table, rescale, rescaleTflm, roundHalfAwayFromZero } from "../quant/rescale";
-import type { AddParams, QuantizeParams, RequantParams } from "./types";
+import { type AddParams, type QuantizeParams, type RequantParams, SOFTMAX_ONE } from "./types";
 
 export function add(a: number[], b: number[], p: AddParams, out: number[]): void {
   const up = pow2Table(p.leftShift);
@@ -35,9 +35,6 @@ export function quantize(input: number[], p: QuantizeParams, out: number[]): voi
     out[i] = clamp(v, p.actMin, p.actMax);
   }
 }
-
-/** Q15 one: probabilities are out[i] / 32768. */
-export const SOFTMAX_ONE = 32768;
 
 export function softmax(input: number[], lut: number[], n: number, out: number[]): void {
   let max = input[0];

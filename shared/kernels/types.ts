@@ -100,6 +100,12 @@ export type GlobalPoolKernel = (
   out: number[],
 ) => void;
 
+/**
+ * Q15 one: softmax probabilities are out[i] / 32768. Here, not beside the JS softmax, because
+ * the runtime reads it without the JS kernels (the native hosts' bundle carries none).
+ */
+export const SOFTMAX_ONE = 32768;
+
 export interface Kernels {
   /** int8 conv: out[y,x,o] = requant(bias[o] + sum (x - inZp) * w[o,ky,kx,i]); zero-padded. */
   conv2d(

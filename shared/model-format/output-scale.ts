@@ -3,7 +3,7 @@
  * integer evaluator and the reports: raw = output - zero point, score = raw * outputScale. A
  * softmax output is Q15 probabilities (SOFTMAX_ONE = 1.0); otherwise the output tensor's scale.
  */
-import { SOFTMAX_ONE } from "../kernels/elementwise";
+import { SOFTMAX_ONE } from "../kernels/types";
 import { type DeviceModel, OP_SOFTMAX } from "./types";
 
 /** Whether the graph output is computed by a softmax op (Q15 probabilities, int32). */

@@ -42,6 +42,25 @@ describe("the host picks the device bundle", () => {
     expect(deviceBundleFor(model, out)).toBe(bundle);
   });
 
+  it.each([
+    ["espruino", false, out.es5Device],
+    ["jerryscript", false, out.es5Device],
+    ["espruino-native", false, out.es5DeviceNative],
+    // espruino-native binds its natives whatever RunOptions.noNatives says.
+    ["espruino-native", true, out.es5DeviceNative],
+    ["jerryscript-native", false, out.es5DeviceNative],
+    ["jerryscript-native", true, out.es5Device],
+    ["wasm3", false, out.es5DeviceNative],
+    ["wasm3", true, out.es5Device],
+  ] as const)("for an mfcc model on %s (noNatives %s)", (engine, noNatives, bundle) => {
+    expect(deviceBundleFor(modelWith("mfcc"), out, { engine, noNatives })).toBe(bundle);
+  });
+
+  it("the tflm-micro bundle on the native hosts too (their bundle carries the mfcc front end)", () => {
+    const host = { engine: "wasm3", noNatives: false } as const;
+    expect(deviceBundleFor(modelWith("tflm-micro"), out, host)).toBe(out.es5DeviceTflm);
+  });
+
   it("the default for bytes that do not decode (the device refuses them itself)", () => {
     const model = modelWith("tflm-micro").slice(0, 40);
     expect(frontEndKindOf(model)).toBeNull();
@@ -86,5 +105,13 @@ describe("a device bundle and a front end it lacks (duk)", () => {
     const ran = runBundle(has, model);
     expect(ran.filter((l) => l.startsWith("X "))).toEqual([]);
     expect(ran.some((l) => l.startsWith("S "))).toBe(true);
+  });
+
+  it("the native hosts' bundle refuses a host without natives, naming the bundle that runs", () => {
+    expect(runBundle(out.es5DeviceNative, modelWith("mfcc"))).toEqual([
+      expect.stringMatching(
+        /^X earshot-device-native\.js has no JS kernels .*run earshot-device\.js$/,
+      ),
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import {
   Recognizer,
 } from "../../device/runtime/stream/recognizer";
 import { syntheticInt8Model } from "../../host/compress/synthetic-models";
-import { SOFTMAX_ONE } from "../../shared/kernels/elementwise";
+import { SOFTMAX_ONE } from "../../shared/kernels/types";
 import {
   outputScale,
   outputZeroPoint,

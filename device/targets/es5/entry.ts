@@ -17,36 +17,17 @@
  *   trace, settings   as device/app/run-stream.ts
  * The Duktape host also defines EarshotNative (C kernels over typed arrays); when present it is
  * registered for the ops it implements and tensors live in a typed arena the C code reads in place.
+ * This entry serves the duk bundle and earshot-device-tflm.js; the MFCC device bundles have their
+ * own: js-entry.ts (JS kernels only) and native-entry.ts (natives only).
  */
 import { referenceKernels } from "../../../shared/kernels/reference";
-import { arraySource, exactNumberText, startStream } from "../../app/run-stream";
 import type { FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
 import { KernelRegistry } from "../../runtime/intrinsics";
 import { plainMemory, type TensorMemory } from "../../runtime/memory";
+import { runInput, typedMemoryWanted } from "./input";
 import { type NativeKernels, nativeFrontEnd, nativeProvider, typedMemory } from "./native";
 
-declare const EARSHOT_INPUT: {
-  model: number[] | null;
-  samples?: number[];
-  read?: (dst: number[], max: number) => number;
-  memory?: string;
-  exact?: boolean;
-  trace: boolean;
-  settings?: string;
-  chunked?: boolean;
-  feed?: () => void;
-  finish?: () => void;
-};
 declare const EarshotNative: NativeKernels | undefined;
-declare function print(s: string): void;
-
-/** Hands the model over and drops the global's reference (the runtime frees it after load). */
-function takeModel(): number[] {
-  const m = EARSHOT_INPUT.model;
-  EARSHOT_INPUT.model = null;
-  if (m === null) throw new Error("earshot: EARSHOT_INPUT.model is missing");
-  return m;
-}
 
 const registry = new KernelRegistry({ name: "portable-ts", kernels: referenceKernels });
 let memory: TensorMemory = plainMemory;
@@ -61,31 +42,7 @@ if (typeof EarshotNative !== "undefined") {
     EarshotNative.narrowActivations === true,
   );
   frontEnd = nativeFrontEnd(EarshotNative);
-} else if (EARSHOT_INPUT.memory === "typed") {
+} else if (typedMemoryWanted()) {
   memory = typedMemory({}, true);
 }
-const session = startStream(
-  {
-    modelBytes: takeModel(),
-    readSamples:
-      EARSHOT_INPUT.read !== undefined
-        ? EARSHOT_INPUT.read
-        : arraySource(EARSHOT_INPUT.samples === undefined ? [] : EARSHOT_INPUT.samples),
-    print,
-    fmt: EARSHOT_INPUT.exact === true ? exactNumberText : (x: number) => String(x),
-    clock: () => Date.now(),
-    trace: EARSHOT_INPUT.trace,
-    settings: EARSHOT_INPUT.settings === undefined ? "" : EARSHOT_INPUT.settings,
-  },
-  registry,
-  memory,
-  frontEnd,
-);
-if (session === null) throw new Error("earshot: stream failed");
-if (EARSHOT_INPUT.chunked === true) {
-  EARSHOT_INPUT.feed = () => session.feed();
-  EARSHOT_INPUT.finish = () => session.finish();
-} else {
-  session.feed();
-  session.finish();
-}
+runInput(registry, memory, frontEnd);
