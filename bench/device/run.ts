@@ -4,6 +4,10 @@
  * ES5 bundle, plus arena planning quality. Layer costs are differences between runs with 1 and
  * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
  * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
+ * Streaming inference (device/runtime/incremental.ts) on res8-stream, res8-narrow's time-causal
+ * twin: 3 s minus 2 s (both runs hold the one whole-window inference that starts the state, so
+ * the difference is ten strides of new rows only), beside the same model run whole every stride
+ * and the front end alone (no inference), with C kernels and in pure JS.
  * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
  * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`); under a loaded machine the Espruino runs take minutes.
  * Prints a table, then one JSON line.
@@ -13,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
+import { Detector } from "../../device/runtime/detector";
 import { Interpreter } from "../../device/runtime/interpreter";
 import { plainMemory } from "../../device/runtime/memory";
 import { buildDevice } from "../../device/tools/build";
@@ -20,7 +25,7 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { arenaStudy } from "./arena";
 import { deviceEngineFigures } from "./engines";
-import { res8NarrowModel } from "./res8-model";
+import { res8NarrowModel, res8StreamModel } from "./res8-model";
 
 const ROOT = join(DEVICE_DIR, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -85,11 +90,24 @@ function signal(seconds: number): Int16Array {
   return out;
 }
 
-function streamInstructions(modelPath: string, seconds: number): number {
+function streamInstructions(
+  modelPath: string,
+  seconds: number,
+  settings = "",
+  natives = true,
+): number {
   const path = join(tmp, `audio-${seconds}.s16`);
   const s = signal(seconds);
   writeFileSync(path, new Uint8Array(s.buffer));
-  return instructions([buildOutputs().es5, modelPath, path, "0", ""]);
+  return instructions([buildOutputs().es5, modelPath, path, "0", settings, natives ? "1" : "0"]);
+}
+
+/** One more second of audio, in steady state: 3 s minus 2 s. */
+function perAudioSecond(modelPath: string, settings: string, natives: boolean): number {
+  return (
+    streamInstructions(modelPath, 3, settings, natives) -
+    streamInstructions(modelPath, 2, settings, natives)
+  );
 }
 
 function fmt(x: number, digits = 2): string {
@@ -114,6 +132,21 @@ try {
   const binSmallC = perMac("bconv", ...small.bin, true, 3);
   const binJs = perMac("bconv", ...small.bin, false, 2);
   const perSecond = streamInstructions(modelPath, 2) - streamInstructions(modelPath, 1);
+  const streamPath = join(tmp, "res8-stream.bin");
+  const res8s = res8StreamModel();
+  writeFileSync(streamPath, Uint8Array.from(encodeModel(res8s)));
+  const streamMacs = new Interpreter(res8s, referenceKernels, plainMemory).macs[0];
+  const det = new Detector(res8s, referenceKernels, plainMemory, () => 0, null, null, true);
+  const strideMacs = det.incremental === null ? 0 : det.incremental.macsPerStride;
+  // Settings: the stride far past the audio (no inference: the front end alone); streaming
+  // inference off (the whole window every stride).
+  const stream = {
+    c: perAudioSecond(streamPath, "", true),
+    cWhole: perAudioSecond(streamPath, ",,,,,0", true),
+    cFrontEnd: perAudioSecond(streamPath, ",,1000,", true),
+    js: perAudioSecond(streamPath, "", false),
+    jsFrontEnd: perAudioSecond(streamPath, ",,1000,", false),
+  };
   const arena = arenaStudy(40, 7);
   const device = await deviceEngineFigures(tmp);
 
@@ -123,6 +156,19 @@ try {
     ["binary MAC (3x3 XNOR conv 25x10x128)", fmt(binC, 3), "-", "<= 0.15"],
     [`binary MAC (3x3 XNOR conv ${small.bin.join("x")})`, fmt(binSmallC, 3), fmt(binJs, 3), ""],
     ["per audio second (res8-narrow every 100 ms)", fmt(perSecond), "-", "<= 20M"],
+    [
+      "per audio second (res8-stream, new rows per 100 ms)",
+      fmt(stream.c),
+      fmt(stream.js),
+      "<= 20M",
+    ],
+    [
+      "  of which the front end alone (no inference)",
+      fmt(stream.cFrontEnd),
+      fmt(stream.jsFrontEnd),
+      "",
+    ],
+    ["per audio second (res8-stream, whole window per 100 ms)", fmt(stream.cWhole), "-", ""],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(
@@ -138,6 +184,9 @@ try {
   );
   process.stdout.write(
     `stream: ${fmt(res8Macs)} int8 MACs per inference x 10/s = ${fmt(10 * res8Macs)} MACs/s; at ${fmt(int8C)} instr/MAC the network alone is ${fmt(10 * res8Macs * int8C)} instr/s, so 20M/s would need <= ${fmt(20e6 / (10 * res8Macs))} instr/MAC overall\n`,
+  );
+  process.stdout.write(
+    `streaming: res8-stream ${fmt(streamMacs)} int8 MACs whole, ${fmt(strideMacs)} per 100 ms stride = ${fmt(10 * strideMacs)} MACs/s (res8-narrow ${fmt(10 * res8Macs)}); its network ${fmt(stream.c - stream.cFrontEnd)} instr/s with C kernels, ${fmt(stream.js - stream.jsFrontEnd)} in pure JS\n`,
   );
   process.stdout.write(
     `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
@@ -158,7 +207,7 @@ try {
     `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_js_instr_per_audio_second: stream.js, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, front_end_js_instr_per_audio_second: stream.jsFrontEnd, streaming_macs_per_stride: strideMacs, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
