@@ -4,6 +4,7 @@
  * cannot stream are named and run whole.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { missingEngineNote, nativeEnginePath } from "../../device/engines/native-engines";
 import { runEngine } from "../../device/engines/run";
 import { Detector } from "../../device/runtime/detector";
 import { planRows } from "../../device/runtime/incremental";
@@ -18,7 +19,7 @@ import {
 import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { prepareModel } from "../../shared/model-format/prepare";
-import type { DeviceModel } from "../../shared/model-format/types";
+import { type DeviceModel, OP_CONV2D } from "../../shared/model-format/types";
 import { testSignal } from "./golden";
 
 // 0.75 s: 73 frames; a 23-frame window at stride 4 gives 13 inferences (1 whole, 12 by rows).
@@ -105,11 +106,19 @@ describe("device engines", () => {
   const model = syntheticStreamModel({ seed: 5 });
   const bytes = Uint8Array.from(encodeModel(model));
 
+  // The device engines deploy/engines.sh built (missing ones are named and skipped).
+  const built = (["jerryscript-native", "wasm3", "espruino-native"] as const).filter((e) => {
+    if (nativeEnginePath(e) !== null) return true;
+    console.warn(missingEngineNote(e));
+    return false;
+  });
+
   it.each([
     "node",
     "duk",
     "lua",
     "duktape-host",
+    ...built,
   ] as const)("%s: streaming inference on, off and the float reference agree", async (engine) => {
     const on = await runEngine(engine, bytes, SAMPLES, { threshold: 0 });
     const off = await runEngine(engine, bytes, SAMPLES, { threshold: 0, incremental: false });
@@ -120,5 +129,18 @@ describe("device engines", () => {
     expect(on.scores).toEqual(ref.scores);
     expect(off.scores).toEqual(ref.scores);
     expect(on.events).toEqual(ref.events);
+  }, 120_000);
+
+  it.each([
+    "duk",
+    "lua",
+    ...built,
+  ] as const)("%s refuses an unknown padding mode without a host check", async (engine) => {
+    const bad = structuredClone(model);
+    const conv = bad.ops.findIndex((o) => o.code === OP_CONV2D);
+    bad.ops[conv].attrs[2] = 3;
+    await expect(
+      runEngine(engine, Uint8Array.from(encodeModel(bad)), SAMPLES, { hostCheck: false }),
+    ).rejects.toThrow(/padding/);
   }, 120_000);
 });
