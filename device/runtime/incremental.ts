@@ -29,6 +29,7 @@
  */
 import { runOp } from "../../shared/kernels/dispatch";
 import type { AddParams, ConvGeometry, Kernels } from "../../shared/kernels/types";
+import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel, storedCount } from "../../shared/model-format/layout";
 import type { PreparedOp } from "../../shared/model-format/prepare";
 import { type DeviceModel, DT_BIN } from "../../shared/model-format/types";
@@ -182,6 +183,23 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
   return plan;
 }
 
+/**
+ * "" when the interpreter computes whole every tensor a window starts from (`prime`); else
+ * the problem (the device mode's fused conv + pool never makes the conv's output whole).
+ */
+export function primeProblem(plan: RowPlan, steps: PreparedOp[], it: Interpreter): string {
+  for (let k = 1; k < steps.length; k++) {
+    for (let j = 0; j < steps[k].inputs.length; j++) {
+      const t = steps[k].inputs[j];
+      const rows = plan.need[k][j];
+      if (rows === 0 || rows === plan.perStride[t]) continue;
+      if (it.tensor(t).length !== plan.rows[t] * plan.rowSize[t])
+        return `tensor ${t} (read by op ${k}) is never whole to start from`;
+    }
+  }
+  return "";
+}
+
 /** One window buffer: the last `rows` rows of tensor `tensor`. */
 interface RowWindow {
   tensor: number;
@@ -213,7 +231,10 @@ export class IncrementalRunner {
   private readonly q: number;
   private readonly output0: number;
 
-  /** `plan`: a planRows() result without a problem; `it`: the interpreter (constants, priming). */
+  /**
+   * `plan`: a planRows() result without a problem, for which primeProblem() is "";
+   * `it`: the interpreter (constants, priming).
+   */
   constructor(
     model: DeviceModel,
     steps: PreparedOp[],
@@ -221,7 +242,7 @@ export class IncrementalRunner {
     it: Interpreter,
     memory: TensorMemory,
   ) {
-    if (plan.problem !== "") throw new Error(`streaming inference: ${plan.problem}`);
+    if (plan.problem !== "") throw new ModelFormatError(`streaming inference: ${plan.problem}`, -1);
     this.plan = plan;
     this.steps = steps;
     this.memory = memory;
@@ -249,7 +270,7 @@ export class IncrementalRunner {
       const op = steps[k];
       const reads: number[][] = [];
       for (let j = 0; j < op.inputs.length; j++) {
-        reads.push(this.reader(model, op.inputs[j], plan.need[k][j], it));
+        reads.push(this.reader(model, op.inputs[j], plan.need[k][j]));
       }
       if (!plan.rowOp[k]) {
         this.heads.push(k);
@@ -280,13 +301,10 @@ export class IncrementalRunner {
   }
 
   /** What an op reads for tensor t: a window of `rows` rows, the new rows, or the array. */
-  private reader(model: DeviceModel, t: number, rows: number, it: Interpreter): number[] {
+  private reader(model: DeviceModel, t: number, rows: number): number[] {
     const plan = this.plan;
     // The new rows are all it reads (the caller's input rows already skip the unused frames).
     if (rows === 0 || rows === plan.perStride[t]) return this.fresh[t];
-    const full = it.tensor(t);
-    if (full.length !== plan.rows[t] * plan.rowSize[t])
-      throw new Error(`streaming inference: tensor ${t} is never whole to start from`);
     const buf = this.memory.buffer(rows * plan.rowSize[t], model.tensors[t].dtype);
     this.windowsOf[t].push(this.windows.length);
     this.windows.push({ tensor: t, rows, buf });
