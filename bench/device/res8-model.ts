@@ -95,7 +95,7 @@ export function res8NarrowModel(): DeviceModel {
  * res8-stream as the zoo builds it (host/models/res8-stream.ts): the same 101 x 40 input, 19
  * channels and three residual blocks as above, with convs VALID along time, a 5 x 3 pool (its
  * time stride divides the 10-frame inference stride; 13 frequency columns as the zoo's
- * res8-narrow, 3 more than this file's 4 x 4 pool) and 5 x 1 depthwise shortcuts, so the
+ * res8-narrow, 3 more than this file's 4 x 4 pool) and 5 x 1 average-pool shortcuts, so the
  * runtime computes each stride's new rows only (device/runtime/incremental.ts).
  */
 export function res8StreamModel(): DeviceModel {

@@ -182,8 +182,8 @@ export interface StreamModelOptions extends SyntheticOptions {
 /**
  * res8-stream's shape (host/models/res8.ts, `res8-stream`) at any size: convs that are VALID
  * along time and SAME along frequency, a non-overlapping average pool, residual blocks whose
- * shortcut is a 5x1 depthwise conv (VALID: it drops the two rows each side that the block's
- * two 3x3 convs drop), global average pool, dense (softmax). Every output row depends on a
+ * shortcut is a 5 x 1 average pool (stride 1, VALID: it drops the two rows each side that the
+ * block's two 3x3 convs drop), global average pool, dense (softmax). Every output row depends on a
  * fixed run of input rows, so it runs stride by stride (device/runtime/incremental.ts).
  */
 export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
@@ -205,17 +205,7 @@ export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
   let h = g.pool(conv(q, 1, "relu"), false, pool, pool, PAD_VALID);
   for (let b = 0; b < (o.blocks ?? 2); b++) {
     const y = conv(conv(h, ch, "relu"), ch, "none");
-    const skip = g.conv2d(
-      h,
-      {
-        weights: signedInts(rng, 5 * ch, wMax),
-        wShape: [5, 1, ch],
-        wBits: bits,
-        padding: PAD_VALID,
-        ...requant(rng, ch, 5, wMax, "none"),
-      },
-      true,
-    );
+    const skip = g.pool(h, false, [5, 1], [1, 1], PAD_VALID);
     h = g.add(skip, y, addMultipliers(skip.scale, y.scale, 0.08), 0.08, 0);
   }
   const gap = g.globalAvgPool(h);

@@ -9,9 +9,11 @@
  *   row's value depend on where the window starts.
  * - The pool is 5 frames by 3 coefficients: its time stride divides the 10-frame (100 ms)
  *   inference stride, so every stride brings whole pooled rows (2).
- * - Each block's two convs drop two rows at each end, so the shortcut is a 5x1 depthwise conv
- *   (VALID) that starts as the identity on the middle row (the crop res8's add would need) and
- *   may learn a short temporal filter.
+ * - Each block's two convs drop two rows at each end, so the shortcut is a 5 x 1 average pool
+ *   (stride 1, VALID): the block input smoothed over the five rows the convs see, aligned with
+ *   their output. Parameter-free and an existing device op. A 5 x 1 depthwise conv (identity
+ *   on the middle row at start) also streams, but its per-channel tensors put
+ *   the int8 file over res8-narrow's 32 KiB, and a plain crop has no device op.
  * - Global average pooling then covers the rows that are left (7 for 98 frames).
  * Same widths (19), blocks (3) and layer order (conv, ReLU, BN; the add before the BN).
  */
@@ -77,7 +79,6 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
   x = tf.layers
     .averagePooling2d({ name: "pool0", poolSize: pool, strides: pool, padding: "valid" })
     .apply(x) as tfType.SymbolicTensor;
-  const shortcuts: string[] = [];
   for (let b = 0; b < blocks; b++) {
     const blockIn = x;
     const i = 2 * b + 1;
@@ -85,14 +86,8 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
     y = bn(`bn${i}`).apply(y) as tfType.SymbolicTensor;
     y = conv(`conv${i + 1}`, y);
     const skip = tf.layers
-      .depthwiseConv2d({
-        name: `skip${b + 1}`,
-        kernelSize: [5, 1],
-        padding: "valid",
-        useBias: false,
-      })
+      .averagePooling2d({ name: `skip${b + 1}`, poolSize: [5, 1], strides: 1, padding: "valid" })
       .apply(blockIn) as tfType.SymbolicTensor;
-    shortcuts.push(`skip${b + 1}`);
     y = tf.layers.add({ name: `add${b + 1}` }).apply([y, skip]) as tfType.SymbolicTensor;
     x = bn(`bn${i + 1}`).apply(y) as tfType.SymbolicTensor;
   }
@@ -100,13 +95,5 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
   const logits = tf.layers
     .dense({ name: "logits", units: opts.numClasses })
     .apply(x) as tfType.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: logits, name: "res8_stream" });
-  // Shortcuts start as the crop to the middle row: the block begins as res8's identity add.
-  const centre = Array.from({ length: 5 * filters }, (_, k) =>
-    Math.floor(k / filters) === 2 ? 1 : 0,
-  );
-  for (const name of shortcuts) {
-    model.getLayer(name).setWeights([tf.tensor4d(centre, [5, 1, filters, 1])]);
-  }
-  return model;
+  return tf.model({ inputs: input, outputs: logits, name: "res8_stream" });
 }
