@@ -5,6 +5,7 @@
  *
  *   A arenaPeakBytes intMacs binMacs          after load
  *   K op impl                                 which implementation serves each kernel
+ *   I macsPerStride strideFrames              streaming inference runs (runtime/incremental.ts)
  *   T op v0 v1 ...                            (trace) output of op `op` for the last inference
  *   F t v0 v1 ...                             (trace) the input window of an inference
  *   S t r0 r1 ...                             raw scores of one inference at t ms
