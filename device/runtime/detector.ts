@@ -20,7 +20,7 @@ import type { DeviceModel } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
 import { deviceFrontEndFromKeyValues, lookup } from "./frontend-config";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
-import { IncrementalRunner, planRows, primeProblem } from "./incremental";
+import { IncrementalRunner, planRows } from "./incremental";
 import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
 import { FeatureStage } from "./stream/feature-stage";
@@ -224,7 +224,6 @@ export class Detector {
     if (!this.incrementalWanted) return;
     const it = this.interpreter;
     const plan = planRows(this.model, it.preparedOps(), strideFrames);
-    if (plan.problem === "") plan.problem = primeProblem(plan, it.preparedOps(), it);
     this.incrementalProblem = plan.problem;
     if (plan.problem === "")
       this.incremental = new IncrementalRunner(this.model, it.preparedOps(), plan, it, this.memory);
@@ -307,9 +306,9 @@ export class Detector {
     const it = this.interpreter;
     const inc = this.incremental;
     if (inc !== null && this.primed) {
-      this.window.copyFrames(inc.freshInput(), inc.inputFirstFrame, inc.strideFrames);
+      this.window.copyFrames(inc.input, inc.inputFirstFrame, inc.strideFrames);
       inc.step(this.kernels);
-      return inc.output();
+      return inc.scores;
     }
     this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
     if (inc !== null) {

@@ -84,6 +84,12 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     need: [],
     rowOp: [],
   };
+  // Padding along time anywhere: refused before allocating (a device heap near full, e.g.
+  // Espruino's, keeps enough contiguous memory only when a model that cannot stream costs none).
+  for (let k = 1; k < steps.length; k++) {
+    if (windowOp(steps[k].spec.kernel) && (steps[k].params[0] as ConvGeometry).padTop !== 0)
+      return refuse(plan, "pads along time");
+  }
   // Tails start "unread" (above any row count) and fall to the least any reader leaves.
   const unread = 1073741824;
   for (let t = 0; t < nT; t++) {
@@ -92,11 +98,11 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     plan.rowSize.push(0);
     plan.tail.push(unread);
   }
-  if (steps[0].spec.kernel !== "quantize") return refuse(plan, "op 0 does not quantize the input");
+  if (steps[0].spec.kernel !== "quantize") return refuse(plan, "no input quantize");
   const q = steps[0].outputs[0];
   const qShape = model.tensors[q].shape;
   if (strideFrames < 1 || strideFrames > qShape[0])
-    return refuse(plan, `stride ${strideFrames} frames does not fit the ${qShape[0]}-frame window`);
+    return refuse(plan, "stride exceeds the window");
   plan.perStride[q] = strideFrames;
   plan.rows[q] = qShape[0];
   plan.rowSize[q] = numel(qShape) / qShape[0];
@@ -115,13 +121,11 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     if (windowOp(kern) && s > 0) {
       const g = op.params[0] as ConvGeometry;
       if (g.padTop !== 0 || (g.outH - 1) * g.strideH + g.kH > g.inH)
-        return refuse(plan, `op ${k} (${kern}) pads along time`);
-      if (s % g.strideH !== 0)
-        return refuse(plan, `op ${k}: time stride ${g.strideH} does not divide ${s} rows`);
+        return refuse(plan, "pads along time");
+      if (s % g.strideH !== 0) return refuse(plan, "stride does not divide the rows");
       const sOut = s / g.strideH;
       const rows = (sOut - 1) * g.strideH + g.kH;
-      if (rows < s) return refuse(plan, `op ${k}: its ${g.kH}-row window skips rows`);
-      if (model.tensors[out].dtype === DT_BIN) return refuse(plan, `op ${k}: binary output`);
+      if (rows < s || model.tensors[out].dtype === DT_BIN) return refuse(plan, "skips rows");
       need[0] = rows;
       plan.perStride[out] = sOut;
       plan.rows[out] = g.outH;
@@ -132,7 +136,7 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     if (kern === "add" && (s > 0 || plan.perStride[op.inputs[1]] > 0)) {
       const b = op.inputs[1];
       if (s === 0 || plan.perStride[b] !== s || plan.rows[b] !== plan.rows[x])
-        return refuse(plan, `op ${k}: add of inputs that do not slide together`);
+        return refuse(plan, "unaligned add");
       need[0] = s;
       need[1] = s;
       plan.perStride[out] = s;
@@ -148,7 +152,7 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     }
     plan.rowOp.push(false);
   }
-  if (plan.perStride[model.output] > 0) return refuse(plan, "the output slides with time");
+  if (plan.perStride[model.output] > 0) return refuse(plan, "no head");
   // Backward: the last rows each reader leaves unused; every reader of a tensor must agree.
   const readerTail: number[][] = [];
   for (let k = 0; k < steps.length; k++) readerTail.push([]);
@@ -162,8 +166,7 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
       let rt = 0;
       if (plan.rowOp[k] && op.spec.kernel !== "add") {
         const g = op.params[0] as ConvGeometry;
-        if (g.outH - to < plan.perStride[out])
-          return refuse(plan, `op ${k}: fewer used rows than a stride brings`);
+        if (g.outH - to < plan.perStride[out]) return refuse(plan, "too few rows");
         rt = g.inH - ((g.outH - 1 - to) * g.strideH + g.kH);
       } else if (plan.rowOp[k]) {
         rt = to;
@@ -176,35 +179,11 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
     for (let j = 0; j < steps[k].inputs.length; j++) {
       const t = steps[k].inputs[j];
       if (plan.need[k][j] > 0 && readerTail[k][j] !== plan.tail[t])
-        return refuse(plan, `op ${k} reads rows of tensor ${t} that its other readers do not`);
+        return refuse(plan, "unaligned reads");
     }
   }
   for (let t = 0; t < nT; t++) if (plan.tail[t] === unread) plan.tail[t] = 0;
   return plan;
-}
-
-/**
- * "" when the interpreter computes whole every tensor a window starts from (`prime`); else
- * the problem (the device mode's fused conv + pool never makes the conv's output whole).
- */
-export function primeProblem(plan: RowPlan, steps: PreparedOp[], it: Interpreter): string {
-  for (let k = 1; k < steps.length; k++) {
-    for (let j = 0; j < steps[k].inputs.length; j++) {
-      const t = steps[k].inputs[j];
-      const rows = plan.need[k][j];
-      if (rows === 0 || rows === plan.perStride[t]) continue;
-      if (it.tensor(t).length !== plan.rows[t] * plan.rowSize[t])
-        return `tensor ${t} (read by op ${k}) is never whole to start from`;
-    }
-  }
-  return "";
-}
-
-/** One window buffer: the last `rows` rows of tensor `tensor`. */
-interface RowWindow {
-  tensor: number;
-  rows: number;
-  buf: number[];
 }
 
 export class IncrementalRunner {
@@ -219,9 +198,9 @@ export class IncrementalRunner {
   private readonly memory: TensorMemory;
   /** Per tensor: its new rows of this stride (row tensors), or its whole array (head/constant). */
   private readonly fresh: number[][];
-  private readonly windows: RowWindow[];
-  /** Per tensor: indices in `windows`. */
-  private readonly windowsOf: number[][];
+  /** Per tensor: its windows (the last rows one reader needs), and their row counts. */
+  private readonly windowsOf: number[][][];
+  private readonly windowRows: number[][];
   /** Row ops: their kernel and complete argument lists. */
   private readonly rowFns: string[];
   private readonly rowArgs: unknown[][];
@@ -229,11 +208,15 @@ export class IncrementalRunner {
   private readonly heads: number[];
   private readonly headValues: number[][];
   private readonly q: number;
-  private readonly output0: number;
+  /** The array the caller fills with each stride's new quantized input rows. */
+  readonly input: number[];
+  /** The scores of the last `step`. */
+  readonly scores: number[];
 
   /**
-   * `plan`: a planRows() result without a problem, for which primeProblem() is "";
-   * `it`: the interpreter (constants, priming).
+   * `plan`: a planRows() result without a problem; `it`: the interpreter (constants, priming).
+   * Every tensor a window starts from is whole in the interpreter: the device mode's fused conv
+   * + pool leaves out only the conv's output, which its pool (window = stride) reads new rows of.
    */
   constructor(
     model: DeviceModel,
@@ -242,24 +225,24 @@ export class IncrementalRunner {
     it: Interpreter,
     memory: TensorMemory,
   ) {
-    if (plan.problem !== "") throw new ModelFormatError(`streaming inference: ${plan.problem}`, -1);
+    if (plan.problem !== "") throw new ModelFormatError(plan.problem, -1);
     this.plan = plan;
     this.steps = steps;
     this.memory = memory;
     this.q = steps[0].outputs[0];
-    this.output0 = model.output;
     this.strideFrames = plan.perStride[this.q];
     this.inputFirstFrame = plan.rows[this.q] - plan.tail[this.q] - this.strideFrames;
     const nT = model.tensors.length;
     this.fresh = [];
     this.windowsOf = [];
+    this.windowRows = [];
     for (let t = 0; t < nT; t++) {
       this.windowsOf.push([]);
+      this.windowRows.push([]);
       const s = plan.perStride[t];
       if (s > 0) this.fresh.push(memory.buffer(s * plan.rowSize[t], model.tensors[t].dtype));
       else this.fresh.push(it.tensor(t));
     }
-    this.windows = [];
     this.rowFns = [];
     this.rowArgs = [];
     this.heads = [];
@@ -288,9 +271,14 @@ export class IncrementalRunner {
       for (let j = 0; j < op.inputs.length; j++) args[j] = reads[j];
       const p = op.inputs.length;
       if (op.spec.kernel === "add") {
-        args[p] = addOver(op.params[0] as AddParams, sOut * plan.rowSize[out]);
+        const a = copyParams(op.params[0] as AddParams);
+        a.n = sOut * plan.rowSize[out];
+        args[p] = a;
       } else {
-        args[p] = rowGeometry(op.params[0] as ConvGeometry, plan.need[k][0], sOut);
+        const g = copyParams(op.params[0] as ConvGeometry);
+        g.inH = plan.need[k][0];
+        g.outH = sOut;
+        args[p] = g;
       }
       args[args.length - 1] = this.fresh[out];
       this.rowFns.push(op.spec.kernel);
@@ -298,6 +286,8 @@ export class IncrementalRunner {
       if (op.spec.macs === "int") macs += Math.floor(op.macs / plan.rows[out]) * sOut;
     }
     this.macsPerStride = macs;
+    this.input = this.fresh[this.q];
+    this.scores = this.headValues[model.output];
   }
 
   /** What an op reads for tensor t: a window of `rows` rows, the new rows, or the array. */
@@ -306,19 +296,9 @@ export class IncrementalRunner {
     // The new rows are all it reads (the caller's input rows already skip the unused frames).
     if (rows === 0 || rows === plan.perStride[t]) return this.fresh[t];
     const buf = this.memory.buffer(rows * plan.rowSize[t], model.tensors[t].dtype);
-    this.windowsOf[t].push(this.windows.length);
-    this.windows.push({ tensor: t, rows, buf });
+    this.windowsOf[t].push(buf);
+    this.windowRows[t].push(rows);
     return buf;
-  }
-
-  /** The array the caller fills with the stride's new quantized input rows. */
-  freshInput(): number[] {
-    return this.fresh[this.q];
-  }
-
-  /** The scores of the last `step`. */
-  output(): number[] {
-    return this.headValues[this.output0];
   }
 
   /**
@@ -326,45 +306,41 @@ export class IncrementalRunner {
    * keeping from each tensor the rows its windows need. Then `step` may follow.
    */
   prime(it: Interpreter): void {
-    this.harvest(this.q, it.tensor(this.q));
+    this.update(this.q, it.tensor(this.q));
     let i = 1;
     while (i < it.opCount()) {
       const next = it.invokeStep(i);
       for (let k = i; k < next; k++) {
         const t = this.steps[k].outputs[0];
-        if (this.windowsOf[t].length > 0) this.harvest(t, it.tensor(t));
+        this.update(t, it.tensor(t));
       }
       i = next;
     }
   }
 
-  private harvest(t: number, full: number[]): void {
+  /**
+   * Fills tensor t's windows: from its whole array (`full`, priming), or else by dropping a
+   * stride's oldest rows and appending its new ones.
+   */
+  private update(t: number, full: number[] | null): void {
     const ws = this.windowsOf[t];
-    const size = this.plan.rowSize[t];
-    for (let i = 0; i < ws.length; i++) {
-      const w = this.windows[ws[i]];
-      const first = this.plan.rows[t] - this.plan.tail[t] - w.rows;
-      this.memory.copy(full, first * size, w.buf, 0, w.rows * size);
-    }
-  }
-
-  /** Moves tensor t's new rows into each of its windows, dropping as many old rows. */
-  private slide(t: number): void {
-    const ws = this.windowsOf[t];
-    if (ws.length === 0) return;
     const size = this.plan.rowSize[t];
     const add = this.plan.perStride[t] * size;
     for (let i = 0; i < ws.length; i++) {
-      const w = this.windows[ws[i]];
-      const keep = w.rows * size - add;
-      this.memory.copy(w.buf, add, w.buf, 0, keep);
-      this.memory.copy(this.fresh[t], 0, w.buf, keep, add);
+      const n = this.windowRows[t][i] * size;
+      if (full !== null) {
+        const first = (this.plan.rows[t] - this.plan.tail[t]) * size - n;
+        this.memory.copy(full, first, ws[i], 0, n);
+      } else {
+        this.memory.copy(ws[i], add, ws[i], 0, n - add);
+        this.memory.copy(this.fresh[t], 0, ws[i], n - add, add);
+      }
     }
   }
 
-  /** One stride: the caller wrote `freshInput()`; computes the new rows, then the head. */
+  /** One stride: the caller wrote `input`; computes the new rows, then the head. */
   step(k: Kernels): void {
-    this.slide(this.q);
+    this.update(this.q, null);
     let r = 0;
     for (let i = 1; i < this.steps.length; i++) {
       if (!this.plan.rowOp[i]) continue;
@@ -372,45 +348,17 @@ export class IncrementalRunner {
       const fn = k[this.rowFns[r] as keyof Kernels] as unknown as KernelFn;
       fn.apply(k, this.rowArgs[r]);
       r++;
-      this.slide(this.steps[i].outputs[0]);
+      this.update(this.steps[i].outputs[0], null);
     }
     for (let i = 0; i < this.heads.length; i++)
       runOp(k, this.steps[this.heads[i]], this.headValues);
   }
 }
 
-/** The op's geometry over a window of `inRows` rows giving `outRows` rows. */
-function rowGeometry(g: ConvGeometry, inRows: number, outRows: number): ConvGeometry {
-  return {
-    inH: inRows,
-    inW: g.inW,
-    inC: g.inC,
-    outH: outRows,
-    outW: g.outW,
-    outC: g.outC,
-    kH: g.kH,
-    kW: g.kW,
-    strideH: g.strideH,
-    strideW: g.strideW,
-    padTop: 0,
-    padLeft: g.padLeft,
-  };
-}
-
-function addOver(a: AddParams, n: number): AddParams {
-  return {
-    n,
-    aZp: a.aZp,
-    bZp: a.bZp,
-    outZp: a.outZp,
-    leftShift: a.leftShift,
-    aMult: a.aMult,
-    aShift: a.aShift,
-    bMult: a.bMult,
-    bShift: a.bShift,
-    outMult: a.outMult,
-    outShift: a.outShift,
-    actMin: a.actMin,
-    actMax: a.actMax,
-  };
+/** A shallow copy of an op's parameters (a geometry or add params) to set row counts on. */
+function copyParams<T>(p: T): T {
+  const c = {} as Record<string, unknown>;
+  const from = p as unknown as Record<string, unknown>;
+  for (const key in from) c[key] = from[key];
+  return c as unknown as T;
 }

@@ -98,7 +98,7 @@ it("names why a model does not stream, and runs it whole", () => {
     expect(det.incrementalProblem).toMatch(/pads along time/);
   }
   const odd = syntheticStreamModel({ seed: 1 });
-  expect(planRows(odd, prepareModel(odd), 3).problem).toMatch(/does not divide 3 rows/);
+  expect(planRows(odd, prepareModel(odd), 3).problem).toMatch(/stride does not divide the rows/);
 });
 
 describe("device engines", () => {
