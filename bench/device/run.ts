@@ -193,7 +193,7 @@ try {
     `stream: ${fmt(res8Macs)} int8 MACs per inference x 10/s = ${fmt(10 * res8Macs)} MACs/s; at ${fmt(int8C)} instr/MAC the network alone is ${fmt(10 * res8Macs * int8C)} instr/s, so 20M/s would need <= ${fmt(20e6 / (10 * res8Macs))} instr/MAC overall\n`,
   );
   process.stdout.write(
-    `streaming: res8-stream ${fmt(streamMacs)} int8 MACs whole, ${fmt(strideMacs)} per 100 ms stride = ${fmt(10 * strideMacs)} MACs/s (res8-narrow ${fmt(10 * res8Macs)}); its network ${fmt(stream.c - stream.cFrontEnd)} instr/s on the Duktape host with C kernels\n`,
+    `streaming: res8-stream ${fmt(streamMacs)} int8 MACs whole, ${fmt(strideMacs, 0)} per 100 ms stride = ${fmt(10 * strideMacs)} MACs/s (res8-narrow ${fmt(10 * res8Macs)}); its network ${fmt(stream.c - stream.cFrontEnd)} instr/s on the Duktape host with C kernels\n`,
   );
   if (jerry !== undefined) {
     const j = jerry;
