@@ -13,6 +13,7 @@ import {
   decomposeMultiplier,
   softmaxLut,
 } from "../../host/compress/quant-params";
+import { syntheticStreamModel } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { MFCC_30_10_40 } from "../../shared/features/config";
 import { type DeviceModel, PAD_VALID } from "../../shared/model-format/types";
@@ -88,4 +89,26 @@ export function res8NarrowModel(): DeviceModel {
     },
     g.softmax(logits, softmaxLut(logits.scale)),
   );
+}
+
+/**
+ * res8-stream as the zoo builds it (host/models/res8-stream.ts): the same 101 x 40 input, 19
+ * channels and three residual blocks as above, with convs VALID along time, a 5 x 3 pool (its
+ * time stride divides the 10-frame inference stride; 13 frequency columns as the zoo's
+ * res8-narrow, 3 more than this file's 4 x 4 pool) and 5 x 1 average-pool shortcuts, so the
+ * runtime computes each stride's new rows only (device/runtime/incremental.ts).
+ */
+export function res8StreamModel(): DeviceModel {
+  return syntheticStreamModel({
+    seed: 8,
+    frames: 101,
+    coeffs: 40,
+    channels: 19,
+    blocks: 3,
+    pool: [5, 3],
+    strideFrames: 10,
+    modelId: "bench-res8-stream",
+    labels: LABELS,
+    frontEnd: frontEndToKeyValues(MFCC_30_10_40),
+  });
 }

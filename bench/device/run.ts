@@ -4,6 +4,12 @@
  * ES5 bundle, plus arena planning quality. Layer costs are differences between runs with 1 and
  * N repetitions, so start-up and data generation cancel out; the stream cost is the difference
  * between 2 s and 1 s of audio (front end + res8-narrow-sized int8 every 100 ms + smoothing).
+ * Streaming inference (device/runtime/incremental.ts) on res8-stream, res8-narrow's time-causal
+ * twin: 3 s minus 2 s (both runs hold the one whole-window inference that starts the state, so
+ * the difference is ten strides of new rows only), beside the same model run whole every stride
+ * and the front end alone (no inference), on the Duktape host with C kernels and on
+ * jerryscript-native when built. Not in pure JS: ~10G instructions per audio second there
+ * (Duktape's typed-array loops), which callgrind takes many minutes to count.
  * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
  * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`, `es5_native_bundle_bytes`); under a
  * loaded machine the Espruino runs take minutes.
@@ -13,7 +19,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nativeEnginePath } from "../../device/engines/native-engines";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../../device/engines/paths";
+import { type RunOptions, runEngine } from "../../device/engines/run";
+import { Detector } from "../../device/runtime/detector";
 import { Interpreter } from "../../device/runtime/interpreter";
 import { plainMemory } from "../../device/runtime/memory";
 import { buildDevice } from "../../device/tools/build";
@@ -21,7 +30,7 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { arenaStudy } from "./arena";
 import { deviceEngineFigures } from "./engines";
-import { res8NarrowModel } from "./res8-model";
+import { res8NarrowModel, res8StreamModel } from "./res8-model";
 
 const ROOT = join(DEVICE_DIR, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -86,11 +95,38 @@ function signal(seconds: number): Int16Array {
   return out;
 }
 
-function streamInstructions(modelPath: string, seconds: number): number {
+function streamInstructions(modelPath: string, seconds: number, settings = ""): number {
   const path = join(tmp, `audio-${seconds}.s16`);
   const s = signal(seconds);
   writeFileSync(path, new Uint8Array(s.buffer));
-  return instructions([buildOutputs().es5, modelPath, path, "0", ""]);
+  return instructions([buildOutputs().es5, modelPath, path, "0", settings]);
+}
+
+/** One more second of audio, in steady state: 3 s minus 2 s. */
+function perAudioSecond(modelPath: string, settings: string): number {
+  return streamInstructions(modelPath, 3, settings) - streamInstructions(modelPath, 2, settings);
+}
+
+interface StreamingFigures {
+  streaming_instr_per_audio_second: number;
+  streaming_whole_instr_per_audio_second: number;
+  front_end_instr_per_audio_second: number;
+}
+
+/** The same figures on jerryscript-native (C kernels in the JerryScript host), when built. */
+async function jerryStreaming(model: Uint8Array): Promise<StreamingFigures | undefined> {
+  if (nativeEnginePath("jerryscript-native") === null) return undefined;
+  const per = async (o: RunOptions) => {
+    const run = async (s: number) =>
+      (await runEngine("jerryscript-native", model, signal(s), { ...o, callgrind: true }))
+        .instructions ?? 0;
+    return (await run(3)) - (await run(2));
+  };
+  return {
+    streaming_instr_per_audio_second: await per({}),
+    streaming_whole_instr_per_audio_second: await per({ incremental: false }),
+    front_end_instr_per_audio_second: await per({ strideFrames: 1000 }),
+  };
 }
 
 function fmt(x: number, digits = 2): string {
@@ -115,6 +151,20 @@ try {
   const binSmallC = perMac("bconv", ...small.bin, true, 3);
   const binJs = perMac("bconv", ...small.bin, false, 2);
   const perSecond = streamInstructions(modelPath, 2) - streamInstructions(modelPath, 1);
+  const streamPath = join(tmp, "res8-stream.bin");
+  const res8s = res8StreamModel();
+  writeFileSync(streamPath, Uint8Array.from(encodeModel(res8s)));
+  const streamMacs = new Interpreter(res8s, referenceKernels, plainMemory).macs[0];
+  const det = new Detector(res8s, referenceKernels, plainMemory, () => 0, null, null, true);
+  const strideMacs = det.incremental === null ? 0 : det.incremental.macsPerStride;
+  // Settings: the stride far past the audio (no inference: the front end alone); streaming
+  // inference off (the whole window every stride).
+  const stream = {
+    c: perAudioSecond(streamPath, ""),
+    cWhole: perAudioSecond(streamPath, ",,,,,0"),
+    cFrontEnd: perAudioSecond(streamPath, ",,1000,"),
+  };
+  const jerry = await jerryStreaming(Uint8Array.from(encodeModel(res8s)));
   const arena = arenaStudy(40, 7);
   const device = await deviceEngineFigures(tmp);
 
@@ -124,6 +174,9 @@ try {
     ["binary MAC (3x3 XNOR conv 25x10x128)", fmt(binC, 3), "-", "<= 0.15"],
     [`binary MAC (3x3 XNOR conv ${small.bin.join("x")})`, fmt(binSmallC, 3), fmt(binJs, 3), ""],
     ["per audio second (res8-narrow every 100 ms)", fmt(perSecond), "-", "<= 20M"],
+    ["per audio second (res8-stream, new rows per 100 ms)", fmt(stream.c), "-", "<= 20M"],
+    ["  of which the front end alone (no inference)", fmt(stream.cFrontEnd), "-", ""],
+    ["per audio second (res8-stream, whole window per 100 ms)", fmt(stream.cWhole), "-", ""],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(
@@ -140,6 +193,15 @@ try {
   process.stdout.write(
     `stream: ${fmt(res8Macs)} int8 MACs per inference x 10/s = ${fmt(10 * res8Macs)} MACs/s; at ${fmt(int8C)} instr/MAC the network alone is ${fmt(10 * res8Macs * int8C)} instr/s, so 20M/s would need <= ${fmt(20e6 / (10 * res8Macs))} instr/MAC overall\n`,
   );
+  process.stdout.write(
+    `streaming: res8-stream ${fmt(streamMacs)} int8 MACs whole, ${fmt(strideMacs, 0)} per 100 ms stride = ${fmt(10 * strideMacs)} MACs/s (res8-narrow ${fmt(10 * res8Macs)}); its network ${fmt(stream.c - stream.cFrontEnd)} instr/s on the Duktape host with C kernels\n`,
+  );
+  if (jerry !== undefined) {
+    const j = jerry;
+    process.stdout.write(
+      `jerryscript-native, res8-stream per audio second: ${fmt(j.streaming_instr_per_audio_second)} streaming (front end alone ${fmt(j.front_end_instr_per_audio_second)}), ${fmt(j.streaming_whole_instr_per_audio_second)} whole window every stride\n`,
+    );
+  }
   process.stdout.write(
     `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
   );
@@ -159,7 +221,7 @@ try {
     `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels), ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  *
  *   A arenaPeakBytes intMacs binMacs          after load
  *   K op impl                                 which implementation serves each kernel
+ *   I macsPerStride strideFrames              streaming inference runs (runtime/incremental.ts)
  *   T op v0 v1 ...                            (trace) output of op `op` for the last inference
  *   F t v0 v1 ...                             (trace) the input window of an inference
  *   S t r0 r1 ...                             raw scores of one inference at t ms
@@ -42,8 +43,10 @@ export interface EngineIo {
   /** Emit per-op outputs and input windows (golden-vector comparison). */
   trace: boolean;
   /**
-   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs[,streaming]"; an
-   * empty field (or an empty string) keeps the model's default; streaming "0" turns it off.
+   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs[,streaming[,
+   * incremental]]"; an empty field (or an empty string) keeps the model's default; streaming
+   * "0" turns the device mode off, incremental "0" the per-stride state (device/runtime/
+   * incremental.ts) only.
    */
   settings: string;
 }
@@ -123,6 +126,12 @@ function streamingWanted(io: EngineIo): boolean {
   if (io.trace) return false;
   const f = io.settings.split(",");
   return !(f.length > 4 && f[4] === "0");
+}
+
+/** Streaming inference (only new rows per stride) unless the settings' sixth field is "0". */
+function incrementalWanted(io: EngineIo): boolean {
+  const f = io.settings.split(",");
+  return !(f.length > 5 && f[5] === "0");
 }
 
 /**
@@ -216,6 +225,7 @@ export function startStream(
       io.clock,
       frontEnd,
       streamingWanted(io),
+      incrementalWanted(io),
     );
     applySettings(det, io.settings);
   } catch (e) {
@@ -227,6 +237,8 @@ export function startStream(
   const serving = registry.servingTable();
   for (let i = 0; i < serving.length; i++) io.print(`K ${serving[i].op} ${serving[i].impl}`);
   io.print(`K frontEnd ${det.features.implName}`);
+  const inc = det.incremental;
+  if (inc !== null) io.print(line(io, "I", [inc.macsPerStride, inc.strideFrames], [], 0));
   printInferences(io, det, memory);
   return new StreamSession(io, det, memory);
 }

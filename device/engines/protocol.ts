@@ -40,6 +40,11 @@ export interface EngineResult {
   } | null;
   /** Which implementation served each kernel, as the engine reported it. */
   serving: { op: string; impl: string }[];
+  /**
+   * Streaming inference (`I macs strideFrames`): int8 MACs per stride when each stride computes
+   * only new rows (device/runtime/incremental.ts); absent when every inference runs whole.
+   */
+  streamingMacsPerStride?: number;
   /** Peak memory the engine reported (`M bytes`: JerryScript host heap, Espruino variables). */
   peakBytes?: number;
   /** Instructions callgrind counted for the whole run (RunOptions.callgrind). */
@@ -92,6 +97,8 @@ export function parseEngineOutput(text: string): EngineResult {
     } else if (tag === "P") {
       const [samples, frames, inferences, detections, frontEndMs, networkMs, postMs] = nums(p, 1);
       r.stats = { samples, frames, inferences, detections, frontEndMs, networkMs, postMs };
+    } else if (tag === "I") {
+      r.streamingMacsPerStride = num(p[1]);
     } else if (tag === "M") {
       r.peakBytes = num(p[1]);
     } else if (tag === "K") {

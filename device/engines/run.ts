@@ -71,6 +71,11 @@ export interface RunOptions {
    */
   streaming?: boolean;
   /**
+   * false: with streaming on, still run the whole network at every stride; default true: each
+   * stride computes only new rows where the model allows (device/runtime/incremental.ts).
+   */
+  incremental?: boolean;
+  /**
    * Device engines: validate the model on the host first (default true). false hands the bytes
    * straight to the device bundle's own structural checks (tests of what a device does with a
    * file no host checked).
@@ -85,7 +90,8 @@ let valgrindExtra: string[] = [];
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
-  const streaming = o.streaming === false ? ",0" : "";
+  const off = o.streaming === false ? "0" : "";
+  const streaming = o.incremental === false ? `,${off},0` : off === "" ? "" : ",0";
   if (f.every((v) => v === undefined) && streaming === "") return "";
   // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
   return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",") + streaming;

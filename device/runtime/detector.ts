@@ -20,6 +20,7 @@ import type { DeviceModel } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
 import { deviceFrontEndFromKeyValues, lookup } from "./frontend-config";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
+import { IncrementalRunner, planRows } from "./incremental";
 import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
 import { FeatureStage } from "./stream/feature-stage";
@@ -85,7 +86,24 @@ export class Detector {
   private readonly int8Frames: boolean;
   private readonly int8Scale: number;
   private readonly int8Zero: number;
+  /**
+   * Streaming inference (incremental.ts): each stride computes only the new rows; null when
+   * off or the model does not stream at the current stride. Planned (buffers allocated) for
+   * the stride at construction and again whenever `configure` changes it; it runs once
+   * `primed` (the previous inference ran at this stride, whole or by rows).
+   */
+  incremental: IncrementalRunner | null = null;
+  /** Why the model does not stream ("" when it does, or when streaming inference is off). */
+  incrementalProblem = "";
+  private readonly incrementalWanted: boolean;
+  private plannedStride = -1;
+  private primed = false;
+  private readonly memory: TensorMemory;
 
+  /**
+   * `streaming`: the device mode (interpreter.ts); `incremental`: streaming inference on top
+   * of it, when the model allows (bit-exact with the whole-window run either way).
+   */
   constructor(
     model: DeviceModel,
     kernels: Kernels,
@@ -94,6 +112,7 @@ export class Detector {
     frontEnd: FrontEndIntrinsic | null = null,
     prepared: PreparedOp[] | null = null,
     streaming = false,
+    incremental = true,
   ) {
     this.model = model;
     this.clock = clock;
@@ -165,6 +184,8 @@ export class Detector {
       strideFrames: lookup(model.meta, "strideFrames", 1),
       suppressionMs: lookup(model.meta, "suppressionMs", 1000),
     };
+    this.memory = memory;
+    this.incrementalWanted = streaming && incremental && q !== null;
     this.recognizer = new Recognizer(model.labels, this.scoreScale, model.modelVersion);
     this.configure(this.settings);
     this.stats = {
@@ -189,10 +210,23 @@ export class Detector {
     );
     if (problem !== "") throw new Error(problem);
     this.recognizer.configure(s.threshold, s.smoothingWindow, s.suppressionMs);
+    if (s.strideFrames !== this.plannedStride) this.planIncremental(s.strideFrames);
     this.settings.threshold = s.threshold;
     this.settings.smoothingWindow = s.smoothingWindow;
     this.settings.strideFrames = s.strideFrames;
     this.settings.suppressionMs = s.suppressionMs;
+  }
+
+  private planIncremental(strideFrames: number): void {
+    this.plannedStride = strideFrames;
+    this.primed = false;
+    this.incremental = null;
+    if (!this.incrementalWanted) return;
+    const it = this.interpreter;
+    const plan = planRows(this.model, it.preparedOps(), strideFrames);
+    this.incrementalProblem = plan.problem;
+    if (plan.problem === "")
+      this.incremental = new IncrementalRunner(this.model, it.preparedOps(), plan, it, this.memory);
   }
 
   getSettings(): DetectorSettings {
@@ -259,14 +293,32 @@ export class Detector {
     this.framesSinceInference = 0;
     const t = f.frameTimeMs();
     const t0 = this.clock();
-    const it = this.interpreter;
-    this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
-    it.invoke();
+    const out = this.infer();
     const t1 = this.clock();
     this.stats.networkMs += t1 - t0;
     this.stats.inferences++;
-    this.postProcess(it.output(), t);
+    this.postProcess(out, t);
     this.stats.postMs += this.clock() - t1;
+  }
+
+  /** Runs the network on the window; returns the scores. */
+  private infer(): number[] {
+    const it = this.interpreter;
+    const inc = this.incremental;
+    if (inc !== null && this.primed) {
+      this.window.copyFrames(inc.input, inc.inputFirstFrame, inc.strideFrames);
+      inc.step(this.kernels);
+      return inc.scores;
+    }
+    this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
+    if (inc !== null) {
+      inc.prime(it);
+      this.primed = true;
+    } else {
+      it.invoke();
+      this.primed = false;
+    }
+    return it.output();
   }
 
   private postProcess(out: number[], t: number): void {

@@ -235,6 +235,11 @@ export class Interpreter {
     return this.arrays[t];
   }
 
+  /** The prepared ops, in run order (streaming inference plans over them). */
+  preparedOps(): PreparedOp[] {
+    return this.steps;
+  }
+
   opCount(): number {
     return this.steps.length;
   }
@@ -251,16 +256,21 @@ export class Interpreter {
   invoke(from = -1, to = -1): void {
     const end = to < 0 ? this.steps.length : to;
     let i = from < 0 ? this.first : from;
-    while (i < end) {
-      const band = this.bandAt[i];
-      if (band >= 0) {
-        this.bands[band].run(this.k, this.memory);
-        i += 2;
-      } else {
-        runOp(this.k, this.steps[i], this.arrays);
-        i++;
-      }
+    while (i < end) i = this.invokeStep(i);
+  }
+
+  /**
+   * Runs op i, or the fused conv + pool pair starting there; returns the next op to run. Each
+   * output it wrote holds its values until a later op reuses the memory.
+   */
+  invokeStep(i: number): number {
+    const band = this.bandAt[i];
+    if (band >= 0) {
+      this.bands[band].run(this.k, this.memory);
+      return i + 2;
     }
+    runOp(this.k, this.steps[i], this.arrays);
+    return i + 1;
   }
 }
 

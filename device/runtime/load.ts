@@ -12,7 +12,8 @@ import type { TensorMemory } from "./memory";
 
 /**
  * Throws ModelFormatError (or a settings error) when the bytes cannot run. `streaming`: the
- * device mode (detector.ts, interpreter.ts InterpreterOptions).
+ * device mode (detector.ts, interpreter.ts InterpreterOptions); `incremental`: with it, each
+ * stride computes only new rows where the model allows (incremental.ts).
  */
 export function loadDetector(
   bytes: number[],
@@ -21,6 +22,7 @@ export function loadDetector(
   clock: () => number,
   frontEnd: FrontEndIntrinsic | null = null,
   streaming = false,
+  incremental = true,
 ): Detector {
   const { model, ops } = decodePrepared(bytes, (count: number, dtype: number, bits: number) =>
     memory.constantStorage(count, dtype, bits),
@@ -28,5 +30,5 @@ export function loadDetector(
   // Constants are decoded: let a device reuse the file's bytes for the arena (when the caller
   // kept no reference either, as device/app/run-stream.ts does not).
   bytes = [];
-  return new Detector(model, kernels, memory, clock, frontEnd, ops, streaming);
+  return new Detector(model, kernels, memory, clock, frontEnd, ops, streaming, incremental);
 }

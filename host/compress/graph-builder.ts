@@ -3,7 +3,7 @@
  * rules the decoder checks. Used by the synthetic test models and by the exporter: give it
  * already-quantized integers (weights, bias, multipliers, thresholds); it owns the layout.
  */
-import { planAxis } from "../../shared/kernels/padding";
+import { axisPadding, planAxis } from "../../shared/kernels/padding";
 import { naturalBits, numel } from "../../shared/model-format/layout";
 import type { DeviceModel, DeviceTensor, KeyValue } from "../../shared/model-format/types";
 import {
@@ -162,7 +162,10 @@ export class GraphBuilder {
   }
 
   private window(x: Act, kH: number, kW: number, sH: number, sW: number, pad: number): number[] {
-    return [planAxis(x.shape[0], kH, sH, pad).out, planAxis(x.shape[1], kW, sW, pad).out];
+    return [
+      planAxis(x.shape[0], kH, sH, axisPadding(pad, 0)).out,
+      planAxis(x.shape[1], kW, sW, axisPadding(pad, 1)).out,
+    ];
   }
 
   conv2d(x: Act, s: ConvSpec, depthwise = false): Act {

@@ -7,7 +7,7 @@
  */
 
 import type { DeviceModel, KeyValue } from "../../shared/model-format/types";
-import { DT_INT16, PAD_SAME, PAD_VALID } from "../../shared/model-format/types";
+import { DT_INT16, PAD_SAME, PAD_VALID, PAD_VALID_H_SAME_W } from "../../shared/model-format/types";
 import { Rng } from "../data/rng";
 import { type Act, GraphBuilder, type Requant } from "./graph-builder";
 import { activationClamp, addMultipliers, decomposeMultiplier, softmaxLut } from "./quant-params";
@@ -161,6 +161,71 @@ export function syntheticConvPoolModel(o: SyntheticOptions = {}): DeviceModel {
   const mp = g.pool(c2, true, [1, 2], [1, 2], PAD_VALID);
   const gap = g.globalAvgPool(mp);
   return g.build(info("synthetic-conv-pool"), head(g, rng, gap, 8));
+}
+
+export interface StreamModelOptions extends SyntheticOptions {
+  /** Feature maps per conv (default 6). */
+  channels?: number;
+  /** Residual blocks (default 2). */
+  blocks?: number;
+  /** Average pool window = stride, [time, frequency] (default [2, 2]). */
+  pool?: [number, number];
+  /** Inference stride in frames (model metadata; default 4). */
+  strideFrames?: number;
+  /** Output the dense logits instead of softmax probabilities (a stricter parity check). */
+  logits?: boolean;
+  modelId?: string;
+  labels?: string[];
+  frontEnd?: KeyValue[];
+}
+
+/**
+ * res8-stream's shape (host/models/res8.ts, `res8-stream`) at any size: convs that are VALID
+ * along time and SAME along frequency, a non-overlapping average pool, residual blocks whose
+ * shortcut is a 5 x 1 average pool (stride 1, VALID: it drops the two rows each side that the
+ * block's two 3x3 convs drop), global average pool, dense (softmax). Every output row depends on a
+ * fixed run of input rows, so it runs stride by stride (device/runtime/incremental.ts).
+ */
+export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
+  const rng = new Rng(o.seed ?? 1);
+  const bits = o.weightBits ?? 8;
+  const wMax = 2 ** (bits - 1) - 1;
+  const ch = o.channels ?? 6;
+  const pool = o.pool ?? [2, 2];
+  const g = new GraphBuilder();
+  const q = front(g, { ...o, frames: o.frames ?? 23 });
+  const conv = (x: Act, inC: number, act: "none" | "relu"): Act =>
+    g.conv2d(x, {
+      weights: signedInts(rng, ch * 9 * inC, wMax),
+      wShape: [ch, 3, 3, inC],
+      wBits: bits,
+      padding: PAD_VALID_H_SAME_W,
+      ...requant(rng, ch, 9 * inC, wMax, act),
+    });
+  let h = g.pool(conv(q, 1, "relu"), false, pool, pool, PAD_VALID);
+  for (let b = 0; b < (o.blocks ?? 2); b++) {
+    const y = conv(conv(h, ch, "relu"), ch, "none");
+    const skip = g.pool(h, false, [5, 1], [1, 1], PAD_VALID);
+    h = g.add(skip, y, addMultipliers(skip.scale, y.scale, 0.08), 0.08, 0);
+  }
+  const gap = g.globalAvgPool(h);
+  const labels = o.labels ?? SYNTHETIC_LABELS;
+  const logits = g.dense(gap, {
+    weights: signedInts(rng, labels.length * ch, wMax),
+    outN: labels.length,
+    wBits: bits,
+    ...requant(rng, labels.length, ch, wMax, "none"),
+  });
+  return g.build(
+    {
+      ...info(o.modelId ?? `synthetic-stream-int${bits}`, [
+        { key: "strideFrames", value: o.strideFrames ?? 4 },
+      ]),
+      labels,
+      frontEnd: o.frontEnd ?? SYNTHETIC_FRONT_END,
+    },
+    o.logits === true ? logits : g.softmax(logits, softmaxLut(logits.scale)),
+  );
 }
 
 /** A 4-bit-weight variant of the int8 CNN (weights in [-7, 7], stored 2 per byte). */

@@ -10,6 +10,7 @@ import { buildFfn, type FfnConfig } from "./ffn";
 import { buildMbNet, type MbNetConfig } from "./mbconv";
 import { buildRes8, type Res8Options } from "./res8";
 import { buildRes8Bin, type Res8BinConfig } from "./res8-bin";
+import { buildRes8Stream, type Res8StreamOptions } from "./res8-stream";
 import { buildTinyConv, type TinyConvConfig } from "./tinyconv";
 
 export { countParams } from "./common";
@@ -18,6 +19,7 @@ export interface ModelConfigs {
   "res8-narrow": Res8Options;
   res8: Res8Options;
   "res8-bin": Res8BinConfig;
+  "res8-stream": Res8StreamOptions;
   tinyconv: TinyConvConfig;
   "ds-cnn-s": DsCnnConfig;
   ffn: FfnConfig;
@@ -30,6 +32,7 @@ const BUILDERS: { [K in ModelName]: (c: ModelConfigs[K]) => tf.LayersModel } = {
   "res8-narrow": (c) => buildRes8(tf, { filters: 19, ...c }),
   res8: (c) => buildRes8(tf, { filters: 45, ...c }),
   "res8-bin": buildRes8Bin,
+  "res8-stream": (c) => buildRes8Stream(tf, c),
   tinyconv: buildTinyConv,
   "ds-cnn-s": buildDsCnn,
   ffn: buildFfn,

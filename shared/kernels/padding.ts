@@ -1,4 +1,4 @@
-import { PAD_SAME } from "../model-format/types";
+import { PAD_SAME, PAD_VALID, PAD_VALID_H_SAME_W } from "../model-format/types";
 
 /** Output size and leading padding of one spatial axis (TensorFlow's SAME / VALID rules). */
 export interface AxisPlan {
@@ -19,4 +19,10 @@ export function planAxis(inSize: number, k: number, stride: number, padding: num
   }
   const out = inSize >= k ? Math.floor((inSize - k) / stride) + 1 : 0;
   return { out, padBefore: 0 };
+}
+
+/** The padding rule of one axis (0 = H, 1 = W) under a model's padding mode. */
+export function axisPadding(padding: number, axis: number): number {
+  if (padding === PAD_VALID_H_SAME_W) return axis === 0 ? PAD_VALID : PAD_SAME;
+  return padding;
 }

@@ -5,7 +5,7 @@
  */
 import type { OpSpec } from "../kernels/ops";
 import { opName } from "../kernels/ops";
-import { planAxis } from "../kernels/padding";
+import { axisPadding, planAxis } from "../kernels/padding";
 import type { ClampParams, ConvGeometry } from "../kernels/types";
 import { MULT_LIMIT, SHIFT_MAX, SHIFT_MIN } from "../quant/rescale";
 import { ModelFormatError } from "./errors";
@@ -159,9 +159,10 @@ export function geometry(
   outC: number,
 ): ConvGeometry {
   c.strides(sH, sW);
-  if (pad !== 0 && pad !== 1) c.fail(`padding ${pad} is not 0 (valid) or 1 (same)`);
-  const h = planAxis(x.shape[0], kH, sH, pad);
-  const w = planAxis(x.shape[1], kW, sW, pad);
+  if (pad !== 0 && pad !== 1 && pad !== 2)
+    c.fail(`padding ${pad} is not 0 (valid), 1 (same) or 2 (valid along H, same along W)`);
+  const h = planAxis(x.shape[0], kH, sH, axisPadding(pad, 0));
+  const w = planAxis(x.shape[1], kW, sW, axisPadding(pad, 1));
   if (h.out < 1 || w.out < 1)
     c.fail(`kernel ${kH}x${kW} does not fit input ${x.shape[0]}x${x.shape[1]}`);
   return {

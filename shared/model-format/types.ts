@@ -65,6 +65,12 @@ export const POOL_ATTR_COUNT = 7;
 /** Padding modes (TensorFlow's): VALID uses only full windows; SAME pads so out = ceil(in/stride). */
 export const PAD_VALID = 0;
 export const PAD_SAME = 1;
+/**
+ * VALID along H (time), SAME along W (frequency): a conv whose output row depends only on a
+ * fixed run of input rows, never on padding at the window's edges, so a streaming run can keep
+ * past rows and compute only new ones bit-exactly (device/runtime/incremental.ts).
+ */
+export const PAD_VALID_H_SAME_W = 2;
 
 export interface DeviceTensor {
   /** ASCII name (for reports and golden vectors). */

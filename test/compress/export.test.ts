@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { planRows } from "../../device/runtime/incremental";
 import { calibrate, exportModel } from "../../host/compress/export";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { applyPrecision, type Precision } from "../../host/compress/precision";
@@ -7,12 +8,15 @@ import { calibrateInputRanges } from "../../host/compress/ptq";
 import { buildModel, type ModelName } from "../../host/models";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
+import { prepareModel } from "../../shared/model-format/prepare";
 import {
   DT_INT16,
   OP_AVG_POOL2D,
   OP_BCONV2D,
   OP_BINARIZE,
+  OP_CONV2D,
   OP_GLOBAL_MAX_POOL,
+  PAD_VALID_H_SAME_W,
 } from "../../shared/model-format/types";
 
 beforeAll(async () => {
@@ -72,6 +76,7 @@ describe("exporter: exported integers vs the float model", () => {
   it.each([
     ["ds-cnn-s", { filters: 8, blocks: 2 }, "float"],
     ["res8-narrow", { filters: 6, blocks: 2 }, "float"],
+    ["res8-stream", { filters: 6, blocks: 2, pool: [2, 2], inputShape: [20, 10, 1] }, "float"],
     ["tinyconv", { filters: 4 }, "float"],
     ["ffn", { widths: [12, 10], swapBnAct: true, inputShape: [21, 10, 1] }, "float"],
     ["ds-cnn-s", { filters: 8, blocks: 1 }, "int8"],
@@ -88,6 +93,24 @@ describe("exporter: exported integers vs the float model", () => {
     const r = compare(m, shape);
     expect(r.agree).toBeGreaterThanOrEqual(0.9);
     expect(r.meanDiff).toBeLessThan(0.03);
+  });
+
+  it("res8-stream: frequency-only padding + VALID conv export as padding 2, and the model streams", () => {
+    const shape = [20, 10, 1];
+    const m = buildModel("res8-stream", {
+      inputShape: shape as never,
+      numClasses: 3,
+      filters: 4,
+      blocks: 2,
+      pool: [2, 2],
+    });
+    reseed(m, 3);
+    const dm = compare(m, shape, 8).model;
+    const convs = dm.ops.filter((o) => o.code === OP_CONV2D);
+    expect(convs).toHaveLength(5);
+    for (const c of convs) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
+    expect(planRows(dm, prepareModel(dm), 2).problem).toBe("");
+    expect(planRows(dm, prepareModel(dm), 3).problem).toMatch(/does not divide/);
   });
 
   it("binary res8-narrow folds ReLU + BN + sign into popcount thresholds", () => {

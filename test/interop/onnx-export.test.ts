@@ -13,6 +13,7 @@ import {
   syntheticBinaryModel,
   syntheticInt4Model,
   syntheticInt8Model,
+  syntheticStreamModel,
 } from "../../host/compress/synthetic-models";
 import { exportOnnx } from "../../host/interop/onnx/export";
 import { exportOnnxFile } from "../../host/interop/onnx/export-file";
@@ -36,6 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), "earshot-onnx-"));
 const MODELS: [string, DeviceModel][] = [
   ["int8 conv net", syntheticInt8Model({ seed: 5 })],
   ["4-bit conv net", syntheticInt4Model({ seed: 6 })],
+  ["time-causal conv net (padding 2, res8-stream's shape)", syntheticStreamModel({ seed: 7 })],
   [
     "imported TFLite net (conv, pools, add, depthwise, dense, tflm_requantize)",
     importTflite(readTflite(smallNet())),

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { syntheticInt8Model } from "../../host/compress/synthetic-models";
+import { syntheticInt8Model, syntheticStreamModel } from "../../host/compress/synthetic-models";
 import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import type { DeviceModel } from "../../shared/model-format/types";
-import { DT_INT8, OP_CONV2D } from "../../shared/model-format/types";
+import { DT_INT8, OP_CONV2D, PAD_VALID_H_SAME_W } from "../../shared/model-format/types";
 import { sha256 } from "../../shared/portable/sha256";
 
 /** Re-stamps length and digest so a body edit reaches the parser and validator. */
@@ -170,5 +170,38 @@ describe("decoder rejects malformed files with a named reason and offset", () =>
     const lenAt = p + 1 + name.length + 3 + 4 * rank + 1 + 2 + 8 * m.tensors[w].scales.length + 4;
     bytes[lenAt] -= 1;
     rejects(restamp(bytes), /data is \d+ bytes, shape and 8-bit width need/);
+  });
+});
+
+describe("padding 2 (VALID along time, SAME along frequency)", () => {
+  const stream = syntheticStreamModel();
+  const conv = stream.ops.findIndex((o) => o.code === OP_CONV2D);
+
+  it("round-trips, with the time-valid output shape", () => {
+    expect(stream.ops[conv].attrs[2]).toBe(PAD_VALID_H_SAME_W);
+    const m = decodeModel(encodeModel(stream));
+    const x = m.tensors[m.ops[conv].inputs[0]].shape;
+    expect(m.tensors[m.ops[conv].outputs[0]].shape).toEqual([x[0] - 2, x[1], 6]);
+  });
+
+  it("refuses an unknown padding mode and a time kernel that does not fit", () => {
+    const bad = (f: (m: DeviceModel) => void) => {
+      const m = structuredClone(stream);
+      f(m);
+      return encodeModel(m);
+    };
+    rejects(
+      bad((m) => {
+        m.ops[conv].attrs[2] = 3;
+      }),
+      /padding 3 is not 0 \(valid\), 1 \(same\) or 2/,
+    );
+    // SAME where the file says time-valid: the declared output rows no longer match.
+    rejects(
+      bad((m) => {
+        m.ops[conv].attrs[2] = 1;
+      }),
+      /output .* has shape/,
+    );
   });
 });

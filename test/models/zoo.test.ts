@@ -7,6 +7,7 @@ const TINY_CONFIGS: Record<string, object> = {
   "res8-narrow": { inputShape: [20, 12, 1], numClasses: 3 },
   res8: { inputShape: [20, 12, 1], numClasses: 3, filters: 4 },
   "res8-bin": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2 },
+  "res8-stream": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2, pool: [2, 3] },
   tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
   "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
   ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
@@ -22,6 +23,8 @@ describe("model zoo", () => {
     // [name, config, expected trainable parameters (closed form from the architecture)]
     // res8-narrow: 19*9 + 6*(19*19*9) + 6 BN*(2*19) + 19*12+12 = 20,178 (~20K, Tang & Lin)
     ["res8-narrow", { inputShape: [98, 40, 1], numClasses: 12 }, 171 + 6 * 3249 + 6 * 38 + 240],
+    // res8-stream: res8-narrow's convs, BNs and dense (its shortcuts are parameter-free pools)
+    ["res8-stream", { inputShape: [98, 40, 1], numClasses: 12 }, 171 + 6 * 3249 + 6 * 38 + 240],
     // tinyconv on 49x40, 4 classes: 8*10*8+8 + 25*20*8*4+4 = 16,652 ("about 17k", seed 003)
     ["tinyconv", { inputShape: [49, 40, 1], numClasses: 4 }, 648 + 16004],
     // ds-cnn-s: 64*10*4 + BN + 4 * (9*64 + BN + 64*64 + BN) + 64*12+12
@@ -68,6 +71,16 @@ describe("model zoo", () => {
         expect((l.getConfig() as { momentum: number }).momentum, name).toBe(0.9);
       m.dispose();
     }
+  });
+
+  it("res8-stream keeps 7 rows of 98 frames for global pooling; too few frames are refused", () => {
+    const m = buildModel("res8-stream", { inputShape: [98, 40, 1], numClasses: 12 });
+    expect(m.getLayer("pool0").outputShape).toEqual([null, 19, 13, 19]);
+    expect(m.getLayer("bn6").outputShape).toEqual([null, 7, 13, 19]);
+    m.dispose();
+    expect(() => buildModel("res8-stream", { inputShape: [49, 40, 1], numClasses: 12 })).toThrow(
+      /49 frames leave -3 rows/,
+    );
   });
 
   it("res8-bin replaces pooling by a strided conv and adds a shortcut per conv", () => {

@@ -99,6 +99,13 @@ describe("train", () => {
     expect(log.map((l) => JSON.parse(l).type)).toContain("epoch");
   });
 
+  it("res8-stream (res8 causal along time, for streaming inference) learns too: loss falls", async () => {
+    const cfg = config("stream", { model: "res8-stream", epochs: 2 });
+    const result = await train(cfg);
+    const [first, last] = result.epochs;
+    expect(last.trainLoss).toBeLessThan(first.trainLoss * 0.9);
+  });
+
   it("resuming after an interruption gives the same weights as an uninterrupted run", async () => {
     const straight = await train(config("straight", { epochs: 2 }));
     const interrupted = config("resumed", { epochs: 2 });

@@ -15,7 +15,8 @@ beforeAll(async () => {
 
 describe.each(MODEL_NAMES)("%s", (name) => {
   it("trains one step on wasm", () => {
-    const inputShape: [number, number, number] = [49, 20, 1];
+    // res8-stream drops 4 rows per block along time: it needs a 1 s window (98 frames).
+    const inputShape: [number, number, number] = [name === "res8-stream" ? 98 : 49, 20, 1];
     const model = buildSeeded(name, { inputShape, numClasses: 4 }, 1);
     const step = makeTrainStep(model, tf.train.adam(1e-3));
     const x = tf.randomNormal([4, ...inputShape], 0, 1, "float32", 1);

@@ -43,6 +43,17 @@ export class FrameWindow {
     this.memory.copy(this.ring, 0, out, n - start, start);
   }
 
+  /** Writes `n` frames starting at window frame `first` (0 = oldest) into out[0 .. n * coeffs). */
+  copyFrames(out: number[], first: number, n: number): void {
+    const c = this.coeffs;
+    let slot = (this.count === this.frames ? this.next : 0) + first;
+    if (slot >= this.frames) slot -= this.frames;
+    // Up to the ring's end, then the rest from its start: at most two block copies.
+    const a = slot + n <= this.frames ? n : this.frames - slot;
+    this.memory.copy(this.ring, slot * c, out, 0, a * c);
+    if (a < n) this.memory.copy(this.ring, 0, out, a * c, (n - a) * c);
+  }
+
   reset(): void {
     this.next = 0;
     this.count = 0;

@@ -48,6 +48,11 @@ export class ExportContext {
    * its consumers take it back out exactly (binarize thresholds, BN and dense biases).
    */
   readonly offsets = new Map<number, number[]>();
+  /**
+   * Convs whose input a ZeroPadding2D padded along frequency only, as SAME would: they export
+   * with padding 2 (VALID along time, SAME along frequency); the padded tensor is never made.
+   */
+  readonly freqPadded = new Set<string>();
 
   constructor(
     readonly model: tf.LayersModel,

@@ -6,7 +6,7 @@
  * from inScale wScale_c / outScale, ReLU as the clamp. A BN waiting before a dense folds in
  * exactly; binary layers go to binary.ts.
  */
-import { DT_INT8, DT_INT16 } from "../../../shared/model-format/types";
+import { DT_INT8, DT_INT16, PAD_VALID_H_SAME_W } from "../../../shared/model-format/types";
 import type { Act } from "../graph-builder";
 import { isQuantLayer } from "../qlayers";
 import { activationClamp, quantizeWeightsPerChannel, requantMultipliers } from "../quant-params";
@@ -138,7 +138,12 @@ export function exportConvLike(ctx: ExportContext, l: L): void {
   else
     y = ctx.g.conv2d(
       xIn,
-      { ...spec, strideH: cl.strides[0], strideW: cl.strides[1], padding: cl.padding },
+      {
+        ...spec,
+        strideH: cl.strides[0],
+        strideW: cl.strides[1],
+        padding: ctx.freqPadded.has(l.name) ? PAD_VALID_H_SAME_W : cl.padding,
+      },
       cl.kind === "dw",
     );
   ctx.acts.set(last.name, y);

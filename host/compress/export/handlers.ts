@@ -8,6 +8,7 @@ import { exportBatchNorm } from "./batch-norm";
 import type { ExportContext } from "./context";
 import { exportConvLike } from "./conv";
 import type { BnParams, L } from "./layers";
+import { exportZeroPadding } from "./padding";
 import { exportGlobalPool, exportPool } from "./pool";
 
 export type LayerHandler = (ctx: ExportContext, l: L) => void;
@@ -41,6 +42,7 @@ export const LAYER_HANDLERS: Record<string, LayerHandler> = {
   BatchNormalization: exportBatchNorm,
   EarshotQBatchNorm: exportBatchNorm,
   Add: exportAdd,
+  ZeroPadding2D: exportZeroPadding,
   AveragePooling2D: exportPool,
   MaxPooling2D: exportPool,
   GlobalAveragePooling2D: exportGlobalPool,

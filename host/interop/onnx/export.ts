@@ -13,7 +13,7 @@
  */
 
 import { EarshotError } from "../../../shared/errors";
-import { planAxis } from "../../../shared/kernels/padding";
+import { axisPadding, planAxis } from "../../../shared/kernels/padding";
 import { opName } from "../../../shared/model-format/prepare";
 import type { DeviceModel, DeviceOp, DeviceTensor } from "../../../shared/model-format/types";
 import {
@@ -172,8 +172,8 @@ export function exportOnnx(model: DeviceModel, precision: OnnxPrecision): Uint8A
               for (let i = 0; i < inC; i++)
                 w[((o * inC + i) * kH + ky) * kW + kx] = wd[((o * kH + ky) * kW + kx) * inC + i];
       }
-      const ph = planAxis(inH, kH, a[0], a[2]);
-      const pw = planAxis(inW, kW, a[1], a[2]);
+      const ph = planAxis(inH, kH, a[0], axisPadding(a[2], 0));
+      const pw = planAxis(inW, kW, a[1], axisPadding(a[2], 1));
       const totH = Math.max((ph.out - 1) * a[0] + kH - inH, 0);
       const totW = Math.max((pw.out - 1) * a[1] + kW - inW, 0);
       const bias = (T(op.inputs[2]).data as number[]).map((b, c) => b * R[c]);
@@ -218,8 +218,8 @@ export function exportOnnx(model: DeviceModel, precision: OnnxPrecision): Uint8A
       continue;
     } else if (op.code === OP_AVG_POOL2D || op.code === OP_MAX_POOL2D) {
       const [inH, inW] = x.shape;
-      const ph = planAxis(inH, a[0], a[2], a[4]);
-      const pw = planAxis(inW, a[1], a[3], a[4]);
+      const ph = planAxis(inH, a[0], a[2], axisPadding(a[4], 0));
+      const pw = planAxis(inW, a[1], a[3], axisPadding(a[4], 1));
       const totH = Math.max((ph.out - 1) * a[2] + a[0] - inH, 0);
       const totW = Math.max((pw.out - 1) * a[3] + a[1] - inW, 0);
       const attrs: Record<string, number | number[]> = {

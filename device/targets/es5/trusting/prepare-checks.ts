@@ -8,7 +8,7 @@
  */
 import type { OpSpec } from "../../../../shared/kernels/ops";
 import { opName } from "../../../../shared/kernels/ops";
-import { planAxis } from "../../../../shared/kernels/padding";
+import { axisPadding, planAxis } from "../../../../shared/kernels/padding";
 import type { ClampParams, ConvGeometry } from "../../../../shared/kernels/types";
 import { ModelFormatError } from "../../../../shared/model-format/errors";
 import type { DeviceModel, DeviceOp, DeviceTensor } from "../../../../shared/model-format/types";
@@ -111,9 +111,9 @@ export function geometry(
   outC: number,
 ): ConvGeometry {
   c.strides(sH, sW);
-  c.inRange(pad, 0, 1, "padding");
-  const h = planAxis(x.shape[0], kH, sH, pad);
-  const w = planAxis(x.shape[1], kW, sW, pad);
+  c.inRange(pad, 0, 2, "padding");
+  const h = planAxis(x.shape[0], kH, sH, axisPadding(pad, 0));
+  const w = planAxis(x.shape[1], kW, sW, axisPadding(pad, 1));
   if (h.out < 1 || w.out < 1) c.fail("kernel does not fit its input");
   return {
     inH: x.shape[0],

@@ -1,0 +1,364 @@
+/**
+ * Streaming inference (issue 12; microWakeWord's streaming mode): a model whose layers are
+ * causal along time runs each stride on the new rows only, keeping the rows it still needs
+ * between strides, and gives the integers the whole-window run gives.
+ *
+ * Rows are the time axis (H) of every [H, W, C] activation. A "row tensor" slides with the
+ * input: each stride adds `perStride` rows at its end and drops as many at its start. It
+ * streams when every op that reads it is
+ * - a window op (conv, depthwise conv, average/max pool) with no padding along time (VALID or
+ *   PAD_VALID_H_SAME_W) whose time stride divides the rows per stride, and whose last window
+ *   ends on the tensor's last row: its `perStride / strideH` new output rows read only the last
+ *   `need = (new rows - 1) * strideH + kH` input rows;
+ * - an add of two row tensors with the same rows per stride (reads only the new rows);
+ * - a "head" op (global pool, dense, softmax, ...), which reads the whole tensor and reruns
+ *   every stride, as does everything after it.
+ * A tensor's last rows may go unused (a pool that floors leaves them; the conv before it and the
+ * input then leave as many): its new rows are then the ones that end before them, and every
+ * reader of a tensor must leave the same rows.
+ *
+ * State: per (tensor, reader that needs more rows than a stride brings) a window buffer of its
+ * last `need` rows, shifted and appended each stride (two block copies). Each window op's kernel
+ * runs on its window with a geometry of `need` input rows and the new output rows; the same
+ * kernels, taps and accumulators as the whole run, so the same bits. Every buffer is allocated
+ * at construction; a stride allocates nothing.
+ *
+ * The first inference (and any after the stride changed) runs the whole window through the
+ * interpreter and copies the rows each window needs out of its tensors as they are computed
+ * (`prime`).
+ */
+import { runOp } from "../../shared/kernels/dispatch";
+import type { AddParams, ConvGeometry, Kernels } from "../../shared/kernels/types";
+import { ModelFormatError } from "../../shared/model-format/errors";
+import { numel, storedCount } from "../../shared/model-format/layout";
+import type { PreparedOp } from "../../shared/model-format/prepare";
+import { type DeviceModel, DT_BIN } from "../../shared/model-format/types";
+import type { Interpreter } from "./interpreter";
+import type { TensorMemory } from "./memory";
+
+type KernelFn = (...args: unknown[]) => void;
+
+function windowOp(kernel: string): boolean {
+  return (
+    kernel === "conv2d" ||
+    kernel === "depthwiseConv2d" ||
+    kernel === "avgPool2d" ||
+    kernel === "maxPool2d"
+  );
+}
+
+/** How each tensor streams, or why the model does not. */
+export interface RowPlan {
+  /** "" when the model streams; else the reason it does not. */
+  problem: string;
+  /** Per tensor: new rows per stride (0: not a row tensor). */
+  perStride: number[];
+  /** Per tensor: rows (H) and elements per row. */
+  rows: number[];
+  rowSize: number[];
+  /** Per tensor: its last rows no reader needs (a pool that floors leaves some; 0 mostly). */
+  tail: number[];
+  /** Per op: rows of each input the op reads each stride (0: not a row input). */
+  need: number[][];
+  /** Per op: true when it runs on new rows only (a row op); false: a head op (op 0: neither). */
+  rowOp: boolean[];
+}
+
+function refuse(plan: RowPlan, why: string): RowPlan {
+  plan.problem = why;
+  return plan;
+}
+
+/**
+ * Which tensors slide with the input, at `strideFrames` new frames per inference, and what each
+ * op reads. Needs the device mode's graph: op 0 quantizes the float input.
+ */
+export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: number): RowPlan {
+  const nT = model.tensors.length;
+  const plan: RowPlan = {
+    problem: "",
+    perStride: [],
+    rows: [],
+    rowSize: [],
+    tail: [],
+    need: [],
+    rowOp: [],
+  };
+  // Padding along time anywhere: refused before allocating (a device heap near full, e.g.
+  // Espruino's, keeps enough contiguous memory only when a model that cannot stream costs none).
+  for (let k = 1; k < steps.length; k++) {
+    if (windowOp(steps[k].spec.kernel) && (steps[k].params[0] as ConvGeometry).padTop !== 0)
+      return refuse(plan, "pads along time");
+  }
+  // Tails start "unread" (above any row count) and fall to the least any reader leaves.
+  const unread = 1073741824;
+  for (let t = 0; t < nT; t++) {
+    plan.perStride.push(0);
+    plan.rows.push(0);
+    plan.rowSize.push(0);
+    plan.tail.push(unread);
+  }
+  if (steps[0].spec.kernel !== "quantize") return refuse(plan, "no input quantize");
+  const q = steps[0].outputs[0];
+  const qShape = model.tensors[q].shape;
+  if (strideFrames < 1 || strideFrames > qShape[0])
+    return refuse(plan, "stride exceeds the window");
+  plan.perStride[q] = strideFrames;
+  plan.rows[q] = qShape[0];
+  plan.rowSize[q] = numel(qShape) / qShape[0];
+  plan.need.push([]);
+  plan.rowOp.push(false);
+  // Forward: rows per stride and what each op reads.
+  for (let k = 1; k < steps.length; k++) {
+    const op = steps[k];
+    const kern = op.spec.kernel;
+    const need: number[] = [];
+    for (let j = 0; j < op.inputs.length; j++) need.push(0);
+    plan.need.push(need);
+    const x = op.inputs[0];
+    const s = plan.perStride[x];
+    const out = op.outputs[0];
+    if (windowOp(kern) && s > 0) {
+      const g = op.params[0] as ConvGeometry;
+      if (g.padTop !== 0 || (g.outH - 1) * g.strideH + g.kH > g.inH)
+        return refuse(plan, "pads along time");
+      if (s % g.strideH !== 0) return refuse(plan, "stride does not divide the rows");
+      const sOut = s / g.strideH;
+      const rows = (sOut - 1) * g.strideH + g.kH;
+      if (rows < s || model.tensors[out].dtype === DT_BIN) return refuse(plan, "skips rows");
+      need[0] = rows;
+      plan.perStride[out] = sOut;
+      plan.rows[out] = g.outH;
+      plan.rowSize[out] = g.outW * g.outC;
+      plan.rowOp.push(true);
+      continue;
+    }
+    if (kern === "add" && (s > 0 || plan.perStride[op.inputs[1]] > 0)) {
+      const b = op.inputs[1];
+      if (s === 0 || plan.perStride[b] !== s || plan.rows[b] !== plan.rows[x])
+        return refuse(plan, "unaligned add");
+      need[0] = s;
+      need[1] = s;
+      plan.perStride[out] = s;
+      plan.rows[out] = plan.rows[x];
+      plan.rowSize[out] = plan.rowSize[x];
+      plan.rowOp.push(true);
+      continue;
+    }
+    // A head op: whole row tensors in, no rows out.
+    for (let j = 0; j < op.inputs.length; j++) {
+      const t = op.inputs[j];
+      if (plan.perStride[t] > 0) need[j] = plan.rows[t];
+    }
+    plan.rowOp.push(false);
+  }
+  if (plan.perStride[model.output] > 0) return refuse(plan, "no head");
+  // Backward: the last rows each reader leaves unused; every reader of a tensor must agree.
+  const readerTail: number[][] = [];
+  for (let k = 0; k < steps.length; k++) readerTail.push([]);
+  for (let k = steps.length - 1; k >= 1; k--) {
+    const op = steps[k];
+    const out = op.outputs[0];
+    const to = plan.tail[out] === unread ? 0 : plan.tail[out];
+    plan.tail[out] = to;
+    for (let j = 0; j < op.inputs.length; j++) {
+      const t = op.inputs[j];
+      let rt = 0;
+      if (plan.rowOp[k] && op.spec.kernel !== "add") {
+        const g = op.params[0] as ConvGeometry;
+        if (g.outH - to < plan.perStride[out]) return refuse(plan, "too few rows");
+        rt = g.inH - ((g.outH - 1 - to) * g.strideH + g.kH);
+      } else if (plan.rowOp[k]) {
+        rt = to;
+      }
+      readerTail[k].push(rt);
+      if (plan.need[k][j] > 0 && rt < plan.tail[t]) plan.tail[t] = rt;
+    }
+  }
+  for (let k = 1; k < steps.length; k++) {
+    for (let j = 0; j < steps[k].inputs.length; j++) {
+      const t = steps[k].inputs[j];
+      if (plan.need[k][j] > 0 && readerTail[k][j] !== plan.tail[t])
+        return refuse(plan, "unaligned reads");
+    }
+  }
+  for (let t = 0; t < nT; t++) if (plan.tail[t] === unread) plan.tail[t] = 0;
+  return plan;
+}
+
+export class IncrementalRunner {
+  /** Frames per stride the state is kept for. */
+  readonly strideFrames: number;
+  /** Integer multiply-accumulates per stride (new rows plus the head). */
+  readonly macsPerStride: number;
+  /** The first frame (0 = oldest in the window) of the stride's new input rows. */
+  readonly inputFirstFrame: number;
+  private readonly plan: RowPlan;
+  private readonly steps: PreparedOp[];
+  private readonly memory: TensorMemory;
+  /** Per tensor: its new rows of this stride (row tensors), or its whole array (head/constant). */
+  private readonly fresh: number[][];
+  /** Per tensor: its windows (the last rows one reader needs), and their row counts. */
+  private readonly windowsOf: number[][][];
+  private readonly windowRows: number[][];
+  /** Row ops: their kernel and complete argument lists. */
+  private readonly rowFns: string[];
+  private readonly rowArgs: unknown[][];
+  /** Head ops (step indices), run with `headValues` as their tensors. */
+  private readonly heads: number[];
+  private readonly headValues: number[][];
+  private readonly q: number;
+  /** The array the caller fills with each stride's new quantized input rows. */
+  readonly input: number[];
+  /** The scores of the last `step`. */
+  readonly scores: number[];
+
+  /**
+   * `plan`: a planRows() result without a problem; `it`: the interpreter (constants, priming).
+   * Every tensor a window starts from is whole in the interpreter: the device mode's fused conv
+   * + pool leaves out only the conv's output, which its pool (window = stride) reads new rows of.
+   */
+  constructor(
+    model: DeviceModel,
+    steps: PreparedOp[],
+    plan: RowPlan,
+    it: Interpreter,
+    memory: TensorMemory,
+  ) {
+    if (plan.problem !== "") throw new ModelFormatError(plan.problem, -1);
+    this.plan = plan;
+    this.steps = steps;
+    this.memory = memory;
+    this.q = steps[0].outputs[0];
+    this.strideFrames = plan.perStride[this.q];
+    this.inputFirstFrame = plan.rows[this.q] - plan.tail[this.q] - this.strideFrames;
+    const nT = model.tensors.length;
+    this.fresh = [];
+    this.windowsOf = [];
+    this.windowRows = [];
+    for (let t = 0; t < nT; t++) {
+      this.windowsOf.push([]);
+      this.windowRows.push([]);
+      const s = plan.perStride[t];
+      if (s > 0) this.fresh.push(memory.buffer(s * plan.rowSize[t], model.tensors[t].dtype));
+      else this.fresh.push(it.tensor(t));
+    }
+    this.rowFns = [];
+    this.rowArgs = [];
+    this.heads = [];
+    this.headValues = [];
+    for (let t = 0; t < nT; t++) this.headValues.push(this.fresh[t]);
+    let macs = 0;
+    for (let k = 1; k < steps.length; k++) {
+      const op = steps[k];
+      const reads: number[][] = [];
+      for (let j = 0; j < op.inputs.length; j++) {
+        reads.push(this.reader(model, op.inputs[j], plan.need[k][j]));
+      }
+      if (!plan.rowOp[k]) {
+        this.heads.push(k);
+        for (let j = 0; j < op.inputs.length; j++) this.headValues[op.inputs[j]] = reads[j];
+        const o = op.outputs[0];
+        const ot = model.tensors[o];
+        this.headValues[o] = memory.buffer(storedCount(ot.dtype, ot.shape), ot.dtype);
+        if (op.spec.macs === "int") macs += op.macs;
+        continue;
+      }
+      const out = op.outputs[0];
+      const sOut = plan.perStride[out];
+      const args: unknown[] = [];
+      for (let j = 0; j < op.args.length; j++) args.push(op.args[j]);
+      for (let j = 0; j < op.inputs.length; j++) args[j] = reads[j];
+      const p = op.inputs.length;
+      if (op.spec.kernel === "add") {
+        const a = copyParams(op.params[0] as AddParams);
+        a.n = sOut * plan.rowSize[out];
+        args[p] = a;
+      } else {
+        const g = copyParams(op.params[0] as ConvGeometry);
+        g.inH = plan.need[k][0];
+        g.outH = sOut;
+        args[p] = g;
+      }
+      args[args.length - 1] = this.fresh[out];
+      this.rowFns.push(op.spec.kernel);
+      this.rowArgs.push(args);
+      if (op.spec.macs === "int") macs += Math.floor(op.macs / plan.rows[out]) * sOut;
+    }
+    this.macsPerStride = macs;
+    this.input = this.fresh[this.q];
+    this.scores = this.headValues[model.output];
+  }
+
+  /** What an op reads for tensor t: a window of `rows` rows, the new rows, or the array. */
+  private reader(model: DeviceModel, t: number, rows: number): number[] {
+    const plan = this.plan;
+    // The new rows are all it reads (the caller's input rows already skip the unused frames).
+    if (rows === 0 || rows === plan.perStride[t]) return this.fresh[t];
+    const buf = this.memory.buffer(rows * plan.rowSize[t], model.tensors[t].dtype);
+    this.windowsOf[t].push(buf);
+    this.windowRows[t].push(rows);
+    return buf;
+  }
+
+  /**
+   * Runs the model on the whole window with `it` (whose quantized input the caller wrote),
+   * keeping from each tensor the rows its windows need. Then `step` may follow.
+   */
+  prime(it: Interpreter): void {
+    this.update(this.q, it.tensor(this.q));
+    let i = 1;
+    while (i < it.opCount()) {
+      const next = it.invokeStep(i);
+      for (let k = i; k < next; k++) {
+        const t = this.steps[k].outputs[0];
+        this.update(t, it.tensor(t));
+      }
+      i = next;
+    }
+  }
+
+  /**
+   * Fills tensor t's windows: from its whole array (`full`, priming), or else by dropping a
+   * stride's oldest rows and appending its new ones.
+   */
+  private update(t: number, full: number[] | null): void {
+    const ws = this.windowsOf[t];
+    const size = this.plan.rowSize[t];
+    const add = this.plan.perStride[t] * size;
+    for (let i = 0; i < ws.length; i++) {
+      const n = this.windowRows[t][i] * size;
+      if (full !== null) {
+        const first = (this.plan.rows[t] - this.plan.tail[t]) * size - n;
+        this.memory.copy(full, first, ws[i], 0, n);
+      } else {
+        this.memory.copy(ws[i], add, ws[i], 0, n - add);
+        this.memory.copy(this.fresh[t], 0, ws[i], n - add, add);
+      }
+    }
+  }
+
+  /** One stride: the caller wrote `input`; computes the new rows, then the head. */
+  step(k: Kernels): void {
+    this.update(this.q, null);
+    let r = 0;
+    for (let i = 1; i < this.steps.length; i++) {
+      if (!this.plan.rowOp[i]) continue;
+      // Called as a method of the kernel set (TSTL passes it as `self`).
+      const fn = k[this.rowFns[r] as keyof Kernels] as unknown as KernelFn;
+      fn.apply(k, this.rowArgs[r]);
+      r++;
+      this.update(this.steps[i].outputs[0], null);
+    }
+    for (let i = 0; i < this.heads.length; i++)
+      runOp(k, this.steps[this.heads[i]], this.headValues);
+  }
+}
+
+/** A shallow copy of an op's parameters (a geometry or add params) to set row counts on. */
+function copyParams<T>(p: T): T {
+  const c = {} as Record<string, unknown>;
+  const from = p as unknown as Record<string, unknown>;
+  for (const key in from) c[key] = from[key];
+  return c as unknown as T;
+}

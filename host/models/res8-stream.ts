@@ -1,0 +1,99 @@
+/**
+ * res8-stream: res8-narrow (res8.ts) made causal along time, so the device runs it stride by
+ * stride, computing only each stride's new frames (device/runtime/incremental.ts; issue 12).
+ *
+ * What changes against res8-narrow, and why:
+ * - Every 3x3 conv pads frequency only (ZeroPadding2D [[0, 0], [1, 1]] + a VALID conv; the
+ *   exporter writes one conv with padding 2, VALID along H / SAME along W): an output row then
+ *   depends on three input rows and never on padding at the window's edges, which would make a
+ *   row's value depend on where the window starts.
+ * - The pool is 5 frames by 3 coefficients: its time stride divides the 10-frame (100 ms)
+ *   inference stride, so every stride brings whole pooled rows (2).
+ * - Each block's two convs drop two rows at each end, so the shortcut is a 5 x 1 average pool
+ *   (stride 1, VALID): the block input smoothed over the five rows the convs see, aligned with
+ *   their output. Parameter-free and an existing device op. A 5 x 1 depthwise conv (identity
+ *   on the middle row at start) also streams, but its per-channel tensors put
+ *   the int8 file over res8-narrow's 32 KiB, and a plain crop has no device op.
+ * - Global average pooling then covers the rows that are left (7 for 98 frames).
+ * Same widths (19), blocks (3) and layer order (conv, ReLU, BN; the add before the BN).
+ */
+import type * as tfType from "@tensorflow/tfjs";
+import { ModelError } from "./errors";
+
+export interface Res8StreamOptions {
+  /** Feature map shape [frames, coefficients, 1], e.g. [98, 40, 1]. */
+  inputShape: [number, number, number];
+  numClasses: number;
+  /** Feature maps per conv (19, as res8-narrow). */
+  filters?: number;
+  /** Residual blocks (two convs each). */
+  blocks?: number;
+  /** Average pooling window = stride over [time, frequency]. */
+  pool?: [number, number];
+}
+
+export const RES8_STREAM: Required<Omit<Res8StreamOptions, "inputShape" | "numClasses">> = {
+  filters: 19,
+  blocks: 3,
+  pool: [5, 3],
+};
+
+/** Rows left for global pooling: input frames minus what the convs and the pool consume. */
+export function res8StreamRows(frames: number, pool: number, blocks: number): number {
+  return Math.floor((frames - 2) / pool) - 4 * blocks;
+}
+
+/** Builds the Keras-style model; its output is logits (softmax is applied by the loss). */
+export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfType.LayersModel {
+  const { filters, blocks, pool } = { ...RES8_STREAM, ...opts };
+  const rows = res8StreamRows(opts.inputShape[0], pool[0], blocks);
+  if (rows < 1)
+    throw new ModelError(
+      `res8-stream: ${opts.inputShape[0]} frames leave ${rows} rows after the pool and ${blocks} blocks`,
+    );
+  const conv = (name: string, x: tfType.SymbolicTensor): tfType.SymbolicTensor => {
+    const padded = tf.layers
+      .zeroPadding2d({
+        name: `${name}_pad`,
+        padding: [
+          [0, 0],
+          [1, 1],
+        ],
+      })
+      .apply(x) as tfType.SymbolicTensor;
+    return tf.layers
+      .conv2d({
+        name,
+        filters,
+        kernelSize: 3,
+        padding: "valid",
+        useBias: false,
+        activation: "relu",
+      })
+      .apply(padded) as tfType.SymbolicTensor;
+  };
+  const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-5, momentum: 0.9 });
+
+  const input = tf.input({ shape: opts.inputShape, name: "features" });
+  let x = conv("conv0", input);
+  x = tf.layers
+    .averagePooling2d({ name: "pool0", poolSize: pool, strides: pool, padding: "valid" })
+    .apply(x) as tfType.SymbolicTensor;
+  for (let b = 0; b < blocks; b++) {
+    const blockIn = x;
+    const i = 2 * b + 1;
+    let y = conv(`conv${i}`, blockIn);
+    y = bn(`bn${i}`).apply(y) as tfType.SymbolicTensor;
+    y = conv(`conv${i + 1}`, y);
+    const skip = tf.layers
+      .averagePooling2d({ name: `skip${b + 1}`, poolSize: [5, 1], strides: 1, padding: "valid" })
+      .apply(blockIn) as tfType.SymbolicTensor;
+    y = tf.layers.add({ name: `add${b + 1}` }).apply([y, skip]) as tfType.SymbolicTensor;
+    x = bn(`bn${i + 1}`).apply(y) as tfType.SymbolicTensor;
+  }
+  x = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tfType.SymbolicTensor;
+  const logits = tf.layers
+    .dense({ name: "logits", units: opts.numClasses })
+    .apply(x) as tfType.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: "res8_stream" });
+}
