@@ -19,6 +19,7 @@
  */
 import type * as tfType from "@tensorflow/tfjs";
 import { ModelError } from "./errors";
+import { res8Head } from "./res8";
 
 export interface Res8StreamOptions {
   /** Feature map shape [frames, coefficients, 1], e.g. [98, 40, 1]. */
@@ -91,9 +92,9 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
     y = tf.layers.add({ name: `add${b + 1}` }).apply([y, skip]) as tfType.SymbolicTensor;
     x = bn(`bn${i + 1}`).apply(y) as tfType.SymbolicTensor;
   }
-  x = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tfType.SymbolicTensor;
-  const logits = tf.layers
-    .dense({ name: "logits", units: opts.numClasses })
-    .apply(x) as tfType.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: "res8_stream" });
+  return tf.model({
+    inputs: input,
+    outputs: res8Head(tf, x, opts.numClasses),
+    name: "res8_stream",
+  });
 }

@@ -61,9 +61,19 @@ export function buildRes8(tf: typeof tfType, opts: Res8Options): tfType.LayersMo
     y = tf.layers.add({ name: `add${b + 1}` }).apply([y, blockIn]) as tfType.SymbolicTensor;
     x = bn(`bn${i + 1}`).apply(y) as tfType.SymbolicTensor;
   }
-  x = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(x) as tfType.SymbolicTensor;
-  const logits = tf.layers
-    .dense({ name: "logits", units: opts.numClasses })
+  return tf.model({ inputs: input, outputs: res8Head(tf, x, opts.numClasses), name: "res8" });
+}
+
+/** res8's head (shared by res8-stream): global average pooling, then a dense layer to logits. */
+export function res8Head(
+  tf: typeof tfType,
+  x: tfType.SymbolicTensor,
+  numClasses: number,
+): tfType.SymbolicTensor {
+  const pooled = tf.layers
+    .globalAveragePooling2d({ name: "gap" })
     .apply(x) as tfType.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: "res8" });
+  return tf.layers
+    .dense({ name: "logits", units: numClasses })
+    .apply(pooled) as tfType.SymbolicTensor;
 }
