@@ -183,8 +183,7 @@ export function vtlpWarp(
   }
   // Overlap-add is divided by the summed window power (constant away from the padded ends).
   const norm = new Float64Array(padded.length);
-  for (let t = 0; t < frames; t++)
-    for (let i = 0; i < n; i++) norm[t * hop + i] += win[i] * win[i];
+  for (let t = 0; t < frames; t++) for (let i = 0; i < n; i++) norm[t * hop + i] += win[i] * win[i];
   const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const w = norm[n + i];
