@@ -4,6 +4,8 @@
  * batches made by the prefetch workers with the kws12 recipe's audio augmentation, SpecAugment
  * and label smoothing) over the same model and batch size, in the same process. The step alone is
  * timed before and after the loop and averaged, so load that drifts during the run shows in both.
+ * With `copies`, every example's augmented copies are made first (timed apart, `fill_s`), so the
+ * loop is timed in the steady state a long run reaches after its first epochs.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -14,7 +16,7 @@ import { buildSeeded, resolveTrainConfig, type TrainConfig, train } from "../../
 import { prefetchWorkerCount } from "../../host/train/prefetch";
 import { RECIPES } from "../../host/train/recipes";
 import { makeTrainStep } from "../../host/train/step";
-import { loadTrainingData, makeBatchStream } from "../../host/train/training-data";
+import { loadTrainingData, makeAugment, makeBatchStream } from "../../host/train/training-data";
 
 export interface EpochFigures {
   recipe: string;
@@ -28,6 +30,10 @@ export interface EpochFigures {
   epoch_over_step: number;
   steps: number;
   load1: number;
+  /** Augmented copies per example (0: fresh augmentation every draw). */
+  copies: number;
+  /** With copies: seconds to make them all before the loop (a one-off cost per seed and config). */
+  fill_s?: number;
 }
 
 const median = (v: number[]): number => {
@@ -77,6 +83,8 @@ export async function measureEpoch(opts: {
   workers: number | "auto";
   steps: number;
   warmup: number;
+  /** Augmented copies per example, all made before the loop is timed (0: none). */
+  copies?: number;
 }): Promise<EpochFigures> {
   const out = mkdtempSync(join(tmpdir(), "earshot-epoch-bench-"));
   try {
@@ -89,7 +97,22 @@ export async function measureEpoch(opts: {
       stepsPerEpoch: opts.warmup + opts.steps,
       prefetchWorkers: opts.workers,
       logEvery: 0,
+      // A folder of the bench's own, so copies from an earlier run cannot make the fill look free.
+      cacheDir: join(out, "cache"),
     });
+    const copies = opts.copies ?? 0;
+    let fillS: number | undefined;
+    if (copies > 0) {
+      const base = RECIPES[opts.recipe].config.augment;
+      if (!base) throw new Error(`recipe ${opts.recipe} has no augmentation to copy`);
+      config.augment = { ...base, copies };
+      const t0 = performance.now();
+      const data = await loadTrainingData(config, { validation: false });
+      const made = makeAugment(config, data)?.copies;
+      if (!made) throw new Error("augmented copies were not set up");
+      for (const ex of data.trainSet.examples) for (let c = 0; c < copies; c++) made.get(ex, c);
+      fillS = (performance.now() - t0) / 1000;
+    }
     const before = await stepAlone(config, opts.steps);
     const stamps: number[] = [];
     await train(config, { onStep: () => stamps.push(performance.now()) });
@@ -107,6 +130,8 @@ export async function measureEpoch(opts: {
       epoch_over_step: Number((loop / step).toFixed(3)),
       steps: gaps.length,
       load1: Number(loadavg()[0].toFixed(2)),
+      copies,
+      ...(fillS !== undefined && { fill_s: Number(fillS.toFixed(1)) }),
     };
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -23,6 +23,8 @@
  * worker count in PREP_WORKERS (default "1,2,auto"), EPOCH_WARMUP (4) + EPOCH_STEPS (12) steps,
  * against the step alone on a fixed batch; one JSON line each with `epoch_over_step` (loop ms
  * per batch / step ms). EPOCH=0 leaves it out; EPOCH_ONLY=1 runs only it (no PyTorch).
+ * EPOCH_COPIES (default "0") lists augmented copies per example to time the loop with (e.g.
+ * "0,4": fresh augmentation, then 4 stored copies, made before the loop is timed).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -73,6 +75,7 @@ const prepWorkers = (process.env.PREP_WORKERS ?? "1,2,auto")
   .map((w) => (w === "auto" ? w : Number(w)));
 const epochSteps = Number(process.env.EPOCH_STEPS ?? 12);
 const epochWarmup = Math.max(1, Number(process.env.EPOCH_WARMUP ?? 4));
+const epochCopies = (process.env.EPOCH_COPIES ?? "0").split(",").map(Number);
 const epochData = process.env.EPOCH_DATA ?? join(here, "../../../shared/speech/sc-v2-test");
 
 const median = (v: number[]): number => {
@@ -228,17 +231,20 @@ for (const c of epochOnly ? [] : cases) {
 }
 
 if (epoch || epochOnly) {
-  for (const workers of prepWorkers) {
-    const e = await measureEpoch({
-      data: epochData,
-      recipe: "kws12",
-      workers,
-      steps: epochSteps,
-      warmup: epochWarmup,
-    });
-    console.log(
-      `kws12 epoch, ${e.prefetch_workers} prefetch worker(s)${workers === "auto" ? " (auto)" : ""}: loop ${e.loop_ms} ms per batch vs step alone ${e.step_ms} ms, epoch/step ${e.epoch_over_step}, load ${e.load1}`,
-    );
-    console.log(JSON.stringify({ ...e, backend: info.name }));
-  }
+  for (const copies of epochCopies)
+    for (const workers of prepWorkers) {
+      const e = await measureEpoch({
+        data: epochData,
+        recipe: "kws12",
+        workers,
+        steps: epochSteps,
+        warmup: epochWarmup,
+        copies,
+      });
+      const fill = e.fill_s !== undefined ? `, ${copies} copies made in ${e.fill_s} s first` : "";
+      console.log(
+        `kws12 epoch, ${e.prefetch_workers} prefetch worker(s)${workers === "auto" ? " (auto)" : ""}${fill}: loop ${e.loop_ms} ms per batch vs step alone ${e.step_ms} ms, epoch/step ${e.epoch_over_step}, load ${e.load1}`,
+      );
+      console.log(JSON.stringify({ ...e, backend: info.name }));
+    }
 }

@@ -14,6 +14,7 @@
  * in, which is what zero-filled shifted audio gives away from the edge).
  */
 import { type Augmenter, Rng } from "../data";
+import type { AugmentedCopies } from "./augmented-copies";
 import { type FeatureCache, type FeatureSet, type InputNorm, normalizeInPlace } from "./features";
 import { type SpecAugmentConfig, specAugment } from "./spec-augment";
 
@@ -21,8 +22,11 @@ export interface BatchOptions {
   seed: number;
   batchSize: number;
   norm: InputNorm;
-  /** Audio-domain augmentation for a fraction of each batch; null: none (and no frame shift). */
-  augment: { augmenter: Augmenter; fraction: number } | null;
+  /**
+   * Audio-domain augmentation for a fraction of each batch; null: none (and no frame shift).
+   * With `copies`, an augmented example is one of its stored copies instead of a fresh one.
+   */
+  augment: { augmenter: Augmenter; fraction: number; copies?: AugmentedCopies | null } | null;
   /** Largest frame shift for the clean part of a batch (TF default 100 ms = 10 frames). */
   shiftFrames: number;
   /** SpecAugment masks on every example after normalization; absent: none. */
@@ -103,8 +107,9 @@ export class BatchSource {
         targets.set(t.data.subarray(e * t.classes, (e + 1) * t.classes), (at + j) * t.classes);
       const dst = x.subarray((at + j) * size, (at + j + 1) * size);
       if (augment && rng.next() < augment.fraction) {
-        const audio = this.cache.loader.load(this.set.examples[e]);
-        dst.set(this.cache.compute(augment.augmenter.apply(audio, rng)));
+        const ex = this.set.examples[e];
+        if (augment.copies) dst.set(augment.copies.get(ex, rng.int(augment.copies.count)));
+        else dst.set(this.cache.compute(augment.augmenter.apply(this.cache.loader.load(ex), rng)));
       } else {
         const src = data.subarray(e * size, (e + 1) * size);
         const shift = augment && shiftFrames > 0 ? rng.int(2 * shiftFrames + 1) - shiftFrames : 0;

@@ -41,8 +41,11 @@ export interface TrainConfig {
   keywords?: string[];
   splitMode: SplitMode;
   noiseDir?: string;
-  /** null disables augmentation. */
-  augment: { fraction: number; config: AugmentConfig } | null;
+  /**
+   * null disables augmentation. `copies`: that many augmented copies per example, each made once
+   * and kept in the feature cache (augmented-copies.ts); 0 or absent: a fresh copy every draw.
+   */
+  augment: { fraction: number; config: AugmentConfig; copies?: number } | null;
   /** SpecAugment masks on every training example; null/absent: none. */
   specAugment?: SpecAugmentConfig | null;
   /** Further sources mixed into every batch at fixed shares. */

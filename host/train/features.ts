@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 import { coeffCount, FrontEnd, type FrontEndConfig, frameCount } from "../../shared/features";
 import { ClipLoader, type Example, WavError } from "../data";
 
@@ -76,10 +77,17 @@ export class FeatureCache {
 
   /** Clean features of one example (frames x coeffs); throws WavError for unreadable files. */
   get(ex: Example): Float32Array {
+    return this.entry(exampleKey(ex), () => this.compute(this.loader.load(ex)));
+  }
+
+  /**
+   * The cached features under `key` (a hex hash), or `make()`'s, stored under it. Entries whose
+   * size is wrong (a torn or foreign file) are made again; without a cache folder, always made.
+   */
+  entry(key: string, make: () => Float32Array): Float32Array {
     const size = this.frames * this.coeffs;
     let file: string | null = null;
     if (this.dir) {
-      const key = exampleKey(ex);
       file = join(this.dir, key.slice(0, 2), `${key}.f32`);
       try {
         const buf = readFileSync(file);
@@ -92,10 +100,12 @@ export class FeatureCache {
         // not cached yet
       }
     }
-    const f = this.compute(this.loader.load(ex));
+    const f = make();
+    if (f.length !== size)
+      throw new Error(`feature cache: entry ${key} has ${f.length} values, expected ${size}`);
     if (file) {
       mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
+      const tmp = `${file}.${process.pid}.${threadId}.tmp`;
       writeFileSync(tmp, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
       renameSync(tmp, file);
     }

@@ -19,7 +19,8 @@ import {
 } from "../data";
 import { readDistillSet } from "../data/distill-set";
 import { exampleId } from "../data/example-id";
-import { type Batch, BatchSource } from "./batches";
+import { AugmentedCopies } from "./augmented-copies";
+import { type Batch, type BatchOptions, BatchSource } from "./batches";
 import type { MixSource, TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
@@ -224,22 +225,33 @@ function babbleBank(data: TrainingData): Float32Array[] {
   return out;
 }
 
+/**
+ * The run's audio-domain augmentation: the Augmenter over every source's train-region noise and
+ * the babble bank, and its stored copies when `augment.copies` asks for them; null: none.
+ */
+export function makeAugment(config: TrainConfig, data: TrainingData): BatchOptions["augment"] {
+  if (!config.augment) return null;
+  const { ds, mixes, cache } = data;
+  // Noise from every source's train region: the real recordings and a corpus's own noises.
+  const noise = [ds, ...mixes.map((m) => m.ds)].flatMap((d) => noiseBank(d, "train", cache.loader));
+  const babble = config.augment.config.babble ? babbleBank(data) : [];
+  const augmenter = new Augmenter(config.augment.config, noise, undefined, babble);
+  const copies = config.augment.copies ?? 0;
+  return {
+    augmenter,
+    fraction: config.augment.fraction,
+    copies: copies > 0 ? new AugmentedCopies(augmenter, cache, copies, config.seed) : null,
+  };
+}
+
 /** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
 export function makeBatchStream(
   config: TrainConfig,
   data: TrainingData,
   norm: InputNorm,
 ): BatchStream {
-  const { ds, mixes, cache, frontEnd } = data;
-  // Noise from every source's train region: the real recordings and a corpus's own noises.
-  const noise = [ds, ...mixes.map((m) => m.ds)].flatMap((d) => noiseBank(d, "train", cache.loader));
-  const babble = config.augment?.config.babble ? babbleBank(data) : [];
-  const augment = config.augment
-    ? {
-        augmenter: new Augmenter(config.augment.config, noise, undefined, babble),
-        fraction: config.augment.fraction,
-      }
-    : null;
+  const { mixes, cache, frontEnd } = data;
+  const augment = makeAugment(config, data);
   const shiftMs = config.augment?.config.timeShiftMs ?? 0;
   const classes = data.task.labels.length;
   const sourceOpts = (seed: number, targets?: Float32Array) => ({

@@ -1,11 +1,12 @@
 // The batch stream of issue 10's data recipe: SpecAugment masks, batches mixed from two sources
 // at fixed shares, and batches made ahead in a worker thread equal to those made in process.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
 import { writeWav16 } from "../../host/data/wav/write";
+import { AugmentedCopies } from "../../host/train/augmented-copies";
 import { computeInputNorm } from "../../host/train/features";
 import { resolveTrainConfig, type TrainConfig } from "../../host/train/loop";
 import { shareCounts } from "../../host/train/mixed-batches";
@@ -16,7 +17,12 @@ import {
   prefetchWorkerCount,
 } from "../../host/train/prefetch";
 import { specAugment } from "../../host/train/spec-augment";
-import { loadTrainingData, makeBatchStream } from "../../host/train/training-data";
+import {
+  loadTrainingData,
+  makeAugment,
+  makeBatchStream,
+  type TrainingData,
+} from "../../host/train/training-data";
 
 let root: string;
 
@@ -43,6 +49,13 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Every entry file under a feature cache folder. */
+function cacheFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && d.name.endsWith(".f32"))
+    .map((d) => join(d.parentPath, d.name));
+}
 
 function config(over: Partial<TrainConfig> = {}): TrainConfig {
   return resolveTrainConfig({
@@ -217,5 +230,84 @@ describe("speaker split with mixed sources", () => {
     for (const s of heldOut) expect(training.has(s)).toBe(false);
     // The primary's own train speakers still come in through the self-mix.
     expect(data.mixes[0].set.labels.length).toBeGreaterThan(0);
+  });
+});
+
+describe("augmented copies", () => {
+  const augmenterOf = (cfg: TrainConfig, data: TrainingData) => {
+    const a = makeAugment(cfg, data);
+    if (!a) throw new Error("test config has no augmentation");
+    return a.augmenter;
+  };
+  const copiesConfig = (cacheDir: string, copies: number, gainDb: [number, number] = [-6, 6]) =>
+    config({
+      cacheDir,
+      augment: {
+        fraction: 1,
+        copies,
+        config: { timeShiftMs: 100, gainDb, speed: [0.9, 1.1], vtlp: [0.9, 1.1], noise: null },
+      },
+      specAugment: null,
+    });
+
+  it("a copy is made once, stored, read back the same, and remade when its entry is torn", async () => {
+    const dir = join(root, "copies-unit");
+    const cfg = copiesConfig(dir, 3);
+    const data = await loadTrainingData(cfg);
+    const augmenter = augmenterOf(cfg, data);
+    const copies = new AugmentedCopies(augmenter, data.cache, 3, cfg.seed);
+    const ex = data.trainSet.examples[0];
+    const before = cacheFiles(dir);
+    const a = copies.get(ex, 0);
+    expect(cacheFiles(dir).length).toBe(before.length + 1);
+    const fresh = new AugmentedCopies(augmenter, data.cache, 3, cfg.seed);
+    expect(fresh.get(ex, 0)).toEqual(a);
+    expect(cacheFiles(dir).length).toBe(before.length + 1);
+    // A different copy, seed or augmentation config is a different augmented clip.
+    expect(copies.get(ex, 1)).not.toEqual(a);
+    expect(new AugmentedCopies(augmenter, data.cache, 3, cfg.seed + 1).get(ex, 0)).not.toEqual(a);
+    const other = augmenterOf(copiesConfig(dir, 3, [-1, 1]), data);
+    expect(new AugmentedCopies(other, data.cache, 3, cfg.seed).get(ex, 0)).not.toEqual(a);
+    // The clean features are not an augmented copy.
+    expect(a).not.toEqual(data.trainSet.data.subarray(0, a.length));
+    // A torn entry (wrong size) is made again rather than read.
+    const added = cacheFiles(dir).filter((f) => !before.includes(f));
+    for (const f of added) writeFileSync(f, new Uint8Array(10));
+    expect(new AugmentedCopies(augmenter, data.cache, 3, cfg.seed).get(ex, 0)).toEqual(a);
+    expect(() => copies.get(ex, 3)).toThrow(/out of range/);
+    expect(() => new AugmentedCopies(augmenter, data.cache, 0, 1)).toThrow(/whole number/);
+  });
+
+  it("batches draw only `copies` augmented forms per example, the same from workers with their own cache", async () => {
+    const cfg = copiesConfig(join(root, "copies-a"), 2);
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const here = inProcess(makeBatchStream(cfg, data, norm));
+    // Workers with another cache folder compute every copy themselves.
+    const there = await openBatchStream(
+      { ...cfg, cacheDir: join(root, "copies-b"), prefetchWorkers: 2 },
+      data,
+      norm,
+    );
+    const rows = new Set<string>();
+    const n = data.trainSet.labels.length;
+    const size = data.trainSet.frames * data.trainSet.coeffs;
+    const bytes = (a: Float32Array | Int32Array) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    try {
+      // Four passes over the train set: fresh augmentation would give ~4n distinct rows.
+      const batches = Math.ceil((4 * n) / cfg.batchSize);
+      for (let i = 0; i < batches; i++) {
+        const [a, b] = [await here.batch(i), await there.batch(i)];
+        expect(bytes(b.x).equals(bytes(a.x))).toBe(true);
+        expect(bytes(b.labels).equals(bytes(a.labels))).toBe(true);
+        for (let r = 0; r < cfg.batchSize; r++)
+          rows.add(bytes(a.x.subarray(r * size, (r + 1) * size)).toString("base64"));
+      }
+    } finally {
+      await Promise.all([here.close(), there.close()]);
+    }
+    expect(rows.size).toBeLessThanOrEqual(2 * n);
+    expect(rows.size).toBeGreaterThan(n);
   });
 });

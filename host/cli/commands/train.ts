@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
+import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
 import { numberIn, oneOf, positiveInt, positiveNumber, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
@@ -59,6 +60,11 @@ export function register(program: Command): void {
       "--augment-fraction <f>",
       "share of each batch augmented in the audio domain (default 0.25)",
       fraction,
+    )
+    .option(
+      "--augment-copies <k>",
+      "augmented copies per example, each made once and kept in the feature cache (0: a fresh augmentation every draw, the default)",
+      numberIn("--augment-copies", 0, MAX_AUGMENTED_COPIES, true),
     )
     .option("--no-augment", "no augmentation at all")
     .option(
@@ -235,6 +241,7 @@ export function register(program: Command): void {
             : augmentBase && {
                 ...augmentBase,
                 ...(opts.augmentFraction !== undefined && { fraction: opts.augmentFraction }),
+                ...(opts.augmentCopies !== undefined && { copies: opts.augmentCopies }),
                 config: {
                   ...augmentBase.config,
                   ...(snrDb !== undefined && {
