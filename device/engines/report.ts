@@ -17,6 +17,11 @@ export interface RunReport {
   engine: string;
   arenaPeakBytes: number;
   macsPerInference: { int8: number; binary: number };
+  /**
+   * int8 MACs per stride when each stride computed only its new rows (device/runtime/
+   * incremental.ts); null when every inference ran the whole window.
+   */
+  streamingMacsPerStride: number | null;
   /** Counters and per-stage ms (front end / network / post-processing) from the engine. */
   stats: EngineResult["stats"];
   /** Which implementation served each kernel (and the front end) on this engine. */
@@ -40,6 +45,7 @@ export function buildReport(engine: string, model: DeviceModel, r: EngineResult)
     engine,
     arenaPeakBytes: r.arenaPeakBytes,
     macsPerInference: { int8: r.intMacs, binary: r.binMacs },
+    streamingMacsPerStride: r.streamingMacsPerStride ?? null,
     stats: r.stats,
     serving: r.serving,
   };

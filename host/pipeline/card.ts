@@ -63,9 +63,10 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   const budget =
     o.variant === "binary"
       ? `res8-bin, binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64`
-      : `res8-narrow, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
+      : `${o.model}, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
+  const model = o.variant !== "binary" && o.model !== "res8-narrow" ? ` --model ${o.model}` : "";
   lines.push(
-    `- recipe: \`earshot recipe kws12 --variant ${o.variant}\` (${budget}), seed ${o.seed}`,
+    `- recipe: \`earshot recipe kws12 --variant ${o.variant}${model}\` (${budget}), seed ${o.seed}`,
   );
   if (rep.eval)
     lines.push(

@@ -9,6 +9,8 @@
  *   binary      res8-bin, real + synthetic, binary training            -> kws12-binary.esm
  *   synth-int8  res8-narrow on the synthetic corpus alone (no real keyword clip; the real noise
  *               recordings are allowed), last checkpoint, then QAT     -> kws12-synth-int8.esm
+ * The 8-bit variants take `model: "res8-stream"` instead (res8-narrow made causal in time, so
+ * the device runs each stride on its new frames only; issue 12) -> kws12-<variant>-stream.esm.
  */
 import { join } from "node:path";
 import { corpusArgs } from "./corpus-args";
@@ -16,9 +18,18 @@ import { corpusArgs } from "./corpus-args";
 export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
 export type Kws12Variant = (typeof KWS12_VARIANTS)[number];
 
+/**
+ * The networks the 8-bit variants train: both take the recipe's MFCC 98x40 input, 8-bit QAT and
+ * the 100 ms export stride (res8-stream's 5-frame pool divides it, so it streams at that stride).
+ */
+export const KWS12_MODELS = ["res8-narrow", "res8-stream"] as const;
+export type Kws12Model = (typeof KWS12_MODELS)[number];
+
 export interface Kws12Options {
   out: string;
   variant: Kws12Variant;
+  /** The 8-bit variants' network; the binary variant always trains res8-bin. */
+  model: Kws12Model;
   /** Real Speech Commands data (speaker split: train speakers train, validation selects, test reports). */
   real: string;
   /**
@@ -65,14 +76,19 @@ export interface PipelineStep {
 /** The corpus the shipped models were trained with: 4,200 clips, 400 synthetic speakers. */
 export const CORPUS_ARGS = corpusArgs({ perWord: 300, unknownPerWord: 60, speakers: 400, seed: 7 });
 
-export function modelFileName(v: Kws12Variant): string {
-  return `kws12-${v}.esm`;
+/** The network a run trains: `model`, except the binary variant's res8-bin. */
+export function trainedModel(o: Pick<Kws12Options, "variant" | "model">): string {
+  return o.variant === "binary" ? "res8-bin" : o.model;
+}
+
+export function modelFileName(o: Pick<Kws12Options, "variant" | "model">): string {
+  return `kws12-${o.variant}${trainedModel(o) === "res8-stream" ? "-stream" : ""}.esm`;
 }
 
 export function kws12Steps(o: Kws12Options): PipelineStep[] {
   const corpus = o.corpus ?? join(o.out, "corpus");
   const reports = join(o.out, "reports");
-  const file = join(o.out, modelFileName(o.variant));
+  const file = join(o.out, modelFileName(o));
   const steps: PipelineStep[] = [];
   if (!o.corpus)
     steps.push({
@@ -139,8 +155,19 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     const start = synthOnly ? join(float, "last") : join(float, "best");
     steps.push(
       {
-        name: "train res8-narrow (float)",
-        args: ["train", ...common, ...data, "--epochs", `${o.epochs}`, "--out", float, "--json"],
+        name: `train ${o.model} (float)`,
+        args: [
+          "train",
+          ...common,
+          ...data,
+          "--model",
+          o.model,
+          "--epochs",
+          `${o.epochs}`,
+          "--out",
+          float,
+          "--json",
+        ],
         report: join(reports, "train.json"),
       },
       {
@@ -149,6 +176,11 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
           "train",
           ...common,
           ...data,
+          // Named here too: `--from` copies weights by layer name, and res8-stream's weighted
+          // layers have res8-narrow's names and shapes, so the recipe's default model would take
+          // them without complaint.
+          "--model",
+          o.model,
           "--precision",
           "int8",
           "--from",

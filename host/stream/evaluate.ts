@@ -102,6 +102,8 @@ export interface StreamEvalReport {
   targets: number;
   otherPlanted: number;
   settings: { smoothingWindow: number; suppressionMs: number; strideFrames: number };
+  /** ScoreTrace.streamingMacsPerStride: null when every inference ran the whole window. */
+  streamingMacsPerStride: number | null;
   toleranceMs: number;
   matching: string;
   points: OperatingPoint[];
@@ -145,6 +147,7 @@ export function evaluateRecorded(
     targets: r.targets.length,
     otherPlanted: r.truth.planted.length - r.targets.length,
     settings: { smoothingWindow, suppressionMs: d.suppressionMs, strideFrames: d.strideFrames },
+    streamingMacsPerStride: r.trace.streamingMacsPerStride,
     toleranceMs,
     matching: MATCHING_RULE,
     points: sweep(best, ctx, o.maxPoints ?? 200),

@@ -22,6 +22,12 @@ export interface ScoreTrace {
   /** The settings a device loading this model starts with (its file's defaults). */
   defaults: DetectorSettings;
   samples: number;
+  /**
+   * int8 MACs per stride when the runtime computed only each stride's new rows (a time-causal
+   * model; device/runtime/incremental.ts, bit-exact with the whole window); null when every
+   * inference ran the whole window.
+   */
+  streamingMacsPerStride: number | null;
 }
 
 /** Float samples to the int16 the engines take, rounded and saturated as `device run` does. */
@@ -60,5 +66,6 @@ export async function recordScores(
     raw: r.scores,
     defaults: det.getSettings(),
     samples: samples.length,
+    streamingMacsPerStride: r.streamingMacsPerStride ?? null,
   };
 }

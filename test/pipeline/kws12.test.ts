@@ -1,12 +1,17 @@
 // The kws12 recipe's pipeline: which earshot commands each variant runs, and that the synthetic
 // variant never trains, selects or calibrates its activations on a real keyword clip.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Kws12Options, kws12Steps } from "../../host/pipeline/kws12";
+import { type Kws12Options, kws12Steps, modelFileName } from "../../host/pipeline/kws12";
+import { checkResumable } from "../../host/pipeline/kws12-resume";
 import { detPoint } from "../stream/points";
 
 const base: Kws12Options = {
   out: "/o",
   variant: "int8",
+  model: "res8-narrow",
   real: "/real",
   realSplit: "speaker",
   noise: "/noise",
@@ -43,6 +48,23 @@ describe("kws12 pipeline", () => {
     expect(flag(exp, "--stride")).toBe("10");
     expect(flag(calStream, "--subset")).toBe("validation");
     expect(flag(testStream, "--subset")).toBe("test");
+  });
+
+  it("--model res8-stream reaches both training steps (QAT's --from alone would take the recipe's model); its file is named apart", () => {
+    const o = { ...base, model: "res8-stream" } as const;
+    const steps = kws12Steps(o);
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train.map((t) => flag(t.args, "--model"))).toEqual(["res8-stream", "res8-stream"]);
+    expect(train[0].name).toBe("train res8-stream (float)");
+    expect(modelFileName(o)).toBe("kws12-int8-stream.esm");
+    expect(modelFileName(base)).toBe("kws12-int8.esm");
+    const file = "/o/kws12-int8-stream.esm";
+    for (const cmd of ["calibrate", "stream eval", "eval"]) {
+      const s = steps.find((x) => x.args.join(" ").startsWith(`${cmd} --`));
+      expect(s?.args.includes(file), cmd).toBe(true);
+    }
+    for (const t of kws12Steps(base).filter((s) => s.args[0] === "train"))
+      expect(flag(t.args, "--model")).toBe("res8-narrow");
   });
 
   it("synth-int8: no real keyword clip trains, selects or calibrates; only the score reads real speech", () => {
@@ -135,7 +157,7 @@ describe("model card", () => {
     });
     expect(card).toMatch(/\*\*80\.0%\*\* of 197 clips \(checkpoint 81\.0%\)/);
     // Folders relative to where the recipe ran, not one machine's absolute paths.
-    const { join, relative } = await import("node:path");
+    const { relative } = await import("node:path");
     const here = modelCard(
       "kws12-int8.esm",
       { ...base, real: join(process.cwd(), "..", "shared", "speech", "sc-v2-test") },
@@ -151,5 +173,48 @@ describe("model card", () => {
       /FRR 20\.0% at <= 0\.5 FA\/h, 20\.0% at <= 1 FA\/h \(one false accept in this stream is 6\.0 FA\/h\)/,
     );
     expect(card).toMatch(/checkpoint selected on real validation speakers/);
+    const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
+    expect(modelCard("s.esm", { ...base, model: "res8-stream" }, none)).toContain(
+      "`earshot recipe kws12 --variant int8 --model res8-stream` (res8-stream, 20 x 150 steps",
+    );
+    expect(card).toContain("`earshot recipe kws12 --variant int8` (res8-narrow, 20 x 150 steps");
+  });
+});
+
+describe("resuming a working folder", () => {
+  const folder = (model: string | null) => {
+    const out = mkdtempSync(join(tmpdir(), "earshot-kws12-resume-"));
+    if (model !== null) {
+      mkdirSync(join(out, "float"));
+      writeFileSync(join(out, "float", "config.json"), JSON.stringify({ model }));
+    }
+    return out;
+  };
+
+  it("continues a run of the same network, or starts an empty folder", () => {
+    expect(() =>
+      checkResumable({ ...base, out: folder(null), model: "res8-stream" }),
+    ).not.toThrow();
+    const out = folder("res8-stream");
+    expect(() => checkResumable({ ...base, out, model: "res8-stream" })).not.toThrow();
+    expect(() =>
+      checkResumable({ ...base, out: folder("res8-bin"), variant: "binary" }),
+    ).not.toThrow();
+  });
+
+  it("refuses another network, naming the flags that continue the folder's run", () => {
+    const narrow = folder("res8-narrow");
+    expect(() => checkResumable({ ...base, out: narrow, model: "res8-stream" })).toThrow(
+      `${narrow} holds a res8-narrow run, not res8-stream: rerun with --model res8-narrow to continue it, or use another --out`,
+    );
+    expect(() => checkResumable({ ...base, out: narrow, variant: "binary" })).toThrow(
+      /not res8-bin: rerun with an 8-bit --variant and --model res8-narrow/,
+    );
+    expect(() => checkResumable({ ...base, out: folder("res8-bin") })).toThrow(
+      /holds a res8-bin run, not res8-narrow: rerun with --variant binary/,
+    );
+    expect(() => checkResumable({ ...base, out: folder("ds-cnn-s") })).toThrow(
+      /holds a ds-cnn-s run, not res8-narrow: use another --out$/,
+    );
   });
 });

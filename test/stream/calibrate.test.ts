@@ -59,6 +59,7 @@ function constructed(seed: number): RecordedStream {
       raw,
       defaults: { threshold: 0.5, smoothingWindow: 3, strideFrames: 1, suppressionMs: 1000 },
       samples: n * 800,
+      streamingMacsPerStride: null,
     },
     durationMs: MINUTES * 60_000,
     targets,

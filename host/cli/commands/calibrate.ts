@@ -65,11 +65,15 @@ export function register(program: Command): void {
       } catch (e) {
         throw new UserError(`--out ${opts.out}: ${(e as Error).message}`);
       }
-      emit(opts, { ...c, model: opts.model, stream: opts.stream, out: opts.out }, (r) =>
-        [
-          `${r.out}: threshold ${r.threshold} with smoothing ${r.smoothingWindow} (suppression ${r.suppressionMs} ms)`,
-          `on ${r.stream}: FRR ${(r.point.frr * 100).toFixed(1)}%, ${r.point.fa_per_hour.toFixed(2)} false accepts per hour (target ${r.targetFaPerHour}), FDR ${(r.point.fdr * 100).toFixed(1)}%, ${r.point.hits} hits, ${r.point.misses} misses, ${r.point.false_accepts} false accepts`,
-        ].join("\n"),
+      const streamingMacsPerStride = rec.trace.streamingMacsPerStride;
+      emit(
+        opts,
+        { ...c, model: opts.model, stream: opts.stream, out: opts.out, streamingMacsPerStride },
+        (r) =>
+          [
+            `${r.out}: threshold ${r.threshold} with smoothing ${r.smoothingWindow} (suppression ${r.suppressionMs} ms)`,
+            `on ${r.stream}: FRR ${(r.point.frr * 100).toFixed(1)}%, ${r.point.fa_per_hour.toFixed(2)} false accepts per hour (target ${r.targetFaPerHour}), FDR ${(r.point.fdr * 100).toFixed(1)}%, ${r.point.hits} hits, ${r.point.misses} misses, ${r.point.false_accepts} false accepts`,
+          ].join("\n"),
       );
     });
 }

@@ -103,7 +103,7 @@ export function register(program: Command): void {
       const report = buildReport(engine, decoded ?? decodeModel(Array.from(model)), result);
       emit(opts, report, (r) =>
         [
-          `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each`,
+          `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each${r.streamingMacsPerStride === null ? "" : ` (streaming: ${r.streamingMacsPerStride} per stride)`}`,
           r.stats
             ? `time: front end ${r.stats.frontEndMs.toFixed(0)} ms, network ${r.stats.networkMs.toFixed(0)} ms, post ${r.stats.postMs.toFixed(0)} ms`
             : "",

@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { KWS12_MODELS, type Kws12Model } from "../../pipeline/kws12";
 import { numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
@@ -9,12 +10,20 @@ export function register(program: Command): void {
       "Run a training recipe end to end (corpus, training, QAT or binary training, export, score on held-out real speakers); resumable",
     )
     .argument("<name>", "recipe: kws12")
-    .requiredOption("--out <dir>", "working folder (rerunning continues where it stopped)")
+    .requiredOption(
+      "--out <dir>",
+      "working folder (rerunning with the same --variant and --model continues where it stopped)",
+    )
     .option(
       "--variant <v>",
       "int8 (real + synthetic), binary, synth-int8 (no real keyword clip)",
       oneOf("--variant", ["int8", "binary", "synth-int8"] as const),
       "int8",
+    )
+    .option(
+      "--model <name>",
+      "the 8-bit variants' network: res8-narrow, or res8-stream (causal in time: the device computes only each stride's new frames) (default: res8-narrow)",
+      kws12Model,
     )
     .option(
       "--real <dir>",
@@ -96,7 +105,8 @@ export function register(program: Command): void {
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
       const { dirname, join, resolve } = await import("node:path");
-      const { kws12Steps, modelFileName } = await import("../../pipeline/kws12");
+      const { kws12Steps, modelFileName, trainedModel } = await import("../../pipeline/kws12");
+      const { checkResumable } = await import("../../pipeline/kws12-resume");
       const { readReport, runPipeline } = await import("../../pipeline/run");
       const { emit } = await import("../output");
       if (name !== "kws12") throw new UserError(`unknown recipe '${name}' (known: kws12)`);
@@ -117,10 +127,15 @@ export function register(program: Command): void {
             : join(dirname(real), "_background_noise_")),
       );
       if (!existsSync(noise)) throw new UserError(`background noise folder ${noise} not found`);
+      if (opts.variant === "binary" && opts.model !== undefined)
+        throw new UserError(
+          "--model picks the 8-bit variants' network; --variant binary always trains res8-bin",
+        );
       const out = resolve(opts.out);
       const options: import("../../pipeline/kws12").Kws12Options = {
         out,
         variant: opts.variant,
+        model: opts.model ?? "res8-narrow",
         real,
         realSplit: testSetLayout ? "speaker" : "auto",
         noise,
@@ -147,6 +162,7 @@ export function register(program: Command): void {
           ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
         },
       };
+      checkResumable(options);
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
       const { frrAtFaPerHour } = await import("../../stream/match");
@@ -157,11 +173,11 @@ export function register(program: Command): void {
       const det = readReport<{ points: Point[]; modelDefault: Point; durationMs: number }>(
         join(out, "reports", "det.json"),
       );
-      const file = join(out, modelFileName(opts.variant));
+      const file = join(out, modelFileName(options));
       const { modelCard, readCardReports } = await import("../../pipeline/card");
       const { writeFileSync } = await import("node:fs");
       const card = modelCard(
-        modelFileName(opts.variant),
+        modelFileName(options),
         options,
         readCardReports(join(out, "reports")),
       );
@@ -171,6 +187,7 @@ export function register(program: Command): void {
         {
           recipe: name,
           variant: opts.variant,
+          network: trainedModel(options),
           model: file,
           heldOutAccuracy: evalR?.accuracy ?? null,
           heldOutClips: evalR?.n ?? null,
@@ -196,4 +213,13 @@ export function register(program: Command): void {
         },
       );
     });
+}
+
+/** --model: the networks the recipe's 8-bit steps take (other zoo models need other settings). */
+function kws12Model(v: string): Kws12Model {
+  if (!(KWS12_MODELS as readonly string[]).includes(v))
+    throw new UserError(
+      `--model must be one of ${KWS12_MODELS.join(", ")}: the networks the kws12 recipe trains and exports (got '${v}')`,
+    );
+  return v as Kws12Model;
 }

@@ -151,7 +151,7 @@ export function register(program: Command): void {
           (_, i) => i % Math.max(1, Math.ceil(r.points.length / 12)) === 0,
         );
         return [
-          `${r.targets} planted keywords, ${r.otherPlanted} other clips, ${(r.durationMs / 60000).toFixed(2)} min, ${r.inferences} inferences (smoothing ${r.settings.smoothingWindow}, suppression ${r.settings.suppressionMs} ms, tolerance ${r.toleranceMs} ms)`,
+          `${r.targets} planted keywords, ${r.otherPlanted} other clips, ${(r.durationMs / 60000).toFixed(2)} min, ${r.inferences} inferences${r.streamingMacsPerStride === null ? "" : ` streamed (${r.streamingMacsPerStride} MACs per stride)`} (smoothing ${r.settings.smoothingWindow}, suppression ${r.settings.suppressionMs} ms, tolerance ${r.toleranceMs} ms)`,
           "threshold      FRR   FA/hour      FDR",
           ...shown.map(row),
           `model default:\n${row(p)}`,

@@ -1,0 +1,134 @@
+/**
+ * `earshot recipe kws12 --model res8-stream` end to end on a tiny budget (the committed speech
+ * fixtures, one step per epoch, half-minute streams): float training, 8-bit QAT, export, the
+ * held-out score, calibration and stream eval all take the time-causal network, and its file
+ * streams. Also the refusals: a --model the recipe cannot take, and a working folder rerun with
+ * another network.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planRows } from "../../device/runtime/incremental";
+import { loadDetector } from "../../device/runtime/load";
+import { plainMemory } from "../../device/runtime/memory";
+import { readWav } from "../../host/data";
+import { writeWav16 } from "../../host/data/wav/write";
+import { referenceKernels } from "../../shared/kernels/reference";
+import { decodeModel } from "../../shared/model-format/decode";
+import { prepareModel } from "../../shared/model-format/prepare";
+import { OP_CONV2D, PAD_VALID_H_SAME_W } from "../../shared/model-format/types";
+import { testSignal } from "../device/golden";
+import { FIXTURE_SPEECH } from "../speech-data";
+
+const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
+const earshot = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
+
+const root = mkdtempSync(join(tmpdir(), "earshot-kws12-stream-"));
+// The fixture's own noise file is 0.1 s: too short to leave a test region for the stream bed.
+const noise = join(root, "noise");
+const out = join(root, "run");
+// biome-ignore format: flag list
+const recipe = (extra: string[]) => [
+  "recipe", "kws12", "--out", out, "--real", FIXTURE_SPEECH.full, "--corpus", FIXTURE_SPEECH.full,
+  "--noise", noise, "--epochs", "1", "--qat-epochs", "1", "--steps-per-epoch", "1",
+  "--stream-minutes", "0.5", "--target-fa-per-hour", "1000", "--json", ...extra,
+];
+
+beforeAll(() => {
+  mkdirSync(noise);
+  writeWav16(
+    join(noise, "noise.wav"),
+    Array.from(testSignal(9, 3 * 16000), (v) => v / 32768),
+  );
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Raw scores of every inference of the device runtime in process, and whether it streamed. */
+function run(bytes: Uint8Array, samples: Float32Array, streaming: boolean, incremental: boolean) {
+  const det = loadDetector(
+    Array.from(bytes),
+    referenceKernels,
+    plainMemory,
+    () => 0,
+    null,
+    streaming,
+    incremental,
+  );
+  const out: number[][] = [];
+  det.onScores((raw) => out.push(raw.slice()));
+  const x = Array.from(samples);
+  for (let i = 0; i < x.length; i += 320) det.push(x, i, Math.min(320, x.length - i));
+  return { out, streamed: det.incremental !== null };
+}
+
+it("refuses a --model the recipe cannot take, naming the choices, in one line", () => {
+  const r = earshot(["recipe", "kws12", "--out", join(root, "x"), "--model", "ds-cnn-s"]);
+  expect(r.status).not.toBe(0);
+  expect(r.stderr.trim()).toMatch(
+    /^earshot: --model must be one of res8-narrow, res8-stream: .* \(got 'ds-cnn-s'\)$/,
+  );
+  const bin = earshot(recipe(["--variant", "binary", "--model", "res8-stream"]));
+  expect(bin.status).not.toBe(0);
+  expect(bin.stderr.trim()).toMatch(/--variant binary always trains res8-bin$/);
+  expect(existsSync(out)).toBe(false);
+});
+
+describe("--model res8-stream", () => {
+  let summary: { model: string; network: string; steps: { step: string }[] };
+
+  it("trains, quantizes, exports, scores, calibrates and evaluates the time-causal network", () => {
+    const r = earshot(recipe(["--model", "res8-stream"]));
+    expect(r.status, r.stderr).toBe(0);
+    summary = JSON.parse(r.stdout);
+    expect(summary.network).toBe("res8-stream");
+    expect(summary.model).toBe(join(out, "kws12-int8-stream.esm"));
+    expect(summary.steps.map((s) => s.step)).toContain("train res8-stream (float)");
+    // Both training steps built res8-stream (QAT too: --from alone would take the recipe's model).
+    for (const dir of ["float", "qat"])
+      expect(JSON.parse(readFileSync(join(out, dir, "config.json"), "utf8")).model).toBe(
+        "res8-stream",
+      );
+    // Calibration and stream eval ran the device runtime stride by stride, on fewer MACs.
+    const macs = JSON.parse(readFileSync(join(out, "reports", "inspect.json"), "utf8")).totals.macs;
+    for (const report of ["calibrate", "det"]) {
+      const perStride = JSON.parse(
+        readFileSync(join(out, "reports", `${report}.json`), "utf8"),
+      ).streamingMacsPerStride;
+      expect(perStride).toBeGreaterThan(0);
+      expect(perStride).toBeLessThan(macs / 2);
+    }
+  }, 120_000);
+
+  it("its file pads only along frequency and streams bit-exact with the whole-window run", () => {
+    const bytes = new Uint8Array(readFileSync(summary.model));
+    const model = decodeModel(Array.from(bytes));
+    const convs = model.ops.filter((o) => o.code === OP_CONV2D);
+    expect(convs.length).toBeGreaterThan(0);
+    for (const c of convs) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
+    const stride = model.meta.find((m) => m.key === "strideFrames")?.value;
+    expect(stride).toBe(10);
+    expect(planRows(model, prepareModel(model), stride as number).problem).toBe("");
+    // 2 s of the recipe's own test stream: 11 inferences, the first whole, then by rows.
+    const samples = readWav(join(out, "stream-test.wav")).samples.subarray(0, 2 * 16000);
+    const rows = run(bytes, samples, true, true);
+    const whole = run(bytes, samples, true, false);
+    const reference = run(bytes, samples, false, false);
+    expect(rows.streamed).toBe(true);
+    expect(whole.streamed).toBe(false);
+    expect(rows.out.length).toBeGreaterThan(5);
+    expect(rows.out).toEqual(whole.out);
+    expect(rows.out).toEqual(reference.out);
+  });
+
+  it("a rerun of its folder with another network is refused before any step", () => {
+    expect(existsSync(join(out, "float", "config.json"))).toBe(true);
+    const r = earshot(recipe([]));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toBe(
+      `earshot: ${out} holds a res8-stream run, not res8-narrow: rerun with --model res8-stream to continue it, or use another --out`,
+    );
+  });
+});
