@@ -64,6 +64,8 @@ export interface Kws12Options {
    * --label-smoothing`); absent: the kws12 recipe's own settings.
    */
   levers?: { vtlp?: string; eq?: number; babble?: number; labelSmoothing?: number };
+  /** Augmented copies per example kept in the feature cache (`train --augment-copies`); absent: fresh. */
+  augmentCopies?: number;
 }
 
 export interface PipelineStep {
@@ -113,6 +115,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
       : []),
     ...(o.snrDb ? ["--snr-db", o.snrDb.join(",")] : []),
     ...leverArgs(o.levers),
+    ...(o.augmentCopies ? ["--augment-copies", `${o.augmentCopies}`] : []),
   ];
   const synthOnly = o.variant === "synth-int8";
   // Synthetic-only: train and select on the corpus alone; the real noise files may be mixed in.

@@ -1,9 +1,9 @@
 // The kws12 recipe's pipeline: which earshot commands each variant runs, and that the synthetic
 // variant never trains, selects or calibrates its activations on a real keyword clip.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type Kws12Options, kws12Steps, modelFileName } from "../../host/pipeline/kws12";
 import { checkResumable } from "../../host/pipeline/kws12-resume";
 import { detPoint } from "../stream/points";
@@ -123,6 +123,13 @@ describe("kws12 pipeline", () => {
     }
     for (const s of kws12Steps(base)) expect(s.args).not.toContain("--vtlp");
   });
+
+  it("augmented copies reach both training steps, and are left out unless asked for", () => {
+    const train = kws12Steps({ ...base, augmentCopies: 8 }).filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(2);
+    for (const t of train) expect(flag(t.args, "--augment-copies")).toBe("8");
+    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--augment-copies");
+  });
 });
 
 describe("model card", () => {
@@ -182,8 +189,13 @@ describe("model card", () => {
 });
 
 describe("resuming a working folder", () => {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  });
   const folder = (model: string | null) => {
     const out = mkdtempSync(join(tmpdir(), "earshot-kws12-resume-"));
+    made.push(out);
     if (model !== null) {
       mkdirSync(join(out, "float"));
       writeFileSync(join(out, "float", "config.json"), JSON.stringify({ model }));

@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { KWS12_MODELS, type Kws12Model } from "../../pipeline/kws12";
+import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
 import { numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
@@ -101,6 +102,11 @@ export function register(program: Command): void {
       "label smoothing of the hard targets (default: the recipe's)",
       numberIn("--label-smoothing", 0, 0.5),
     )
+    .option(
+      "--augment-copies <k>",
+      "augmented copies per example, made once and kept in the feature cache (default: 0, a fresh augmentation every draw)",
+      numberIn("--augment-copies", 0, MAX_AUGMENTED_COPIES, true),
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -155,6 +161,7 @@ export function register(program: Command): void {
           },
         }),
         ...(opts.snrDb && { snrDb: opts.snrDb }),
+        ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
         levers: {
           ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
           ...(opts.eq !== undefined && { eq: opts.eq }),
