@@ -339,7 +339,8 @@ static duk_ret_t n_frontend_init(duk_context *ctx) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog) (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+  if (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f))
+    (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
   duk_push_int(ctx, n_frontends++);
   return 1;
 }

@@ -749,7 +749,7 @@ int jswrap_earshot_frontend_init(JsVar *fe) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (as.ok && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog))
+  if (as.ok && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
     fail(&as, JSET_ERROR, "out of memory", 0);
   if (!as.ok) return -1; /* the slot is reused by the next init */
   return n_frontends++;

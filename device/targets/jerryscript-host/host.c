@@ -556,7 +556,7 @@ HANDLER(n_frontend_init) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog))
+  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
     fail(&c, JERRY_ERROR_COMMON, "out of memory");
   if (c.failed) return result(&c);
   return jerry_number(n_frontends++);
