@@ -204,6 +204,35 @@ static int32_t num_int(call *c, jerry_length_t i) {
   return jerry_value_as_int32(v);
 }
 
+/* Property names as engine strings, made once per name: jerry_object_get_sz would build (and
+ * hash) a new string from the C text on every read, and the kernels read a dozen fields per
+ * call. Keyed by the address of the name's string literal (the names are this file's literals, far
+ * fewer than KEY_SLOTS); released before jerry_cleanup. */
+#define KEY_SLOTS 128
+static struct {
+  const char *name;
+  jv value;
+} keys[KEY_SLOTS];
+
+static jv key_value(const char *name) {
+  size_t i = ((uintptr_t)name >> 3) % KEY_SLOTS;
+  while (keys[i].name && keys[i].name != name) i = (i + 1) % KEY_SLOTS;
+  if (!keys[i].name) {
+    keys[i].name = name;
+    keys[i].value = jerry_string_sz(name);
+  }
+  return keys[i].value;
+}
+
+static void free_keys(void) {
+  for (size_t i = 0; i < KEY_SLOTS; i++)
+    if (keys[i].name) {
+      jerry_value_free(keys[i].value);
+      keys[i].name = NULL;
+    }
+}
+
+/* obj[key]: `key` must be a string literal (its address names its cached engine string). */
 static double prop_num(call *c, jv obj, const char *key) {
   static char msg[80];
   if (c->failed) return 0;
@@ -211,7 +240,7 @@ static double prop_num(call *c, jv obj, const char *key) {
     fail(c, JERRY_ERROR_TYPE, "expected an object argument");
     return 0;
   }
-  jv v = jerry_object_get_sz(obj, key);
+  jv v = jerry_object_get(obj, key_value(key));
   double d = 0;
   if (!jerry_value_is_number(v)) {
     snprintf(msg, sizeof msg, "field '%s' is not a number", key);
@@ -881,6 +910,7 @@ int main(int argc, char **argv) {
              outside + linear);
   }
   fflush(stdout);
+  free_keys();
   jerry_cleanup();
   free(bundle);
   free(model);
