@@ -249,18 +249,24 @@ export class Detector {
     this.listener = listener;
   }
 
-  /** Feeds samples (floats in [-1, 1]) src[off .. off + n); runs every stage they complete. */
+  /**
+   * Feeds samples (floats in [-1, 1]) src[off .. off + n); runs every stage they complete. The
+   * front end's time is this call's time less the inferences' (one clock pair per call, not per
+   * frame: on an interpreter a clock read costs about as much as a frame's bookkeeping).
+   */
   push(src: number[], off: number, n: number): void {
+    const st = this.stats;
+    const t0 = this.clock();
+    const inner = st.networkMs + st.postMs;
+    const features = this.features;
     let done = 0;
     while (done < n) {
-      const t0 = this.clock();
-      done += this.features.push(src, off + done, n - done);
-      const t1 = this.clock();
-      this.stats.frontEndMs += t1 - t0;
-      if (!this.features.ready()) break;
+      done += features.push(src, off + done, n - done);
+      if (!features.ready()) break;
       this.onFrame();
     }
-    this.stats.samples += n;
+    st.frontEndMs += this.clock() - t0 - (st.networkMs + st.postMs - inner);
+    st.samples += n;
   }
 
   private onFrame(): void {

@@ -36,6 +36,8 @@ export class Recognizer {
   private readonly smoother: MovingAverage;
   private readonly trigger: Trigger;
   private readonly events: DetectionEvent[];
+  /** Per class: may it fire (labels starting with "_", e.g. _silence_, never do). */
+  private readonly mayFire: boolean[];
   private eventCount = 0;
 
   /** `scoreScale`: raw score units to score units (shared/model-format/output-scale.ts). */
@@ -45,6 +47,8 @@ export class Recognizer {
     private readonly modelVersion: number,
   ) {
     this.smoother = new MovingAverage(labels.length, MAX_SMOOTHING, 1);
+    this.mayFire = [];
+    for (let c = 0; c < labels.length; c++) this.mayFire.push(labels[c].charAt(0) !== "_");
     this.trigger = new Trigger(0, 0);
     this.events = [];
     for (let i = 0; i < EVENT_CAPACITY; i++) {
@@ -74,9 +78,12 @@ export class Recognizer {
     let best = -1;
     let bestScore = 0;
     const size = sm.size();
+    const sums = sm.allSums();
+    const mayFire = this.mayFire;
+    const scale = this.scoreScale;
     for (let c = 0; c < raw.length; c++) {
-      if (this.labels[c].charAt(0) === "_") continue;
-      const score = (sm.sum(c) * this.scoreScale) / size;
+      if (!mayFire[c]) continue;
+      const score = (sums[c] * scale) / size;
       if (best < 0 || score > bestScore) {
         best = c;
         bestScore = score;
