@@ -54,10 +54,13 @@ int es_frontend_prepare(es_frontend *f) {
   free(f->stageCos);
   free(f->stageSin);
   free(f->dctT);
+  free(f->samples);
   f->stageCos = malloc((size_t)(m > 1 ? m - 1 : 1) * sizeof(double));
   f->stageSin = malloc((size_t)(m > 1 ? m - 1 : 1) * sizeof(double));
   f->dctT = malloc((size_t)(f->lfbe ? 1 : c * nm) * sizeof(double));
-  if (!f->stageCos || !f->stageSin || !f->dctT) return 0;
+  f->samples = malloc((size_t)f->win * sizeof(double));
+  f->fill = 0;
+  if (!f->stageCos || !f->stageSin || !f->dctT || !f->samples) return 0;
   /* Stage with h butterflies per group: w_j = e^{-2 pi i j / 2h} = cosM[j m / 2h] - i sinM[..]. */
   for (int32_t h = 1; h < m; h *= 2)
     for (int32_t j = 0; j < h; j++) {
@@ -183,4 +186,18 @@ void es_frontend_frame(es_frontend *f, const double *src, double *out) {
   }
   /* Each coefficient's sum in the TS order (i ascending from 0), all coefficients side by side. */
   dct(f->dctT, f->melLog, f->nMels, c, out);
+}
+
+int32_t es_frontend_append(es_frontend *f, const double *src, int32_t n) {
+  const int32_t room = f->win - f->fill, take = n < room ? n : room;
+  for (int32_t i = 0; i < take; i++) f->samples[f->fill + i] = src[i];
+  f->fill += take;
+  return take;
+}
+
+void es_frontend_take_frame(es_frontend *f, double *out) {
+  es_frontend_frame(f, f->samples, out);
+  const int32_t keep = f->win - f->hop;
+  for (int32_t i = 0; i < keep; i++) f->samples[i] = f->samples[f->hop + i];
+  f->fill = keep;
 }

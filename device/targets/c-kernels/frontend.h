@@ -23,6 +23,11 @@ typedef struct {
    * the first two stages' twiddles are exactly 1 and -i (then they run without products). */
   double *stageCos, *stageSin, *dctT;
   int32_t exactQuarter;
+  /* The front end's own sample window for streaming (es_frontend_append): the host sets `hop`
+   * (samples between frames, 1..win) before es_frontend_prepare, which allocates `samples`
+   * (win values); `fill` counts the samples in it. */
+  int32_t hop, fill;
+  double *samples;
 } es_frontend;
 
 /* After a host has filled the tables and buffers above: derives the rest (allocates; returns 0
@@ -31,6 +36,13 @@ int es_frontend_prepare(es_frontend *f);
 
 /* Features of src[0 .. win) into out[0 .. coeffs). */
 void es_frontend_frame(es_frontend *f, const double *src, double *out);
+
+/* Appends up to n samples of src to the window; returns how many it took: it stops once the
+ * window is full (fill == win), when a frame is due. */
+int32_t es_frontend_append(es_frontend *f, const double *src, int32_t n);
+
+/* With the window full: its features into out[0 .. coeffs), then the window slides by a hop. */
+void es_frontend_take_frame(es_frontend *f, double *out);
 
 /* detmath.log: deterministic natural log. */
 double es_detlog(double x);

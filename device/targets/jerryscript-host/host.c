@@ -538,6 +538,7 @@ HANDLER(n_frontend_init) {
   memset(f, 0, sizeof *f);
   jv fe = arg_at(&c, 0);
   f->win = prop_int(&c, fe, "windowLength");
+  f->hop = prop_int(&c, fe, "hopLength");
   f->coeffs = prop_int(&c, fe, "coeffs");
   jv cfg = get(fe, "config");
   f->nMels = prop_int(&c, cfg, "nMels");
@@ -552,7 +553,7 @@ HANDLER(n_frontend_init) {
   }
   jerry_value_free(kind);
   jerry_value_free(cfg);
-  if (!c.failed && (f->win < 1 || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
+  if (!c.failed && (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
                    f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
     fail(&c, JERRY_ERROR_RANGE, "frontEndInit: bad config");
   if (c.failed) return result(&c);
@@ -604,6 +605,86 @@ HANDLER(n_frontend_frame) {
   double *out = typed(&c, 3, JERRY_TYPEDARRAY_FLOAT64, (size_t)oo + f->coeffs);
   if (!c.failed) es_frontend_frame(f, src + so, out + oo);
   return result(&c);
+}
+
+/* The model's input quantizer per front end (frontEndQuantizer), for frontEndFrameQuantized. */
+static struct {
+  int set;
+  double scale;
+  int32_t zeroPoint, actMin, actMax;
+} fe_quant[MAX_FRONTENDS];
+
+/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}): the quantize kernel's parameters. */
+HANDLER(n_frontend_quantizer) {
+  UNUSED_INFO;
+  CALL;
+  int32_t h = num_int(&c, 0);
+  if (!c.failed && (h < 0 || h >= n_frontends)) fail(&c, JERRY_ERROR_RANGE, "bad front-end handle");
+  jv o = arg_at(&c, 1);
+  double scale = prop_num(&c, o, "scale");
+  int32_t zp = prop_int(&c, o, "zeroPoint"), lo = prop_int(&c, o, "actMin"), hi = prop_int(&c, o, "actMax");
+  if (!c.failed) {
+    fe_quant[h].scale = scale;
+    fe_quant[h].zeroPoint = zp;
+    fe_quant[h].actMin = lo;
+    fe_quant[h].actMax = hi;
+    fe_quant[h].set = 1;
+  }
+  return result(&c);
+}
+
+static int elem_bytes(jerry_typedarray_type_t t);
+static char *raw(call *c, jerry_length_t i, size_t needElems, jerry_typedarray_type_t *type);
+
+/* frontEndPushQuantized(handle, src Float64Array, srcOffset, n, dst, slot) -> frames made: the
+ * samples into the front end's own window; each full window's frame, quantized by the handle's
+ * quantizer, into dst at frame slot `slot`, `slot + 1`, ... (wrapping at dst.length / coeffs).
+ * dst: an Int32Array or (the narrow frame ring) Int8 / Uint8 / Int16 / Uint16Array whose range
+ * holds the quantizer's [actMin, actMax] (every value is clamped to it). */
+HANDLER(n_frontend_push_quantized) {
+  UNUSED_INFO;
+  CALL;
+  int32_t h = num_int(&c, 0), so = num_int(&c, 2), n = num_int(&c, 3), slot = num_int(&c, 5);
+  if (!c.failed && (h < 0 || h >= n_frontends || !fe_quant[h].set))
+    fail(&c, JERRY_ERROR_RANGE, "bad front-end handle (or no frontEndQuantizer)");
+  if (!c.failed && (so < 0 || n < 0)) fail(&c, JERRY_ERROR_RANGE, "negative offset or count");
+  if (c.failed) return result(&c);
+  es_frontend *f = &frontends[h];
+  const int32_t coeffs = f->coeffs;
+  double *src = typed(&c, 1, JERRY_TYPEDARRAY_FLOAT64, (size_t)so + n);
+  jerry_typedarray_type_t t = JERRY_TYPEDARRAY_INVALID;
+  char *dst = raw(&c, 4, (size_t)coeffs, &t);
+  const int32_t slots = c.failed ? 0 : (int32_t)(jerry_typedarray_length(argv[4]) / (jerry_length_t)coeffs);
+  const int32_t lo = fe_quant[h].actMin, hi = fe_quant[h].actMax;
+  int32_t tlo = INT32_MIN, thi = INT32_MAX;
+  if (t == JERRY_TYPEDARRAY_INT8) tlo = -128, thi = 127;
+  else if (t == JERRY_TYPEDARRAY_UINT8) tlo = 0, thi = 255;
+  else if (t == JERRY_TYPEDARRAY_INT16) tlo = -32768, thi = 32767;
+  else if (t == JERRY_TYPEDARRAY_UINT16) tlo = 0, thi = 65535;
+  else if (!c.failed && t != JERRY_TYPEDARRAY_INT32) fail(&c, JERRY_ERROR_TYPE, "frontEndPushQuantized: dst must be an integer typed array");
+  if (!c.failed && (lo < tlo || lo > thi || hi < tlo || hi > thi))
+    fail(&c, JERRY_ERROR_RANGE, "frontEndPushQuantized: the quantizer's range exceeds dst's element type");
+  if (!c.failed && (slot < 0 || slot >= slots)) fail(&c, JERRY_ERROR_RANGE, "frontEndPushQuantized: bad slot");
+  if (c.failed) return result(&c);
+  /* coeffs <= nMels <= 512 (frontEndInit) */
+  double feat[512];
+  int32_t q[512];
+  int32_t made = 0;
+  for (int32_t i = 0; i < n;) {
+    i += es_frontend_append(f, src + so + i, n - i);
+    if (f->fill < f->win) break;
+    es_frontend_take_frame(f, feat);
+    es_quantize(feat, coeffs, fe_quant[h].scale, fe_quant[h].zeroPoint, lo, hi, q);
+    const size_t o = (size_t)slot * coeffs;
+    if (t == JERRY_TYPEDARRAY_INT32) memcpy((int32_t *)dst + o, q, (size_t)coeffs * sizeof(int32_t));
+    else if (t == JERRY_TYPEDARRAY_INT8) for (int32_t k = 0; k < coeffs; k++) ((int8_t *)dst)[o + k] = (int8_t)q[k];
+    else if (t == JERRY_TYPEDARRAY_UINT8) for (int32_t k = 0; k < coeffs; k++) ((uint8_t *)dst)[o + k] = (uint8_t)q[k];
+    else if (t == JERRY_TYPEDARRAY_INT16) for (int32_t k = 0; k < coeffs; k++) ((int16_t *)dst)[o + k] = (int16_t)q[k];
+    else for (int32_t k = 0; k < coeffs; k++) ((uint16_t *)dst)[o + k] = (uint16_t)q[k];
+    slot = slot + 1 == slots ? 0 : slot + 1;
+    made++;
+  }
+  return jerry_number(made);
 }
 
 /* ---- block copies for the stream stages (typed arrays of one element type) ---- */
@@ -755,6 +836,8 @@ static const struct {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
+    {"frontEndQuantizer", n_frontend_quantizer, 2},
+    {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
     {NULL, NULL, 0}};
