@@ -384,7 +384,8 @@ export class Detector {
 
   private postProcess(out: number[], t: number): void {
     const raw = this.raw;
-    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - this.outZp;
+    const zp = this.outZp;
+    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - zp;
     if (this.listener !== null) this.listener(raw, t);
     const r = this.recognizer.process(raw, t);
     if (r === DETECTED || r === DROPPED) this.stats.detections++;

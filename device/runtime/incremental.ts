@@ -201,9 +201,10 @@ export class IncrementalRunner {
   /** Per tensor: its windows (the last rows one reader needs), and their row counts. */
   private readonly windowsOf: number[][][];
   private readonly windowRows: number[][];
-  /** Row ops: their kernel and complete argument lists. */
+  /** Row ops: their kernel, complete argument lists and output tensor. */
   private readonly rowFns: string[];
   private readonly rowArgs: unknown[][];
+  private readonly rowOut: number[];
   /** Head ops (step indices), run with `headValues` as their tensors. */
   private readonly heads: number[];
   private readonly headValues: number[][];
@@ -245,6 +246,7 @@ export class IncrementalRunner {
     }
     this.rowFns = [];
     this.rowArgs = [];
+    this.rowOut = [];
     this.heads = [];
     this.headValues = [];
     for (let t = 0; t < nT; t++) this.headValues.push(this.fresh[t]);
@@ -283,6 +285,7 @@ export class IncrementalRunner {
       args[args.length - 1] = this.fresh[out];
       this.rowFns.push(op.spec.kernel);
       this.rowArgs.push(args);
+      this.rowOut.push(out);
       if (op.spec.macs === "int") macs += Math.floor(op.macs / plan.rows[out]) * sOut;
     }
     this.macsPerStride = macs;
@@ -338,20 +341,25 @@ export class IncrementalRunner {
     }
   }
 
-  /** One stride: the caller wrote `input`; computes the new rows, then the head. */
+  /**
+   * One stride: the caller wrote `input`; computes the new rows, then the head. (Member reads
+   * hoisted: on an interpreter each costs about as much as a small kernel call's arithmetic.)
+   */
   step(k: Kernels): void {
-    this.update(this.q, null);
-    let r = 0;
-    for (let i = 1; i < this.steps.length; i++) {
-      if (!this.plan.rowOp[i]) continue;
+    const windowsOf = this.windowsOf;
+    if (windowsOf[this.q].length > 0) this.update(this.q, null);
+    const fns = this.rowFns;
+    const args = this.rowArgs;
+    const outs = this.rowOut;
+    for (let r = 0; r < fns.length; r++) {
       // Called as a method of the kernel set (TSTL passes it as `self`).
-      const fn = k[this.rowFns[r] as keyof Kernels] as unknown as KernelFn;
-      fn.apply(k, this.rowArgs[r]);
-      r++;
-      this.update(this.steps[i].outputs[0], null);
+      const fn = k[fns[r] as keyof Kernels] as unknown as KernelFn;
+      fn.apply(k, args[r]);
+      if (windowsOf[outs[r]].length > 0) this.update(outs[r], null);
     }
-    for (let i = 0; i < this.heads.length; i++)
-      runOp(k, this.steps[this.heads[i]], this.headValues);
+    const steps = this.steps;
+    const heads = this.heads;
+    for (let i = 0; i < heads.length; i++) runOp(k, steps[heads[i]], this.headValues);
   }
 }
 

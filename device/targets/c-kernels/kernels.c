@@ -111,16 +111,24 @@ static const requant_ch *requant_table(const int32_t *bias, const int32_t *mult,
   return scratch_rq;
 }
 
-/* out[o] = clamp(outZp + rescale(bias + s[o])) for n channels of one output pixel. */
+/* clamp(outZp + rescale(bias + s)) of one channel. */
+static inline int32_t requant_one(int32_t s, const requant_ch *rq, int32_t zp, int32_t lo,
+                                  int32_t hi) {
+  int64_t v = (((int64_t)rq->bias + s) * rq->mult + rq->round) >> rq->shift;
+  v += zp;
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int32_t)v;
+}
+
+/* The requantized sums s[0 .. n) of n channels of one output pixel, into int32 or (out8,
+ * [lo, hi] inside int8) int8. */
 static inline void requant_row(const int32_t *s, const requant_ch *rq, int32_t n, int32_t zp,
-                               int32_t lo, int32_t hi, int32_t *out) {
-  for (int32_t o = 0; o < n; o++) {
-    int64_t v = (((int64_t)rq[o].bias + s[o]) * rq[o].mult + rq[o].round) >> rq[o].shift;
-    v += zp;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    out[o] = (int32_t)v;
-  }
+                               int32_t lo, int32_t hi, int32_t *out, int8_t *out8) {
+  if (out8)
+    for (int32_t o = 0; o < n; o++) out8[o] = (int8_t)requant_one(s[o], rq + o, zp, lo, hi);
+  else
+    for (int32_t o = 0; o < n; o++) out[o] = requant_one(s[o], rq + o, zp, lo, hi);
 }
 
 /* |v| <= m + 1 for m the OR of v ^ (v >> 31) over the values (a bound the compiler vectorizes,
@@ -133,8 +141,9 @@ static inline uint32_t magnitude_bits(int32_t v) { return (uint32_t)(v ^ (v >> 3
  * gathers its window once (kH runs of kW * inC) and takes four channels per pass. Integer sums
  * are exact in any order while they fit int32: taps * max|x - inZp| * max|w| < 2^31, checked
  * here (int8 models: 255 * 128 per tap); returns 0 when it does not hold. */
-static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, const int32_t *mult,
-                     const int32_t *shift, const es_geom *g, const es_requant *q, int32_t *out) {
+static int conv2d_16(const int32_t *x, const int8_t *x8, const int32_t *w, const int8_t *w8,
+                     const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                     const es_geom *g, const es_requant *q, int32_t *out, int8_t *out8) {
   const int32_t inC = g->inC, kH = g->kH, kW = g->kW, outC = g->outC, inH = g->inH, inW = g->inW;
   const int32_t outH = g->outH, outW = g->outW, sH = g->strideH, sW = g->strideW;
   const int32_t padTop = g->padTop, padLeft = g->padLeft;
@@ -145,11 +154,16 @@ static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, co
   const size_t rowLen = (size_t)pW * inC, nw = (size_t)ocp * tp;
   int16_t *xs = grow(&scratch_x, &cap_x, (size_t)pH * rowLen), *ws = grow(&scratch_w, &cap_w, nw);
   if (!xs || !ws) return 0;
+  if (out8 && (q->actMin < -128 || q->actMax > 127)) return 0;
   uint32_t wBits = 0;
   for (int32_t o = 0; o < ocp; o++) {
     int16_t *dst = ws + (size_t)o * tp;
     int32_t t = 0;
-    if (o < outC) {
+    if (o < outC && w8) {
+      const int8_t *src = w8 + (size_t)o * taps;
+      for (; t < taps; t++) dst[t] = src[t];
+      wBits = 127; /* |w| <= 128 */
+    } else if (o < outC) {
       const int32_t *src = w + (size_t)o * taps;
       for (; t < taps; t++) {
         wBits |= magnitude_bits(src[t]);
@@ -172,9 +186,18 @@ static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, co
     }
     for (int32_t i = 0; i < c0 * inC; i++) dst[i] = 0;
     for (size_t i = (size_t)c1 * inC; i < rowLen; i++) dst[i] = 0;
-    const int32_t *src = x + (size_t)iy * inW * inC;
     dst += (size_t)c0 * inC;
     const int32_t n = (c1 - c0) * inC;
+    if (x8) {
+      const int8_t *src = x8 + (size_t)iy * inW * inC;
+      for (int32_t i = 0; i < n; i++) {
+        const int32_t d = (int32_t)((uint32_t)src[i] - (uint32_t)zp);
+        xBits |= magnitude_bits(d);
+        dst[i] = (int16_t)d;
+      }
+      continue;
+    }
+    const int32_t *src = x + (size_t)iy * inW * inC;
     for (int32_t i = 0; i < n; i++) {
       /* Wrapping difference: exact whenever the range check below passes. */
       const int32_t d = (int32_t)((uint32_t)src[i] - (uint32_t)zp);
@@ -206,12 +229,17 @@ static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, co
         }
       }
       const int16_t *second = win[pair];
-      int32_t *o_row = out + ((size_t)oy * outW + ox) * outC;
+      const size_t at = ((size_t)oy * outW + ox) * outC;
+      int32_t *o_row = out8 ? NULL : out + at;
+      int8_t *o_row8 = out8 ? out8 + at : NULL;
       for (int32_t o = 0; o < outC; o += 4) {
         const int32_t n = outC - o < 4 ? outC - o : 4;
         dot16x4x2(win[0], second, ws + (size_t)o * tp, tp, sums);
-        requant_row(sums, rq + o, n, outZp, lo, hi, o_row + o);
-        if (pair) requant_row(sums + 4, rq + o, n, outZp, lo, hi, o_row + outC + o);
+        requant_row(sums, rq + o, n, outZp, lo, hi, o_row ? o_row + o : NULL,
+                    o_row8 ? o_row8 + o : NULL);
+        if (pair)
+          requant_row(sums + 4, rq + o, n, outZp, lo, hi, o_row ? o_row + outC + o : NULL,
+                      o_row8 ? o_row8 + outC + o : NULL);
       }
     }
   }
@@ -220,7 +248,7 @@ static int conv2d_16(const int32_t *x, const int32_t *w, const int32_t *bias, co
 
 void es_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias, const int32_t *mult,
                const int32_t *shift, const es_geom *g, const es_requant *q, int32_t *out) {
-  if (conv2d_16(x, w, bias, mult, shift, g, q, out)) return;
+  if (conv2d_16(x, NULL, w, NULL, bias, mult, shift, g, q, out, NULL)) return;
   const int32_t inC = g->inC;
   for (int32_t oy = 0; oy < g->outH; oy++) {
     const int32_t iy0 = oy * g->strideH - g->padTop;
@@ -243,6 +271,11 @@ void es_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias, const in
       }
     }
   }
+}
+
+int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *mult,
+                 const int32_t *shift, const es_geom *g, const es_requant *q, int8_t *out) {
+  return conv2d_16(NULL, x, NULL, w, bias, mult, shift, g, q, NULL, out);
 }
 
 void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
@@ -288,18 +321,15 @@ void es_dense(const int32_t *x, const int32_t *w, const int32_t *bias, const int
 
 /* Average / max pooling over the in-image taps of each window. Each output pixel finds its
  * valid tap range once; channels are the inner loop, in blocks. Sums are exact in int32 when
- * taps * max|x| < 2^31 (checked per call); otherwise in int64. */
-static void pool(const int32_t *x, const es_geom *g, int32_t actMin, int32_t actMax, int32_t *out,
-                 int is_max) {
+ * taps * max|x| < 2^31 (checked per call; always for int8 input); otherwise in int64. Input
+ * x (int32) or x8 (int8), output out (int32) or out8 (int8: [actMin, actMax] must lie in int8,
+ * else nothing is written and it returns 0). */
+/* pool()'s loops for one mode: compiled once per (is_max, is8, narrow), the flags constant. */
+static inline __attribute__((always_inline)) void pool_mode(
+    const int32_t *x, const int8_t *x8, const es_geom *g, int32_t actMin, int32_t actMax,
+    int32_t *out, int8_t *out8, const int is_max, const int is8, const int narrow) {
   const int32_t ch = g->inC, inH = g->inH, inW = g->inW, kH = g->kH, kW = g->kW;
   const int32_t outH = g->outH, outW = g->outW;
-  int narrow = is_max;
-  if (!is_max) {
-    uint32_t bits = 0;
-    const size_t n = (size_t)inH * inW * ch;
-    for (size_t i = 0; i < n; i++) bits |= (uint32_t)(x[i] ^ (x[i] >> 31));
-    narrow = ((int64_t)bits + 1) * kH * kW < ((int64_t)1 << 31);
-  }
   for (int32_t oy = 0; oy < outH; oy++) {
     const int32_t iy0 = oy * g->strideH - g->padTop;
     const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = inH - iy0 < kH ? inH - iy0 : kH;
@@ -307,55 +337,84 @@ static void pool(const int32_t *x, const es_geom *g, int32_t actMin, int32_t act
       const int32_t ix0 = ox * g->strideW - g->padLeft;
       const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = inW - ix0 < kW ? inW - ix0 : kW;
       const int32_t count = ky1 > ky0 && kx1 > kx0 ? (ky1 - ky0) * (kx1 - kx0) : 0;
-      int32_t *o_px = out + ((size_t)oy * outW + ox) * ch;
-      if (count == 0) {
-        /* No tap in the image: max keeps its start (actMin), an average is 0. */
-        for (int32_t k = 0; k < ch; k++) o_px[k] = clamp64(is_max ? actMin : 0, actMin, actMax);
-        continue;
-      }
+      const size_t at = ((size_t)oy * outW + ox) * ch;
       for (int32_t c0 = 0; c0 < ch; c0 += POOL_BLOCK) {
         const int32_t n = ch - c0 < POOL_BLOCK ? ch - c0 : POOL_BLOCK;
         int32_t acc[POOL_BLOCK];
         int64_t wide[POOL_BLOCK];
-        const int32_t *first = x + ((size_t)(iy0 + ky0) * inW + ix0 + kx0) * ch + c0;
-        if (narrow) {
-          for (int32_t k = 0; k < n; k++) acc[k] = first[k];
-        } else {
-          for (int32_t k = 0; k < n; k++) wide[k] = first[k];
-        }
-        for (int32_t ky = ky0; ky < ky1; ky++) {
-          for (int32_t kx = ky == ky0 ? kx0 + 1 : kx0; kx < kx1; kx++) {
-            const int32_t *xp = x + ((size_t)(iy0 + ky) * inW + ix0 + kx) * ch + c0;
-            if (is_max) {
-              for (int32_t k = 0; k < n; k++) acc[k] = xp[k] > acc[k] ? xp[k] : acc[k];
+        /* No tap in the image: max keeps its start (actMin), an average is 0. */
+        for (int32_t k = 0; k < n; k++) acc[k] = is_max ? actMin : 0;
+        if (!narrow)
+          for (int32_t k = 0; k < n; k++) wide[k] = 0;
+        for (int32_t ky = ky0; ky < ky1 && count > 0; ky++) {
+          for (int32_t kx = kx0; kx < kx1; kx++) {
+            const size_t px = ((size_t)(iy0 + ky) * inW + ix0 + kx) * ch + c0;
+            if (is_max && ky == ky0 && kx == kx0) {
+              for (int32_t k = 0; k < n; k++) acc[k] = is8 ? x8[px + k] : x[px + k];
+            } else if (is_max) {
+              for (int32_t k = 0; k < n; k++) {
+                const int32_t v = is8 ? x8[px + k] : x[px + k];
+                acc[k] = v > acc[k] ? v : acc[k];
+              }
             } else if (narrow) {
-              for (int32_t k = 0; k < n; k++) acc[k] += xp[k];
+              for (int32_t k = 0; k < n; k++) acc[k] += is8 ? x8[px + k] : x[px + k];
             } else {
-              for (int32_t k = 0; k < n; k++) wide[k] += xp[k];
+              for (int32_t k = 0; k < n; k++) wide[k] += x[px + k];
             }
           }
         }
-        int32_t *o = o_px + c0;
-        if (is_max) {
-          for (int32_t k = 0; k < n; k++) o[k] = clamp64(acc[k], actMin, actMax);
-        } else if (narrow) {
-          for (int32_t k = 0; k < n; k++) o[k] = clamp64(div_round_half_away(acc[k], count), actMin, actMax);
-        } else {
-          for (int32_t k = 0; k < n; k++) o[k] = clamp64(div_round_half_away(wide[k], count), actMin, actMax);
+        if (!is_max && count > 0) {
+          if (narrow)
+            for (int32_t k = 0; k < n; k++) acc[k] = div_round_half_away(acc[k], count);
+          else
+            for (int32_t k = 0; k < n; k++)
+              acc[k] = clamp64(div_round_half_away(wide[k], count), actMin, actMax);
         }
+        if (out8)
+          for (int32_t k = 0; k < n; k++) out8[at + c0 + k] = (int8_t)clamp64(acc[k], actMin, actMax);
+        else
+          for (int32_t k = 0; k < n; k++) out[at + c0 + k] = clamp64(acc[k], actMin, actMax);
       }
     }
   }
 }
 
+static int pool(const int32_t *x, const int8_t *x8, const es_geom *g, int32_t actMin,
+                int32_t actMax, int32_t *out, int8_t *out8, int is_max) {
+  if (out8 && (actMin < -128 || actMax > 127)) return 0;
+  if (x8 && is_max) pool_mode(x, x8, g, actMin, actMax, out, out8, 1, 1, 1);
+  else if (x8) pool_mode(x, x8, g, actMin, actMax, out, out8, 0, 1, 1);
+  else if (is_max) pool_mode(x, x8, g, actMin, actMax, out, out8, 1, 0, 1);
+  else {
+    uint32_t bits = 0;
+    const size_t n = (size_t)g->inH * g->inW * g->inC;
+    for (size_t i = 0; i < n; i++) bits |= (uint32_t)(x[i] ^ (x[i] >> 31));
+    if (((int64_t)bits + 1) * g->kH * g->kW < ((int64_t)1 << 31))
+      pool_mode(x, x8, g, actMin, actMax, out, out8, 0, 0, 1);
+    else
+      pool_mode(x, x8, g, actMin, actMax, out, out8, 0, 0, 0);
+  }
+  return 1;
+}
+
 void es_avg_pool2d(const int32_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
                    int32_t *out) {
-  pool(x, g, actMin, actMax, out, 0);
+  pool(x, NULL, g, actMin, actMax, out, NULL, 0);
 }
 
 void es_max_pool2d(const int32_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
                    int32_t *out) {
-  pool(x, g, actMin, actMax, out, 1);
+  pool(x, NULL, g, actMin, actMax, out, NULL, 1);
+}
+
+int es_avg_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                     int8_t *out) {
+  return pool(NULL, x, g, actMin, actMax, NULL, out, 0);
+}
+
+int es_max_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                     int8_t *out) {
+  return pool(NULL, x, g, actMin, actMax, NULL, out, 1);
 }
 
 void es_global_avg_pool(const int32_t *x, int32_t h, int32_t w, int32_t ch, int32_t actMin,
@@ -391,13 +450,32 @@ void es_tflm_requantize(const int32_t *x, const int32_t *mult, const int32_t *sh
   }
 }
 
-void es_add_q(const int32_t *a, const int32_t *b, const es_add *p, int32_t *out) {
+/* es_add_q on int32 (a, b, out) or int8 (a8, b8, out8) arrays; the parameters are read into
+ * locals first (an int32 store to out could alias them, as far as the compiler knows). */
+static void add_q(const int32_t *a, const int8_t *a8, const int32_t *b, const int8_t *b8,
+                  const es_add *p, int32_t *out, int8_t *out8) {
   const int64_t up = (int64_t)1 << p->leftShift;
-  for (int32_t i = 0; i < p->n; i++) {
-    int64_t ra = rescale((int64_t)(a[i] - p->aZp) * up, p->aMult, p->aShift);
-    int64_t rb = rescale((int64_t)(b[i] - p->bZp) * up, p->bMult, p->bShift);
-    out[i] = clamp64(p->outZp + rescale(ra + rb, p->outMult, p->outShift), p->actMin, p->actMax);
+  const int32_t n = p->n, aZp = p->aZp, bZp = p->bZp, outZp = p->outZp;
+  const int32_t aMult = p->aMult, aShift = p->aShift, bMult = p->bMult, bShift = p->bShift;
+  const int32_t outMult = p->outMult, outShift = p->outShift, lo = p->actMin, hi = p->actMax;
+  for (int32_t i = 0; i < n; i++) {
+    const int64_t av = a8 ? a8[i] : a[i], bv = b8 ? b8[i] : b[i];
+    const int64_t ra = rescale((av - aZp) * up, aMult, aShift);
+    const int64_t rb = rescale((bv - bZp) * up, bMult, bShift);
+    const int32_t v = clamp64(outZp + rescale(ra + rb, outMult, outShift), lo, hi);
+    if (out8) out8[i] = (int8_t)v;
+    else out[i] = v;
   }
+}
+
+void es_add_q(const int32_t *a, const int32_t *b, const es_add *p, int32_t *out) {
+  add_q(a, NULL, b, NULL, p, out, NULL);
+}
+
+int es_add_q_s8(const int8_t *a, const int8_t *b, const es_add *p, int8_t *out) {
+  if (p->actMin < -128 || p->actMax > 127) return 0;
+  add_q(NULL, a, NULL, b, p, NULL, out);
+  return 1;
 }
 
 /* ±1 dot of n packed values: 2 * popcount(xnor) - n over the valid bits. */

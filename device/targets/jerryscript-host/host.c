@@ -287,6 +287,14 @@ static void check_shifts(call *c, const int32_t *shift, int32_t n, int32_t lo) {
     }
 }
 
+#ifndef EARSHOT_WASM3
+/* Whether argv[i] is an Int8Array (the narrow arena's tensors; int8 constants). */
+static int is_i8(call *c, jerry_length_t i) {
+  jv v = arg_at(c, i);
+  return jerry_value_is_typedarray(v) && jerry_typedarray_type(v) == JERRY_TYPEDARRAY_INT8;
+}
+#endif
+
 #define PIX(g) ((size_t)(g).inH * (size_t)(g).inW)
 #define OPIX(g) ((size_t)(g).outH * (size_t)(g).outW)
 #define WORDS(ch) ((size_t)(((ch) + 31) / 32))
@@ -302,6 +310,18 @@ static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
   if (!c.failed && kind == 1 && g.outC % g.inC != 0) fail(&c, JERRY_ERROR_RANGE, "depth multiplier not whole");
   size_t inWords = kind == 2 ? WORDS(g.inC) : (size_t)g.inC;
   size_t wLen = kind == 1 ? (size_t)g.kH * g.kW * g.outC : (size_t)g.outC * g.kH * g.kW * inWords;
+#ifndef EARSHOT_WASM3
+  /* int8 in, weights and out: the kernel reads and writes them in place (no widening copies);
+   * when it declines, the widening path below runs. */
+  if (kind == 0 && !c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 7)) {
+    int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * inWords);
+    int8_t *w8 = typed(&c, 1, JERRY_TYPEDARRAY_INT8, wLen);
+    int32_t *b8 = ints_in(&c, 2, g.outC), *m8 = ints_in(&c, 3, g.outC), *s8 = ints_in(&c, 4, g.outC);
+    int8_t *o8 = typed(&c, 7, JERRY_TYPEDARRAY_INT8, OPIX(g) * g.outC);
+    check_shifts(&c, s8, g.outC, 17);
+    if (c.failed || es_conv2d_s8(x8, w8, b8, m8, s8, &g, &q, o8)) return result(&c);
+  }
+#endif
   int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);
   int32_t *b = ints_in(&c, 2, g.outC), *m = ints_in(&c, 3, g.outC), *s = ints_in(&c, 4, g.outC);
   int32_t *out = ints_out(&c, 7, OPIX(g) * g.outC);
@@ -382,6 +402,13 @@ static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 1), &g);
   int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
+#ifndef EARSHOT_WASM3
+  if (!c.failed && is_i8(&c, 0) && is_i8(&c, 3)) {
+    int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * g.inC);
+    int8_t *o8 = typed(&c, 3, JERRY_TYPEDARRAY_INT8, OPIX(g) * g.inC);
+    if (c.failed || (isMax ? es_max_pool2d_s8 : es_avg_pool2d_s8)(x8, &g, lo, hi, o8)) return result(&c);
+  }
+#endif
   int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints_out(&c, 3, OPIX(g) * g.inC);
   if (!c.failed) (isMax ? es_max_pool2d : es_avg_pool2d)(x, &g, lo, hi, out);
   return result(&c);
@@ -438,6 +465,13 @@ HANDLER(n_add) {
   if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
   int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
   check_shifts(&c, sh, 3, 17);
+#ifndef EARSHOT_WASM3
+  if (!c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 3)) {
+    int8_t *a8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, p.n), *b8 = typed(&c, 1, JERRY_TYPEDARRAY_INT8, p.n);
+    int8_t *o8 = typed(&c, 3, JERRY_TYPEDARRAY_INT8, p.n);
+    if (c.failed || es_add_q_s8(a8, b8, &p, o8)) return result(&c);
+  }
+#endif
   int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints_out(&c, 3, p.n);
   if (!c.failed) es_add_q(a, b, &p, out);
   return result(&c);
