@@ -72,6 +72,7 @@ const C_HOST_EXTRAS = [
   "frontEndPushQuantized",
   "copy",
   "copyScaled",
+  "shift",
 ];
 
 describe("the op table", () => {

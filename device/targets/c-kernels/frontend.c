@@ -153,14 +153,39 @@ static void power_spectrum(es_frontend *f) {
 }
 
 /* out[j] = sum over i of dct[j][i] * melLog[i], each sum in the TS order (acc = 0, then i
- * ascending); dctT is the table transposed, so all coefficients advance side by side. */
+ * ascending); dctT is the table transposed, so eight coefficients advance side by side, their
+ * sums in registers. */
 static void dct(const double *restrict dctT, const double *restrict melLog, int32_t nm,
                 int32_t c, double *restrict out) {
-  for (int32_t j = 0; j < c; j++) out[j] = 0;
-  for (int32_t i = 0; i < nm; i++) {
-    const double v = melLog[i];
-    const double *restrict row = dctT + (size_t)i * c;
-    for (int32_t j = 0; j < c; j++) out[j] += row[j] * v;
+  int32_t j = 0;
+  for (; j + 8 <= c; j += 8) {
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    const double *restrict col = dctT + j;
+    for (int32_t i = 0; i < nm; i++) {
+      const double v = melLog[i];
+      const double *restrict row = col + (size_t)i * c;
+      a0 += row[0] * v;
+      a1 += row[1] * v;
+      a2 += row[2] * v;
+      a3 += row[3] * v;
+      a4 += row[4] * v;
+      a5 += row[5] * v;
+      a6 += row[6] * v;
+      a7 += row[7] * v;
+    }
+    out[j] = a0;
+    out[j + 1] = a1;
+    out[j + 2] = a2;
+    out[j + 3] = a3;
+    out[j + 4] = a4;
+    out[j + 5] = a5;
+    out[j + 6] = a6;
+    out[j + 7] = a7;
+  }
+  for (; j < c; j++) {
+    double a = 0;
+    for (int32_t i = 0; i < nm; i++) a += dctT[(size_t)i * c + j] * melLog[i];
+    out[j] = a;
   }
 }
 

@@ -152,7 +152,8 @@ static int conv2d_16(const int32_t *x, const int8_t *x8, const int32_t *w, const
   if (tp > MAX_TAPS16 || padTop < 0 || padLeft < 0) return 0;
   const int32_t pH = (outH - 1) * sH + kH, pW = (outW - 1) * sW + kW;
   const size_t rowLen = (size_t)pW * inC, nw = (size_t)ocp * tp;
-  int16_t *xs = grow(&scratch_x, &cap_x, (size_t)pH * rowLen), *ws = grow(&scratch_w, &cap_w, nw);
+  /* (8 spare elements: short window rows are gathered 8 at a time) */
+  int16_t *xs = grow(&scratch_x, &cap_x, (size_t)pH * rowLen + 8), *ws = grow(&scratch_w, &cap_w, nw);
   if (!xs || !ws) return 0;
   if (out8 && (q->actMin < -128 || q->actMax > 127)) return 0;
   uint32_t wBits = 0;
@@ -213,8 +214,12 @@ static int conv2d_16(const int32_t *x, const int8_t *x8, const int32_t *w, const
   const requant_ch *rq = requant_table(bias, mult, shift, outC, (int64_t)taps * xMax * wMax);
   if (!rq) return 0;
   const int32_t outZp = q->outZp, lo = q->actMin, hi = q->actMax;
-  /* Two windows: output pixels go in pairs (the second repeats the first when outW is odd). */
-  int16_t win[2][MAX_TAPS16];
+  /* Two windows: output pixels go in pairs (the second repeats the first when outW is odd).
+   * A window row of fewer than 8 taps (a one-channel first layer: 3) is copied as 8, the
+   * overrun landing on the next row's start (copied after it) or, after the last row, on the
+   * padding taps, zeroed again after; a memcpy call per 3 taps would cost more than the taps. */
+  static const int16_t ZERO8[8] = {0};
+  int16_t win[2][MAX_TAPS16 + 8];
   int32_t sums[8];
   for (int32_t t = taps; t < tp; t++) win[0][t] = win[1][t] = 0;
   for (int32_t oy = 0; oy < outH; oy++) {
@@ -222,6 +227,12 @@ static int conv2d_16(const int32_t *x, const int8_t *x8, const int32_t *w, const
       const int32_t pair = ox + 1 < outW;
       for (int32_t k = 0; k <= pair; k++) {
         const int16_t *base = xs + (size_t)oy * sH * rowLen + (size_t)(ox + k) * sW * inC;
+        if (run < 8) {
+          for (int32_t ky = 0; ky < kH; ky++)
+            memcpy(win[k] + ky * run, base + (size_t)ky * rowLen, 8 * sizeof(int16_t));
+          memcpy(win[k] + taps, ZERO8, sizeof ZERO8);
+          continue;
+        }
         for (int32_t ky = 0; ky < kH; ky++) {
           const int16_t *src = base + (size_t)ky * rowLen;
           int16_t *dst = win[k] + ky * run;

@@ -437,6 +437,21 @@ static duk_ret_t n_copy(duk_context *ctx) {
   return 0;
 }
 
+/* shift(window, n, src, add): window[0 .. n - add) = window[add .. n), then
+ * window[n - add .. n) = src[0 .. add) (TensorMemory.shift; one element type). */
+static duk_ret_t n_shift(duk_context *ctx) {
+  duk_size_t wb = 0, sb = 0;
+  int32_t we = 0, se = 0;
+  char *w = typed(ctx, 0, &wb, &we), *src = typed(ctx, 2, &sb, &se);
+  int32_t n = duk_require_int(ctx, 1), add = duk_require_int(ctx, 3);
+  if (we != se || n < 0 || add < 0 || add > n || (duk_size_t)n * we > wb || (duk_size_t)add * se > sb)
+    (void)duk_range_error(ctx, "shift: bad counts or element types");
+  const size_t keep = (size_t)(n - add) * we;
+  memmove(w, w + (size_t)add * we, keep);
+  memmove(w + keep, src, (size_t)add * we);
+  return 0;
+}
+
 /* copyScaled(src Int16Array | Int32Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
 static duk_ret_t n_copy_scaled(duk_context *ctx) {
   duk_size_t sb = 0, db = 0;
@@ -485,6 +500,7 @@ static const duk_function_list_entry NATIVES[] = {
     {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
+    {"shift", n_shift, 4},
     {NULL, NULL, 0}};
 
 static char *slurp(const char *path, size_t *len) {

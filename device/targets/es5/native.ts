@@ -20,7 +20,7 @@ import type {
   QuantizedPush,
 } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
-import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memory";
+import { copyLoop, copyScaledLoop, shiftLoop, type TensorMemory } from "../../runtime/memory";
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
@@ -48,6 +48,8 @@ export type NativeKernels = Partial<Kernels> & {
     n: number,
     scale: number,
   ) => void;
+  /** TensorMemory.shift on typed arrays of one element type. */
+  shift?: (window: number[], n: number, src: number[], add: number) => void;
   frontEndInit?: (frontEnd: FrontEnd) => number;
   frontEndFrame?: (
     handle: number,
@@ -163,6 +165,7 @@ export function typedMemory(
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
+    shift: native.shift !== undefined ? native.shift : shiftLoop,
     name: "typed-arena",
     slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {

@@ -935,6 +935,35 @@ static void jswrap_earshot_copy_impl(JsVar *src, int so, JsVar *dst, int dof, in
 /*JSON{
   "type" : "staticmethod",
   "class" : "earshot",
+  "name" : "shift",
+  "generate" : "jswrap_earshot_shift",
+  "params" : [
+    ["window","JsVar","a typed array"],
+    ["n","int","its elements in use"],
+    ["src","JsVar","a typed array of the same element type"],
+    ["add","int","elements to take from src"]
+  ]
+}
+window[0 .. n - add) = window[add .. n), then window[n - add .. n) = src[0 .. add).
+*/
+void jswrap_earshot_shift(JsVar *window, int n, JsVar *src, int add) {
+  es_args as;
+  args_init(&as);
+  int we = elem_size(window), se = elem_size(src);
+  if (!we || we != se || n < 0 || add < 0 || add > n) fail(&as, JSET_ERROR, "shift: bad counts or element types", 0);
+  char *pw = raw(&as, window, 0, (size_t)n * (size_t)we);
+  char *ps = raw(&as, src, 2, (size_t)add * (size_t)se);
+  if (as.ok) {
+    const size_t keep = (size_t)(n - add) * (size_t)we;
+    memmove(pw, pw + (size_t)add * (size_t)we, keep);
+    memmove(pw + keep, ps, (size_t)add * (size_t)we);
+  }
+  args_done(&as, pw);
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
   "name" : "copyScaled",
   "generate" : "jswrap_earshot_copy_scaled",
   "params" : [

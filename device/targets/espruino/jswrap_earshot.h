@@ -26,3 +26,4 @@ void jswrap_earshot_frontend_quantizer(int handle, JsVar *q);
 int jswrap_earshot_frontend_push_quantized(JsVar *args);
 void jswrap_earshot_copy(JsVar *args);
 void jswrap_earshot_copy_scaled(JsVar *args);
+void jswrap_earshot_shift(JsVar *window, int n, JsVar *src, int add);

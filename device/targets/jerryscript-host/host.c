@@ -762,6 +762,24 @@ HANDLER(n_copy) {
   return result(&c);
 }
 
+/* shift(window, n, src, add): window[0 .. n - add) = window[add .. n), then
+ * window[n - add .. n) = src[0 .. add) (TensorMemory.shift; one element type). */
+HANDLER(n_shift) {
+  UNUSED_INFO;
+  CALL;
+  int32_t n = num_int(&c, 1), add = num_int(&c, 3);
+  if (!c.failed && (n < 0 || add < 0 || add > n)) fail(&c, JERRY_ERROR_RANGE, "shift: bad counts");
+  jerry_typedarray_type_t wt = JERRY_TYPEDARRAY_INVALID, st = JERRY_TYPEDARRAY_INVALID;
+  char *w = raw(&c, 0, (size_t)n, &wt), *src = raw(&c, 2, (size_t)add, &st);
+  if (!c.failed && wt != st) fail(&c, JERRY_ERROR_TYPE, "shift: element types differ");
+  if (!c.failed) {
+    const size_t e = (size_t)elem_bytes(wt), keep = (size_t)(n - add) * e;
+    memmove(w, w + (size_t)add * e, keep);
+    memmove(w + keep, src, (size_t)add * e);
+  }
+  return result(&c);
+}
+
 /* copyScaled(src Int16Array | Int32Array | Float64Array, srcOff, dst Float64Array, dstOff, n, scale) */
 HANDLER(n_copy_scaled) {
   UNUSED_INFO;
@@ -874,6 +892,7 @@ static const struct {
     {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
+    {"shift", n_shift, 4},
     {NULL, NULL, 0}};
 
 static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
