@@ -65,15 +65,7 @@ const Wasm = (
 ).WebAssembly;
 
 /** Host functions the C host registers that are not kernels of the op table. */
-const C_HOST_EXTRAS = [
-  "frontEndInit",
-  "frontEndFrame",
-  "frontEndQuantizer",
-  "frontEndPushQuantized",
-  "copy",
-  "copyScaled",
-  "shift",
-];
+const C_HOST_EXTRAS = ["frontEndInit", "frontEndFrame", "copy", "copyScaled"];
 
 describe("the op table", () => {
   it("has unique codes and kernels, and names ops from their kernels", () => {

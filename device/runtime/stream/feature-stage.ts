@@ -42,8 +42,7 @@ export class FeatureStage {
   private fill = 0;
   private total = 0;
   private hasFrame = false;
-  /** Samples pushed when the frame in `frame` completed (its time, computed when asked). */
-  private frameTotal = 0;
+  private frameEnd = 0;
 
   /** The native frame computation when a target registered one, else null (portable). */
   private readonly intrinsic: FrameFunction | null;
@@ -100,7 +99,7 @@ export class FeatureStage {
         if (this.intrinsic !== null) this.intrinsic(buf, 0, this.frame, 0);
         else this.frontEnd.computeFrame(buf, 0, this.frame, 0);
         this.hasFrame = true;
-        this.frameTotal = this.total;
+        this.frameEnd = Math.floor((this.total * 1000) / this.rate);
       }
     }
     return used;
@@ -112,7 +111,7 @@ export class FeatureStage {
 
   /** End time (ms) of the frame in `frame`. */
   frameTimeMs(): number {
-    return Math.floor((this.frameTotal * 1000) / this.rate);
+    return this.frameEnd;
   }
 
   /** Marks the frame consumed. */
