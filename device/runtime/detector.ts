@@ -9,6 +9,7 @@
  * sum of raw over the window * scoreScale / window size, computed the same way on every engine.
  */
 
+import type { FrontEnd } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import type { Kernels, QuantizeParams } from "../../shared/kernels/types";
 import { detectionSettingsProblem, MAX_SMOOTHING } from "../../shared/model-format/detection";
@@ -23,6 +24,7 @@ import type { FrontEndIntrinsic } from "./frontend-intrinsic";
 import { IncrementalRunner, planRows } from "./incremental";
 import { Interpreter } from "./interpreter";
 import type { TensorMemory } from "./memory";
+import { type DirectFrames, directFrames } from "./stream/direct-frames";
 import { FeatureStage } from "./stream/feature-stage";
 import { FrameWindow } from "./stream/frame-window";
 import {
@@ -82,6 +84,8 @@ export class Detector {
   /** Streaming: the input quantizer for one frame and its output (null: float window). */
   private readonly frameQuant: QuantizeParams | null;
   private readonly qFrame: number[];
+  /** The native front end makes the frames straight into the ring, or null (direct-frames.ts). */
+  private readonly direct: DirectFrames | null;
   /** The front end gives the model's int8 input values (tflm-micro) instead of reals. */
   private readonly int8Frames: boolean;
   private readonly int8Scale: number;
@@ -117,7 +121,8 @@ export class Detector {
     this.model = model;
     this.clock = clock;
     this.kernels = kernels;
-    this.features = new FeatureStage(deviceFrontEndFromKeyValues(model.frontEnd), memory, frontEnd);
+    const feConfig = deviceFrontEndFromKeyValues(model.frontEnd);
+    this.features = new FeatureStage(feConfig, memory, frontEnd);
     this.interpreter = new Interpreter(model, kernels, memory, prepared, { streaming });
     const input = model.tensors[model.input];
     const frames = input.shape.length > 0 ? input.shape[0] : 0;
@@ -131,6 +136,7 @@ export class Detector {
     // Streaming: quantize each frame as it arrives (quantization is per value, so a window of
     // quantized frames is the quantized window) and keep the ring in the model's input type.
     const q = this.interpreter.inputQuantizer();
+    let ring: number[] | null = null;
     this.int8Frames = this.features.int8Frames;
     const lead = this.interpreter.leadingQuantizer();
     if (this.int8Frames && lead === null)
@@ -148,7 +154,8 @@ export class Detector {
         actMax: q.actMax,
       };
       this.qFrame = memory.buffer(coeffs, qType);
-      this.window = new FrameWindow(frames, coeffs, memory, memory.buffer(frames * coeffs, qType));
+      ring = memory.buffer(frames * coeffs, qType);
+      this.window = new FrameWindow(frames, coeffs, memory, ring);
     } else {
       this.frameQuant = null;
       this.qFrame = [];
@@ -164,6 +171,18 @@ export class Detector {
         "input normalization does not apply to int8 (tflm-micro) features",
         -1,
       );
+    // A native front end that quantizes writes the frames into the ring itself (direct-frames.ts);
+    // not with input normalization between the two.
+    this.direct =
+      ring !== null && this.frameQuant !== null && this.norm === null && !this.int8Frames
+        ? directFrames(
+            frontEnd,
+            this.features.frontEnd as FrontEnd,
+            this.frameQuant,
+            ring,
+            feConfig.sampleRate,
+          )
+        : null;
     // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.
     this.int8Scale = lead === null ? 1 : lead.scale;
     this.int8Zero = lead === null ? 0 : lead.zeroPoint;
@@ -249,22 +268,78 @@ export class Detector {
     this.listener = listener;
   }
 
-  /** Feeds samples (floats in [-1, 1]) src[off .. off + n); runs every stage they complete. */
+  /**
+   * Feeds samples (floats in [-1, 1]) src[off .. off + n); runs every stage they complete. The
+   * front end's time is this call's time less the inferences' (one clock pair per call, not per
+   * frame: on an interpreter a clock read costs about as much as a frame's bookkeeping).
+   */
   push(src: number[], off: number, n: number): void {
+    const st = this.stats;
+    const t0 = this.clock();
+    const inner = st.networkMs + st.postMs;
+    if (this.direct !== null) this.pushDirect(this.direct, src, off, n);
+    else {
+      const features = this.features;
+      let done = 0;
+      while (done < n) {
+        done += features.push(src, off + done, n - done);
+        if (!features.ready()) break;
+        this.onFrame();
+      }
+    }
+    st.frontEndMs += this.clock() - t0 - (st.networkMs + st.postMs - inner);
+    st.samples += n;
+  }
+
+  /**
+   * push() when the front end quantizes into the ring itself: each native call makes the frames
+   * up to the next inference (or to the end of the input), then the inference runs, as onFrame
+   * would run it after the same frame.
+   */
+  private pushDirect(d: DirectFrames, src: number[], off: number, n: number): void {
+    const w = this.window;
     let done = 0;
     while (done < n) {
-      const t0 = this.clock();
-      done += this.features.push(src, off + done, n - done);
-      const t1 = this.clock();
-      this.stats.frontEndMs += t1 - t0;
-      if (!this.features.ready()) break;
-      this.onFrame();
+      // The next inference: the window full and strideFrames frames since the last one.
+      let k = this.settings.strideFrames - this.framesSinceInference;
+      const missing = w.missing();
+      if (missing > k) k = missing;
+      if (k < 1) k = 1;
+      done += d.push(src, off + done, n - done, w.nextSlot(), k);
+      const made = d.made;
+      if (made === 0) break;
+      w.advance(made);
+      this.stats.frames += made;
+      this.framesSinceInference += made;
+      if (made === k) this.inferNow(d.frameTimeMs());
     }
-    this.stats.samples += n;
   }
 
   private onFrame(): void {
     const f = this.features;
+    this.pushFrame(f);
+    f.take();
+    this.stats.frames++;
+    this.framesSinceInference++;
+    if (!this.window.full() || this.framesSinceInference < this.settings.strideFrames) return;
+    this.inferNow(f.frameTimeMs());
+  }
+
+  /** Runs the inference the newest frame (ending at t ms) completes, and its post-processing. */
+  private inferNow(t: number): void {
+    // The first inference runs as soon as the window is full; then every strideFrames frames.
+    this.framesSinceInference = 0;
+    const t0 = this.clock();
+    const out = this.infer();
+    const t1 = this.clock();
+    this.stats.networkMs += t1 - t0;
+    this.stats.inferences++;
+    this.postProcess(out, t);
+    this.stats.postMs += this.clock() - t1;
+  }
+
+  /** Normalizes and quantizes the stage's frame as the model wants it, into the ring. */
+  private pushFrame(f: FeatureStage): void {
     if (this.norm !== null) normalizeFrames(f.frame, 0, 1, this.window.coeffs, this.norm);
     if (this.int8Frames) {
       // Already the quantized input (TFLM feeds its front end's int8 values to the model).
@@ -285,20 +360,6 @@ export class Detector {
     } else {
       this.window.push(f.frame);
     }
-    f.take();
-    this.stats.frames++;
-    this.framesSinceInference++;
-    if (!this.window.full() || this.framesSinceInference < this.settings.strideFrames) return;
-    // The first inference runs as soon as the window is full; then every strideFrames frames.
-    this.framesSinceInference = 0;
-    const t = f.frameTimeMs();
-    const t0 = this.clock();
-    const out = this.infer();
-    const t1 = this.clock();
-    this.stats.networkMs += t1 - t0;
-    this.stats.inferences++;
-    this.postProcess(out, t);
-    this.stats.postMs += this.clock() - t1;
   }
 
   /** Runs the network on the window; returns the scores. */
@@ -323,7 +384,8 @@ export class Detector {
 
   private postProcess(out: number[], t: number): void {
     const raw = this.raw;
-    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - this.outZp;
+    const zp = this.outZp;
+    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - zp;
     if (this.listener !== null) this.listener(raw, t);
     const r = this.recognizer.process(raw, t);
     if (r === DETECTED || r === DROPPED) this.stats.detections++;

@@ -5,6 +5,7 @@
  * test checks the input windows it produces).
  */
 import type { FrontEnd } from "../../shared/features/frontend";
+import type { QuantizeParams } from "../../shared/kernels/types";
 
 /** Computes the frame of src[srcOffset .. + windowLength) into out[outOffset .. + coeffs). */
 export type FrameFunction = (
@@ -14,8 +15,28 @@ export type FrameFunction = (
   outOffset: number,
 ) => void;
 
+/**
+ * Appends src[srcOffset .. + n) to the native front end's own sample window; each time the
+ * window fills, computes its frame, writes it quantized (the quantize kernel's result) into dst
+ * at frame slot `slot`, then `slot + 1`, ... (wrapping at dst.length / coeffs), and slides the
+ * window by one hop. Returns the frames made.
+ */
+export type QuantizedPush = (
+  src: number[],
+  srcOffset: number,
+  n: number,
+  dst: number[],
+  slot: number,
+) => number;
+
 export interface FrontEndIntrinsic {
   name: string;
   /** Binds the intrinsic to a front end's tables (called once, at init). */
   bind(frontEnd: FrontEnd): FrameFunction;
+  /**
+   * Optional: samples to quantized frames in the native front end, a chunk per call, for a
+   * streaming detector whose frames go straight into its quantized input ring (no float frame,
+   * quantize call or ring copy per frame). Null when this host cannot.
+   */
+  bindQuantized?(frontEnd: FrontEnd, q: QuantizeParams): QuantizedPush | null;
 }

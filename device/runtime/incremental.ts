@@ -198,12 +198,15 @@ export class IncrementalRunner {
   private readonly memory: TensorMemory;
   /** Per tensor: its new rows of this stride (row tensors), or its whole array (head/constant). */
   private readonly fresh: number[][];
-  /** Per tensor: its windows (the last rows one reader needs), and their row counts. */
+  /** Per tensor: its windows (the last rows one reader needs). */
   private readonly windowsOf: number[][][];
-  private readonly windowRows: number[][];
-  /** Row ops: their kernel and complete argument lists. */
+  /** Per tensor: its windows' elements, and the elements a stride adds to each. */
+  private readonly windowSize: number[][];
+  private readonly addOf: number[];
+  /** Row ops: their kernel, complete argument lists and output tensor. */
   private readonly rowFns: string[];
   private readonly rowArgs: unknown[][];
+  private readonly rowOut: number[];
   /** Head ops (step indices), run with `headValues` as their tensors. */
   private readonly heads: number[];
   private readonly headValues: number[][];
@@ -235,16 +238,19 @@ export class IncrementalRunner {
     const nT = model.tensors.length;
     this.fresh = [];
     this.windowsOf = [];
-    this.windowRows = [];
+    this.windowSize = [];
+    this.addOf = [];
     for (let t = 0; t < nT; t++) {
       this.windowsOf.push([]);
-      this.windowRows.push([]);
+      this.windowSize.push([]);
+      this.addOf.push(plan.perStride[t] * plan.rowSize[t]);
       const s = plan.perStride[t];
       if (s > 0) this.fresh.push(memory.buffer(s * plan.rowSize[t], model.tensors[t].dtype));
       else this.fresh.push(it.tensor(t));
     }
     this.rowFns = [];
     this.rowArgs = [];
+    this.rowOut = [];
     this.heads = [];
     this.headValues = [];
     for (let t = 0; t < nT; t++) this.headValues.push(this.fresh[t]);
@@ -283,6 +289,7 @@ export class IncrementalRunner {
       args[args.length - 1] = this.fresh[out];
       this.rowFns.push(op.spec.kernel);
       this.rowArgs.push(args);
+      this.rowOut.push(out);
       if (op.spec.macs === "int") macs += Math.floor(op.macs / plan.rows[out]) * sOut;
     }
     this.macsPerStride = macs;
@@ -297,7 +304,7 @@ export class IncrementalRunner {
     if (rows === 0 || rows === plan.perStride[t]) return this.fresh[t];
     const buf = this.memory.buffer(rows * plan.rowSize[t], model.tensors[t].dtype);
     this.windowsOf[t].push(buf);
-    this.windowRows[t].push(rows);
+    this.windowSize[t].push(rows * plan.rowSize[t]);
     return buf;
   }
 
@@ -306,52 +313,59 @@ export class IncrementalRunner {
    * keeping from each tensor the rows its windows need. Then `step` may follow.
    */
   prime(it: Interpreter): void {
-    this.update(this.q, it.tensor(this.q));
+    this.fill(this.q, it.tensor(this.q));
     let i = 1;
     while (i < it.opCount()) {
       const next = it.invokeStep(i);
       for (let k = i; k < next; k++) {
         const t = this.steps[k].outputs[0];
-        this.update(t, it.tensor(t));
+        this.fill(t, it.tensor(t));
       }
       i = next;
     }
   }
 
   /**
-   * Fills tensor t's windows: from its whole array (`full`, priming), or else by dropping a
-   * stride's oldest rows and appending its new ones.
+   * Fills tensor t's windows from its whole array `full` (priming).
    */
-  private update(t: number, full: number[] | null): void {
+  private fill(t: number, full: number[]): void {
     const ws = this.windowsOf[t];
     const size = this.plan.rowSize[t];
-    const add = this.plan.perStride[t] * size;
     for (let i = 0; i < ws.length; i++) {
-      const n = this.windowRows[t][i] * size;
-      if (full !== null) {
-        const first = (this.plan.rows[t] - this.plan.tail[t]) * size - n;
-        this.memory.copy(full, first, ws[i], 0, n);
-      } else {
-        this.memory.copy(ws[i], add, ws[i], 0, n - add);
-        this.memory.copy(this.fresh[t], 0, ws[i], n - add, add);
-      }
+      const n = this.windowSize[t][i];
+      const first = (this.plan.rows[t] - this.plan.tail[t]) * size - n;
+      this.memory.copy(full, first, ws[i], 0, n);
     }
   }
 
-  /** One stride: the caller wrote `input`; computes the new rows, then the head. */
+  /** Each of tensor t's windows drops a stride's oldest rows and takes its new ones. */
+  private shiftWindows(t: number): void {
+    const ws = this.windowsOf[t];
+    if (ws.length === 0) return;
+    const n = this.windowSize[t];
+    const fresh = this.fresh[t];
+    const add = this.addOf[t];
+    for (let i = 0; i < ws.length; i++) this.memory.shift(ws[i], n[i], fresh, add);
+  }
+
+  /**
+   * One stride: the caller wrote `input`; computes the new rows, then the head. (Member reads
+   * hoisted: on an interpreter each costs about as much as a small kernel call's arithmetic.)
+   */
   step(k: Kernels): void {
-    this.update(this.q, null);
-    let r = 0;
-    for (let i = 1; i < this.steps.length; i++) {
-      if (!this.plan.rowOp[i]) continue;
+    this.shiftWindows(this.q);
+    const fns = this.rowFns;
+    const args = this.rowArgs;
+    const outs = this.rowOut;
+    for (let r = 0; r < fns.length; r++) {
       // Called as a method of the kernel set (TSTL passes it as `self`).
-      const fn = k[this.rowFns[r] as keyof Kernels] as unknown as KernelFn;
-      fn.apply(k, this.rowArgs[r]);
-      r++;
-      this.update(this.steps[i].outputs[0], null);
+      const fn = k[fns[r] as keyof Kernels] as unknown as KernelFn;
+      fn.apply(k, args[r]);
+      this.shiftWindows(outs[r]);
     }
-    for (let i = 0; i < this.heads.length; i++)
-      runOp(k, this.steps[this.heads[i]], this.headValues);
+    const steps = this.steps;
+    const heads = this.heads;
+    for (let i = 0; i < heads.length; i++) runOp(k, steps[heads[i]], this.headValues);
   }
 }
 

@@ -53,6 +53,12 @@ export interface TensorMemory {
     n: number,
     scale: number,
   ): void;
+  /**
+   * Slides window[0 .. n) by `add`: window[i] = window[i + add] for i < n - add (ascending),
+   * then window[n - add + i] = src[i] for i < add. A row window of streaming inference takes a
+   * stride's new rows in one call (two copies each cost an interpreted call on a device).
+   */
+  shift(window: number[], n: number, src: number[], add: number): void;
 }
 
 export function copyLoop(
@@ -76,6 +82,11 @@ export function copyScaledLoop(
   for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i] * scale;
 }
 
+export function shiftLoop(window: number[], n: number, src: number[], add: number): void {
+  for (let i = 0; i < n - add; i++) window[i] = window[i + add];
+  for (let i = 0; i < add; i++) window[n - add + i] = src[i];
+}
+
 /** Plain `number[]` memory: every engine runs it; no aliasing. */
 export const plainMemory: TensorMemory = {
   name: "plain",
@@ -88,4 +99,5 @@ export const plainMemory: TensorMemory = {
   buffer: (n: number, _dtype: number) => zeros(n),
   copy: copyLoop,
   copyScaled: copyScaledLoop,
+  shift: shiftLoop,
 };

@@ -46,6 +46,15 @@ export const JS_KERNEL_MODULES = [
   "shared/kernels/pool.js",
 ];
 
+/**
+ * The JS-kernel bundles' hosts have no native front end that quantizes (none at all, or only
+ * tflm-micro models): the detector's direct mode is dead code there.
+ */
+const NO_DIRECT: Swap = [
+  "device/runtime/stream/direct-frames.js",
+  "device/targets/es5/no-direct/direct-frames.js",
+];
+
 const MFCC_SWAPS: Swap[] = [
   ...TRUSTING,
   // The MFCC / LFBE configuration's finer checks: checked by the host.
@@ -57,7 +66,7 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
   // earshot-device.js: MFCC / LFBE models on the engines without natives.
   mfcc: {
     entry: "js-entry",
-    swaps: MFCC_SWAPS,
+    swaps: [...MFCC_SWAPS, NO_DIRECT],
     absent: ["shared/features/tflm-micro/"],
   },
   // earshot-device-native.js: MFCC / LFBE models on the hosts that bind every kernel natively
@@ -73,6 +82,7 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
     swaps: [
       ...TRUSTING,
       ["device/runtime/front-end-mfcc.js", "device/targets/es5/one-front-end/no-mfcc.js"],
+      NO_DIRECT,
     ],
     absent: ["shared/features/frontend.js", "shared/features/mel.js", "shared/features/fft.js"],
   },

@@ -65,7 +65,15 @@ const Wasm = (
 ).WebAssembly;
 
 /** Host functions the C host registers that are not kernels of the op table. */
-const C_HOST_EXTRAS = ["frontEndInit", "frontEndFrame", "copy", "copyScaled"];
+const C_HOST_EXTRAS = [
+  "frontEndInit",
+  "frontEndFrame",
+  "frontEndQuantizer",
+  "frontEndPushQuantized",
+  "copy",
+  "copyScaled",
+  "shift",
+];
 
 describe("the op table", () => {
   it("has unique codes and kernels, and names ops from their kernels", () => {

@@ -42,7 +42,8 @@ export class FeatureStage {
   private fill = 0;
   private total = 0;
   private hasFrame = false;
-  private frameEnd = 0;
+  /** Samples pushed when the frame in `frame` completed (its time, computed when asked). */
+  private frameTotal = 0;
 
   /** The native frame computation when a target registered one, else null (portable). */
   private readonly intrinsic: FrameFunction | null;
@@ -99,7 +100,7 @@ export class FeatureStage {
         if (this.intrinsic !== null) this.intrinsic(buf, 0, this.frame, 0);
         else this.frontEnd.computeFrame(buf, 0, this.frame, 0);
         this.hasFrame = true;
-        this.frameEnd = Math.floor((this.total * 1000) / this.rate);
+        this.frameTotal = this.total;
       }
     }
     return used;
@@ -111,7 +112,7 @@ export class FeatureStage {
 
   /** End time (ms) of the frame in `frame`. */
   frameTimeMs(): number {
-    return this.frameEnd;
+    return Math.floor((this.frameTotal * 1000) / this.rate);
   }
 
   /** Marks the frame consumed. */

@@ -30,6 +30,22 @@ export class FrameWindow {
     if (this.count < this.frames) this.count++;
   }
 
+  /** The ring slot (frame index) the next frame goes to: a writer may put frames there on. */
+  nextSlot(): number {
+    return this.next;
+  }
+
+  /** Takes the `n` frames a writer put at `nextSlot()`, `nextSlot() + 1`, ... as the newest. */
+  advance(n: number): void {
+    this.next = (this.next + n) % this.frames;
+    this.count = this.count + n < this.frames ? this.count + n : this.frames;
+  }
+
+  /** Frames still missing from a full window. */
+  missing(): number {
+    return this.frames - this.count;
+  }
+
   full(): boolean {
     return this.count === this.frames;
   }

@@ -36,6 +36,8 @@ export class Recognizer {
   private readonly smoother: MovingAverage;
   private readonly trigger: Trigger;
   private readonly events: DetectionEvent[];
+  /** Per class: may it fire (labels starting with "_", e.g. _silence_, never do). */
+  private readonly mayFire: boolean[];
   private eventCount = 0;
 
   /** `scoreScale`: raw score units to score units (shared/model-format/output-scale.ts). */
@@ -45,6 +47,8 @@ export class Recognizer {
     private readonly modelVersion: number,
   ) {
     this.smoother = new MovingAverage(labels.length, MAX_SMOOTHING, 1);
+    this.mayFire = [];
+    for (let c = 0; c < labels.length; c++) this.mayFire.push(labels[c].charAt(0) !== "_");
     this.trigger = new Trigger(0, 0);
     this.events = [];
     for (let i = 0; i < EVENT_CAPACITY; i++) {
@@ -70,19 +74,29 @@ export class Recognizer {
   process(raw: number[], t: number): number {
     const sm = this.smoother;
     sm.push(raw);
-    // Only the best keyword may fire per inference.
+    // Only the best keyword may fire per inference: the first with the highest score
+    // sum * scale / size. One scale and size serve every class, and integer sums below 2^52
+    // keep their order through the two roundings (distinct sums differ by more than an ulp), so
+    // the first largest sum * sign(scale) is that keyword; only its score is computed (a float
+    // per class is a heap number on a device engine).
     let best = -1;
-    let bestScore = 0;
+    let bestKey = 0;
     const size = sm.size();
+    const sums = sm.allSums();
+    const mayFire = this.mayFire;
+    const scale = this.scoreScale;
+    const sign = scale > 0 ? 1 : scale < 0 ? -1 : 0;
     for (let c = 0; c < raw.length; c++) {
-      if (this.labels[c].charAt(0) === "_") continue;
-      const score = (sm.sum(c) * this.scoreScale) / size;
-      if (best < 0 || score > bestScore) {
+      if (!mayFire[c]) continue;
+      const key = sums[c] * sign;
+      if (best < 0 || key > bestKey) {
         best = c;
-        bestScore = score;
+        bestKey = key;
       }
     }
-    if (best < 0 || !this.trigger.check(bestScore, t)) return NO_DETECTION;
+    if (best < 0) return NO_DETECTION;
+    const bestScore = (sums[best] * scale) / size;
+    if (!this.trigger.check(bestScore, t)) return NO_DETECTION;
     if (this.eventCount === EVENT_CAPACITY) return DROPPED;
     const e = this.events[this.eventCount];
     e.keyword = this.labels[best];

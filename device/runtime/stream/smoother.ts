@@ -50,10 +50,13 @@ export class MovingAverage {
     const k = this.classes;
     const base = this.next * k;
     const full = this.count === this.window;
+    // Locals, not member reads per class: each `this.x` is a property lookup on device engines.
+    const sums = this.sums;
+    const history = this.history;
+    if (full) for (let c = 0; c < k; c++) sums[c] -= history[base + c];
     for (let c = 0; c < k; c++) {
-      if (full) this.sums[c] -= this.history[base + c];
-      this.history[base + c] = scores[c];
-      this.sums[c] += scores[c];
+      history[base + c] = scores[c];
+      sums[c] += scores[c];
     }
     this.next = this.next + 1 === this.window ? 0 : this.next + 1;
     if (!full) this.count++;
@@ -62,6 +65,11 @@ export class MovingAverage {
   /** Sum of class c's scores over the current window (exact integer). */
   sum(c: number): number {
     return this.sums[c];
+  }
+
+  /** Every class's sum (`sum(c)` for all c at once); read-only, updated in place by `push`. */
+  allSums(): readonly number[] {
+    return this.sums;
   }
 
   /** Scores in the window so far (window once warm). */

@@ -54,4 +54,17 @@ void es_quantize(const double *x, int32_t n, double scale, int32_t zeroPoint, in
                  int32_t actMax, int32_t *out);
 void es_softmax(const int32_t *x, const int32_t *lut, int32_t lutLen, int32_t n, int32_t *out);
 
+/* The same kernels on int8 tensors (activations, and conv weights), for a host that keeps them
+ * one byte each (the JerryScript host): the same contracts and bits, without widening copies.
+ * Each returns 0, having written nothing, when it does not apply: the output range [actMin,
+ * actMax] exceeds int8, or (conv) the values need the exact 64-bit path; the caller then runs
+ * the int32 kernel on widened copies. */
+int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *mult,
+                 const int32_t *shift, const es_geom *g, const es_requant *q, int8_t *out);
+int es_avg_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                     int8_t *out);
+int es_max_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
+                     int8_t *out);
+int es_add_q_s8(const int8_t *a, const int8_t *b, const es_add *p, int8_t *out);
+
 #endif

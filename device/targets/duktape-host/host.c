@@ -297,6 +297,7 @@ static duk_ret_t n_frontend_init(duk_context *ctx) {
   if (n_frontends >= MAX_FRONTENDS) (void)duk_range_error(ctx, "too many front ends");
   es_frontend *f = &frontends[n_frontends];
   f->win = prop_int(ctx, 0, "windowLength");
+  f->hop = prop_int(ctx, 0, "hopLength");
   f->coeffs = prop_int(ctx, 0, "coeffs");
   duk_get_prop_string(ctx, 0, "config");
   f->nMels = prop_int(ctx, -1, "nMels");
@@ -307,7 +308,7 @@ static duk_ret_t n_frontend_init(duk_context *ctx) {
   duk_get_prop_string(ctx, -1, "kind");
   f->lfbe = strcmp(duk_require_string(ctx, -1), "lfbe") == 0;
   duk_pop_2(ctx);
-  if (f->win < 1 || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 || f->nMels > 512 ||
+  if (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 || f->nMels > 512 ||
       f->coeffs < 1 || f->coeffs > f->nMels)
     (void)duk_range_error(ctx, "frontEndInit: bad config");
   f->half = fftSize / 2;
@@ -339,7 +340,8 @@ static duk_ret_t n_frontend_init(duk_context *ctx) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog) (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+  if (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f))
+    (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
   duk_push_int(ctx, n_frontends++);
   return 1;
 }
@@ -357,6 +359,57 @@ static duk_ret_t n_frontend_frame(duk_context *ctx) {
     (void)duk_type_error(ctx, "frontEndFrame: expected Float64Arrays holding the window and frame");
   es_frontend_frame(f, src + so, out + oo);
   return 0;
+}
+
+/* The model's input quantizer per front end (frontEndQuantizer), for frontEndPushQuantized. */
+static struct {
+  int set;
+  double scale;
+  int32_t zeroPoint, actMin, actMax;
+} fe_quant[MAX_FRONTENDS];
+
+/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}): the quantize kernel's parameters. */
+static duk_ret_t n_frontend_quantizer(duk_context *ctx) {
+  int32_t h = duk_require_int(ctx, 0);
+  if (h < 0 || h >= n_frontends) (void)duk_range_error(ctx, "bad front-end handle");
+  duk_get_prop_string(ctx, 1, "scale");
+  fe_quant[h].scale = duk_require_number(ctx, -1);
+  duk_pop(ctx);
+  fe_quant[h].zeroPoint = prop_int(ctx, 1, "zeroPoint");
+  fe_quant[h].actMin = prop_int(ctx, 1, "actMin");
+  fe_quant[h].actMax = prop_int(ctx, 1, "actMax");
+  fe_quant[h].set = 1;
+  return 0;
+}
+
+/* frontEndPushQuantized(handle, src Float64Array, srcOffset, n, dst Int32Array, slot) -> frames
+ * made: the samples into the front end's own window; each full window's frame, quantized by the
+ * handle's quantizer, into dst at frame slot `slot`, `slot + 1`, ... (wrapping at its end). */
+static duk_ret_t n_frontend_push_quantized(duk_context *ctx) {
+  int32_t h = duk_require_int(ctx, 0);
+  if (h < 0 || h >= n_frontends || !fe_quant[h].set) (void)duk_range_error(ctx, "bad front-end handle (or no frontEndQuantizer)");
+  es_frontend *f = &frontends[h];
+  int32_t so = duk_require_int(ctx, 2), n = duk_require_int(ctx, 3), slot = duk_require_int(ctx, 5);
+  duk_size_t sb = 0, db = 0;
+  double *src = duk_get_buffer_data(ctx, 1, &sb);
+  int32_t *dst = duk_get_buffer_data(ctx, 4, &db);
+  const int32_t coeffs = f->coeffs, slots = (int32_t)(db / 4 / (duk_size_t)coeffs);
+  if (!src || !dst || so < 0 || n < 0 || (duk_size_t)(so + n) * 8 > sb || slot < 0 || slot >= slots)
+    (void)duk_range_error(ctx, "frontEndPushQuantized: bad arrays, ranges or slot");
+  /* coeffs <= nMels <= 512 (frontEndInit) */
+  double feat[512];
+  int32_t made = 0;
+  for (int32_t i = 0; i < n;) {
+    i += es_frontend_append(f, src + so + i, n - i);
+    if (f->fill < f->win) break;
+    es_frontend_take_frame(f, feat);
+    es_quantize(feat, coeffs, fe_quant[h].scale, fe_quant[h].zeroPoint, fe_quant[h].actMin, fe_quant[h].actMax,
+                dst + (size_t)slot * coeffs);
+    slot = slot + 1 == slots ? 0 : slot + 1;
+    made++;
+  }
+  duk_push_int(ctx, made);
+  return 1;
 }
 
 /* ---- block copies for the stream stages (typed arrays only) ---- */
@@ -381,6 +434,21 @@ static duk_ret_t n_copy(duk_context *ctx) {
   if (se != de || so < 0 || dof < 0 || n < 0 || (duk_size_t)(so + n) * se > sb || (duk_size_t)(dof + n) * de > db)
     (void)duk_range_error(ctx, "copy: bad ranges or element types");
   memmove(dst + (size_t)dof * de, src + (size_t)so * se, (size_t)n * se);
+  return 0;
+}
+
+/* shift(window, n, src, add): window[0 .. n - add) = window[add .. n), then
+ * window[n - add .. n) = src[0 .. add) (TensorMemory.shift; one element type). */
+static duk_ret_t n_shift(duk_context *ctx) {
+  duk_size_t wb = 0, sb = 0;
+  int32_t we = 0, se = 0;
+  char *w = typed(ctx, 0, &wb, &we), *src = typed(ctx, 2, &sb, &se);
+  int32_t n = duk_require_int(ctx, 1), add = duk_require_int(ctx, 3);
+  if (we != se || n < 0 || add < 0 || add > n || (duk_size_t)n * we > wb || (duk_size_t)add * se > sb)
+    (void)duk_range_error(ctx, "shift: bad counts or element types");
+  const size_t keep = (size_t)(n - add) * we;
+  memmove(w, w + (size_t)add * we, keep);
+  memmove(w + keep, src, (size_t)add * we);
   return 0;
 }
 
@@ -428,8 +496,11 @@ static const duk_function_list_entry NATIVES[] = {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
+    {"frontEndQuantizer", n_frontend_quantizer, 2},
+    {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
+    {"shift", n_shift, 4},
     {NULL, NULL, 0}};
 
 static char *slurp(const char *path, size_t *len) {

@@ -6,7 +6,7 @@
  */
 
 import type { FrontEnd } from "../../../shared/features/frontend";
-import type { Kernels } from "../../../shared/kernels/types";
+import type { Kernels, QuantizeParams } from "../../../shared/kernels/types";
 import {
   DT_BIN,
   DT_FLOAT32,
@@ -14,9 +14,13 @@ import {
   DT_INT16,
   DT_UINT8,
 } from "../../../shared/model-format/types";
-import type { FrameFunction, FrontEndIntrinsic } from "../../runtime/frontend-intrinsic";
+import type {
+  FrameFunction,
+  FrontEndIntrinsic,
+  QuantizedPush,
+} from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
-import { copyLoop, copyScaledLoop, type TensorMemory } from "../../runtime/memory";
+import { copyLoop, copyScaledLoop, shiftLoop, type TensorMemory } from "../../runtime/memory";
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
@@ -44,6 +48,8 @@ export type NativeKernels = Partial<Kernels> & {
     n: number,
     scale: number,
   ) => void;
+  /** TensorMemory.shift on typed arrays of one element type. */
+  shift?: (window: number[], n: number, src: number[], add: number) => void;
   frontEndInit?: (frontEnd: FrontEnd) => number;
   frontEndFrame?: (
     handle: number,
@@ -52,6 +58,17 @@ export type NativeKernels = Partial<Kernels> & {
     out: number[],
     outOffset: number,
   ) => void;
+  /** Sets the quantizer frontEndPushQuantized applies (the quantize kernel's parameters). */
+  frontEndQuantizer?: (handle: number, q: QuantizeParams) => void;
+  /** The front end's QuantizedPush (frontend-intrinsic.ts) on its own sample window. */
+  frontEndPushQuantized?: (
+    handle: number,
+    src: number[],
+    srcOffset: number,
+    n: number,
+    dst: number[],
+    slot: number,
+  ) => number;
 };
 
 /** The C front end, when the host has it (its tables are copied from `frontEnd` once). */
@@ -59,6 +76,18 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
   const init = native.frontEndInit;
   const frame = native.frontEndFrame;
   if (init === undefined || frame === undefined) return null;
+  // One native handle per front end (a host holds a few): bind and bindQuantized share it.
+  const bound: FrontEnd[] = [];
+  const handles: number[] = [];
+  const handleOf = (frontEnd: FrontEnd): number => {
+    for (let i = 0; i < bound.length; i++) if (bound[i] === frontEnd) return handles[i];
+    const h = init(frontEnd);
+    bound.push(frontEnd);
+    handles.push(h);
+    return h;
+  };
+  const setQuantizer = native.frontEndQuantizer;
+  const pushQuantized = native.frontEndPushQuantized;
   return {
     name:
       native.frontEndImpl !== undefined
@@ -67,8 +96,14 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
           ? native.impl
           : "c-duktape",
     bind: (frontEnd: FrontEnd): FrameFunction => {
-      const handle = init(frontEnd);
+      const handle = handleOf(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
+    },
+    bindQuantized: (frontEnd: FrontEnd, q: QuantizeParams): QuantizedPush | null => {
+      if (setQuantizer === undefined || pushQuantized === undefined) return null;
+      const handle = handleOf(frontEnd);
+      setQuantizer(handle, q);
+      return (src, srcOffset, n, dst, slot) => pushQuantized(handle, src, srcOffset, n, dst, slot);
     },
   };
 }
@@ -130,6 +165,7 @@ export function typedMemory(
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
+    shift: native.shift !== undefined ? native.shift : shiftLoop,
     name: "typed-arena",
     slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {

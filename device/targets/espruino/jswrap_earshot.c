@@ -75,6 +75,7 @@ enum { ES_I32 = 4, ES_F64 = 8 };
 typedef struct {
   JsVar *view; /* the caller's typed array (not locked again) */
   JsVar *tmp;  /* flat copy of a chunked array, or 0 */
+  char *heap;  /* or that copy on the C heap, when no flat string was free; or 0 */
   char *p;
   size_t bytes;
 } es_arg;
@@ -109,6 +110,20 @@ static void copy_chunked(JsVar *view, char *flat, size_t bytes, int toFlat) {
   jsvUnLock(s);
 }
 
+/* A chunked array's bytes copied into a flat buffer: a flat string, or (when the variables are
+ * too fragmented for one, even after Espruino's garbage collection) the C heap. */
+static char *copy_to_flat(es_args *as, es_arg *a, int idx) {
+  a->tmp = jsvNewFlatStringOfLength((unsigned int)(a->bytes ? a->bytes : 1));
+  if (a->tmp) a->p = jsvGetFlatStringPointer(a->tmp);
+  else if ((a->heap = malloc(a->bytes ? a->bytes : 1))) a->p = a->heap;
+  else {
+    fail(as, JSET_ERROR, "out of memory copying a chunked array", idx);
+    return 0;
+  }
+  copy_chunked(a->view, a->p, a->bytes, 1);
+  return a->p;
+}
+
 /* The data of typed array `v` (argument `idx`) holding at least `need` elements of `kind`. */
 static void *arg(es_args *as, JsVar *v, int idx, int kind, size_t need) {
   if (!as->ok) return 0;
@@ -134,27 +149,22 @@ static void *arg(es_args *as, JsVar *v, int idx, int kind, size_t need) {
   es_arg *a = &as->a[as->n++];
   a->view = v;
   a->tmp = 0;
+  a->heap = 0;
   a->bytes = n * (size_t)kind;
   size_t len = 0;
   a->p = jsvGetDataPointer(v, &len);
   if (a->p) return a->p;
-  a->tmp = jsvNewFlatStringOfLength((unsigned int)(a->bytes ? a->bytes : 1));
-  if (!a->tmp) {
-    fail(as, JSET_ERROR, "out of memory copying a chunked array", idx);
-    return 0;
-  }
-  a->p = jsvGetFlatStringPointer(a->tmp);
-  copy_chunked(v, a->p, a->bytes, 1);
-  return a->p;
+  return copy_to_flat(as, a, idx);
 }
 
 /* Writes back the output (if it was copied) and frees the copies. */
 static void args_done(es_args *as, void *out) {
   for (int i = 0; i < as->n; i++) {
     es_arg *a = &as->a[i];
-    if (!a->tmp) continue;
+    if (!a->tmp && !a->heap) continue;
     if (as->ok && a->p == (char *)out) copy_chunked(a->view, a->p, a->bytes, 0);
-    jsvUnLock(a->tmp);
+    if (a->tmp) jsvUnLock(a->tmp);
+    free(a->heap);
   }
   as->n = 0;
 }
@@ -703,6 +713,7 @@ int jswrap_earshot_frontend_init(JsVar *fe) {
   es_frontend *f = &frontends[n_frontends];
   memset(f, 0, sizeof *f);
   f->win = prop_int(&as, fe, "windowLength", 0);
+  f->hop = prop_int(&as, fe, "hopLength", 0);
   f->coeffs = prop_int(&as, fe, "coeffs", 0);
   JsVar *cfg = jsvIsObject(fe) ? jsvObjectGetChildIfExists(fe, "config") : 0;
   f->nMels = prop_int(&as, cfg, "nMels", 0);
@@ -718,7 +729,7 @@ int jswrap_earshot_frontend_init(JsVar *fe) {
     jsvUnLock2(lf, kind);
   }
   jsvUnLock(cfg);
-  if (as.ok && (f->win < 1 || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
+  if (as.ok && (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
                 f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
     fail(&as, JSET_ERROR, "frontEndInit: bad config", 0);
   if (!as.ok) return -1;
@@ -749,7 +760,7 @@ int jswrap_earshot_frontend_init(JsVar *fe) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (as.ok && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog))
+  if (as.ok && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
     fail(&as, JSET_ERROR, "out of memory", 0);
   if (!as.ok) return -1; /* the slot is reused by the next init */
   return n_frontends++;
@@ -781,6 +792,91 @@ static void jswrap_earshot_frontend_frame_impl(int h, JsVar *src, int so, JsVar 
   args_done(&as, po);
 }
 
+/* The model's input quantizer per front end (frontEndQuantizer), for frontEndPushQuantized. */
+static struct {
+  int set;
+  double scale;
+  int32_t zeroPoint, actMin, actMax;
+} fe_quant[ES_MAX_FRONTENDS];
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
+  "name" : "frontEndQuantizer",
+  "generate" : "jswrap_earshot_frontend_quantizer",
+  "params" : [
+    ["handle","int","a frontEndInit handle"],
+    ["q","JsVar","the quantize kernel's parameters {scale, zeroPoint, actMin, actMax}"]
+  ]
+}
+Sets the quantizer frontEndPushQuantized applies.
+*/
+void jswrap_earshot_frontend_quantizer(int h, JsVar *q) {
+  es_args as;
+  args_init(&as);
+  if (h < 0 || h >= n_frontends) {
+    fail(&as, JSET_ERROR, "bad front-end handle", 0);
+    return;
+  }
+  int32_t zp = prop_int(&as, q, "zeroPoint", 1), lo = prop_int(&as, q, "actMin", 1), hi = prop_int(&as, q, "actMax", 1);
+  double scale = 0;
+  if (as.ok) {
+    JsVar *s = jsvObjectGetChildIfExists(q, "scale");
+    if (!jsvIsNumeric(s)) fail(&as, JSET_TYPEERROR, "field 'scale' is not a number", 1);
+    else scale = jsvGetFloat(s);
+    jsvUnLock(s);
+  }
+  if (!as.ok) return;
+  fe_quant[h].scale = scale;
+  fe_quant[h].zeroPoint = zp;
+  fe_quant[h].actMin = lo;
+  fe_quant[h].actMax = hi;
+  fe_quant[h].set = 1;
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
+  "name" : "frontEndPushQuantized",
+  "generate" : "jswrap_earshot_frontend_push_quantized",
+  "params" : [
+    ["args", "JsVarArray", "(handle, src, srcOffset, n, dst, slot)"]
+  ],
+  "return" : ["int","the frames made"]
+}
+Samples into the front end's own window; each full window's frame, quantized, into the Int32Array
+dst at frame slot `slot`, `slot + 1`, ... (wrapping at its end).
+*/
+static int jswrap_earshot_frontend_push_quantized_impl(int h, JsVar *src, int so, int n, JsVar *dst, int slot) {
+  es_args as;
+  args_init(&as);
+  if (h < 0 || h >= n_frontends || !fe_quant[h].set) {
+    fail(&as, JSET_ERROR, "bad front-end handle (or no frontEndQuantizer)", 0);
+    return 0;
+  }
+  es_frontend *f = &frontends[h];
+  const int32_t coeffs = f->coeffs;
+  if (so < 0 || n < 0) fail(&as, JSET_ERROR, "negative offset or count", 2);
+  double *ps = arg(&as, src, 1, ES_F64, (size_t)so + (size_t)n);
+  int32_t *pd = arg(&as, dst, 4, ES_I32, (size_t)coeffs);
+  const int32_t slots = as.ok ? (int32_t)(jsvGetArrayBufferLength(dst) / (size_t)coeffs) : 0;
+  if (as.ok && (slot < 0 || slot >= slots)) fail(&as, JSET_ERROR, "bad slot", 5);
+  int32_t made = 0;
+  /* coeffs <= nMels <= 512 (frontEndInit) */
+  double feat[512];
+  for (int32_t i = 0; as.ok && i < n;) {
+    i += es_frontend_append(f, ps + so + i, n - i);
+    if (f->fill < f->win) break;
+    es_frontend_take_frame(f, feat);
+    es_quantize(feat, coeffs, fe_quant[h].scale, fe_quant[h].zeroPoint, fe_quant[h].actMin, fe_quant[h].actMax,
+                pd + (size_t)slot * (size_t)coeffs);
+    slot = slot + 1 == slots ? 0 : slot + 1;
+    made++;
+  }
+  args_done(&as, pd);
+  return made;
+}
+
 /* ---- block copies for the stream stages ---- */
 
 /* Element size of a typed array, or 0. */
@@ -805,18 +901,12 @@ static char *raw(es_args *as, JsVar *v, int idx, size_t needBytes) {
   es_arg *a = &as->a[as->n++];
   a->view = v;
   a->tmp = 0;
+  a->heap = 0;
   a->bytes = bytes;
   size_t len = 0;
   a->p = jsvGetDataPointer(v, &len);
   if (a->p) return a->p;
-  a->tmp = jsvNewFlatStringOfLength((unsigned int)(bytes ? bytes : 1));
-  if (!a->tmp) {
-    fail(as, JSET_ERROR, "out of memory copying a chunked array", idx);
-    return 0;
-  }
-  a->p = jsvGetFlatStringPointer(a->tmp);
-  copy_chunked(v, a->p, bytes, 1);
-  return a->p;
+  return copy_to_flat(as, a, idx);
 }
 
 /*JSON{
@@ -840,6 +930,35 @@ static void jswrap_earshot_copy_impl(JsVar *src, int so, JsVar *dst, int dof, in
   char *pd = raw(&as, dst, 2, ((size_t)dof + n) * de);
   if (as.ok) memmove(pd + (size_t)dof * de, ps + (size_t)so * se, (size_t)n * se);
   args_done(&as, pd);
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
+  "name" : "shift",
+  "generate" : "jswrap_earshot_shift",
+  "params" : [
+    ["window","JsVar","a typed array"],
+    ["n","int","its elements in use"],
+    ["src","JsVar","a typed array of the same element type"],
+    ["add","int","elements to take from src"]
+  ]
+}
+window[0 .. n - add) = window[add .. n), then window[n - add .. n) = src[0 .. add).
+*/
+void jswrap_earshot_shift(JsVar *window, int n, JsVar *src, int add) {
+  es_args as;
+  args_init(&as);
+  int we = elem_size(window), se = elem_size(src);
+  if (!we || we != se || n < 0 || add < 0 || add > n) fail(&as, JSET_ERROR, "shift: bad counts or element types", 0);
+  char *pw = raw(&as, window, 0, (size_t)n * (size_t)we);
+  char *ps = raw(&as, src, 2, (size_t)add * (size_t)se);
+  if (as.ok) {
+    const size_t keep = (size_t)(n - add) * (size_t)we;
+    memmove(pw, pw + (size_t)add * (size_t)we, keep);
+    memmove(pw + keep, ps, (size_t)add * (size_t)we);
+  }
+  args_done(&as, pw);
 }
 
 /*JSON{
@@ -964,6 +1083,15 @@ void jswrap_earshot_frontend_frame(JsVar *args) {
   for (int i = 0; i < 5; i++) a[i] = jsvGetArrayItem(args, i);
   jswrap_earshot_frontend_frame_impl((int)jsvGetInteger(a[0]), a[1], (int)jsvGetInteger(a[2]), a[3], (int)jsvGetInteger(a[4]));
   for (int i = 0; i < 5; i++) jsvUnLock(a[i]);
+}
+
+int jswrap_earshot_frontend_push_quantized(JsVar *args) {
+  JsVar *a[6];
+  for (int i = 0; i < 6; i++) a[i] = jsvGetArrayItem(args, i);
+  int made = jswrap_earshot_frontend_push_quantized_impl((int)jsvGetInteger(a[0]), a[1], (int)jsvGetInteger(a[2]),
+                                                         (int)jsvGetInteger(a[3]), a[4], (int)jsvGetInteger(a[5]));
+  for (int i = 0; i < 6; i++) jsvUnLock(a[i]);
+  return made;
 }
 
 void jswrap_earshot_copy(JsVar *args) {

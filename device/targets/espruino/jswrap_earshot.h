@@ -22,5 +22,8 @@ void jswrap_earshot_quantize(JsVar *x, JsVar *p, JsVar *out);
 void jswrap_earshot_softmax(JsVar *x, JsVar *lut, int n, JsVar *out);
 int jswrap_earshot_frontend_init(JsVar *frontEnd);
 void jswrap_earshot_frontend_frame(JsVar *args);
+void jswrap_earshot_frontend_quantizer(int handle, JsVar *q);
+int jswrap_earshot_frontend_push_quantized(JsVar *args);
 void jswrap_earshot_copy(JsVar *args);
 void jswrap_earshot_copy_scaled(JsVar *args);
+void jswrap_earshot_shift(JsVar *window, int n, JsVar *src, int add);

@@ -204,6 +204,35 @@ static int32_t num_int(call *c, jerry_length_t i) {
   return jerry_value_as_int32(v);
 }
 
+/* Property names as engine strings, made once per name: jerry_object_get_sz would build (and
+ * hash) a new string from the C text on every read, and the kernels read a dozen fields per
+ * call. Keyed by the address of the name's string literal (the names are this file's literals, far
+ * fewer than KEY_SLOTS); released before jerry_cleanup. */
+#define KEY_SLOTS 128
+static struct {
+  const char *name;
+  jv value;
+} keys[KEY_SLOTS];
+
+static jv key_value(const char *name) {
+  size_t i = ((uintptr_t)name >> 3) % KEY_SLOTS;
+  while (keys[i].name && keys[i].name != name) i = (i + 1) % KEY_SLOTS;
+  if (!keys[i].name) {
+    keys[i].name = name;
+    keys[i].value = jerry_string_sz(name);
+  }
+  return keys[i].value;
+}
+
+static void free_keys(void) {
+  for (size_t i = 0; i < KEY_SLOTS; i++)
+    if (keys[i].name) {
+      jerry_value_free(keys[i].value);
+      keys[i].name = NULL;
+    }
+}
+
+/* obj[key]: `key` must be a string literal (its address names its cached engine string). */
 static double prop_num(call *c, jv obj, const char *key) {
   static char msg[80];
   if (c->failed) return 0;
@@ -211,7 +240,7 @@ static double prop_num(call *c, jv obj, const char *key) {
     fail(c, JERRY_ERROR_TYPE, "expected an object argument");
     return 0;
   }
-  jv v = jerry_object_get_sz(obj, key);
+  jv v = jerry_object_get(obj, key_value(key));
   double d = 0;
   if (!jerry_value_is_number(v)) {
     snprintf(msg, sizeof msg, "field '%s' is not a number", key);
@@ -258,6 +287,14 @@ static void check_shifts(call *c, const int32_t *shift, int32_t n, int32_t lo) {
     }
 }
 
+#ifndef EARSHOT_WASM3
+/* Whether argv[i] is an Int8Array (the narrow arena's tensors; int8 constants). */
+static int is_i8(call *c, jerry_length_t i) {
+  jv v = arg_at(c, i);
+  return jerry_value_is_typedarray(v) && jerry_typedarray_type(v) == JERRY_TYPEDARRAY_INT8;
+}
+#endif
+
 #define PIX(g) ((size_t)(g).inH * (size_t)(g).inW)
 #define OPIX(g) ((size_t)(g).outH * (size_t)(g).outW)
 #define WORDS(ch) ((size_t)(((ch) + 31) / 32))
@@ -273,6 +310,18 @@ static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
   if (!c.failed && kind == 1 && g.outC % g.inC != 0) fail(&c, JERRY_ERROR_RANGE, "depth multiplier not whole");
   size_t inWords = kind == 2 ? WORDS(g.inC) : (size_t)g.inC;
   size_t wLen = kind == 1 ? (size_t)g.kH * g.kW * g.outC : (size_t)g.outC * g.kH * g.kW * inWords;
+#ifndef EARSHOT_WASM3
+  /* int8 in, weights and out: the kernel reads and writes them in place (no widening copies);
+   * when it declines, the widening path below runs. */
+  if (kind == 0 && !c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 7)) {
+    int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * inWords);
+    int8_t *w8 = typed(&c, 1, JERRY_TYPEDARRAY_INT8, wLen);
+    int32_t *b8 = ints_in(&c, 2, g.outC), *m8 = ints_in(&c, 3, g.outC), *s8 = ints_in(&c, 4, g.outC);
+    int8_t *o8 = typed(&c, 7, JERRY_TYPEDARRAY_INT8, OPIX(g) * g.outC);
+    check_shifts(&c, s8, g.outC, 17);
+    if (c.failed || es_conv2d_s8(x8, w8, b8, m8, s8, &g, &q, o8)) return result(&c);
+  }
+#endif
   int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);
   int32_t *b = ints_in(&c, 2, g.outC), *m = ints_in(&c, 3, g.outC), *s = ints_in(&c, 4, g.outC);
   int32_t *out = ints_out(&c, 7, OPIX(g) * g.outC);
@@ -353,6 +402,13 @@ static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 1), &g);
   int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
+#ifndef EARSHOT_WASM3
+  if (!c.failed && is_i8(&c, 0) && is_i8(&c, 3)) {
+    int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * g.inC);
+    int8_t *o8 = typed(&c, 3, JERRY_TYPEDARRAY_INT8, OPIX(g) * g.inC);
+    if (c.failed || (isMax ? es_max_pool2d_s8 : es_avg_pool2d_s8)(x8, &g, lo, hi, o8)) return result(&c);
+  }
+#endif
   int32_t *x = ints_in(&c, 0, PIX(g) * g.inC), *out = ints_out(&c, 3, OPIX(g) * g.inC);
   if (!c.failed) (isMax ? es_max_pool2d : es_avg_pool2d)(x, &g, lo, hi, out);
   return result(&c);
@@ -409,6 +465,13 @@ HANDLER(n_add) {
   if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
   int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
   check_shifts(&c, sh, 3, 17);
+#ifndef EARSHOT_WASM3
+  if (!c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 3)) {
+    int8_t *a8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, p.n), *b8 = typed(&c, 1, JERRY_TYPEDARRAY_INT8, p.n);
+    int8_t *o8 = typed(&c, 3, JERRY_TYPEDARRAY_INT8, p.n);
+    if (c.failed || es_add_q_s8(a8, b8, &p, o8)) return result(&c);
+  }
+#endif
   int32_t *a = ints_in(&c, 0, p.n), *b = ints_in(&c, 1, p.n), *out = ints_out(&c, 3, p.n);
   if (!c.failed) es_add_q(a, b, &p, out);
   return result(&c);
@@ -509,6 +572,7 @@ HANDLER(n_frontend_init) {
   memset(f, 0, sizeof *f);
   jv fe = arg_at(&c, 0);
   f->win = prop_int(&c, fe, "windowLength");
+  f->hop = prop_int(&c, fe, "hopLength");
   f->coeffs = prop_int(&c, fe, "coeffs");
   jv cfg = get(fe, "config");
   f->nMels = prop_int(&c, cfg, "nMels");
@@ -523,7 +587,7 @@ HANDLER(n_frontend_init) {
   }
   jerry_value_free(kind);
   jerry_value_free(cfg);
-  if (!c.failed && (f->win < 1 || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
+  if (!c.failed && (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
                    f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
     fail(&c, JERRY_ERROR_RANGE, "frontEndInit: bad config");
   if (c.failed) return result(&c);
@@ -556,7 +620,7 @@ HANDLER(n_frontend_init) {
   f->im = calloc((size_t)f->half, sizeof(double));
   f->power = calloc((size_t)f->half + 1, sizeof(double));
   f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog))
+  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
     fail(&c, JERRY_ERROR_COMMON, "out of memory");
   if (c.failed) return result(&c);
   return jerry_number(n_frontends++);
@@ -575,6 +639,86 @@ HANDLER(n_frontend_frame) {
   double *out = typed(&c, 3, JERRY_TYPEDARRAY_FLOAT64, (size_t)oo + f->coeffs);
   if (!c.failed) es_frontend_frame(f, src + so, out + oo);
   return result(&c);
+}
+
+/* The model's input quantizer per front end (frontEndQuantizer), for frontEndFrameQuantized. */
+static struct {
+  int set;
+  double scale;
+  int32_t zeroPoint, actMin, actMax;
+} fe_quant[MAX_FRONTENDS];
+
+/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}): the quantize kernel's parameters. */
+HANDLER(n_frontend_quantizer) {
+  UNUSED_INFO;
+  CALL;
+  int32_t h = num_int(&c, 0);
+  if (!c.failed && (h < 0 || h >= n_frontends)) fail(&c, JERRY_ERROR_RANGE, "bad front-end handle");
+  jv o = arg_at(&c, 1);
+  double scale = prop_num(&c, o, "scale");
+  int32_t zp = prop_int(&c, o, "zeroPoint"), lo = prop_int(&c, o, "actMin"), hi = prop_int(&c, o, "actMax");
+  if (!c.failed) {
+    fe_quant[h].scale = scale;
+    fe_quant[h].zeroPoint = zp;
+    fe_quant[h].actMin = lo;
+    fe_quant[h].actMax = hi;
+    fe_quant[h].set = 1;
+  }
+  return result(&c);
+}
+
+static int elem_bytes(jerry_typedarray_type_t t);
+static char *raw(call *c, jerry_length_t i, size_t needElems, jerry_typedarray_type_t *type);
+
+/* frontEndPushQuantized(handle, src Float64Array, srcOffset, n, dst, slot) -> frames made: the
+ * samples into the front end's own window; each full window's frame, quantized by the handle's
+ * quantizer, into dst at frame slot `slot`, `slot + 1`, ... (wrapping at dst.length / coeffs).
+ * dst: an Int32Array or (the narrow frame ring) Int8 / Uint8 / Int16 / Uint16Array whose range
+ * holds the quantizer's [actMin, actMax] (every value is clamped to it). */
+HANDLER(n_frontend_push_quantized) {
+  UNUSED_INFO;
+  CALL;
+  int32_t h = num_int(&c, 0), so = num_int(&c, 2), n = num_int(&c, 3), slot = num_int(&c, 5);
+  if (!c.failed && (h < 0 || h >= n_frontends || !fe_quant[h].set))
+    fail(&c, JERRY_ERROR_RANGE, "bad front-end handle (or no frontEndQuantizer)");
+  if (!c.failed && (so < 0 || n < 0)) fail(&c, JERRY_ERROR_RANGE, "negative offset or count");
+  if (c.failed) return result(&c);
+  es_frontend *f = &frontends[h];
+  const int32_t coeffs = f->coeffs;
+  double *src = typed(&c, 1, JERRY_TYPEDARRAY_FLOAT64, (size_t)so + n);
+  jerry_typedarray_type_t t = JERRY_TYPEDARRAY_INVALID;
+  char *dst = raw(&c, 4, (size_t)coeffs, &t);
+  const int32_t slots = c.failed ? 0 : (int32_t)(jerry_typedarray_length(argv[4]) / (jerry_length_t)coeffs);
+  const int32_t lo = fe_quant[h].actMin, hi = fe_quant[h].actMax;
+  int32_t tlo = INT32_MIN, thi = INT32_MAX;
+  if (t == JERRY_TYPEDARRAY_INT8) tlo = -128, thi = 127;
+  else if (t == JERRY_TYPEDARRAY_UINT8) tlo = 0, thi = 255;
+  else if (t == JERRY_TYPEDARRAY_INT16) tlo = -32768, thi = 32767;
+  else if (t == JERRY_TYPEDARRAY_UINT16) tlo = 0, thi = 65535;
+  else if (!c.failed && t != JERRY_TYPEDARRAY_INT32) fail(&c, JERRY_ERROR_TYPE, "frontEndPushQuantized: dst must be an integer typed array");
+  if (!c.failed && (lo < tlo || lo > thi || hi < tlo || hi > thi))
+    fail(&c, JERRY_ERROR_RANGE, "frontEndPushQuantized: the quantizer's range exceeds dst's element type");
+  if (!c.failed && (slot < 0 || slot >= slots)) fail(&c, JERRY_ERROR_RANGE, "frontEndPushQuantized: bad slot");
+  if (c.failed) return result(&c);
+  /* coeffs <= nMels <= 512 (frontEndInit) */
+  double feat[512];
+  int32_t q[512];
+  int32_t made = 0;
+  for (int32_t i = 0; i < n;) {
+    i += es_frontend_append(f, src + so + i, n - i);
+    if (f->fill < f->win) break;
+    es_frontend_take_frame(f, feat);
+    es_quantize(feat, coeffs, fe_quant[h].scale, fe_quant[h].zeroPoint, lo, hi, q);
+    const size_t o = (size_t)slot * coeffs;
+    if (t == JERRY_TYPEDARRAY_INT32) memcpy((int32_t *)dst + o, q, (size_t)coeffs * sizeof(int32_t));
+    else if (t == JERRY_TYPEDARRAY_INT8) for (int32_t k = 0; k < coeffs; k++) ((int8_t *)dst)[o + k] = (int8_t)q[k];
+    else if (t == JERRY_TYPEDARRAY_UINT8) for (int32_t k = 0; k < coeffs; k++) ((uint8_t *)dst)[o + k] = (uint8_t)q[k];
+    else if (t == JERRY_TYPEDARRAY_INT16) for (int32_t k = 0; k < coeffs; k++) ((int16_t *)dst)[o + k] = (int16_t)q[k];
+    else for (int32_t k = 0; k < coeffs; k++) ((uint16_t *)dst)[o + k] = (uint16_t)q[k];
+    slot = slot + 1 == slots ? 0 : slot + 1;
+    made++;
+  }
+  return jerry_number(made);
 }
 
 /* ---- block copies for the stream stages (typed arrays of one element type) ---- */
@@ -614,6 +758,24 @@ HANDLER(n_copy) {
   if (!c.failed) {
     size_t e = (size_t)elem_bytes(st);
     memmove(dst + (size_t)dof * e, src + (size_t)so * e, (size_t)n * e);
+  }
+  return result(&c);
+}
+
+/* shift(window, n, src, add): window[0 .. n - add) = window[add .. n), then
+ * window[n - add .. n) = src[0 .. add) (TensorMemory.shift; one element type). */
+HANDLER(n_shift) {
+  UNUSED_INFO;
+  CALL;
+  int32_t n = num_int(&c, 1), add = num_int(&c, 3);
+  if (!c.failed && (n < 0 || add < 0 || add > n)) fail(&c, JERRY_ERROR_RANGE, "shift: bad counts");
+  jerry_typedarray_type_t wt = JERRY_TYPEDARRAY_INVALID, st = JERRY_TYPEDARRAY_INVALID;
+  char *w = raw(&c, 0, (size_t)n, &wt), *src = raw(&c, 2, (size_t)add, &st);
+  if (!c.failed && wt != st) fail(&c, JERRY_ERROR_TYPE, "shift: element types differ");
+  if (!c.failed) {
+    const size_t e = (size_t)elem_bytes(wt), keep = (size_t)(n - add) * e;
+    memmove(w, w + (size_t)add * e, keep);
+    memmove(w + keep, src, (size_t)add * e);
   }
   return result(&c);
 }
@@ -726,8 +888,11 @@ static const struct {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
+    {"frontEndQuantizer", n_frontend_quantizer, 2},
+    {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
+    {"shift", n_shift, 4},
     {NULL, NULL, 0}};
 
 static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
@@ -881,6 +1046,7 @@ int main(int argc, char **argv) {
              outside + linear);
   }
   fflush(stdout);
+  free_keys();
   jerry_cleanup();
   free(bundle);
   free(model);
