@@ -118,12 +118,21 @@ export function nativeProvider(native: NativeKernels): KernelProvider {
  * weights take one byte each: what lets a model fit a device heap).
  */
 function constantArray(count: number, dtype: number, bits: number, compact: boolean): number[] {
-  if (!compact || dtype === DT_BIN || bits > 16)
-    return new Int32Array(count) as unknown as number[];
+  if (!compact || dtype === DT_BIN || bits > 16) return committed(new Int32Array(count));
   const signed = dtype !== DT_UINT8;
-  if (bits <= 8)
-    return (signed ? new Int8Array(count) : new Uint8Array(count)) as unknown as number[];
-  return (signed ? new Int16Array(count) : new Uint16Array(count)) as unknown as number[];
+  if (bits <= 8) return committed(signed ? new Int8Array(count) : new Uint8Array(count));
+  return committed(signed ? new Int16Array(count) : new Uint16Array(count));
+}
+
+/**
+ * Touches a new typed array so its bytes are taken now. JerryScript allocates an ArrayBuffer's
+ * store on first access, from its fixed heap: left lazy, the arena and the rings would be taken
+ * mid-stream, from a heap the audio chunks have fragmented, and a 256 KB heap with room to
+ * spare could fail to find one contiguous block. Taken at init, where nothing is fragmented yet.
+ */
+function committed(a: { length: number; [i: number]: number }): number[] {
+  if (a.length > 0) a[0] = 0;
+  return a as unknown as number[];
 }
 
 /** Arena bytes per element: C kernels read int32 slots; compact stores int8/uint8/int16 as such. */
@@ -170,6 +179,7 @@ export function typedMemory(
     slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {
       arena = new ArrayBuffer(bytes > 8 ? bytes : 8);
+      committed(new Uint8Array(arena));
     },
     activation: (byteOffset: number, n: number, dtype: number) =>
       activationView(arena, byteOffset, n, dtype, compactActivations),
@@ -178,15 +188,17 @@ export function typedMemory(
     // The decoder filled storage from constantStorage: already in the kernels' form.
     constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
-      (isFloat ? new Float64Array(n) : new Int32Array(n)) as unknown as number[],
+      committed(isFloat ? new Float64Array(n) : new Int32Array(n)),
     // Buffers (the streaming frame ring) hold kernel outputs: activations' width, not constants'.
     buffer: (n: number, dtype: number) =>
-      activationView(
-        new ArrayBuffer(n * elementBytes(dtype, compactActivations) + 8),
-        0,
-        n,
-        dtype,
-        compactActivations,
+      committed(
+        activationView(
+          new ArrayBuffer(n * elementBytes(dtype, compactActivations) + 8),
+          0,
+          n,
+          dtype,
+          compactActivations,
+        ),
       ),
   };
 }
