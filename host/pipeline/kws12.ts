@@ -66,6 +66,11 @@ export interface Kws12Options {
   levers?: { vtlp?: string; eq?: number; babble?: number; labelSmoothing?: number };
   /** Augmented copies per example kept in the feature cache (`train --augment-copies`); absent: fresh. */
   augmentCopies?: number;
+  /**
+   * Decay of the moving average of the weights in the 8-bit variants' float training (`train
+   * --weight-average`); QAT then starts from the average. Absent: the raw weights.
+   */
+  weightAverage?: number;
 }
 
 export interface PipelineStep {
@@ -167,6 +172,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
           o.model,
           "--epochs",
           `${o.epochs}`,
+          ...(o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : []),
           "--out",
           float,
           "--json",

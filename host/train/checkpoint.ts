@@ -76,7 +76,7 @@ export async function saveCheckpoint(
   dir: string,
   model: tf.LayersModel,
   meta: CheckpointMeta,
-  extra: { optimizer?: tf.Optimizer; state?: unknown } = {},
+  extra: { optimizer?: tf.Optimizer; state?: unknown; average?: readonly tf.Tensor[] } = {},
 ): Promise<void> {
   await writeDirAtomic(dir, async (tmp) => {
     const named = model.weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.read() }));
@@ -100,6 +100,13 @@ export async function saveCheckpoint(
       const enc = await encodeTensors(ow);
       writeBin(join(tmp, "optimizer.bin"), enc.data);
       writeFileSync(join(tmp, "optimizer.json"), JSON.stringify(enc.specs));
+    }
+    if (extra.average) {
+      // The weight average (weight-average.ts), in model.weights order: a resumed run goes on
+      // averaging where it stopped.
+      const enc = await encodeTensors(extra.average.map((tensor, i) => ({ name: `${i}`, tensor })));
+      writeBin(join(tmp, "average.bin"), enc.data);
+      writeFileSync(join(tmp, "average.json"), JSON.stringify(enc.specs));
     }
     if (extra.state !== undefined) {
       writeFileSync(join(tmp, "state.json"), `${JSON.stringify(extra.state, null, 2)}\n`);
@@ -183,6 +190,16 @@ export function loadWeightsInto(dir: string, model: tf.LayersModel): void {
     });
   });
   tf.dispose(values);
+}
+
+/** The weight average saved with saveCheckpoint(…, { average }), or null when there is none. */
+export function loadAverage(dir: string): tf.Tensor[] | null {
+  if (!existsSync(join(dir, "average.json"))) return null;
+  const specs = JSON.parse(
+    readFileSync(join(dir, "average.json"), "utf8"),
+  ) as tf.io.WeightsManifestEntry[];
+  const tensors = tf.io.decodeWeights(readBin(join(dir, "average.bin")), specs);
+  return specs.map((s) => tensors[s.name]);
 }
 
 /** Restores optimizer state saved with saveCheckpoint(…, { optimizer }). */

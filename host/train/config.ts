@@ -63,6 +63,11 @@ export interface TrainConfig {
    * 1 - weight hard. Rows of the other sources keep the plain hard loss (unless `distill` is set).
    */
   distillSet?: { dir: string; share: number; weight: number };
+  /**
+   * Decay of an exponential moving average of the weights (weight-average.ts), e.g. 0.999:
+   * validation, the best checkpoint and export use the average. Absent: the raw weights.
+   */
+  weightAverage?: number;
   /** Label smoothing of the hard targets, in [0, 1) (0 or absent: none; step.ts). */
   labelSmoothing?: number;
   /**

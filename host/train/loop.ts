@@ -23,6 +23,7 @@ import { type BackendInfo, loadBackend } from "./backend";
 import {
   CHECKPOINT_FORMAT,
   type CheckpointMeta,
+  loadAverage,
   loadOptimizerInto,
   loadWeightsInto,
   readState,
@@ -36,6 +37,7 @@ import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
 import { loadTrainingData } from "./training-data";
+import { WeightAverage } from "./weight-average";
 
 export { defaultLr, type MixSource, resolveTrainConfig, type TrainConfig } from "./config";
 
@@ -184,6 +186,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     epochs: [],
   };
   const saved = existsSync(join(lastDir, "state.json")) ? readState<LoopState>(lastDir) : null;
+  let savedAverage: tf.Tensor[] | null = null;
   if (saved) {
     if (saved.configHash !== state.configHash) {
       throw new TrainError(
@@ -192,6 +195,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
     loadWeightsInto(lastDir, model);
     await loadOptimizerInto(lastDir, optimizer);
+    savedAverage = loadAverage(lastDir);
     norm = (JSON.parse(readFileSync(join(lastDir, "earshot.json"), "utf8")) as CheckpointMeta)
       .inputNorm;
     state = saved;
@@ -200,6 +204,14 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   } else {
     writeFileSync(join(config.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   }
+
+  if (saved && config.weightAverage !== undefined && savedAverage === null)
+    throw new TrainError(`${lastDir}: no weight average saved to resume with`);
+  const average =
+    config.weightAverage !== undefined
+      ? new WeightAverage(model, config.weightAverage, savedAverage ?? undefined)
+      : null;
+  tf.dispose(savedAverage ?? []);
 
   const meta = (epoch: number, metrics: Record<string, number>): CheckpointMeta => ({
     format: CHECKPOINT_FORMAT,
@@ -278,6 +290,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         if (!Number.isFinite(r.loss)) {
           throw new TrainError(`training diverged at step ${g} (loss ${r.loss}); try a lower --lr`);
         }
+        average?.update(model, g);
         state.globalStep++;
         lossSum += r.loss;
         correct += r.correct;
@@ -292,7 +305,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         hooks.onStep?.(si);
         if (config.logEvery > 0 && g % config.logEvery === 0) log({ type: "step", ...si });
       }
-      const val = valSet.labels.length > 0 ? evaluateModel(model, valSet, norm, task.labels) : null;
+      // With a weight average, the average is what is validated and kept as best.
+      const validate = () =>
+        valSet.labels.length > 0 ? evaluateModel(model, valSet, norm, task.labels) : null;
+      const val = average ? await average.withAveraged(model, validate) : validate();
       const valAccuracy = val ? val.accuracy : null;
       const best =
         valAccuracy !== null &&
@@ -316,13 +332,19 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       if (valAccuracy !== null) metrics.valAccuracy = valAccuracy;
       if (e.best) {
         state.bestValAccuracy = valAccuracy;
-        await saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
+        const saveBest = () => saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
+        await (average ? average.withAveraged(model, saveBest) : saveBest());
       }
-      await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), { optimizer, state });
+      await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), {
+        optimizer,
+        state,
+        ...(average && { average: average.tensors() }),
+      });
       log({ type: "epoch", ...e });
       hooks.onEpoch?.(e);
     }
   } finally {
+    average?.dispose();
     await batches.close();
     await parallel?.close();
   }

@@ -122,4 +122,31 @@ describe("train", () => {
     const b = readFileSync(join(resumed.lastDir, "weights.bin"));
     expect(b.equals(a)).toBe(true);
   });
+
+  it("with a weight average: best holds the average, and a resumed run equals an uninterrupted one", async () => {
+    const one = await train(config("average-one", { epochs: 1, weightAverage: 0.9 }));
+    // One epoch: that epoch is the best, and best/ holds the average last/ carries on with.
+    expect(one.epochs[0].best).toBe(true);
+    const best = readFileSync(join(one.bestDir, "weights.bin"));
+    expect(best.equals(readFileSync(join(one.lastDir, "average.bin")))).toBe(true);
+    expect(best.equals(readFileSync(join(one.lastDir, "weights.bin")))).toBe(false);
+
+    const straight = await train(config("average-straight", { epochs: 2, weightAverage: 0.9 }));
+    const interrupted = config("average-resumed", { epochs: 2, weightAverage: 0.9 });
+    await expect(
+      train(interrupted, {
+        onEpoch: (e) => {
+          if (e.epoch === 1) throw new Error("interrupted");
+        },
+      }),
+    ).rejects.toThrow("interrupted");
+    const resumed = await train(interrupted);
+    expect(resumed.epochs.map((e) => e.valAccuracy)).toEqual(
+      straight.epochs.map((e) => e.valAccuracy),
+    );
+    for (const f of ["weights.bin", "average.bin"]) {
+      const a = readFileSync(join(straight.lastDir, f));
+      expect(readFileSync(join(resumed.lastDir, f)).equals(a)).toBe(true);
+    }
+  });
 });

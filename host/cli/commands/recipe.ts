@@ -107,6 +107,11 @@ export function register(program: Command): void {
       "augmented copies per example, made once and kept in the feature cache (default: 0, a fresh augmentation every draw)",
       numberIn("--augment-copies", 0, MAX_AUGMENTED_COPIES, true),
     )
+    .option(
+      "--weight-average <decay>",
+      "8-bit variants: moving average of the weights in float training, decay per step (e.g. 0.999); validation, QAT and export start from it (default: none)",
+      numberIn("--weight-average", 0.5, 0.99999),
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -162,6 +167,7 @@ export function register(program: Command): void {
         }),
         ...(opts.snrDb && { snrDb: opts.snrDb }),
         ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
+        ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
         levers: {
           ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
           ...(opts.eq !== undefined && { eq: opts.eq }),

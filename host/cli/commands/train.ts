@@ -115,6 +115,11 @@ export function register(program: Command): void {
       "label smoothing of the hard targets (0: none)",
       numberIn("--label-smoothing", 0, 0.5),
     )
+    .option(
+      "--weight-average <decay>",
+      "keep a moving average of the weights with this decay per step (e.g. 0.999); validation, the best checkpoint and export use it",
+      numberIn("--weight-average", 0.5, 0.99999),
+    )
     .option("--spec-augment", "SpecAugment masks on every training example (2 time, 2 frequency)")
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
@@ -214,6 +219,7 @@ export function register(program: Command): void {
         }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
         ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
+        ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
         ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
         ...(opts.batch !== undefined && { batchSize: opts.batch }),
         ...(opts.seed !== undefined && { seed: opts.seed }),
