@@ -53,7 +53,7 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   const lines = [`### ${name}`, ""];
   const data =
     o.variant === "synth-int8"
-      ? `synthetic corpus only (${o.corpus ? shown(o.corpus) : "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; last checkpoint (no selection on any speaker)`
+      ? `synthetic corpus only (${o.corpus ? shown(o.corpus) : "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; ${o.weightAverage !== undefined ? "the weight average after the last epoch" : "last checkpoint"} (no selection on any speaker)`
       : `real train speakers of ${shown(o.real)} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
   const teacher = o.distillSet
     ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
@@ -65,8 +65,13 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
       ? `res8-bin, binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64`
       : `${o.model}, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
   const model = o.variant !== "binary" && o.model !== "res8-narrow" ? ` --model ${o.model}` : "";
+  const flags =
+    (o.augmentCopies ? ` --augment-copies ${o.augmentCopies}` : "") +
+    (o.weightAverage !== undefined && o.variant !== "binary"
+      ? ` --weight-average ${o.weightAverage}`
+      : "");
   lines.push(
-    `- recipe: \`earshot recipe kws12 --variant ${o.variant}${model}\` (${budget}), seed ${o.seed}`,
+    `- recipe: \`earshot recipe kws12 --variant ${o.variant}${model}${flags}\` (${budget}), seed ${o.seed}`,
   );
   if (rep.eval)
     lines.push(

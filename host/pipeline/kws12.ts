@@ -160,7 +160,10 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     const qat = join(o.out, "qat");
     // Selection on synthetic validation would be selection on synthetic speakers: the synthetic
     // variant keeps the last checkpoint instead, so no real clip steers it.
-    const start = synthOnly ? join(float, "last") : join(float, "best");
+    // With a weight average, its latest state stands for the last checkpoint.
+    const start = synthOnly
+      ? join(float, o.weightAverage !== undefined ? "average" : "last")
+      : join(float, "best");
     steps.push(
       {
         name: `train ${o.model} (float)`,

@@ -8,6 +8,7 @@
  *   <out>/config.json  the resolved TrainConfig
  *   <out>/train.jsonl  one JSON object per line: start, step (every logEvery), epoch, end
  *   <out>/best/        checkpoint with the best validation accuracy (what eval/export use)
+ *   <out>/average/     with --weight-average: the weight average after the latest epoch
  *   <out>/last/        checkpoint after the latest epoch, with optimizer and loop state
  *
  * Re-running with the same --out resumes from <out>/last (the config must match except for
@@ -172,6 +173,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const optimizer = tf.train.adam(config.lr.start);
   const lastDir = join(config.out, "last");
   const bestDir = join(config.out, "best");
+  const averageDir = join(config.out, "average");
   mkdirSync(config.out, { recursive: true });
   const logPath = join(config.out, "train.jsonl");
   const log = (o: Record<string, unknown>) =>
@@ -335,6 +337,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const saveBest = () => saveCheckpoint(bestDir, model, meta(epoch + 1, metrics));
         await (average ? average.withAveraged(model, saveBest) : saveBest());
       }
+      // The latest average as a checkpoint of its own: what a run that selects on nothing (the
+      // recipe's synthetic-only variant) exports.
+      if (average)
+        await average.withAveraged(model, () =>
+          saveCheckpoint(averageDir, model, meta(epoch + 1, metrics)),
+        );
       await saveCheckpoint(lastDir, model, meta(epoch + 1, metrics), {
         optimizer,
         state,

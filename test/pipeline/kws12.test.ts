@@ -130,6 +130,25 @@ describe("kws12 pipeline", () => {
     for (const t of train) expect(flag(t.args, "--augment-copies")).toBe("8");
     for (const s of kws12Steps(base)) expect(s.args).not.toContain("--augment-copies");
   });
+
+  it("a weight average reaches float training only; synthetic-only QAT then starts from the average", () => {
+    const train = kws12Steps({ ...base, weightAverage: 0.999 }).filter(
+      (s) => s.args[0] === "train",
+    );
+    expect(flag(train[0].args, "--weight-average")).toBe("0.999");
+    expect(train[1].args).not.toContain("--weight-average");
+    expect(flag(train[1].args, "--from")).toBe("/o/float/best");
+    const synth = kws12Steps({
+      ...base,
+      variant: "synth-int8",
+      corpus: "/c",
+      weightAverage: 0.999,
+    });
+    expect(flag(synth.filter((s) => s.args[0] === "train")[1].args, "--from")).toBe(
+      "/o/float/average",
+    );
+    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--weight-average");
+  });
 });
 
 describe("model card", () => {

@@ -130,6 +130,7 @@ describe("train", () => {
     const best = readFileSync(join(one.bestDir, "weights.bin"));
     expect(best.equals(readFileSync(join(one.lastDir, "average.bin")))).toBe(true);
     expect(best.equals(readFileSync(join(one.lastDir, "weights.bin")))).toBe(false);
+    expect(readFileSync(join(one.bestDir, "..", "average", "weights.bin")).equals(best)).toBe(true);
 
     const straight = await train(config("average-straight", { epochs: 2, weightAverage: 0.9 }));
     const interrupted = config("average-resumed", { epochs: 2, weightAverage: 0.9 });
