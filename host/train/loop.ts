@@ -27,7 +27,9 @@ import {
   loadAverage,
   loadOptimizerInto,
   loadWeightsInto,
+  readMeta,
   readState,
+  resolveCheckpointDir,
   saveCheckpoint,
 } from "./checkpoint";
 import type { TrainConfig } from "./config";
@@ -158,6 +160,15 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   info(
     `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,
   );
+  if (config.from) {
+    // Weights are copied by layer name, and res8-stream's layers have res8-narrow's names and
+    // shapes: another network would take them without complaint.
+    const fromNet = readMeta(resolveCheckpointDir(config.from)).model.name;
+    if (fromNet !== config.model)
+      throw new TrainError(
+        `--from ${config.from} is a ${fromNet} checkpoint; this run trains ${config.model} (name the same --model)`,
+      );
+  }
   const data = await loadTrainingData(config, { info });
   const { frontEnd, task, trainSet, valSet } = data;
 

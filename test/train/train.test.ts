@@ -123,6 +123,13 @@ describe("train", () => {
     expect(b.equals(a)).toBe(true);
   });
 
+  it("--from refuses a checkpoint of another network before training", async () => {
+    const donor = await train(config("donor", { epochs: 1 }));
+    await expect(
+      train(config("other-net", { model: "res8-stream", from: donor.bestDir, precision: "int8" })),
+    ).rejects.toThrow(/is a res8-narrow checkpoint; this run trains res8-stream/);
+  });
+
   it("with a weight average: best holds the average, and a resumed run equals an uninterrupted one", async () => {
     const one = await train(config("average-one", { epochs: 1, weightAverage: 0.9 }));
     // One epoch: that epoch is the best, and best/ holds the average last/ carries on with.
