@@ -91,10 +91,16 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   if (rep.det) {
     const d = rep.det;
     lines.push(
-      `- test-speaker stream (${(d.durationMs / 60000).toFixed(0)} min, ${d.targets} keywords): at its threshold FRR ${pct(d.modelDefault.frr)}, ${d.modelDefault.fa_per_hour.toFixed(1)} FA/h; FRR ${pct(frrAtFaPerHour(d.points, 0.5))} at <= 0.5 FA/h, ${pct(frrAtFaPerHour(d.points, 1))} at <= 1 FA/h (one false accept in this stream is ${(3600000 / d.durationMs).toFixed(1)} FA/h)`,
+      `- test-speaker stream (${(d.durationMs / 60000).toFixed(0)} min, ${d.targets} keywords): at its threshold FRR ${pct(d.modelDefault.frr)}, ${d.modelDefault.fa_per_hour.toFixed(1)} FA/h; ${frrAt(d.points, 0.5)}, ${frrAt(d.points, 1)} (one false accept in this stream is ${(3600000 / d.durationMs).toFixed(1)} FA/h)`,
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** FRR at a false-accept budget, or that no threshold on the stream stays within it. */
+function frrAt(points: Parameters<typeof frrAtFaPerHour>[0], fa: number): string {
+  const frr = frrAtFaPerHour(points, fa);
+  return frr === null ? `no threshold at <= ${fa} FA/h` : `FRR ${pct(frr)} at <= ${fa} FA/h`;
 }
 
 /** A folder as a card shows it: relative to where the recipe ran, so cards do not carry one machine's absolute paths. */

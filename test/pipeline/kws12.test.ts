@@ -196,9 +196,23 @@ describe("model card", () => {
     expect(card).toMatch(/31\.3 KiB file, 21,040 parameters, 6\.79M MACs/);
     expect(card).toMatch(/threshold 0\.700, smoothing 3/);
     expect(card).toMatch(
-      /FRR 20\.0% at <= 0\.5 FA\/h, 20\.0% at <= 1 FA\/h \(one false accept in this stream is 6\.0 FA\/h\)/,
+      /FRR 20\.0% at <= 0\.5 FA\/h, FRR 20\.0% at <= 1 FA\/h \(one false accept in this stream is 6\.0 FA\/h\)/,
     );
     expect(card).toMatch(/checkpoint selected on real validation speakers/);
+    // A stream where every threshold false-accepts more often than the budget says so.
+    const noisy = modelCard("n.esm", base, {
+      eval: null,
+      inspect: null,
+      calibrate: null,
+      det: {
+        durationMs: 600000,
+        targets: 80,
+        points: [pt(0.5, 0.05, 12), pt(0.9, 0.9, 6)],
+        modelDefault: pt(0.7, 0.1, 6),
+      },
+      calStream: null,
+    } as never);
+    expect(noisy).toMatch(/no threshold at <= 0\.5 FA\/h, no threshold at <= 1 FA\/h/);
     const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
     expect(modelCard("s.esm", { ...base, model: "res8-stream" }, none)).toContain(
       "`earshot recipe kws12 --variant int8 --model res8-stream` (res8-stream, 20 x 150 steps",
