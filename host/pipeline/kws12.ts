@@ -8,7 +8,8 @@
  *   int8        res8-narrow, real + synthetic, float then 8-bit QAT   -> kws12-int8.esm
  *   binary      res8-bin, real + synthetic, binary training            -> kws12-binary.esm
  *   synth-int8  res8-narrow on the synthetic corpus alone (no real keyword clip; the real noise
- *               recordings are allowed), last checkpoint, then QAT     -> kws12-synth-int8.esm
+ *               recordings are allowed), last checkpoint (or the weight
+ *               average after the last epoch), then QAT               -> kws12-synth-int8.esm
  * The 8-bit variants take `model: "res8-stream"` instead (res8-narrow made causal in time, so
  * the device runs each stride on its new frames only; issue 12) -> kws12-<variant>-stream.esm.
  */
