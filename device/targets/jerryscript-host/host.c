@@ -919,7 +919,8 @@ HANDLER(n_print) {
   return jerry_undefined();
 }
 
-/* EARSHOT_INPUT.read(dst, max): up to max int16 samples from the audio file into dst. */
+/* EARSHOT_INPUT.read(dst, max): up to max int16 samples from the audio file into dst (an Int32Array
+ * or Int16Array in place, else element by element). */
 static FILE *audio;
 HANDLER(n_read) {
   UNUSED_INFO;
@@ -932,12 +933,14 @@ HANDLER(n_read) {
   int16_t pcm[512];
   int32_t total = 0;
   int32_t *d32 = t == JERRY_TYPEDARRAY_INT32 ? ints(&c, 0, max) : NULL;
+  int16_t *d16 = t == JERRY_TYPEDARRAY_INT16 ? typed(&c, 0, t, max) : NULL;
   if (c.failed) return result(&c);
   while (total < max) {
     size_t want = (size_t)(max - total) < 512 ? (size_t)(max - total) : 512;
     size_t got = fread(pcm, 2, want, audio);
     for (size_t i = 0; i < got; i++) {
       if (d32) d32[total + (int32_t)i] = pcm[i];
+      else if (d16) d16[total + (int32_t)i] = pcm[i];
       else {
         jv v = jerry_number(pcm[i]);
         jerry_value_free(jerry_object_set_index(dst, (uint32_t)(total + (int32_t)i), v));
