@@ -183,6 +183,7 @@ export class Detector {
             feConfig.sampleRate,
           )
         : null;
+    if (this.direct !== null) this.features.dropWindow();
     // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.
     this.int8Scale = lead === null ? 1 : lead.scale;
     this.int8Zero = lead === null ? 0 : lead.zeroPoint;

@@ -27,8 +27,7 @@
  * interpreter and copies the rows each window needs out of its tensors as they are computed
  * (`prime`).
  */
-import { runOp } from "../../shared/kernels/dispatch";
-import type { AddParams, ConvGeometry, Kernels } from "../../shared/kernels/types";
+import type { ConvGeometry, Kernels } from "../../shared/kernels/types";
 import { ModelFormatError } from "../../shared/model-format/errors";
 import { numel, storedCount } from "../../shared/model-format/layout";
 import type { PreparedOp } from "../../shared/model-format/prepare";
@@ -198,18 +197,24 @@ export class IncrementalRunner {
   private readonly memory: TensorMemory;
   /** Per tensor: its new rows of this stride (row tensors), or its whole array (head/constant). */
   private readonly fresh: number[][];
-  /** Per tensor: its windows (the last rows one reader needs). */
+  /** Per tensor: its windows (the last rows one reader needs) and their elements. */
   private readonly windowsOf: number[][][];
-  /** Per tensor: its windows' elements, and the elements a stride adds to each. */
   private readonly windowSize: number[][];
-  private readonly addOf: number[];
-  /** Row ops: their kernel, complete argument lists and output tensor. */
-  private readonly rowFns: string[];
-  private readonly rowArgs: unknown[][];
-  private readonly rowOut: number[];
-  /** Head ops (step indices), run with `headValues` as their tensors. */
-  private readonly heads: number[];
-  private readonly headValues: number[][];
+  /**
+   * What a stride calls, in order: the row ops on their new rows, then the head ops, each with
+   * its complete argument list (parameters fixed: TensorMemory.fixParams).
+   */
+  private readonly callFns: string[];
+  private readonly callArgs: unknown[][];
+  /** The functions of `callFns` in the kernel set `bound` (resolved by its first step). */
+  private readonly calls: KernelFn[] = [];
+  private bound: Kernels | null = null;
+  /**
+   * The window shifts, four entries each (window, its elements, the new rows, elements added):
+   * the input's up to `shiftEnd[0]`, then after call r those up to `shiftEnd[r + 1]`.
+   */
+  private readonly shifts: (number | number[])[];
+  private readonly shiftEnd: number[];
   private readonly q: number;
   /** The array the caller fills with each stride's new quantized input rows. */
   readonly input: number[];
@@ -239,62 +244,82 @@ export class IncrementalRunner {
     this.fresh = [];
     this.windowsOf = [];
     this.windowSize = [];
-    this.addOf = [];
     for (let t = 0; t < nT; t++) {
       this.windowsOf.push([]);
       this.windowSize.push([]);
-      this.addOf.push(plan.perStride[t] * plan.rowSize[t]);
       const s = plan.perStride[t];
       if (s > 0) this.fresh.push(memory.buffer(s * plan.rowSize[t], model.tensors[t].dtype));
       else this.fresh.push(it.tensor(t));
     }
-    this.rowFns = [];
-    this.rowArgs = [];
-    this.rowOut = [];
-    this.heads = [];
-    this.headValues = [];
-    for (let t = 0; t < nT; t++) this.headValues.push(this.fresh[t]);
+    this.callFns = [];
+    this.callArgs = [];
+    const rowOut: number[] = [this.q];
+    const heads: number[] = [];
+    const headValues: number[][] = [];
+    for (let t = 0; t < nT; t++) headValues.push(this.fresh[t]);
     let macs = 0;
     for (let k = 1; k < steps.length; k++) {
       const op = steps[k];
-      const reads: number[][] = [];
-      for (let j = 0; j < op.inputs.length; j++) {
-        reads.push(this.reader(model, op.inputs[j], plan.need[k][j]));
-      }
+      const n = op.inputs.length;
+      const args = op.args.slice(0);
+      for (let j = 0; j < n; j++) args[j] = this.reader(model, op.inputs[j], plan.need[k][j]);
+      const out = op.outputs[0];
       if (!plan.rowOp[k]) {
-        this.heads.push(k);
-        for (let j = 0; j < op.inputs.length; j++) this.headValues[op.inputs[j]] = reads[j];
-        const o = op.outputs[0];
-        const ot = model.tensors[o];
-        this.headValues[o] = memory.buffer(storedCount(ot.dtype, ot.shape), ot.dtype);
+        heads.push(k);
+        for (let j = 0; j < n; j++) headValues[op.inputs[j]] = args[j] as number[];
+        const ot = model.tensors[out];
+        headValues[out] = memory.buffer(storedCount(ot.dtype, ot.shape), ot.dtype);
         if (op.spec.macs === "int") macs += op.macs;
         continue;
       }
-      const out = op.outputs[0];
       const sOut = plan.perStride[out];
-      const args: unknown[] = [];
-      for (let j = 0; j < op.args.length; j++) args.push(op.args[j]);
-      for (let j = 0; j < op.inputs.length; j++) args[j] = reads[j];
-      const p = op.inputs.length;
-      if (op.spec.kernel === "add") {
-        const a = copyParams(op.params[0] as AddParams);
-        a.n = sOut * plan.rowSize[out];
-        args[p] = a;
-      } else {
-        const g = copyParams(op.params[0] as ConvGeometry);
-        g.inH = plan.need[k][0];
-        g.outH = sOut;
-        args[p] = g;
+      const p = copyParams(op.params[0] as unknown as Record<string, number>);
+      if (op.spec.kernel === "add") p.n = sOut * plan.rowSize[out];
+      else {
+        p.inH = plan.need[k][0];
+        p.outH = sOut;
       }
+      args[n] = p;
       args[args.length - 1] = this.fresh[out];
-      this.rowFns.push(op.spec.kernel);
-      this.rowArgs.push(args);
-      this.rowOut.push(out);
+      this.addCall(op.spec.kernel, args, n);
+      rowOut.push(out);
       if (op.spec.macs === "int") macs += Math.floor(op.macs / plan.rows[out]) * sOut;
     }
+    // Heads read whole tensors the loop above fixed: their argument lists are fixed too.
+    for (let i = 0; i < heads.length; i++) {
+      const op = steps[heads[i]];
+      const args = op.args.slice(0);
+      for (let j = 0; j < op.inputs.length; j++) args[j] = headValues[op.inputs[j]];
+      args[args.length - 1] = headValues[op.outputs[0]];
+      this.addCall(op.spec.kernel, args, op.inputs.length);
+    }
+    // Each row tensor's windows shift once its new rows are computed (the input's first).
+    this.shifts = [];
+    this.shiftEnd = [];
+    for (let i = 0; i < rowOut.length; i++) {
+      const t = rowOut[i];
+      const ws = this.windowsOf[t];
+      for (let j = 0; j < ws.length; j++)
+        this.shifts.push(
+          ws[j],
+          this.windowSize[t][j],
+          this.fresh[t],
+          plan.perStride[t] * plan.rowSize[t],
+        );
+      this.shiftEnd.push(this.shifts.length);
+    }
+    while (this.shiftEnd.length <= this.callFns.length) this.shiftEnd.push(this.shifts.length);
     this.macsPerStride = macs;
     this.input = this.fresh[this.q];
-    this.scores = this.headValues[model.output];
+    this.scores = headValues[model.output];
+  }
+
+  /** Appends a kernel call, its parameters (between the tensors and the output) fixed. */
+  private addCall(kernel: string, args: unknown[], tensors: number): void {
+    for (let j = tensors; j < args.length - 1; j++)
+      args[j] = this.memory.fixParams(kernel, args[j]);
+    this.callFns.push(kernel);
+    this.callArgs.push(args);
   }
 
   /** What an op reads for tensor t: a window of `rows` rows, the new rows, or the array. */
@@ -338,34 +363,39 @@ export class IncrementalRunner {
     }
   }
 
-  /** Each of tensor t's windows drops a stride's oldest rows and takes its new ones. */
-  private shiftWindows(t: number): void {
-    const ws = this.windowsOf[t];
-    if (ws.length === 0) return;
-    const n = this.windowSize[t];
-    const fresh = this.fresh[t];
-    const add = this.addOf[t];
-    for (let i = 0; i < ws.length; i++) this.memory.shift(ws[i], n[i], fresh, add);
-  }
-
   /**
-   * One stride: the caller wrote `input`; computes the new rows, then the head. (Member reads
-   * hoisted: on an interpreter each costs about as much as a small kernel call's arithmetic.)
+   * One stride: the caller wrote `input`; computes the new rows, shifting each tensor's windows
+   * after it, then the head. One flat loop, member reads hoisted: on an interpreter each
+   * property read or function call costs about as much as a small kernel call's arithmetic.
    */
   step(k: Kernels): void {
-    this.shiftWindows(this.q);
-    const fns = this.rowFns;
-    const args = this.rowArgs;
-    const outs = this.rowOut;
+    const fns = this.callFns;
+    const calls = this.calls;
+    if (this.bound !== k) {
+      this.bound = k;
+      for (let r = 0; r < fns.length; r++)
+        calls[r] = k[fns[r] as keyof Kernels] as unknown as KernelFn;
+    }
+    const mem = this.memory;
+    const sh = this.shifts;
+    const ends = this.shiftEnd;
+    const args = this.callArgs;
+    let s = 0;
+    let end = ends[0];
+    for (; s < end; s += 4)
+      mem.shift(sh[s] as number[], sh[s + 1] as number, sh[s + 2] as number[], sh[s + 3] as number);
     for (let r = 0; r < fns.length; r++) {
       // Called as a method of the kernel set (TSTL passes it as `self`).
-      const fn = k[fns[r] as keyof Kernels] as unknown as KernelFn;
-      fn.apply(k, args[r]);
-      this.shiftWindows(outs[r]);
+      calls[r].apply(k, args[r]);
+      end = ends[r + 1];
+      for (; s < end; s += 4)
+        mem.shift(
+          sh[s] as number[],
+          sh[s + 1] as number,
+          sh[s + 2] as number[],
+          sh[s + 3] as number,
+        );
     }
-    const steps = this.steps;
-    const heads = this.heads;
-    for (let i = 0; i < heads.length; i++) runOp(k, steps[heads[i]], this.headValues);
   }
 }
 

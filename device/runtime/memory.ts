@@ -59,6 +59,14 @@ export interface TensorMemory {
    * stride's new rows in one call (two copies each cost an interpreted call on a device).
    */
   shift(window: number[], n: number, src: number[], add: number): void;
+  /**
+   * A kernel's parameter object (a geometry, requantization or add parameters) in the form this
+   * engine's `kernel` reads fastest, for argument lists prepared once and passed every call: a
+   * C host copies its fields once and hands back a handle (reading a dozen properties per call
+   * costs an interpreter more than a small kernel's arithmetic). The object must not change
+   * afterwards. Identity where kernels read objects.
+   */
+  fixParams(kernel: string, params: unknown): unknown;
 }
 
 export function copyLoop(
@@ -87,6 +95,10 @@ export function shiftLoop(window: number[], n: number, src: number[], add: numbe
   for (let i = 0; i < add; i++) window[n - add + i] = src[i];
 }
 
+export function keepParams(_kernel: string, params: unknown): unknown {
+  return params;
+}
+
 /** Plain `number[]` memory: every engine runs it; no aliasing. */
 export const plainMemory: TensorMemory = {
   name: "plain",
@@ -100,4 +112,5 @@ export const plainMemory: TensorMemory = {
   copy: copyLoop,
   copyScaled: copyScaledLoop,
   shift: shiftLoop,
+  fixParams: keepParams,
 };

@@ -33,8 +33,8 @@ export class FeatureStage {
   /** Who computes frames: the intrinsic's name, or "portable". */
   readonly implName: string;
   /** The latest frame (coeffs values); valid while `ready()`. */
-  readonly frame: number[];
-  private readonly buf: number[];
+  frame: number[];
+  private buf: number[];
   private readonly win: number;
   private readonly hop: number;
   private readonly rate: number;
@@ -104,6 +104,16 @@ export class FeatureStage {
       }
     }
     return used;
+  }
+
+  /**
+   * Frees the sample window and frame: the detector's direct mode (stream/direct-frames.ts) has
+   * the native front end keep its own and never pushes here. Called at init, so the arena and
+   * rings allocated next reuse the bytes (a window is ~4 KB of a 256 KB JerryScript heap).
+   */
+  dropWindow(): void {
+    this.buf = [];
+    this.frame = [];
   }
 
   ready(): boolean {

@@ -20,7 +20,13 @@ import type {
   QuantizedPush,
 } from "../../runtime/frontend-intrinsic";
 import type { KernelProvider } from "../../runtime/intrinsics";
-import { copyLoop, copyScaledLoop, shiftLoop, type TensorMemory } from "../../runtime/memory";
+import {
+  copyLoop,
+  copyScaledLoop,
+  keepParams,
+  shiftLoop,
+  type TensorMemory,
+} from "../../runtime/memory";
 
 /** What the Duktape host registers: the kernels plus the front end's frame function. */
 export type NativeKernels = Partial<Kernels> & {
@@ -50,6 +56,11 @@ export type NativeKernels = Partial<Kernels> & {
   ) => void;
   /** TensorMemory.shift on typed arrays of one element type. */
   shift?: (window: number[], n: number, src: number[], add: number) => void;
+  /**
+   * A parameter object's fields copied once into the host; returns the handle its kernels take
+   * in the object's place, or the object itself (TensorMemory.fixParams).
+   */
+  fixParams?: (params: unknown) => unknown;
   frontEndInit?: (frontEnd: FrontEnd) => number;
   frontEndFrame?: (
     handle: number,
@@ -171,10 +182,18 @@ export function typedMemory(
   compactActivations = compact,
 ): TensorMemory {
   let arena = new ArrayBuffer(8);
+  const fix = native.fixParams;
+  const served = native as Record<string, unknown>;
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
     shift: native.shift !== undefined ? native.shift : shiftLoop,
+    // Only the host's own kernels read its handles (the registry prefers them where they exist).
+    fixParams:
+      fix === undefined
+        ? keepParams
+        : (kernel: string, params: unknown) =>
+            served[kernel] !== undefined && typeof params === "object" ? fix(params) : params,
     name: "typed-arena",
     slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {

@@ -10,7 +10,8 @@
  *   earshot-jerry BUNDLE.js MODEL SAMPLES_S16 [1 = trace] [SETTINGS] [0 = no natives] [1 = heap stats]
  *
  * With heap stats, the last line is `M <peak heap bytes> <heap size> <bytes outside the heap>`
- * (after the run; outside the heap: the int32 buffers narrow arguments were widened into).
+ * (after the run; outside the heap: the int32 buffers narrow arguments were widened into, and the
+ * fixed parameter records).
  *
  * Built with -DEARSHOT_WASM3 (deploy/engines.sh, engine `wasm3`) it is `earshot-wasm3`: the same
  * natives, but the kernels run as the scalar wasm kernels inside wasm3 (../wasm3-host; the front
@@ -252,19 +253,103 @@ static double prop_num(call *c, jv obj, const char *key) {
 
 static int32_t prop_int(call *c, jv obj, const char *key) { return (int32_t)prop_num(c, obj, key); }
 
+/* ---- fixed parameters (fixParams): a kernel's parameter object read once, at init ----
+ * Every field a kernel reads from a parameter object (geometry, requantization, add, dense,
+ * quantize), by index. fixParams(obj) copies the object's numeric fields into a record outside
+ * the heap and returns its handle (a number); a kernel given a handle reads the record instead
+ * of a dozen engine property lookups per call (~600 instructions each). A missing field reads
+ * as it would from the object: the call fails naming it. Records live until exit (the runtime
+ * fixes each row op's parameters once per plan). */
+enum {
+  F_INH, F_INW, F_INC, F_OUTH, F_OUTW, F_OUTC, F_KH, F_KW, F_STRIDEH, F_STRIDEW, F_PADTOP, F_PADLEFT,
+  F_INZP, F_OUTZP, F_ACTMIN, F_ACTMAX,
+  F_N, F_AZP, F_BZP, F_LEFTSHIFT, F_AMULT, F_ASHIFT, F_BMULT, F_BSHIFT, F_OUTMULT, F_OUTSHIFT,
+  F_INN, F_OUTN, F_ZEROPOINT, F_SCALE, N_FIELDS
+};
+static const char *const FIELDS[N_FIELDS] = {
+    "inH", "inW", "inC", "outH", "outW", "outC", "kH", "kW", "strideH", "strideW", "padTop", "padLeft",
+    "inZp", "outZp", "actMin", "actMax",
+    "n", "aZp", "bZp", "leftShift", "aMult", "aShift", "bMult", "bShift", "outMult", "outShift",
+    "inN", "outN", "zeroPoint", "scale"};
+
+typedef struct {
+  uint32_t has; /* bit f: field f was a number */
+  double v[N_FIELDS];
+} fixed_params;
+
+#define MAX_FIXED 256
+/* Handles start far from the small numbers a caller might pass by mistake. */
+#define FIXED_BASE 0x5EED0000
+static fixed_params *fixed[MAX_FIXED];
+static int n_fixed;
+
+static const fixed_params *fixed_at(jv v) {
+  double d = jerry_value_as_number(v);
+  if (!(d >= FIXED_BASE && d < FIXED_BASE + n_fixed)) return NULL;
+  return fixed[(int)(d - FIXED_BASE)];
+}
+
+/* Field f of a parameter object or of a fixed record's handle. */
+static double fld_num(call *c, jv o, int f) {
+  static char msg[80];
+  if (c->failed) return 0;
+  if (!jerry_value_is_number(o)) return prop_num(c, o, FIELDS[f]);
+  const fixed_params *p = fixed_at(o);
+  if (!p) {
+    fail(c, JERRY_ERROR_TYPE, "expected an object argument");
+    return 0;
+  }
+  if (!(p->has >> f & 1u)) {
+    snprintf(msg, sizeof msg, "field '%s' is not a number", FIELDS[f]);
+    fail(c, JERRY_ERROR_TYPE, msg);
+    return 0;
+  }
+  return p->v[f];
+}
+
+static int32_t fld(call *c, jv o, int f) { return (int32_t)fld_num(c, o, f); }
+
+/* fixParams(obj) -> a handle, or obj itself (not an object, no numeric field, table full). */
+HANDLER(n_fix_params) {
+  UNUSED_INFO;
+  jv o = argc > 0 ? argv[0] : jerry_undefined();
+  if (!jerry_value_is_object(o) || n_fixed >= MAX_FIXED) return jerry_value_copy(o);
+  fixed_params *p = calloc(1, sizeof *p);
+  if (!p) return jerry_value_copy(o);
+  for (int f = 0; f < N_FIELDS; f++) {
+    jv v = jerry_object_get(o, key_value(FIELDS[f]));
+    if (jerry_value_is_number(v)) {
+      p->has |= 1u << f;
+      p->v[f] = jerry_value_as_number(v);
+    }
+    jerry_value_free(v);
+  }
+  if (p->has == 0) {
+    free(p);
+    return jerry_value_copy(o);
+  }
+  fixed[n_fixed] = p;
+  return jerry_number(FIXED_BASE + n_fixed++);
+}
+
+static void free_fixed(void) {
+  for (int i = 0; i < n_fixed; i++) free(fixed[i]);
+  n_fixed = 0;
+}
+
 static void read_geom(call *c, jv o, es_geom *g) {
-  g->inH = prop_int(c, o, "inH");
-  g->inW = prop_int(c, o, "inW");
-  g->inC = prop_int(c, o, "inC");
-  g->outH = prop_int(c, o, "outH");
-  g->outW = prop_int(c, o, "outW");
-  g->outC = prop_int(c, o, "outC");
-  g->kH = prop_int(c, o, "kH");
-  g->kW = prop_int(c, o, "kW");
-  g->strideH = prop_int(c, o, "strideH");
-  g->strideW = prop_int(c, o, "strideW");
-  g->padTop = prop_int(c, o, "padTop");
-  g->padLeft = prop_int(c, o, "padLeft");
+  g->inH = fld(c, o, F_INH);
+  g->inW = fld(c, o, F_INW);
+  g->inC = fld(c, o, F_INC);
+  g->outH = fld(c, o, F_OUTH);
+  g->outW = fld(c, o, F_OUTW);
+  g->outC = fld(c, o, F_OUTC);
+  g->kH = fld(c, o, F_KH);
+  g->kW = fld(c, o, F_KW);
+  g->strideH = fld(c, o, F_STRIDEH);
+  g->strideW = fld(c, o, F_STRIDEW);
+  g->padTop = fld(c, o, F_PADTOP);
+  g->padLeft = fld(c, o, F_PADLEFT);
   if (!c->failed && (g->inH < 0 || g->inW < 0 || g->inC < 1 || g->outH < 0 || g->outW < 0 || g->outC < 1 ||
                     g->kH < 1 || g->kW < 1 || g->strideH < 1 || g->strideW < 1 || g->inH > 65536 ||
                     g->inW > 65536 || g->inC > 65536 || g->outC > 65536))
@@ -272,10 +357,10 @@ static void read_geom(call *c, jv o, es_geom *g) {
 }
 
 static void read_requant(call *c, jv o, es_requant *q) {
-  q->inZp = prop_int(c, o, "inZp");
-  q->outZp = prop_int(c, o, "outZp");
-  q->actMin = prop_int(c, o, "actMin");
-  q->actMax = prop_int(c, o, "actMax");
+  q->inZp = fld(c, o, F_INZP);
+  q->outZp = fld(c, o, F_OUTZP);
+  q->actMin = fld(c, o, F_ACTMIN);
+  q->actMax = fld(c, o, F_ACTMAX);
 }
 
 static void check_shifts(call *c, const int32_t *shift, int32_t n, int32_t lo) {
@@ -341,7 +426,7 @@ HANDLER(n_bconv_int) { UNUSED_INFO; return conv_like(argv, argc, 2); }
 static jv dense_like(const jv argv[], jerry_length_t argc, int binary) {
   CALL;
   es_requant q = {0};
-  int32_t inN = prop_int(&c, arg_at(&c, 5), "inN"), outN = prop_int(&c, arg_at(&c, 5), "outN");
+  int32_t inN = fld(&c, arg_at(&c, 5), F_INN), outN = fld(&c, arg_at(&c, 5), F_OUTN);
   read_requant(&c, arg_at(&c, 6), &q);
   if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
   size_t inW = binary ? WORDS(inN) : (size_t)inN;
@@ -376,7 +461,7 @@ HANDLER(n_bconv) {
 HANDLER(n_bdense) {
   UNUSED_INFO;
   CALL;
-  int32_t inN = prop_int(&c, arg_at(&c, 4), "inN"), outN = prop_int(&c, arg_at(&c, 4), "outN");
+  int32_t inN = fld(&c, arg_at(&c, 4), F_INN), outN = fld(&c, arg_at(&c, 4), F_OUTN);
   if (!c.failed && (inN < 1 || outN < 1 || inN > (1 << 24) || outN > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad dense shape");
   int32_t *x = ints_in(&c, 0, WORDS(inN)), *w = ints_in(&c, 1, (size_t)outN * WORDS(inN));
   int32_t *thr = ints_in(&c, 2, outN), *dir = ints_in(&c, 3, outN), *out = ints(&c, 5, WORDS(outN));
@@ -401,7 +486,7 @@ static jv pool(const jv argv[], jerry_length_t argc, int isMax) {
   CALL;
   es_geom g = {0};
   read_geom(&c, arg_at(&c, 1), &g);
-  int32_t lo = prop_int(&c, arg_at(&c, 2), "actMin"), hi = prop_int(&c, arg_at(&c, 2), "actMax");
+  int32_t lo = fld(&c, arg_at(&c, 2), F_ACTMIN), hi = fld(&c, arg_at(&c, 2), F_ACTMAX);
 #ifndef EARSHOT_WASM3
   if (!c.failed && is_i8(&c, 0) && is_i8(&c, 3)) {
     int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * g.inC);
@@ -420,7 +505,7 @@ HANDLER(n_max_pool) { UNUSED_INFO; return pool(argv, argc, 1); }
 static jv global_pool(const jv argv[], jerry_length_t argc, int isMax) {
   CALL;
   int32_t h = num_int(&c, 1), w = num_int(&c, 2), ch = num_int(&c, 3);
-  int32_t lo = prop_int(&c, arg_at(&c, 4), "actMin"), hi = prop_int(&c, arg_at(&c, 4), "actMax");
+  int32_t lo = fld(&c, arg_at(&c, 4), F_ACTMIN), hi = fld(&c, arg_at(&c, 4), F_ACTMAX);
   if (!c.failed && (h < 0 || w < 0 || ch < 0 || h > 65536 || w > 65536 || ch > 65536)) fail(&c, JERRY_ERROR_RANGE, "bad shape");
   int32_t *x = ints_in(&c, 0, (size_t)h * w * ch), *out = ints_out(&c, 5, ch);
   if (!c.failed) (isMax ? es_global_max_pool : es_global_avg_pool)(x, h, w, ch, lo, hi, out);
@@ -449,19 +534,19 @@ HANDLER(n_add) {
   CALL;
   jv o = arg_at(&c, 2);
   es_add p;
-  p.n = prop_int(&c, o, "n");
-  p.aZp = prop_int(&c, o, "aZp");
-  p.bZp = prop_int(&c, o, "bZp");
-  p.outZp = prop_int(&c, o, "outZp");
-  p.leftShift = prop_int(&c, o, "leftShift");
-  p.aMult = prop_int(&c, o, "aMult");
-  p.aShift = prop_int(&c, o, "aShift");
-  p.bMult = prop_int(&c, o, "bMult");
-  p.bShift = prop_int(&c, o, "bShift");
-  p.outMult = prop_int(&c, o, "outMult");
-  p.outShift = prop_int(&c, o, "outShift");
-  p.actMin = prop_int(&c, o, "actMin");
-  p.actMax = prop_int(&c, o, "actMax");
+  p.n = fld(&c, o, F_N);
+  p.aZp = fld(&c, o, F_AZP);
+  p.bZp = fld(&c, o, F_BZP);
+  p.outZp = fld(&c, o, F_OUTZP);
+  p.leftShift = fld(&c, o, F_LEFTSHIFT);
+  p.aMult = fld(&c, o, F_AMULT);
+  p.aShift = fld(&c, o, F_ASHIFT);
+  p.bMult = fld(&c, o, F_BMULT);
+  p.bShift = fld(&c, o, F_BSHIFT);
+  p.outMult = fld(&c, o, F_OUTMULT);
+  p.outShift = fld(&c, o, F_OUTSHIFT);
+  p.actMin = fld(&c, o, F_ACTMIN);
+  p.actMax = fld(&c, o, F_ACTMAX);
   if (!c.failed && (p.n < 0 || p.leftShift < 0 || p.leftShift > 30)) fail(&c, JERRY_ERROR_RANGE, "bad add params");
   int32_t sh[3] = {p.aShift, p.bShift, p.outShift};
   check_shifts(&c, sh, 3, 17);
@@ -482,9 +567,9 @@ HANDLER(n_quantize) {
   UNUSED_INFO;
   CALL;
   jv o = arg_at(&c, 1);
-  int32_t n = prop_int(&c, o, "n"), zp = prop_int(&c, o, "zeroPoint");
-  int32_t lo = prop_int(&c, o, "actMin"), hi = prop_int(&c, o, "actMax");
-  double scale = prop_num(&c, o, "scale");
+  int32_t n = fld(&c, o, F_N), zp = fld(&c, o, F_ZEROPOINT);
+  int32_t lo = fld(&c, o, F_ACTMIN), hi = fld(&c, o, F_ACTMAX);
+  double scale = fld_num(&c, o, F_SCALE);
   if (!c.failed && n < 0) fail(&c, JERRY_ERROR_RANGE, "bad length");
   double *x = typed(&c, 0, JERRY_TYPEDARRAY_FLOAT64, n);
   int32_t *out = ints_out(&c, 2, n);
@@ -834,7 +919,8 @@ HANDLER(n_print) {
   return jerry_undefined();
 }
 
-/* EARSHOT_INPUT.read(dst, max): up to max int16 samples from the audio file into dst. */
+/* EARSHOT_INPUT.read(dst, max): up to max int16 samples from the audio file into dst (an Int32Array
+ * or Int16Array in place, else element by element). */
 static FILE *audio;
 HANDLER(n_read) {
   UNUSED_INFO;
@@ -847,12 +933,14 @@ HANDLER(n_read) {
   int16_t pcm[512];
   int32_t total = 0;
   int32_t *d32 = t == JERRY_TYPEDARRAY_INT32 ? ints(&c, 0, max) : NULL;
+  int16_t *d16 = t == JERRY_TYPEDARRAY_INT16 ? typed(&c, 0, t, max) : NULL;
   if (c.failed) return result(&c);
   while (total < max) {
     size_t want = (size_t)(max - total) < 512 ? (size_t)(max - total) : 512;
     size_t got = fread(pcm, 2, want, audio);
     for (size_t i = 0; i < got; i++) {
       if (d32) d32[total + (int32_t)i] = pcm[i];
+      else if (d16) d16[total + (int32_t)i] = pcm[i];
       else {
         jv v = jerry_number(pcm[i]);
         jerry_value_free(jerry_object_set_index(dst, (uint32_t)(total + (int32_t)i), v));
@@ -893,6 +981,7 @@ static const struct {
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},
     {"shift", n_shift, 4},
+    {"fixParams", n_fix_params, 1},
     {NULL, NULL, 0}};
 
 static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
@@ -1036,7 +1125,7 @@ int main(int argc, char **argv) {
     memset(&hs, 0, sizeof hs);
     size_t widening = wideOutCap;
     for (int i = 0; i < MAX_SLOTS; i++) widening += wideCap[i];
-    unsigned long outside = (unsigned long)(widening * sizeof(int32_t));
+    unsigned long outside = (unsigned long)(widening * sizeof(int32_t) + (size_t)n_fixed * sizeof(fixed_params));
     unsigned long linear = 0;
 #ifdef EARSHOT_WASM3
     linear = es_wasm3_memory_bytes();
@@ -1047,6 +1136,7 @@ int main(int argc, char **argv) {
   }
   fflush(stdout);
   free_keys();
+  free_fixed();
   jerry_cleanup();
   free(bundle);
   free(model);
