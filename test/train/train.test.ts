@@ -75,6 +75,18 @@ function config(out: string, over: Partial<TrainConfig> = {}): TrainConfig {
   });
 }
 
+/** Trains `cfg`, stops it after its first epoch, then runs it again to resume. */
+async function interruptedThenResumed(cfg: TrainConfig) {
+  await expect(
+    train(cfg, {
+      onEpoch: (e) => {
+        if (e.epoch === 1) throw new Error("interrupted");
+      },
+    }),
+  ).rejects.toThrow("interrupted");
+  return train(cfg);
+}
+
 describe("train", () => {
   it("learns the tiny corpus: loss falls, accuracy far above chance, eval reads the checkpoint", async () => {
     const cfg = config("learn");
@@ -108,15 +120,7 @@ describe("train", () => {
 
   it("resuming after an interruption gives the same weights as an uninterrupted run", async () => {
     const straight = await train(config("straight", { epochs: 2 }));
-    const interrupted = config("resumed", { epochs: 2 });
-    await expect(
-      train(interrupted, {
-        onEpoch: (e) => {
-          if (e.epoch === 1) throw new Error("interrupted");
-        },
-      }),
-    ).rejects.toThrow("interrupted");
-    const resumed = await train(interrupted);
+    const resumed = await interruptedThenResumed(config("resumed", { epochs: 2 }));
     expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(straight.epochs.map((e) => e.trainLoss));
     const a = readFileSync(join(straight.lastDir, "weights.bin"));
     const b = readFileSync(join(resumed.lastDir, "weights.bin"));
@@ -140,15 +144,9 @@ describe("train", () => {
     expect(readFileSync(join(one.bestDir, "..", "average", "weights.bin")).equals(best)).toBe(true);
 
     const straight = await train(config("average-straight", { epochs: 2, weightAverage: 0.9 }));
-    const interrupted = config("average-resumed", { epochs: 2, weightAverage: 0.9 });
-    await expect(
-      train(interrupted, {
-        onEpoch: (e) => {
-          if (e.epoch === 1) throw new Error("interrupted");
-        },
-      }),
-    ).rejects.toThrow("interrupted");
-    const resumed = await train(interrupted);
+    const resumed = await interruptedThenResumed(
+      config("average-resumed", { epochs: 2, weightAverage: 0.9 }),
+    );
     expect(resumed.epochs.map((e) => e.valAccuracy)).toEqual(
       straight.epochs.map((e) => e.valAccuracy),
     );

@@ -72,14 +72,7 @@ export type NativeKernels = Partial<Kernels> & {
   /** Sets the quantizer frontEndPushQuantized applies (the quantize kernel's parameters). */
   frontEndQuantizer?: (handle: number, q: QuantizeParams) => void;
   /** The front end's QuantizedPush (frontend-intrinsic.ts) on its own sample window. */
-  frontEndPushQuantized?: (
-    handle: number,
-    src: number[],
-    srcOffset: number,
-    n: number,
-    dst: number[],
-    slot: number,
-  ) => number;
+  frontEndPushQuantized?: (handle: number, ...push: Parameters<QuantizedPush>) => number;
 };
 
 /** The C front end, when the host has it (its tables are copied from `frontEnd` once). */
