@@ -137,24 +137,25 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         "--mix",
         `${corpus}:${o.synthShare}`,
       ];
+  // One training step: the recipe's common flags and data, then this step's network and flags.
+  const train = (model: string, epochs: number, out: string, extra: string[]): string[] => [
+    "train",
+    ...common,
+    ...data,
+    "--model",
+    model,
+    ...extra,
+    "--epochs",
+    `${epochs}`,
+    "--out",
+    out,
+    "--json",
+  ];
   const float = join(o.out, "float");
   if (o.variant === "binary") {
     steps.push({
       name: "train res8-bin (binary)",
-      args: [
-        "train",
-        ...common,
-        ...data,
-        "--model",
-        "res8-bin",
-        "--precision",
-        "binary",
-        "--epochs",
-        `${o.epochs}`,
-        "--out",
-        float,
-        "--json",
-      ],
+      args: train("res8-bin", o.epochs, float, ["--precision", "binary"]),
       report: join(reports, "train.json"),
     });
   } else {
@@ -168,42 +169,19 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     steps.push(
       {
         name: `train ${o.model} (float)`,
-        args: [
-          "train",
-          ...common,
-          ...data,
-          "--model",
+        args: train(
           o.model,
-          "--epochs",
-          `${o.epochs}`,
-          ...(o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : []),
-          "--out",
+          o.epochs,
           float,
-          "--json",
-        ],
+          o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : [],
+        ),
         report: join(reports, "train.json"),
       },
       {
         name: "8-bit QAT",
-        args: [
-          "train",
-          ...common,
-          ...data,
-          // Named here too: `--from` copies weights by layer name, and res8-stream's weighted
-          // layers have res8-narrow's names and shapes, so the recipe's default model would take
-          // them without complaint.
-          "--model",
-          o.model,
-          "--precision",
-          "int8",
-          "--from",
-          start,
-          "--epochs",
-          `${o.qatEpochs}`,
-          "--out",
-          qat,
-          "--json",
-        ],
+        // Named here too: `--from` copies weights by layer name, and res8-stream's weighted
+        // layers have res8-narrow's names and shapes (train refuses the mismatch).
+        args: train(o.model, o.qatEpochs, qat, ["--precision", "int8", "--from", start]),
         report: join(reports, "qat.json"),
       },
     );
