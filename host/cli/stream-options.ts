@@ -10,9 +10,10 @@ export const truthOption = () =>
   new Option("--truth <file.json>", "truth file (default: the stream's name with .json)");
 
 export const streamEngineOption = () =>
-  new Option("--engine <name>", `device engine: ${ENGINES.join(", ")}`)
-    .argParser(oneOf("--engine", ENGINES))
-    .default("node" as const);
+  new Option(
+    "--engine <name>",
+    `device engine: ${ENGINES.join(", ")} (default: node-wasm when the device build has its wasm kernels, else node; bit-exact either way)`,
+  ).argParser(oneOf("--engine", ENGINES));
 
 export const toleranceOption = () =>
   new Option(

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runEngine } from "../../device/engines/run";
+import { buildDevice } from "../../device/tools/build";
 import { syntheticInt8Model } from "../../host/compress/synthetic-models";
 import { readWav } from "../../host/data";
 import type { StreamEvalReport } from "../../host/stream/evaluate";
@@ -18,6 +19,8 @@ import { decodeModel } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 import { writeFixtureDataset } from "./fixture";
 
+// The wasm kernels `stream eval` runs by default (cached by source hash).
+buildDevice();
 const dir = mkdtempSync(join(tmpdir(), "earshot-stream-cli-"));
 const { data } = writeFixtureDataset(dir);
 const model = join(dir, "m.esm");
@@ -77,6 +80,9 @@ describe("earshot stream / calibrate", () => {
     const e = cli("stream", "eval", "--model", model, "--stream", wav, "--json", "--plot", plot);
     expect(e.status).toBe(0);
     report = JSON.parse(e.stdout);
+    // No --engine: the wasm kernels the suite's device build made; the points below are checked
+    // against portable-kernel device runs, so the default is bit-exact with them.
+    expect(report.engine).toBe("node-wasm");
     expect(report.points.length).toBeGreaterThan(3);
     for (const p of report.points)
       expect(Object.keys(p)).toEqual(

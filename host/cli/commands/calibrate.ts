@@ -44,12 +44,14 @@ export function register(program: Command): void {
       );
       const { writeFileSync } = await import("node:fs");
       const { emit, notice } = await import("../output");
+      const { fastestHostEngine } = await import("../../../device/engines/host-engine");
+      const engine = opts.engine ?? fastestHostEngine();
       const rec = await recordStream({
         model: opts.model,
         stream: opts.stream,
         truth: opts.truth,
-        engine: opts.engine,
-        onRun: () => notice(opts, `running the ${opts.engine} device runtime over ${opts.stream}…`),
+        engine,
+        onRun: () => notice(opts, `running the ${engine} device runtime over ${opts.stream}…`),
       });
       const c = calibrateRecorded(
         rec,

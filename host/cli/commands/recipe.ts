@@ -47,9 +47,9 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed", numberIn("--seed", 0, 2 ** 31, true), 0)
     .option(
       "--stream-minutes <m>",
-      "length of the calibration and test streams",
+      "length of the calibration and test streams (in 30 minutes one false accept is 2 per hour)",
       numberIn("--stream-minutes", 0.5, 600),
-      10,
+      30,
     )
     .option(
       "--target-fa-per-hour <x>",
