@@ -87,13 +87,14 @@ export function register(program: Command): void {
         keywords,
         otherSpeech: t.planted.length - keywords,
         clips: t.clips.length,
+        subset: opts.subset ?? "test",
         split: t.split,
       };
       emit(
         opts,
         summary,
         (s) =>
-          `${s.wav}: ${(s.durationMs / 60000).toFixed(2)} min, ${s.keywords} keywords and ${s.otherSpeech} other words from ${s.clips} test-subset clips (${s.split} split); truth in ${s.truth}`,
+          `${s.wav}: ${(s.durationMs / 60000).toFixed(2)} min, ${s.keywords} keywords and ${s.otherSpeech} other words from ${s.clips} ${s.subset}-subset clips (${s.split} split); truth in ${s.truth}`,
       );
     });
 
