@@ -11,6 +11,7 @@ import { readWav, TARGET_RATE } from "../data";
 import { DEFAULT_TOLERANCE_MS, type OperatingPoint, type Target } from "./match";
 import { recordScores, type ScoreTrace, toInt16 } from "./record";
 import { bestPerInference } from "./replay";
+import { bySnr, type SnrBand } from "./snr-bands";
 import { pointAt, type SweepContext, sweep } from "./sweep";
 import { readTruth, type StreamTruth, TruthError, truthPathFor } from "./truth";
 
@@ -78,7 +79,7 @@ export async function recordStream(o: {
   const keywords = new Set(trace.labels.filter((l) => l.charAt(0) !== "_"));
   const targets = truth.planted
     .filter((p) => keywords.has(p.label))
-    .map((p) => ({ label: p.label, startMs: p.startMs, endMs: p.endMs }));
+    .map((p) => ({ label: p.label, startMs: p.startMs, endMs: p.endMs, snrDb: p.snrDb }));
   return {
     modelPath: o.model,
     modelBytes,
@@ -109,6 +110,8 @@ export interface StreamEvalReport {
   points: OperatingPoint[];
   /** The point at the model file's own default threshold. */
   modelDefault: OperatingPoint;
+  /** That point's hits and misses by the SNR each keyword was mixed at. */
+  by_snr: SnrBand[];
 }
 
 export const MATCHING_RULE =
@@ -152,5 +155,6 @@ export function evaluateRecorded(
     matching: MATCHING_RULE,
     points: sweep(best, ctx, o.maxPoints ?? 200),
     modelDefault: pointAt(best, d.threshold, ctx),
+    by_snr: bySnr(best, d.threshold, ctx),
   };
 }

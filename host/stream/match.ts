@@ -11,6 +11,8 @@ export interface Target {
   label: string;
   startMs: number;
   endMs: number;
+  /** SNR the clip was mixed at (the truth's snrDb; null for a silent clip); reports only. */
+  snrDb?: number | null;
 }
 
 export interface DetectedAt {
@@ -43,18 +45,20 @@ export interface OperatingPoint {
 
 export const DEFAULT_TOLERANCE_MS = 500;
 
-/** Counts hits, misses and false accepts. Detections in time order; targets in any order. */
-export function matchDetections(
+/**
+ * Which targets the detections hit (1 per hit target, in the targets' order). Detections in
+ * time order; targets in any order.
+ */
+export function hitTargets(
   detections: readonly DetectedAt[],
   targets: readonly Target[],
   toleranceMs = DEFAULT_TOLERANCE_MS,
-): MatchCounts {
+): Uint8Array {
   const order = targets.map((_, i) => i).sort((a, b) => targets[a].startMs - targets[b].startMs);
   const used = new Uint8Array(targets.length);
   // Plants before `lo` end (with tolerance) before the current detection, so before every later
   // one: detections come in time order.
   let lo = 0;
-  let hits = 0;
   for (const d of detections) {
     while (lo < order.length && targets[order[lo]].endMs + toleranceMs < d.t) lo++;
     for (let j = lo; j < order.length; j++) {
@@ -62,10 +66,20 @@ export function matchDetections(
       if (p.startMs - toleranceMs > d.t) break;
       if (used[order[j]] || p.label !== d.keyword || p.endMs + toleranceMs < d.t) continue;
       used[order[j]] = 1;
-      hits++;
       break;
     }
   }
+  return used;
+}
+
+/** Counts hits, misses and false accepts. Detections in time order; targets in any order. */
+export function matchDetections(
+  detections: readonly DetectedAt[],
+  targets: readonly Target[],
+  toleranceMs = DEFAULT_TOLERANCE_MS,
+): MatchCounts {
+  let hits = 0;
+  for (const h of hitTargets(detections, targets, toleranceMs)) hits += h;
   return {
     targets: targets.length,
     hits,

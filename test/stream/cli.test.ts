@@ -98,6 +98,9 @@ describe("earshot stream / calibrate", () => {
         real.detections,
       ]);
     }
+    // The SNR bands split the default point's targets and hits, nothing lost or counted twice.
+    const sum = (k: "targets" | "hits") => report.by_snr.reduce((a, b) => a + b[k], 0);
+    expect([sum("targets"), sum("hits")]).toEqual([report.targets, report.modelDefault.hits]);
     expect(readFileSync(plot, "utf8")).toContain("false accepts per hour");
   });
 

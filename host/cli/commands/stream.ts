@@ -158,6 +158,7 @@ export function register(program: Command): void {
           "threshold      FRR   FA/hour      FDR",
           ...shown.map(row),
           `model default:\n${row(p)}`,
+          `misses at the model default by SNR: ${r.by_snr.map((b) => `${b.snr_db} dB ${b.targets - b.hits}/${b.targets}`).join(", ")}`,
           r.plot ? `DET plot: ${r.plot}` : "",
         ]
           .filter((l) => l.length > 0)
