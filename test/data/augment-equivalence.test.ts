@@ -14,7 +14,7 @@ import {
   timeShift,
 } from "../../host/data/augment";
 import { convolve } from "../../host/data/convolve";
-import { atan2, polarInto } from "../../host/data/fast-trig";
+import { atan2, polarInto, round } from "../../host/data/fast-trig";
 import { Rng } from "../../host/data/rng";
 import { vtlpWarp } from "../../host/data/voice-warp";
 import * as ref from "./reference/augment";
@@ -65,6 +65,15 @@ describe("fast trigonometry", () => {
     for (const y of [0, -0, 1, -1, Infinity, -Infinity, Number.NaN])
       for (const x of [0, -0, 1, -1, Infinity, -Infinity, Number.NaN])
         expect(Object.is(atan2(y, x), Math.atan2(y, x))).toBe(true);
+  });
+
+  it("round equals Math.round, halves and the largest double below 0.5 included", () => {
+    const cases = [0.5, 1.5, 2.5, -1.5, -2.5, 0.49999999999999994, 3.7, -3.7, 1e9 + 0.5, 7, -7];
+    const rng = new Rng(2);
+    for (let k = 0; k < 1000; k++) cases.push((rng.next() - 0.5) * 200);
+    for (const v of cases) expect(round(v) === Math.round(v)).toBe(true);
+    // The one difference: +0 where Math.round gives -0.
+    expect(Object.is(round(-0.3), 0)).toBe(true);
   });
 
   it("polarInto equals m cos and m sin to 1e-15 over three turns either way", () => {
