@@ -3,12 +3,15 @@
  * epoch should run at the step's speed): each stage of the Augmenter timed on its own over real
  * 1 s clips, the front end, and the whole augmented clip (Augmenter.apply + features) as a
  * batch worker makes it. Stages that run on a fraction of clips are also shown weighted by
- * their probability. Run:
+ * their probability. Each stage is timed twice in the same process, passes interleaved: "before"
+ * is the pre-issue-13 implementation kept as the tests' oracle (test/data/reference/), "after"
+ * the current one. Run:
  *
  *   npm run bench:augment [-- --data ../shared/speech/sc-v2-test --clips 48 --repeat 3]
  *
  * The last line is one JSON object; its `*_ms` figures are CPU milliseconds per clip (best of
- * `repeat` passes), `warp_share` the vocal tract warp's share of a whole augmented clip.
+ * `repeat` passes) of the current code, `*_before_ms` the reference's, `warp_share` the vocal
+ * tract warp's share of a whole augmented clip.
  */
 import { readdirSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -30,6 +33,8 @@ import { CLIP_SAMPLES, padOrTrim, readWav } from "../host/data/wav/read";
 import { FeatureCache } from "../host/train/features";
 import { KWS_AUGMENT } from "../host/train/recipes";
 import { PRESETS } from "../shared/features";
+import * as before from "../test/data/reference/augment";
+import { vtlpWarp as vtlpWarpBefore } from "../test/data/reference/voice-warp";
 
 const { values } = parseArgs({
   options: {
@@ -80,73 +85,121 @@ const c = KWS_AUGMENT;
 const features = new FeatureCache(PRESETS.MFCC_30_10_40, null);
 // Babble from the clips themselves (the recipe uses non-keyword training clips).
 const augmenter = new Augmenter(c, noise, undefined, clips);
+const augmenterBefore = new before.Augmenter(c, noise, undefined, clips);
+
+type Stage = (x: Float32Array, rng: Rng) => unknown;
 
 /**
- * Best over `repeat` passes of CPU ms per clip of `fn` over every clip (one warm-up pass). CPU
- * time, not wall: on the shared 2-core host wall time swings with other jobs' load.
+ * Best over `repeat` passes of CPU ms per clip of `old` and of `now` over every clip (one
+ * warm-up pass each; passes alternate, so both see the same load). CPU time, not wall: on the
+ * shared 2-core host wall time swings with other jobs' load.
  */
-function perClip(fn: (x: Float32Array, rng: Rng) => unknown): number {
-  const pass = () => {
+function perClip(old: Stage, now: Stage): { before: number; ms: number } {
+  const pass = (fn: Stage) => {
     const rng = new Rng(7);
     const c0 = process.cpuUsage();
     for (const x of clips) fn(x, rng);
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / 1000 / clips.length;
   };
-  pass();
-  let best = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < repeat; r++) best = Math.min(best, pass());
-  return best;
+  pass(old);
+  pass(now);
+  let b = Number.POSITIVE_INFINITY;
+  let a = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < repeat; r++) {
+    b = Math.min(b, pass(old));
+    a = Math.min(a, pass(now));
+  }
+  return { before: b, ms: a };
 }
 
 const speed = c.speed ?? [0.9, 1.1];
 const vtlp = c.vtlp ?? [0.9, 1.1];
 const reverb = c.reverb ?? { probability: 0, rt60Ms: [100, 600], wet: [0.1, 0.6] };
-const stages: Record<string, { ms: number; probability: number }> = {
-  speed: { ms: perClip((x, r) => changeSpeed(x, r.uniform(speed[0], speed[1]))), probability: 1 },
-  vtlp: { ms: perClip((x, r) => vtlpWarp(x, r.uniform(vtlp[0], vtlp[1]))), probability: 1 },
+const reverbWith =
+  (ir: typeof syntheticImpulseResponse, apply: typeof applyReverb): Stage =>
+  (x, r) =>
+    apply(x, ir(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6));
+const stages: Record<string, { before: number; ms: number; probability: number }> = {
+  speed: {
+    ...perClip(
+      (x, r) => before.changeSpeed(x, r.uniform(speed[0], speed[1])),
+      (x, r) => changeSpeed(x, r.uniform(speed[0], speed[1])),
+    ),
+    probability: 1,
+  },
+  vtlp: {
+    ...perClip(
+      (x, r) => vtlpWarpBefore(x, r.uniform(vtlp[0], vtlp[1])),
+      (x, r) => vtlpWarp(x, r.uniform(vtlp[0], vtlp[1])),
+    ),
+    probability: 1,
+  },
   gain_shift: {
-    ms: perClip((x, r) => timeShift(applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600)),
+    ...perClip(
+      (x, r) => before.timeShift(before.applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600),
+      (x, r) => timeShift(applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600),
+    ),
     probability: 1,
   },
   reverb: {
-    ms: perClip((x, r) => {
-      const ir = syntheticImpulseResponse(r.uniform(0.1, 0.6), r);
-      return applyReverb(x, ir, r.uniform(0.1, 0.6));
-    }),
+    ...perClip(
+      reverbWith(before.syntheticImpulseResponse, before.applyReverb),
+      reverbWith(syntheticImpulseResponse, applyReverb),
+    ),
     probability: reverb.probability,
   },
   babble: {
-    ms: perClip((x, r) => mixAtSnr(x, r.pick(clips), r.uniform(5, 20))),
+    ...perClip(
+      (x, r) => before.mixAtSnr(x, r.pick(clips), r.uniform(5, 20)),
+      (x, r) => mixAtSnr(x, r.pick(clips), r.uniform(5, 20)),
+    ),
     probability: c.babble?.probability ?? 0,
   },
   noise:
     noise.length > 0
       ? {
-          ms: perClip((x, r) => mixAtSnr(x, cutNoise(noise, x.length, r), r.uniform(0, 20))),
+          ...perClip(
+            (x, r) => before.mixAtSnr(x, before.cutNoise(noise, x.length, r), r.uniform(0, 20)),
+            (x, r) => mixAtSnr(x, cutNoise(noise, x.length, r), r.uniform(0, 20)),
+          ),
           probability: c.noise?.probability ?? 0,
         }
-      : { ms: 0, probability: 0 },
-  front_end: { ms: perClip((x) => features.compute(x)), probability: 1 },
+      : { before: 0, ms: 0, probability: 0 },
+  // The front end is unchanged (shared with the devices, bit for bit): timed twice alike.
+  front_end: {
+    ...perClip(
+      (x) => features.compute(x),
+      (x) => features.compute(x),
+    ),
+    probability: 1,
+  },
 };
-const whole = perClip((x, r) => features.compute(augmenter.apply(x, r)));
+const whole = perClip(
+  (x, r) => features.compute(augmenterBefore.apply(x, r)),
+  (x, r) => features.compute(augmenter.apply(x, r)),
+);
 
 const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(" ");
 console.log(`${clips.length} clips from ${root}, ${noise.length} noise recordings; load ${load}`);
+console.log("  stage        before   after ms/clip  x p   = weighted before / after");
+const f2 = (v: number, w = 6) => v.toFixed(2).padStart(w);
 for (const [name, s] of Object.entries(stages))
   console.log(
-    `  ${name.padEnd(11)} ${s.ms.toFixed(2).padStart(6)} ms/clip, x p ${s.probability} = ${(s.ms * s.probability).toFixed(2)} ms`,
+    `  ${name.padEnd(11)} ${f2(s.before)}  ${f2(s.ms)}        ${String(s.probability).padEnd(4)}  ${f2(s.before * s.probability)} / ${f2(s.ms * s.probability)}`,
   );
-console.log(`  augmented clip + front end: ${whole.toFixed(2)} ms`);
+console.log(`  augmented clip + front end: ${f2(whole.before, 0)} -> ${f2(whole.ms, 0)} ms`);
 const r3 = (v: number) => Number(v.toFixed(3));
 console.log(
   JSON.stringify({
     clips: clips.length,
     ...Object.fromEntries(Object.entries(stages).map(([k, s]) => [`${k}_ms`, r3(s.ms)])),
-    augmented_clip_ms: r3(whole),
-    warp_share: r3(stages.vtlp.ms / whole),
+    ...Object.fromEntries(Object.entries(stages).map(([k, s]) => [`${k}_before_ms`, r3(s.before)])),
+    augmented_clip_ms: r3(whole.ms),
+    augmented_clip_before_ms: r3(whole.before),
+    warp_share: r3(stages.vtlp.ms / whole.ms),
     load1: Number(loadavg()[0].toFixed(2)),
   }),
 );

@@ -16,7 +16,11 @@ import { padOrTrim, TARGET_RATE } from "./wav/read";
  */
 
 function clamp(x: Float32Array): Float32Array {
-  for (let i = 0; i < x.length; i++) x[i] = Math.max(-1, Math.min(1, x[i]));
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v > 1) x[i] = 1;
+    else if (v < -1) x[i] = -1;
+  }
   return x;
 }
 
@@ -40,7 +44,9 @@ export function timeShift(x: Float32Array, shift: number): Float32Array {
 /** Multiplies by `db` decibels of gain, clipping to [-1, 1]. */
 export function applyGainDb(x: Float32Array, db: number): Float32Array {
   const g = 10 ** (db / 20);
-  return clamp(x.map((v) => v * g));
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * g;
+  return clamp(out);
 }
 
 /** `x + volume * noise` (noise at least as long as x), clipped: TensorFlow's mix. */
@@ -88,9 +94,13 @@ export function syntheticImpulseResponse(rt60: number, rng: Rng, rate = TARGET_R
   const predelay = Math.min(len - 1, Math.round(0.005 * rate));
   const decay = Math.log(1000) / (rt60 * rate); // amplitude falls 60 dB over rt60
   let energy = 0;
+  // exp(-decay i) by one multiply per sample (its relative error grows ~1e-16 per step).
+  const step = Math.exp(-decay);
+  let envelope = Math.exp(-decay * predelay);
   for (let i = predelay; i < len; i++) {
-    ir[i] = rng.normal() * Math.exp(-decay * i);
+    ir[i] = rng.normal() * envelope;
     energy += ir[i] * ir[i];
+    envelope *= step;
   }
   const g = energy > 0 ? 1 / Math.sqrt(energy) : 0;
   for (let i = predelay; i < len; i++) ir[i] *= g;

@@ -9,6 +9,7 @@
  * Nyquist frequency, so no energy leaves or wraps around the band.
  */
 import FFT from "fft.js";
+import { atan2, polarInto, round } from "./fast-trig";
 import { TARGET_RATE } from "./wav/read";
 
 /** Frequency at which the warp's linear part ends (for alpha <= 1), Hz (the paper's 4.8 kHz). */
@@ -44,14 +45,81 @@ function sqrtHann(n: number): Float64Array {
   return w;
 }
 
-const plans = new Map<number, FFT>();
-function plan(size: number): FFT {
-  let p = plans.get(size);
-  if (!p) {
-    p = new FFT(size);
-    plans.set(size, p);
+/**
+ * FFT plan and every buffer one warp of a clip of `length` samples needs, kept between calls:
+ * augmentation warps thousands of equal-length clips, and allocating ~20 arrays per clip cost
+ * more than a tenth of the warp. Single-threaded use only (each worker has its own module).
+ */
+class Workspace {
+  readonly fft: FFT;
+  readonly win: Float64Array;
+  readonly frames: number;
+  readonly padded: Float64Array;
+  readonly out: Float64Array;
+  /** Summed synthesis window power at each padded sample (overlap-add's divisor). */
+  readonly norm: Float64Array;
+  readonly frame: Float64Array;
+  readonly spec: Float64Array;
+  readonly pair: Float64Array;
+  readonly back: Float64Array;
+  readonly mag: Float64Array;
+  readonly phase: Float64Array;
+  readonly lastPhase: Float64Array;
+  readonly outPhase: Float64Array;
+  readonly advance: Float64Array;
+  readonly wr: [Float64Array, Float64Array];
+  readonly wi: [Float64Array, Float64Array];
+  /** Per output bin: lower source bin, upper source bin, interpolation weight, phase source. */
+  readonly k0: Int32Array;
+  readonly k1: Int32Array;
+  readonly frac: Float64Array;
+  readonly nearest: Int32Array;
+
+  constructor(
+    readonly n: number,
+    readonly length: number,
+  ) {
+    const half = n / 2;
+    const hop = n / 4;
+    this.fft = new FFT(n);
+    this.win = sqrtHann(n);
+    this.padded = new Float64Array(length + 2 * n);
+    this.out = new Float64Array(this.padded.length);
+    this.frames = Math.floor((this.padded.length - n) / hop) + 1;
+    this.norm = new Float64Array(this.padded.length);
+    const win = this.win;
+    for (let t = 0; t < this.frames; t++)
+      for (let i = 0; i < n; i++) this.norm[t * hop + i] += win[i] * win[i];
+    this.frame = new Float64Array(n);
+    this.spec = new Float64Array(2 * n);
+    this.pair = new Float64Array(2 * n);
+    this.back = new Float64Array(2 * n);
+    const bins = () => new Float64Array(half + 1);
+    this.mag = bins();
+    this.phase = bins();
+    this.lastPhase = bins();
+    this.outPhase = bins();
+    this.advance = bins();
+    this.wr = [bins(), bins()];
+    this.wi = [bins(), bins()];
+    this.k0 = new Int32Array(half + 1);
+    this.k1 = new Int32Array(half + 1);
+    this.frac = bins();
+    this.nearest = new Int32Array(half + 1);
   }
-  return p;
+}
+
+const workspaces = new Map<string, Workspace>();
+function workspace(n: number, length: number): Workspace {
+  const key = `${n}/${length}`;
+  let w = workspaces.get(key);
+  if (!w) {
+    // Clip lengths vary only outside training; keep a handful.
+    if (workspaces.size >= 8) workspaces.delete(workspaces.keys().next().value as string);
+    w = new Workspace(n, length);
+    workspaces.set(key, w);
+  }
+  return w;
 }
 
 /**
@@ -73,32 +141,23 @@ export function vtlpWarp(
   const n = fftSize;
   const half = n / 2;
   const hop = n / 4;
-  const fft = plan(n);
-  const win = sqrtHann(n);
+  const ws = workspace(n, x.length);
+  const { fft, win, frames, padded, out, norm, frame, spec, pair, back, mag, phase } = ws;
+  const { lastPhase, outPhase, advance, wr, wi, k0, k1, frac, nearest } = ws;
   const twoPi = 2 * Math.PI;
-  // Source bin (fractional) of each output bin, and the nearest whole one (its phase source).
-  const src = new Float64Array(half + 1);
-  const nearest = new Int32Array(half + 1);
+  // Source bin (fractional) of each output bin, split for interpolation, and the nearest whole
+  // one (its phase source).
   for (let k = 0; k <= half; k++) {
-    src[k] = Math.min(half, (sourceFrequency((k * rate) / n, alpha, rate) * n) / rate);
-    nearest[k] = Math.round(src[k]);
+    const s = Math.min(half, (sourceFrequency((k * rate) / n, alpha, rate) * n) / rate);
+    k0[k] = Math.floor(s);
+    k1[k] = Math.min(half, k0[k] + 1);
+    frac[k] = s - k0[k];
+    nearest[k] = Math.round(s);
   }
 
-  const padded = new Float64Array(x.length + 2 * n);
+  // padded[0, n) and padded[n + x.length, end) stay zero from construction.
   for (let i = 0; i < x.length; i++) padded[n + i] = x[i];
-  const out = new Float64Array(padded.length);
-  const frame = new Float64Array(n);
-  const spec = new Float64Array(2 * n);
-  // Two frames' warped spectra share one inverse transform: both outputs are real, so the first
-  // goes in the real part and the second in the imaginary part of one Hermitian-paired spectrum.
-  const pair = new Float64Array(2 * n);
-  const back = new Float64Array(2 * n);
-  const mag = new Float64Array(half + 1);
-  const phase = new Float64Array(half + 1);
-  const lastPhase = new Float64Array(half + 1);
-  const outPhase = new Float64Array(half + 1);
-  const wr = [new Float64Array(half + 1), new Float64Array(half + 1)];
-  const wi = [new Float64Array(half + 1), new Float64Array(half + 1)];
+  out.fill(0);
   const identity = alpha === 1;
   // vtlpFrequency's two pieces, and each bin's centre frequency and expected advance per hop.
   const nyquist = rate / 2;
@@ -108,26 +167,31 @@ export function vtlpWarp(
   const invHop = 1 / hop;
   const hzPerOmega = rate / twoPi;
   const hopOmegaPerHz = (twoPi / rate) * hop;
-  const binOmega = new Float64Array(half + 1);
-  const expected = new Float64Array(half + 1);
-  const advance = new Float64Array(half + 1);
-  for (let j = 0; j <= half; j++) {
-    binOmega[j] = (twoPi * j) / n;
-    expected[j] = binOmega[j] * hop;
-  }
-  const frames = Math.floor((padded.length - n) / hop) + 1;
 
+  /** Inverse transform of the warped spectra of frames first (and first + 1 when count is 2). */
   const inverse = (first: number, count: number): void => {
     const [ar, br] = wr;
     const [ai, bi] = wi;
-    const b = count === 2;
-    for (let k = 0; k <= half; k++) {
-      // Z[k] = A[k] + i B[k]; Z[n - k] = conj(A[k]) + i conj(B[k]).
-      pair[2 * k] = ar[k] - (b ? bi[k] : 0);
-      pair[2 * k + 1] = ai[k] + (b ? br[k] : 0);
-      if (k > 0 && k < half) {
-        pair[2 * (n - k)] = ar[k] + (b ? bi[k] : 0);
-        pair[2 * (n - k) + 1] = -ai[k] + (b ? br[k] : 0);
+    if (count === 2) {
+      // Both outputs are real, so the first goes in the real part and the second in the
+      // imaginary part of one Hermitian-paired spectrum: Z[k] = A[k] + i B[k],
+      // Z[n - k] = conj(A[k]) + i conj(B[k]).
+      for (let k = 0; k <= half; k++) {
+        pair[2 * k] = ar[k] - bi[k];
+        pair[2 * k + 1] = ai[k] + br[k];
+      }
+      for (let k = 1; k < half; k++) {
+        pair[2 * (n - k)] = ar[k] + bi[k];
+        pair[2 * (n - k) + 1] = -ai[k] + br[k];
+      }
+    } else {
+      for (let k = 0; k <= half; k++) {
+        pair[2 * k] = ar[k];
+        pair[2 * k + 1] = ai[k];
+      }
+      for (let k = 1; k < half; k++) {
+        pair[2 * (n - k)] = ar[k];
+        pair[2 * (n - k) + 1] = -ai[k];
       }
     }
     fft.inverseTransform(back, pair);
@@ -146,44 +210,49 @@ export function vtlpWarp(
       const re = spec[2 * k];
       const im = spec[2 * k + 1];
       mag[k] = Math.sqrt(re * re + im * im);
-      phase[k] = Math.atan2(im, re);
+      phase[k] = atan2(im, re);
     }
     const slot = t & 1;
     const outRe = wr[slot];
     const outIm = wi[slot];
-    if (!identity && t > 0) {
+    if (identity || t === 0) {
+      // Identity keeps every bin's own phase; the first frame starts from its source bin's.
+      const from = identity ? null : nearest;
+      for (let k = 0; k <= half; k++) {
+        const j = from ? from[k] : k;
+        const a = k0[k];
+        outPhase[k] = phase[j];
+        polarInto(mag[a] + frac[k] * (mag[k1[k]] - mag[a]), phase[j], outRe, outIm, k);
+      }
+    } else {
       // Phase advance over one hop at the warped instantaneous frequency of each source bin.
       for (let j = 0; j <= half; j++) {
-        let d = phase[j] - lastPhase[j] - expected[j];
-        d -= twoPi * Math.round(d * invTwoPi);
-        const hz = Math.max(0, (binOmega[j] + d * invHop) * hzPerOmega);
+        const expected = ((twoPi * j) / n) * hop;
+        let d = phase[j] - lastPhase[j] - expected;
+        d -= twoPi * round(d * invTwoPi);
+        const f = ((twoPi * j) / n + d * invHop) * hzPerOmega;
+        // max(0, f) without Math.max, which costs 10-30 ns in V8 here (f is never NaN).
+        const hz = f > 0 ? f : 0;
         const g = hz <= boundary ? alpha * hz : nyquist - upperSlope * (nyquist - hz);
         advance[j] = g * hopOmegaPerHz;
       }
-    }
-    for (let k = 0; k <= half; k++) {
-      const s = src[k];
-      const k0 = Math.floor(s);
-      const k1 = Math.min(half, k0 + 1);
-      const m = mag[k0] + (s - k0) * (mag[k1] - mag[k0]);
-      const j = nearest[k];
-      if (identity) outPhase[k] = phase[k];
-      else if (t === 0) outPhase[k] = phase[j];
-      else {
-        const p = outPhase[k] + advance[j];
-        // Kept within one turn: cos and sin of a small argument are faster and exact-er.
-        outPhase[k] = p - twoPi * Math.round(p * invTwoPi);
+      for (let k = 0; k <= half; k++) {
+        const a = k0[k];
+        const p = outPhase[k] + advance[nearest[k]];
+        // Kept within one turn, where polarInto is exact to rounding.
+        const wrapped = p - twoPi * round(p * invTwoPi);
+        outPhase[k] = wrapped;
+        polarInto(mag[a] + frac[k] * (mag[k1[k]] - mag[a]), wrapped, outRe, outIm, k);
       }
-      outRe[k] = m * Math.cos(outPhase[k]);
-      outIm[k] = k === 0 || k === half ? 0 : m * Math.sin(outPhase[k]);
     }
+    // Bins 0 and n/2 of a real signal's spectrum are real.
+    outIm[0] = 0;
+    outIm[half] = 0;
     lastPhase.set(phase);
     if (slot === 1) inverse(t - 1, 2);
     else if (t === frames - 1) inverse(t, 1);
   }
   // Overlap-add is divided by the summed window power (constant away from the padded ends).
-  const norm = new Float64Array(padded.length);
-  for (let t = 0; t < frames; t++) for (let i = 0; i < n; i++) norm[t * hop + i] += win[i] * win[i];
   const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const w = norm[n + i];
