@@ -3,15 +3,15 @@
  * epoch should run at the step's speed): each stage of the Augmenter timed on its own over real
  * 1 s clips, the front end, and the whole augmented clip (Augmenter.apply + features) as a
  * batch worker makes it. Stages that run on a fraction of clips are also shown weighted by
- * their probability. Each stage is timed twice in the same process, passes interleaved: "before"
- * is the pre-issue-13 implementation kept as the tests' oracle (test/data/reference/), "after"
- * the current one. Run:
+ * their probability. The warp, speed (resampling) and reverb (convolution) stages are timed
+ * twice in the same process, passes interleaved: "before" is the plain pre-issue-13 form kept as
+ * the tests' oracle (test/data/reference/), "after" the current one. Run:
  *
  *   npm run bench:augment [-- --data ../shared/speech/sc-v2-test --clips 48 --repeat 3]
  *
  * The last line is one JSON object; its `*_ms` figures are CPU milliseconds per clip (best of
- * `repeat` passes) of the current code, `*_before_ms` the reference's, `warp_share` the vocal
- * tract warp's share of a whole augmented clip.
+ * `repeat` passes) of the current code, `*_before_ms` the reference's (where there is one),
+ * `warp_share` the vocal tract warp's share of a whole augmented clip.
  */
 import { readdirSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -33,7 +33,8 @@ import { CLIP_SAMPLES, padOrTrim, readWav } from "../host/data/wav/read";
 import { FeatureCache } from "../host/train/features";
 import { KWS_AUGMENT } from "../host/train/recipes";
 import { PRESETS } from "../shared/features";
-import * as before from "../test/data/reference/augment";
+import { convolve as convolveBefore } from "../test/data/reference/convolve";
+import { resample as resampleBefore } from "../test/data/reference/resample";
 import { vtlpWarp as vtlpWarpBefore } from "../test/data/reference/voice-warp";
 
 const { values } = parseArgs({
@@ -85,120 +86,116 @@ const c = KWS_AUGMENT;
 const features = new FeatureCache(PRESETS.MFCC_30_10_40, null);
 // Babble from the clips themselves (the recipe uses non-keyword training clips).
 const augmenter = new Augmenter(c, noise, undefined, clips);
-const augmenterBefore = new before.Augmenter(c, noise, undefined, clips);
 
 type Stage = (x: Float32Array, rng: Rng) => unknown;
 
+/** CPU ms per clip of one pass of `fn` over every clip. */
+function pass(fn: Stage): number {
+  const rng = new Rng(7);
+  const c0 = process.cpuUsage();
+  for (const x of clips) fn(x, rng);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / clips.length;
+}
+
 /**
- * Best over `repeat` passes of CPU ms per clip of `old` and of `now` over every clip (one
- * warm-up pass each; passes alternate, so both see the same load). CPU time, not wall: on the
- * shared 2-core host wall time swings with other jobs' load.
+ * Best over `repeat` passes of CPU ms per clip of `now`, and of `old` where given (one warm-up
+ * pass each; passes alternate, so both see the same load). CPU time, not wall: on the shared
+ * 2-core host wall time swings with other jobs' load.
  */
-function perClip(old: Stage, now: Stage): { before: number; ms: number } {
-  const pass = (fn: Stage) => {
-    const rng = new Rng(7);
-    const c0 = process.cpuUsage();
-    for (const x of clips) fn(x, rng);
-    const c = process.cpuUsage(c0);
-    return (c.user + c.system) / 1000 / clips.length;
-  };
-  pass(old);
+function perClip(now: Stage, old?: Stage): { before: number | null; ms: number } {
+  if (old) pass(old);
   pass(now);
   let b = Number.POSITIVE_INFINITY;
   let a = Number.POSITIVE_INFINITY;
   for (let r = 0; r < repeat; r++) {
-    b = Math.min(b, pass(old));
+    if (old) b = Math.min(b, pass(old));
     a = Math.min(a, pass(now));
   }
-  return { before: b, ms: a };
+  return { before: old ? b : null, ms: a };
 }
 
 const speed = c.speed ?? [0.9, 1.1];
 const vtlp = c.vtlp ?? [0.9, 1.1];
 const reverb = c.reverb ?? { probability: 0, rt60Ms: [100, 600], wet: [0.1, 0.6] };
-const reverbWith =
-  (ir: typeof syntheticImpulseResponse, apply: typeof applyReverb): Stage =>
-  (x, r) =>
-    apply(x, ir(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6));
-const stages: Record<string, { before: number; ms: number; probability: number }> = {
+/** changeSpeed's rate rounding, with the plain resampler. */
+const speedBefore = (x: Float32Array, f: number) => {
+  const from = (16000 / 160) * Math.round(160 * f);
+  return from === 16000
+    ? Float32Array.from(x)
+    : padOrTrim(resampleBefore(x, from, 16000), x.length, "center");
+};
+/** applyReverb with the plain convolution. */
+const reverbBefore = (x: Float32Array, ir: Float32Array, wet: number) => {
+  const y = convolveBefore(x, ir);
+  return x.map((v, i) => Math.max(-1, Math.min(1, (1 - wet) * v + wet * y[i])));
+};
+const stages: Record<string, { before: number | null; ms: number; probability: number }> = {
   speed: {
     ...perClip(
-      (x, r) => before.changeSpeed(x, r.uniform(speed[0], speed[1])),
       (x, r) => changeSpeed(x, r.uniform(speed[0], speed[1])),
+      (x, r) => speedBefore(x, r.uniform(speed[0], speed[1])),
     ),
     probability: 1,
   },
   vtlp: {
     ...perClip(
-      (x, r) => vtlpWarpBefore(x, r.uniform(vtlp[0], vtlp[1])),
       (x, r) => vtlpWarp(x, r.uniform(vtlp[0], vtlp[1])),
+      (x, r) => vtlpWarpBefore(x, r.uniform(vtlp[0], vtlp[1])),
     ),
     probability: 1,
   },
   gain_shift: {
-    ...perClip(
-      (x, r) => before.timeShift(before.applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600),
-      (x, r) => timeShift(applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600),
-    ),
+    ...perClip((x, r) => timeShift(applyGainDb(x, r.uniform(-6, 6)), r.int(3201) - 1600)),
     probability: 1,
   },
   reverb: {
     ...perClip(
-      reverbWith(before.syntheticImpulseResponse, before.applyReverb),
-      reverbWith(syntheticImpulseResponse, applyReverb),
+      (x, r) =>
+        applyReverb(x, syntheticImpulseResponse(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6)),
+      (x, r) =>
+        reverbBefore(x, syntheticImpulseResponse(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6)),
     ),
     probability: reverb.probability,
   },
   babble: {
-    ...perClip(
-      (x, r) => before.mixAtSnr(x, r.pick(clips), r.uniform(5, 20)),
-      (x, r) => mixAtSnr(x, r.pick(clips), r.uniform(5, 20)),
-    ),
+    ...perClip((x, r) => mixAtSnr(x, r.pick(clips), r.uniform(5, 20))),
     probability: c.babble?.probability ?? 0,
   },
   noise:
     noise.length > 0
       ? {
-          ...perClip(
-            (x, r) => before.mixAtSnr(x, before.cutNoise(noise, x.length, r), r.uniform(0, 20)),
-            (x, r) => mixAtSnr(x, cutNoise(noise, x.length, r), r.uniform(0, 20)),
-          ),
+          ...perClip((x, r) => mixAtSnr(x, cutNoise(noise, x.length, r), r.uniform(0, 20))),
           probability: c.noise?.probability ?? 0,
         }
-      : { before: 0, ms: 0, probability: 0 },
-  // The front end is unchanged (shared with the devices, bit for bit): timed twice alike.
-  front_end: {
-    ...perClip(
-      (x) => features.compute(x),
-      (x) => features.compute(x),
-    ),
-    probability: 1,
-  },
+      : { before: null, ms: 0, probability: 0 },
+  front_end: { ...perClip((x) => features.compute(x)), probability: 1 },
 };
-const whole = perClip(
-  (x, r) => features.compute(augmenterBefore.apply(x, r)),
-  (x, r) => features.compute(augmenter.apply(x, r)),
-);
+const whole = perClip((x, r) => features.compute(augmenter.apply(x, r)));
 
 const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(" ");
 console.log(`${clips.length} clips from ${root}, ${noise.length} noise recordings; load ${load}`);
 console.log("  stage        before   after ms/clip  x p   = weighted before / after");
-const f2 = (v: number, w = 6) => v.toFixed(2).padStart(w);
+const f2 = (v: number | null, w = 6) => (v === null ? "-" : v.toFixed(2)).padStart(w);
+const times = (v: number | null, p: number) => (v === null ? null : v * p);
 for (const [name, s] of Object.entries(stages))
   console.log(
-    `  ${name.padEnd(11)} ${f2(s.before)}  ${f2(s.ms)}        ${String(s.probability).padEnd(4)}  ${f2(s.before * s.probability)} / ${f2(s.ms * s.probability)}`,
+    `  ${name.padEnd(11)} ${f2(s.before)}  ${f2(s.ms)}        ${String(s.probability).padEnd(4)}  ${f2(times(s.before, s.probability))} / ${f2(s.ms * s.probability)}`,
   );
-console.log(`  augmented clip + front end: ${f2(whole.before, 0)} -> ${f2(whole.ms, 0)} ms`);
-const r3 = (v: number) => Number(v.toFixed(3));
+console.log(`  augmented clip + front end: ${f2(whole.ms, 0)} ms`);
+const r3 = (v: number | null) => (v === null ? null : Number(v.toFixed(3)));
 console.log(
   JSON.stringify({
     clips: clips.length,
     ...Object.fromEntries(Object.entries(stages).map(([k, s]) => [`${k}_ms`, r3(s.ms)])),
-    ...Object.fromEntries(Object.entries(stages).map(([k, s]) => [`${k}_before_ms`, r3(s.before)])),
+    ...Object.fromEntries(
+      Object.entries(stages)
+        .filter(([, s]) => s.before !== null)
+        .map(([k, s]) => [`${k}_before_ms`, r3(s.before)]),
+    ),
     augmented_clip_ms: r3(whole.ms),
-    augmented_clip_before_ms: r3(whole.before),
     warp_share: r3(stages.vtlp.ms / whole.ms),
     load1: Number(loadavg()[0].toFixed(2)),
   }),
