@@ -25,6 +25,7 @@ import { build, type Plugin } from "esbuild";
 import { DEVICE_DIR } from "../engines/paths";
 import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
 import { DEVICE_PROFILES, type DeviceProfileName, type Swap } from "./device-profiles";
+import { shrinkEs5, splitExtends } from "./es5-shrink";
 import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
 
 const REPO = join(DEVICE_DIR, "..");
@@ -38,6 +39,33 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
         const target = resolve(args.resolveDir, args.path);
         const to = swap.get(target) ?? swap.get(`${target}.js`);
         return to === undefined ? undefined : { path: to };
+      });
+    },
+  };
+}
+
+const EXTENDS_MODULE = "earshot:extends";
+
+/**
+ * Every module through tools/es5-shrink.ts, and one `__extends` for the bundle: the helper as
+ * TypeScript emitted it, served as a module of its own to those that had a copy.
+ */
+function shrinkPlugin(root: string): Plugin {
+  let helper: string | null = null;
+  return {
+    name: "earshot-es5-shrink",
+    setup(b) {
+      b.onResolve({ filter: /^earshot:extends$/ }, () => ({ path: "extends", namespace: "es5" }));
+      b.onLoad({ filter: /.*/, namespace: "es5" }, () =>
+        helper === null
+          ? { errors: [{ text: "no module carried TypeScript's __extends helper" }] }
+          : { contents: `${helper}export { __extends };\n`, loader: "js" },
+      );
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!resolve(args.path).startsWith(resolve(root))) return undefined;
+        const split = splitExtends(readFileSync(args.path, "utf8"), EXTENDS_MODULE);
+        if (split.helper !== null) helper = split.helper;
+        return { contents: shrinkEs5(split.js, args.path), loader: "js" };
       });
     },
   };
@@ -63,7 +91,7 @@ async function main(): Promise<void> {
     logLevel: "warning" as const,
     outfile: out,
     metafile: true,
-    plugins: [profilePlugin(resolve(root), profile.swaps)],
+    plugins: [profilePlugin(resolve(root), profile.swaps), shrinkPlugin(root)],
   };
   const r = await build({
     ...options,
