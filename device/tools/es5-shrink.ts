@@ -128,3 +128,118 @@ export function splitExtends(js: string, from: string): { js: string; helper: st
   const imported = `import { __extends } from ${JSON.stringify(from)};\n`;
   return { js: js.replace(m[0], imported), helper: m[0] };
 }
+
+/** A module's do-nothing checks: methods with an empty body, methods and functions returning a literal. */
+export interface NoopChecks {
+  empty: Set<string>;
+  constant: Set<string>;
+  constantFunctions: Set<string>;
+}
+
+/** The no-op methods (`C.prototype.m = function () { }`) and functions of a module. */
+export function noopChecks(js: string): NoopChecks {
+  const sf = ts.createSourceFile("checks.js", js, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  const found: NoopChecks = { empty: new Set(), constant: new Set(), constantFunctions: new Set() };
+  const classify = (name: string, body: ts.Block | undefined, method: boolean): void => {
+    if (body === undefined) return;
+    const [only, ...rest] = body.statements;
+    if (only === undefined) {
+      if (method) found.empty.add(name);
+    } else if (rest.length === 0 && ts.isReturnStatement(only) && isLiteral(only.expression))
+      (method ? found.constant : found.constantFunctions).add(name);
+  };
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(node.left) &&
+      ts.isPropertyAccessExpression(node.left.expression) &&
+      node.left.expression.name.text === "prototype" &&
+      ts.isFunctionExpression(node.right)
+    )
+      classify(node.left.name.text, node.right.body, true);
+    if (ts.isFunctionDeclaration(node) && node.name !== undefined)
+      classify(node.name.text, node.body, false);
+    node.forEachChild(visit);
+  };
+  visit(sf);
+  return found;
+}
+
+function isLiteral(e: ts.Expression | undefined): boolean {
+  return (
+    e !== undefined &&
+    (ts.isNumericLiteral(e) ||
+      ts.isStringLiteral(e) ||
+      e.kind === ts.SyntaxKind.TrueKeyword ||
+      e.kind === ts.SyntaxKind.FalseKeyword ||
+      e.kind === ts.SyntaxKind.NullKeyword)
+  );
+}
+
+/**
+ * Statements that only call a no-op check (`receiver.m(...)` with `m` empty in `checks`) become
+ * `;`, when evaluating their arguments has no effect: reads, literals, arithmetic, and calls of
+ * the checks' constant methods and functions. Anything else stays as written.
+ */
+export function dropNoopCalls(js: string, receiver: string, checks: NoopChecks): string {
+  const sf = ts.createSourceFile("module.js", js, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  /** `receiver.m(...)`: m; anything else: null. */
+  const method = (call: ts.CallExpression): string | null => {
+    const f = call.expression;
+    return ts.isPropertyAccessExpression(f) &&
+      ts.isIdentifier(f.expression) &&
+      f.expression.text === receiver
+      ? f.name.text
+      : null;
+  };
+  const effectFree = (e: ts.Node): boolean => {
+    if (ts.isIdentifier(e) || isLiteral(e as ts.Expression)) return true;
+    if (ts.isCallExpression(e)) {
+      const m = method(e);
+      const f = ts.isIdentifier(e.expression) ? e.expression.text : null;
+      const constant =
+        (m !== null && checks.constant.has(m)) || (f !== null && checks.constantFunctions.has(f));
+      return constant && e.arguments.every(effectFree);
+    }
+    if (
+      ts.isPropertyAccessExpression(e) ||
+      ts.isElementAccessExpression(e) ||
+      ts.isArrayLiteralExpression(e) ||
+      ts.isParenthesizedExpression(e) ||
+      ts.isConditionalExpression(e) ||
+      (ts.isPrefixUnaryExpression(e) &&
+        e.operator !== ts.SyntaxKind.PlusPlusToken &&
+        e.operator !== ts.SyntaxKind.MinusMinusToken) ||
+      (ts.isBinaryExpression(e) && !isAssignment(e.operatorToken.kind))
+    ) {
+      let ok = true;
+      e.forEachChild((k) => {
+        if (ok && !ts.isToken(k) && !ts.isMemberName(k)) ok = effectFree(k);
+      });
+      return ok;
+    }
+    return false;
+  };
+  const edits: [number, number][] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isExpressionStatement(node) &&
+      ts.isCallExpression(node.expression) &&
+      checks.empty.has(method(node.expression) ?? "") &&
+      node.expression.arguments.every(effectFree)
+    ) {
+      edits.push([node.getStart(sf), node.getEnd()]);
+      return;
+    }
+    node.forEachChild(visit);
+  };
+  visit(sf);
+  let out = js;
+  for (const [start, end] of edits.reverse()) out = `${out.slice(0, start)};${out.slice(end)}`;
+  return out;
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}

@@ -5,7 +5,7 @@
 import { transformSync } from "esbuild";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { shrinkEs5, splitExtends } from "../../device/tools/es5-shrink";
+import { dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "../../device/tools/es5-shrink";
 
 const SOURCE = `
 class Base { constructor(public n: number) {} twice(): number { return 2 * this.n; } }
@@ -71,5 +71,48 @@ describe("splitExtends", () => {
 
   it("leaves a module without the helper alone", () => {
     expect(splitExtends("var x = 1;\n", "h")).toEqual({ js: "var x = 1;\n", helper: null });
+  });
+});
+
+describe("dropNoopCalls", () => {
+  const checks = noopChecks(`
+var Ctx = /** @class */ (function () {
+    function Ctx() { }
+    Ctx.prototype.zp = function (_v, _what) { };
+    Ctx.prototype.xMax = function (_x) { return 0; };
+    Ctx.prototype.rank = function (t, r) { if (t.length !== r) throw new Error("rank"); };
+    return Ctx;
+}());
+export function maxAbs(_d) { return 0; }
+export function loud(d) { return d.length; }
+`);
+
+  it("finds the empty methods and the constant ones", () => {
+    expect(checks.empty).toEqual(new Set(["zp"]));
+    expect(checks.constant).toEqual(new Set(["xMax"]));
+    expect(checks.constantFunctions).toEqual(new Set(["maxAbs"]));
+  });
+
+  it("drops calls of empty methods whose arguments do nothing, and only those", () => {
+    const js = [
+      'c.zp(a[0] + 1, "input zero point");',
+      "c.zp(c.xMax(x), maxAbs(w));",
+      "if (k) c.zp(k, [g.h, -g.w]);",
+      "c.rank(x, 3);",
+      "c.zp(next(), 1);",
+      "c.zp(k++, 1);",
+      "c.zp(loud(w), 1);",
+      "d.zp(k, 1);",
+    ].join("\n");
+    expect(dropNoopCalls(js, "c", checks).split("\n")).toEqual([
+      ";",
+      ";",
+      "if (k) ;",
+      "c.rank(x, 3);",
+      "c.zp(next(), 1);",
+      "c.zp(k++, 1);",
+      "c.zp(loud(w), 1);",
+      "d.zp(k, 1);",
+    ]);
   });
 });
