@@ -209,6 +209,7 @@ export function targets(): Target[] {
         ...filesUnder(join(DEVICE_DIR, "targets/es5"), [".ts", ".json"]),
         join(DEVICE_DIR, "tools/es5-subset.ts"),
         join(DEVICE_DIR, "tools/bundle-device.ts"),
+        join(DEVICE_DIR, "tools/es5-shrink.ts"),
         join(DEVICE_DIR, "tools/device-profiles.ts"),
         join(DEVICE_DIR, "tools/mangle-names.ts"),
         join(DEVICE_DIR, "tools/bundle-behaviour.ts"),

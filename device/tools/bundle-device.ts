@@ -24,7 +24,8 @@ import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { DEVICE_DIR } from "../engines/paths";
 import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
-import { DEVICE_PROFILES, type DeviceProfileName, type Swap } from "./device-profiles";
+import { DEVICE_PROFILES, type DeviceProfileName, NOOP_CALLS, type Swap } from "./device-profiles";
+import { dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "./es5-shrink";
 import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
 
 const REPO = join(DEVICE_DIR, "..");
@@ -38,6 +39,41 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
         const target = resolve(args.resolveDir, args.path);
         const to = swap.get(target) ?? swap.get(`${target}.js`);
         return to === undefined ? undefined : { path: to };
+      });
+    },
+  };
+}
+
+const EXTENDS_MODULE = "earshot:extends";
+
+/**
+ * Every module through tools/es5-shrink.ts, and one `__extends` for the bundle: the helper as
+ * TypeScript emitted it, served as a module of its own to those that had a copy. Where the
+ * profile swaps in the trusting checks, calls of the ones that do nothing go (NOOP_CALLS).
+ */
+function shrinkPlugin(root: string, swaps: Swap[]): Plugin {
+  let helper: string | null = null;
+  const trusting = swaps.some(([, to]) => to === NOOP_CALLS.checks);
+  const noop = trusting ? noopChecks(readFileSync(join(root, NOOP_CALLS.checks), "utf8")) : null;
+  const noopModule = resolve(root, NOOP_CALLS.module);
+  return {
+    name: "earshot-es5-shrink",
+    setup(b) {
+      b.onResolve({ filter: /^earshot:extends$/ }, () => ({ path: "extends", namespace: "es5" }));
+      b.onLoad({ filter: /.*/, namespace: "es5" }, () =>
+        helper === null
+          ? { errors: [{ text: "no module carried TypeScript's __extends helper" }] }
+          : { contents: `${helper}export { __extends };\n`, loader: "js" },
+      );
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!resolve(args.path).startsWith(resolve(root))) return undefined;
+        const split = splitExtends(readFileSync(args.path, "utf8"), EXTENDS_MODULE);
+        if (split.helper !== null) helper = split.helper;
+        const js =
+          noop !== null && resolve(args.path) === noopModule
+            ? dropNoopCalls(split.js, NOOP_CALLS.receiver, noop)
+            : split.js;
+        return { contents: shrinkEs5(js, args.path), loader: "js" };
       });
     },
   };
@@ -63,7 +99,7 @@ async function main(): Promise<void> {
     logLevel: "warning" as const,
     outfile: out,
     metafile: true,
-    plugins: [profilePlugin(resolve(root), profile.swaps)],
+    plugins: [profilePlugin(resolve(root), profile.swaps), shrinkPlugin(root, profile.swaps)],
   };
   const r = await build({
     ...options,

@@ -16,6 +16,17 @@ const TRUSTING: Swap[] = [
   ["shared/model-format/prepare-checks.js", "device/targets/es5/trusting/prepare-checks.js"],
 ];
 
+/**
+ * Calls the trusting checks make do nothing: in `module`, a statement calling a method of
+ * `receiver` that is empty in `checks` is dropped (tools/es5-shrink.ts dropNoopCalls), strings
+ * and all. Applied where the profile swaps `checks` in.
+ */
+export const NOOP_CALLS = {
+  module: "shared/model-format/prepare-ops.js",
+  receiver: "c",
+  checks: "device/targets/es5/trusting/prepare-checks.js",
+};
+
 export interface DeviceProfile {
   /**
    * The ES5 entry (device/targets/es5/ENTRY.ts): JS kernels with natives registered over them
