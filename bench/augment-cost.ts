@@ -3,9 +3,9 @@
  * epoch should run at the step's speed): each stage of the Augmenter timed on its own over real
  * 1 s clips, the front end, and the whole augmented clip (Augmenter.apply + features) as a
  * batch worker makes it. Stages that run on a fraction of clips are also shown weighted by
- * their probability. The warp, speed (resampling) and reverb (convolution) stages are timed
- * twice in the same process, passes interleaved: "before" is the plain pre-issue-13 form kept as
- * the tests' oracle (test/data/reference/), "after" the current one. Run:
+ * their probability. The vocal tract warp is timed twice in the same process, passes
+ * interleaved: "before" is its plain pre-issue-13 form kept as the tests' oracle
+ * (test/data/reference/), "after" the current one. Run:
  *
  *   npm run bench:augment [-- --data ../shared/speech/sc-v2-test --clips 48 --repeat 3]
  *
@@ -33,8 +33,6 @@ import { CLIP_SAMPLES, padOrTrim, readWav } from "../host/data/wav/read";
 import { FeatureCache } from "../host/train/features";
 import { KWS_AUGMENT } from "../host/train/recipes";
 import { PRESETS } from "../shared/features";
-import { convolve as convolveBefore } from "../test/data/reference/convolve";
-import { resample as resampleBefore } from "../test/data/reference/resample";
 import { vtlpWarp as vtlpWarpBefore } from "../test/data/reference/voice-warp";
 
 const { values } = parseArgs({
@@ -118,24 +116,9 @@ function perClip(now: Stage, old?: Stage): { before: number | null; ms: number }
 const speed = c.speed ?? [0.9, 1.1];
 const vtlp = c.vtlp ?? [0.9, 1.1];
 const reverb = c.reverb ?? { probability: 0, rt60Ms: [100, 600], wet: [0.1, 0.6] };
-/** changeSpeed's rate rounding, with the plain resampler. */
-const speedBefore = (x: Float32Array, f: number) => {
-  const from = (16000 / 160) * Math.round(160 * f);
-  return from === 16000
-    ? Float32Array.from(x)
-    : padOrTrim(resampleBefore(x, from, 16000), x.length, "center");
-};
-/** applyReverb with the plain convolution. */
-const reverbBefore = (x: Float32Array, ir: Float32Array, wet: number) => {
-  const y = convolveBefore(x, ir);
-  return x.map((v, i) => Math.max(-1, Math.min(1, (1 - wet) * v + wet * y[i])));
-};
 const stages: Record<string, { before: number | null; ms: number; probability: number }> = {
   speed: {
-    ...perClip(
-      (x, r) => changeSpeed(x, r.uniform(speed[0], speed[1])),
-      (x, r) => speedBefore(x, r.uniform(speed[0], speed[1])),
-    ),
+    ...perClip((x, r) => changeSpeed(x, r.uniform(speed[0], speed[1]))),
     probability: 1,
   },
   vtlp: {
@@ -150,11 +133,8 @@ const stages: Record<string, { before: number | null; ms: number; probability: n
     probability: 1,
   },
   reverb: {
-    ...perClip(
-      (x, r) =>
-        applyReverb(x, syntheticImpulseResponse(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6)),
-      (x, r) =>
-        reverbBefore(x, syntheticImpulseResponse(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6)),
+    ...perClip((x, r) =>
+      applyReverb(x, syntheticImpulseResponse(r.uniform(0.1, 0.6), r), r.uniform(0.1, 0.6)),
     ),
     probability: reverb.probability,
   },

@@ -13,7 +13,7 @@ import { atan2, polarInto, round } from "./fast-trig";
 import { TARGET_RATE } from "./wav/read";
 
 /** Frequency at which the warp's linear part ends (for alpha <= 1), Hz (the paper's 4.8 kHz). */
-const WARP_BOUNDARY_HZ = 4800;
+export const WARP_BOUNDARY_HZ = 4800;
 
 /** The warped frequency of `f` Hz for factor `alpha` at sample rate `rate`. */
 export function vtlpFrequency(f: number, alpha: number, rate = TARGET_RATE): number {
@@ -25,7 +25,7 @@ export function vtlpFrequency(f: number, alpha: number, rate = TARGET_RATE): num
 }
 
 /** Inverse of vtlpFrequency (both pieces are increasing lines). */
-function sourceFrequency(g: number, alpha: number, rate: number): number {
+export function sourceFrequency(g: number, alpha: number, rate: number): number {
   const nyquist = rate / 2;
   const boundary = (WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / alpha;
   if (g <= alpha * boundary) return g / alpha;
@@ -35,7 +35,7 @@ function sourceFrequency(g: number, alpha: number, rate: number): number {
 
 const windows = new Map<number, Float64Array>();
 /** Periodic square-root Hann window of n points (cached). */
-function sqrtHann(n: number): Float64Array {
+export function sqrtHann(n: number): Float64Array {
   let w = windows.get(n);
   if (!w) {
     w = new Float64Array(n);

@@ -1,5 +1,7 @@
-// Reference copy of host/data/voice-warp.ts as of 1e2ca13, before issue 13's speed-ups: the oracle that
-// test/data/augment-equivalence.test.ts and bench/augment-cost.ts compare the fast versions against.
+// The vocal tract warp as it was at 1e2ca13, before issue 13's speed-ups (Math.atan2/cos/sin per
+// bin, buffers made per call): the plain form test/data/augment-equivalence.test.ts and
+// bench/augment-cost.ts compare the fast one against. The frequency map and window it shares
+// with the fast one are imported.
 /**
  * Vocal tract length perturbation in the audio domain (Jaitly & Hinton 2013): the short-time
  * magnitude spectrum is warped along frequency by a factor alpha, as if a speaker with a
@@ -11,40 +13,8 @@
  * Nyquist frequency, so no energy leaves or wraps around the band.
  */
 import FFT from "fft.js";
+import { sourceFrequency, sqrtHann, WARP_BOUNDARY_HZ } from "../../../host/data/voice-warp";
 import { TARGET_RATE } from "../../../host/data/wav/read";
-
-/** Frequency at which the warp's linear part ends (for alpha <= 1), Hz (the paper's 4.8 kHz). */
-const WARP_BOUNDARY_HZ = 4800;
-
-/** The warped frequency of `f` Hz for factor `alpha` at sample rate `rate`. */
-export function vtlpFrequency(f: number, alpha: number, rate = TARGET_RATE): number {
-  const nyquist = rate / 2;
-  const boundary = (WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / alpha;
-  if (f <= boundary) return alpha * f;
-  const top = WARP_BOUNDARY_HZ * Math.min(alpha, 1);
-  return nyquist - ((nyquist - top) / (nyquist - boundary)) * (nyquist - f);
-}
-
-/** Inverse of vtlpFrequency (both pieces are increasing lines). */
-function sourceFrequency(g: number, alpha: number, rate: number): number {
-  const nyquist = rate / 2;
-  const boundary = (WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / alpha;
-  if (g <= alpha * boundary) return g / alpha;
-  const top = WARP_BOUNDARY_HZ * Math.min(alpha, 1);
-  return nyquist - ((nyquist - g) * (nyquist - boundary)) / (nyquist - top);
-}
-
-const windows = new Map<number, Float64Array>();
-/** Periodic square-root Hann window of n points (cached). */
-function sqrtHann(n: number): Float64Array {
-  let w = windows.get(n);
-  if (!w) {
-    w = new Float64Array(n);
-    for (let i = 0; i < n; i++) w[i] = Math.sqrt(0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
-    windows.set(n, w);
-  }
-  return w;
-}
 
 const plans = new Map<number, FFT>();
 function plan(size: number): FFT {
