@@ -24,6 +24,14 @@ export function vtlpFrequency(f: number, alpha: number, rate = TARGET_RATE): num
   return nyquist - ((nyquist - top) / (nyquist - boundary)) * (nyquist - f);
 }
 
+/** The derivative of vtlpFrequency at `f` (each piece is a line). */
+export function vtlpSlope(f: number, alpha: number, rate = TARGET_RATE): number {
+  const nyquist = rate / 2;
+  const boundary = (WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / alpha;
+  if (f <= boundary) return alpha;
+  return (nyquist - WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / (nyquist - boundary);
+}
+
 /** Inverse of vtlpFrequency (both pieces are increasing lines). */
 export function sourceFrequency(g: number, alpha: number, rate: number): number {
   const nyquist = rate / 2;

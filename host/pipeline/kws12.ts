@@ -64,7 +64,13 @@ export interface Kws12Options {
    * Speaker-diversity levers passed to every training step (`train --vtlp/--eq/--babble/
    * --label-smoothing`); absent: the kws12 recipe's own settings.
    */
-  levers?: { vtlp?: string; eq?: number; babble?: number; labelSmoothing?: number };
+  levers?: {
+    vtlp?: string;
+    vtlpDomain?: "audio" | "filterbank";
+    eq?: number;
+    babble?: number;
+    labelSmoothing?: number;
+  };
   /** Augmented copies per example kept in the feature cache (`train --augment-copies`); absent: fresh. */
   augmentCopies?: number;
   /**
@@ -310,6 +316,7 @@ function leverArgs(l: Kws12Options["levers"]): string[] {
   if (!l) return [];
   return [
     ...(l.vtlp !== undefined ? ["--vtlp", l.vtlp] : []),
+    ...(l.vtlpDomain !== undefined ? ["--vtlp-domain", l.vtlpDomain] : []),
     ...(l.eq !== undefined ? ["--eq", `${l.eq}`] : []),
     ...(l.babble !== undefined ? ["--babble", `${l.babble}`] : []),
     ...(l.labelSmoothing !== undefined ? ["--label-smoothing", `${l.labelSmoothing}`] : []),

@@ -55,7 +55,7 @@ export class AugmentedCopies {
       .digest("hex");
     return this.cache.entry(key, () => {
       const rng = new Rng(this.seed).fork(`copy-${audioKey}-${copy}`);
-      return this.cache.compute(this.augmenter.apply(this.cache.loader.load(ex), rng));
+      return this.cache.augmented(this.cache.loader.load(ex), this.augmenter, rng);
     });
   }
 }

@@ -109,7 +109,7 @@ export class BatchSource {
       if (augment && rng.next() < augment.fraction) {
         const ex = this.set.examples[e];
         if (augment.copies) dst.set(augment.copies.get(ex, rng.int(augment.copies.count)));
-        else dst.set(this.cache.compute(augment.augmenter.apply(this.cache.loader.load(ex), rng)));
+        else dst.set(this.cache.augmented(this.cache.loader.load(ex), augment.augmenter, rng));
       } else {
         const src = data.subarray(e * size, (e + 1) * size);
         const shift = augment && shiftFrames > 0 ? rng.int(2 * shiftFrames + 1) - shiftFrames : 0;

@@ -13,7 +13,8 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { coeffCount, FrontEnd, type FrontEndConfig, frameCount } from "../../shared/features";
-import { ClipLoader, type Example, WavError } from "../data";
+import { type Augmenter, ClipLoader, type Example, type Rng, WavError } from "../data";
+import { WarpedMelBanks } from "../data/vtlp-filterbank";
 
 /** Features of many examples in one block: example i is rows [i*frames, (i+1)*frames). */
 export interface FeatureSet {
@@ -62,6 +63,7 @@ export class FeatureCache {
   private readonly dir: string | null;
   /** One front end for every clip: building its tables costs ~20% of a 1 s clip's features. */
   private readonly frontEnd: FrontEnd;
+  private readonly warpedBanks: WarpedMelBanks;
 
   /** `cacheDir` null: compute every time, keep nothing on disk. */
   constructor(
@@ -73,6 +75,7 @@ export class FeatureCache {
     this.coeffs = coeffCount(config);
     this.dir = cacheDir ? join(cacheDir, frontEndHash(config)) : null;
     this.frontEnd = new FrontEnd(config);
+    this.warpedBanks = new WarpedMelBanks(config);
   }
 
   /** Clean features of one example (frames x coeffs); throws WavError for unreadable files. */
@@ -112,9 +115,26 @@ export class FeatureCache {
     return f;
   }
 
-  /** Features of audio samples (16 kHz, [-1, 1]) as float32. */
-  compute(audio: Float32Array): Float32Array {
-    return Float32Array.from(this.frontEnd.extract(audio).data);
+  /**
+   * Features of audio samples (16 kHz, [-1, 1]) as float32; `warp` != 1 reads them through the
+   * mel filter bank warped by that factor (vocal tract length perturbation).
+   */
+  compute(audio: Float32Array, warp = 1): Float32Array {
+    if (warp === 1) return Float32Array.from(this.frontEnd.extract(audio).data);
+    const fe = this.frontEnd;
+    const plain = fe.mel;
+    fe.mel = this.warpedBanks.get(warp);
+    try {
+      return Float32Array.from(fe.extract(audio).data);
+    } finally {
+      fe.mel = plain;
+    }
+  }
+
+  /** Features of one augmented copy of `clip` (the warp where the augmenter's config puts it). */
+  augmented(clip: Float32Array, augmenter: Augmenter, rng: Rng): Float32Array {
+    const { audio, warp } = augmenter.applyForFeatures(clip, rng);
+    return this.compute(audio, warp);
   }
 
   /** Features of every example in one block; undecodable files are listed, not fatal. */

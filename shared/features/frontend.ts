@@ -51,7 +51,8 @@ export class FrontEnd {
   /** After computeFrame: the frame's log mel energies, nMels values. */
   readonly melLog: number[];
   readonly window: number[];
-  readonly mel: MelFilterbank;
+  /** Not readonly: host training swaps in a warped bank for vocal tract augmentation. */
+  mel: MelFilterbank;
   private readonly fft: RealFft;
   private readonly frame: number[];
   /** Orthonormal DCT-II rows (nCoeffs x nMels), for "mfcc". */

@@ -43,7 +43,8 @@ export function melEdges(nMels: number, fMin: number, fMax: number): number[] {
   return edges;
 }
 
-function weightAt(edges: number[], m: number, f: number): number {
+/** Weight of frequency `f` Hz in filter `m` (edges from melEdges). */
+export function melWeight(edges: number[], m: number, f: number): number {
   const lower = (f - edges[m]) / (edges[m + 1] - edges[m]);
   const upper = (edges[m + 2] - f) / (edges[m + 2] - edges[m + 1]);
   const w = lower < upper ? lower : upper;
@@ -69,7 +70,7 @@ export function buildMelFilterbank(
     let first = -1;
     let last = -1;
     for (let k = 0; k < nBins; k++) {
-      if (weightAt(edges, m, (k * sampleRate) / fftSize) > 0) {
+      if (melWeight(edges, m, (k * sampleRate) / fftSize) > 0) {
         if (first < 0) first = k;
         last = k;
       }
@@ -82,7 +83,7 @@ export function buildMelFilterbank(
   const weights = alloc(total);
   for (let m = 0; m < nMels; m++) {
     for (let j = 0; j < count[m]; j++) {
-      weights[offset[m] + j] = weightAt(edges, m, ((start[m] + j) * sampleRate) / fftSize);
+      weights[offset[m] + j] = melWeight(edges, m, ((start[m] + j) * sampleRate) / fftSize);
     }
   }
   return { nMels, start, count, offset, weights };

@@ -88,6 +88,11 @@ export function register(program: Command): void {
       },
     )
     .option(
+      "--vtlp-domain <d>",
+      "where the warp is applied: audio or filterbank (warped mel filters; less CPU) (default: the recipe's)",
+      oneOf("--vtlp-domain", ["audio", "filterbank"] as const),
+    )
+    .option(
       "--eq <db>",
       "random equaliser band gain, dB (0: none) (default: the recipe's)",
       numberIn("--eq", 0, 24),
@@ -170,6 +175,7 @@ export function register(program: Command): void {
         ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
         levers: {
           ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
+          ...(opts.vtlpDomain !== undefined && { vtlpDomain: opts.vtlpDomain }),
           ...(opts.eq !== undefined && { eq: opts.eq }),
           ...(opts.babble !== undefined && { babble: opts.babble }),
           ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),

@@ -4,6 +4,8 @@ import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
 import { numberIn, oneOf, positiveInt, positiveNumber, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
+const VTLP_DOMAINS = ["audio", "filterbank"] as const;
+
 function fraction(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1)
@@ -99,6 +101,11 @@ export function register(program: Command): void {
       "--vtlp <lo,hi>",
       "vocal tract length perturbation of augmented clips: spectrum warp factor range, e.g. 0.9,1.1 ('off': none)",
       vtlpArg,
+    )
+    .option(
+      "--vtlp-domain <d>",
+      "where the vocal tract warp is applied: audio (resynthesised spectrum) or filterbank (warped mel filters, ~40% less CPU per augmented clip)",
+      oneOf("--vtlp-domain", VTLP_DOMAINS),
     )
     .option(
       "--eq <db>",
@@ -321,14 +328,16 @@ function precisionOf(p: string): (typeof PRECISIONS)[number] {
   return p as (typeof PRECISIONS)[number];
 }
 
-/** The speaker-diversity augmentations set by --vtlp, --eq and --babble (absent: as configured). */
+/** The speaker-diversity augmentations set by --vtlp, --vtlp-domain, --eq and --babble (absent: as configured). */
 function speakerAugmentFlags(opts: {
   vtlp?: [number, number] | null;
+  vtlpDomain?: (typeof VTLP_DOMAINS)[number];
   eq?: number;
   babble?: number;
 }): Partial<import("../../data").AugmentConfig> {
   const out: Partial<import("../../data").AugmentConfig> = {};
   if (opts.vtlp !== undefined) out.vtlp = opts.vtlp;
+  if (opts.vtlpDomain !== undefined) out.vtlpDomain = opts.vtlpDomain;
   if (opts.eq !== undefined)
     out.eq =
       opts.eq > 0 ? { probability: 0.5, bands: [1, 3], maxGainDb: opts.eq, bandStop: 0.2 } : null;
