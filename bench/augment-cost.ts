@@ -5,13 +5,16 @@
  * batch worker makes it. Stages that run on a fraction of clips are also shown weighted by
  * their probability. The vocal tract warp is timed twice in the same process, passes
  * interleaved: "before" is its plain pre-issue-13 form kept as the tests' oracle
- * (test/data/reference/), "after" the current one. Run:
+ * (test/data/reference/), "after" the current one. The whole clip is timed both with the warp in
+ * the audio and with it in the mel filter bank (`vtlpDomain: "filterbank"`), passes
+ * interleaved. Run:
  *
  *   npm run bench:augment [-- --data ../shared/speech/sc-v2-test --clips 48 --repeat 3]
  *
  * The last line is one JSON object; its `*_ms` figures are CPU milliseconds per clip (best of
  * `repeat` passes) of the current code, `*_before_ms` the reference's (where there is one),
- * `warp_share` the vocal tract warp's share of a whole augmented clip.
+ * `warp_share` the vocal tract warp's share of a whole augmented clip, `augmented_clip_filterbank_ms`
+ * the whole clip with the warp in the filter bank.
  */
 import { readdirSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -84,6 +87,7 @@ const c = KWS_AUGMENT;
 const features = new FeatureCache(PRESETS.MFCC_30_10_40, null);
 // Babble from the clips themselves (the recipe uses non-keyword training clips).
 const augmenter = new Augmenter(c, noise, undefined, clips);
+const inBank = new Augmenter({ ...c, vtlpDomain: "filterbank" }, noise, undefined, clips);
 
 type Stage = (x: Float32Array, rng: Rng) => unknown;
 
@@ -150,8 +154,16 @@ const stages: Record<string, { before: number | null; ms: number; probability: n
         }
       : { before: null, ms: 0, probability: 0 },
   front_end: { ...perClip((x) => features.compute(x)), probability: 1 },
+  front_end_warped: {
+    ...perClip((x, r) => features.compute(x, r.uniform(vtlp[0], vtlp[1]))),
+    probability: 1,
+  },
 };
-const whole = perClip((x, r) => features.compute(augmenter.apply(x, r)));
+const both = perClip(
+  (x, r) => features.augmented(x, inBank, r),
+  (x, r) => features.augmented(x, augmenter, r),
+);
+const whole = { ms: both.before ?? 0 };
 
 const load = loadavg()
   .map((l) => l.toFixed(2))
@@ -165,6 +177,7 @@ for (const [name, s] of Object.entries(stages))
     `  ${name.padEnd(11)} ${f2(s.before)}  ${f2(s.ms)}        ${String(s.probability).padEnd(4)}  ${f2(times(s.before, s.probability))} / ${f2(s.ms * s.probability)}`,
   );
 console.log(`  augmented clip + front end: ${f2(whole.ms, 0)} ms`);
+console.log(`  the same, warp in the filter bank: ${f2(both.ms, 0)} ms`);
 const r3 = (v: number | null) => (v === null ? null : Number(v.toFixed(3)));
 console.log(
   JSON.stringify({
@@ -176,6 +189,7 @@ console.log(
         .map(([k, s]) => [`${k}_before_ms`, r3(s.before)]),
     ),
     augmented_clip_ms: r3(whole.ms),
+    augmented_clip_filterbank_ms: r3(both.ms),
     warp_share: r3(stages.vtlp.ms / whole.ms),
     load1: Number(loadavg()[0].toFixed(2)),
   }),
