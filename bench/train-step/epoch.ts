@@ -32,6 +32,8 @@ export interface EpochFigures {
   load1: number;
   /** Augmented copies per example (0: fresh augmentation every draw). */
   copies: number;
+  /** Where the vocal tract warp was applied. */
+  vtlp_domain: "audio" | "filterbank";
   /** With copies: seconds to make them all before the loop (a one-off cost per seed and config). */
   fill_s?: number;
 }
@@ -85,6 +87,8 @@ export async function measureEpoch(opts: {
   warmup: number;
   /** Augmented copies per example, all made before the loop is timed (0: none). */
   copies?: number;
+  /** Where the vocal tract warp is applied (default: the recipe's). */
+  vtlpDomain?: "audio" | "filterbank";
 }): Promise<EpochFigures> {
   const out = mkdtempSync(join(tmpdir(), "earshot-epoch-bench-"));
   try {
@@ -100,12 +104,14 @@ export async function measureEpoch(opts: {
       // A folder of the bench's own, so copies from an earlier run cannot make the fill look free.
       cacheDir: join(out, "cache"),
     });
+    const base = config.augment;
+    const domain = opts.vtlpDomain ?? base?.config.vtlpDomain ?? "audio";
+    if (base) config.augment = { ...base, config: { ...base.config, vtlpDomain: domain } };
     const copies = opts.copies ?? 0;
     let fillS: number | undefined;
     if (copies > 0) {
-      const base = RECIPES[opts.recipe].config.augment;
-      if (!base) throw new Error(`recipe ${opts.recipe} has no augmentation to copy`);
-      config.augment = { ...base, copies };
+      if (!config.augment) throw new Error(`recipe ${opts.recipe} has no augmentation to copy`);
+      config.augment = { ...config.augment, copies };
       const t0 = performance.now();
       const data = await loadTrainingData(config, { validation: false });
       const made = makeAugment(config, data)?.copies;
@@ -131,6 +137,7 @@ export async function measureEpoch(opts: {
       steps: gaps.length,
       load1: Number(loadavg()[0].toFixed(2)),
       copies,
+      vtlp_domain: domain,
       ...(fillS !== undefined && { fill_s: Number(fillS.toFixed(1)) }),
     };
   } finally {

@@ -24,7 +24,8 @@
  * against the step alone on a fixed batch; one JSON line each with `epoch_over_step` (loop ms
  * per batch / step ms). EPOCH=0 leaves it out; EPOCH_ONLY=1 runs only it (no PyTorch).
  * EPOCH_COPIES (default "0") lists augmented copies per example to time the loop with (e.g.
- * "0,4": fresh augmentation, then 4 stored copies, made before the loop is timed).
+ * "0,4": fresh augmentation, then 4 stored copies, made before the loop is timed), EPOCH_VTLP
+ * (default "audio,filterbank") where the vocal tract warp is applied.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -76,6 +77,11 @@ const prepWorkers = (process.env.PREP_WORKERS ?? "1,2,auto")
 const epochSteps = Number(process.env.EPOCH_STEPS ?? 12);
 const epochWarmup = Math.max(1, Number(process.env.EPOCH_WARMUP ?? 4));
 const epochCopies = (process.env.EPOCH_COPIES ?? "0").split(",").map(Number);
+const epochVtlp = (process.env.EPOCH_VTLP ?? "audio,filterbank").split(",").map((d) => {
+  if (d !== "audio" && d !== "filterbank")
+    throw new Error(`EPOCH_VTLP: '${d}' is not audio or filterbank`);
+  return d;
+});
 const epochData = process.env.EPOCH_DATA ?? join(here, "../../../shared/speech/sc-v2-test");
 
 const median = (v: number[]): number => {
@@ -232,19 +238,21 @@ for (const c of epochOnly ? [] : cases) {
 
 if (epoch || epochOnly) {
   for (const copies of epochCopies)
-    for (const workers of prepWorkers) {
-      const e = await measureEpoch({
-        data: epochData,
-        recipe: "kws12",
-        workers,
-        steps: epochSteps,
-        warmup: epochWarmup,
-        copies,
-      });
-      const fill = e.fill_s !== undefined ? `, ${copies} copies made in ${e.fill_s} s first` : "";
-      console.log(
-        `kws12 epoch, ${e.prefetch_workers} prefetch worker(s)${workers === "auto" ? " (auto)" : ""}${fill}: loop ${e.loop_ms} ms per batch vs step alone ${e.step_ms} ms, epoch/step ${e.epoch_over_step}, load ${e.load1}`,
-      );
-      console.log(JSON.stringify({ ...e, backend: info.name }));
-    }
+    for (const vtlpDomain of epochVtlp)
+      for (const workers of prepWorkers) {
+        const e = await measureEpoch({
+          data: epochData,
+          recipe: "kws12",
+          workers,
+          steps: epochSteps,
+          warmup: epochWarmup,
+          copies,
+          vtlpDomain,
+        });
+        const fill = e.fill_s !== undefined ? `, ${copies} copies made in ${e.fill_s} s first` : "";
+        console.log(
+          `kws12 epoch, warp in the ${e.vtlp_domain}, ${e.prefetch_workers} prefetch worker(s)${workers === "auto" ? " (auto)" : ""}${fill}: loop ${e.loop_ms} ms per batch vs step alone ${e.step_ms} ms, epoch/step ${e.epoch_over_step}, load ${e.load1}`,
+        );
+        console.log(JSON.stringify({ ...e, backend: info.name }));
+      }
 }
