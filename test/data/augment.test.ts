@@ -11,7 +11,10 @@ import {
   timeShift,
 } from "../../host/data/augment";
 import { convolve } from "../../host/data/convolve";
+import { resample } from "../../host/data/resample";
 import { Rng } from "../../host/data/rng";
+import { padOrTrim } from "../../host/data/wav/read";
+import { FrontEnd, MFCC_30_10_40 } from "../../shared/features";
 import { tone } from "./wav-fixtures";
 
 const N = 16000;
@@ -84,6 +87,29 @@ describe("augmentation primitives", () => {
     expect(y.length).toBe(N);
     expect(zeroCrossingFrequency(y, 2000, 12000)).toBeCloseTo(1100, 0);
     expect(zeroCrossingFrequency(changeSpeed(x, 0.9), 2000, 12000)).toBeCloseTo(900, 0);
+  });
+
+  it("changeSpeed's shorter resampling filter leaves the MFCCs as the full one does", () => {
+    // Harmonics up to 7.8 kHz with a slow vibrato, so every band and the droop region are fed.
+    const x = new Float32Array(N);
+    for (let h = 1; h * 130 < 7800; h++)
+      for (let i = 0; i < N; i++)
+        x[i] += (0.3 / h) * Math.sin((2 * Math.PI * h * 130 * i) / N + 3 * Math.sin(i / 900) + h);
+    const fe = new FrontEnd(MFCC_30_10_40);
+    const mfcc = (a: Float32Array) => fe.extract(a).data;
+    for (const factor of [0.9, 1.1]) {
+      const from = Math.round(160 * factor) * (N / 160);
+      const full = mfcc(padOrTrim(resample(x, from, N), N, "center"));
+      const short = mfcc(changeSpeed(x, factor));
+      const plain = mfcc(x);
+      let diff = 0;
+      let effect = 0;
+      for (let i = 0; i < full.length; i++) {
+        diff += Math.abs(short[i] - full[i]);
+        effect += Math.abs(full[i] - plain[i]);
+      }
+      expect(diff / effect).toBeLessThan(0.005);
+    }
   });
 
   it("the synthetic impulse response decays 60 dB over rt60 and reverb adds a tail", () => {
