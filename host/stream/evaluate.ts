@@ -8,6 +8,7 @@ import { lookup } from "../../device/runtime/frontend-config";
 import { EarshotError } from "../../shared/errors";
 import { decodeModel } from "../../shared/model-format/decode";
 import { readWav, TARGET_RATE } from "../data";
+import { type FalseAcceptCauses, falseAcceptCauses } from "./false-accepts";
 import { DEFAULT_TOLERANCE_MS, type OperatingPoint, type Target } from "./match";
 import { recordScores, type ScoreTrace, toInt16 } from "./record";
 import { bestPerInference } from "./replay";
@@ -112,6 +113,8 @@ export interface StreamEvalReport {
   modelDefault: OperatingPoint;
   /** That point's hits and misses by the SNR each keyword was mixed at. */
   by_snr: SnrBand[];
+  /** What that point's false accepts fired on. */
+  false_accepts: FalseAcceptCauses;
 }
 
 export const MATCHING_RULE =
@@ -156,5 +159,6 @@ export function evaluateRecorded(
     points: sweep(best, ctx, o.maxPoints ?? 200),
     modelDefault: pointAt(best, d.threshold, ctx),
     by_snr: bySnr(best, d.threshold, ctx),
+    false_accepts: falseAcceptCauses(best, d.threshold, ctx, r.truth.planted),
   };
 }

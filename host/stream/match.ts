@@ -54,22 +54,36 @@ export function hitTargets(
   targets: readonly Target[],
   toleranceMs = DEFAULT_TOLERANCE_MS,
 ): Uint8Array {
+  return matchEach(detections, targets, toleranceMs).used;
+}
+
+/**
+ * The matching rule per detection: `used` as hitTargets gives it, and for each detection the
+ * index of the target it hit, or -1 for a false accept.
+ */
+export function matchEach(
+  detections: readonly DetectedAt[],
+  targets: readonly Target[],
+  toleranceMs = DEFAULT_TOLERANCE_MS,
+): { used: Uint8Array; hitBy: Int32Array } {
   const order = targets.map((_, i) => i).sort((a, b) => targets[a].startMs - targets[b].startMs);
   const used = new Uint8Array(targets.length);
+  const hitBy = new Int32Array(detections.length).fill(-1);
   // Plants before `lo` end (with tolerance) before the current detection, so before every later
   // one: detections come in time order.
   let lo = 0;
-  for (const d of detections) {
+  detections.forEach((d, k) => {
     while (lo < order.length && targets[order[lo]].endMs + toleranceMs < d.t) lo++;
     for (let j = lo; j < order.length; j++) {
       const p = targets[order[j]];
       if (p.startMs - toleranceMs > d.t) break;
       if (used[order[j]] || p.label !== d.keyword || p.endMs + toleranceMs < d.t) continue;
       used[order[j]] = 1;
+      hitBy[k] = order[j];
       break;
     }
-  }
-  return used;
+  });
+  return { used, hitBy };
 }
 
 /** Counts hits, misses and false accepts. Detections in time order; targets in any order. */

@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { MAX_SMOOTHING } from "../../../device/runtime/detector";
 import { SPLIT_MODES } from "../../data/dataset";
+import type { FalseAcceptCauses } from "../../stream/false-accepts";
 import { numberIn, oneOf, positiveInt, positiveNumber } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
@@ -159,10 +160,18 @@ export function register(program: Command): void {
           ...shown.map(row),
           `model default:\n${row(p)}`,
           `misses at the model default by SNR: ${r.by_snr.map((b) => `${b.snr_db} dB ${b.targets - b.hits}/${b.targets}`).join(", ")}`,
+          falseAcceptLine(r.false_accepts),
           r.plot ? `DET plot: ${r.plot}` : "",
         ]
           .filter((l) => l.length > 0)
           .join("\n");
       });
     });
+}
+
+/** One line on what the model default's false accepts fired on. */
+function falseAcceptLine(f: FalseAcceptCauses): string {
+  if (f.total === 0) return "false accepts at the model default: none";
+  const words = f.words.map((w) => `${w.word} ${w.n}`).join(", ");
+  return `false accepts at the model default: ${f.total} (over other words ${f.other_speech}, over keywords ${f.keywords}, noise alone ${f.noise_only})${words ? `; under them: ${words}` : ""}`;
 }
