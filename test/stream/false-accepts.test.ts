@@ -6,29 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { falseAcceptCauses } from "../../host/stream/false-accepts";
 import { hitTargets, matchEach, type Target } from "../../host/stream/match";
-import { type BestTrace, replayDetections } from "../../host/stream/replay";
+import { replayDetections } from "../../host/stream/replay";
 import type { SweepContext } from "../../host/stream/sweep";
 import type { PlantedClip } from "../../host/stream/truth";
+import { perSecondTrace } from "./second-trace";
 
 const labels = ["_silence_", "_unknown_", "yes", "no"];
 const YES = 2;
 const NO = 3;
-
-/** One inference per second; `fire[i]` = [class, score] at second i, 0.1 elsewhere. */
-function trace(fire: Record<number, [number, number]>, seconds: number): BestTrace {
-  const best = new Int32Array(seconds).fill(YES);
-  const score = new Float64Array(seconds).fill(0.1);
-  for (const [i, [c, s]] of Object.entries(fire)) {
-    best[Number(i)] = c;
-    score[Number(i)] = s;
-  }
-  return {
-    smoothingWindow: 1,
-    times: [...Array(seconds).keys()].map((i) => i * 1000),
-    best,
-    score,
-  };
-}
 
 const plant = (keyword: string, label: string, startMs: number): PlantedClip => ({
   keyword,
@@ -36,6 +21,7 @@ const plant = (keyword: string, label: string, startMs: number): PlantedClip => 
   startMs,
   endMs: startMs + 1000,
   snrDb: 5,
+  clip: `${label}/${keyword}.wav`,
 });
 
 describe("falseAcceptCauses", () => {
@@ -57,7 +43,7 @@ describe("falseAcceptCauses", () => {
     suppressionMs: 1000,
     toleranceMs: 500,
   };
-  const b = trace(
+  const b = perSecondTrace(
     {
       3: [YES, 0.9],
       5: [YES, 0.8],

@@ -4,27 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Target } from "../../host/stream/match";
-import type { BestTrace } from "../../host/stream/replay";
 import { bySnr, snrBand } from "../../host/stream/snr-bands";
 import type { SweepContext } from "../../host/stream/sweep";
+import { perSecondTrace } from "./second-trace";
 
 const labels = ["_silence_", "_unknown_", "yes", "no"];
-
-/** One inference per second; `fire[i]` = [class, score] at second i. */
-function trace(fire: Record<number, [number, number]>, seconds: number): BestTrace {
-  const best = new Int32Array(seconds).fill(2);
-  const score = new Float64Array(seconds).fill(0.1);
-  for (const [i, [c, s]] of Object.entries(fire)) {
-    best[Number(i)] = c;
-    score[Number(i)] = s;
-  }
-  return {
-    smoothingWindow: 1,
-    times: [...Array(seconds).keys()].map((i) => i * 1000),
-    best,
-    score,
-  };
-}
 
 describe("bySnr", () => {
   it("puts each planted keyword in its SNR band and counts that band's hits", () => {
@@ -43,7 +27,7 @@ describe("bySnr", () => {
       suppressionMs: 1000,
       toleranceMs: 500,
     };
-    const b = trace({ 3: [2, 0.9], 11: [2, 0.8], 15: [2, 0.9], 19: [2, 0.95] }, 26);
+    const b = perSecondTrace({ 3: [2, 0.9], 11: [2, 0.8], 15: [2, 0.9], 19: [2, 0.95] }, 26);
     expect(bySnr(b, 0.5, ctx)).toEqual([
       { snr_db: "< 0", targets: 3, hits: 1, frr: 2 / 3 },
       { snr_db: "0..5", targets: 1, hits: 1, frr: 0 },
