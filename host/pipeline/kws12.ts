@@ -60,6 +60,8 @@ export interface Kws12Options {
   distillSet?: { dir: string; share: number; weight: number };
   /** SNR range of the noise in augmented clips, dB (absent: the kws12 recipe's 0..20). */
   snrDb?: [number, number];
+  /** Extra share of every batch from the train set's `_unknown_` clips (`train --unknown-boost`). */
+  unknownBoost?: number;
   /**
    * Speaker-diversity levers passed to every training step (`train --vtlp/--eq/--babble/
    * --label-smoothing`); absent: the kws12 recipe's own settings.
@@ -126,6 +128,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         ]
       : []),
     ...(o.snrDb ? ["--snr-db", o.snrDb.join(",")] : []),
+    ...(o.unknownBoost ? ["--unknown-boost", `${o.unknownBoost}`] : []),
     ...leverArgs(o.levers),
     ...(o.augmentCopies ? ["--augment-copies", `${o.augmentCopies}`] : []),
   ];

@@ -53,6 +53,11 @@ export interface TrainConfig {
   /** Feature windows from the field (`earshot field export`), this share of every batch. */
   fieldWindows?: { dir: string; share: number };
   /**
+   * An extra share of every batch drawn from the primary training set's `_unknown_` examples
+   * (other words), augmented as the rest: the stream's false accepts are mostly other words.
+   */
+  unknownBoost?: number;
+  /**
    * Distillation: soft-label caches (`earshot teacher probs`) and the weight of the soft-target
    * loss; the hard-label cross-entropy keeps 1 - weight.
    */

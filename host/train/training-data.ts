@@ -272,7 +272,26 @@ export function makeBatchStream(
   );
   const field = data.field && config.fieldWindows;
   const dset = data.distillSet && config.distillSet;
-  if (mixes.length === 0 && !field && !dset) return primary;
+  const boost = config.unknownBoost ?? 0;
+  if (mixes.length === 0 && !field && !dset && boost === 0) return primary;
+  const unknownPart: { source: BatchSource; share: number }[] = [];
+  if (boost > 0) {
+    const { set, rows } = unknownSubset(data);
+    const classes = data.task.labels.length;
+    // The rows' own soft targets under --distill; all-zero (hard loss) beside a distill set.
+    const soft = data.soft?.train;
+    const targets = soft
+      ? Float32Array.from(rows.flatMap((i) => [...soft.subarray(i * classes, (i + 1) * classes)]))
+      : none(rows.length);
+    unknownPart.push({
+      source: new BatchSource(
+        set,
+        cache,
+        sourceOpts(new Rng(config.seed).fork("unknown-boost").uint32(), targets),
+      ),
+      share: boost,
+    });
+  }
   const distillPart =
     data.distillSet && dset
       ? [
@@ -310,9 +329,14 @@ export function makeBatchStream(
       {
         source: primary,
         share:
-          1 - fieldShare - (dset ? dset.share : 0) - mixes.reduce((a, m) => a + m.source.share, 0),
+          1 -
+          fieldShare -
+          boost -
+          (dset ? dset.share : 0) -
+          mixes.reduce((a, m) => a + m.source.share, 0),
       },
       ...fieldPart,
+      ...unknownPart,
       ...distillPart,
       ...mixes.map((m, k) => ({
         source: new BatchSource(
@@ -328,4 +352,33 @@ export function makeBatchStream(
     ],
     config.batchSize,
   );
+}
+
+/**
+ * The primary training set's `_unknown_` examples as a set of their own (for unknownBoost), and
+ * their rows in the training set.
+ */
+export function unknownSubset(data: TrainingData): { set: FeatureSet; rows: number[] } {
+  const label = data.task.labels.indexOf(UNKNOWN_LABEL);
+  const set = data.trainSet;
+  const keep: number[] = [];
+  for (let i = 0; i < set.labels.length; i++) if (set.labels[i] === label) keep.push(i);
+  if (label < 0 || keep.length === 0)
+    throw new TrainError("--unknown-boost: the training set has no _unknown_ examples");
+  const size = set.frames * set.coeffs;
+  const out = new Float32Array(keep.length * size);
+  keep.forEach((i, j) => {
+    out.set(set.data.subarray(i * size, (i + 1) * size), j * size);
+  });
+  return {
+    set: {
+      frames: set.frames,
+      coeffs: set.coeffs,
+      data: out,
+      labels: Int32Array.from(keep.map((i) => set.labels[i])),
+      examples: keep.map((i) => set.examples[i]),
+      failed: [],
+    },
+    rows: keep,
+  };
 }

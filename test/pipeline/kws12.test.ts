@@ -94,6 +94,7 @@ describe("kws12 pipeline", () => {
       ...base,
       distillSet: { dir: "/dset", share: 0.3, weight: 0.5 },
       snrDb: [-5, 10],
+      unknownBoost: 0.1,
     });
     const train = steps.filter((s) => s.args[0] === "train");
     expect(train).toHaveLength(2);
@@ -101,27 +102,39 @@ describe("kws12 pipeline", () => {
       expect(flag(t.args, "--distill-set")).toBe("/dset:0.3");
       expect(flag(t.args, "--distill-weight")).toBe("0.5");
       expect(flag(t.args, "--snr-db")).toBe("-5,10");
+      expect(flag(t.args, "--unknown-boost")).toBe("0.1");
     }
     for (const s of kws12Steps(base)) {
       expect(s.args).not.toContain("--distill-set");
       expect(s.args).not.toContain("--snr-db");
+      expect(s.args).not.toContain("--unknown-boost");
     }
   });
 
   it("speaker levers reach both training steps as train flags", () => {
     const steps = kws12Steps({
       ...base,
-      levers: { vtlp: "0.9,1.1", eq: 6, babble: 0.3, labelSmoothing: 0.1 },
+      levers: {
+        vtlp: "0.9,1.1",
+        vtlpDomain: "filterbank",
+        eq: 6,
+        babble: 0.3,
+        labelSmoothing: 0.1,
+      },
     });
     const train = steps.filter((s) => s.args[0] === "train");
     expect(train).toHaveLength(2);
     for (const t of train) {
       expect(flag(t.args, "--vtlp")).toBe("0.9,1.1");
+      expect(flag(t.args, "--vtlp-domain")).toBe("filterbank");
       expect(flag(t.args, "--eq")).toBe("6");
       expect(flag(t.args, "--babble")).toBe("0.3");
       expect(flag(t.args, "--label-smoothing")).toBe("0.1");
     }
-    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--vtlp");
+    for (const s of kws12Steps(base)) {
+      expect(s.args).not.toContain("--vtlp");
+      expect(s.args).not.toContain("--vtlp-domain");
+    }
   });
 
   it("augmented copies reach both training steps, and are left out unless asked for", () => {

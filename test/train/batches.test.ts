@@ -22,6 +22,7 @@ import {
   makeAugment,
   makeBatchStream,
   type TrainingData,
+  unknownSubset,
 } from "../../host/train/training-data";
 
 let root: string;
@@ -133,6 +134,38 @@ describe("mixed batches", () => {
     expect(
       mixSet.examples.every((e) => e.kind !== "file" || e.path.startsWith(join(root, "b"))),
     ).toBe(true);
+  });
+});
+
+describe("unknown boost", () => {
+  it("adds its share of every batch from the training set's _unknown_ examples", async () => {
+    const cfg = config({ unknownBoost: 0.25 });
+    const data = await loadTrainingData(cfg);
+    const norm = computeInputNorm(data.trainSet);
+    const unknown = data.task.labels.indexOf("_unknown_");
+    const plain = makeBatchStream(config(), data, norm);
+    const boosted = makeBatchStream(cfg, data, norm);
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < 10; i++) {
+      const b = boosted.batch(i);
+      // Sources fill a batch in order: the boost's 3 rows of 12 come last.
+      expect([...b.labels.subarray(9)]).toEqual([unknown, unknown, unknown]);
+      after += b.labels.filter((l) => l === unknown).length;
+      before += plain.batch(i).labels.filter((l) => l === unknown).length;
+    }
+    expect(after).toBeGreaterThanOrEqual(before + 30 - 10);
+    const { set, rows } = unknownSubset(data);
+    expect(rows.every((r) => data.trainSet.labels[r] === unknown)).toBe(true);
+    expect(set.labels.length).toBe(data.trainSet.labels.filter((l) => l === unknown).length);
+  });
+
+  it("refuses a training set without _unknown_ examples", async () => {
+    const cfg = config({ keywords: ["yes", "no", "bed"], unknownBoost: 0.25 });
+    const data = await loadTrainingData(cfg);
+    expect(() => makeBatchStream(cfg, data, computeInputNorm(data.trainSet))).toThrow(
+      /no _unknown_ examples/,
+    );
   });
 });
 

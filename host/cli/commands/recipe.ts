@@ -74,6 +74,11 @@ export function register(program: Command): void {
       0.5,
     )
     .option(
+      "--unknown-boost <share>",
+      "an extra share of every batch from the real train speakers' _unknown_ clips (other words) (default: none)",
+      numberIn("--unknown-boost", 0, 0.5),
+    )
+    .option(
       "--snr-db <lo,hi>",
       "SNR range of the augmentation noise, dB (default: the recipe's 0,20)",
       rangeArg("--snr-db", "in dB"),
@@ -171,6 +176,7 @@ export function register(program: Command): void {
           },
         }),
         ...(opts.snrDb && { snrDb: opts.snrDb }),
+        ...(opts.unknownBoost && { unknownBoost: opts.unknownBoost }),
         ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
         ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
         levers: {

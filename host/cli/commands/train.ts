@@ -75,6 +75,11 @@ export function register(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
+      "--unknown-boost <share>",
+      "an extra share of every batch drawn from the training set's _unknown_ clips (other words), e.g. 0.1: stream false accepts are mostly other words",
+      numberIn("--unknown-boost", 0, 0.5),
+    )
+    .option(
       "--field-windows <dir:share>",
       "mix feature windows from the field (`earshot field export`: hard negatives and missed keywords) into every batch at this share, e.g. field:0.1",
     )
@@ -215,6 +220,7 @@ export function register(program: Command): void {
         out: opts.out,
         ...(mix !== undefined && { mix }),
         ...(fieldWindows !== undefined && { fieldWindows }),
+        ...(opts.unknownBoost !== undefined && { unknownBoost: opts.unknownBoost }),
         ...(distillSet !== undefined && { distillSet }),
         ...(opts.specAugment !== undefined && {
           specAugment: opts.specAugment ? KWS_SPEC_AUGMENT : null,
