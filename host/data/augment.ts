@@ -70,8 +70,9 @@ export function mixAtSnr(x: Float32Array, noise: Float32Array, snrDb: number): F
 }
 
 /**
- * Sinc zero crossings of the speed perturbation's resampler: half of `resample`'s default, and
- * half its cost (the largest stage of an augmented clip once the warp moved to the filter bank).
+ * Sinc zero crossings of the speed perturbation's resampler: half of `resample`'s default, so
+ * half the taps per output sample (speed is the largest stage of an augmented clip once the warp
+ * is in the filter bank).
  * The MFCCs of the result differ from the 16-crossing one by ~0.02% of what the speed change
  * itself does to them (test/data/augment.test.ts), since the shorter filter's droop lies near
  * Nyquist, above the front end's 4 kHz top filter.
