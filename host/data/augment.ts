@@ -167,8 +167,9 @@ export interface AugmentConfig {
   /**
    * Where the warp is applied when features are made (`Augmenter.applyForFeatures`): "audio"
    * (default) resynthesises the warped spectrum (./voice-warp.ts); "filterbank" leaves the audio
-   * alone and reads the mel filters at warped frequencies (./vtlp-filterbank.ts), ~40% of an
-   * augmented clip's CPU cheaper. `apply` (audio out) always warps the audio.
+   * alone and reads the mel filters at warped frequencies (./vtlp-filterbank.ts): an augmented
+   * clip costs about half the CPU, but the int8 recipe lost 7.6 points on held-out speakers with
+   * it (models/README.md). `apply` (audio out) always warps the audio.
    */
   vtlpDomain?: "audio" | "filterbank";
   /** Random peaking-EQ bands and band-stops. */

@@ -1,7 +1,7 @@
 /**
  * Vocal tract length perturbation in the filter bank, Jaitly & Hinton's (2013) own form: the
  * mel filters read the unwarped power spectrum at warped frequencies, instead of the audio's
- * spectrum being warped and resynthesised (./voice-warp.ts, ~40% of an augmented clip's CPU).
+ * spectrum being warped and resynthesised (./voice-warp.ts, about half of an augmented clip's CPU).
  *
  * The audio-domain warp moves the energy at f to g(f) = vtlpFrequency(f) and stretches it over
  * g'(f) times the bandwidth, so filter m would collect sum_k F_m(g(f_k)) g'(f_k) P[k]: bin k's

@@ -109,7 +109,7 @@ export function register(program: Command): void {
     )
     .option(
       "--vtlp-domain <d>",
-      "where the vocal tract warp is applied: audio (resynthesised spectrum) or filterbank (warped mel filters, ~40% less CPU per augmented clip)",
+      "where the vocal tract warp is applied: audio (resynthesised spectrum) or filterbank (warped mel filters: half the CPU per augmented clip, but 7.6 points lower on held-out speakers in the int8 recipe)",
       oneOf("--vtlp-domain", VTLP_DOMAINS),
     )
     .option(
