@@ -27,10 +27,13 @@ import { evalCheckpoint } from "./checkpoint";
 import { EvaluationError } from "./errors";
 import { type HostInferencePath, openHostIntModel } from "./host-int-model";
 import type { EvalOptions, EvalReport } from "./options";
+import { type SpeakerInterval, speakerInterval } from "./speaker-interval";
 
 export interface ExportedEvalReport extends EvalReport {
   /** Which host kernels ran the integer model. */
   inference: HostInferencePath;
+  /** The accuracy's 95% interval when speakers, not clips, are resampled. */
+  bySpeaker: SpeakerInterval;
   /** Accuracy of each representation on the same examples, and the integer model's gap. */
   sideBySide?: {
     checkpoint: string;
@@ -137,6 +140,10 @@ export async function evalExportedModel(
   const result = scorePredictions(predicted, labels, model.labels);
   const report: ExportedEvalReport = {
     ...result,
+    bySpeaker: speakerInterval(
+      predicted.map((p, i) => p === labels[i]),
+      examples.map((ex) => (ex.kind === "file" ? ex.speaker : null)),
+    ),
     model: file,
     data: opts.data,
     subset,

@@ -9,7 +9,12 @@ import type { Kws12Options } from "./kws12";
 import { readReport } from "./run";
 
 interface Reports {
-  eval: { accuracy: number; n: number; sideBySide?: { checkpointAccuracy: number } } | null;
+  eval: {
+    accuracy: number;
+    n: number;
+    sideBySide?: { checkpointAccuracy: number };
+    bySpeaker?: { speakers: number; clipsWithoutSpeaker?: number; ci95: [number, number] };
+  } | null;
   inspect: {
     modelId: string;
     totals: {
@@ -76,7 +81,12 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   if (rep.eval)
     lines.push(
       `- accuracy on held-out real speakers (12 classes, integer semantics): **${pct(rep.eval.accuracy)}** of ${rep.eval.n} clips` +
-        (rep.eval.sideBySide ? ` (checkpoint ${pct(rep.eval.sideBySide.checkpointAccuracy)})` : ""),
+        (rep.eval.sideBySide
+          ? ` (checkpoint ${pct(rep.eval.sideBySide.checkpointAccuracy)})`
+          : "") +
+        (rep.eval.bySpeaker
+          ? `; 95% interval ${pct(rep.eval.bySpeaker.ci95[0])}-${pct(rep.eval.bySpeaker.ci95[1])} when its ${rep.eval.bySpeaker.speakers} speakers are resampled`
+          : ""),
     );
   if (rep.inspect) {
     const t = rep.inspect.totals;

@@ -69,6 +69,11 @@ describe("eval of an exported model file", () => {
       confusion[truth[i]][argmax(r.scores[0])]++;
     }
     expect(report.confusion).toEqual(confusion);
+    // The interval brackets the accuracy and counts the clips' speakers.
+    expect(report.bySpeaker.speakers).toBeGreaterThan(0);
+    expect(report.bySpeaker.speakers).toBeLessThanOrEqual(clips.length);
+    expect(report.bySpeaker.ci95[0]).toBeLessThanOrEqual(report.accuracy);
+    expect(report.bySpeaker.ci95[1]).toBeGreaterThanOrEqual(report.accuracy);
   });
 
   it("rejects a corrupt model file with one line and a non-zero exit", () => {

@@ -58,6 +58,16 @@ export function register(program: Command): void {
         const lines = [
           `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.n} ${r.subset} examples (${r.split} split)`,
         ];
+        const sp = (
+          r as {
+            bySpeaker?: { speakers: number; clipsWithoutSpeaker: number; ci95: [number, number] };
+          }
+        ).bySpeaker;
+        if (sp) {
+          lines.push(
+            `95% interval when its ${sp.speakers} speakers${sp.clipsWithoutSpeaker ? ` and ${sp.clipsWithoutSpeaker} speakerless clips` : ""} are resampled: ${(sp.ci95[0] * 100).toFixed(1)}-${(sp.ci95[1] * 100).toFixed(1)}%`,
+          );
+        }
         for (const [name, c] of Object.entries(r.perClass)) {
           lines.push(
             `  ${name.padEnd(10)} ${c.accuracy === null ? "   -  " : `${(c.accuracy * 100).toFixed(1)}%`.padStart(6)}  n=${c.n}`,

@@ -191,9 +191,11 @@ export function register(program: Command): void {
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));
       const { frrAtFaPerHour } = await import("../../stream/match");
-      const evalR = readReport<{ accuracy: number; n: number }>(
-        join(out, "reports", "eval-test.json"),
-      );
+      const evalR = readReport<{
+        accuracy: number;
+        n: number;
+        bySpeaker?: { speakers: number; clipsWithoutSpeaker?: number; ci95: [number, number] };
+      }>(join(out, "reports", "eval-test.json"));
       type Point = import("../../stream/match").OperatingPoint;
       const det = readReport<{ points: Point[]; modelDefault: Point; durationMs: number }>(
         join(out, "reports", "det.json"),
@@ -216,6 +218,7 @@ export function register(program: Command): void {
           model: file,
           heldOutAccuracy: evalR?.accuracy ?? null,
           heldOutClips: evalR?.n ?? null,
+          heldOutBySpeaker: evalR?.bySpeaker ?? null,
           testStream: det && {
             minutes: det.durationMs / 60000,
             calibrated: det.modelDefault,
@@ -228,7 +231,7 @@ export function register(program: Command): void {
           const pct = (x: number | null | undefined) =>
             x === null || x === undefined ? "-" : `${(x * 100).toFixed(1)}%`;
           const lines = [
-            `${r.model}: ${pct(r.heldOutAccuracy)} on ${r.heldOutClips ?? "?"} clips of held-out real speakers`,
+            `${r.model}: ${pct(r.heldOutAccuracy)} on ${r.heldOutClips ?? "?"} clips of held-out real speakers${r.heldOutBySpeaker ? ` (95% interval when their ${r.heldOutBySpeaker.speakers} speakers are resampled: ${pct(r.heldOutBySpeaker.ci95[0])}-${pct(r.heldOutBySpeaker.ci95[1])})` : ""}`,
           ];
           if (r.testStream)
             lines.push(
