@@ -34,6 +34,11 @@ export interface ExportedEvalReport extends EvalReport {
   inference: HostInferencePath;
   /** The accuracy's 95% interval when speakers, not clips, are resampled. */
   bySpeaker: SpeakerInterval;
+  /**
+   * With `against`: that model on the same examples, this one's accuracy minus its (`gain`) and
+   * the gain's 95% interval with speakers resampled (paired: both models see the same draws).
+   */
+  versus?: { model: string; accuracy: number; gain: number; ci95: [number, number] };
   /** Accuracy of each representation on the same examples, and the integer model's gap. */
   sideBySide?: {
     checkpoint: string;
@@ -117,39 +122,66 @@ export async function modelExamples(
   return { examples, subset, split: ds.splitSource };
 }
 
-export async function evalExportedModel(
+/** The integer model's top class for each example, and which host kernels ran it. */
+function predictExported(
   file: string,
-  opts: EvalOptions & { checkpoint?: string },
-): Promise<ExportedEvalReport> {
-  const model = readDeviceModel(file);
+  model: DeviceModel,
+  examples: readonly Example[],
+  onProgress?: (done: number, total: number) => void,
+): { predicted: number[]; path: HostInferencePath } {
   const input = modelInput(file, model);
-  const { examples, subset, split } = await modelExamples(model.labels, opts);
   const loader = new ClipLoader();
   const ev = openHostIntModel(model);
   const predicted: number[] = [];
-  const labels: number[] = [];
   for (const ex of examples) {
     const f = extractFeatures(Float64Array.from(loader.load(ex)), input.frontEnd);
     const scores = ev.run(inputWindow(file, input, f));
     let best = 0;
     for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
     predicted.push(best);
-    labels.push(ex.label);
-    opts.onProgress?.(predicted.length, examples.length);
+    onProgress?.(predicted.length, examples.length);
   }
+  return { predicted, path: ev.path };
+}
+
+export async function evalExportedModel(
+  file: string,
+  opts: EvalOptions & { checkpoint?: string; against?: string },
+): Promise<ExportedEvalReport> {
+  const model = readDeviceModel(file);
+  const { examples, subset, split } = await modelExamples(model.labels, opts);
+  const { predicted, path } = predictExported(file, model, examples, opts.onProgress);
+  const labels = examples.map((ex) => ex.label);
+  const speakers = examples.map((ex) => (ex.kind === "file" ? ex.speaker : null));
   const result = scorePredictions(predicted, labels, model.labels);
   const report: ExportedEvalReport = {
     ...result,
     bySpeaker: speakerInterval(
       predicted.map((p, i) => p === labels[i]),
-      examples.map((ex) => (ex.kind === "file" ? ex.speaker : null)),
+      speakers,
     ),
     model: file,
     data: opts.data,
     subset,
     split,
-    inference: ev.path,
+    inference: path,
   };
+  if (opts.against) {
+    const other = readDeviceModel(opts.against);
+    if (other.labels.join(",") !== model.labels.join(","))
+      throw new EvaluationError(
+        `${opts.against}: its classes (${other.labels.join(", ")}) differ from ${file}'s`,
+      );
+    const theirs = predictExported(opts.against, other, examples).predicted;
+    const diff = predicted.map((p, i) => Number(p === labels[i]) - Number(theirs[i] === labels[i]));
+    const gain = speakerInterval(diff, speakers);
+    report.versus = {
+      model: opts.against,
+      accuracy: scorePredictions(theirs, labels, model.labels).accuracy,
+      gain: diff.reduce((a, d) => a + d, 0) / diff.length,
+      ci95: gain.ci95,
+    };
+  }
   if (opts.checkpoint) {
     const float = await evalCheckpoint({ ...opts, model: opts.checkpoint });
     report.sideBySide = {

@@ -16,5 +16,7 @@ export async function evalModel(opts: EvalOptions): Promise<EvalReport> {
   if (!existsSync(opts.model))
     throw new EvaluationError(`${opts.model}: no such model file or folder`);
   if (statSync(opts.model).isFile()) return evalExportedModel(opts.model, opts);
+  if (opts.against)
+    throw new EvaluationError("--against compares two exported model files; --model is a folder");
   return evalCheckpoint(opts);
 }

@@ -12,6 +12,8 @@ export interface EvalOptions {
   subset?: "train" | "validation" | "test";
   /** For an exported model file: a checkpoint to score on the same examples, side by side. */
   checkpoint?: string;
+  /** For an exported model file: another one to compare with, clip by clip (a paired gain). */
+  against?: string;
   /** Called after each example an exported model scores (the integer evaluator is the slow one). */
   onProgress?: (done: number, total: number) => void;
 }

@@ -17,23 +17,27 @@ export interface SpeakerInterval {
   stderr: number;
 }
 
+/**
+ * `values` per clip: whether it was right (an accuracy), or a paired difference such as
+ * (A right) - (B right) on the same clip (a gain); the interval is of their mean.
+ */
 export function speakerInterval(
-  correct: readonly boolean[],
+  values: readonly (boolean | number)[],
   speakers: readonly (string | null | undefined)[],
   resamples = 2000,
   seed = 0,
 ): SpeakerInterval {
-  if (correct.length !== speakers.length)
+  if (values.length !== speakers.length)
     throw new RangeError("speakerInterval: one speaker per clip");
   const groups = new Map<string, { n: number; ok: number }>();
   let alone = 0;
-  correct.forEach((c, i) => {
+  values.forEach((c, i) => {
     const s = speakers[i];
     if (s === null || s === undefined) alone++;
     const key = s ?? `\0clip-${i}`;
     const g = groups.get(key) ?? { n: 0, ok: 0 };
     g.n++;
-    if (c) g.ok++;
+    g.ok += Number(c);
     groups.set(key, g);
   });
   const list = [...groups.values()];

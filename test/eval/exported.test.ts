@@ -76,6 +76,24 @@ describe("eval of an exported model file", () => {
     expect(report.bySpeaker.ci95[1]).toBeGreaterThanOrEqual(report.accuracy);
   });
 
+  it("--against scores a second model on the same clips: the paired gain and its interval", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "earshot-evalx-pair-"));
+    const a = join(dir, "a.earshot");
+    const b = join(dir, "b.earshot");
+    writeFileSync(a, Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 21 }))));
+    writeFileSync(b, Uint8Array.from(encodeModel(syntheticInt8Model({ seed: 22 }))));
+    const { dir: data } = tinyTestSet();
+    const self = await evalExportedModel(a, { model: a, data, against: a });
+    expect(self.versus).toEqual({ model: a, accuracy: self.accuracy, gain: 0, ci95: [0, 0] });
+    const ab = await evalExportedModel(a, { model: a, data, against: b });
+    const ba = await evalExportedModel(b, { model: b, data });
+    expect(ab.versus?.accuracy).toBe(ba.accuracy);
+    expect(ab.versus?.gain).toBeCloseTo(ab.accuracy - ba.accuracy, 12);
+    const [lo, hi] = ab.versus?.ci95 ?? [1, -1];
+    expect(lo).toBeLessThanOrEqual(ab.versus?.gain ?? 0);
+    expect(hi).toBeGreaterThanOrEqual(ab.versus?.gain ?? 0);
+  });
+
   it("rejects a corrupt model file with one line and a non-zero exit", () => {
     const dir = mkdtempSync(join(tmpdir(), "earshot-evalx-bad-"));
     const file = join(dir, "bad.earshot");

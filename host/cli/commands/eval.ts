@@ -33,6 +33,10 @@ export function register(program: Command): void {
       "--checkpoint <dir>",
       "with an exported model file: also score this checkpoint (float or fake-quant) on the same examples, side by side",
     )
+    .option(
+      "--against <file>",
+      "with an exported model file: another one scored on the same examples; prints the accuracy gain with its 95% interval over speakers",
+    )
     .option("--json", "machine-readable output")
     .action(async (opts) => {
       const { evalModel } = await import("../../eval/model");
@@ -51,6 +55,7 @@ export function register(program: Command): void {
         noiseDir: opts.noise,
         subset: opts.subset,
         checkpoint: opts.checkpoint,
+        against: opts.against,
         cacheDir:
           opts.cache === false ? null : typeof opts.cache === "string" ? opts.cache : undefined,
       });
@@ -71,6 +76,17 @@ export function register(program: Command): void {
         for (const [name, c] of Object.entries(r.perClass)) {
           lines.push(
             `  ${name.padEnd(10)} ${c.accuracy === null ? "   -  " : `${(c.accuracy * 100).toFixed(1)}%`.padStart(6)}  n=${c.n}`,
+          );
+        }
+        const vs = (
+          r as {
+            versus?: { model: string; accuracy: number; gain: number; ci95: [number, number] };
+          }
+        ).versus;
+        if (vs) {
+          const pts = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
+          lines.push(
+            `against ${vs.model} (${(vs.accuracy * 100).toFixed(2)}% on the same examples): ${pts(vs.gain)} points, 95% interval ${pts(vs.ci95[0])} to ${pts(vs.ci95[1])} with speakers resampled`,
           );
         }
         const side = (r as { sideBySide?: { checkpointAccuracy: number; gap: number } }).sideBySide;
