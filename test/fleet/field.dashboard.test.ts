@@ -82,9 +82,9 @@ describe("dashboard in chromium", () => {
 
   it("shows the device count and quality figures the API gives, after /?token= once", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(`${http}/?token=${service.apiToken}`);
+    await page.goto(`${http}/?token=${service.apiToken}`, { timeout: 90_000 });
     expect(new URL(page.url()).search).toBe(""); // the token left the address bar
-    await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
+    await page.waitForSelector("body[data-ready='1']", { timeout: 90_000 });
     const summary = await api<{ devices: number; detections: number }>("/api/summary");
     expect(summary.devices).toBe(3);
     expect(await page.textContent("#devices")).toBe(String(summary.devices));
@@ -103,8 +103,8 @@ describe("dashboard in chromium", () => {
     );
     expect(await page.$$("#timeline svg, #scores svg")).toHaveLength(2);
     // The session cookie, not the token, opens the page again.
-    await page.goto(`${http}/`);
-    await page.waitForSelector("body[data-ready='1']", { timeout: 30_000 });
+    await page.goto(`${http}/`, { timeout: 90_000 });
+    await page.waitForSelector("body[data-ready='1']", { timeout: 90_000 });
     // The session only reads: a POST with its cookie still wants the token.
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     expect((await fetch(`${http}/api/summary`, { headers: { cookie } })).status).toBe(200);
@@ -117,5 +117,7 @@ describe("dashboard in chromium", () => {
     mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/dashboard.png", fullPage: true });
     expect(existsSync("test-results/dashboard.png")).toBe(true);
-  });
+    // Two page loads that render charts in a browser: on a host whose cores other jobs hold,
+    // they took more than the suite's 60 s (a CI run beside a training run).
+  }, 240_000);
 });
