@@ -7,10 +7,12 @@
  * With `copies`, every example's augmented copies are made first (timed apart, `fill_s`), so the
  * loop is timed in the steady state a long run reaches after its first epochs.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { VtlpDomain } from "../../host/data/augment";
 import { computeInputNorm } from "../../host/train/features";
 import { buildSeeded, resolveTrainConfig, type TrainConfig, train } from "../../host/train/loop";
 import { prefetchWorkerCount } from "../../host/train/prefetch";
@@ -33,7 +35,7 @@ export interface EpochFigures {
   /** Augmented copies per example (0: fresh augmentation every draw). */
   copies: number;
   /** Where the vocal tract warp was applied. */
-  vtlp_domain: "audio" | "filterbank";
+  vtlp_domain: VtlpDomain;
   /** With copies: seconds to make them all before the loop (a one-off cost per seed and config). */
   fill_s?: number;
 }
@@ -88,7 +90,7 @@ export async function measureEpoch(opts: {
   /** Augmented copies per example, all made before the loop is timed (0: none). */
   copies?: number;
   /** Where the vocal tract warp is applied (default: the recipe's). */
-  vtlpDomain?: "audio" | "filterbank";
+  vtlpDomain?: VtlpDomain;
 }): Promise<EpochFigures> {
   const out = mkdtempSync(join(tmpdir(), "earshot-epoch-bench-"));
   try {

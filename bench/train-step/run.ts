@@ -27,12 +27,14 @@
  * "0,4": fresh augmentation, then 4 stored copies, made before the loop is timed), EPOCH_VTLP
  * (default "audio,filterbank") where the vocal tract warp is applied.
  */
+
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
+import { VTLP_DOMAINS } from "../../host/data/augment";
 import { buildModel, type ModelName } from "../../host/models";
 import { nativeAddon, nativeStatus } from "../../host/native/load";
 import { type BackendName, loadBackend } from "../../host/train/backend";
@@ -77,10 +79,10 @@ const prepWorkers = (process.env.PREP_WORKERS ?? "1,2,auto")
 const epochSteps = Number(process.env.EPOCH_STEPS ?? 12);
 const epochWarmup = Math.max(1, Number(process.env.EPOCH_WARMUP ?? 4));
 const epochCopies = (process.env.EPOCH_COPIES ?? "0").split(",").map(Number);
-const epochVtlp = (process.env.EPOCH_VTLP ?? "audio,filterbank").split(",").map((d) => {
-  if (d !== "audio" && d !== "filterbank")
-    throw new Error(`EPOCH_VTLP: '${d}' is not audio or filterbank`);
-  return d;
+const epochVtlp = (process.env.EPOCH_VTLP ?? VTLP_DOMAINS.join(",")).split(",").map((d) => {
+  const domain = VTLP_DOMAINS.find((v) => v === d);
+  if (!domain) throw new Error(`EPOCH_VTLP: '${d}' is not one of ${VTLP_DOMAINS.join(", ")}`);
+  return domain;
 });
 const epochData = process.env.EPOCH_DATA ?? join(here, "../../../shared/speech/sc-v2-test");
 

@@ -147,6 +147,10 @@ export interface NoiseMixConfig {
   snrDb?: [number, number];
 }
 
+/** Where the vocal tract warp is applied (AugmentConfig.vtlpDomain). */
+export const VTLP_DOMAINS = ["audio", "filterbank"] as const;
+export type VtlpDomain = (typeof VTLP_DOMAINS)[number];
+
 export interface AugmentConfig {
   /** Maximum time shift either way, ms (TensorFlow: 100); 0 disables. */
   timeShiftMs?: number;
@@ -171,7 +175,7 @@ export interface AugmentConfig {
    * clip costs about half the CPU, but the int8 recipe lost 7.6 points on held-out speakers with
    * it (models/README.md). `apply` (audio out) always warps the audio.
    */
-  vtlpDomain?: "audio" | "filterbank";
+  vtlpDomain?: VtlpDomain;
   /** Random peaking-EQ bands and band-stops. */
   eq?: RandomEqConfig | null;
   /**

@@ -11,9 +11,9 @@ export interface SpeakerInterval {
   speakers: number;
   /** Clips without a speaker (silence windows), each resampled as a speaker of its own. */
   clipsWithoutSpeaker: number;
-  /** 2.5th and 97.5th percentiles of the accuracy over speaker resamples. */
+  /** 2.5th and 97.5th percentiles of the mean over speaker resamples. */
   ci95: [number, number];
-  /** Standard deviation of the resampled accuracies. */
+  /** Standard deviation of the resampled means. */
   stderr: number;
 }
 
@@ -29,15 +29,15 @@ export function speakerInterval(
 ): SpeakerInterval {
   if (values.length !== speakers.length)
     throw new RangeError("speakerInterval: one speaker per clip");
-  const groups = new Map<string, { n: number; ok: number }>();
+  const groups = new Map<string, { n: number; sum: number }>();
   let alone = 0;
   values.forEach((c, i) => {
     const s = speakers[i];
     if (s === null || s === undefined) alone++;
     const key = s ?? `\0clip-${i}`;
-    const g = groups.get(key) ?? { n: 0, ok: 0 };
+    const g = groups.get(key) ?? { n: 0, sum: 0 };
     g.n++;
-    g.ok += Number(c);
+    g.sum += Number(c);
     groups.set(key, g);
   });
   const list = [...groups.values()];
@@ -47,13 +47,13 @@ export function speakerInterval(
   const acc = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let n = 0;
-    let ok = 0;
+    let total = 0;
     for (let j = 0; j < k; j++) {
       const g = list[rng.int(k)];
       n += g.n;
-      ok += g.ok;
+      total += g.sum;
     }
-    acc[r] = ok / n;
+    acc[r] = total / n;
   }
   acc.sort();
   let sum = 0;

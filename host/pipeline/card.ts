@@ -3,7 +3,9 @@
  * these): data, recipe and seed, held-out accuracy with its clip count, size, MACs, arena, and
  * the calibrated detector settings with the DET read-out on the test-speaker stream.
  */
+
 import { isAbsolute, relative } from "node:path";
+import type { SpeakerInterval } from "../eval/speaker-interval";
 import { frrAtFaPerHour, type OperatingPoint } from "../stream/match";
 import type { Kws12Options } from "./kws12";
 import { readReport } from "./run";
@@ -13,7 +15,7 @@ interface Reports {
     accuracy: number;
     n: number;
     sideBySide?: { checkpointAccuracy: number };
-    bySpeaker?: { speakers: number; clipsWithoutSpeaker?: number; ci95: [number, number] };
+    bySpeaker?: SpeakerInterval;
   } | null;
   inspect: {
     modelId: string;

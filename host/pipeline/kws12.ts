@@ -13,7 +13,9 @@
  * The 8-bit variants take `model: "res8-stream"` instead (res8-narrow made causal in time, so
  * the device runs each stride on its new frames only; issue 12) -> kws12-<variant>-stream.esm.
  */
+
 import { join } from "node:path";
+import type { VtlpDomain } from "../data/augment";
 import { corpusArgs } from "./corpus-args";
 
 export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
@@ -68,7 +70,7 @@ export interface Kws12Options {
    */
   levers?: {
     vtlp?: string;
-    vtlpDomain?: "audio" | "filterbank";
+    vtlpDomain?: VtlpDomain;
     eq?: number;
     babble?: number;
     labelSmoothing?: number;

@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
+import type { ExportedEvalReport } from "../../eval/exported";
 import { oneOf } from "../args";
 
 const SUBSETS = ["train", "validation", "test"] as const;
@@ -63,11 +64,9 @@ export function register(program: Command): void {
         const lines = [
           `accuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.n} ${r.subset} examples (${r.split} split)`,
         ];
-        const sp = (
-          r as {
-            bySpeaker?: { speakers: number; clipsWithoutSpeaker: number; ci95: [number, number] };
-          }
-        ).bySpeaker;
+        const { bySpeaker: sp, versus: vs } = r as Partial<
+          Pick<ExportedEvalReport, "bySpeaker" | "versus">
+        >;
         if (sp) {
           lines.push(
             `95% interval when its ${sp.speakers} speakers${sp.clipsWithoutSpeaker ? ` and ${sp.clipsWithoutSpeaker} speakerless clips` : ""} are resampled: ${(sp.ci95[0] * 100).toFixed(1)}-${(sp.ci95[1] * 100).toFixed(1)}%`,
@@ -78,11 +77,6 @@ export function register(program: Command): void {
             `  ${name.padEnd(10)} ${c.accuracy === null ? "   -  " : `${(c.accuracy * 100).toFixed(1)}%`.padStart(6)}  n=${c.n}`,
           );
         }
-        const vs = (
-          r as {
-            versus?: { model: string; accuracy: number; gain: number; ci95: [number, number] };
-          }
-        ).versus;
         if (vs) {
           const pts = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}`;
           lines.push(

@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { VTLP_DOMAINS } from "../../data/augment";
 import { KWS12_MODELS, type Kws12Model } from "../../pipeline/kws12";
 import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
 import { numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
@@ -95,7 +96,7 @@ export function register(program: Command): void {
     .option(
       "--vtlp-domain <d>",
       "where the warp is applied: audio or filterbank (warped mel filters; less CPU) (default: the recipe's)",
-      oneOf("--vtlp-domain", ["audio", "filterbank"] as const),
+      oneOf("--vtlp-domain", VTLP_DOMAINS),
     )
     .option(
       "--eq <db>",
@@ -194,7 +195,7 @@ export function register(program: Command): void {
       const evalR = readReport<{
         accuracy: number;
         n: number;
-        bySpeaker?: { speakers: number; clipsWithoutSpeaker?: number; ci95: [number, number] };
+        bySpeaker?: import("../../eval/speaker-interval").SpeakerInterval;
       }>(join(out, "reports", "eval-test.json"));
       type Point = import("../../stream/match").OperatingPoint;
       const det = readReport<{ points: Point[]; modelDefault: Point; durationMs: number }>(

@@ -1,10 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
+import { VTLP_DOMAINS, type VtlpDomain } from "../../data/augment";
 import { SPLIT_MODES } from "../../data/dataset";
 import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
 import { numberIn, oneOf, positiveInt, positiveNumber, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
-
-const VTLP_DOMAINS = ["audio", "filterbank"] as const;
 
 function fraction(v: string): number {
   const n = Number(v);
@@ -337,7 +336,7 @@ function precisionOf(p: string): (typeof PRECISIONS)[number] {
 /** The speaker-diversity augmentations set by --vtlp, --vtlp-domain, --eq and --babble (absent: as configured). */
 function speakerAugmentFlags(opts: {
   vtlp?: [number, number] | null;
-  vtlpDomain?: (typeof VTLP_DOMAINS)[number];
+  vtlpDomain?: VtlpDomain;
   eq?: number;
   babble?: number;
 }): Partial<import("../../data").AugmentConfig> {
