@@ -189,5 +189,10 @@ describe("earshot data synth (CLI)", () => {
     const r = cli("--out", join(base, "x"), "--per-word", "0");
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("earshot: --per-word must be a positive integer (got '0')");
+    const e = cli("--out", join(base, "x"), "--engines", "flite,festival");
+    expect(e.status).toBe(1);
+    expect(e.stderr.trim()).toBe(
+      "earshot: --engines: 'festival' is not an engine (use auto or a comma-separated list of flite, espeak, gnuspeech)",
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { ENGINE_NAMES, type EngineName } from "../../data/synth/tts/engine";
 import { positiveInt } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
@@ -26,7 +27,19 @@ function wordList(v: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-const ENGINE_CHOICES = ["auto", "flite", "espeak", "flite,espeak"];
+/** "auto" or a comma-separated list of engine names, each at most once. */
+function engineChoice(v: string): "auto" | EngineName[] {
+  if (v === "auto") return "auto";
+  const names = v.split(",").map((n) => n.trim());
+  for (const n of names)
+    if (!(ENGINE_NAMES as readonly string[]).includes(n))
+      throw new UserError(
+        `--engines: '${n}' is not an engine (use auto or a comma-separated list of ${ENGINE_NAMES.join(", ")})`,
+      );
+  if (new Set(names).size !== names.length)
+    throw new UserError(`--engines: an engine is named twice in '${v}'`);
+  return names as EngineName[];
+}
 
 export function register(program: Command): void {
   group(program, "data", "data commands")
@@ -67,8 +80,10 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed: same seed and options give the same bytes", seedInt, 0)
     .option(
       "--engines <list>",
-      "TTS engines: auto (all installed), flite, espeak or flite,espeak. eSpeak NG is an optional " +
-        "GPL-3.0 package (@echogarden/espeak-ng-emscripten), used only when installed",
+      "TTS engines: auto (flite, and espeak when installed), or a comma-separated list of flite, " +
+        "espeak, gnuspeech. eSpeak NG (@echogarden/espeak-ng-emscripten) and GnuSpeech " +
+        "(@echogarden/gnuspeech-wasm, English only, only when named) are optional GPL-3.0 packages",
+      engineChoice,
       "auto",
     )
     .option(
@@ -88,10 +103,6 @@ export function register(program: Command): void {
     )
     .option("--json", "print the summary as JSON")
     .action(async (opts) => {
-      if (!ENGINE_CHOICES.includes(opts.engines))
-        throw new UserError(
-          `--engines must be one of ${ENGINE_CHOICES.join(", ")} (got '${opts.engines}')`,
-        );
       if (opts.lang !== undefined) {
         const { isLanguageTag } = await import("../../data/synth/tts/languages");
         if (!isLanguageTag(opts.lang))
@@ -113,8 +124,7 @@ export function register(program: Command): void {
           speakers: opts.speakers,
           maxRepeats: opts.maxRepeats,
           seed: opts.seed,
-          engines:
-            opts.engines === "auto" ? "auto" : (opts.engines.split(",") as ("flite" | "espeak")[]),
+          engines: opts.engines,
           noiseSeconds: opts.noiseSeconds,
           lang: opts.lang,
           force: opts.force,

@@ -5,9 +5,9 @@
  */
 import { EarshotError } from "../../../../shared/errors";
 
-export type EngineName = "flite" | "espeak";
+export type EngineName = "flite" | "espeak" | "gnuspeech";
 
-export const ENGINE_NAMES: readonly EngineName[] = ["flite", "espeak"];
+export const ENGINE_NAMES: readonly EngineName[] = ["flite", "espeak", "gnuspeech"];
 
 /**
  * Engine-neutral prosody. Each factor is relative to the voice's own default (1 = unchanged);

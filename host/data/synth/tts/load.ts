@@ -1,11 +1,13 @@
 import { type EngineName, type TtsEngine, TtsError } from "./engine";
 import { ESPEAK_PACKAGE, loadEspeak } from "./espeak";
 import { loadFlite } from "./flite";
+import { GNUSPEECH_PACKAGE, loadGnuSpeech } from "./gnuspeech";
 import { voiceInLanguage } from "./languages";
 
 /**
- * Loads the requested engines. "auto" means every engine that is installed (flite always is;
- * eSpeak NG only when its optional package is present). Naming an engine that cannot load is
+ * Loads the requested engines. "auto" means Flite and, when its optional package is present,
+ * eSpeak NG: the default corpus's voice mix, which the shipped models were trained on. GnuSpeech
+ * joins only when named (it would change the default corpus). Naming an engine that cannot load is
  * an error, so a corpus never silently changes its voice mix. With `lang` (a language tag, see
  * languages.ts) only voices of that language are offered: Flite's voices are English, so it
  * joins only for "en"; an engine left with no voice is dropped (an error when named, or when no
@@ -19,7 +21,16 @@ export async function loadEngines(
   const engines: TtsEngine[] = [];
   const english = lang === undefined || voiceInLanguage(lang, "en");
   for (const name of new Set(want)) {
-    if (name === "flite") {
+    if (name === "gnuspeech") {
+      if (!english)
+        throw new TtsError(`gnuspeech: no voice for language '${lang}' (its voices are English)`);
+      const e = await loadGnuSpeech();
+      if (!e)
+        throw new TtsError(
+          `gnuspeech: optional package ${GNUSPEECH_PACKAGE} is not installed (GPL-3.0; npm install it to use GnuSpeech voices)`,
+        );
+      engines.push(e);
+    } else if (name === "flite") {
       if (english) engines.push(await loadFlite());
       else if (requested !== "auto")
         throw new TtsError(`flite: no voice for language '${lang}' (its voices are English)`);

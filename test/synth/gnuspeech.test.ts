@@ -1,0 +1,122 @@
+import { createRequire } from "node:module";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TtsEngine } from "../../host/data/synth/tts/engine";
+import { GNUSPEECH_PACKAGE } from "../../host/data/synth/tts/gnuspeech";
+
+const haveGnuSpeech = (() => {
+  try {
+    createRequire(import.meta.url).resolve(`${GNUSPEECH_PACKAGE}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const same = (a: Float32Array, b: Float32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+
+/** Median fundamental frequency (Hz) of the voiced 40 ms frames of `x` at 16 kHz (autocorrelation). */
+function f0(x: Float32Array): number {
+  const win = 640;
+  let loudest = 0;
+  for (const v of x) loudest = Math.max(loudest, v * v);
+  const found: number[] = [];
+  for (let s = 0; s + win <= x.length; s += 320) {
+    let e = 0;
+    for (let i = s; i < s + win; i++) e += x[i] * x[i];
+    if (e / win < loudest * 0.01) continue;
+    let lag = 0;
+    let peak = Number.NEGATIVE_INFINITY;
+    for (let l = 16000 / 500; l <= 16000 / 60; l++) {
+      let r = 0;
+      for (let i = s; i + l < s + win; i++) r += x[i] * x[i + l];
+      if (r > peak) {
+        peak = r;
+        lag = l;
+      }
+    }
+    found.push(16000 / lag);
+  }
+  found.sort((a, b) => a - b);
+  return found[found.length >> 1];
+}
+
+/** Samples from the first to the last 10 ms block within 30 dB of the loudest. */
+function spokenLength(x: Float32Array): number {
+  const e: number[] = [];
+  for (let s = 0; s + 160 <= x.length; s += 160) {
+    let v = 0;
+    for (let i = s; i < s + 160; i++) v += x[i] * x[i];
+    e.push(v);
+  }
+  const loud = Math.max(...e) / 1000;
+  const first = e.findIndex((v) => v > loud);
+  let last = e.length - 1;
+  while (e[last] <= loud) last--;
+  return (last - first + 1) * 160;
+}
+
+describe.skipIf(!haveGnuSpeech)(`GnuSpeech voices [needs ${GNUSPEECH_PACKAGE}]`, () => {
+  let first: TtsEngine;
+  let second: TtsEngine;
+  const plain = { pitch: 1, pitchRange: 1, rate: 1 };
+
+  beforeAll(async () => {
+    const { loadEngines } = await import("../../host/data/synth/tts/load");
+    [first] = await loadEngines(["gnuspeech"]);
+    [second] = await loadEngines(["gnuspeech"]);
+  });
+  afterAll(() => {
+    first?.close();
+    second?.close();
+  });
+
+  it("offers each preset with a plain and a breathy glottal source", () => {
+    expect(first.name).toBe("gnuspeech");
+    expect(first.voices).toEqual([
+      "male+plain",
+      "male+breathy",
+      "female+plain",
+      "female+breathy",
+      "large_child+plain",
+      "large_child+breathy",
+      "small_child+plain",
+      "small_child+breathy",
+    ]);
+  });
+
+  it("speaks identically whatever was said before, and in another instance", () => {
+    const a = first.speak("left", "female+plain", plain).samples;
+    first.speak("house", "male+breathy", { pitch: 1.3, pitchRange: 0.6, rate: 1.2 });
+    const b = first.speak("left", "female+plain", plain).samples;
+    const c = second.speak("left", "female+plain", plain).samples;
+    expect(a.length).toBeGreaterThan(4000);
+    expect(same(a, b)).toBe(true);
+    expect(same(a, c)).toBe(true);
+    // The random intonation is seeded by what is said: another prosody is other audio.
+    expect(same(a, first.speak("left", "female+breathy", plain).samples)).toBe(false);
+  });
+
+  it("maps pitch to the fundamental and rate to the word's length", () => {
+    const base = first.speak("no", "male+plain", plain).samples;
+    // The seeded random intonation moves the contour a little from one prosody to the next.
+    const higher = first.speak("no", "male+plain", { ...plain, pitch: 1.5 }).samples;
+    expect(f0(higher) / f0(base)).toBeGreaterThan(1.3);
+    expect(f0(higher) / f0(base)).toBeLessThan(1.7);
+    // The children's presets sit well above the adult male.
+    expect(f0(first.speak("no", "small_child+plain", plain).samples)).toBeGreaterThan(
+      1.5 * f0(base),
+    );
+    const faster = first.speak("seven", "female+plain", { ...plain, rate: 1.3 }).samples;
+    const normal = first.speak("seven", "female+plain", plain).samples;
+    expect(spokenLength(faster) / spokenLength(normal)).toBeLessThan(0.9);
+  });
+
+  it("refuses an unknown voice naming it", () => {
+    expect(() => first.speak("yes", "tenor+plain", plain)).toThrow(
+      "gnuspeech: unknown voice 'tenor+plain'",
+    );
+  });
+});
