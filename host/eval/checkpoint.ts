@@ -16,6 +16,7 @@ import { evaluateModel } from "../train/evaluate";
 import { defaultCacheDir, FeatureCache } from "../train/features";
 import { EvaluationError } from "./errors";
 import type { EvalOptions, EvalReport } from "./options";
+import { subsetExamples } from "./subsets";
 
 export async function evalCheckpoint(opts: EvalOptions): Promise<EvalReport> {
   const dir = resolveCheckpointDir(opts.model);
@@ -32,12 +33,7 @@ export async function evalCheckpoint(opts: EvalOptions): Promise<EvalReport> {
     );
   }
   const subset = opts.subset ?? "test";
-  const examples = task.examples[subset];
-  if (examples.length === 0) {
-    throw new EvaluationError(
-      `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
-    );
-  }
+  const examples = subsetExamples(task, subset, opts.data, ds.splitSource);
   const cache = new FeatureCache(
     meta.frontEnd,
     opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir,

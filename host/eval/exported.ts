@@ -13,21 +13,14 @@ import { extractFeatures, type Features } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import { decodeModel } from "../../shared/model-format/decode";
 import type { DeviceModel } from "../../shared/model-format/types";
-import {
-  buildTask,
-  ClipLoader,
-  type Example,
-  SPLITS,
-  type Split,
-  type SplitMode,
-  scanDataset,
-} from "../data";
+import { buildTask, ClipLoader, type Example, type SplitMode, scanDataset } from "../data";
 import { scorePredictions } from "../train/evaluate";
 import { evalCheckpoint } from "./checkpoint";
 import { EvaluationError } from "./errors";
 import { type HostInferencePath, openHostIntModel } from "./host-int-model";
 import type { EvalOptions, EvalReport } from "./options";
 import { type SpeakerInterval, speakerInterval } from "./speaker-interval";
+import { type ScoreSubset, subsetExamples } from "./subsets";
 
 export interface ExportedEvalReport extends EvalReport {
   /** Which host kernels ran the integer model. */
@@ -92,8 +85,7 @@ export function inputWindow(file: string, input: ModelInput, f: Features): numbe
   return data;
 }
 
-/** Subsets an exported model can be scored on; "all" is train, validation and test together. */
-export type ScoreSubset = Split | "all";
+export type { ScoreSubset };
 
 /** The examples of one subset of a dataset, checked against a model's labels. */
 export async function modelExamples(
@@ -112,13 +104,7 @@ export async function modelExamples(
     );
   }
   const subset = opts.subset ?? "test";
-  const examples =
-    subset === "all" ? SPLITS.flatMap((s) => task.examples[s]) : task.examples[subset];
-  if (examples.length === 0) {
-    throw new EvaluationError(
-      `${opts.data}: the ${subset} subset is empty (split '${ds.splitSource}'; try --split)`,
-    );
-  }
+  const examples = subsetExamples(task, subset, opts.data, ds.splitSource);
   return { examples, subset, split: ds.splitSource };
 }
 

@@ -1,6 +1,7 @@
 /** What `earshot eval` is asked and what it answers, for checkpoints and exported files alike. */
 import type { SplitMode } from "../data";
 import type { EvalResult } from "../train/evaluate";
+import type { ScoreSubset } from "./subsets";
 
 export interface EvalOptions {
   model: string;
@@ -8,8 +9,8 @@ export interface EvalOptions {
   splitMode?: SplitMode;
   noiseDir?: string;
   cacheDir?: string | null;
-  /** Which subset to score (default "test"). */
-  subset?: "train" | "validation" | "test";
+  /** Which subset to score (default "test"); several pooled with "+" (subsets.ts). */
+  subset?: ScoreSubset;
   /** For an exported model file: a checkpoint to score on the same examples, side by side. */
   checkpoint?: string;
   /** For an exported model file: another one to compare with, clip by clip (a paired gain). */

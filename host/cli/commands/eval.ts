@@ -1,9 +1,19 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
 import type { ExportedEvalReport } from "../../eval/exported";
+import { type ScoreSubset, subsetSplits } from "../../eval/subsets";
 import { oneOf } from "../args";
+import { UserError } from "../errors";
 
-const SUBSETS = ["train", "validation", "test"] as const;
+/** --subset: one split, all, or several pooled with + (validated against the split names). */
+function subsetArg(v: string): ScoreSubset {
+  try {
+    subsetSplits(v);
+  } catch (e) {
+    throw new UserError(`--subset: ${(e as Error).message}`);
+  }
+  return v as ScoreSubset;
+}
 
 export function register(program: Command): void {
   program
@@ -23,9 +33,9 @@ export function register(program: Command): void {
     )
     .option(
       "--subset <name>",
-      `subset to score: ${SUBSETS.join(", ")}`,
-      oneOf("--subset", SUBSETS),
-      "test" as const,
+      "subset to score: train, validation, test, all, or several pooled with + (validation+test: every real speaker a model that selected on synthetic clips never heard)",
+      subsetArg,
+      "test" as ScoreSubset,
     )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--cache <dir>", "feature cache folder (default ~/.cache/earshot/features)")
