@@ -162,14 +162,18 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
  * Per-engine figures, the TFLM comparison on Espruino, and the ES5 bundle's size: the device
  * profile the device engines run for MFCC / LFBE models (es5_bundle_bytes), the one for TFLite
  * Micro models (es5_tflm_bundle_bytes), the MFCC / LFBE one without JS kernels that the native
- * hosts run (es5_native_bundle_bytes: espruino-native, jerryscript-native, wasm3) and the full
- * bundle (es5_full_bundle_bytes).
+ * hosts run (es5_native_bundle_bytes: espruino-native, jerryscript-native, wasm3), the same two
+ * with streaming inference, which the hosts give models that can stream
+ * (es5_stream_bundle_bytes, es5_native_stream_bundle_bytes), and the full bundle
+ * (es5_full_bundle_bytes).
  */
 export async function deviceEngineFigures(tmp: string): Promise<{
   engines: Record<string, EngineFigures>;
   es5_bundle_bytes: number;
   es5_tflm_bundle_bytes: number;
   es5_native_bundle_bytes: number;
+  es5_stream_bundle_bytes: number;
+  es5_native_stream_bundle_bytes: number;
   es5_full_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
@@ -202,6 +206,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
     es5_bundle_bytes: readFileSync(buildOutputs().es5Device).length,
     es5_tflm_bundle_bytes: readFileSync(buildOutputs().es5DeviceTflm).length,
     es5_native_bundle_bytes: readFileSync(buildOutputs().es5DeviceNative).length,
+    es5_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceStream).length,
+    es5_native_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceNativeStream).length,
     es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,

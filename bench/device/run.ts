@@ -11,7 +11,7 @@
  * jerryscript-native when built. Not in pure JS: ~10G instructions per audio second there
  * (Duktape's typed-array loops), which callgrind takes many minutes to count.
  * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
- * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`, `es5_native_bundle_bytes`); under a
+ * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`, `es5_native_bundle_bytes`, and the two with streaming inference); under a
  * loaded machine the Espruino runs take minutes.
  * Prints a table, then one JSON line.
  */
@@ -218,10 +218,10 @@ try {
     );
   }
   process.stdout.write(
-    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels), ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
+    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -2,11 +2,13 @@
  * Which device bundle a device engine runs for a model: the one carrying the model's front end
  * (earshot-device.js MFCC / LFBE, earshot-device-tflm.js TFLite Micro; tools/device-profiles.ts),
  * and for an MFCC / LFBE model on a host that binds every kernel natively, the one without JS
- * kernels (earshot-device-native.js). The host reads the front-end kind from the model as it
- * decodes it before sending.
+ * kernels (earshot-device-native.js); each MFCC one with streaming inference (`-stream`) only
+ * when the model can stream. The host reads these from the model as it decodes it before sending.
  */
 import { decodeModelUnverified } from "../../shared/model-format/decode";
+import { prepareModel } from "../../shared/model-format/prepare";
 import { KIND_MFCC, KIND_TFLM_MICRO, lookup } from "../runtime/frontend-config";
+import { padsAlongTime } from "../runtime/incremental";
 import type { EngineName } from "./names";
 import type { BuildOutputs } from "./paths";
 
@@ -28,6 +30,19 @@ export function frontEndKindOf(model: Uint8Array): number | null {
   }
 }
 
+/**
+ * Whether the model can stream (no window op pads along time); false when it does not decode.
+ * The detector still decides per stride (incremental.ts planRows).
+ */
+export function canStream(model: Uint8Array): boolean {
+  try {
+    const m = decodeModelUnverified(model as unknown as number[]);
+    return !padsAlongTime(prepareModel(m));
+  } catch {
+    return false;
+  }
+}
+
 /** How the engine runs the bundle: its name, and whether its natives are off (RunOptions). */
 export interface BundleHost {
   engine: EngineName;
@@ -46,5 +61,7 @@ export function deviceBundleFor(model: Uint8Array, out: BuildOutputs, host?: Bun
     host !== undefined &&
     NATIVE_KERNEL_ENGINES.includes(host.engine) &&
     (host.engine === "espruino-native" || !host.noNatives);
-  return natives ? out.es5DeviceNative : out.es5Device;
+  const stream = canStream(model);
+  if (natives) return stream ? out.es5DeviceNativeStream : out.es5DeviceNative;
+  return stream ? out.es5DeviceStream : out.es5Device;
 }

@@ -16,6 +16,12 @@ export interface BuildOutputs {
   es5DeviceTflm: string;
   /** The MFCC / LFBE device profile without JS kernels, for hosts binding every kernel natively. */
   es5DeviceNative: string;
+  /**
+   * es5Device and es5DeviceNative leave out streaming inference (for models that pad along
+   * time); these carry it, for models that can stream.
+   */
+  es5DeviceStream: string;
+  es5DeviceNativeStream: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -31,6 +37,8 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     es5Device: join(dir, "earshot-device.js"),
     es5DeviceTflm: join(dir, "earshot-device-tflm.js"),
     es5DeviceNative: join(dir, "earshot-device-native.js"),
+    es5DeviceStream: join(dir, "earshot-device-stream.js"),
+    es5DeviceNativeStream: join(dir, "earshot-device-native-stream.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

@@ -69,6 +69,18 @@ function refuse(plan: RowPlan, why: string): RowPlan {
 }
 
 /**
+ * Whether a window op pads along time: such a model never streams, whatever the stride (the
+ * hosts pick the device bundle without streaming inference for it: engines/device-bundle.ts).
+ */
+export function padsAlongTime(steps: PreparedOp[]): boolean {
+  for (let k = 1; k < steps.length; k++) {
+    if (windowOp(steps[k].spec.kernel) && (steps[k].params[0] as ConvGeometry).padTop !== 0)
+      return true;
+  }
+  return false;
+}
+
+/**
  * Which tensors slide with the input, at `strideFrames` new frames per inference, and what each
  * op reads. Needs the device mode's graph: op 0 quantizes the float input.
  */
@@ -85,10 +97,7 @@ export function planRows(model: DeviceModel, steps: PreparedOp[], strideFrames: 
   };
   // Padding along time anywhere: refused before allocating (a device heap near full, e.g.
   // Espruino's, keeps enough contiguous memory only when a model that cannot stream costs none).
-  for (let k = 1; k < steps.length; k++) {
-    if (windowOp(steps[k].spec.kernel) && (steps[k].params[0] as ConvGeometry).padTop !== 0)
-      return refuse(plan, "pads along time");
-  }
+  if (padsAlongTime(steps)) return refuse(plan, "pads along time");
   // Tails start "unread" (above any row count) and fall to the least any reader leaves.
   const unread = 1073741824;
   for (let t = 0; t < nT; t++) {

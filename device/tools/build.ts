@@ -12,6 +12,9 @@
  *   earshot-device-tflm.js  the same with TFLite Micro's micro front end only
  *   earshot-device-native.js  earshot-device.js without the JS kernels, for the hosts that bind
  *                      every kernel natively (espruino-native, jerryscript-native, wasm3)
+ *   earshot-device-stream.js, earshot-device-native-stream.js  the two above with streaming
+ *                      inference (device/runtime/incremental.ts), which the two above leave out:
+ *                      the hosts give them to models that can stream (engines/device-bundle.ts)
  *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
@@ -200,6 +203,8 @@ export function targets(): Target[] {
         ["ES5 bundle (device)", o.es5Device, "mfcc"],
         ["ES5 bundle (device, tflm)", o.es5DeviceTflm, "tflm-micro"],
         ["ES5 bundle (device, native)", o.es5DeviceNative, "native"],
+        ["ES5 bundle (stream)", o.es5DeviceStream, "mfcc-stream"],
+        ["ES5 bundle (native, stream)", o.es5DeviceNativeStream, "native-stream"],
       ] as [string, string, DeviceProfileName][]
     ).map(([name, output, frontEnd]) => ({
       name,

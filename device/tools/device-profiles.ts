@@ -41,8 +41,12 @@ export interface DeviceProfile {
 /** The front end a device bundle carries (the model's front-end kind: mfcc and lfbe share one). */
 export type BundleFrontEnd = "mfcc" | "tflm-micro";
 
-/** A device bundle: one per front end with the JS kernels, and the native hosts' MFCC one. */
-export type DeviceProfileName = BundleFrontEnd | "native";
+/**
+ * A device bundle: one per front end with the JS kernels, and the native hosts' MFCC one; the
+ * MFCC ones with streaming inference (`-stream`) for models that can stream, and without it
+ * for those that pad along time (engines/device-bundle.ts picks).
+ */
+export type DeviceProfileName = BundleFrontEnd | "mfcc-stream" | "native" | "native-stream";
 
 /**
  * The JS kernels (every module shared/kernels/reference.ts imports, and it): what the native
@@ -73,16 +77,37 @@ const MFCC_SWAPS: Swap[] = [
   ["device/runtime/front-end-tflm-micro.js", "device/targets/es5/one-front-end/no-tflm-micro.js"],
 ];
 
+/**
+ * Streaming inference (device/runtime/incremental.ts, ~4 KB): a model that pads along time never
+ * streams, so the bundles the hosts give such models (res8-narrow, the shipped ones) leave it out.
+ */
+const WHOLE_WINDOW: Swap = [
+  "device/runtime/incremental.js",
+  "device/targets/es5/whole-window/incremental.js",
+];
+
 export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
-  // earshot-device.js: MFCC / LFBE models on the engines without natives.
+  // earshot-device.js: MFCC / LFBE models that pad along time, on the engines without natives.
   mfcc: {
+    entry: "js-entry",
+    swaps: [...MFCC_SWAPS, NO_DIRECT, WHOLE_WINDOW],
+    absent: ["shared/features/tflm-micro/", "device/runtime/incremental.js"],
+  },
+  // earshot-device-stream.js: the same with streaming inference, for models that can stream.
+  "mfcc-stream": {
     entry: "js-entry",
     swaps: [...MFCC_SWAPS, NO_DIRECT],
     absent: ["shared/features/tflm-micro/"],
   },
-  // earshot-device-native.js: MFCC / LFBE models on the hosts that bind every kernel natively
-  // (espruino-native, jerryscript-native, wasm3; engines/device-bundle.ts).
+  // earshot-device-native.js: MFCC / LFBE models that pad along time on the hosts that bind
+  // every kernel natively (espruino-native, jerryscript-native, wasm3; engines/device-bundle.ts).
   native: {
+    entry: "native-entry",
+    swaps: [...MFCC_SWAPS, WHOLE_WINDOW],
+    absent: ["shared/features/tflm-micro/", "device/runtime/incremental.js", ...JS_KERNEL_MODULES],
+  },
+  // earshot-device-native-stream.js: the same with streaming inference.
+  "native-stream": {
     entry: "native-entry",
     swaps: MFCC_SWAPS,
     absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES],

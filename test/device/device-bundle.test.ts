@@ -4,15 +4,19 @@
  * it with a ModelFormatError naming the bundle that has it.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deviceBundleFor, frontEndKindOf } from "../../device/engines/device-bundle";
+import { canStream, deviceBundleFor, frontEndKindOf } from "../../device/engines/device-bundle";
 import { buildOutputs } from "../../device/engines/paths";
 import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { buildDevice } from "../../device/tools/build";
-import { SYNTHETIC_FRONT_END, syntheticInt8Model } from "../../host/compress/synthetic-models";
+import {
+  SYNTHETIC_FRONT_END,
+  syntheticInt8Model,
+  syntheticStreamModel,
+} from "../../host/compress/synthetic-models";
 import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/presets";
 import { encodeModel } from "../../shared/model-format/encode";
 
@@ -54,6 +58,28 @@ describe("the host picks the device bundle", () => {
     ["wasm3", true, out.es5Device],
   ] as const)("for an mfcc model on %s (noNatives %s)", (engine, noNatives, bundle) => {
     expect(deviceBundleFor(modelWith("mfcc"), out, { engine, noNatives })).toBe(bundle);
+  });
+
+  it.each([
+    ["espruino", false, out.es5DeviceStream],
+    ["jerryscript", false, out.es5DeviceStream],
+    ["espruino-native", false, out.es5DeviceNativeStream],
+    ["jerryscript-native", true, out.es5DeviceStream],
+    ["wasm3", false, out.es5DeviceNativeStream],
+  ] as const)("for a model that can stream on %s (noNatives %s): the streaming one", (engine, noNatives, bundle) => {
+    const model = Uint8Array.from(encodeModel(syntheticStreamModel({ seed: 5 })));
+    expect(canStream(model)).toBe(true);
+    expect(deviceBundleFor(model, out, { engine, noNatives })).toBe(bundle);
+  });
+
+  it("the shipped models pad along time: the bundles without streaming inference", () => {
+    for (const name of ["kws12-int8.esm", "kws12-binary.esm", "kws12-synth-int8.esm"]) {
+      const model = Uint8Array.from(readFileSync(join(__dirname, "../../models", name)));
+      expect(canStream(model), name).toBe(false);
+      expect(deviceBundleFor(model, out, { engine: "wasm3", noNatives: false })).toBe(
+        out.es5DeviceNative,
+      );
+    }
   });
 
   it("the tflm-micro bundle on the native hosts too (their bundle carries the mfcc front end)", () => {
@@ -105,6 +131,17 @@ describe("a device bundle and a front end it lacks (duk)", () => {
     const ran = runBundle(has, model);
     expect(ran.filter((l) => l.startsWith("X "))).toEqual([]);
     expect(ran.some((l) => l.startsWith("S "))).toBe(true);
+  });
+
+  it("the bundle without streaming inference runs a model that can stream whole, to the same scores", () => {
+    const model = Uint8Array.from(encodeModel(syntheticStreamModel({ seed: 5 })));
+    const streamed = runBundle(out.es5DeviceStream, model);
+    const whole = runBundle(out.es5Device, model);
+    const scores = (lines: string[]) => lines.filter((l) => l.startsWith("S "));
+    expect(streamed.some((l) => l.startsWith("I "))).toBe(true);
+    expect(whole.some((l) => l.startsWith("I "))).toBe(false);
+    expect(scores(whole).length).toBeGreaterThan(4);
+    expect(scores(whole)).toEqual(scores(streamed));
   });
 
   it("the native hosts' bundle refuses a host without natives, naming the bundle that runs", () => {

@@ -97,6 +97,7 @@ export const used = [new Runner(), read("alpha"), pick("gamma"), quoted.zeta, qu
 
 describe.each([
   "native",
+  "native-stream",
   "tflm-micro",
 ] as const)("the plan of the %s bundle (natives)", (profile) => {
   const plan = deviceManglePlan(profile);
