@@ -11,9 +11,10 @@
  *   bytes: see byteArrayLiteral for why not strings; each script's code is freed when it ends,
  *   so the heap then holds the model's bytes until the runtime has decoded them), the next
  *   defines the reader; the bundle loads the model (chunked mode); then one script per 20 ms
- *   of audio sets EARSHOT_CHUNK (little-endian bytes) and calls EARSHOT_INPUT.feed(), as an
+ *   of audio sets EARSHOT_CHUNK (int16 sample literals) and calls EARSHOT_INPUT.feed(), as an
  *   audio driver's DMA-complete callback would, and a last one calls finish(). The heap never
- *   holds more than one chunk of audio; the reader decodes it into the caller's array.
+ *   holds more than one chunk of audio; the reader copies it into the caller's int16 buffer
+ *   with one native TypedArray.set (Espruino: a view of the string read, E.toArrayBuffer).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,12 +36,14 @@ function options(trace: boolean, settings: string): string {
   return `memory:"typed",exact:true,trace:${trace},settings:${JSON.stringify(settings)}`;
 }
 
-/** The little-endian int16 decode of `n` samples from s[2p..] (bytes: `at(k)` reads one). */
-const decodeBody = (at: (k: string) => string) =>
-  `for(var i=0;i<n;i++){var k=2*(p+i),v=${at("k")}|(${at("k+1")}<<8);dst[i]=v>=32768?v-65536:v;}p+=n;`;
-
-/** Espruino's reader: each chunk is a string of two chars per sample (E.openFile().read). */
-const READ_BODY = `var n=(s.length>>1)-p;if(n>max)n=max;${decodeBody((k) => `s.charCodeAt(${k})`)}`;
+/**
+ * Espruino's reader: each chunk is a string of two chars per sample (E.openFile().read), viewed
+ * as int16 (E.toArrayBuffer: no copy of a flat string) and copied into the runtime's int16
+ * buffer natively, as a board's audio driver hands over a buffer. A decode loop in JS here cost
+ * ~130k instructions a sample under Espruino's interpreter, most of what bench:device counted.
+ */
+const READ_BODY =
+  "var a=new Int16Array(E.toArrayBuffer(s));var n=a.length;if(n>max)n=max;dst.set(n<a.length?new Int16Array(a.buffer,a.byteOffset,n):a);";
 
 export function espruinoPrelude(
   modelPath: string,
@@ -48,7 +51,7 @@ export function espruinoPrelude(
   trace: boolean,
   settings: string,
 ): string {
-  return `var EARSHOT_INPUT=(function(){var f=E.openFile(${JSON.stringify(samplesPath)},"r");return{model:new Uint8Array(E.toArrayBuffer(require("fs").readFileSync(${JSON.stringify(modelPath)}))),read:function(dst,max){var s=f.read(2*max);if(s===undefined)return 0;var p=0;${READ_BODY}return n;},${options(trace, settings)}};})();\n`;
+  return `var EARSHOT_INPUT=(function(){var f=E.openFile(${JSON.stringify(samplesPath)},"r");return{model:new Uint8Array(E.toArrayBuffer(require("fs").readFileSync(${JSON.stringify(modelPath)}))),read:function(dst,max){var s=f.read(2*max);if(s===undefined)return 0;${READ_BODY}return n;},${options(trace, settings)}};})();\n`;
 }
 
 /** Samples per audio script on JerryScript: 20 ms at 16 kHz. */
@@ -66,7 +69,6 @@ export function deviceInputScripts(
   trace: boolean,
   settings: string,
 ): DeviceInputScripts {
-  const pcm = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   // The model arrives in pieces written into one Uint8Array (as a flash read loop would).
   const before = [
     `var EARSHOT_MODEL=new Uint8Array(${model.length}),EARSHOT_AT=0,EARSHOT_CHUNK=null;function EARSHOT_PUT(a){for(var i=0;i<a.length;i++)EARSHOT_MODEL[EARSHOT_AT++]=a[i];}\n`,
@@ -76,12 +78,15 @@ export function deviceInputScripts(
   }
   // No local holds the model: once the runtime drops it, the heap can reuse its bytes.
   before.push(
-    `var EARSHOT_INPUT=(function(){var p=0;return{model:EARSHOT_MODEL,chunked:true,read:function(dst,max){var s=EARSHOT_CHUNK;if(s===null)return 0;var n=(s.length>>1)-p;if(n>max)n=max;${decodeBody((k) => `s[${k}]`)}if(2*p>=s.length){EARSHOT_CHUNK=null;p=0;}return n;},${options(trace, settings)}};})();EARSHOT_MODEL=null;\n`,
+    `var EARSHOT_INPUT=(function(){var p=0;return{model:EARSHOT_MODEL,chunked:true,read:function(dst,max){var s=EARSHOT_CHUNK;if(s===null)return 0;var n=s.length-p;if(n>max)n=max;if(p===0&&n===s.length)dst.set(s);else for(var i=0;i<n;i++)dst[i]=s[p+i];p+=n;if(p>=s.length){EARSHOT_CHUNK=null;p=0;}return n;},${options(trace, settings)}};})();EARSHOT_MODEL=null;\n`,
   );
+  // Each chunk as int16 sample literals (small integers: no heap cells), copied into the
+  // runtime's int16 buffer by one native TypedArray.set, as an audio driver hands one over;
+  // a byte decode loop in JS here was a share of every audio second's instructions.
   const after: string[] = [];
-  for (let i = 0; i < pcm.length; i += 2 * JERRY_CHUNK_SAMPLES) {
-    const bytes = byteArrayLiteral(pcm.subarray(i, i + 2 * JERRY_CHUNK_SAMPLES));
-    after.push(`EARSHOT_CHUNK=${bytes};EARSHOT_INPUT.feed();\n`);
+  for (let i = 0; i < samples.length; i += JERRY_CHUNK_SAMPLES) {
+    const chunk = samples.subarray(i, i + JERRY_CHUNK_SAMPLES);
+    after.push(`EARSHOT_CHUNK=[${Array.prototype.join.call(chunk, ",")}];EARSHOT_INPUT.feed();\n`);
   }
   after.push("EARSHOT_INPUT.finish();\n");
   return { before, after };
