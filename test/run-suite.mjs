@@ -1,6 +1,7 @@
-// `npm test`: runs vitest; when a worker process dies mid-file (a native crash vitest can only
-// call "Worker exited unexpectedly"), the files whose tests never ran are named and run once
-// more on their own. Any failed test, or a file that dies twice, fails the run.
+// `npm test`: builds the device targets, then runs vitest; when a worker process dies mid-file
+// (a native crash vitest can only call "Worker exited unexpectedly"), the files whose tests
+// never ran are named and run once more on their own. Any failed test, or a file that dies
+// twice, fails the run.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,15 @@ function vitest(args) {
     // vitest stopped before the reporter ran (a config error): its exit code decides.
   }
   return { status: r.status ?? 1, outcome };
+}
+
+// Build the device targets once, before any test file: each file's beforeAll then finds them
+// cached instead of building them itself beside other files' work (a cold build under that
+// load ran past the 120 s hook timeout).
+const build = spawnSync("npx", ["tsx", "device/tools/build.ts"], { stdio: "inherit" });
+if (build.status !== 0) {
+  process.stdout.write("\n*** npm run build:device failed: the suite did not run ***\n");
+  process.exit(1);
 }
 
 const args = process.argv.slice(2);
