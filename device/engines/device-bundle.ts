@@ -5,8 +5,7 @@
  * kernels (earshot-device-native.js); each MFCC one with streaming inference (`-stream`) only
  * when the model can stream. The host reads these from the model as it decodes it before sending.
  */
-import { decodeModelUnverified } from "../../shared/model-format/decode";
-import { prepareModel } from "../../shared/model-format/prepare";
+import { decodeModelUnverified, decodePrepared } from "../../shared/model-format/decode";
 import { KIND_MFCC, KIND_TFLM_MICRO, lookup } from "../runtime/frontend-config";
 import { padsAlongTime } from "../runtime/incremental";
 import type { EngineName } from "./names";
@@ -36,8 +35,7 @@ export function frontEndKindOf(model: Uint8Array): number | null {
  */
 export function canStream(model: Uint8Array): boolean {
   try {
-    const m = decodeModelUnverified(model as unknown as number[]);
-    return !padsAlongTime(prepareModel(m));
+    return !padsAlongTime(decodePrepared(model as unknown as number[]).ops);
   } catch {
     return false;
   }
