@@ -14,6 +14,8 @@ import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine
  */
 
 export const GNUSPEECH_PACKAGE = "@echogarden/gnuspeech-wasm";
+/** The package's Emscripten factory (its own entry keeps the module private). */
+const GNUSPEECH_FACTORY = "@echogarden/gnuspeech-wasm/wasm/gnuspeech.js";
 
 /** The presets (voice_<name>.txt in the package's data/en) a voice is built on. */
 const PRESETS = ["male", "female", "large_child", "small_child"] as const;
@@ -97,7 +99,7 @@ export async function loadGnuSpeech(): Promise<TtsEngine | null> {
   try {
     // The Emscripten factory itself (the package's own entry hides the module). A variable
     // specifier keeps bundlers and type-checkers from requiring the package.
-    const specifier: string = `${GNUSPEECH_PACKAGE}/wasm/gnuspeech.js`;
+    const specifier: string = GNUSPEECH_FACTORY;
     init = (await import(specifier)).default;
   } catch {
     return null;
