@@ -1,5 +1,6 @@
 import { resample } from "../../resample";
 import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine";
+import { type EmscriptenHeap, heapRestorer } from "./heap-snapshot";
 import { voiceInLanguage } from "./languages";
 
 /**
@@ -78,10 +79,8 @@ interface EspeakWorker {
   __destroy__(): void;
 }
 
-interface EspeakModule {
+interface EspeakModule extends EmscriptenHeap {
   eSpeakNGWorker: new () => EspeakWorker;
-  /** Emscripten's view of the whole heap (replaced when memory grows). */
-  HEAPU8: Uint8Array;
 }
 
 const clampScale = (v: number) => Math.max(0, Math.min(99, Math.round(v)));
@@ -142,17 +141,8 @@ export async function loadEspeak(lang?: string): Promise<TtsEngine | null> {
       : withFrozenClock(() => installedVoices(worker)).filter((t) => voiceInLanguage(t, lang));
   const voices = accents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
-  // eSpeak carries state from one utterance to the next (its C rand() stream among it), so the
-  // same call gives slightly different audio depending on what was said before. Restoring the
-  // heap as it was after start-up (~17 MB copy, ~5 ms) makes every utterance independent of
-  // history, which resumable, order-free corpus generation needs. Between calls no C frame is
-  // live, so the heap is the whole state.
-  const pristine = m.HEAPU8.slice();
-  const reset = () => {
-    const heap = m.HEAPU8;
-    heap.set(pristine);
-    if (heap.length > pristine.length) heap.fill(0, pristine.length);
-  };
+  // Each utterance independent of the ones before it (heap-snapshot.ts; ~17 MB copy, ~5 ms).
+  const reset = heapRestorer(m);
 
   return {
     name: "espeak",

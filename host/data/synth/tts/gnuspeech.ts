@@ -1,5 +1,7 @@
+import { Rng } from "../../rng";
 import { decodeWav } from "../../wav/read";
 import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine";
+import { type EmscriptenHeap, heapRestorer } from "./heap-snapshot";
 
 /**
  * GnuSpeech (articulatory synthesis: a tube model of the vocal tract driven by a glottal
@@ -28,13 +30,12 @@ const VARIANTS: Record<string, (voiceFile: string) => string> = {
 const DATA_DIR = "/data/en";
 const VOICE_NAME = "earshot";
 
-interface GnuSpeechModule {
+interface GnuSpeechModule extends EmscriptenHeap {
   FS: {
     readFile(path: string, opts?: { encoding: "utf8" }): Uint8Array | string;
     writeFile(path: string, data: string): void;
     unlink(path: string): void;
   };
-  HEAPU8: Uint8Array;
   _malloc(n: number): number;
   _GnuSpeech_synthesizeToFile(
     text: number,
@@ -53,37 +54,18 @@ function setValue(file: string, key: string, f: (old: number) => number): string
   return file.replace(re, `${key} = ${f(Number(m[1])).toFixed(4)}`);
 }
 
-/** 32-bit FNV-1a of a string: seeds the engine's random draws from what is said. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /**
- * Runs `f` with `crypto.getRandomValues` replaced by a generator seeded with `seed`. GnuSpeech
+ * Runs `f` with `crypto.getRandomValues` replaced by the seeded stream `rng`. GnuSpeech
  * draws its intonation drift and random intonation from `std::random_device`, which Emscripten
  * serves from `crypto.getRandomValues`: left alone, the same call gave different audio every
  * time. `f` is synchronous, so nothing else sees the replacement.
  */
-function withSeededRandom<T>(seed: number, f: () => T): T {
+function withSeededRandom<T>(rng: Rng, f: () => T): T {
   const c = globalThis.crypto as unknown as { getRandomValues: (v: Uint8Array) => Uint8Array };
   const original = c.getRandomValues;
-  let s = seed >>> 0 || 1;
   c.getRandomValues = (view: Uint8Array) => {
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    for (let i = 0; i < bytes.length; i++) {
-      // xorshift32
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      bytes[i] = s & 0xff;
-    }
+    for (let i = 0; i < bytes.length; i++) bytes[i] = rng.uint32() & 0xff;
     return view;
   };
   try {
@@ -114,14 +96,8 @@ export async function loadGnuSpeech(): Promise<TtsEngine | null> {
   const controlModel = readText(`${DATA_DIR}/trm_control_model.txt`);
   const voices: string[] = [];
   for (const p of PRESETS) for (const v of Object.keys(VARIANTS)) voices.push(`${p}+${v}`);
-  // Like eSpeak (espeak.ts), keep each utterance independent of the ones before it: restore
-  // the heap as it was after start-up. Between calls no C frame is live.
-  const pristine = m.HEAPU8.slice();
-  const reset = () => {
-    const heap = m.HEAPU8;
-    heap.set(pristine);
-    if (heap.length > pristine.length) heap.fill(0, pristine.length);
-  };
+  // Each utterance independent of the ones before it (heap-snapshot.ts).
+  const reset = heapRestorer(m);
   const cString = (s: string): number => {
     const bytes = new TextEncoder().encode(s);
     const at = m._malloc(bytes.length + 1);
@@ -156,8 +132,9 @@ export async function loadGnuSpeech(): Promise<TtsEngine | null> {
       } catch {
         // not there yet
       }
-      const seed = fnv1a(`${text}|${voice}|${p.pitch}|${p.pitchRange}|${p.rate}`);
-      withSeededRandom(seed, () => {
+      // Its random draws follow from what is said and how (Rng.fork hashes the label).
+      const rng = new Rng(0).fork(`${text}|${voice}|${p.pitch}|${p.pitchRange}|${p.rate}`);
+      withSeededRandom(rng, () => {
         reset();
         m._GnuSpeech_synthesizeToFile(
           cString(text),
