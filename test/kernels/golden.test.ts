@@ -119,6 +119,30 @@ for (const impl of KERNEL_IMPLEMENTATIONS) {
       }
     });
 
+    // The C kernel runs channels in blocks of 64 and has separate loops for a depth multiplier
+    // of 1, for one input channel (micro_speech's first layer) and for the rest.
+    it.each([
+      ["one input channel, depth multiplier 8, a 10 x 8 window at stride 2", 1, 8, 10, 8, 2],
+      ["40 channels, depth multiplier 2 (80 outputs: two channel blocks)", 40, 2, 3, 3, 1],
+      ["70 channels, depth multiplier 1 (two channel blocks)", 70, 1, 3, 3, 2],
+    ])("depthwiseConv2d with %s matches the reference", (_n, inC, dm, kH, kW, stride) => {
+      const rng = new Rng(102 + inC);
+      for (const same of [true, false]) {
+        const w: Window = { inH: 13, inW: 11, inC, kH, kW, stride, same };
+        const outC = inC * dm;
+        const g = geometry(w, outC);
+        const x = ints(rng, w.inH * w.inW * inC, -128, 127);
+        const wts = ints(rng, kH * kW * outC, -127, 127);
+        const bias = ints(rng, outC, -5000, 5000);
+        const { mult, shift } = multipliers(rng, outC, kH * kW);
+        const q = requantParams(rng);
+        const out = zeros(g.outH * g.outW * outC);
+        k.depthwiseConv2d(x, wts, bias, mult, shift, g, q, out);
+        expect(out).toEqual(refConv(x, wts, bias, mult, shift, w, outC, true, q));
+        expect(new Set(out).size).toBeGreaterThan(3);
+      }
+    });
+
     it("dense matches the reference", () => {
       const rng = new Rng(101);
       for (let trial = 0; trial < 40; trial++) {

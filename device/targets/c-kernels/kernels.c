@@ -289,29 +289,48 @@ int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const in
   return conv2d_16(NULL, x, NULL, w, bias, mult, shift, g, q, NULL, out);
 }
 
+/* Output channels per pass of a depthwise window: each tap adds its weights to a block of
+ * accumulators (contiguous in w and out), so the tap's bounds and addresses are found once per
+ * pixel instead of once per channel. Integer sums, so the order does not change the result. */
+#define DW_BLOCK 64
+
 void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const es_geom *g,
                          const es_requant *q, int32_t *out) {
   const int32_t dm = g->outC / g->inC;
+  const int32_t inH = g->inH, inW = g->inW, inC = g->inC, outC = g->outC, kH = g->kH, kW = g->kW;
+  const int32_t zp = q->inZp;
+  int64_t acc[DW_BLOCK];
+  int32_t src[DW_BLOCK]; /* input channel of each output channel in the block */
   for (int32_t oy = 0; oy < g->outH; oy++) {
     const int32_t iy0 = oy * g->strideH - g->padTop;
+    const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = inH - iy0 < kH ? inH - iy0 : kH;
     for (int32_t ox = 0; ox < g->outW; ox++) {
       const int32_t ix0 = ox * g->strideW - g->padLeft;
-      int32_t *o_row = out + (oy * g->outW + ox) * g->outC;
-      for (int32_t o = 0; o < g->outC; o++) {
-        const int32_t ic = o / dm;
-        int64_t acc = bias[o];
-        for (int32_t ky = 0; ky < g->kH; ky++) {
-          const int32_t iy = iy0 + ky;
-          if (iy < 0 || iy >= g->inH) continue;
-          for (int32_t kx = 0; kx < g->kW; kx++) {
-            const int32_t ix = ix0 + kx;
-            if (ix < 0 || ix >= g->inW) continue;
-            acc += (int64_t)(x[(iy * g->inW + ix) * g->inC + ic] - q->inZp) *
-                   w[(ky * g->kW + kx) * g->outC + o];
+      const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = inW - ix0 < kW ? inW - ix0 : kW;
+      int32_t *o_row = out + ((size_t)oy * g->outW + ox) * outC;
+      for (int32_t o0 = 0; o0 < outC; o0 += DW_BLOCK) {
+        const int32_t n = outC - o0 < DW_BLOCK ? outC - o0 : DW_BLOCK;
+        for (int32_t i = 0; i < n; i++) {
+          acc[i] = bias[o0 + i];
+          src[i] = (o0 + i) / dm;
+        }
+        for (int32_t ky = ky0; ky < ky1; ky++) {
+          for (int32_t kx = kx0; kx < kx1; kx++) {
+            const int32_t *xp = x + ((size_t)(iy0 + ky) * inW + (ix0 + kx)) * inC;
+            const int32_t *wp = w + ((size_t)ky * kW + kx) * outC + o0;
+            if (dm == 1) {
+              for (int32_t i = 0; i < n; i++) acc[i] += (int64_t)(xp[o0 + i] - zp) * wp[i];
+            } else if (inC == 1) {
+              const int64_t xv = xp[0] - zp;
+              for (int32_t i = 0; i < n; i++) acc[i] += xv * wp[i];
+            } else {
+              for (int32_t i = 0; i < n; i++) acc[i] += (int64_t)(xp[src[i]] - zp) * wp[i];
+            }
           }
         }
-        o_row[o] = clamp64(q->outZp + rescale(acc, mult[o], shift[o]), q->actMin, q->actMax);
+        for (int32_t i = 0; i < n; i++)
+          o_row[o0 + i] = clamp64(q->outZp + rescale(acc[i], mult[o0 + i], shift[o0 + i]), q->actMin, q->actMax);
       }
     }
   }
