@@ -156,14 +156,13 @@ export class StreamSession {
   private readonly chunk: number[];
   private failed = false;
 
-  constructor(io: EngineIo, det: Detector, memory: TensorMemory) {
+  /** `buffers`: the audio buffers streamBuffers() allocated before the model was loaded. */
+  constructor(io: EngineIo, det: Detector, memory: TensorMemory, buffers: number[][]) {
     this.io = io;
     this.det = det;
     this.memory = memory;
-    // int16 where the memory keeps narrow arrays (a compact typed arena): 1 KB less of a
-    // JerryScript heap than int32 slots.
-    this.pcm = memory.buffer(CHUNK, DT_INT16);
-    this.chunk = memory.scratch(CHUNK, true);
+    this.pcm = buffers[0];
+    this.chunk = buffers[1];
   }
 
   feed(): void {
@@ -215,6 +214,16 @@ export class StreamSession {
   }
 }
 
+/**
+ * The stream's audio buffers (int16 where the memory keeps narrow arrays: 1 KB less of a
+ * JerryScript heap than int32 slots). Taken before the model loads: decoding leaves Espruino's
+ * variables fragmented, and a buffer allocated after it may not get one flat block, which its C
+ * kernels then copy on every call.
+ */
+function streamBuffers(memory: TensorMemory): number[][] {
+  return [memory.buffer(CHUNK, DT_INT16), memory.scratch(CHUNK, true)];
+}
+
 /** Loads the model and prints the load lines; null after printing an `X` line. */
 export function startStream(
   io: EngineIo,
@@ -222,6 +231,7 @@ export function startStream(
   memory: TensorMemory,
   frontEnd: FrontEndIntrinsic | null = null,
 ): StreamSession | null {
+  const buffers = streamBuffers(memory);
   let det: Detector;
   try {
     // No local keeps the file's bytes: loadDetector drops them after decoding, before the
@@ -248,7 +258,7 @@ export function startStream(
   const inc = det.incremental;
   if (inc !== null) io.print(line(io, "I", [inc.macsPerStride, inc.strideFrames], [], 0));
   printInferences(io, det, memory);
-  return new StreamSession(io, det, memory);
+  return new StreamSession(io, det, memory, buffers);
 }
 
 /** Prints every inference's scores; tracing (streaming off), its window and every layer. */

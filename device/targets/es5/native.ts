@@ -45,6 +45,11 @@ export type NativeKernels = Partial<Kernels> & {
    * slots (what lets res8-narrow fit JerryScript's 256 KB heap).
    */
   narrowActivations?: boolean;
+  /**
+   * Typed arrays shorter than this many bytes get a store this long (Espruino: see store()).
+   * Absent: every array gets its own length.
+   */
+  minStoreBytes?: number;
   copy?: (src: number[], srcOff: number, dst: number[], dstOff: number, n: number) => void;
   copyScaled?: (
     src: number[],
@@ -121,11 +126,34 @@ export function nativeProvider(native: NativeKernels): KernelProvider {
  * JS kernels read any typed array, so `compact` sizes each to its stored width (an int8 model's
  * weights take one byte each: what lets a model fit a device heap).
  */
-function constantArray(count: number, dtype: number, bits: number, compact: boolean): number[] {
-  if (!compact || dtype === DT_BIN || bits > 16) return committed(new Int32Array(count));
+/**
+ * A typed array's store. Espruino keeps an ArrayBuffer of up to two variable blocks (22 bytes on
+ * a board, 42 on the 64-bit Linux build) in chunks, which its C kernels can only read through a
+ * copy made on every call (jswrap_earshot.c `arg`); a longer one gets one flat block. Its host
+ * therefore asks (`minStoreBytes`) for small arrays to get a longer store; real models'
+ * per-channel arrays are longer already.
+ */
+function store(count: number, bytesPer: number, minBytes: number): ArrayBuffer {
+  const bytes = count * bytesPer;
+  return new ArrayBuffer(bytes > minBytes ? bytes : minBytes);
+}
+
+function constantArray(
+  count: number,
+  dtype: number,
+  bits: number,
+  compact: boolean,
+  minBytes: number,
+): number[] {
+  if (!compact || dtype === DT_BIN || bits > 16)
+    return committed(new Int32Array(store(count, 4, minBytes), 0, count));
   const signed = dtype !== DT_UINT8;
-  if (bits <= 8) return committed(signed ? new Int8Array(count) : new Uint8Array(count));
-  return committed(signed ? new Int16Array(count) : new Uint16Array(count));
+  if (bits <= 8) {
+    const b = store(count, 1, minBytes);
+    return committed(signed ? new Int8Array(b, 0, count) : new Uint8Array(b, 0, count));
+  }
+  const b = store(count, 2, minBytes);
+  return committed(signed ? new Int16Array(b, 0, count) : new Uint16Array(b, 0, count));
 }
 
 /**
@@ -175,6 +203,7 @@ export function typedMemory(
   compactActivations = compact,
 ): TensorMemory {
   let arena = new ArrayBuffer(8);
+  const minStore = native.minStoreBytes !== undefined ? native.minStoreBytes : 0;
   const fix = native.fixParams;
   const served = native as Record<string, unknown>;
   return {
@@ -196,11 +225,15 @@ export function typedMemory(
     activation: (byteOffset: number, n: number, dtype: number) =>
       activationView(arena, byteOffset, n, dtype, compactActivations),
     constantStorage: (count: number, dtype: number, bits: number) =>
-      constantArray(count, dtype, bits, compact),
+      constantArray(count, dtype, bits, compact, minStore),
     // The decoder filled storage from constantStorage: already in the kernels' form.
     constant: (data: number[]) => data,
     scratch: (n: number, isFloat: boolean) =>
-      committed(isFloat ? new Float64Array(n) : new Int32Array(n)),
+      committed(
+        isFloat
+          ? new Float64Array(store(n, 8, minStore), 0, n)
+          : new Int32Array(store(n, 4, minStore), 0, n),
+      ),
     // Buffers (the streaming frame ring) hold kernel outputs: activations' width, not constants'.
     buffer: (n: number, dtype: number) =>
       committed(

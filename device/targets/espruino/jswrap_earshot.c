@@ -41,6 +41,20 @@ earshot's integer kernels and audio front end in C, over typed arrays.
 */
 JsVar *jswrap_earshot_impl(void) { return jsvNewFromString("c-espruino"); }
 
+/*JSON{
+  "type" : "staticproperty",
+  "class" : "earshot",
+  "name" : "minStoreBytes",
+  "generate" : "jswrap_earshot_min_store_bytes",
+  "return" : ["int","bytes below which a typed array should get a longer store"]
+}
+*/
+/* An ArrayBuffer longer than JSV_FLAT_STRING_BREAK_EVEN (22 bytes on a board, 42 on 64-bit
+ * Linux) is one flat block the kernels read in place; a shorter one spanning two variables is
+ * chunked, and `arg` would copy it on every call. The runtime gives small arrays this much. */
+_Static_assert(JSV_FLAT_STRING_BREAK_EVEN < 64, "minStoreBytes must exceed the flat-string break-even");
+int jswrap_earshot_min_store_bytes(void) { return 64; }
+
 /* Measurement hook for bench:device: under valgrind --tool=callgrind --instr-atstart=no, the
  * count starts here (the model loaded, the stream about to begin); elsewhere it does nothing. */
 #if defined(__has_include)

@@ -2,6 +2,7 @@
 #include "jsvar.h"
 
 JsVar *jswrap_earshot_impl(void);
+int jswrap_earshot_min_store_bytes(void);
 bool jswrap_earshot_count_from_here(void);
 
 void jswrap_earshot_conv2d(JsVar *args);
