@@ -26,6 +26,8 @@ export interface RunReport {
   stats: EngineResult["stats"];
   /** Which implementation served each kernel (and the front end) on this engine. */
   serving: EngineResult["serving"];
+  /** Instructions callgrind counted, when the run was under callgrind; else null. */
+  instructions: number | null;
 }
 
 /** `model`: the decoded file the engine ran (the caller decodes it once). */
@@ -48,5 +50,6 @@ export function buildReport(engine: string, model: DeviceModel, r: EngineResult)
     streamingMacsPerStride: r.streamingMacsPerStride ?? null,
     stats: r.stats,
     serving: r.serving,
+    instructions: r.instructions ?? null,
   };
 }

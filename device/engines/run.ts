@@ -65,6 +65,11 @@ export interface RunOptions {
    */
   countFromStream?: boolean;
   /**
+   * With callgrind: keep callgrind's profile in this file (`%p` in the name becomes each engine
+   * process's id; a run spawns one process per engine call) for callgrind_annotate.
+   */
+  profileOut?: string;
+  /**
    * false: run the whole network on a float window at every stride (the reference mode);
    * default true: the device's streaming mode (quantized frame ring, banded conv + pool).
    * A trace always runs streaming off.
@@ -87,6 +92,8 @@ export interface RunOptions {
 let counted: number | null = null;
 /** Extra valgrind options for this runEngine call. */
 let valgrindExtra: string[] = [];
+/** Where callgrind writes its profile for this runEngine call. */
+let profileFile = "/dev/null";
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
@@ -134,7 +141,7 @@ function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): s
   const r = measure
     ? spawnSync(
         "valgrind",
-        ["--tool=callgrind", "--callgrind-out-file=/dev/null", ...valgrindExtra, cmd, ...args],
+        ["--tool=callgrind", `--callgrind-out-file=${profileFile}`, ...valgrindExtra, cmd, ...args],
         {
           encoding: "utf8",
           maxBuffer: 1 << 30,
@@ -223,6 +230,9 @@ export async function runEngine(
   if (fromStream && engine !== "espruino-native")
     throw new EngineUnavailableError("countFromStream: espruino-native only");
   valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
+  if (opts.profileOut !== undefined && opts.callgrind !== true)
+    throw new EngineUnavailableError("profileOut needs callgrind");
+  profileFile = opts.profileOut ?? "/dev/null";
   const memProbe = opts.memStats === true;
   try {
     const modelPath = join(dir, "model.bin");

@@ -44,6 +44,10 @@ export function register(program: Command): void {
       numberIn("--suppression-ms", 0, MAX_SUPPRESSION_MS),
     )
     .option(
+      "--callgrind-out <file>",
+      "run the engine under valgrind's callgrind and keep its profile there (callgrind_annotate reads it); espruino-native counts from the first audio read",
+    )
+    .option(
       "--json",
       'print {"events":[{"t","keyword","score"}],"scores":[[...],...],"times":[...],"top":[label,...]}',
     )
@@ -94,7 +98,19 @@ export function register(program: Command): void {
         throw new UserError(
           `${opts.model}: front end expects ${rate} Hz; WAVs are read at 16000 Hz`,
         );
+      const profileOut = opts.callgrindOut;
+      if (profileOut !== undefined && (engine === "node" || engine === "node-wasm"))
+        throw new UserError(
+          `--callgrind-out: engine '${engine}' runs inside this process; pick a device or host engine`,
+        );
       const result = await runEngine(engine, model, samples, {
+        ...(profileOut === undefined
+          ? {}
+          : {
+              callgrind: true,
+              profileOut,
+              countFromStream: engine === "espruino-native",
+            }),
         threshold: opts.threshold,
         smoothingWindow: opts.smoothing,
         strideFrames: opts.stride,
@@ -104,6 +120,9 @@ export function register(program: Command): void {
       emit(opts, report, (r) =>
         [
           `${r.engine}: ${r.scores.length} inferences, arena ${r.arenaPeakBytes} bytes, ${r.macsPerInference.int8} int8 + ${r.macsPerInference.binary} binary MACs each${r.streamingMacsPerStride === null ? "" : ` (streaming: ${r.streamingMacsPerStride} per stride)`}`,
+          r.instructions === null
+            ? ""
+            : `callgrind: ${r.instructions} instructions${engine === "espruino-native" ? " from the first audio read" : ""}; profile in ${profileOut}`,
           r.stats
             ? `time: front end ${r.stats.frontEndMs.toFixed(0)} ms, network ${r.stats.networkMs.toFixed(0)} ms, post ${r.stats.postMs.toFixed(0)} ms`
             : "",
