@@ -14,7 +14,9 @@
  * The last line is one JSON object; its `*_ms` figures are CPU milliseconds per clip (best of
  * `repeat` passes) of the current code, `*_before_ms` the reference's (where there is one),
  * `warp_share` the vocal tract warp's share of a whole augmented clip, `augmented_clip_filterbank_ms`
- * the whole clip with the warp in the filter bank.
+ * the whole clip with the warp in the filter bank. The front end's "after" is the native addon's
+ * C front end where it is built (same bits), "before" the TS one; `augmented_clip_ts_front_end_ms`
+ * is the whole clip with the TS front end.
  */
 import { readdirSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -33,6 +35,7 @@ import {
 } from "../host/data";
 import { vtlpWarp } from "../host/data/voice-warp";
 import { CLIP_SAMPLES, padOrTrim, readWav } from "../host/data/wav/read";
+import { nativeAddon } from "../host/native/load";
 import { FeatureCache } from "../host/train/features";
 import { KWS_AUGMENT } from "../host/train/recipes";
 import { PRESETS } from "../shared/features";
@@ -83,8 +86,12 @@ function loadClips(n: number): { clips: Float32Array[]; noise: Float32Array[] } 
 
 const { clips, noise } = loadClips(nClips);
 const c = KWS_AUGMENT;
-// The trainer's path to features of an augmented clip (no disk cache).
+// The trainer's path to features of an augmented clip (no disk cache): the native addon's C
+// front end where it is built; tsFeatures keeps the TS front end ("before" of the front end and
+// of the whole clip).
 const features = new FeatureCache(PRESETS.MFCC_30_10_40, null);
+const tsFeatures = new FeatureCache(PRESETS.MFCC_30_10_40, null, undefined, false);
+const frontEndPath = nativeAddon() === null ? "TS (no native addon)" : "the addon's C front end";
 // Babble from the clips themselves (the recipe uses non-keyword training clips).
 const augmenter = new Augmenter(c, noise, undefined, clips);
 const inBank = new Augmenter({ ...c, vtlpDomain: "filterbank" }, noise, undefined, clips);
@@ -153,17 +160,27 @@ const stages: Record<string, { before: number | null; ms: number; probability: n
           probability: c.noise?.probability ?? 0,
         }
       : { before: null, ms: 0, probability: 0 },
-  front_end: { ...perClip((x) => features.compute(x)), probability: 1 },
+  front_end: {
+    ...perClip(
+      (x) => features.compute(x),
+      (x) => tsFeatures.compute(x),
+    ),
+    probability: 1,
+  },
   front_end_warped: {
-    ...perClip((x, r) => features.compute(x, r.uniform(vtlp[0], vtlp[1]))),
+    ...perClip(
+      (x, r) => features.compute(x, r.uniform(vtlp[0], vtlp[1])),
+      (x, r) => tsFeatures.compute(x, r.uniform(vtlp[0], vtlp[1])),
+    ),
     probability: 1,
   },
 };
-const both = perClip(
-  (x, r) => features.augmented(x, inBank, r),
+// The whole clip with each front end, passes interleaved; then with the warp in the filter bank.
+const whole = perClip(
   (x, r) => features.augmented(x, augmenter, r),
+  (x, r) => tsFeatures.augmented(x, augmenter, r),
 );
-const whole = { ms: both.before ?? 0 };
+const inBankClip = perClip((x, r) => features.augmented(x, inBank, r));
 
 const load = loadavg()
   .map((l) => l.toFixed(2))
@@ -176,8 +193,11 @@ for (const [name, s] of Object.entries(stages))
   console.log(
     `  ${name.padEnd(11)} ${f2(s.before)}  ${f2(s.ms)}        ${String(s.probability).padEnd(4)}  ${f2(times(s.before, s.probability))} / ${f2(s.ms * s.probability)}`,
   );
-console.log(`  augmented clip + front end: ${f2(whole.ms, 0)} ms`);
-console.log(`  the same, warp in the filter bank: ${f2(both.ms, 0)} ms`);
+console.log(`  front end "after": ${frontEndPath}`);
+console.log(
+  `  augmented clip + front end: ${f2(whole.ms, 0)} ms (TS front end: ${f2(whole.before, 0)} ms)`,
+);
+console.log(`  the same, warp in the filter bank: ${f2(inBankClip.ms, 0)} ms`);
 const r3 = (v: number | null) => (v === null ? null : Number(v.toFixed(3)));
 console.log(
   JSON.stringify({
@@ -189,7 +209,9 @@ console.log(
         .map(([k, s]) => [`${k}_before_ms`, r3(s.before)]),
     ),
     augmented_clip_ms: r3(whole.ms),
-    augmented_clip_filterbank_ms: r3(both.ms),
+    augmented_clip_ts_front_end_ms: r3(whole.before),
+    native_front_end: nativeAddon() !== null,
+    augmented_clip_filterbank_ms: r3(inBankClip.ms),
     warp_share: r3(stages.vtlp.ms / whole.ms),
     load1: Number(loadavg()[0].toFixed(2)),
   }),

@@ -18,8 +18,8 @@ CACHE=${EARSHOT_NATIVE_CACHE:-$ROOT/.cache/native}
 SRC_DIR=$ROOT/host/native/c
 KERNELS=$ROOT/device/targets/c-kernels
 # Order matters (the key hashes them in this order; load.ts repeats it): sorted names.
-SOURCES=("$SRC_DIR"/*.c "$KERNELS/kernels.c")
-HEADERS=("$SRC_DIR"/*.h "$KERNELS/kernels.h")
+SOURCES=("$SRC_DIR"/*.c "$KERNELS/kernels.c" "$KERNELS/frontend.c")
+HEADERS=("$SRC_DIR"/*.h "$KERNELS/kernels.h" "$KERNELS/frontend.h")
 FLAGS=(-O3 -march=native -ffp-contract=off -fPIC -shared -std=gnu11 -Wall -Wextra
        -Wno-unused-parameter -pthread)
 

@@ -28,7 +28,32 @@ export interface NativeTrainKernels {
   trainThreads(n?: number): number;
 }
 
-export interface NativeAddon extends NativeTrainKernels {
+/**
+ * The device's C front end (device/targets/c-kernels/frontend.c) for host features
+ * (host/native/front-end.ts): the tables of a shared/features FrontEnd copied in once.
+ */
+export interface NativeFrontEndFunctions {
+  /** dims: [windowLength, hopLength, coeffs, nMels, fftSize, lfbe 0/1]; returns an opaque handle. */
+  frontEndCreate(
+    dims: Int32Array,
+    logFloor: number,
+    window: Float64Array,
+    rev: Int32Array,
+    cosM: Float64Array,
+    sinM: Float64Array,
+    cosN: Float64Array,
+    sinN: Float64Array,
+    melStart: Int32Array,
+    melCount: Int32Array,
+    melOffset: Int32Array,
+    melWeights: Float64Array,
+    dct: Float64Array,
+  ): object;
+  /** frames x coeffs features of samples (hop apart) into out. */
+  frontEndExtract(fe: object, samples: Float32Array, frames: number, out: Float32Array): void;
+}
+
+export interface NativeAddon extends NativeTrainKernels, NativeFrontEndFunctions {
   /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */
@@ -45,8 +70,10 @@ function sourcesHash(): string {
   const files = [
     ...mine.filter((f) => f.endsWith(".c")).map((f) => join(C_DIR, f)),
     join(KERNELS_DIR, "kernels.c"),
+    join(KERNELS_DIR, "frontend.c"),
     ...mine.filter((f) => f.endsWith(".h")).map((f) => join(C_DIR, f)),
     join(KERNELS_DIR, "kernels.h"),
+    join(KERNELS_DIR, "frontend.h"),
   ];
   const h = createHash("sha256");
   for (const f of files) h.update(readFileSync(f));

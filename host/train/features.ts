@@ -1,6 +1,7 @@
 /**
  * Features for training and evaluation: clean features of every example computed once by the
- * shared front end and cached on disk, per-coefficient input normalization, and the frame of
+ * shared front end (through its C twin in the native addon when it is built: the same bits,
+ * a quarter of the CPU) and cached on disk, per-coefficient input normalization, and the frame of
  * digital silence (what zero-filled audio looks like after the front end).
  *
  * Cache layout: <cacheDir>/<hash of front-end config>/<hh>/<hash of example>.f32, where an
@@ -13,8 +14,10 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { coeffCount, FrontEnd, type FrontEndConfig, frameCount } from "../../shared/features";
+import type { MelFilterbank } from "../../shared/features/mel";
 import { type Augmenter, ClipLoader, type Example, type Rng, WavError } from "../data";
 import { WarpedMelBanks } from "../data/vtlp-filterbank";
+import { NativeFeatures } from "../native/front-end";
 
 /** Features of many examples in one block: example i is rows [i*frames, (i+1)*frames). */
 export interface FeatureSet {
@@ -64,18 +67,26 @@ export class FeatureCache {
   /** One front end for every clip: building its tables costs ~20% of a 1 s clip's features. */
   private readonly frontEnd: FrontEnd;
   private readonly warpedBanks: WarpedMelBanks;
+  /** The C twins of the front end and of each warped bank (null: no addon); made at first use. */
+  private native: NativeFeatures | null | undefined;
+  private readonly nativeWarped = new Map<MelFilterbank, NativeFeatures>();
 
-  /** `cacheDir` null: compute every time, keep nothing on disk. */
+  /**
+   * `cacheDir` null: compute every time, keep nothing on disk. `native` false: the TS front end
+   * even where the addon is built (benchmarks compare the two).
+   */
   constructor(
     readonly config: FrontEndConfig,
     cacheDir: string | null = defaultCacheDir(),
     readonly loader = new ClipLoader(),
+    native = true,
   ) {
     this.frames = frameCount(loader.length, config);
     this.coeffs = coeffCount(config);
     this.dir = cacheDir ? join(cacheDir, frontEndHash(config)) : null;
     this.frontEnd = new FrontEnd(config);
     this.warpedBanks = new WarpedMelBanks(config);
+    if (!native) this.native = null;
   }
 
   /** Clean features of one example (frames x coeffs); throws WavError for unreadable files. */
@@ -120,15 +131,37 @@ export class FeatureCache {
    * mel filter bank warped by that factor (vocal tract length perturbation).
    */
   compute(audio: Float32Array, warp = 1): Float32Array {
-    if (warp === 1) return Float32Array.from(this.frontEnd.extract(audio).data);
+    const bank = warp === 1 ? null : this.warpedBanks.get(warp);
+    const native = this.nativeFor(bank);
+    if (native !== null) return native.extract(audio);
+    if (bank === null) return Float32Array.from(this.frontEnd.extract(audio).data);
     const fe = this.frontEnd;
     const plain = fe.mel;
-    fe.mel = this.warpedBanks.get(warp);
+    fe.mel = bank;
     try {
       return Float32Array.from(fe.extract(audio).data);
     } finally {
       fe.mel = plain;
     }
+  }
+
+  /** The C front end with `bank` (null: the plain one) in place of the mel filters, if built. */
+  private nativeFor(bank: MelFilterbank | null): NativeFeatures | null {
+    if (this.native === undefined) this.native = NativeFeatures.of(this.frontEnd);
+    if (this.native === null || bank === null) return this.native;
+    let n = this.nativeWarped.get(bank);
+    if (n === undefined) {
+      const fe = this.frontEnd;
+      const plain = fe.mel;
+      fe.mel = bank;
+      try {
+        n = NativeFeatures.of(fe) as NativeFeatures;
+      } finally {
+        fe.mel = plain;
+      }
+      this.nativeWarped.set(bank, n);
+    }
+    return n;
   }
 
   /** Features of one augmented copy of `clip` (the warp where the augmenter's config puts it). */

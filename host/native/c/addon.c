@@ -18,6 +18,7 @@
 
 #include "../../../device/targets/c-kernels/kernels.h"
 #include "fast-int.h"
+#include "features.h"
 #include "train.h"
 
 #define CHECK(call)                                                  \
@@ -163,6 +164,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(train_register(env, exports));
+  CHECK(features_register(env, exports));
   return exports;
 }
 
