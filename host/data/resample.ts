@@ -7,7 +7,12 @@
  *
  * Contract: `resample(x, from, to)` returns ceil(x.length * to / from) samples; samples outside
  * the input are taken as zero; each phase's taps sum to 1, so DC passes with unit gain.
+ *
+ * With the native addon built, tabulated ratios run their loop in C (host/native/c/resample.c:
+ * the same taps and sums in the same order, so the same bits) at a fraction of the CPU: the
+ * trainer's speed perturbation resamples every augmented clip.
  */
+import { nativeAddon } from "../native/load";
 
 /** Zero crossings of the sinc kept on each side of the centre tap. */
 const ZERO_CROSSINGS = 16;
@@ -21,6 +26,8 @@ const MAX_TABLE_PHASES = 4096;
 export interface ResampleOptions {
   zeroCrossings?: number;
   rolloff?: number;
+  /** false: the TS loop even where the addon is built (tests and benchmarks compare them). */
+  native?: boolean;
 }
 
 function gcd(a: number, b: number): number {
@@ -75,6 +82,31 @@ function phaseTaps(
 const tables = new Map<string, Float64Array[]>();
 const MAX_CACHED_TABLES = 128;
 
+/** Every phase's taps in one array (phase p at p * 2 half), for the C loop; cached as `tables`. */
+const flatTables = new Map<string, Float64Array>();
+
+function flatTable(
+  key: string,
+  table: Float64Array[],
+  up: number,
+  half: number,
+  taps: (phase: number) => Float64Array,
+): Float64Array {
+  let flat = flatTables.get(key);
+  if (!flat) {
+    if (flatTables.size >= MAX_CACHED_TABLES)
+      flatTables.delete(flatTables.keys().next().value as string);
+    flat = new Float64Array(up * 2 * half);
+    for (let p = 0; p < up; p++) {
+      const t = table[p] ?? taps(p);
+      table[p] = t;
+      flat.set(t, p * 2 * half);
+    }
+    flatTables.set(key, flat);
+  }
+  return flat;
+}
+
 function cachedTable(key: string, phases: number): Float64Array[] {
   let t = tables.get(key);
   if (!t) {
@@ -111,7 +143,16 @@ export function resample(
 
   const outLen = Math.ceil((input.length * up) / down);
   const out = new Float32Array(outLen);
-  const table = up <= MAX_TABLE_PHASES ? cachedTable(`${up}/${down}/${zeros}/${cutoff}`, up) : null;
+  const key = `${up}/${down}/${zeros}/${cutoff}`;
+  const table = up <= MAX_TABLE_PHASES ? cachedTable(key, up) : null;
+  const native = table !== null && opts.native !== false ? nativeAddon() : null;
+  if (native !== null && table !== null) {
+    const flat = flatTable(key, table, up, half, (p) =>
+      phaseTaps(p / up, half, cutoff, width, i0Beta),
+    );
+    native.resamplePolyphase(input, out, flat, up, down, half);
+    return out;
+  }
   const n = input.length;
   // Float64 copy: the dot product's loads then need no float32 -> float64 conversion.
   const src = Float64Array.from(input);

@@ -53,7 +53,22 @@ export interface NativeFrontEndFunctions {
   frontEndExtract(fe: object, samples: Float32Array, frames: number, out: Float32Array): void;
 }
 
-export interface NativeAddon extends NativeTrainKernels, NativeFrontEndFunctions {
+/** The polyphase resampler's loop (host/data/resample.ts): taps are up x 2 half values. */
+export interface NativeResampleFunctions {
+  resamplePolyphase(
+    src: Float32Array,
+    out: Float32Array,
+    taps: Float64Array,
+    up: number,
+    down: number,
+    half: number,
+  ): void;
+}
+
+export interface NativeAddon
+  extends NativeTrainKernels,
+    NativeFrontEndFunctions,
+    NativeResampleFunctions {
   /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */

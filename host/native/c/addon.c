@@ -19,6 +19,7 @@
 #include "../../../device/targets/c-kernels/kernels.h"
 #include "fast-int.h"
 #include "features.h"
+#include "resample.h"
 #include "train.h"
 
 #define CHECK(call)                                                  \
@@ -165,6 +166,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(train_register(env, exports));
   CHECK(features_register(env, exports));
+  CHECK(resample_register(env, exports));
   return exports;
 }
 
