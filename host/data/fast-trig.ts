@@ -86,3 +86,19 @@ export function polarInto(
   re[at] = m * (ct * c - st * s);
   im[at] = m * (st * c + ct * s);
 }
+
+/**
+ * The tables and constants atan2 and polarInto use, for their C transcription in the native
+ * addon (host/native/c/vtlp.c): [atan (17), cos (128), sin (128)] and
+ * [halfPi, pi, invStep, stepHi, stepLo].
+ */
+export const FAST_TRIG_TABLES = {
+  atan: ATAN_TABLE,
+  cos: COS_TABLE,
+  sin: SIN_TABLE,
+  halfPi: HALF_PI,
+  pi: Math.PI,
+  invStep: INV_STEP,
+  stepHi: STEP_HI,
+  stepLo: STEP_LO,
+};

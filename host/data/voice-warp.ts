@@ -9,7 +9,8 @@
  * Nyquist frequency, so no energy leaves or wraps around the band.
  */
 import FFT from "fft.js";
-import { atan2, polarInto, round } from "./fast-trig";
+import { nativeAddon } from "../native/load";
+import { atan2, FAST_TRIG_TABLES, polarInto, round } from "./fast-trig";
 import { TARGET_RATE } from "./wav/read";
 
 /** Frequency at which the warp's linear part ends (for alpha <= 1), Hz (the paper's 4.8 kHz). */
@@ -82,6 +83,8 @@ class Workspace {
   readonly k1: Int32Array;
   readonly frac: Float64Array;
   readonly nearest: Int32Array;
+  /** The C warp's arguments (host/native/c/vtlp.c), made at its first use: fixed parts once. */
+  native: { tables: Float64Array; ints: Int32Array } | null = null;
 
   constructor(
     readonly n: number,
@@ -143,6 +146,7 @@ export function vtlpWarp(
   alpha: number,
   rate = TARGET_RATE,
   fftSize = 512,
+  opts: { native?: boolean } = {},
 ): Float32Array {
   if (!(alpha > 0) || !Number.isFinite(alpha))
     throw new RangeError(`vtlpWarp: alpha must be a positive number (got ${alpha})`);
@@ -161,6 +165,14 @@ export function vtlpWarp(
     k1[k] = Math.min(half, k0[k] + 1);
     frac[k] = s - k0[k];
     nearest[k] = Math.round(s);
+  }
+
+  const addon = opts.native === false ? null : nativeAddon();
+  if (addon !== null && n === 512) {
+    const y = new Float32Array(x.length);
+    const { tables, ints } = nativeArgs(ws, alpha, rate);
+    addon.vtlpWarpFrames(x, y, tables, ints);
+    return y;
   }
 
   // padded[0, n) and padded[n + x.length, end) stay zero from construction.
@@ -267,4 +279,73 @@ export function vtlpWarp(
     y[i] = w > 1e-9 ? out[n + i] / w : 0;
   }
   return y;
+}
+
+/** The fft.js plan fields the C transcription needs (not part of fft.js's typed API). */
+interface FftInternals {
+  table: number[];
+  _bitrev: number[];
+  _width: number;
+}
+
+/**
+ * The C warp's arguments for one call (layout in host/native/c/vtlp.c): the workspace's fixed
+ * tables once, then this call's bin mapping (already in ws.k0 ... ws.nearest) and constants,
+ * computed by the same expressions as vtlpWarp's own loop.
+ */
+function nativeArgs(ws: Workspace, alpha: number, rate: number) {
+  const n = ws.n;
+  const h = n / 2 + 1;
+  const hop = n / 4;
+  const plen = ws.padded.length;
+  const trig = FAST_TRIG_TABLES;
+  const fixedTail = trig.atan.length + trig.cos.length + trig.sin.length + 3;
+  const fracAt = n + plen + 2 * n;
+  const constsAt = fracAt + h;
+  if (ws.native === null) {
+    const fft = ws.fft as unknown as FftInternals;
+    const tables = new Float64Array(constsAt + 12 + fixedTail);
+    tables.set(ws.win, 0);
+    tables.set(ws.norm, n);
+    tables.set(fft.table, n + plen);
+    let at = constsAt + 12;
+    for (const t of [trig.atan, trig.cos, trig.sin]) {
+      tables.set(t, at);
+      at += t.length;
+    }
+    tables.set([trig.stepLo, trig.halfPi, trig.pi], at);
+    const ints = new Int32Array(2 + n + 3 * h);
+    ints[0] = n;
+    ints[1] = fft._width;
+    // Only the first entries are read (the rest of fft.js's table may hold shifted-out bits).
+    for (let i = 0; i < n && i < fft._bitrev.length; i++) ints[2 + i] = fft._bitrev[i];
+    ws.native = { tables, ints };
+  }
+  const { tables, ints } = ws.native;
+  const twoPi = 2 * Math.PI;
+  const nyquist = rate / 2;
+  const boundary = (WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / alpha;
+  const upperSlope = (nyquist - WARP_BOUNDARY_HZ * Math.min(alpha, 1)) / (nyquist - boundary);
+  tables.set(ws.frac, fracAt);
+  tables.set(
+    [
+      alpha,
+      alpha === 1 ? 1 : 0,
+      nyquist,
+      boundary,
+      upperSlope,
+      1 / twoPi,
+      1 / hop,
+      rate / twoPi,
+      (twoPi / rate) * hop,
+      twoPi,
+      trig.invStep,
+      trig.stepHi,
+    ],
+    constsAt,
+  );
+  ints.set(ws.k0, 2 + n);
+  ints.set(ws.k1, 2 + n + h);
+  ints.set(ws.nearest, 2 + n + 2 * h);
+  return { tables, ints };
 }

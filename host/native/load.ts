@@ -65,10 +65,16 @@ export interface NativeResampleFunctions {
   ): void;
 }
 
+/** The vocal tract warp's frames (host/data/voice-warp.ts; layout in host/native/c/vtlp.c). */
+export interface NativeWarpFunctions {
+  vtlpWarpFrames(x: Float32Array, y: Float32Array, tables: Float64Array, ints: Int32Array): void;
+}
+
 export interface NativeAddon
   extends NativeTrainKernels,
     NativeFrontEndFunctions,
-    NativeResampleFunctions {
+    NativeResampleFunctions,
+    NativeWarpFunctions {
   /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */

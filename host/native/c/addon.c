@@ -20,6 +20,7 @@
 #include "fast-int.h"
 #include "features.h"
 #include "resample.h"
+#include "vtlp.h"
 #include "train.h"
 
 #define CHECK(call)                                                  \
@@ -167,6 +168,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(train_register(env, exports));
   CHECK(features_register(env, exports));
   CHECK(resample_register(env, exports));
+  CHECK(vtlp_register(env, exports));
   return exports;
 }
 
