@@ -15,28 +15,29 @@ writeFileSync(wav, buildWav({ channels: [tone(440, 6400, 16000)], rate: 16000, f
 const model = join(dir, "small.esm");
 writeFileSync(model, Buffer.from(encodeModel(syntheticInt8Model({ seed: 5 }))));
 
+/** `earshot device run` on the small model and the tone, with `extra` flags. */
+const deviceRun = (engine: string, extra: string[], timeout: number) =>
+  spawnSync(
+    process.execPath,
+    [
+      "bin/earshot.js",
+      "device",
+      "run",
+      "--engine",
+      engine,
+      "--model",
+      model,
+      "--wav",
+      wav,
+      ...extra,
+    ],
+    { encoding: "utf8", timeout },
+  );
+
 describe("device run --callgrind-out", () => {
   it("keeps callgrind's profile of the engine, with the count it prints", () => {
     const out = join(dir, "duk.callgrind");
-    const r = spawnSync(
-      process.execPath,
-      [
-        "bin/earshot.js",
-        "device",
-        "run",
-        "--engine",
-        "duktape-host",
-        "--model",
-        model,
-        "--wav",
-        wav,
-        "--stride",
-        "4",
-        "--callgrind-out",
-        out,
-      ],
-      { encoding: "utf8", timeout: 240_000 },
-    );
+    const r = deviceRun("duktape-host", ["--stride", "4", "--callgrind-out", out], 240_000);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const m = /callgrind: (\d+) instructions; profile in (.+)$/m.exec(r.stdout);
@@ -54,23 +55,7 @@ describe("device run --callgrind-out", () => {
   });
 
   it("refuses an engine that runs inside the CLI's own process, in one line", () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        "bin/earshot.js",
-        "device",
-        "run",
-        "--engine",
-        "node",
-        "--model",
-        model,
-        "--wav",
-        wav,
-        "--callgrind-out",
-        join(dir, "node.callgrind"),
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const r = deviceRun("node", ["--callgrind-out", join(dir, "node.callgrind")], 60_000);
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/--callgrind-out: engine 'node' runs inside this process/);

@@ -37,6 +37,33 @@ typedef struct {
   int32_t width, csize;
 } fft_plan;
 
+/* The pre-final values of one radix-4 butterfly of fft.js's later stages (shared by its
+ * real and complex transforms): points A..D of out, twiddles of table at k (the sine's sign by
+ * inv), into T = [T0r, T0i, T1r, T1i, T2r, T2i, T3r, T3i]. */
+static inline void quad_terms(const double *out, int32_t A, int32_t B, int32_t C, int32_t D,
+                              const double *table, int32_t k, double inv, double *T) {
+  const double Ar = out[A], Ai = out[A + 1], Br = out[B], Bi = out[B + 1];
+  const double Cr = out[C], Ci = out[C + 1], Dr = out[D], Di = out[D + 1];
+  const double MAr = Ar, MAi = Ai;
+  const double tableBr = table[k], tableBi = inv * table[k + 1];
+  const double MBr = Br * tableBr - Bi * tableBi, MBi = Br * tableBi + Bi * tableBr;
+  const double tableCr = table[2 * k], tableCi = inv * table[2 * k + 1];
+  const double MCr = Cr * tableCr - Ci * tableCi, MCi = Cr * tableCi + Ci * tableCr;
+  const double tableDr = table[3 * k], tableDi = inv * table[3 * k + 1];
+  const double MDr = Dr * tableDr - Di * tableDi, MDi = Dr * tableDi + Di * tableDr;
+  const double T0r = MAr + MCr, T0i = MAi + MCi, T1r = MAr - MCr, T1i = MAi - MCi;
+  const double T2r = MBr + MDr, T2i = MBi + MDi;
+  const double T3r = inv * (MBr - MDr), T3i = inv * (MBi - MDi);
+  T[0] = T0r;
+  T[1] = T0i;
+  T[2] = T1r;
+  T[3] = T1i;
+  T[4] = T2r;
+  T[5] = T2i;
+  T[6] = T3r;
+  T[7] = T3i;
+}
+
 /* fft.js FFT.prototype._realTransform4 (inv 0): out (2n) from real data (n). */
 static void real_transform(const fft_plan *p, double *out, const double *data) {
   const int32_t size = p->csize;
@@ -77,18 +104,10 @@ static void real_transform(const fft_plan *p, double *out, const double *data) {
     for (int32_t outOff = 0; outOff < size; outOff += len) {
       for (int32_t i = 0, k = 0; i <= hquarterLen; i += 2, k += step) {
         const int32_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
-        const double Ar = out[A], Ai = out[A + 1], Br = out[B], Bi = out[B + 1];
-        const double Cr = out[C], Ci = out[C + 1], Dr = out[D], Di = out[D + 1];
-        const double MAr = Ar, MAi = Ai;
-        const double tableBr = table[k], tableBi = inv * table[k + 1];
-        const double MBr = Br * tableBr - Bi * tableBi, MBi = Br * tableBi + Bi * tableBr;
-        const double tableCr = table[2 * k], tableCi = inv * table[2 * k + 1];
-        const double MCr = Cr * tableCr - Ci * tableCi, MCi = Cr * tableCi + Ci * tableCr;
-        const double tableDr = table[3 * k], tableDi = inv * table[3 * k + 1];
-        const double MDr = Dr * tableDr - Di * tableDi, MDi = Dr * tableDi + Di * tableDr;
-        const double T0r = MAr + MCr, T0i = MAi + MCi, T1r = MAr - MCr, T1i = MAi - MCi;
-        const double T2r = MBr + MDr, T2i = MBi + MDi;
-        const double T3r = inv * (MBr - MDr), T3i = inv * (MBi - MDi);
+        double T[8];
+        quad_terms(out, A, B, C, D, table, k, inv, T);
+        const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
+        const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
         out[A] = T0r + T2r;
         out[A + 1] = T0i + T2i;
         out[B] = T1r + T3i;
@@ -153,18 +172,10 @@ static void inverse_transform(const fft_plan *p, double *out, const double *data
       const int32_t limit = outOff + quarterLen;
       for (int32_t i = outOff, k = 0; i < limit; i += 2, k += step) {
         const int32_t A = i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
-        const double Ar = out[A], Ai = out[A + 1], Br = out[B], Bi = out[B + 1];
-        const double Cr = out[C], Ci = out[C + 1], Dr = out[D], Di = out[D + 1];
-        const double MAr = Ar, MAi = Ai;
-        const double tableBr = table[k], tableBi = inv * table[k + 1];
-        const double MBr = Br * tableBr - Bi * tableBi, MBi = Br * tableBi + Bi * tableBr;
-        const double tableCr = table[2 * k], tableCi = inv * table[2 * k + 1];
-        const double MCr = Cr * tableCr - Ci * tableCi, MCi = Cr * tableCi + Ci * tableCr;
-        const double tableDr = table[3 * k], tableDi = inv * table[3 * k + 1];
-        const double MDr = Dr * tableDr - Di * tableDi, MDi = Dr * tableDi + Di * tableDr;
-        const double T0r = MAr + MCr, T0i = MAi + MCi, T1r = MAr - MCr, T1i = MAi - MCi;
-        const double T2r = MBr + MDr, T2i = MBi + MDi;
-        const double T3r = inv * (MBr - MDr), T3i = inv * (MBi - MDi);
+        double T[8];
+        quad_terms(out, A, B, C, D, table, k, inv, T);
+        const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
+        const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
         out[A] = T0r + T2r;
         out[A + 1] = T0i + T2i;
         out[B] = T1r + T3i;
