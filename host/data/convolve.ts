@@ -4,8 +4,11 @@
  * hundred thousand. Both inputs are real, so they share one complex transform (x in the real
  * part, h in the imaginary part) and are told apart by the spectrum's symmetry: two transforms
  * per convolution instead of three, and the inverse, whose output is real, runs at half size.
+ * With the native addon built, the same steps run in C (host/native/c/convolve.c: fft.js
+ * transcribed, this plan's tables passed in), giving the same float32 output.
  */
 import FFT from "fft.js";
+import { nativeAddon } from "../native/load";
 
 interface Plan {
   fft: FFT;
@@ -16,6 +19,40 @@ interface Plan {
   sin: Float64Array;
   a: Float64Array;
   b: Float64Array;
+  /** The two fft.js plans' tables as typed arrays, for the C path (made at its first use). */
+  native: NativePlan | null;
+}
+
+interface NativePlan {
+  table: Float64Array;
+  bitrev: Int32Array;
+  width: number;
+  halfTable: Float64Array;
+  halfBitrev: Int32Array;
+  halfWidth: number;
+}
+
+/** The fft.js plan fields the C transcription needs (not part of fft.js's typed API). */
+interface FftInternals {
+  table: number[];
+  _bitrev: number[];
+  _width: number;
+}
+
+function nativePlan(p: Plan): NativePlan {
+  if (p.native === null) {
+    const f = p.fft as unknown as FftInternals;
+    const h = p.halfFft as unknown as FftInternals;
+    p.native = {
+      table: Float64Array.from(f.table),
+      bitrev: Int32Array.from(f._bitrev),
+      width: f._width,
+      halfTable: Float64Array.from(h.table),
+      halfBitrev: Int32Array.from(h._bitrev),
+      halfWidth: h._width,
+    };
+  }
+  return p.native;
 }
 
 const plans = new Map<number, Plan>();
@@ -31,18 +68,46 @@ function plan(n: number): Plan {
       sin: Float64Array.from({ length: h }, (_, k) => Math.sin((2 * Math.PI * k) / n)),
       a: new Float64Array(2 * n),
       b: new Float64Array(2 * n),
+      native: null,
     };
     plans.set(n, p);
   }
   return p;
 }
 
-/** Full linear convolution of `x` and `h`: length x.length + h.length - 1. */
-export function convolve(x: Float32Array, h: Float32Array): Float32Array {
+/**
+ * Full linear convolution of `x` and `h`: length x.length + h.length - 1. `native` false: the TS
+ * steps even where the addon is built (tests compare the two).
+ */
+export function convolve(
+  x: Float32Array,
+  h: Float32Array,
+  opts: { native?: boolean } = {},
+): Float32Array {
   const outLen = x.length + h.length - 1;
   let n = 2;
   while (n < outLen) n <<= 1;
-  const { fft, halfFft, cos, sin, a, b } = plan(n);
+  const p = plan(n);
+  const addon = opts.native === false || n < 8 ? null : nativeAddon();
+  if (addon !== null) {
+    const np = nativePlan(p);
+    const y = new Float32Array(outLen);
+    addon.convolveReal(
+      x,
+      h,
+      y,
+      np.table,
+      np.bitrev,
+      np.width,
+      np.halfTable,
+      np.halfBitrev,
+      np.halfWidth,
+      p.cos,
+      p.sin,
+    );
+    return y;
+  }
+  const { fft, halfFft, cos, sin, a, b } = p;
   a.fill(0);
   for (let i = 0; i < x.length; i++) a[2 * i] = x[i];
   for (let i = 0; i < h.length; i++) a[2 * i + 1] = h[i];

@@ -70,11 +70,29 @@ export interface NativeWarpFunctions {
   vtlpWarpFrames(x: Float32Array, y: Float32Array, tables: Float64Array, ints: Int32Array): void;
 }
 
+/** The reverb's FFT convolution (host/data/convolve.ts; layout in host/native/c/convolve.c). */
+export interface NativeConvolveFunctions {
+  convolveReal(
+    x: Float32Array,
+    h: Float32Array,
+    y: Float32Array,
+    table: Float64Array,
+    bitrev: Int32Array,
+    width: number,
+    halfTable: Float64Array,
+    halfBitrev: Int32Array,
+    halfWidth: number,
+    cos: Float64Array,
+    sin: Float64Array,
+  ): void;
+}
+
 export interface NativeAddon
   extends NativeTrainKernels,
     NativeFrontEndFunctions,
     NativeResampleFunctions,
-    NativeWarpFunctions {
+    NativeWarpFunctions,
+    NativeConvolveFunctions {
   /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../../device/targets/c-kernels/kernels.h"
+#include "convolve.h"
 #include "fast-int.h"
 #include "features.h"
 #include "resample.h"
@@ -169,6 +170,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(features_register(env, exports));
   CHECK(resample_register(env, exports));
   CHECK(vtlp_register(env, exports));
+  CHECK(convolve_register(env, exports));
   return exports;
 }
 
