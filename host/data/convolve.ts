@@ -9,6 +9,7 @@
  */
 import FFT from "fft.js";
 import { nativeAddon } from "../native/load";
+import { type FftjsPlanTables, fftjsPlanTables } from "./fftjs-plan";
 
 interface Plan {
   fft: FFT;
@@ -24,34 +25,13 @@ interface Plan {
 }
 
 interface NativePlan {
-  table: Float64Array;
-  bitrev: Int32Array;
-  width: number;
-  halfTable: Float64Array;
-  halfBitrev: Int32Array;
-  halfWidth: number;
-}
-
-/** The fft.js plan fields the C transcription needs (not part of fft.js's typed API). */
-interface FftInternals {
-  table: number[];
-  _bitrev: number[];
-  _width: number;
+  full: FftjsPlanTables;
+  half: FftjsPlanTables;
 }
 
 function nativePlan(p: Plan): NativePlan {
-  if (p.native === null) {
-    const f = p.fft as unknown as FftInternals;
-    const h = p.halfFft as unknown as FftInternals;
-    p.native = {
-      table: Float64Array.from(f.table),
-      bitrev: Int32Array.from(f._bitrev),
-      width: f._width,
-      halfTable: Float64Array.from(h.table),
-      halfBitrev: Int32Array.from(h._bitrev),
-      halfWidth: h._width,
-    };
-  }
+  if (p.native === null)
+    p.native = { full: fftjsPlanTables(p.fft), half: fftjsPlanTables(p.halfFft) };
   return p.native;
 }
 
@@ -96,12 +76,12 @@ export function convolve(
       x,
       h,
       y,
-      np.table,
-      np.bitrev,
-      np.width,
-      np.halfTable,
-      np.halfBitrev,
-      np.halfWidth,
+      np.full.table,
+      np.full.bitrev,
+      np.full.width,
+      np.half.table,
+      np.half.bitrev,
+      np.half.width,
       p.cos,
       p.sin,
     );

@@ -11,6 +11,7 @@
 import FFT from "fft.js";
 import { nativeAddon } from "../native/load";
 import { atan2, FAST_TRIG_TABLES, polarInto, round } from "./fast-trig";
+import { fftjsPlanTables } from "./fftjs-plan";
 import { TARGET_RATE } from "./wav/read";
 
 /** Frequency at which the warp's linear part ends (for alpha <= 1), Hz (the paper's 4.8 kHz). */
@@ -168,6 +169,7 @@ export function vtlpWarp(
   }
 
   const addon = opts.native === false ? null : nativeAddon();
+  // 512 points (the recipe's) is the size the C path's equivalence is tested at.
   if (addon !== null && n === 512) {
     const y = new Float32Array(x.length);
     const { tables, ints } = nativeArgs(ws, alpha, rate);
@@ -281,13 +283,6 @@ export function vtlpWarp(
   return y;
 }
 
-/** The fft.js plan fields the C transcription needs (not part of fft.js's typed API). */
-interface FftInternals {
-  table: number[];
-  _bitrev: number[];
-  _width: number;
-}
-
 /**
  * The C warp's arguments for one call (layout in host/native/c/vtlp.c): the workspace's fixed
  * tables once, then this call's bin mapping (already in ws.k0 ... ws.nearest) and constants,
@@ -303,7 +298,7 @@ function nativeArgs(ws: Workspace, alpha: number, rate: number) {
   const fracAt = n + plen + 2 * n;
   const constsAt = fracAt + h;
   if (ws.native === null) {
-    const fft = ws.fft as unknown as FftInternals;
+    const fft = fftjsPlanTables(ws.fft);
     const tables = new Float64Array(constsAt + 12 + fixedTail);
     tables.set(ws.win, 0);
     tables.set(ws.norm, n);
@@ -316,9 +311,9 @@ function nativeArgs(ws: Workspace, alpha: number, rate: number) {
     tables.set([trig.stepLo, trig.halfPi, trig.pi], at);
     const ints = new Int32Array(2 + n + 3 * h);
     ints[0] = n;
-    ints[1] = fft._width;
-    // Only the first entries are read (the rest of fft.js's table may hold shifted-out bits).
-    for (let i = 0; i < n && i < fft._bitrev.length; i++) ints[2 + i] = fft._bitrev[i];
+    ints[1] = fft.width;
+    // The first stage reads only the first entries of fft.js's bit reversal.
+    ints.set(fft.bitrev.subarray(0, n), 2);
     ws.native = { tables, ints };
   }
   const { tables, ints } = ws.native;
