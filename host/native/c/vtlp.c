@@ -74,6 +74,9 @@ static inline void polar_into(const trig *tr, double m, double angle, double *re
   im[at] = m * (st * c + ct * s);
 }
 
+static _Thread_local double *scratch = NULL;
+static _Thread_local size_t scratchLen = 0;
+
 static napi_value n_vtlp(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -140,11 +143,21 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
   const fftjs_plan fft = {.table = fftTable, .bitrev = bitrev, .width = width, .csize = csize};
 
   const int64_t frames = (plen - n) / hop + 1;
-  double *buf = calloc((size_t)(2 * plen + n + 6 * (size_t)n + 9 * (size_t)h), sizeof(double));
-  if (!buf) {
-    napi_throw_error(env, NULL, "vtlpWarpFrames: out of memory");
-    return NULL;
+  /* One scratch block per thread, kept between calls (a fresh ~300 KB block every clip cost its
+   * page faults); only the padded input and the overlap-add sum must start at zero: every other
+   * buffer is written before it is read. */
+  const size_t need = (size_t)(2 * plen + n + 6 * (size_t)n + 9 * (size_t)h);
+  if (scratchLen < need) {
+    double *grown = realloc(scratch, need * sizeof(double));
+    if (!grown) {
+      napi_throw_error(env, NULL, "vtlpWarpFrames: out of memory");
+      return NULL;
+    }
+    scratch = grown;
+    scratchLen = need;
   }
+  double *buf = scratch;
+  memset(buf, 0, (size_t)(2 * plen) * sizeof(double));
   double *padded = buf, *out = padded + plen, *frame = out + plen, *spec = frame + n;
   double *pair = spec + 2 * n, *back = pair + 2 * n, *mag = back + 2 * n, *phase = mag + h;
   double *lastPhase = phase + h, *outPhase = lastPhase + h, *advance = outPhase + h;
@@ -233,7 +246,6 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
     const double w = norm[n + i];
     y[i] = (float)(w > 1e-9 ? out[n + i] / w : 0);
   }
-  free(buf);
   return NULL;
 }
 
