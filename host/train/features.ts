@@ -134,15 +134,7 @@ export class FeatureCache {
     const bank = warp === 1 ? null : this.warpedBanks.get(warp);
     const native = this.nativeFor(bank);
     if (native !== null) return native.extract(audio);
-    if (bank === null) return Float32Array.from(this.frontEnd.extract(audio).data);
-    const fe = this.frontEnd;
-    const plain = fe.mel;
-    fe.mel = bank;
-    try {
-      return Float32Array.from(fe.extract(audio).data);
-    } finally {
-      fe.mel = plain;
-    }
+    return this.withBank(bank, () => Float32Array.from(this.frontEnd.extract(audio).data));
   }
 
   /** The C front end with `bank` (null: the plain one) in place of the mel filters, if built. */
@@ -151,17 +143,23 @@ export class FeatureCache {
     if (this.native === null || bank === null) return this.native;
     let n = this.nativeWarped.get(bank);
     if (n === undefined) {
-      const fe = this.frontEnd;
-      const plain = fe.mel;
-      fe.mel = bank;
-      try {
-        n = NativeFeatures.of(fe) as NativeFeatures;
-      } finally {
-        fe.mel = plain;
-      }
+      n = this.withBank(bank, () => NativeFeatures.of(this.frontEnd) as NativeFeatures);
       this.nativeWarped.set(bank, n);
     }
     return n;
+  }
+
+  /** `f()` with the front end reading through `bank` (null: its own filters) for its duration. */
+  private withBank<T>(bank: MelFilterbank | null, f: () => T): T {
+    if (bank === null) return f();
+    const fe = this.frontEnd;
+    const plain = fe.mel;
+    fe.mel = bank;
+    try {
+      return f();
+    } finally {
+      fe.mel = plain;
+    }
   }
 
   /** Features of one augmented copy of `clip` (the warp where the augmenter's config puts it). */

@@ -12,16 +12,11 @@
 #pragma GCC optimize("no-tree-vectorize") /* as in fftjs.c */
 #endif
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "convolve.h"
 #include "fftjs.h"
-
-/* Two scratch spectra per thread, kept between calls (each is 2n doubles: 512 KB for a clip
- * with a long room response), grown when a longer convolution comes. */
-static _Thread_local double *scratch = NULL;
-static _Thread_local size_t scratchLen = 0;
+#include "scratch.h"
 
 static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *n) {
   napi_typedarray_type t;
@@ -64,16 +59,13 @@ static napi_value n_convolve(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "convolveReal: bit reversal or width out of range");
     return NULL;
   }
-  if (scratchLen < 4 * n) {
-    double *grown = realloc(scratch, 4 * n * sizeof(double));
-    if (!grown) {
-      napi_throw_error(env, NULL, "convolveReal: out of memory");
-      return NULL;
-    }
-    scratch = grown;
-    scratchLen = 4 * n;
+  /* Two spectra of 2n doubles (512 KB each for a clip with a long room response). */
+  double *a = native_scratch(4 * n);
+  if (!a) {
+    napi_throw_error(env, NULL, "convolveReal: out of memory");
+    return NULL;
   }
-  double *a = scratch, *b = scratch + 2 * n;
+  double *b = a + 2 * n;
   const float *x = dx, *h = dh;
   const double *cosT = dc, *sinT = ds;
   memset(a, 0, 2 * n * sizeof(double));

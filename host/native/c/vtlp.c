@@ -22,10 +22,10 @@
 #endif
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fftjs.h"
+#include "scratch.h"
 #include "vtlp.h"
 
 enum { ATAN_STEPS = 16, TURN_STEPS = 128, N_CONSTS = 12, N_TAIL = 3 };
@@ -73,9 +73,6 @@ static inline void polar_into(const trig *tr, double m, double angle, double *re
   re[at] = m * (ct * c - st * s);
   im[at] = m * (st * c + ct * s);
 }
-
-static _Thread_local double *scratch = NULL;
-static _Thread_local size_t scratchLen = 0;
 
 static napi_value n_vtlp(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -143,20 +140,13 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
   const fftjs_plan fft = {.table = fftTable, .bitrev = bitrev, .width = width, .csize = csize};
 
   const int64_t frames = (plen - n) / hop + 1;
-  /* One scratch block per thread, kept between calls (a fresh ~300 KB block every clip cost its
-   * page faults); only the padded input and the overlap-add sum must start at zero: every other
-   * buffer is written before it is read. */
-  const size_t need = (size_t)(2 * plen + n + 6 * (size_t)n + 9 * (size_t)h);
-  if (scratchLen < need) {
-    double *grown = realloc(scratch, need * sizeof(double));
-    if (!grown) {
-      napi_throw_error(env, NULL, "vtlpWarpFrames: out of memory");
-      return NULL;
-    }
-    scratch = grown;
-    scratchLen = need;
+  /* Only the padded input and the overlap-add sum must start at zero: every other buffer is
+   * written before it is read. */
+  double *buf = native_scratch((size_t)(2 * plen + n + 6 * (size_t)n + 9 * (size_t)h));
+  if (!buf) {
+    napi_throw_error(env, NULL, "vtlpWarpFrames: out of memory");
+    return NULL;
   }
-  double *buf = scratch;
   memset(buf, 0, (size_t)(2 * plen) * sizeof(double));
   double *padded = buf, *out = padded + plen, *frame = out + plen, *spec = frame + n;
   double *pair = spec + 2 * n, *back = pair + 2 * n, *mag = back + 2 * n, *phase = mag + h;
