@@ -9,6 +9,13 @@
 #pragma GCC optimize("no-tree-vectorize")
 #endif
 #include "fftjs.h"
+#if defined(__AVX2__)
+#include <immintrin.h>
+/* Two butterflies at once, complex values as [re im re im]: each lane does the scalar code's
+ * operation on the same operands (only the order of a commutative add's operands may differ),
+ * so the bits are the scalar code's. Written by hand: GCC's own vectorization is off (above). */
+#define FFTJS_X2 1
+#endif
 
 
 /* The pre-final values of one radix-4 butterfly of fft.js's later stages (shared by its
@@ -36,6 +43,62 @@ static inline void quad_terms(const double *out, int32_t A, int32_t B, int32_t C
   T[5] = T2i;
   T[6] = T3r;
   T[7] = T3i;
+}
+
+
+#ifdef FFTJS_X2
+/* [0 -0 0 -0]: xor flips the imaginary parts' signs (C's unary minus). */
+static inline __m256d x2_neg_im(void) { return _mm256_setr_pd(0.0, -0.0, 0.0, -0.0); }
+static inline __m256d x2_swap(__m256d v) { return _mm256_permute_pd(v, 0x5); }
+
+/* v times twiddles (table[k], inv table[k + 1]) and (table[k + step], inv table[k + step + 1]):
+ * [vr tr - vi ti, vi tr + vr ti] per value, as quad_terms' products. */
+static inline __m256d x2_twiddle(__m256d v, const double *table, int32_t k, int32_t step, __m256d inv) {
+  const __m256d t = _mm256_set_m128d(_mm_loadu_pd(table + k + step), _mm_loadu_pd(table + k));
+  const __m256d tr = _mm256_movedup_pd(t), ti = _mm256_mul_pd(inv, _mm256_permute_pd(t, 0xF));
+  return _mm256_addsub_pd(_mm256_mul_pd(v, tr), _mm256_mul_pd(x2_swap(v), ti));
+}
+
+/* quad_terms for the butterflies at A and A + 2 (k and k + step): T0..T3 as [re im re im]. */
+static inline void x2_quad_terms(const double *out, int32_t A, int32_t quarterLen, const double *table,
+                                 int32_t k, int32_t step, __m256d inv, __m256d T[4]) {
+  const int32_t B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
+  const __m256d MA = _mm256_loadu_pd(out + A);
+  const __m256d MB = x2_twiddle(_mm256_loadu_pd(out + B), table, k, step, inv);
+  const __m256d MC = x2_twiddle(_mm256_loadu_pd(out + C), table, 2 * k, 2 * step, inv);
+  const __m256d MD = x2_twiddle(_mm256_loadu_pd(out + D), table, 3 * k, 3 * step, inv);
+  T[0] = _mm256_add_pd(MA, MC);
+  T[1] = _mm256_sub_pd(MA, MC);
+  T[2] = _mm256_add_pd(MB, MD);
+  T[3] = _mm256_mul_pd(inv, _mm256_sub_pd(MB, MD));
+}
+#endif
+
+/* One butterfly (i, twiddle k) of _realTransform4's later stages. */
+static inline void real_butterfly(double *out, int32_t outOff, int32_t i, int32_t k, int32_t quarterLen,
+                                  int32_t halfLen, int32_t hquarterLen, const double *table, double inv) {
+  const int32_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
+  double T[8];
+  quad_terms(out, A, B, C, D, table, k, inv, T);
+  const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
+  const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
+  out[A] = T0r + T2r;
+  out[A + 1] = T0i + T2i;
+  out[B] = T1r + T3i;
+  out[B + 1] = T1i - T3r;
+  if (i == 0) {
+    out[C] = T0r - T2r;
+    out[C + 1] = T0i - T2i;
+    return;
+  }
+  if (i == hquarterLen) return;
+  const double ST0r = T1r, ST0i = -T1i, ST1r = T0r, ST1i = -T0i;
+  const double ST2r = -inv * T3i, ST2i = -inv * T3r, ST3r = -inv * T2i, ST3i = -inv * T2r;
+  const int32_t SA = outOff + quarterLen - i, SB = outOff + halfLen - i;
+  out[SA] = ST0r + ST2r;
+  out[SA + 1] = ST0i + ST2i;
+  out[SB] = ST1r + ST3i;
+  out[SB + 1] = ST1i - ST3r;
 }
 
 /* fft.js FFT.prototype._realTransform4 (inv 0): out (2n) from real data (n). */
@@ -76,30 +139,30 @@ void fftjs_real_transform(const fftjs_plan *p, double *out, const double *data) 
     len = (size / step) << 1;
     const int32_t halfLen = len >> 1, quarterLen = halfLen >> 1, hquarterLen = quarterLen >> 1;
     for (int32_t outOff = 0; outOff < size; outOff += len) {
-      for (int32_t i = 0, k = 0; i <= hquarterLen; i += 2, k += step) {
-        const int32_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
-        double T[8];
-        quad_terms(out, A, B, C, D, table, k, inv, T);
-        const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
-        const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
-        out[A] = T0r + T2r;
-        out[A + 1] = T0i + T2i;
-        out[B] = T1r + T3i;
-        out[B + 1] = T1i - T3r;
-        if (i == 0) {
-          out[C] = T0r - T2r;
-          out[C + 1] = T0i - T2i;
-          continue;
-        }
-        if (i == hquarterLen) continue;
-        const double ST0r = T1r, ST0i = -T1i, ST1r = T0r, ST1i = -T0i;
-        const double ST2r = -inv * T3i, ST2i = -inv * T3r, ST3r = -inv * T2i, ST3i = -inv * T2r;
-        const int32_t SA = outOff + quarterLen - i, SB = outOff + halfLen - i;
-        out[SA] = ST0r + ST2r;
-        out[SA + 1] = ST0i + ST2i;
-        out[SB] = ST1r + ST3i;
-        out[SB + 1] = ST1i - ST3r;
+      int32_t i = 0, k = 0;
+      real_butterfly(out, outOff, i, k, quarterLen, halfLen, hquarterLen, table, inv);
+      i += 2;
+      k += step;
+#ifdef FFTJS_X2
+      /* Butterflies 0 < i < hquarterLen read and write disjoint places, so pairs may run
+       * together; their mirrored outputs land in descending order. */
+      const __m256d vinv = _mm256_set1_pd(inv), vninv = _mm256_set1_pd(-inv);
+      for (; i + 2 < hquarterLen; i += 4, k += 2 * step) {
+        const int32_t A = outOff + i, B = A + quarterLen;
+        __m256d T[4];
+        x2_quad_terms(out, A, quarterLen, table, k, step, vinv, T);
+        _mm256_storeu_pd(out + A, _mm256_add_pd(T[0], T[2]));
+        _mm256_storeu_pd(out + B, _mm256_add_pd(T[1], _mm256_xor_pd(x2_swap(T[3]), x2_neg_im())));
+        const __m256d ST0 = _mm256_xor_pd(T[1], x2_neg_im()), ST1 = _mm256_xor_pd(T[0], x2_neg_im());
+        const __m256d ST2 = _mm256_mul_pd(vninv, x2_swap(T[3])), ST3 = _mm256_mul_pd(vninv, x2_swap(T[2]));
+        const __m256d SA = _mm256_add_pd(ST0, ST2);
+        const __m256d SB = _mm256_add_pd(ST1, _mm256_xor_pd(x2_swap(ST3), x2_neg_im()));
+        _mm256_storeu_pd(out + outOff + quarterLen - i - 2, _mm256_permute2f128_pd(SA, SA, 0x01));
+        _mm256_storeu_pd(out + outOff + halfLen - i - 2, _mm256_permute2f128_pd(SB, SB, 0x01));
       }
+#endif
+      for (; i <= hquarterLen; i += 2, k += step)
+        real_butterfly(out, outOff, i, k, quarterLen, halfLen, hquarterLen, table, inv);
     }
   }
 }
@@ -145,7 +208,20 @@ void fftjs_transform(const fftjs_plan *p, double *out, const double *data, int i
     const int32_t quarterLen = (int32_t)((uint32_t)len >> 2);
     for (int32_t outOff = 0; outOff < size; outOff += len) {
       const int32_t limit = outOff + quarterLen;
-      for (int32_t i = outOff, k = 0; i < limit; i += 2, k += step) {
+      int32_t i = outOff, k = 0;
+#ifdef FFTJS_X2
+      const __m256d vinv = _mm256_set1_pd(inv);
+      for (; i + 2 < limit; i += 4, k += 2 * step) {
+        __m256d T[4];
+        x2_quad_terms(out, i, quarterLen, table, k, step, vinv, T);
+        const __m256d T3s = x2_swap(T[3]);
+        _mm256_storeu_pd(out + i, _mm256_add_pd(T[0], T[2]));
+        _mm256_storeu_pd(out + i + quarterLen, _mm256_add_pd(T[1], _mm256_xor_pd(T3s, x2_neg_im())));
+        _mm256_storeu_pd(out + i + 2 * quarterLen, _mm256_sub_pd(T[0], T[2]));
+        _mm256_storeu_pd(out + i + 3 * quarterLen, _mm256_addsub_pd(T[1], T3s));
+      }
+#endif
+      for (; i < limit; i += 2, k += step) {
         const int32_t A = i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
         double T[8];
         quad_terms(out, A, B, C, D, table, k, inv, T);
@@ -162,8 +238,14 @@ void fftjs_transform(const fftjs_plan *p, double *out, const double *data, int i
       }
     }
   }
-  if (inverse)
-    for (int32_t i = 0; i < size; i++) out[i] /= size / 2;
+  if (inverse) {
+    int32_t i = 0;
+#ifdef FFTJS_X2
+    const __m256d scale = _mm256_set1_pd((double)(size / 2));
+    for (; i + 4 <= size; i += 4) _mm256_storeu_pd(out + i, _mm256_div_pd(_mm256_loadu_pd(out + i), scale));
+#endif
+    for (; i < size; i++) out[i] /= size / 2;
+  }
 }
 
 int fftjs_plan_ok(const fftjs_plan *p, size_t bitrevLen) {

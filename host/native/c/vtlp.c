@@ -24,54 +24,147 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fast-trig.h"
 #include "fftjs.h"
 #include "scratch.h"
 #include "vtlp.h"
 
-enum { ATAN_STEPS = 16, TURN_STEPS = 128, N_CONSTS = 12, N_TAIL = 3 };
+enum { ATAN_STEPS = FAST_TRIG_ATAN_STEPS, TURN_STEPS = FAST_TRIG_TURN_STEPS, N_CONSTS = 12, N_TAIL = 3 };
 
+/* The warp's frequency map and phase-vocoder constants (consts in the layout above). */
 typedef struct {
-  const double *atan, *cos, *sin;
-  double halfPi, pi, invStep, stepHi, stepLo;
-} trig;
+  double alpha, nyquist, boundary, upperSlope, invTwoPi, invHop, hzPerOmega, hopOmegaPerHz, twoPi;
+  int32_t n, hop;
+} warp_map;
 
-/* fast-trig.ts round: Math.round but +0 for -0. */
-static inline double round_half_up(double v) {
-  const double f = floor(v);
-  return f + (double)(v - f >= 0.5);
+/* Magnitude and phase of bins 0..h-1 of spec (fft.js's interleaved re, im). */
+static void mag_phase(const fast_trig *tr, const double *spec, double *mag, double *phase, int32_t h) {
+  int32_t k = 0;
+#ifdef FAST_TRIG_X4
+  for (; k + 4 <= h; k += 4) {
+    const __m256d v0 = _mm256_loadu_pd(spec + 2 * k), v1 = _mm256_loadu_pd(spec + 2 * k + 4);
+    /* [r0 i0 r1 i1], [r2 i2 r3 i3] -> [r0 r1 r2 r3], [i0 i1 i2 i3] */
+    const __m256d re = _mm256_permute4x64_pd(_mm256_unpacklo_pd(v0, v1), 0xD8);
+    const __m256d im = _mm256_permute4x64_pd(_mm256_unpackhi_pd(v0, v1), 0xD8);
+    _mm256_storeu_pd(mag + k, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(re, re), _mm256_mul_pd(im, im))));
+    _mm256_storeu_pd(phase + k, x4_atan2(tr, im, re));
+  }
+#endif
+  for (; k < h; k++) {
+    const double re = spec[2 * k], im = spec[2 * k + 1];
+    mag[k] = sqrt(re * re + im * im);
+    phase[k] = fast_atan2(tr, im, re);
+  }
 }
 
-/* fast-trig.ts atan2. */
-static double fast_atan2(const trig *tr, double y, double x) {
-  const double ax = fabs(x), ay = fabs(y);
-  const double swap = (double)(ay > ax);
-  const double lo = swap * ax + (1 - swap) * ay;
-  const double hi = swap * ay + (1 - swap) * ax;
-  if (!(lo > 0 && hi < INFINITY)) return atan2(y, x);
-  const int32_t i = (int32_t)((lo / hi) * ATAN_STEPS + 0.5);
-  const double c = (double)i / ATAN_STEPS;
-  const double u = (lo - c * hi) / (hi + c * lo);
-  const double u2 = u * u;
-  double a = tr->atan[i] +
-             u * (1 - u2 * (1.0 / 3 - u2 * (1.0 / 5 - u2 * (1.0 / 7 - u2 * (1.0 / 9)))));
-  a = swap * tr->halfPi + (1 - 2 * swap) * a;
-  const double left = (double)(x < 0);
-  a = left * tr->pi + (1 - 2 * left) * a;
-  return (1 - 2 * (double)(y < 0)) * a;
+/* Each source bin's phase advance over a hop at its warped instantaneous frequency. */
+static void phase_advance(const warp_map *w, const double *phase, const double *lastPhase,
+                          double *advance, int32_t h) {
+  const double twoPi = w->twoPi;
+  const int32_t n = w->n, hop = w->hop;
+  int32_t j = 0;
+#ifdef FAST_TRIG_X4
+  const __m256d vTwoPi = _mm256_set1_pd(twoPi), vn = _mm256_set1_pd((double)n);
+  const __m256d vHop = _mm256_set1_pd((double)hop), zero = _mm256_setzero_pd();
+  const __m256d invTwoPi = _mm256_set1_pd(w->invTwoPi), invHop = _mm256_set1_pd(w->invHop);
+  const __m256d hzPerOmega = _mm256_set1_pd(w->hzPerOmega), alpha = _mm256_set1_pd(w->alpha);
+  const __m256d nyquist = _mm256_set1_pd(w->nyquist), boundary = _mm256_set1_pd(w->boundary);
+  const __m256d upperSlope = _mm256_set1_pd(w->upperSlope);
+  const __m256d hopOmegaPerHz = _mm256_set1_pd(w->hopOmegaPerHz);
+  __m256d jv = _mm256_setr_pd(0, 1, 2, 3);
+  for (; j + 4 <= h; j += 4, jv = _mm256_add_pd(jv, _mm256_set1_pd(4))) {
+    const __m256d bin = _mm256_div_pd(_mm256_mul_pd(vTwoPi, jv), vn);
+    const __m256d expected = _mm256_mul_pd(bin, vHop);
+    __m256d d = _mm256_sub_pd(_mm256_sub_pd(_mm256_loadu_pd(phase + j), _mm256_loadu_pd(lastPhase + j)), expected);
+    d = _mm256_sub_pd(d, _mm256_mul_pd(vTwoPi, x4_round(_mm256_mul_pd(d, invTwoPi))));
+    const __m256d f = _mm256_mul_pd(_mm256_add_pd(bin, _mm256_mul_pd(d, invHop)), hzPerOmega);
+    const __m256d hz = _mm256_blendv_pd(zero, f, _mm256_cmp_pd(f, zero, _CMP_GT_OQ));
+    const __m256d upper = _mm256_sub_pd(nyquist, _mm256_mul_pd(upperSlope, _mm256_sub_pd(nyquist, hz)));
+    const __m256d g = _mm256_blendv_pd(upper, _mm256_mul_pd(alpha, hz), _mm256_cmp_pd(hz, boundary, _CMP_LE_OQ));
+    _mm256_storeu_pd(advance + j, _mm256_mul_pd(g, hopOmegaPerHz));
+  }
+#endif
+  for (; j < h; j++) {
+    const double expected = ((twoPi * j) / n) * hop;
+    double d = phase[j] - lastPhase[j] - expected;
+    d -= twoPi * fast_round(d * w->invTwoPi);
+    const double f = ((twoPi * j) / n + d * w->invHop) * w->hzPerOmega;
+    const double hz = f > 0 ? f : 0;
+    const double g = hz <= w->boundary ? w->alpha * hz : w->nyquist - w->upperSlope * (w->nyquist - hz);
+    advance[j] = g * w->hopOmegaPerHz;
+  }
 }
 
-/* fast-trig.ts polarInto. */
-static inline void polar_into(const trig *tr, double m, double angle, double *re, double *im, int32_t at) {
-  const double k = round_half_up(angle * tr->invStep);
-  const double r = angle - k * tr->stepHi - k * tr->stepLo;
-  const double r2 = r * r;
-  const double s = r * (1 - r2 * (1.0 / 6 - r2 * (1.0 / 120 - r2 * (1.0 / 5040))));
-  const double c = 1 - r2 * (1.0 / 2 - r2 * (1.0 / 24 - r2 * (1.0 / 720)));
-  /* JS: k & 127 on the int32 of k (|k| is small: the angle is within a turn or so). */
-  const int32_t i = ((int32_t)k) & (TURN_STEPS - 1);
-  const double ct = tr->cos[i], st = tr->sin[i];
-  re[at] = m * (ct * c - st * s);
-  im[at] = m * (st * c + ct * s);
+/* The output frame's bins: each one's phase advanced by its nearest source bin's advance, its
+ * magnitude interpolated between source bins k0, k1. */
+static void resynthesize(const fast_trig *tr, const warp_map *w, const int32_t *k0, const int32_t *k1,
+                         const int32_t *nearest, const double *frac, const double *mag,
+                         const double *advance, double *outPhase, double *outRe, double *outIm, int32_t h) {
+  const double twoPi = w->twoPi, invTwoPi = w->invTwoPi;
+  int32_t k = 0;
+#ifdef FAST_TRIG_X4
+  const __m256d vTwoPi = _mm256_set1_pd(twoPi), vInvTwoPi = _mm256_set1_pd(invTwoPi);
+  for (; k + 4 <= h; k += 4) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(k0 + k));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(k1 + k));
+    const __m128i j = _mm_loadu_si128((const __m128i *)(nearest + k));
+    const __m256d p = _mm256_add_pd(_mm256_loadu_pd(outPhase + k), _mm256_i32gather_pd(advance, j, 8));
+    const __m256d wrapped = _mm256_sub_pd(p, _mm256_mul_pd(vTwoPi, x4_round(_mm256_mul_pd(p, vInvTwoPi))));
+    _mm256_storeu_pd(outPhase + k, wrapped);
+    const __m256d ma = _mm256_i32gather_pd(mag, a, 8), mb = _mm256_i32gather_pd(mag, b, 8);
+    const __m256d m = _mm256_add_pd(ma, _mm256_mul_pd(_mm256_loadu_pd(frac + k), _mm256_sub_pd(mb, ma)));
+    x4_polar(tr, m, wrapped, outRe + k, outIm + k);
+  }
+#endif
+  for (; k < h; k++) {
+    const int32_t a = k0[k];
+    const double p = outPhase[k] + advance[nearest[k]];
+    const double wrapped = p - twoPi * fast_round(p * invTwoPi);
+    outPhase[k] = wrapped;
+    fast_polar(tr, mag[a] + frac[k] * (mag[k1[k]] - mag[a]), wrapped, outRe, outIm, k);
+  }
+}
+
+/* frame = src * win, n values. */
+static void windowed(double *frame, const double *src, const double *win, int32_t n) {
+  int32_t i = 0;
+#ifdef FAST_TRIG_X4
+  for (; i + 4 <= n; i += 4)
+    _mm256_storeu_pd(frame + i, _mm256_mul_pd(_mm256_loadu_pd(src + i), _mm256_loadu_pd(win + i)));
+#endif
+  for (; i < n; i++) frame[i] = src[i] * win[i];
+}
+
+/* out += back[2 i + f] win[i]: one of the two frames an inverse transform carries (f 0: the real
+ * parts, 1: the imaginary). */
+static void overlap_add(double *out, const double *back, int f, const double *win, int32_t n) {
+  int32_t i = 0;
+#ifdef FAST_TRIG_X4
+  for (; i + 4 <= n; i += 4) {
+    const __m256d v0 = _mm256_loadu_pd(back + 2 * i), v1 = _mm256_loadu_pd(back + 2 * i + 4);
+    const __m256d part = f == 0 ? _mm256_unpacklo_pd(v0, v1) : _mm256_unpackhi_pd(v0, v1);
+    const __m256d b = _mm256_permute4x64_pd(part, 0xD8);
+    _mm256_storeu_pd(out + i, _mm256_add_pd(_mm256_loadu_pd(out + i), _mm256_mul_pd(b, _mm256_loadu_pd(win + i))));
+  }
+#endif
+  for (; i < n; i++) out[i] += back[2 * i + f] * win[i];
+}
+
+/* y = sum / window power where that is above 1e-9, else 0; as float32. */
+static void normalized(float *y, const double *sum, const double *power, int64_t len) {
+  int64_t i = 0;
+#ifdef FAST_TRIG_X4
+  const __m256d floor9 = _mm256_set1_pd(1e-9);
+  for (; i + 4 <= len; i += 4) {
+    const __m256d w = _mm256_loadu_pd(power + i);
+    const __m256d q = _mm256_div_pd(_mm256_loadu_pd(sum + i), w);
+    _mm_storeu_ps(y + i, _mm256_cvtpd_ps(_mm256_and_pd(q, _mm256_cmp_pd(w, floor9, _CMP_GT_OQ))));
+  }
+#endif
+  for (; i < len; i++) {
+    const double w = power[i];
+    y[i] = (float)(w > 1e-9 ? sum[i] / w : 0);
+  }
 }
 
 static napi_value n_vtlp(napi_env env, napi_callback_info info) {
@@ -123,15 +216,15 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
   }
   const double *win = dt, *norm = win + n, *fftTable = norm + plen, *frac = fftTable + 2 * n;
   const double *consts = frac + h;
-  trig tr = {.atan = consts + N_CONSTS};
+  fast_trig tr = {.atan = consts + N_CONSTS};
   tr.cos = tr.atan + ATAN_STEPS + 1;
   tr.sin = tr.cos + TURN_STEPS;
   const double *tail = tr.sin + TURN_STEPS;
-  const double alpha = consts[0];
   const int identity = consts[1] != 0;
-  const double nyquist = consts[2], boundary = consts[3], upperSlope = consts[4];
-  const double invTwoPi = consts[5], invHop = consts[6], hzPerOmega = consts[7];
-  const double hopOmegaPerHz = consts[8], twoPi = consts[9];
+  const warp_map map = {.alpha = consts[0], .nyquist = consts[2], .boundary = consts[3],
+                        .upperSlope = consts[4], .invTwoPi = consts[5], .invHop = consts[6],
+                        .hzPerOmega = consts[7], .hopOmegaPerHz = consts[8], .twoPi = consts[9],
+                        .n = n, .hop = hop};
   tr.invStep = consts[10];
   tr.stepHi = consts[11];
   tr.stepLo = tail[0];
@@ -158,13 +251,9 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
 
   for (int64_t t = 0; t < frames; t++) {
     const int64_t start = t * hop;
-    for (int32_t i = 0; i < n; i++) frame[i] = padded[start + i] * win[i];
+    windowed(frame, padded + start, win, n);
     fftjs_real_transform(&fft, spec, frame);
-    for (int32_t k = 0; k <= half; k++) {
-      const double re = spec[2 * k], im = spec[2 * k + 1];
-      mag[k] = sqrt(re * re + im * im);
-      phase[k] = fast_atan2(&tr, im, re);
-    }
+    mag_phase(&tr, spec, mag, phase, h);
     const int slot = (int)(t & 1);
     double *outRe = wr[slot], *outIm = wi[slot];
     if (identity || t == 0) {
@@ -172,25 +261,11 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
         const int32_t j = identity ? k : nearest[k];
         const int32_t a = k0[k];
         outPhase[k] = phase[j];
-        polar_into(&tr, mag[a] + frac[k] * (mag[k1[k]] - mag[a]), phase[j], outRe, outIm, k);
+        fast_polar(&tr, mag[a] + frac[k] * (mag[k1[k]] - mag[a]), phase[j], outRe, outIm, k);
       }
     } else {
-      for (int32_t j = 0; j <= half; j++) {
-        const double expected = ((twoPi * j) / n) * hop;
-        double d = phase[j] - lastPhase[j] - expected;
-        d -= twoPi * round_half_up(d * invTwoPi);
-        const double f = ((twoPi * j) / n + d * invHop) * hzPerOmega;
-        const double hz = f > 0 ? f : 0;
-        const double g = hz <= boundary ? alpha * hz : nyquist - upperSlope * (nyquist - hz);
-        advance[j] = g * hopOmegaPerHz;
-      }
-      for (int32_t k = 0; k <= half; k++) {
-        const int32_t a = k0[k];
-        const double p = outPhase[k] + advance[nearest[k]];
-        const double wrapped = p - twoPi * round_half_up(p * invTwoPi);
-        outPhase[k] = wrapped;
-        polar_into(&tr, mag[a] + frac[k] * (mag[k1[k]] - mag[a]), wrapped, outRe, outIm, k);
-      }
+      phase_advance(&map, phase, lastPhase, advance, h);
+      resynthesize(&tr, &map, k0, k1, nearest, frac, mag, advance, outPhase, outRe, outIm, h);
     }
     outIm[0] = 0;
     outIm[half] = 0;
@@ -228,14 +303,11 @@ static napi_value n_vtlp(napi_env env, napi_callback_info info) {
       fftjs_transform(&fft, back, pair, 1);
       for (int f = 0; f < count; f++) {
         const int64_t at = (first + f) * hop;
-        for (int32_t i = 0; i < n; i++) out[at + i] += back[2 * i + f] * win[i];
+        overlap_add(out + at, back, f, win, n);
       }
     }
   }
-  for (int64_t i = 0; i < len; i++) {
-    const double w = norm[n + i];
-    y[i] = (float)(w > 1e-9 ? out[n + i] / w : 0);
-  }
+  normalized(y, out + n, norm + n, len);
   return NULL;
 }
 
