@@ -77,7 +77,8 @@ export interface TrainConfig {
   labelSmoothing?: number;
   /**
    * Worker threads that make batches ahead of the step (0 or absent: in the main thread; "auto":
-   * one per core, prefetch/index.ts); results are the same for any number.
+   * one per core, less one when the native addon augments, prefetch/index.ts); results are the
+   * same for any number.
    */
   prefetchWorkers?: number | "auto";
   /**

@@ -34,7 +34,7 @@ export const RECIPES: Record<string, Recipe> = {
   kws12: {
     name: "kws12",
     description:
-      "12-class Speech Commands task, res8-narrow on MFCC 98x40: speaker split, half of each batch augmented in the audio domain (noise, gain, speed, reverb, vocal tract warp, babble), SpecAugment on all, label smoothing 0.1, batches made in worker threads (one per core)",
+      "12-class Speech Commands task, res8-narrow on MFCC 98x40: speaker split, half of each batch augmented in the audio domain (noise, gain, speed, reverb, vocal tract warp, babble), SpecAugment on all, label smoothing 0.1, batches made in worker threads (one per core, less one for the step when the native addon augments)",
     config: {
       model: "res8-narrow",
       splitMode: "speaker",

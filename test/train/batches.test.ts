@@ -222,12 +222,17 @@ describe("prefetch", () => {
     }
   });
 
-  it("auto asks for one worker per core, less the cores other replicas keep busy", () => {
-    expect(autoPrefetchWorkers(1)).toBe(1);
-    expect(autoPrefetchWorkers(2)).toBe(2);
-    expect(autoPrefetchWorkers(64)).toBe(16);
-    expect(autoPrefetchWorkers(4, 2)).toBe(3);
-    expect(autoPrefetchWorkers(2, 4)).toBe(1);
+  it("auto asks for one worker per core (less one for the step with the addon), less the cores other replicas keep busy", () => {
+    expect(autoPrefetchWorkers(1, 1, false)).toBe(1);
+    expect(autoPrefetchWorkers(2, 1, false)).toBe(2);
+    expect(autoPrefetchWorkers(64, 1, false)).toBe(16);
+    expect(autoPrefetchWorkers(4, 2, false)).toBe(3);
+    expect(autoPrefetchWorkers(2, 4, false)).toBe(1);
+    // The addon's augmentation costs less than a step: one core is left to it.
+    expect(autoPrefetchWorkers(1, 1, true)).toBe(1);
+    expect(autoPrefetchWorkers(2, 1, true)).toBe(1);
+    expect(autoPrefetchWorkers(4, 2, true)).toBe(2);
+    expect(autoPrefetchWorkers(64, 1, true)).toBe(16);
     expect(prefetchWorkerCount({ prefetchWorkers: 3 })).toBe(3);
     expect(prefetchWorkerCount({})).toBe(0);
     expect(prefetchWorkerCount({ prefetchWorkers: "auto" })).toBe(autoPrefetchWorkers());

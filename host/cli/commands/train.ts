@@ -135,7 +135,7 @@ export function register(program: Command): void {
     .option("--no-spec-augment", "no SpecAugment (when a recipe or --config turns it on)")
     .option(
       "--prefetch <n>",
-      "worker threads making batches ahead of the step: a number (0: none) or auto, one per core (kws12's default); same results for any",
+      "worker threads making batches ahead of the step: a number (0: none) or auto: one per core, less one when the native addon augments (kws12's default); same results for any",
       (v: string): number | "auto" => (v === "auto" ? v : numberIn("--prefetch", 0, 16, true)(v)),
     )
     .option(
