@@ -2,7 +2,7 @@
  * The graph interpreter: owns a model's tensors, plans the activation arena once, and runs one
  * inference as a sequence of per-layer kernel calls. No allocation after construction.
  */
-import { runOp } from "../../shared/kernels/dispatch";
+import { type BoundOp, bindOp, runBound } from "../../shared/kernels/dispatch";
 import type { Kernels, QuantizeParams } from "../../shared/kernels/types";
 import { storedCount } from "../../shared/model-format/layout";
 import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare";
@@ -82,6 +82,8 @@ export class Interpreter {
    * cannot hold null). */
   private readonly bandAt: number[];
   private readonly bands: ConvPoolBand[];
+  /** Per op: its kernel bound to `arrays` (which never change after construction). */
+  private readonly calls: BoundOp[];
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -198,6 +200,8 @@ export class Interpreter {
       b++;
       this.bands.push(new ConvPoolBand(kernels, steps[k], steps[k + 1], this.arrays, views));
     }
+    this.calls = [];
+    for (let k = 0; k < steps.length; k++) this.calls.push(bindOp(kernels, steps[k], this.arrays));
   }
 
   /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
@@ -269,7 +273,7 @@ export class Interpreter {
       this.bands[band].run(this.k, this.memory);
       return i + 2;
     }
-    runOp(this.k, this.steps[i], this.arrays);
+    runBound(this.k, this.calls[i]);
     return i + 1;
   }
 }

@@ -19,3 +19,24 @@ export function runOp(k: Kernels, p: PreparedOp, values: number[][]): void {
   const fn = k[p.spec.kernel] as unknown as KernelFn;
   fn.apply(k, args);
 }
+
+/** One op's kernel and its whole argument list, tensors in place: a runner whose tensor arrays
+ * never change binds each op once and then calls it without refilling (what an interpreter
+ * such as Espruino's, which re-reads the source of every loop it runs, pays for per op). */
+export interface BoundOp {
+  fn: KernelFn;
+  args: unknown[];
+}
+
+/** Binds op p to `values` (its own argument list: p.args stays the template). */
+export function bindOp(k: Kernels, p: PreparedOp, values: number[][]): BoundOp {
+  const args = p.args.slice(0);
+  const n = p.inputs.length;
+  for (let j = 0; j < n; j++) args[j] = values[p.inputs[j]];
+  args[args.length - 1] = values[p.outputs[0]];
+  return { fn: k[p.spec.kernel] as unknown as KernelFn, args };
+}
+
+export function runBound(k: Kernels, b: BoundOp): void {
+  b.fn.apply(k, b.args);
+}
