@@ -84,6 +84,8 @@ export class Interpreter {
   private readonly bands: ConvPoolBand[];
   /** Per op: its kernel bound to `arrays` (which never change after construction). */
   private readonly calls: BoundOp[];
+  /** What `invoke()` runs, in order: each op's bound call, a fused pair's band as one. */
+  private readonly sequence: BoundOp[];
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -202,6 +204,17 @@ export class Interpreter {
     }
     this.calls = [];
     for (let k = 0; k < steps.length; k++) this.calls.push(bindOp(kernels, steps[k], this.arrays));
+    this.sequence = [];
+    for (let k = this.first; k < steps.length; k++) {
+      const band = this.bandAt[k];
+      if (band < 0) {
+        this.sequence.push(this.calls[k]);
+        continue;
+      }
+      const b = this.bands[band];
+      this.sequence.push({ fn: b.run as unknown as BoundOp["fn"], self: b, args: [kernels, memory] });
+      k++;
+    }
   }
 
   /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
@@ -258,6 +271,12 @@ export class Interpreter {
    * tracing runs them one at a time (streaming off: no fused pairs).
    */
   invoke(from = -1, to = -1): void {
+    if (from < 0 && to < 0) {
+      // The whole run: one flat loop over the bound calls (what a device does every stride).
+      const seq = this.sequence;
+      for (let k = 0; k < seq.length; k++) runBound(seq[k]);
+      return;
+    }
     const end = to < 0 ? this.steps.length : to;
     let i = from < 0 ? this.first : from;
     while (i < end) i = this.invokeStep(i);
@@ -273,7 +292,7 @@ export class Interpreter {
       this.bands[band].run(this.k, this.memory);
       return i + 2;
     }
-    runBound(this.k, this.calls[i]);
+    runBound(this.calls[i]);
     return i + 1;
   }
 }

@@ -25,6 +25,8 @@ export function runOp(k: Kernels, p: PreparedOp, values: number[][]): void {
  * such as Espruino's, which re-reads the source of every loop it runs, pays for per op). */
 export interface BoundOp {
   fn: KernelFn;
+  /** What the function is called on: the kernel set for an op. */
+  self: unknown;
   args: unknown[];
 }
 
@@ -34,9 +36,9 @@ export function bindOp(k: Kernels, p: PreparedOp, values: number[][]): BoundOp {
   const n = p.inputs.length;
   for (let j = 0; j < n; j++) args[j] = values[p.inputs[j]];
   args[args.length - 1] = values[p.outputs[0]];
-  return { fn: k[p.spec.kernel] as unknown as KernelFn, args };
+  return { fn: k[p.spec.kernel] as unknown as KernelFn, self: k, args };
 }
 
-export function runBound(k: Kernels, b: BoundOp): void {
-  b.fn.apply(k, b.args);
+export function runBound(b: BoundOp): void {
+  b.fn.apply(b.self, b.args);
 }
