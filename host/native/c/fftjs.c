@@ -74,18 +74,23 @@ static inline void x2_quad_terms(const double *out, int32_t A, int32_t quarterLe
 }
 #endif
 
+/* A butterfly's first two outputs (shared by both transforms): A = T0 + T2, B = T1 - i T3. */
+static inline void write_ab(double *out, int32_t A, int32_t B, const double *T) {
+  out[A] = T[0] + T[4];
+  out[A + 1] = T[1] + T[5];
+  out[B] = T[2] + T[7];
+  out[B + 1] = T[3] - T[6];
+}
+
 /* One butterfly (i, twiddle k) of _realTransform4's later stages. */
 static inline void real_butterfly(double *out, int32_t outOff, int32_t i, int32_t k, int32_t quarterLen,
                                   int32_t halfLen, int32_t hquarterLen, const double *table, double inv) {
   const int32_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
   double T[8];
   quad_terms(out, A, B, C, D, table, k, inv, T);
+  write_ab(out, A, B, T);
   const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
   const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
-  out[A] = T0r + T2r;
-  out[A + 1] = T0i + T2i;
-  out[B] = T1r + T3i;
-  out[B + 1] = T1i - T3r;
   if (i == 0) {
     out[C] = T0r - T2r;
     out[C + 1] = T0i - T2i;
@@ -225,12 +230,9 @@ void fftjs_transform(const fftjs_plan *p, double *out, const double *data, int i
         const int32_t A = i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
         double T[8];
         quad_terms(out, A, B, C, D, table, k, inv, T);
+        write_ab(out, A, B, T);
         const double T0r = T[0], T0i = T[1], T1r = T[2], T1i = T[3];
         const double T2r = T[4], T2i = T[5], T3r = T[6], T3i = T[7];
-        out[A] = T0r + T2r;
-        out[A + 1] = T0i + T2i;
-        out[B] = T1r + T3i;
-        out[B + 1] = T1i - T3r;
         out[C] = T0r - T2r;
         out[C + 1] = T0i - T2i;
         out[D] = T1r - T3i;
