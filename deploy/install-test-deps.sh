@@ -2,14 +2,14 @@
 # Installs and starts what earshot's test suite needs on a fresh Debian machine (run as root):
 # device engines (duk, libduktape, lua5.3, wabt), the C toolchain for the Duktape host,
 # mosquitto and PostgreSQL for the fleet tests, numpy for the feature cross-check, valgrind for
-# `device run --callgrind-out` and bench:device, chromium for
+# `device run --callgrind-out` and bench:device, gdb for `device run --js-profile`, chromium for
 # the dashboard test (driven by playwright-core); then builds the device's target engines
 # (deploy/engines.sh) and earshot's optional native addon (deploy/native.sh).
 # Idempotent: packages already present are not reinstalled, running servers are left alone.
 set -euo pipefail
 
 PKGS=(duktape duktape-dev lua5.3 liblua5.3-dev wabt mosquitto mosquitto-clients postgresql
-      python3 python3-numpy build-essential chromium cmake git valgrind)
+      python3 python3-numpy build-essential chromium cmake git valgrind gdb)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@
  */
 import { EarshotError } from "../../shared/errors";
 import { float64FromWords } from "../../shared/model-format/bytes";
+import type { JsProfile } from "./js-profile";
 export interface EngineEvent {
   t: number;
   classIndex: number;
@@ -49,6 +50,8 @@ export interface EngineResult {
   peakBytes?: number;
   /** Instructions callgrind counted for the whole run (RunOptions.callgrind). */
   instructions?: number;
+  /** The token-sampled JS profile (RunOptions.jsProfileOut). */
+  jsProfile?: JsProfile;
 }
 
 /** An engine reported a problem (e.g. a malformed model): the message is for the user. */

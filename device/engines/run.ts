@@ -28,6 +28,7 @@ import {
   jerryScriptArgs,
   stripEspruinoConsole,
 } from "./device-input";
+import { formatJsProfile, gdbSamplerScript, jsProfile, samplesOf } from "./js-profile";
 import { DEVICE_ENGINES, type EngineName } from "./names";
 import {
   JERRY_HEAP_KB,
@@ -70,6 +71,13 @@ export interface RunOptions {
    */
   profileOut?: string;
   /**
+   * espruino-native: run under gdb and write a token-sampled profile of the runtime's JS to this
+   * file (js-profile.ts; result.jsProfile holds it too), sampling every `jsProfileEvery` (500)
+   * lexer tokens from the first audio read.
+   */
+  jsProfileOut?: string;
+  jsProfileEvery?: number;
+  /**
    * false: run the whole network on a float window at every stride (the reference mode);
    * default true: the device's streaming mode (quantized frame ring, banded conv + pool).
    * A trace always runs streaming off.
@@ -94,6 +102,8 @@ let counted: number | null = null;
 let valgrindExtra: string[] = [];
 /** Where callgrind writes its profile for this runEngine call. */
 let profileFile = "/dev/null";
+/** With a JS profile: where the engine's gdb command file and log go, and the sampling step. */
+let gdbSampling: { script: string; log: string; every: number } | null = null;
 
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
@@ -138,6 +148,19 @@ function runInProcess(
 
 function spawnEngine(cmd: string, args: string[], what: string, cwd?: string): string {
   const measure = counted !== null;
+  if (gdbSampling !== null) {
+    // gdb's exit status says how its command file ended, not the engine's: the output's own
+    // completeness (parseEngineOutput) is the check.
+    const { script, log, every } = gdbSampling;
+    writeFileSync(script, gdbSamplerScript(log, every, args));
+    const g = spawnSync("gdb", ["-batch", "-nx", "-x", script, cmd], {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+      cwd,
+    });
+    if (g.error) throw new EngineUnavailableError(`${what}: cannot run gdb (${g.error.message})`);
+    return g.stdout;
+  }
   const r = measure
     ? spawnSync(
         "valgrind",
@@ -233,6 +256,14 @@ export async function runEngine(
   if (opts.profileOut !== undefined && opts.callgrind !== true)
     throw new EngineUnavailableError("profileOut needs callgrind");
   profileFile = opts.profileOut ?? "/dev/null";
+  const jsProfiling = opts.jsProfileOut !== undefined;
+  if (jsProfiling && (engine !== "espruino-native" || opts.callgrind === true))
+    throw new EngineUnavailableError("jsProfileOut: espruino-native only, without callgrind");
+  const every = opts.jsProfileEvery ?? 500;
+  if (!Number.isInteger(every) || every < 1)
+    throw new EngineUnavailableError(`jsProfileEvery must be a positive integer (got ${every})`);
+  const gdbLog = join(dir, "gdb.log");
+  if (jsProfiling) gdbSampling = { script: join(dir, "sample.gdb"), log: gdbLog, every };
   const memProbe = opts.memStats === true;
   try {
     const modelPath = join(dir, "model.bin");
@@ -274,7 +305,7 @@ export async function runEngine(
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
           (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
           (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
-          (fromStream ? ESPRUINO_COUNT_FROM_STREAM : "") +
+          (fromStream || jsProfiling ? ESPRUINO_COUNT_FROM_STREAM : "") +
           readFileSync(es5(), "utf8") +
           (memProbe ? ESPRUINO_MEMORY_REPORT : ""),
       );
@@ -330,9 +361,20 @@ export async function runEngine(
     }
     const result = parseEngineOutput(text);
     if (counted !== null) result.instructions = counted;
+    if (jsProfiling) {
+      const samples = samplesOf(existsSync(gdbLog) ? readFileSync(gdbLog, "utf8") : "");
+      if (samples.length === 0)
+        throw new EngineUnavailableError(
+          "espruino-native under gdb gave no samples (is gdb installed?)",
+        );
+      const profile = jsProfile(readFileSync(join(dir, "input.js"), "utf8"), samples);
+      writeFileSync(opts.jsProfileOut as string, formatJsProfile(profile));
+      result.jsProfile = profile;
+    }
     return result;
   } finally {
     counted = null;
+    gdbSampling = null;
     rmSync(dir, { recursive: true, force: true });
   }
 }

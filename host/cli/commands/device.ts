@@ -48,6 +48,10 @@ export function register(program: Command): void {
       "run the engine under valgrind's callgrind and keep its profile there (callgrind_annotate reads it); espruino-native counts from the first audio read",
     )
     .option(
+      "--js-profile <file>",
+      "espruino-native: run under gdb, sample the runtime's JS every 500 lexer tokens from the first audio read, and write the samples per bundle function there (most first)",
+    )
+    .option(
       "--json",
       'print {"events":[{"t","keyword","score"}],"scores":[[...],...],"times":[...],"top":[label,...]}',
     )
@@ -103,7 +107,13 @@ export function register(program: Command): void {
         throw new UserError(
           `--callgrind-out: engine '${engine}' runs inside this process; pick a device or host engine`,
         );
+      const jsProfileOut: string | undefined = opts.jsProfile;
+      if (jsProfileOut !== undefined && engine !== "espruino-native")
+        throw new UserError(`--js-profile: espruino-native only (got '${engine}')`);
+      if (jsProfileOut !== undefined && profileOut !== undefined)
+        throw new UserError("--js-profile and --callgrind-out: one at a time");
       const result = await runEngine(engine, model, samples, {
+        ...(jsProfileOut === undefined ? {} : { jsProfileOut }),
         ...(profileOut === undefined
           ? {}
           : {
@@ -123,6 +133,12 @@ export function register(program: Command): void {
           r.instructions === null
             ? ""
             : `callgrind: ${r.instructions} instructions${engine === "espruino-native" ? " from the first audio read" : ""}; profile in ${profileOut}`,
+          result.jsProfile === undefined
+            ? ""
+            : `JS profile: ${result.jsProfile.samples} samples (${result.jsProfile.unmapped} unmapped), ${result.jsProfile.rows.length} functions; top ${result.jsProfile.rows
+                .slice(0, 3)
+                .map((row) => `${row.samples} @${row.at}`)
+                .join(", ")}; written to ${jsProfileOut}`,
           r.stats
             ? `time: front end ${r.stats.frontEndMs.toFixed(0)} ms, network ${r.stats.networkMs.toFixed(0)} ms, post ${r.stats.postMs.toFixed(0)} ms`
             : "",
