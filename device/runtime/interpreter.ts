@@ -274,7 +274,11 @@ export class Interpreter {
     if (from < 0 && to < 0) {
       // The whole run: one flat loop over the bound calls (what a device does every stride).
       const seq = this.sequence;
-      for (let k = 0; k < seq.length; k++) runBound(seq[k]);
+      for (let k = 0; k < seq.length; k++) {
+        // runBound inlined: a JS call per op is what this loop exists to save on Espruino.
+        const b = seq[k];
+        b.fn.apply(b.self, b.args);
+      }
       return;
     }
     const end = to < 0 ? this.steps.length : to;
