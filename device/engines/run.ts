@@ -246,22 +246,23 @@ export async function runEngine(
     const { wasmRegistry } = await import("../targets/wasm/node-kernels");
     return runInProcess(model, samples, await wasmRegistry(), opts);
   }
-  const out = buildOutputs();
-  const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
-  counted = opts.callgrind ? 0 : null;
+  // Refusals first: nothing made yet (temporary folder, module state) to undo.
   const fromStream = opts.callgrind === true && opts.countFromStream === true;
   if (fromStream && engine !== "espruino-native")
     throw new EngineUnavailableError("countFromStream: espruino-native only");
-  valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
   if (opts.profileOut !== undefined && opts.callgrind !== true)
     throw new EngineUnavailableError("profileOut needs callgrind");
-  profileFile = opts.profileOut ?? "/dev/null";
   const jsProfiling = opts.jsProfileOut !== undefined;
   if (jsProfiling && (engine !== "espruino-native" || opts.callgrind === true))
     throw new EngineUnavailableError("jsProfileOut: espruino-native only, without callgrind");
   const every = opts.jsProfileEvery ?? 500;
   if (!Number.isInteger(every) || every < 1)
     throw new EngineUnavailableError(`jsProfileEvery must be a positive integer (got ${every})`);
+  const out = buildOutputs();
+  const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
+  counted = opts.callgrind ? 0 : null;
+  valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
+  profileFile = opts.profileOut ?? "/dev/null";
   const gdbLog = join(dir, "gdb.log");
   if (jsProfiling) gdbSampling = { script: join(dir, "sample.gdb"), log: gdbLog, every };
   const memProbe = opts.memStats === true;
