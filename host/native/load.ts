@@ -24,6 +24,36 @@ export interface NativeTrainKernels {
   convForward(heap: ArrayBuffer, ...args: number[]): void;
   convInputGrad(heap: ArrayBuffer, ...args: number[]): void;
   convFilterGrad(heap: ArrayBuffer, ...args: number[]): void;
+  /**
+   * Conv (stride 1) + ReLU + average pooling (valid, stride = window) in one pass: heap, x, w,
+   * out offsets, then n, h, w, c, oh, ow (the conv's output), oc, fh, fw, pt, pl, ph, pw.
+   */
+  convReluPool(heap: ArrayBuffer, ...args: number[]): void;
+  /** Its filter gradient: heap, x, w, dy (pooled), dw offsets, then the same geometry. */
+  convReluPoolFilterGrad(heap: ArrayBuffer, ...args: number[]): void;
+  /**
+   * Batch norm's per-channel sums over a [rows, c] tensor in the heap (b = -1: none):
+   * [Σ(a - ref), Σ(a - ref)²], or with b [Σa, Σa(b - ref)], into out (Float64Array(2c)).
+   */
+  channelSums(
+    heap: ArrayBuffer,
+    a: number,
+    b: number,
+    rows: number,
+    c: number,
+    ref: Float32Array,
+    out: Float64Array,
+  ): void;
+  /** out = a p[0:c] + p[c:2c], or with b: a p[0:c] + b p[c:2c] + p[2c:3c], per channel. */
+  channelAffine(
+    heap: ArrayBuffer,
+    a: number,
+    b: number,
+    out: number,
+    rows: number,
+    c: number,
+    p: Float32Array,
+  ): void;
   /** Threads the training kernels split work over (the argument sets it; 1 to 8). */
   trainThreads(n?: number): number;
 }

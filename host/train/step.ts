@@ -3,6 +3,7 @@
  * gradients through the active backend, and the batch's accuracy from the same forward pass.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusionPlan, withFusedLayers } from "./fuse-layers";
 
 export interface StepResult {
   /** Mean cross-entropy of the batch. */
@@ -44,8 +45,10 @@ export function classifierLoss(
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;
   const { extraLoss, distill } = opts;
   const smooth = opts.labelSmoothing ?? 0;
+  // res8's first conv, ReLU and pooling, and batch norms, as fused ops (fuse-layers.ts).
+  const fused = fusionPlan(model);
   return (x, labels, targets) => {
-    const logits = model.apply(x, { training: true }) as tf.Tensor;
+    const logits = withFusedLayers(fused, () => model.apply(x, { training: true }) as tf.Tensor);
     const correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), "int32")));
     const oneHot = tf.oneHot(labels, numClasses);
     let ce = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smooth) as tf.Scalar;

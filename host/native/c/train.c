@@ -33,6 +33,11 @@ typedef struct {
   int32_t n, h, w, c, oh, ow, fh, fw, sh, sw, pt, pl, oc;
 } geom;
 
+/* Fused conv + ReLU + pooling: at most this many taps (fh*fw*inC) and output channels. */
+#define CRP_MAX_TAPS 32
+#define CRP_MAX_OC 32
+#define CRP_CHUNKS 8
+
 /* ---------- scratch ---------- */
 
 typedef struct {
@@ -420,6 +425,277 @@ static void conv_filter_grad(const float *x, const float *dy, float *dw, const g
   parallel(fgrad_tiles, &j, j.tapTiles * j.oGroups);
 }
 
+/* ---------- conv + ReLU + average pooling, fused (a first layer at full resolution) ---------- */
+
+/* res8's first layer: a conv of few input channels at full resolution, ReLU, then an average
+ * pooling (valid, stride = window). Fused, the full-resolution maps (res8: 19 MB a batch) are
+ * never written: the forward pools each position's ReLU'd outputs in registers, and the filter
+ * gradient recomputes each position's outputs for ReLU's mask and accumulates x * dy / window
+ * straight into dW. Positions outside every pooling window (valid pooling drops them) take no
+ * part, as in the unfused graph. Stride 1, dilation 1. */
+typedef struct {
+  const float *xp, *w, *dy;
+  float *out; /* forward: pooled output; filter gradient: CRP_CHUNKS partial dW */
+  int H, W, c, fh, fw, oc, ph, pw, poh, pow_, n, K;
+  size_t off[CRP_MAX_TAPS]; /* tap t = (fy*fw + fx)*c + ci -> offset from the window's corner */
+} crp_job;
+
+static void crp_offsets(crp_job *j) {
+  for (int fy = 0, t = 0; fy < j->fh; fy++)
+    for (int fx = 0; fx < j->fw; fx++)
+      for (int ci = 0; ci < j->c; ci++, t++) j->off[t] = ((size_t)fy * j->W + fx) * j->c + ci;
+}
+
+#ifdef __AVX512F__
+static inline __attribute__((always_inline)) void crp_conv_at(const int NV, const int K, const crp_job *j,
+                                                              const float *corner, const __m512 *wv,
+                                                              __m512 *z) {
+  for (int v = 0; v < NV; v++) z[v] = _mm512_setzero_ps();
+  for (int t = 0; t < K; t++) {
+    const __m512 xb = _mm512_set1_ps(corner[j->off[t]]);
+    for (int v = 0; v < NV; v++) z[v] = _mm512_fmadd_ps(xb, wv[t * 2 + v], z[v]);
+  }
+}
+
+static inline __attribute__((always_inline)) void crp_load_w(const int NV, const crp_job *j,
+                                                             __mmask16 *m, __m512 *wv) {
+  for (int v = 0; v < 2; v++) {
+    const int k = j->oc - 16 * v;
+    m[v] = k >= 16 ? 0xFFFF : k <= 0 ? 0 : (__mmask16)((1u << k) - 1);
+  }
+  for (int t = 0; t < j->K; t++)
+    for (int v = 0; v < NV; v++) wv[t * 2 + v] = _mm512_maskz_loadu_ps(m[v], j->w + (size_t)t * j->oc + 16 * v);
+}
+
+static inline __attribute__((always_inline)) void crp_fwd_nv(const int NV, const int K, const crp_job *j, int b0, int b1) {
+  __mmask16 m[2];
+  __m512 wv[CRP_MAX_TAPS * 2];
+  crp_load_w(NV, j, m, wv);
+  const __m512 scale = _mm512_set1_ps(1.0f / (float)(j->ph * j->pw)), zero = _mm512_setzero_ps();
+  for (int b = b0; b < b1; b++)
+    for (int py = 0; py < j->poh; py++)
+      for (int px = 0; px < j->pow_; px++) {
+        __m512 s[2] = {zero, zero}, z[2];
+        for (int dy = 0; dy < j->ph; dy++)
+          for (int dx = 0; dx < j->pw; dx++) {
+            const float *corner =
+                j->xp + (((size_t)b * j->H + py * j->ph + dy) * j->W + px * j->pw + dx) * j->c;
+            crp_conv_at(NV, K, j, corner, wv, z);
+            for (int v = 0; v < NV; v++) s[v] = _mm512_add_ps(s[v], _mm512_max_ps(z[v], zero));
+          }
+        float *o = j->out + (((size_t)b * j->poh + py) * j->pow_ + px) * j->oc;
+        for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(o + 16 * v, m[v], _mm512_mul_ps(s[v], scale));
+      }
+}
+
+static inline __attribute__((always_inline)) void crp_grad_nv(const int NV, const int K, const crp_job *j, int b0, int b1,
+                                                              float *dw) {
+  __mmask16 m[2];
+  __m512 wv[CRP_MAX_TAPS * 2], acc[CRP_MAX_TAPS * 2];
+  crp_load_w(NV, j, m, wv);
+  for (int t = 0; t < K * 2; t++) acc[t] = _mm512_setzero_ps();
+  const __m512 scale = _mm512_set1_ps(1.0f / (float)(j->ph * j->pw)), zero = _mm512_setzero_ps();
+  for (int b = b0; b < b1; b++)
+    for (int py = 0; py < j->poh; py++)
+      for (int px = 0; px < j->pow_; px++) {
+        const float *d = j->dy + (((size_t)b * j->poh + py) * j->pow_ + px) * j->oc;
+        __m512 g[2], z[2];
+        for (int v = 0; v < NV; v++) g[v] = _mm512_mul_ps(_mm512_maskz_loadu_ps(m[v], d + 16 * v), scale);
+        for (int dy = 0; dy < j->ph; dy++)
+          for (int dx = 0; dx < j->pw; dx++) {
+            const float *corner =
+                j->xp + (((size_t)b * j->H + py * j->ph + dy) * j->W + px * j->pw + dx) * j->c;
+            crp_conv_at(NV, K, j, corner, wv, z);
+            __m512 gz[2];
+            for (int v = 0; v < NV; v++)
+              gz[v] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(z[v], zero, _CMP_GT_OQ), g[v]);
+            for (int t = 0; t < K; t++) {
+              const __m512 xb = _mm512_set1_ps(corner[j->off[t]]);
+              for (int v = 0; v < NV; v++) acc[t * 2 + v] = _mm512_fmadd_ps(xb, gz[v], acc[t * 2 + v]);
+            }
+          }
+      }
+  for (int t = 0; t < K; t++)
+    for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(dw + (size_t)t * j->oc + 16 * v, m[v], acc[t * 2 + v]);
+}
+
+static void crp_fwd_images(void *ctx, int b0, int b1) {
+  const crp_job *j = ctx;
+  /* 3x3 taps of one channel (the usual first layer) unrolled; any other count generic. */
+  if (j->K == 9) {
+    if (j->oc <= 16) crp_fwd_nv(1, 9, j, b0, b1);
+    else crp_fwd_nv(2, 9, j, b0, b1);
+  } else if (j->oc <= 16) crp_fwd_nv(1, j->K, j, b0, b1);
+  else crp_fwd_nv(2, j->K, j, b0, b1);
+}
+
+static void crp_grad_range(const crp_job *j, int b0, int b1, float *dw) {
+  if (j->K == 9) {
+    if (j->oc <= 16) crp_grad_nv(1, 9, j, b0, b1, dw);
+    else crp_grad_nv(2, 9, j, b0, b1, dw);
+  } else if (j->oc <= 16) crp_grad_nv(1, j->K, j, b0, b1, dw);
+  else crp_grad_nv(2, j->K, j, b0, b1, dw);
+}
+#else
+/* z[o] at one position: the conv's outputs before ReLU. */
+static void crp_conv_at(const crp_job *j, const float *corner, float *z) {
+  for (int o = 0; o < j->oc; o++) z[o] = 0;
+  for (int t = 0; t < j->K; t++) {
+    const float xv = corner[j->off[t]];
+    const float *wr = j->w + (size_t)t * j->oc;
+    for (int o = 0; o < j->oc; o++) z[o] += xv * wr[o];
+  }
+}
+
+static void crp_fwd_images(void *ctx, int b0, int b1) {
+  const crp_job *j = ctx;
+  const float scale = 1.0f / (float)(j->ph * j->pw);
+  float z[CRP_MAX_OC], s[CRP_MAX_OC];
+  for (int b = b0; b < b1; b++)
+    for (int py = 0; py < j->poh; py++)
+      for (int px = 0; px < j->pow_; px++) {
+        for (int o = 0; o < j->oc; o++) s[o] = 0;
+        for (int dy = 0; dy < j->ph; dy++)
+          for (int dx = 0; dx < j->pw; dx++) {
+            crp_conv_at(j, j->xp + (((size_t)b * j->H + py * j->ph + dy) * j->W + px * j->pw + dx) * j->c, z);
+            for (int o = 0; o < j->oc; o++) s[o] += z[o] > 0 ? z[o] : 0;
+          }
+        float *out = j->out + (((size_t)b * j->poh + py) * j->pow_ + px) * j->oc;
+        for (int o = 0; o < j->oc; o++) out[o] = s[o] * scale;
+      }
+}
+
+static void crp_grad_range(const crp_job *j, int b0, int b1, float *dw) {
+  const float scale = 1.0f / (float)(j->ph * j->pw);
+  float z[CRP_MAX_OC], g[CRP_MAX_OC];
+  for (size_t i = 0; i < (size_t)j->K * j->oc; i++) dw[i] = 0;
+  for (int b = b0; b < b1; b++)
+    for (int py = 0; py < j->poh; py++)
+      for (int px = 0; px < j->pow_; px++) {
+        const float *d = j->dy + (((size_t)b * j->poh + py) * j->pow_ + px) * j->oc;
+        for (int dy = 0; dy < j->ph; dy++)
+          for (int dx = 0; dx < j->pw; dx++) {
+            const float *corner =
+                j->xp + (((size_t)b * j->H + py * j->ph + dy) * j->W + px * j->pw + dx) * j->c;
+            crp_conv_at(j, corner, z);
+            for (int o = 0; o < j->oc; o++) g[o] = z[o] > 0 ? d[o] * scale : 0;
+            for (int t = 0; t < j->K; t++) {
+              const float xv = corner[j->off[t]];
+              float *wr = dw + (size_t)t * j->oc;
+              for (int o = 0; o < j->oc; o++) wr[o] += xv * g[o];
+            }
+          }
+      }
+}
+#endif
+
+/* The filter gradient sums CRP_CHUNKS partial dW, each over a fixed share of the images, in
+ * chunk order: the result does not depend on the thread count. */
+static void crp_grad_chunks(void *ctx, int k0, int k1) {
+  const crp_job *j = ctx;
+  for (int k = k0; k < k1; k++)
+    crp_grad_range(j, (int)((int64_t)j->n * k / CRP_CHUNKS), (int)((int64_t)j->n * (k + 1) / CRP_CHUNKS),
+                   j->out + (size_t)k * j->K * j->oc);
+}
+
+static buf crp_part_buf;
+
+/* The fused kernels' arguments: (heap, tensor byte offsets..., n, h, w, c, oh, ow, oc, fh, fw,
+ * pt, pl, ph, pw), oh x ow being the conv's output (stride 1). Checks them, pads the input and
+ * fills the job; on a bad argument throws and returns NULL, else the heap's base. `sizes` gives
+ * each tensor's float count from the job (0: x, 1: w, 2: pooled map). */
+static uint8_t *crp_args(napi_env env, napi_callback_info info, int tensors, const int *kinds,
+                         crp_job *j, size_t *offsets) {
+  enum { GEOM = 13, MAXARGS = 1 + 4 + GEOM };
+  size_t argc = MAXARGS;
+  napi_value argv[MAXARGS];
+  const size_t want = 1 + (size_t)tensors + GEOM;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
+    napi_throw_type_error(env, NULL,
+                          "conv+ReLU+pool kernels take (heap, tensor offsets, n, h, w, c, oh, ow, oc, fh, fw, pt, pl, ph, pw)");
+    return NULL;
+  }
+  void *heap = NULL;
+  size_t bytes = 0;
+  if (napi_get_arraybuffer_info(env, argv[0], &heap, &bytes) != napi_ok) {
+    napi_throw_type_error(env, NULL, "conv+ReLU+pool kernels: heap must be an ArrayBuffer");
+    return NULL;
+  }
+  int32_t v[MAXARGS];
+  for (size_t i = 1; i < want; i++)
+    if (napi_get_value_int32(env, argv[i], &v[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "conv+ReLU+pool kernels: arguments after the heap are integers");
+      return NULL;
+    }
+  const int32_t *g = v + 1 + tensors;
+  const int n = g[0], h = g[1], w = g[2], c = g[3], oh = g[4], ow = g[5], oc = g[6], fh = g[7],
+            fw = g[8], pt = g[9], pl = g[10], ph = g[11], pw = g[12];
+  if (n < 1 || h < 1 || w < 1 || c < 1 || oc < 1 || oc > CRP_MAX_OC || fh < 1 || fw < 1 ||
+      fh * fw * c > CRP_MAX_TAPS || pt < 0 || pl < 0 || pt >= fh || pl >= fw || ph < 1 || pw < 1 ||
+      oh < ph || ow < pw || oh > h + fh || ow > w + fw) {
+    napi_throw_range_error(env, NULL, "conv+ReLU+pool kernels: unsupported geometry");
+    return NULL;
+  }
+  const size_t counts[3] = {(size_t)n * h * w * c, (size_t)fh * fw * c * oc,
+                            (size_t)n * (oh / ph) * (ow / pw) * oc};
+  for (int t = 0; t < tensors; t++) {
+    offsets[t] = (size_t)(uint32_t)v[1 + t];
+    if (offsets[t] % 4 != 0 || offsets[t] + counts[kinds[t]] * 4 > bytes) {
+      napi_throw_range_error(env, NULL, "conv+ReLU+pool kernels: operand outside the heap");
+      return NULL;
+    }
+  }
+  const int H = padded(h, oh, fh, 1, pt), W = padded(w, ow, fw, 1, pl);
+  float *xp = need(&pad_buf, (size_t)n * H * W * c + 16);
+  if (!xp) {
+    napi_throw_error(env, NULL, "conv+ReLU+pool kernels: out of memory");
+    return NULL;
+  }
+  uint8_t *base = heap;
+  pad_copy((const float *)(base + offsets[0]), n, h, w, c, xp, H, W, pt, pl, 1, 1);
+  *j = (crp_job){.xp = xp, .H = H, .W = W, .c = c, .fh = fh, .fw = fw, .oc = oc, .ph = ph, .pw = pw,
+                 .poh = oh / ph, .pow_ = ow / pw, .n = n, .K = fh * fw * c};
+  crp_offsets(j);
+  return base;
+}
+
+static napi_value n_crp_forward(napi_env env, napi_callback_info info) {
+  static const int kinds[3] = {0, 1, 2}; /* x, w, out */
+  crp_job j;
+  size_t off[3];
+  uint8_t *base = crp_args(env, info, 3, kinds, &j, off);
+  if (!base) return NULL;
+  j.w = (const float *)(base + off[1]);
+  j.out = (float *)(base + off[2]);
+  parallel(crp_fwd_images, &j, j.n);
+  return NULL;
+}
+
+static napi_value n_crp_filter_grad(napi_env env, napi_callback_info info) {
+  static const int kinds[4] = {0, 1, 2, 1}; /* x, w, dy (pooled), dw */
+  crp_job j;
+  size_t off[4];
+  uint8_t *base = crp_args(env, info, 4, kinds, &j, off);
+  if (!base) return NULL;
+  const size_t per = (size_t)j.K * j.oc;
+  float *parts = need(&crp_part_buf, CRP_CHUNKS * per);
+  if (!parts) {
+    napi_throw_error(env, NULL, "conv+ReLU+pool kernels: out of memory");
+    return NULL;
+  }
+  j.w = (const float *)(base + off[1]);
+  j.dy = (const float *)(base + off[2]);
+  j.out = parts;
+  parallel(crp_grad_chunks, &j, CRP_CHUNKS);
+  float *dw = (float *)(base + off[3]);
+  for (size_t i = 0; i < per; i++) {
+    float s = 0;
+    for (int k = 0; k < CRP_CHUNKS; k++) s += parts[(size_t)k * per + i];
+    dw[i] = s;
+  }
+  return NULL;
+}
+
 /* ---------- N-API ---------- */
 
 #define NARGS 19 /* heap, a, b, out, n, h, w, c, oh, ow, fh, fw, sh, sw, dilH, dilW, pt, pl, oc */
@@ -500,6 +776,8 @@ napi_status train_register(napi_env env, napi_value exports) {
       {"convForward", NULL, n_forward, NULL, NULL, NULL, napi_default, NULL},
       {"convInputGrad", NULL, n_input_grad, NULL, NULL, NULL, napi_default, NULL},
       {"convFilterGrad", NULL, n_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"convReluPool", NULL, n_crp_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"convReluPoolFilterGrad", NULL, n_crp_filter_grad, NULL, NULL, NULL, napi_default, NULL},
       {"trainThreads", NULL, n_train_threads, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -45,6 +45,11 @@ export function withBatchSync<T>(reducer: Reducer, fn: () => T): T {
   }
 }
 
+/** The reducer of the sync running now, if any (the fused batch norm sums through it too). */
+export function activeReducer(): Reducer | null {
+  return active;
+}
+
 /** Mean over all axes but the last of a float tensor: batch-norm statistics. */
 function isChannelMean(shape: number[], dtype: string, axis: number | number[]): boolean {
   return dtype === "float32" && allButLast(axis, shape.length);

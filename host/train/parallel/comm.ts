@@ -19,7 +19,7 @@ export interface CommSizes {
   gradFloats: number;
   /** Floats of all model weights, non-trainable ones (batch-norm statistics) included. */
   weightFloats: number;
-  /** Largest vector summed across replicas by allReduce (batch-norm channels + 1). */
+  /** Largest vector summed across replicas by allReduce (1 + 5 x batch-norm channels). */
   reduceFloats: number;
 }
 

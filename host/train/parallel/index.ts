@@ -63,7 +63,8 @@ export async function openParallelStep(
     classes,
     gradFloats: vars.reduce((a, v) => a + v.size, 0),
     weightFloats: model.weights.reduce((a, w) => a + count(w.shape), 0),
-    reduceFloats: 1 + Math.max(1, ...model.weights.map((w) => w.shape.at(-1) ?? 1)),
+    // Rows + five sums per channel (the fused batch norm's), the most any exchange carries.
+    reduceFloats: 1 + 5 * Math.max(1, ...model.weights.map((w) => w.shape.at(-1) ?? 1)),
   };
   const buffer = new SharedArrayBuffer(Comm.bytes(sizes));
   const comm = new Comm(buffer, sizes, 0);
