@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { VtlpDomain } from "../../host/data/augment";
+import { adam } from "../../host/train/adam";
 import { computeInputNorm } from "../../host/train/features";
 import { buildSeeded, resolveTrainConfig, type TrainConfig, train } from "../../host/train/loop";
 import { prefetchWorkerCount } from "../../host/train/prefetch";
@@ -59,7 +60,7 @@ async function stepAlone(config: TrainConfig, steps: number): Promise<number> {
   );
   const step = makeTrainStep(
     model,
-    tf.train.adam(config.lr.start),
+    adam(config.lr.start),
     undefined,
     undefined,
     config.labelSmoothing,

@@ -37,6 +37,7 @@ import * as tf from "@tensorflow/tfjs";
 import { VTLP_DOMAINS } from "../../host/data/augment";
 import { buildModel, type ModelName } from "../../host/models";
 import { nativeAddon, nativeStatus } from "../../host/native/load";
+import { adam } from "../../host/train/adam";
 import { type BackendName, loadBackend } from "../../host/train/backend";
 import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { openParallelStep } from "../../host/train/parallel";
@@ -159,9 +160,9 @@ for (const c of epochOnly ? [] : cases) {
     const model = buildModel(c.model, config as never);
     models.push(model);
     if (r <= 1) {
-      steps_.push(makeTrainStep(model, tf.train.adam(1e-3)));
+      steps_.push(makeTrainStep(model, adam(1e-3)));
     } else {
-      const p = await openParallelStep(model, tf.train.adam(1e-3), {
+      const p = await openParallelStep(model, adam(1e-3), {
         replicas: r,
         model: { name: c.model, config },
         inputShape,

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../data";
+import { adam } from "../train/adam";
 import type { FeatureBatch } from "./data";
 import { precisionLoss } from "./train-hook";
 
@@ -18,7 +19,7 @@ export interface FinetuneOptions {
 }
 
 export function finetune(model: tf.LayersModel, data: FeatureBatch, o: FinetuneOptions): number[] {
-  const opt = tf.train.adam(o.lr ?? 1e-4);
+  const opt = adam(o.lr ?? 1e-4);
   const n = data.labels.length;
   const bs = o.batchSize ?? 64;
   const numClasses = (model.outputs[0].shape as number[]).at(-1) as number;

@@ -54,6 +54,11 @@ export interface NativeTrainKernels {
     c: number,
     p: Float32Array,
   ): void;
+  /**
+   * Adam's update of one variable (n floats): heap, then x, m, v, g, xOut, mOut, vOut byte
+   * offsets, n, then c1 = 1 - b1^t, c2 = 1 - b2^t, b1, b2, 1 - b1, 1 - b2, -lr, eps.
+   */
+  adamStep(heap: ArrayBuffer, ...args: number[]): void;
   /** Threads the training kernels split work over (the argument sets it; 1 to 8). */
   trainThreads(n?: number): number;
 }

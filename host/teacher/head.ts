@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../data/rng";
+import { adam } from "../train/adam";
 import { EMBED_DIM, EMBED_FRAMES, EMBED_SIZE } from "./embed";
 
 /**
@@ -168,7 +169,7 @@ export class Head {
     const rng = new Rng(opts.seed ?? 0);
     const { mean, std } = moments(train.x);
     const model = buildModel(labels.length, cfg, opts.seed ?? 0);
-    const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
+    const optimizer = adam(opts.learningRate ?? 1e-3);
     const head = new Head(model, labels, cfg, mean, std);
     const x = standardise(train.x, mean, std);
     const n = train.y.length;

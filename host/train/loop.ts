@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../data";
 import { buildModel, isModelName, MODEL_NAMES } from "../models";
 import { ModelError } from "../models/errors";
+import { adam } from "./adam";
 import { type BackendInfo, loadBackend } from "./backend";
 import {
   CHECKPOINT_FORMAT,
@@ -181,7 +182,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       `precision '${config.precision ?? "float"}' / --from need the compression hook (host/compress/train-hook.ts precisionHook)`,
     );
   const model = hook ? await hook.prepare(built) : built;
-  const optimizer = tf.train.adam(config.lr.start);
+  const optimizer = adam(config.lr.start);
   const lastDir = join(config.out, "last");
   const bestDir = join(config.out, "best");
   const averageDir = join(config.out, "average");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../../device/targets/c-kernels/kernels.h"
+#include "adam.h"
 #include "batch-norm.h"
 #include "convolve.h"
 #include "fast-int.h"
@@ -169,6 +170,7 @@ static napi_value init(napi_env env, napi_value exports) {
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(train_register(env, exports));
   CHECK(batch_norm_register(env, exports));
+  CHECK(adam_register(env, exports));
   CHECK(features_register(env, exports));
   CHECK(resample_register(env, exports));
   CHECK(vtlp_register(env, exports));

@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../data/rng";
 import { buildModel } from "../../models";
 import type { MbChoice } from "../../models/mbconv";
+import { adam } from "../../train/adam";
 import { loadBackend } from "../../train/backend";
 import { resolveTrainConfig } from "../../train/config";
 import { computeInputNorm, normalizeInPlace } from "../../train/features";
@@ -98,8 +99,8 @@ async function searchOne(
   const minOps = fixed + ops.reduce((s, b) => s + Math.min(...b), 0);
   const maxOps = fixed + ops.reduce((s, b) => s + Math.max(...b), 0);
   const target = o.opsTarget ?? Math.sqrt(minOps * maxOps);
-  const wOpt = tf.train.adam(1e-3);
-  const aOpt = tf.train.adam(6e-3);
+  const wOpt = adam(1e-3);
+  const aOpt = adam(6e-3);
   const rng = new Rng(o.seed).fork(`proxyless-${mfcc}`);
   const shape = [o.batchSize, frames, mfcc, 1] as [number, number, number, number];
   const probs = () => net.alphas.map((a) => Array.from(tf.tidy(() => tf.softmax(a).dataSync())));
