@@ -1,5 +1,6 @@
 // The fused training batch norm (host/train/kernels/batch-norm.ts, the native addon's
-// channelSums / channelAffine) against tfjs-layers' own: output, moving averages and gradients,
+// channelSums / channelAffine) against tfjs-layers' own on the CPU backend: output, moving
+// averages and gradients,
 // for channel counts that fill one to five vectors, and statistics far from zero (the shifted
 // sums must not cancel). Data-parallel sync of its sums is covered by parallel.test.ts.
 import * as tf from "@tensorflow/tfjs";
@@ -112,6 +113,16 @@ function close(got: number[], want: number[], tol: number) {
   expect(worst).toBeLessThanOrEqual(tol * scale);
 }
 
+/** fn's result on the tfjs CPU backend (the reference of every training kernel), then back to wasm. */
+function onCpu<T>(fn: () => T): T {
+  tf.setBackend("cpu");
+  try {
+    return fn();
+  } finally {
+    tf.setBackend("wasm");
+  }
+}
+
 describe.skipIf(!hasNative)("fused batch norm in training (native addon)", () => {
   beforeAll(async () => {
     await loadBackend({ quiet: true });
@@ -119,7 +130,7 @@ describe.skipIf(!hasNative)("fused batch norm in training (native addon)", () =>
 
   for (const c of CASES) {
     it(`${c.name}: output, moving averages and gradients equal tfjs-layers'`, () => {
-      const want = run(c, false);
+      const want = onCpu(() => run(c, false));
       const got = run(c, true);
       expect(got.fusedLayers).toBe(1);
       expect(want.fusedLayers).toBe(0);

@@ -1,5 +1,6 @@
 // The fused conv + ReLU + average pooling op (host/train/kernels/conv-relu-pool.ts, the native
-// addon's convReluPool) against the three stock ops it stands for, forward and gradients, and
+// addon's convReluPool) against the three ops it stands for on the tfjs CPU backend, forward and
+// gradients, and
 // the training step's layer fusion (host/train/fuse-layers.ts) against the unfused model.
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +88,16 @@ function close(got: unknown, want: unknown, tol = 1e-4) {
   for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThanOrEqual(tol * scale);
 }
 
+/** fn's result on the tfjs CPU backend (the reference of every training kernel), then back to wasm. */
+function onCpu<T>(fn: () => T): T {
+  tf.setBackend("cpu");
+  try {
+    return fn();
+  } finally {
+    tf.setBackend("wasm");
+  }
+}
+
 describe.skipIf(!hasNative)("fused conv + ReLU + average pooling (native addon)", () => {
   beforeAll(async () => {
     await loadBackend({ quiet: true });
@@ -99,7 +110,7 @@ describe.skipIf(!hasNative)("fused conv + ReLU + average pooling (native addon)"
   for (const c of CASES) {
     it(`${c.name}: output and gradients equal the stock ops'`, () => {
       expect(fusedConvReluPoolAvailable(c.x, c.filter, c.attrs)).toBe(true);
-      const want = run(c, unfused);
+      const want = onCpu(() => run(c, unfused));
       const got = run(c, convReluPool);
       expect(got.shape).toEqual(want.shape);
       close(got.out, want.out);
