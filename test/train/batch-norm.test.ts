@@ -1,8 +1,7 @@
 // The fused training batch norm (host/train/kernels/batch-norm.ts, the native addon's
 // channelSums / channelAffine) against tfjs-layers' own on the CPU backend: output, moving
-// averages and gradients,
-// for channel counts that fill one to five vectors, and statistics far from zero (the shifted
-// sums must not cancel). Data-parallel sync of its sums is covered by parallel.test.ts.
+// averages and gradients, for channel counts that fill one to five vectors, and statistics far
+// from zero (the shifted sums must not cancel). Data-parallel sync of its sums is covered by parallel.test.ts.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nativeAddon } from "../../host/native/load";
