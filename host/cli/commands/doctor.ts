@@ -29,7 +29,7 @@ export function register(program: Command): void {
           `node         ${r.node} (${r.platform}, ${r.cpus} cpus)`,
           `training     ${r.trainingBackend.name}${r.trainingBackend.simd ? " +simd" : ""}${r.trainingBackend.threads ? " +threads" : ""}${r.trainingBackend.warning ? `  ! ${r.trainingBackend.warning}` : ""}`,
           r.native.path === "native"
-            ? `host kernels native addon (${r.native.build}): integer inference, training convs, and the front end, resampler, vocal tract warp and reverb of augmentation`
+            ? `host kernels native addon (${r.native.build}): integer inference; training convs, fused conv + ReLU + pool, batch norm and Adam; the front end, resampler, vocal tract warp and reverb of augmentation`
             : `host kernels wasm-simd  (native addon: ${r.native.reason}; build: deploy/native.sh)`,
         ];
         for (const e of r.engines) {
