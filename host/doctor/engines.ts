@@ -75,7 +75,8 @@ export const ENGINES: EngineSpec[] = [
   {
     name: "python3-torch",
     role: "PyTorch peer in bench/train-step",
-    probe: ["python3", "-c", "import torch; print(torch.__version__)"],
+    // Debian's interpreter, the one the bench runs (a python3 earlier on PATH may lack torch).
+    probe: ["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"],
     hint: "apt-get install python3-torch",
   },
   {
