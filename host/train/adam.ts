@@ -9,16 +9,14 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   getBackend,
-  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
-  registerKernel,
   type Tensor,
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import type { NativeTrainKernels } from "../native/load";
 import { heapOf, nativeTrainKernels } from "./kernels/native";
-import { BACKEND, ptr, type WasmBackend } from "./kernels/wasm-backend";
+import { BACKEND, ptr, registerOpOnce, type WasmBackend } from "./kernels/wasm-backend";
 
 export const ADAM_STEP = "EarshotAdamStep";
 
@@ -57,14 +55,6 @@ const step: KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-let registered = false;
-
-function register(): void {
-  if (registered) return;
-  registered = true;
-  registerKernel({ kernelName: ADAM_STEP, backendName: BACKEND, kernelFunc: step } as KernelConfig);
-}
-
 interface AdamState {
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
@@ -86,7 +76,7 @@ export class NativeAdam extends tf.AdamOptimizer {
       super.applyGradients(variableGradients);
       return;
     }
-    register();
+    registerOpOnce([[ADAM_STEP, step]]);
     const self = this as unknown as AdamState;
     const named = Array.isArray(variableGradients)
       ? variableGradients.map((v) => [v.name, v.tensor] as const)

@@ -10,6 +10,7 @@ import { batchNormLayers, fusionPlan, withFusedLayers } from "../../host/train/f
 import { batchNormTrain } from "../../host/train/kernels/batch-norm";
 import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { buildSeeded } from "../../host/train/loop";
+import { onCpu } from "./on-cpu";
 
 const hasNative = nativeAddon() !== null;
 
@@ -110,16 +111,6 @@ function close(got: number[], want: number[], tol: number) {
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
   expect(worst).toBeLessThanOrEqual(tol * scale);
-}
-
-/** fn's result on the tfjs CPU backend (the reference of every training kernel), then back to wasm. */
-function onCpu<T>(fn: () => T): T {
-  tf.setBackend("cpu");
-  try {
-    return fn();
-  } finally {
-    tf.setBackend("wasm");
-  }
 }
 
 describe.skipIf(!hasNative)("fused batch norm in training (native addon)", () => {

@@ -15,6 +15,7 @@ import {
 import { setNativeTrainKernels } from "../../host/train/kernels/native";
 import { buildSeeded } from "../../host/train/loop";
 import { classifierLoss } from "../../host/train/step";
+import { onCpu } from "./on-cpu";
 
 interface Case {
   name: string;
@@ -86,16 +87,6 @@ function close(got: unknown, want: unknown, tol = 1e-4) {
   expect(g.length).toBe(w.length);
   const scale = Math.max(1, ...w.map(Math.abs));
   for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThanOrEqual(tol * scale);
-}
-
-/** fn's result on the tfjs CPU backend (the reference of every training kernel), then back to wasm. */
-function onCpu<T>(fn: () => T): T {
-  tf.setBackend("cpu");
-  try {
-    return fn();
-  } finally {
-    tf.setBackend("wasm");
-  }
 }
 
 describe.skipIf(!hasNative)("fused conv + ReLU + average pooling (native addon)", () => {

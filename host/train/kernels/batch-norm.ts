@@ -18,18 +18,15 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type GradConfig,
   getBackend,
-  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
-  registerGradient,
-  registerKernel,
   type Tensor,
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import type { NativeTrainKernels } from "../../native/load";
 import { activeReducer } from "../parallel/batch-sync";
 import { heapOf, nativeTrainKernels } from "./native";
-import { BACKEND, ptr, type WasmBackend } from "./wasm-backend";
+import { BACKEND, ptr, registerOpOnce, type WasmBackend } from "./wasm-backend";
 
 export const BATCH_NORM_TRAIN = "EarshotBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "EarshotBatchNormTrainGrad";
@@ -169,18 +166,15 @@ const gradient: GradConfig = {
   },
 };
 
-let registered = false;
-
 /** Registers the kernels for wasm and the op's gradient; idempotent. */
 export function registerBatchNormTrain(): void {
-  if (registered) return;
-  registered = true;
-  for (const [kernelName, kernelFunc] of [
-    [BATCH_NORM_TRAIN, forward],
-    [BATCH_NORM_TRAIN_GRAD, backward],
-  ] as const)
-    registerKernel({ kernelName, backendName: BACKEND, kernelFunc } as KernelConfig);
-  registerGradient(gradient);
+  registerOpOnce(
+    [
+      [BATCH_NORM_TRAIN, forward],
+      [BATCH_NORM_TRAIN_GRAD, backward],
+    ],
+    gradient,
+  );
 }
 
 /**

@@ -17,17 +17,14 @@ import {
   backend_util,
   type GradConfig,
   getBackend,
-  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
-  registerGradient,
-  registerKernel,
   type Tensor,
   type Tensor4D,
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import { heapOf, nativeTrainKernels } from "./native";
-import { BACKEND, ptr, type WasmBackend } from "./wasm-backend";
+import { BACKEND, ptr, registerOpOnce, type WasmBackend } from "./wasm-backend";
 
 export const CONV_RELU_POOL = "EarshotConvReluPool";
 export const CONV_RELU_POOL_FILTER_GRAD = "EarshotConvReluPoolFilterGrad";
@@ -165,18 +162,15 @@ const gradient: GradConfig = {
   },
 };
 
-let registered = false;
-
 /** Registers the fused kernels for wasm and the op's gradient; idempotent. */
 export function registerConvReluPool(): void {
-  if (registered) return;
-  registered = true;
-  for (const [kernelName, kernelFunc] of [
-    [CONV_RELU_POOL, forward],
-    [CONV_RELU_POOL_FILTER_GRAD, filterGrad],
-  ] as const)
-    registerKernel({ kernelName, backendName: BACKEND, kernelFunc } as KernelConfig);
-  registerGradient(gradient);
+  registerOpOnce(
+    [
+      [CONV_RELU_POOL, forward],
+      [CONV_RELU_POOL_FILTER_GRAD, filterGrad],
+    ],
+    gradient,
+  );
 }
 
 /** avgPool(relu(conv2d(x, filter, stride 1, padding)), pool, stride pool, valid), fused where it can be. */

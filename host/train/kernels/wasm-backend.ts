@@ -2,7 +2,16 @@
  * The tfjs wasm backend as earshot's training kernels see it: its memory, tensors' offsets in it,
  * calls to other registered kernels, and the AssemblyScript module instantiated on that memory.
  */
-import { getKernel, type KernelConfig, type NamedAttrMap, type TensorInfo } from "@tensorflow/tfjs";
+import {
+  type GradConfig,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  registerGradient,
+  registerKernel,
+  type TensorInfo,
+} from "@tensorflow/tfjs";
 import { TRAIN_KERNELS_WASM_BASE64 } from "./wasm-binary";
 
 /** The slice of the WebAssembly JS API used here (tsconfig's ES2022 lib does not declare it). */
@@ -78,3 +87,17 @@ export function reshaped(b: WasmBackend, x: TensorInfo, shape: number[]): Tensor
 
 /** Stock kernels that earshot's wrap and fall back to (captured at registration). */
 export const stock: Partial<Record<string, KernelConfig>> = {};
+
+const registeredOps = new Set<string>();
+
+/**
+ * Registers an op's own wasm kernels (names tfjs does not have) and its gradient, once: the first
+ * kernel's name keys the op.
+ */
+export function registerOpOnce(kernels: [string, KernelFunc][], gradient?: GradConfig): void {
+  if (registeredOps.has(kernels[0][0])) return;
+  registeredOps.add(kernels[0][0]);
+  for (const [kernelName, kernelFunc] of kernels)
+    registerKernel({ kernelName, backendName: BACKEND, kernelFunc } as KernelConfig);
+  if (gradient) registerGradient(gradient);
+}
