@@ -95,7 +95,7 @@ export function register(program: Command): void {
     )
     .option(
       "--vtlp-domain <d>",
-      "where the warp is applied: audio or filterbank (warped mel filters; less CPU) (default: the recipe's)",
+      "where the warp is applied: audio or filterbank (warped mel filters: half the augmentation CPU, the epoch at the step's speed) (default: the recipe's)",
       oneOf("--vtlp-domain", VTLP_DOMAINS),
     )
     .option(
