@@ -82,6 +82,8 @@ export interface Kws12Options {
    * --weight-average`); QAT then starts from the average. Absent: the raw weights.
    */
   weightAverage?: number;
+  /** Mixup's alpha in the float training (`train --mixup`); QAT trains without. Absent: none. */
+  mixup?: number;
 }
 
 export interface PipelineStep {
@@ -163,10 +165,11 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     "--json",
   ];
   const float = join(o.out, "float");
+  const mixup = o.mixup !== undefined ? ["--mixup", `${o.mixup}`] : [];
   if (o.variant === "binary") {
     steps.push({
       name: "train res8-bin (binary)",
-      args: train("res8-bin", o.epochs, float, ["--precision", "binary"]),
+      args: train("res8-bin", o.epochs, float, ["--precision", "binary", ...mixup]),
       report: join(reports, "train.json"),
     });
   } else {
@@ -180,12 +183,10 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     steps.push(
       {
         name: `train ${o.model} (float)`,
-        args: train(
-          o.model,
-          o.epochs,
-          float,
-          o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : [],
-        ),
+        args: train(o.model, o.epochs, float, [
+          ...(o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : []),
+          ...mixup,
+        ]),
         report: join(reports, "train.json"),
       },
       {

@@ -76,6 +76,11 @@ export interface TrainConfig {
   /** Label smoothing of the hard targets, in [0, 1) (0 or absent: none; step.ts). */
   labelSmoothing?: number;
   /**
+   * Mixup's Beta(alpha, alpha) parameter (mixup.ts), e.g. 0.2: every batch's examples mixed in
+   * pairs, their targets too. Absent: none. Not with distillation (both use the soft targets).
+   */
+  mixup?: number;
+  /**
    * Worker threads that make batches ahead of the step (0 or absent: in the main thread; "auto":
    * one per core, less one when the native addon augments, prefetch/index.ts); results are the
    * same for any number.

@@ -37,6 +37,7 @@ import type { TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, type InputNorm } from "./features";
+import { mixupBatch } from "./mixup";
 import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
@@ -157,6 +158,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   if (!isModelName(config.model)) {
     throw new ModelError(`unknown model '${config.model}' (known: ${MODEL_NAMES.join(", ")})`);
   }
+  if (config.mixup !== undefined && (config.distill || config.distillSet))
+    throw new TrainError("mixup and distillation both set the soft targets: use one of them");
+  if (config.mixup !== undefined && !(config.mixup > 0 && Number.isFinite(config.mixup)))
+    throw new TrainError(`mixup alpha must be a positive number (got ${config.mixup})`);
   const backend = await loadBackend({ quiet: true });
   info(
     `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,
@@ -243,13 +248,16 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   });
 
   // One weight for the loss: --distill's, else the distill set's (rows without a teacher carry
-  // all-zero targets and keep the hard loss alone, see step.ts).
+  // all-zero targets and keep the hard loss alone, see step.ts). Mixup's targets are the whole
+  // loss: the soft term alone, at temperature 1 (its targets carry the label smoothing).
   const distill =
-    config.distill && data.soft
-      ? { weight: config.distill.weight, temperature: data.soft.temperature }
-      : config.distillSet && data.distillSet
-        ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
-        : undefined;
+    config.mixup !== undefined
+      ? { weight: 1, temperature: 1 }
+      : config.distill && data.soft
+        ? { weight: config.distill.weight, temperature: data.soft.temperature }
+        : config.distillSet && data.distillSet
+          ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
+          : undefined;
   const parallel = await openReplicas(config, backend, model, optimizer, {
     modelConfig,
     inputShape,
@@ -294,6 +302,15 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         const lr = lrAt(g);
         setLearningRate(optimizer, lr);
         const b = await batches.batch(g);
+        if (config.mixup !== undefined)
+          b.targets = mixupBatch(
+            b.x,
+            b.labels,
+            task.labels.length,
+            config.mixup,
+            config.labelSmoothing ?? 0,
+            new Rng(config.seed).fork(`mixup ${g}`),
+          );
         const x = tf.tensor4d(b.x, [config.batchSize, ...inputShape]);
         const y = tf.tensor1d(b.labels, "int32");
         const t = b.targets

@@ -162,6 +162,18 @@ describe("kws12 pipeline", () => {
     );
     for (const s of kws12Steps(base)) expect(s.args).not.toContain("--weight-average");
   });
+
+  it("mixup reaches the float training only (the binary variant's one step too), and is left out unless asked for", () => {
+    const train = kws12Steps({ ...base, mixup: 0.2 }).filter((s) => s.args[0] === "train");
+    expect(flag(train[0].args, "--mixup")).toBe("0.2");
+    expect(train[1].args).not.toContain("--mixup");
+    const binary = kws12Steps({ ...base, variant: "binary", mixup: 0.3 }).filter(
+      (s) => s.args[0] === "train",
+    );
+    expect(binary).toHaveLength(1);
+    expect(flag(binary[0].args, "--mixup")).toBe("0.3");
+    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--mixup");
+  });
 });
 
 describe("model card", () => {

@@ -127,6 +127,32 @@ describe("train", () => {
     expect(b.equals(a)).toBe(true);
   });
 
+  it("with mixup: it learns, and a resumed run equals an uninterrupted one; distillation is refused beside it", async () => {
+    const straight = await train(config("mixup-straight", { epochs: 2, mixup: 0.4 }));
+    const [first, last] = straight.epochs;
+    expect(last.trainLoss).toBeLessThan(first.trainLoss);
+    // 5 classes: chance is 20%.
+    expect(straight.bestValAccuracy).toBeGreaterThan(0.4);
+    // The mixes change the steps (the plain run's losses differ) ...
+    const plain = await train(config("mixup-plain", { epochs: 1 }));
+    expect(plain.epochs[0].trainLoss).not.toBe(first.trainLoss);
+    // ... and are drawn per step, so an interruption does not change them.
+    const resumed = await interruptedThenResumed(
+      config("mixup-resumed", { epochs: 2, mixup: 0.4 }),
+    );
+    expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(straight.epochs.map((e) => e.trainLoss));
+    const a = readFileSync(join(straight.lastDir, "weights.bin"));
+    expect(readFileSync(join(resumed.lastDir, "weights.bin")).equals(a)).toBe(true);
+    await expect(
+      train(
+        config("mixup-distill", { mixup: 0.2, distillSet: { dir: root, share: 0.3, weight: 0.5 } }),
+      ),
+    ).rejects.toThrow(/mixup and distillation both set the soft targets/);
+    await expect(train(config("mixup-bad", { mixup: -1 }))).rejects.toThrow(
+      /mixup alpha must be a positive number \(got -1\)/,
+    );
+  });
+
   it("--from refuses a checkpoint of another network before training", async () => {
     const donor = await train(config("donor", { epochs: 1 }));
     await expect(

@@ -123,6 +123,11 @@ export function register(program: Command): void {
       "8-bit variants: moving average of the weights in float training, decay per step (e.g. 0.999); validation, QAT and export start from it (default: none)",
       numberIn("--weight-average", 0.5, 0.99999),
     )
+    .option(
+      "--mixup <alpha>",
+      "mixup in the float training: every example mixed with another of its batch, lam ~ Beta(alpha, alpha) (e.g. 0.2; not with --distill-set) (default: none)",
+      numberIn("--mixup", 0.01, 10),
+    )
     .option("--json", "print the summary as JSON")
     .action(async (name, opts) => {
       const { existsSync } = await import("node:fs");
@@ -180,6 +185,7 @@ export function register(program: Command): void {
         ...(opts.unknownBoost && { unknownBoost: opts.unknownBoost }),
         ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
         ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
+        ...(opts.mixup !== undefined && { mixup: opts.mixup }),
         levers: {
           ...(opts.vtlp !== undefined && { vtlp: opts.vtlp }),
           ...(opts.vtlpDomain !== undefined && { vtlpDomain: opts.vtlpDomain }),
@@ -188,6 +194,8 @@ export function register(program: Command): void {
           ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
         },
       };
+      if (opts.mixup !== undefined && opts.distillSet !== undefined)
+        throw new UserError("--mixup and --distill-set both set the soft targets: use one of them");
       checkResumable(options);
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));

@@ -127,6 +127,11 @@ export function register(program: Command): void {
       numberIn("--label-smoothing", 0, 0.5),
     )
     .option(
+      "--mixup <alpha>",
+      "mixup: every example mixed with another of its batch, lam ~ Beta(alpha, alpha), targets mixed alike (e.g. 0.2; not with distillation)",
+      numberIn("--mixup", 0.01, 10),
+    )
+    .option(
       "--weight-average <decay>",
       "keep a moving average of the weights with this decay per step (e.g. 0.999); validation, the best checkpoint and export use it",
       numberIn("--weight-average", 0.5, 0.99999),
@@ -231,6 +236,7 @@ export function register(program: Command): void {
         }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
         ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
+        ...(opts.mixup !== undefined && { mixup: opts.mixup }),
         ...(opts.weightAverage !== undefined && { weightAverage: opts.weightAverage }),
         ...(opts.stepsPerEpoch !== undefined && { stepsPerEpoch: opts.stepsPerEpoch }),
         ...(opts.batch !== undefined && { batchSize: opts.batch }),
