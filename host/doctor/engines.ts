@@ -69,7 +69,12 @@ export const ENGINES: EngineSpec[] = [
   {
     name: "python3-numpy",
     role: "independent feature reference",
-    probe: ["python3", "-c", "import numpy; print(numpy.__version__)"],
+    // The feature tests try PATH's python3, then Debian's (test/features/numpy.ts): so does this.
+    probe: [
+      "sh",
+      "-c",
+      "python3 -c 'import numpy; print(numpy.__version__)' 2>/dev/null || /usr/bin/python3 -c 'import numpy; print(numpy.__version__)'",
+    ],
     hint: "apt-get install python3-numpy",
   },
   {
