@@ -125,7 +125,7 @@ export function register(program: Command): void {
     )
     .option(
       "--mixup <alpha>",
-      "mixup in the float training: every example mixed with another of its batch, lam ~ Beta(alpha, alpha) (e.g. 0.2; not with --distill-set) (default: none)",
+      "mixup in the float training: every example mixed with another of its batch, lam ~ Beta(alpha, alpha) (not with --distill-set); 0.2 cost the int8 recipe 4-9 points on held-out speakers at two seeds, equal on validation (default: none)",
       numberIn("--mixup", 0.01, 10),
     )
     .option("--json", "print the summary as JSON")
