@@ -37,7 +37,7 @@ import type { TrainConfig } from "./config";
 import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, type InputNorm } from "./features";
-import { mixupBatch } from "./mixup";
+import { checkMixupAlpha, mixupBatch } from "./mixup";
 import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
@@ -160,8 +160,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (config.mixup !== undefined && (config.distill || config.distillSet))
     throw new TrainError("mixup and distillation both set the soft targets: use one of them");
-  if (config.mixup !== undefined && !(config.mixup > 0 && Number.isFinite(config.mixup)))
-    throw new TrainError(`mixup alpha must be a positive number (got ${config.mixup})`);
+  if (config.mixup !== undefined) checkMixupAlpha(config.mixup);
   const backend = await loadBackend({ quiet: true });
   info(
     `backend: ${backend.name}${backend.simd ? " (SIMD)" : ""}${backend.warning ? ` WARNING: ${backend.warning}` : ""}`,

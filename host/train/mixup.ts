@@ -9,6 +9,12 @@
 import type { Rng } from "../data/rng";
 import { TrainError } from "./errors";
 
+/** Refuses an alpha mixup cannot draw with (train() calls it before loading any data). */
+export function checkMixupAlpha(alpha: number): void {
+  if (!(alpha > 0) || !Number.isFinite(alpha))
+    throw new TrainError(`mixup alpha must be a positive number (got ${alpha})`);
+}
+
 /** A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 through Gamma(shape + 1) U^(1/shape)). */
 export function gammaSample(rng: Rng, shape: number): number {
   if (shape < 1) return gammaSample(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
@@ -42,8 +48,7 @@ export function mixupBatch(
   smoothing: number,
   rng: Rng,
 ): Float32Array {
-  if (!(alpha > 0) || !Number.isFinite(alpha))
-    throw new TrainError(`mixup alpha must be a positive number (got ${alpha})`);
+  checkMixupAlpha(alpha);
   const n = labels.length;
   if (n === 0 || x.length % n !== 0)
     throw new TrainError(`mixup: ${x.length} feature values for ${n} examples`);
