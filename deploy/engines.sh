@@ -95,7 +95,7 @@ build_wasm3() {
   (cd "$w" && for f in source/*.c; do gcc -O2 -ffp-contract=off -Isource -c "$f" -o "${f%.c}.o" || exit 1; done) || return 1
   gcc -O2 -ftree-vectorize -fvect-cost-model=dynamic -ffp-contract=off -mpopcnt -Wall -Wextra \
     -DEARSHOT_WASM3 -I"$k" -I"$x" -I"$w/source" -I"$inc/jerry-core/include" -I"$inc/jerry-ext/include" \
-    "$h/host.c" "$x/wasm3-kernels.c" "$k/frontend.c" "$w"/source/*.o \
+    "$h/host.c" "$x/wasm3-kernels.c" "$k/frontend.c" "$k/frontend-tables.c" "$w"/source/*.o \
     "$lib/libjerry-ext.a" "$lib/libjerry-core.a" "$lib/libjerry-port.a" -lm -o "$w/earshot-wasm3"
   cp "$w/earshot-wasm3" "$CACHE/bin/earshot-wasm3"
 }
@@ -149,7 +149,7 @@ build_espruino-native() {
   mkdir -p "$w/libs/earshot" "$w/gen" "$w/bin"
   cp $(native_sources espruino-native) "$w/libs/earshot/"
   (cd "$w" && make -j"$JOBS" \
-    ESPRUINO_WRAPPERSOURCES="libs/earshot/jswrap_earshot.c libs/earshot/kernels.c libs/earshot/frontend.c" \
+    ESPRUINO_WRAPPERSOURCES="libs/earshot/jswrap_earshot.c libs/earshot/kernels.c libs/earshot/frontend.c libs/earshot/frontend-tables.c" \
     >build.log 2>&1) || {
     tail -20 "$w/build.log" >&2
     return 1
@@ -168,7 +168,7 @@ build_jerryscript-native() {
   # Same C flags as the Duktape host (device/tools/build.ts C_FLAGS).
   gcc -O2 -ftree-vectorize -fvect-cost-model=dynamic -ffp-contract=off -mpopcnt -Wall -Wextra \
     -I"$k" -I"$inc/jerry-core/include" -I"$inc/jerry-ext/include" \
-    "$h/host.c" "$k/kernels.c" "$k/frontend.c" \
+    "$h/host.c" "$k/kernels.c" "$k/frontend.c" "$k/frontend-tables.c" \
     "$lib/libjerry-ext.a" "$lib/libjerry-core.a" "$lib/libjerry-port.a" -lm -o "$w/earshot-jerry"
   cp "$w/earshot-jerry" "$CACHE/bin/earshot-jerry"
 }

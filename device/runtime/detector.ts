@@ -9,7 +9,6 @@
  * sum of raw over the window * scoreScale / window size, computed the same way on every engine.
  */
 
-import type { FrontEnd } from "../../shared/features/frontend";
 import { type InputNorm, normalizeFrames, readInputNorm } from "../../shared/features/input-norm";
 import type { Kernels, QuantizeParams } from "../../shared/kernels/types";
 import { detectionSettingsProblem, MAX_SMOOTHING } from "../../shared/model-format/detection";
@@ -174,14 +173,8 @@ export class Detector {
     // A native front end that quantizes writes the frames into the ring itself (direct-frames.ts);
     // not with input normalization between the two.
     this.direct =
-      ring !== null && this.frameQuant !== null && this.norm === null && !this.int8Frames
-        ? directFrames(
-            frontEnd,
-            this.features.frontEnd as FrontEnd,
-            this.frameQuant,
-            ring,
-            feConfig.sampleRate,
-          )
+      ring !== null && this.frameQuant !== null && this.norm === null && this.features.mfcc !== null
+        ? directFrames(frontEnd, this.features.mfcc, this.frameQuant, ring, feConfig.sampleRate)
         : null;
     if (this.direct !== null) this.features.dropWindow();
     // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.

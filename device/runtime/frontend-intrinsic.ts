@@ -4,7 +4,7 @@
  * handing it to the Detector; it must compute FrontEnd.computeFrame's bits exactly (the parity
  * test checks the input windows it produces).
  */
-import type { FrontEnd } from "../../shared/features/frontend";
+import type { FrontEndShape } from "../../shared/features/frontend";
 import type { QuantizeParams } from "../../shared/kernels/types";
 
 /** Computes the frame of src[srcOffset .. + windowLength) into out[outOffset .. + coeffs). */
@@ -31,12 +31,15 @@ export type QuantizedPush = (
 
 export interface FrontEndIntrinsic {
   name: string;
-  /** Binds the intrinsic to a front end's tables (called once, at init). */
-  bind(frontEnd: FrontEnd): FrameFunction;
+  /**
+   * Binds the intrinsic to a front end (called once, at init): its configuration and sizes, from
+   * which the native side builds the tables.
+   */
+  bind(frontEnd: FrontEndShape): FrameFunction;
   /**
    * Optional: samples to quantized frames in the native front end, a chunk per call, for a
    * streaming detector whose frames go straight into its quantized input ring (no float frame,
    * quantize call or ring copy per frame). Null when this host cannot.
    */
-  bindQuantized?(frontEnd: FrontEnd, q: QuantizeParams): QuantizedPush | null;
+  bindQuantized?(frontEnd: FrontEndShape, q: QuantizeParams): QuantizedPush | null;
 }

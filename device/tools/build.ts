@@ -164,6 +164,7 @@ function buildDuktapeHost(out: string): void {
     join(dir, "host.c"),
     join(C_KERNELS_DIR, "kernels.c"),
     join(C_KERNELS_DIR, "frontend.c"),
+    join(C_KERNELS_DIR, "frontend-tables.c"),
     "-lduktape",
     "-lm",
     "-o",

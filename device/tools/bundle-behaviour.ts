@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
+import { FrontEnd, type FrontEndShape } from "../../shared/features/frontend";
 import { referenceKernels } from "../../shared/kernels/reference";
 import type { DeviceProfileName } from "./device-profiles";
 
@@ -63,6 +64,29 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
   ];
 }
 
+/**
+ * The native front end's two calls over the host's own FrontEnd, built from the configuration
+ * and sizes the bundle passes, as the C hosts build theirs (they read the same names).
+ */
+function jsFrontEndNatives() {
+  const frontEnds: FrontEnd[] = [];
+  return {
+    frontEndInit: (shape: FrontEndShape): number => {
+      const fe = new FrontEnd({ ...shape.config });
+      if (
+        fe.windowLength !== shape.windowLength ||
+        fe.hopLength !== shape.hopLength ||
+        fe.coeffs !== shape.coeffs
+      )
+        throw new Error("frontEndInit: sizes differ from the configuration's");
+      frontEnds.push(fe);
+      return frontEnds.length - 1;
+    },
+    frontEndFrame: (h: number, src: number[], so: number, out: number[], oo: number): void =>
+      frontEnds[h].computeFrame(src, so, out, oo),
+  };
+}
+
 /** What `bundle` prints for one case; `native`: the host binds every kernel (reference JS). */
 function runBundle(
   bundle: string,
@@ -78,7 +102,8 @@ function runBundle(
     // Stage timings print as 0 in both runs.
     Date: { now: () => 0 },
   };
-  if (native) context.EarshotNative = { ...referenceKernels, impl: "check-js" };
+  if (native)
+    context.EarshotNative = { ...referenceKernels, ...jsFrontEndNatives(), impl: "check-js" };
   try {
     runInNewContext(bundle, context);
   } catch (e) {

@@ -86,6 +86,23 @@ const WHOLE_WINDOW: Swap = [
   "device/targets/es5/whole-window/incremental.js",
 ];
 
+/**
+ * The native hosts build the MFCC / LFBE tables in C from the configuration and compute every
+ * frame there (device/targets/c-kernels/frontend-tables.c): their bundles carry the front end's
+ * configuration only, none of the table code (~5 KB with detmath's cos, log and exp).
+ */
+const NATIVE_FRONT_END: Swap = [
+  "device/runtime/front-end-mfcc.js",
+  "device/targets/es5/native-front-end/front-end-mfcc.js",
+];
+
+/** The JS front end's modules, which the native bundles must not carry. */
+const JS_FRONT_END_MODULES = [
+  "shared/features/frontend.js",
+  "shared/features/mel.js",
+  "shared/features/fft.js",
+];
+
 export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
   // earshot-device.js: MFCC / LFBE models that pad along time, on the engines without natives.
   mfcc: {
@@ -103,14 +120,19 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
   // every kernel natively (espruino-native, jerryscript-native, wasm3; engines/device-bundle.ts).
   native: {
     entry: "native-entry",
-    swaps: [...MFCC_SWAPS, WHOLE_WINDOW],
-    absent: ["shared/features/tflm-micro/", "device/runtime/incremental.js", ...JS_KERNEL_MODULES],
+    swaps: [...MFCC_SWAPS, NATIVE_FRONT_END, WHOLE_WINDOW],
+    absent: [
+      "shared/features/tflm-micro/",
+      "device/runtime/incremental.js",
+      ...JS_KERNEL_MODULES,
+      ...JS_FRONT_END_MODULES,
+    ],
   },
   // earshot-device-native-stream.js: the same with streaming inference.
   "native-stream": {
     entry: "native-entry",
-    swaps: MFCC_SWAPS,
-    absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES],
+    swaps: [...MFCC_SWAPS, NATIVE_FRONT_END],
+    absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES, ...JS_FRONT_END_MODULES],
   },
   // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2), every engine.
   "tflm-micro": {

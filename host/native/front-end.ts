@@ -9,8 +9,9 @@ import type { FrontEnd } from "../../shared/features/frontend";
 import { type NativeFrontEndFunctions, nativeAddon } from "./load";
 
 /**
- * The FrontEnd fields the C front end copies: the names every C host reads (the device hosts'
- * frontEndInit takes the same object), some of them private to the TS classes.
+ * The FrontEnd fields the addon copies, some of them private to the TS classes: the addon takes
+ * the tables as they are (the trainer warps the mel filterbank), where the device hosts build
+ * theirs from the configuration (device/targets/c-kernels/frontend-tables.c).
  */
 interface FrontEndTables {
   fft: { rev: number[]; cosM: number[]; sinM: number[]; cosN: number[]; sinN: number[] };

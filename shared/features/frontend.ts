@@ -39,7 +39,19 @@ export interface SampleSource {
   readonly [index: number]: number;
 }
 
-export class FrontEnd {
+/**
+ * What a front end is without its tables: the configuration and the sizes derived from it. A
+ * native front end builds its own tables from these (device/targets/c-kernels/frontend-tables.c),
+ * so the native device bundles pass this much and carry no table code.
+ */
+export interface FrontEndShape {
+  readonly config: FrontEndConfig;
+  readonly windowLength: number;
+  readonly hopLength: number;
+  readonly coeffs: number;
+}
+
+export class FrontEnd implements FrontEndShape {
   readonly config: FrontEndConfig;
   /** Samples per window and per hop. */
   readonly windowLength: number;

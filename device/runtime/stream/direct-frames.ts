@@ -7,7 +7,7 @@
  * instructions a frame on JerryScript). Only bundles for hosts with natives carry it: the
  * JS-kernel device bundles swap in targets/es5/no-direct/direct-frames.ts (tools/device-profiles.ts).
  */
-import type { FrontEnd } from "../../../shared/features/frontend";
+import type { FrontEndShape } from "../../../shared/features/frontend";
 import type { QuantizeParams } from "../../../shared/kernels/types";
 import type { FrontEndIntrinsic, QuantizedPush } from "../frontend-intrinsic";
 
@@ -25,7 +25,7 @@ export class DirectFrames {
   /** Samples pushed when the last frame completed. */
   private frameTotal = 0;
 
-  constructor(native: QuantizedPush, ring: number[], frontEnd: FrontEnd, rate: number) {
+  constructor(native: QuantizedPush, ring: number[], frontEnd: FrontEndShape, rate: number) {
     this.native = native;
     this.ring = ring;
     this.win = frontEnd.windowLength;
@@ -66,7 +66,7 @@ export class DirectFrames {
  */
 export function directFrames(
   intrinsic: FrontEndIntrinsic | null,
-  frontEnd: FrontEnd,
+  frontEnd: FrontEndShape,
   q: QuantizeParams,
   ring: number[],
   rate: number,

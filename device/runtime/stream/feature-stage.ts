@@ -11,6 +11,7 @@
  * pushed (samples / sampleRate), so stages downstream need no clock.
  */
 
+import type { FrontEndShape } from "../../../shared/features/frontend";
 // One module per front end: each device bundle swaps out the one it does not carry.
 import { newMfccFrontEnd } from "../front-end-mfcc";
 import { newTflmMicroFrontEnd } from "../front-end-tflm-micro";
@@ -28,6 +29,8 @@ export interface FrameComputer {
 
 export class FeatureStage {
   readonly frontEnd: FrameComputer;
+  /** The MFCC / LFBE front end's configuration and sizes (null for tflm-micro): what a native front end binds. */
+  readonly mfcc: FrontEndShape | null;
   /** Frames are int8 values already quantized for the model's input (tflm-micro), not reals. */
   readonly int8Frames: boolean;
   /** Who computes frames: the intrinsic's name, or "portable". */
@@ -59,9 +62,11 @@ export class FeatureStage {
     const scratch = (n: number, wide: boolean) => memory.scratch(n, wide);
     if (config.kind === "tflm-micro") {
       this.frontEnd = newTflmMicroFrontEnd(config, scratch);
+      this.mfcc = null;
     } else {
       const fe = newMfccFrontEnd(config, scratch);
       this.frontEnd = fe;
+      this.mfcc = fe;
       bound = intrinsic === null ? null : intrinsic.bind(fe);
     }
     this.int8Frames = config.kind === "tflm-micro";

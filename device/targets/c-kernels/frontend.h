@@ -1,7 +1,8 @@
 /*
  * earshot front end in C: one frame of shared/features/frontend.ts FrontEnd.computeFrame, bit
- * for bit. Every table (window, FFT twiddles and bit reversal, mel filterbank, DCT) is computed
- * once by the portable TS and copied in at init; the per-frame arithmetic repeats the TS
+ * for bit. Every table (window, FFT twiddles and bit reversal, mel filterbank, DCT) is built
+ * once: from the configuration by es_frontend_build (the device hosts), or by the portable TS and
+ * copied in (the host's Node addon, whose trainer warps the mel filterbank); the per-frame arithmetic repeats the TS
  * operations (compile with -ffp-contract=off), and the log is detmath.log. Each value is computed
  * by the same operations on the same operands as in the TS; only independent computations are
  * reordered (the butterflies of one FFT stage, the DCT's coefficients) so the compiler can
@@ -29,6 +30,18 @@ typedef struct {
   int32_t hop, fill;
   double *samples;
 } es_frontend;
+
+/* The configuration es_frontend_build derives the tables from: shared/features FrontEndConfig
+ * (kind lfbe: lfbe = 1) with the FrontEnd's window, hop and coefficient counts. */
+typedef struct {
+  int32_t sampleRate, fftSize, nMels, win, hop, coeffs, lfbe;
+  double fMin, fMax, logFloor;
+} es_frontend_config;
+
+/* Builds every table and buffer of f (zeroed first) from c, bit for bit as the TS FrontEnd builds
+ * them (frontend-tables.c), then es_frontend_prepare. Returns NULL, or what is wrong: "frontEndInit:
+ * bad config" for a configuration the loops cannot take, "out of memory". */
+const char *es_frontend_build(es_frontend *f, const es_frontend_config *c);
 
 /* After a host has filled the tables and buffers above: derives the rest (allocates; returns 0
  * when out of memory). es_frontend_frame needs it. */

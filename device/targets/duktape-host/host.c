@@ -258,90 +258,39 @@ static duk_ret_t n_print(duk_context *ctx) {
 }
 
 
-/* ---- front end: tables copied once from the JS FrontEnd, frames computed in C ---- */
+/* ---- front end: tables built in C from the JS FrontEnd's configuration, frames computed in C ---- */
 
 #define MAX_FRONTENDS 4
 static es_frontend frontends[MAX_FRONTENDS];
 static int n_frontends;
 
-/* Copies the number array at obj[key] (obj at idx) into a new double array of `need` values. */
-static double *copy_doubles(duk_context *ctx, duk_idx_t idx, const char *key, int32_t need) {
-  duk_get_prop_string(ctx, idx, key);
-  if (!duk_is_object(ctx, -1) || (int32_t)duk_get_length(ctx, -1) < need)
-    (void)duk_type_error(ctx, "frontEndInit: '%s' must hold %d numbers", key, (int)need);
-  double *a = calloc(need > 0 ? (size_t)need : 1, sizeof(double));
-  if (!a) (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
-  for (int32_t i = 0; i < need; i++) {
-    duk_get_prop_index(ctx, -1, (duk_uarridx_t)i);
-    a[i] = duk_require_number(ctx, -1);
-    duk_pop(ctx);
-  }
+static double prop_num(duk_context *ctx, duk_idx_t obj, const char *key) {
+  duk_get_prop_string(ctx, obj, key);
+  double v = duk_require_number(ctx, -1);
   duk_pop(ctx);
-  return a;
+  return v;
 }
 
-static int32_t *copy_ints(duk_context *ctx, duk_idx_t idx, const char *key, int32_t need, int32_t lo, int32_t hi) {
-  double *d = copy_doubles(ctx, idx, key, need);
-  int32_t *a = calloc(need > 0 ? (size_t)need : 1, sizeof(int32_t));
-  if (!a) (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
-  for (int32_t i = 0; i < need; i++) {
-    if (!(d[i] >= lo && d[i] <= hi)) (void)duk_range_error(ctx, "frontEndInit: '%s' value out of range", key);
-    a[i] = (int32_t)d[i];
-  }
-  free(d);
-  return a;
-}
-
-/* frontEndInit(frontEnd): reads the tables of a shared/features FrontEnd; returns a handle. */
+/* frontEndInit(frontEnd): a shared/features FrontEnd, or any object with its windowLength,
+ * hopLength, coeffs and config fields; builds the tables (es_frontend_build); returns a handle. */
 static duk_ret_t n_frontend_init(duk_context *ctx) {
   if (n_frontends >= MAX_FRONTENDS) (void)duk_range_error(ctx, "too many front ends");
-  es_frontend *f = &frontends[n_frontends];
-  f->win = prop_int(ctx, 0, "windowLength");
-  f->hop = prop_int(ctx, 0, "hopLength");
-  f->coeffs = prop_int(ctx, 0, "coeffs");
+  es_frontend_config c;
+  c.win = prop_int(ctx, 0, "windowLength");
+  c.hop = prop_int(ctx, 0, "hopLength");
+  c.coeffs = prop_int(ctx, 0, "coeffs");
   duk_get_prop_string(ctx, 0, "config");
-  f->nMels = prop_int(ctx, -1, "nMels");
-  const int32_t fftSize = prop_int(ctx, -1, "fftSize");
-  duk_get_prop_string(ctx, -1, "logFloor");
-  f->logFloor = duk_require_number(ctx, -1);
-  duk_pop(ctx);
+  c.sampleRate = prop_int(ctx, -1, "sampleRate");
+  c.fftSize = prop_int(ctx, -1, "fftSize");
+  c.nMels = prop_int(ctx, -1, "nMels");
+  c.fMin = prop_num(ctx, -1, "fMin");
+  c.fMax = prop_num(ctx, -1, "fMax");
+  c.logFloor = prop_num(ctx, -1, "logFloor");
   duk_get_prop_string(ctx, -1, "kind");
-  f->lfbe = strcmp(duk_require_string(ctx, -1), "lfbe") == 0;
+  c.lfbe = strcmp(duk_require_string(ctx, -1), "lfbe") == 0;
   duk_pop_2(ctx);
-  if (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 || f->nMels > 512 ||
-      f->coeffs < 1 || f->coeffs > f->nMels)
-    (void)duk_range_error(ctx, "frontEndInit: bad config");
-  f->half = fftSize / 2;
-  f->window = copy_doubles(ctx, 0, "window", f->win);
-  duk_get_prop_string(ctx, 0, "fft");
-  duk_idx_t fft = duk_get_top_index(ctx);
-  f->rev = copy_ints(ctx, fft, "rev", f->half, 0, f->half - 1);
-  f->cosM = copy_doubles(ctx, fft, "cosM", f->half / 2);
-  f->sinM = copy_doubles(ctx, fft, "sinM", f->half / 2);
-  f->cosN = copy_doubles(ctx, fft, "cosN", f->half + 1);
-  f->sinN = copy_doubles(ctx, fft, "sinN", f->half + 1);
-  duk_pop(ctx);
-  duk_get_prop_string(ctx, 0, "mel");
-  duk_idx_t mel = duk_get_top_index(ctx);
-  f->melStart = copy_ints(ctx, mel, "start", f->nMels, 0, f->half);
-  f->melCount = copy_ints(ctx, mel, "count", f->nMels, 0, f->half + 1);
-  duk_get_prop_string(ctx, mel, "weights");
-  int32_t nw = (int32_t)duk_get_length(ctx, -1);
-  duk_pop(ctx);
-  f->melOffset = copy_ints(ctx, mel, "offset", f->nMels, 0, nw);
-  for (int32_t m = 0; m < f->nMels; m++)
-    if (f->melStart[m] + f->melCount[m] > f->half + 1 || f->melOffset[m] + f->melCount[m] > nw)
-      (void)duk_range_error(ctx, "frontEndInit: mel filter %d out of range", (int)m);
-  f->melW = copy_doubles(ctx, mel, "weights", nw);
-  duk_pop(ctx);
-  f->dct = f->lfbe ? calloc(1, sizeof(double)) : copy_doubles(ctx, 0, "dct", f->coeffs * f->nMels);
-  f->frame = calloc((size_t)fftSize, sizeof(double));
-  f->re = calloc((size_t)f->half, sizeof(double));
-  f->im = calloc((size_t)f->half, sizeof(double));
-  f->power = calloc((size_t)f->half + 1, sizeof(double));
-  f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f))
-    (void)duk_error(ctx, DUK_ERR_ERROR, "out of memory");
+  const char *problem = es_frontend_build(&frontends[n_frontends], &c);
+  if (problem != NULL) (void)duk_range_error(ctx, "%s", problem);
   duk_push_int(ctx, n_frontends++);
   return 1;
 }

@@ -5,7 +5,7 @@
  * tensor such an array, activations as views into one arena buffer at the planned offsets.
  */
 
-import type { FrontEnd } from "../../../shared/features/frontend";
+import type { FrontEndShape } from "../../../shared/features/frontend";
 import type { Kernels, QuantizeParams } from "../../../shared/kernels/types";
 import {
   DT_BIN,
@@ -66,7 +66,7 @@ export type NativeKernels = Partial<Kernels> & {
    * in the object's place, or the object itself (TensorMemory.fixParams).
    */
   fixParams?: (params: unknown) => unknown;
-  frontEndInit?: (frontEnd: FrontEnd) => number;
+  frontEndInit?: (frontEnd: FrontEndShape) => number;
   frontEndFrame?: (
     handle: number,
     src: number[],
@@ -80,15 +80,15 @@ export type NativeKernels = Partial<Kernels> & {
   frontEndPushQuantized?: (handle: number, ...push: Parameters<QuantizedPush>) => number;
 };
 
-/** The C front end, when the host has it (its tables are copied from `frontEnd` once). */
+/** The C front end, when the host has it (it builds its tables from `frontEnd`'s configuration once). */
 export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null {
   const init = native.frontEndInit;
   const frame = native.frontEndFrame;
   if (init === undefined || frame === undefined) return null;
   // One native handle per front end (a host holds a few): bind and bindQuantized share it.
-  const bound: FrontEnd[] = [];
+  const bound: FrontEndShape[] = [];
   const handles: number[] = [];
-  const handleOf = (frontEnd: FrontEnd): number => {
+  const handleOf = (frontEnd: FrontEndShape): number => {
     for (let i = 0; i < bound.length; i++) if (bound[i] === frontEnd) return handles[i];
     const h = init(frontEnd);
     bound.push(frontEnd);
@@ -104,11 +104,11 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
         : native.impl !== undefined
           ? native.impl
           : "c-duktape",
-    bind: (frontEnd: FrontEnd): FrameFunction => {
+    bind: (frontEnd: FrontEndShape): FrameFunction => {
       const handle = handleOf(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
     },
-    bindQuantized: (frontEnd: FrontEnd, q: QuantizeParams): QuantizedPush | null => {
+    bindQuantized: (frontEnd: FrontEndShape, q: QuantizeParams): QuantizedPush | null => {
       if (setQuantizer === undefined || pushQuantized === undefined) return null;
       const handle = handleOf(frontEnd);
       setQuantizer(handle, q);

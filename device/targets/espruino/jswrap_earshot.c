@@ -653,56 +653,25 @@ void jswrap_earshot_softmax(JsVar *x, JsVar *lut, int n, JsVar *out) {
   args_done(&as, po);
 }
 
-/* ---- front end: tables copied once from the JS FrontEnd, frames computed in C ---- */
+/* ---- front end: tables built in C from the JS FrontEnd's configuration, frames computed in C ---- */
 
 #define ES_MAX_FRONTENDS 4
 static es_frontend frontends[ES_MAX_FRONTENDS];
 static int n_frontends;
 
-/* obj[key]: `need` numbers from an array or typed array, into a new double array. */
-static double *copy_doubles(es_args *as, JsVar *obj, const char *key, int32_t need) {
+/* obj[key] as a double; a missing or non-numeric field fails. */
+static double prop_num(es_args *as, JsVar *obj, const char *key) {
   if (!as->ok) return 0;
-  JsVar *arr = jsvIsObject(obj) ? jsvObjectGetChildIfExists(obj, key) : 0;
-  if (!(jsvIsArray(arr) || jsvIsArrayBuffer(arr)) || (int32_t)jsvGetLength(arr) < need) {
-    jsvUnLock(arr);
-    if (as->ok) jsExceptionHere(JSET_TYPEERROR, "earshot: frontEndInit: '%s' must hold %d numbers", key, (int)need);
+  JsVar *v = jsvIsObject(obj) ? jsvObjectGetChildIfExists(obj, key) : 0;
+  if (!jsvIsNumeric(v)) {
+    jsvUnLock(v);
+    if (as->ok) jsExceptionHere(JSET_TYPEERROR, "earshot: frontEndInit: field '%s' is not a number", key);
     as->ok = 0;
     return 0;
   }
-  double *a = calloc(need > 0 ? (size_t)need : 1, sizeof(double));
-  if (!a) {
-    jsvUnLock(arr);
-    fail(as, JSET_ERROR, "out of memory", 0);
-    return 0;
-  }
-  JsvIterator it;
-  jsvIteratorNew(&it, arr, JSIF_EVERY_ARRAY_ELEMENT);
-  for (int32_t i = 0; i < need && jsvIteratorHasElement(&it); i++) {
-    JsVar *v = jsvIteratorGetValue(&it);
-    a[i] = jsvGetFloat(v);
-    jsvUnLock(v);
-    jsvIteratorNext(&it);
-  }
-  jsvIteratorFree(&it);
-  jsvUnLock(arr);
-  return a;
-}
-
-static int32_t *copy_ints(es_args *as, JsVar *obj, const char *key, int32_t need, int32_t lo, int32_t hi) {
-  double *d = copy_doubles(as, obj, key, need);
-  if (!d) return 0;
-  int32_t *a = calloc(need > 0 ? (size_t)need : 1, sizeof(int32_t));
-  for (int32_t i = 0; a && i < need; i++) {
-    if (!(d[i] >= lo && d[i] <= hi)) {
-      if (as->ok) jsExceptionHere(JSET_ERROR, "earshot: frontEndInit: '%s' value out of range", key);
-      as->ok = 0;
-      break;
-    }
-    a[i] = (int32_t)d[i];
-  }
-  free(d);
-  if (!a) fail(as, JSET_ERROR, "out of memory", 0);
-  return a;
+  double r = jsvGetFloat(v);
+  jsvUnLock(v);
+  return r;
 }
 
 /*JSON{
@@ -715,7 +684,8 @@ static int32_t *copy_ints(es_args *as, JsVar *obj, const char *key, int32_t need
   ],
   "return" : ["int","a handle for frontEndFrame"]
 }
-Copies the tables of a FrontEnd; frames are then computed in C.
+Builds the tables of a FrontEnd from its configuration (es_frontend_build); frames are then
+computed in C.
 */
 int jswrap_earshot_frontend_init(JsVar *fe) {
   es_args as;
@@ -724,59 +694,31 @@ int jswrap_earshot_frontend_init(JsVar *fe) {
     fail(&as, JSET_ERROR, "too many front ends", 0);
     return -1;
   }
-  es_frontend *f = &frontends[n_frontends];
-  memset(f, 0, sizeof *f);
-  f->win = prop_int(&as, fe, "windowLength", 0);
-  f->hop = prop_int(&as, fe, "hopLength", 0);
-  f->coeffs = prop_int(&as, fe, "coeffs", 0);
+  es_frontend_config k;
+  k.win = prop_int(&as, fe, "windowLength", 0);
+  k.hop = prop_int(&as, fe, "hopLength", 0);
+  k.coeffs = prop_int(&as, fe, "coeffs", 0);
   JsVar *cfg = jsvIsObject(fe) ? jsvObjectGetChildIfExists(fe, "config") : 0;
-  f->nMels = prop_int(&as, cfg, "nMels", 0);
-  int32_t fftSize = prop_int(&as, cfg, "fftSize", 0);
+  k.sampleRate = prop_int(&as, cfg, "sampleRate", 0);
+  k.fftSize = prop_int(&as, cfg, "fftSize", 0);
+  k.nMels = prop_int(&as, cfg, "nMels", 0);
+  k.fMin = prop_num(&as, cfg, "fMin");
+  k.fMax = prop_num(&as, cfg, "fMax");
+  k.logFloor = prop_num(&as, cfg, "logFloor");
+  k.lfbe = 0;
   if (as.ok) {
-    JsVar *lf = jsvObjectGetChildIfExists(cfg, "logFloor");
     JsVar *kind = jsvObjectGetChildIfExists(cfg, "kind");
-    if (!jsvIsNumeric(lf) || !jsvIsString(kind)) fail(&as, JSET_TYPEERROR, "bad front-end config", 0);
-    else {
-      f->logFloor = jsvGetFloat(lf);
-      f->lfbe = jsvIsStringEqual(kind, "lfbe");
-    }
-    jsvUnLock2(lf, kind);
+    if (!jsvIsString(kind)) fail(&as, JSET_TYPEERROR, "bad front-end config", 0);
+    else k.lfbe = jsvIsStringEqual(kind, "lfbe");
+    jsvUnLock(kind);
   }
   jsvUnLock(cfg);
-  if (as.ok && (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
-                f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
-    fail(&as, JSET_ERROR, "frontEndInit: bad config", 0);
   if (!as.ok) return -1;
-  f->half = fftSize / 2;
-  f->window = copy_doubles(&as, fe, "window", f->win);
-  JsVar *fft = jsvObjectGetChildIfExists(fe, "fft");
-  f->rev = copy_ints(&as, fft, "rev", f->half, 0, f->half - 1);
-  f->cosM = copy_doubles(&as, fft, "cosM", f->half / 2);
-  f->sinM = copy_doubles(&as, fft, "sinM", f->half / 2);
-  f->cosN = copy_doubles(&as, fft, "cosN", f->half + 1);
-  f->sinN = copy_doubles(&as, fft, "sinN", f->half + 1);
-  jsvUnLock(fft);
-  JsVar *mel = jsvObjectGetChildIfExists(fe, "mel");
-  f->melStart = copy_ints(&as, mel, "start", f->nMels, 0, f->half);
-  f->melCount = copy_ints(&as, mel, "count", f->nMels, 0, f->half + 1);
-  JsVar *weights = jsvIsObject(mel) ? jsvObjectGetChildIfExists(mel, "weights") : 0;
-  int32_t nw = weights ? (int32_t)jsvGetLength(weights) : 0;
-  jsvUnLock(weights);
-  f->melOffset = copy_ints(&as, mel, "offset", f->nMels, 0, nw);
-  for (int32_t m = 0; as.ok && m < f->nMels; m++)
-    if (f->melStart[m] + f->melCount[m] > f->half + 1 || f->melOffset[m] + f->melCount[m] > nw)
-      fail(&as, JSET_ERROR, "frontEndInit: mel filter out of range", 0);
-  f->melW = copy_doubles(&as, mel, "weights", nw);
-  jsvUnLock(mel);
-  f->dct = f->lfbe ? calloc(1, sizeof(double)) : copy_doubles(&as, fe, "dct", f->coeffs * f->nMels);
-  f->frame = calloc((size_t)fftSize, sizeof(double));
-  f->re = calloc((size_t)f->half, sizeof(double));
-  f->im = calloc((size_t)f->half, sizeof(double));
-  f->power = calloc((size_t)f->half + 1, sizeof(double));
-  f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (as.ok && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
-    fail(&as, JSET_ERROR, "out of memory", 0);
-  if (!as.ok) return -1; /* the slot is reused by the next init */
+  const char *problem = es_frontend_build(&frontends[n_frontends], &k);
+  if (problem != NULL) {
+    fail(&as, JSET_ERROR, problem, 0);
+    return -1; /* the slot is reused by the next init */
+  }
   return n_frontends++;
 }
 

@@ -590,62 +590,18 @@ HANDLER(n_softmax) {
   return result(&c);
 }
 
-/* ---- front end: tables copied once from the JS FrontEnd (outside the heap), frames in C ---- */
+/* ---- front end: tables built in C (outside the heap) from the configuration, frames in C ---- */
 
 #define MAX_FRONTENDS 4
 static es_frontend frontends[MAX_FRONTENDS];
 static int n_frontends;
 
-/* obj[key]: `need` numbers (array or typed array) into a new double array. */
-static double *copy_doubles(call *c, jv obj, const char *key, int32_t need) {
-  static char msg[96];
-  if (c->failed) return NULL;
-  if (!jerry_value_is_object(obj)) {
-    fail(c, JERRY_ERROR_TYPE, "frontEndInit: expected an object");
-    return NULL;
-  }
-  jv arr = jerry_object_get_sz(obj, key);
-  jv len = jerry_value_is_object(arr) ? jerry_object_get_sz(arr, "length") : jerry_undefined();
-  int32_t have = jerry_value_is_number(len) ? jerry_value_as_int32(len) : -1;
-  jerry_value_free(len);
-  double *a = NULL;
-  if (have < need) {
-    snprintf(msg, sizeof msg, "frontEndInit: '%s' must hold %d numbers", key, (int)need);
-    fail(c, JERRY_ERROR_TYPE, msg);
-  } else if (!(a = calloc(need > 0 ? (size_t)need : 1, sizeof(double)))) {
-    fail(c, JERRY_ERROR_COMMON, "out of memory");
-  } else {
-    for (int32_t i = 0; i < need; i++) {
-      jv v = jerry_object_get_index(arr, (uint32_t)i);
-      a[i] = jerry_value_as_number(v);
-      jerry_value_free(v);
-    }
-  }
-  jerry_value_free(arr);
-  return a;
-}
-
-static int32_t *copy_ints(call *c, jv obj, const char *key, int32_t need, int32_t lo, int32_t hi) {
-  double *d = copy_doubles(c, obj, key, need);
-  if (!d) return NULL;
-  int32_t *a = calloc(need > 0 ? (size_t)need : 1, sizeof(int32_t));
-  for (int32_t i = 0; a && i < need; i++) {
-    if (!(d[i] >= lo && d[i] <= hi)) {
-      fail(c, JERRY_ERROR_RANGE, "frontEndInit: table value out of range");
-      break;
-    }
-    a[i] = (int32_t)d[i];
-  }
-  free(d);
-  if (!a) fail(c, JERRY_ERROR_COMMON, "out of memory");
-  return a;
-}
-
 static jv get(jv obj, const char *key) {
   return jerry_value_is_object(obj) ? jerry_object_get_sz(obj, key) : jerry_undefined();
 }
 
-/* frontEndInit(frontEnd): reads the tables of a shared/features FrontEnd; returns a handle. */
+/* frontEndInit(frontEnd): a shared/features FrontEnd, or any object with its windowLength,
+ * hopLength, coeffs and config fields; builds the tables (es_frontend_build); returns a handle. */
 HANDLER(n_frontend_init) {
   UNUSED_INFO;
   CALL;
@@ -653,61 +609,34 @@ HANDLER(n_frontend_init) {
     fail(&c, JERRY_ERROR_RANGE, "too many front ends");
     return result(&c);
   }
-  es_frontend *f = &frontends[n_frontends];
-  memset(f, 0, sizeof *f);
   jv fe = arg_at(&c, 0);
-  f->win = prop_int(&c, fe, "windowLength");
-  f->hop = prop_int(&c, fe, "hopLength");
-  f->coeffs = prop_int(&c, fe, "coeffs");
+  es_frontend_config k;
+  k.win = prop_int(&c, fe, "windowLength");
+  k.hop = prop_int(&c, fe, "hopLength");
+  k.coeffs = prop_int(&c, fe, "coeffs");
   jv cfg = get(fe, "config");
-  f->nMels = prop_int(&c, cfg, "nMels");
-  int32_t fftSize = prop_int(&c, cfg, "fftSize");
-  f->logFloor = prop_num(&c, cfg, "logFloor");
+  k.sampleRate = prop_int(&c, cfg, "sampleRate");
+  k.fftSize = prop_int(&c, cfg, "fftSize");
+  k.nMels = prop_int(&c, cfg, "nMels");
+  k.fMin = prop_num(&c, cfg, "fMin");
+  k.fMax = prop_num(&c, cfg, "fMax");
+  k.logFloor = prop_num(&c, cfg, "logFloor");
   jv kind = get(cfg, "kind");
   if (!c.failed && !jerry_value_is_string(kind)) fail(&c, JERRY_ERROR_TYPE, "frontEndInit: bad config kind");
+  k.lfbe = 0;
   if (!c.failed) {
-    char k[8] = {0};
-    jerry_string_to_buffer(kind, JERRY_ENCODING_CESU8, (jerry_char_t *)k, sizeof k - 1);
-    f->lfbe = strcmp(k, "lfbe") == 0;
+    char name[8] = {0};
+    jerry_string_to_buffer(kind, JERRY_ENCODING_CESU8, (jerry_char_t *)name, sizeof name - 1);
+    k.lfbe = strcmp(name, "lfbe") == 0;
   }
   jerry_value_free(kind);
   jerry_value_free(cfg);
-  if (!c.failed && (f->win < 1 || f->hop < 1 || f->hop > f->win || fftSize < 4 || fftSize > 65536 || f->win > fftSize || f->nMels < 1 ||
-                   f->nMels > 512 || f->coeffs < 1 || f->coeffs > f->nMels))
-    fail(&c, JERRY_ERROR_RANGE, "frontEndInit: bad config");
   if (c.failed) return result(&c);
-  f->half = fftSize / 2;
-  f->window = copy_doubles(&c, fe, "window", f->win);
-  jv fft = get(fe, "fft");
-  f->rev = copy_ints(&c, fft, "rev", f->half, 0, f->half - 1);
-  f->cosM = copy_doubles(&c, fft, "cosM", f->half / 2);
-  f->sinM = copy_doubles(&c, fft, "sinM", f->half / 2);
-  f->cosN = copy_doubles(&c, fft, "cosN", f->half + 1);
-  f->sinN = copy_doubles(&c, fft, "sinN", f->half + 1);
-  jerry_value_free(fft);
-  jv mel = get(fe, "mel");
-  f->melStart = copy_ints(&c, mel, "start", f->nMels, 0, f->half);
-  f->melCount = copy_ints(&c, mel, "count", f->nMels, 0, f->half + 1);
-  jv weights = get(mel, "weights");
-  jv wl = get(weights, "length");
-  int32_t nw = jerry_value_is_number(wl) ? jerry_value_as_int32(wl) : 0;
-  jerry_value_free(wl);
-  jerry_value_free(weights);
-  f->melOffset = copy_ints(&c, mel, "offset", f->nMels, 0, nw);
-  for (int32_t m = 0; !c.failed && m < f->nMels; m++)
-    if (f->melStart[m] + f->melCount[m] > f->half + 1 || f->melOffset[m] + f->melCount[m] > nw)
-      fail(&c, JERRY_ERROR_RANGE, "frontEndInit: mel filter out of range");
-  f->melW = copy_doubles(&c, mel, "weights", nw);
-  jerry_value_free(mel);
-  f->dct = f->lfbe ? calloc(1, sizeof(double)) : copy_doubles(&c, fe, "dct", f->coeffs * f->nMels);
-  f->frame = calloc((size_t)fftSize, sizeof(double));
-  f->re = calloc((size_t)f->half, sizeof(double));
-  f->im = calloc((size_t)f->half, sizeof(double));
-  f->power = calloc((size_t)f->half + 1, sizeof(double));
-  f->melLog = calloc((size_t)f->nMels, sizeof(double));
-  if (!c.failed && (!f->dct || !f->frame || !f->re || !f->im || !f->power || !f->melLog || !es_frontend_prepare(f)))
-    fail(&c, JERRY_ERROR_COMMON, "out of memory");
-  if (c.failed) return result(&c);
+  const char *problem = es_frontend_build(&frontends[n_frontends], &k);
+  if (problem != NULL) {
+    fail(&c, JERRY_ERROR_RANGE, problem);
+    return result(&c);
+  }
   return jerry_number(n_frontends++);
 }
 
