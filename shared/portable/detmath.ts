@@ -106,43 +106,57 @@ export function sqrt(x: number): number {
   return best;
 }
 
-const PIO2_1 = 1686629713 * pow2(-30);
-const PIO2_2 = 2242054355 * pow2(-65);
-const PIO2_3 = 5376105825661043 * pow2(-121);
-const TWO_OVER_PI = 5734161139222659 * pow2(-53);
+// Every constant computed from others is a call marked pure, so a bundle that uses only part of
+// this module (the native device bundles: pow2 and exponentOf) drops the rest with its constants:
+// esbuild removes an unused variable only when its initializer is a literal or a pure call.
+
+/** m * 2^k, exact for an integer m below 2^53. */
+function scaled(m: number, k: number): number {
+  return m * pow2(k);
+}
+
+/** a / b: one correctly rounded division, a call so that an unused constant can go. */
+function quotient(a: number, b: number): number {
+  return a / b;
+}
+
+const PIO2_1 = /* @__PURE__ */ scaled(1686629713, -30);
+const PIO2_2 = /* @__PURE__ */ scaled(2242054355, -65);
+const PIO2_3 = /* @__PURE__ */ scaled(5376105825661043, -121);
+const TWO_OVER_PI = /* @__PURE__ */ scaled(5734161139222659, -53);
 /** pi rounded to the nearest double. */
-export const PI = 7074237752028440 * pow2(-51);
+export const PI = /* @__PURE__ */ scaled(7074237752028440, -51);
 // ln 2 split: LN2_HI has 32 significant bits, so e*LN2_HI is exact for |e| < 2^21.
-const LN2_HI = 2977044471 * pow2(-32);
-const LN2_LO = 7382048951581814 * pow2(-85);
-const INV_LN2 = 6497320848556798 * pow2(-52);
+const LN2_HI = /* @__PURE__ */ scaled(2977044471, -32);
+const LN2_LO = /* @__PURE__ */ scaled(7382048951581814, -85);
+const INV_LN2 = /* @__PURE__ */ scaled(6497320848556798, -52);
 // Espruino's Math.sqrt is exp(log(x) / 2), off by an ulp: the portable sqrt below is exact.
-const SQRT2 = sqrt(2);
+const SQRT2 = /* @__PURE__ */ sqrt(2);
 /** Above this e^x overflows; below EXP_MIN it underflows to 0 (709.782712893384, -745.2). */
-const EXP_MAX = 6243314768165359 * pow2(-43);
-const EXP_MIN = -6554848520149402 * pow2(-43);
-const TWO_32 = pow2(32);
-const TWO_M32 = pow2(-32);
+const EXP_MAX = /* @__PURE__ */ scaled(6243314768165359, -43);
+const EXP_MIN = /* @__PURE__ */ scaled(-6554848520149402, -43);
+const TWO_32 = /* @__PURE__ */ pow2(32);
+const TWO_M32 = /* @__PURE__ */ pow2(-32);
 
 // Taylor coefficients (-1)^n / (2n+1)! and (-1)^n / (2n)!, built by exact-integer divisions in a
 // fixed order. On |t| <= pi/4 the first omitted terms are below 1e-19 relative.
 const S3 = -1 / 6;
-const S5 = S3 / -20;
-const S7 = S5 / -42;
-const S9 = S7 / -72;
-const S11 = S9 / -110;
-const S13 = S11 / -156;
-const S15 = S13 / -210;
-const S17 = S15 / -272;
+const S5 = /* @__PURE__ */ quotient(S3, -20);
+const S7 = /* @__PURE__ */ quotient(S5, -42);
+const S9 = /* @__PURE__ */ quotient(S7, -72);
+const S11 = /* @__PURE__ */ quotient(S9, -110);
+const S13 = /* @__PURE__ */ quotient(S11, -156);
+const S15 = /* @__PURE__ */ quotient(S13, -210);
+const S17 = /* @__PURE__ */ quotient(S15, -272);
 const C2 = -1 / 2;
-const C4 = C2 / -12;
-const C6 = C4 / -30;
-const C8 = C6 / -56;
-const C10 = C8 / -90;
-const C12 = C10 / -132;
-const C14 = C12 / -182;
-const C16 = C14 / -240;
-const C18 = C16 / -306;
+const C4 = /* @__PURE__ */ quotient(C2, -12);
+const C6 = /* @__PURE__ */ quotient(C4, -30);
+const C8 = /* @__PURE__ */ quotient(C6, -56);
+const C10 = /* @__PURE__ */ quotient(C8, -90);
+const C12 = /* @__PURE__ */ quotient(C10, -132);
+const C14 = /* @__PURE__ */ quotient(C12, -182);
+const C16 = /* @__PURE__ */ quotient(C14, -240);
+const C18 = /* @__PURE__ */ quotient(C16, -306);
 // 1/(2n+1) for the atanh series of log; with s^2 <= 0.0295 the omitted terms are below 1e-18.
 const L3 = 1 / 3;
 const L5 = 1 / 5;
