@@ -4,6 +4,11 @@ import { fileURLToPath } from "node:url";
 
 export const DEVICE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_DIR = join(DEVICE_DIR, "build");
+/**
+ * The device bundles' error-message dictionary, written beside them (tools/message-codes.ts;
+ * engines/protocol.ts puts the text back into `X` lines).
+ */
+export const DEVICE_MESSAGES_FILE = "device-messages.json";
 
 export interface BuildOutputs {
   es5: string;
@@ -29,6 +34,7 @@ export interface BuildOutputs {
   /** Kernel-call runners (golden kernel tables): ES5 for the Duktape host, Lua. */
   es5Kernels: string;
   luaKernels: string;
+  deviceMessages: string;
 }
 
 export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
@@ -45,5 +51,6 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     duktapeHost: join(dir, "earshot-duk"),
     es5Kernels: join(dir, "earshot-kernels-es5.js"),
     luaKernels: join(dir, "earshot-kernels.lua"),
+    deviceMessages: join(dir, DEVICE_MESSAGES_FILE),
   };
 }

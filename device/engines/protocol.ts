@@ -4,6 +4,7 @@
  */
 import { EarshotError } from "../../shared/errors";
 import { float64FromWords } from "../../shared/model-format/bytes";
+import { deviceMessageText } from "./device-messages";
 import type { JsProfile } from "./js-profile";
 export interface EngineEvent {
   t: number;
@@ -92,7 +93,7 @@ export function parseEngineOutput(text: string): EngineResult {
   for (const line of text.split(/\r?\n/)) {
     if (line.length === 0) continue;
     const tag = line.charAt(0);
-    if (tag === "X") throw new EngineError(line.slice(2));
+    if (tag === "X") throw new EngineError(deviceMessageText(line.slice(2)));
     const p = line.split(" ");
     if (tag === "A") {
       [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);

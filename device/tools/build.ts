@@ -216,6 +216,7 @@ export function targets(): Target[] {
         join(DEVICE_DIR, "tools/es5-subset.ts"),
         join(DEVICE_DIR, "tools/bundle-device.ts"),
         join(DEVICE_DIR, "tools/es5-shrink.ts"),
+        join(DEVICE_DIR, "tools/message-codes.ts"),
         join(DEVICE_DIR, "tools/device-profiles.ts"),
         join(DEVICE_DIR, "tools/mangle-names.ts"),
         join(DEVICE_DIR, "tools/bundle-behaviour.ts"),

@@ -19,14 +19,15 @@
  * names the C hosts read. --no-mangle keeps every name (the build's behaviour check compares
  * the two).
  */
-import { readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
-import { DEVICE_DIR } from "../engines/paths";
+import { DEVICE_DIR, DEVICE_MESSAGES_FILE } from "../engines/paths";
 import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
 import { DEVICE_PROFILES, type DeviceProfileName, NOOP_CALLS, type Swap } from "./device-profiles";
 import { dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "./es5-shrink";
 import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
+import { codeMessages, messageDictionary } from "./message-codes";
 
 const REPO = join(DEVICE_DIR, "..");
 
@@ -50,8 +51,9 @@ const EXTENDS_MODULE = "earshot:extends";
  * Every module through tools/es5-shrink.ts, and one `__extends` for the bundle: the helper as
  * TypeScript emitted it, served as a module of its own to those that had a copy. Where the
  * profile swaps in the trusting checks, calls of the ones that do nothing go (NOOP_CALLS).
+ * Error messages' literal pieces become tokens of `messages` (tools/message-codes.ts).
  */
-function shrinkPlugin(root: string, swaps: Swap[]): Plugin {
+function shrinkPlugin(root: string, swaps: Swap[], messages: string[]): Plugin {
   let helper: string | null = null;
   const trusting = swaps.some(([, to]) => to === NOOP_CALLS.checks);
   const noop = trusting ? noopChecks(readFileSync(join(root, NOOP_CALLS.checks), "utf8")) : null;
@@ -73,7 +75,10 @@ function shrinkPlugin(root: string, swaps: Swap[]): Plugin {
           noop !== null && resolve(args.path) === noopModule
             ? dropNoopCalls(split.js, NOOP_CALLS.receiver, noop)
             : split.js;
-        return { contents: shrinkEs5(js, args.path), loader: "js" };
+        return {
+          contents: codeMessages(shrinkEs5(js, args.path), messages, args.path),
+          loader: "js",
+        };
       });
     },
   };
@@ -90,6 +95,10 @@ async function main(): Promise<void> {
   const plan = rest.includes("--no-mangle") ? null : deviceManglePlan(name);
   const profile = DEVICE_PROFILES[name];
   const entry = join(root, "device/targets/es5", `${profile.entry}.js`);
+  // One dictionary for every device bundle (made from all of the tsc output, so each bundle's
+  // build writes the same file).
+  const messages = messageDictionary(root);
+  writeFileSync(join(dirname(out), DEVICE_MESSAGES_FILE), `${JSON.stringify(messages, null, 1)}\n`);
   const options = {
     entryPoints: [entry],
     bundle: true,
@@ -99,7 +108,10 @@ async function main(): Promise<void> {
     logLevel: "warning" as const,
     outfile: out,
     metafile: true,
-    plugins: [profilePlugin(resolve(root), profile.swaps), shrinkPlugin(root, profile.swaps)],
+    plugins: [
+      profilePlugin(resolve(root), profile.swaps),
+      shrinkPlugin(root, profile.swaps, messages),
+    ],
   };
   const r = await build({
     ...options,

@@ -3,12 +3,14 @@
  * carrying the model's front end, and a bundle handed a model whose front end it lacks refuses
  * it with a ModelFormatError naming the bundle that has it.
  */
+
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canStream, deviceBundleFor, frontEndKindOf } from "../../device/engines/device-bundle";
+import { deviceMessageText } from "../../device/engines/device-messages";
 import { buildOutputs } from "../../device/engines/paths";
 import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { buildDevice } from "../../device/tools/build";
@@ -102,7 +104,10 @@ describe("a device bundle and a front end it lacks (duk)", () => {
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The bundle's output lines for `model` over 1 s of silence. */
+  /**
+   * The bundle's output lines for `model` over 1 s of silence, `X` lines in words as the host
+   * reads them (the bundle prints their literal text as codes: tools/message-codes.ts).
+   */
   function runBundle(bundle: string, model: Uint8Array): string[] {
     const input = join(dir, "input.js");
     const samples = new Array(16000).fill(0).join(",");
@@ -111,7 +116,10 @@ describe("a device bundle and a front end it lacks (duk)", () => {
       `var EARSHOT_INPUT={model:[${Array.from(model).join(",")}],samples:[${samples}],trace:false,settings:""};\n`,
     );
     const r = spawnSync("duk", [input, bundle], { encoding: "utf8" });
-    return r.stdout.split("\n").filter((l) => l !== "");
+    return r.stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => (l.startsWith("X ") ? `X ${deviceMessageText(l.slice(2))}` : l));
   }
 
   it.each([

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
+import { deviceMessages, expandMessages } from "../../../device/engines/device-messages";
 import { ENGINE_NAMES, isEngineName } from "../../../device/engines/names";
+import { buildOutputs } from "../../../device/engines/paths";
 import {
   MAX_SMOOTHING,
   MAX_STRIDE_FRAMES,
@@ -157,5 +160,28 @@ export function register(program: Command): void {
           .filter((l) => l.length > 0)
           .join("\n"),
       );
+    });
+
+  group(program, "device", "device runtime: run models on the device engines")
+    .command("message")
+    .description(
+      "Put the words back into an error a device printed: the device bundles carry each literal piece of a message as a code (`12`), and npm run build:device writes their text beside the bundles",
+    )
+    .argument("<text...>", "the message as the device printed it (e.g. after its X)")
+    .option(
+      "--dictionary <file>",
+      "the dictionary of the build the device runs (default: device/build/device-messages.json)",
+    )
+    .option("--json", "print a JSON object")
+    .action((words, opts) => {
+      const file = opts.dictionary ?? buildOutputs().deviceMessages;
+      if (!existsSync(file))
+        throw new UserError(
+          `no message dictionary at ${file}: run npm run build:device (the one that built the device's bundle)`,
+        );
+      const dictionary = deviceMessages(file);
+      const coded = words.join(" ");
+      const text = expandMessages(coded, dictionary);
+      emit(opts, { coded, text, dictionary: file }, (r) => r.text);
     });
 }
