@@ -25,7 +25,7 @@ import { build, type Plugin } from "esbuild";
 import { DEVICE_DIR, DEVICE_MESSAGES_FILE } from "../engines/paths";
 import { behaviourCases, behaviourProblems } from "./bundle-behaviour";
 import { DEVICE_PROFILES, type DeviceProfileName, NOOP_CALLS, type Swap } from "./device-profiles";
-import { dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "./es5-shrink";
+import { DEVICE_EXTENDS, dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "./es5-shrink";
 import { deviceManglePlan, manglePattern, renamedReserved } from "./mangle-names";
 import { codeMessages, messageDictionary } from "./message-codes";
 
@@ -48,8 +48,9 @@ function profilePlugin(root: string, swaps: Swap[]): Plugin {
 const EXTENDS_MODULE = "earshot:extends";
 
 /**
- * Every module through tools/es5-shrink.ts, and one `__extends` for the bundle: the helper as
- * TypeScript emitted it, served as a module of its own to those that had a copy. Where the
+ * Every module through tools/es5-shrink.ts, and one `__extends` for the bundle (DEVICE_EXTENDS:
+ * TypeScript's helper cut to what the runtime's classes use), served as a module of its own to
+ * those that had a copy of TypeScript's. Where the
  * profile swaps in the trusting checks, calls of the ones that do nothing go (NOOP_CALLS).
  * Error messages' literal pieces become tokens of `messages` (tools/message-codes.ts).
  */
@@ -65,7 +66,7 @@ function shrinkPlugin(root: string, swaps: Swap[], messages: string[]): Plugin {
       b.onLoad({ filter: /.*/, namespace: "es5" }, () =>
         helper === null
           ? { errors: [{ text: "no module carried TypeScript's __extends helper" }] }
-          : { contents: `${helper}export { __extends };\n`, loader: "js" },
+          : { contents: `${DEVICE_EXTENDS}export { __extends };\n`, loader: "js" },
       );
       b.onLoad({ filter: /\.js$/ }, (args) => {
         if (!resolve(args.path).startsWith(resolve(root))) return undefined;

@@ -115,6 +115,20 @@ function assignsPrototype(uses: ts.PropertyAccessExpression[]): boolean {
   );
 }
 
+/**
+ * The one `__extends` of a device bundle: TypeScript's helper without what the runtime's classes
+ * never need (Object.setPrototypeOf for static members, the check that the base is a
+ * constructor): statics copied, the prototype chained. Only the error classes extend (Error,
+ * EarshotError), and they have no statics.
+ */
+export const DEVICE_EXTENDS = `var __extends = function (d, b) {
+    for (var p in b) if (Object.prototype.hasOwnProperty.call(b, p)) d[p] = b[p];
+    function __() { this.constructor = d; }
+    __.prototype = b.prototype;
+    d.prototype = new __();
+};
+`;
+
 const EXTENDS =
   /^var __extends = \(this && this\.__extends\) \|\| \(function \(\) \{\n[\s\S]*?^\}\)\(\);\n/m;
 

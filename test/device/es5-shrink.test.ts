@@ -2,10 +2,18 @@
  * The device bundles' rewrites of TypeScript's ES5 output (device/tools/es5-shrink.ts): the
  * rewritten module computes the same values, in fewer bytes once minified.
  */
+
+import { runInNewContext } from "node:vm";
 import { transformSync } from "esbuild";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { dropNoopCalls, noopChecks, shrinkEs5, splitExtends } from "../../device/tools/es5-shrink";
+import {
+  DEVICE_EXTENDS,
+  dropNoopCalls,
+  noopChecks,
+  shrinkEs5,
+  splitExtends,
+} from "../../device/tools/es5-shrink";
 
 const SOURCE = `
 class Base { constructor(public n: number) {} twice(): number { return 2 * this.n; } }
@@ -71,6 +79,24 @@ describe("splitExtends", () => {
 
   it("leaves a module without the helper alone", () => {
     expect(splitExtends("var x = 1;\n", "h")).toEqual({ js: "var x = 1;\n", helper: null });
+  });
+});
+
+describe("DEVICE_EXTENDS", () => {
+  it("chains the prototype and copies statics, as TypeScript's helper does for the runtime's classes", () => {
+    const ctx: Record<string, unknown> = {};
+    runInNewContext(
+      `${DEVICE_EXTENDS}
+      function Base(m) { this.message = m; this.expected = true; }
+      Base.prototype.describe = function () { return "base: " + this.message; };
+      Base.kind = "static";
+      function Derived(m) { Base.call(this, "derived " + m); }
+      __extends(Derived, Base);
+      var d = new Derived("x");
+      result = [d instanceof Derived, d instanceof Base, d.constructor === Derived, d.describe(), Derived.kind, d.expected];`,
+      ctx,
+    );
+    expect(ctx.result).toEqual([true, true, true, "base: derived x", "static", true]);
   });
 });
 
