@@ -212,7 +212,11 @@ export class Interpreter {
         continue;
       }
       const b = this.bands[band];
-      this.sequence.push({ fn: b.run as unknown as BoundOp["fn"], self: b, args: [kernels, memory] });
+      this.sequence.push({
+        fn: b.run as unknown as BoundOp["fn"],
+        self: b,
+        args: [kernels, memory],
+      });
       k++;
     }
   }
