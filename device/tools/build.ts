@@ -68,6 +68,12 @@ interface Target {
   output: string;
   sources: string[];
   build: () => void;
+  /**
+   * Targets that share an output beside their own build together: the device bundles write one
+   * error-message dictionary (tools/message-codes.ts), which a bundle left from an older build
+   * would not match.
+   */
+  group?: "device-bundles";
 }
 
 function run(cmd: string, args: string[], allowFailure?: (output: string) => boolean): string {
@@ -226,6 +232,7 @@ export function targets(): Target[] {
         join(DEVICE_DIR, "engines/run.ts"),
       ],
       build: () => buildEs5(output, "tsconfig.json", "es5-tsc", "entry", frontEnd),
+      group: "device-bundles" as const,
     })),
     {
       name: "Lua 5.3 bundle",
@@ -318,7 +325,12 @@ export function buildDevice(force = false, log: (s: string) => void = () => {}, 
 }
 
 function buildAll(force: boolean, log: (s: string) => void, only: string): void {
-  for (const t of targets().filter((x) => x.name.includes(only))) {
+  const all = targets();
+  const named = all.filter((x) => x.name.includes(only));
+  const groups = new Set(named.map((x) => x.group).filter((g) => g !== undefined));
+  for (const t of all.filter(
+    (x) => named.includes(x) || (x.group !== undefined && groups.has(x.group)),
+  )) {
     const stamp = `${t.output}.hash`;
     const h = hashOf(t.sources, t.name);
     const fresh = existsSync(t.output) && existsSync(stamp) && readFileSync(stamp, "utf8") === h;
