@@ -34,6 +34,15 @@ if (build.status !== 0) {
   process.exit(1);
 }
 
+// The native addon and the device engines are keyed by their C sources: after a change to
+// them, a stale build is refused and its tests fall back (the addon's conv paths) or skip (the
+// engines), loudly but without failing. Rebuild what is stale first (each is instant when fresh;
+// neither is required: a machine without a compiler or ../shared/engines runs the rest).
+for (const script of ["deploy/native.sh", "deploy/engines.sh"]) {
+  const r = spawnSync("bash", [script], { stdio: "inherit" });
+  if (r.status !== 0) process.stdout.write(`\n*** ${script} failed: its tests skip or fall back ***\n`);
+}
+
 const args = process.argv.slice(2);
 const first = vitest(args);
 let status = first.status;
