@@ -39,9 +39,13 @@ typedef struct {
 } es_frontend_config;
 
 /* Builds every table and buffer of f (zeroed first) from c, bit for bit as the TS FrontEnd builds
- * them (frontend-tables.c), then es_frontend_prepare. Returns NULL, or what is wrong: "frontEndInit:
- * bad config" for a configuration the loops cannot take, "out of memory". */
+ * them (frontend-tables.c), then es_frontend_prepare, then frees the tables only prepare reads
+ * (cosM, sinM, dct: NULL after). Returns NULL, or what is wrong: "frontEndInit: bad config" for a
+ * configuration the loops cannot take, "out of memory". */
 const char *es_frontend_build(es_frontend *f, const es_frontend_config *c);
+
+/* The tables and buffers alone (es_frontend_build without prepare; every table kept). */
+const char *es_frontend_tables(es_frontend *f, const es_frontend_config *c);
 
 /* After a host has filled the tables and buffers above: derives the rest (allocates; returns 0
  * when out of memory). es_frontend_frame needs it. */

@@ -1,4 +1,4 @@
-/* Prints the tables es_frontend_build makes for the configuration on the command line, doubles as
+/* Prints the tables es_frontend_tables (es_frontend_build before prepare) makes for the configuration on the command line, doubles as
  * their IEEE-754 bit patterns (hex), for test/features/c-tables.test.ts to compare with the TS
  * FrontEnd's. Usage: main sampleRate fftSize nMels win hop coeffs lfbe fMin fMax */
 #include <inttypes.h>
@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
                           atoi(argv[6]), atoi(argv[7]), strtod(argv[8], NULL), strtod(argv[9], NULL),
                           1.0 / 10000000000};
   es_frontend f;
-  const char *problem = es_frontend_build(&f, &c);
+  const char *problem = es_frontend_tables(&f, &c);
   if (problem != NULL) {
     printf("refused %s\n", problem);
     return 1;
