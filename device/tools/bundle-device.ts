@@ -55,7 +55,8 @@ const EXTENDS_MODULE = "earshot:extends";
  * Error messages' literal pieces become tokens of `messages` (tools/message-codes.ts).
  */
 function shrinkPlugin(root: string, swaps: Swap[], messages: string[]): Plugin {
-  let helper: string | null = null;
+  // Whether a module had TypeScript's helper (the one served is DEVICE_EXTENDS).
+  let sawHelper = false;
   const trusting = swaps.some(([, to]) => to === NOOP_CALLS.checks);
   const noop = trusting ? noopChecks(readFileSync(join(root, NOOP_CALLS.checks), "utf8")) : null;
   const noopModule = resolve(root, NOOP_CALLS.module);
@@ -64,14 +65,14 @@ function shrinkPlugin(root: string, swaps: Swap[], messages: string[]): Plugin {
     setup(b) {
       b.onResolve({ filter: /^earshot:extends$/ }, () => ({ path: "extends", namespace: "es5" }));
       b.onLoad({ filter: /.*/, namespace: "es5" }, () =>
-        helper === null
+        !sawHelper
           ? { errors: [{ text: "no module carried TypeScript's __extends helper" }] }
           : { contents: `${DEVICE_EXTENDS}export { __extends };\n`, loader: "js" },
       );
       b.onLoad({ filter: /\.js$/ }, (args) => {
         if (!resolve(args.path).startsWith(resolve(root))) return undefined;
         const split = splitExtends(readFileSync(args.path, "utf8"), EXTENDS_MODULE);
-        if (split.helper !== null) helper = split.helper;
+        if (split.helper !== null) sawHelper = true;
         const js =
           noop !== null && resolve(args.path) === noopModule
             ? dropNoopCalls(split.js, NOOP_CALLS.receiver, noop)

@@ -8,8 +8,8 @@
  *
  * A literal is coded only where it can only be message text: an operand of a `+` chain, a branch
  * of a conditional, or the whole argument, in the message argument of an Error constructor the
- * runtime uses (MESSAGE_ARGS) or of its message helpers `fail` and `refuse`, or a thrown
- * expression. A literal compared, indexed, or passed anywhere else stays as it is.
+ * runtime uses (MESSAGE_ARG) or of its one-argument message helpers `fail` and `refuse`, or a
+ * thrown expression. A literal compared, indexed, or passed anywhere else stays as it is.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,29 +20,37 @@ import { shrinkEs5 } from "./es5-shrink";
 /** Literals shorter than this stay: a token (`` "`12`" ``) would save little or nothing. */
 const MIN_LENGTH = 12;
 
-/** Constructors and calls, by name, with the position of their message argument. */
-const MESSAGE_ARGS = new Map([
+/** Error constructors, by name, with the position of their message argument. */
+const MESSAGE_ARG = new Map([
   ["Error", 0],
   ["ModelFormatError", 0], // (reason, offset)
   ["FrontEndConfigError", 1], // (field, reason)
-  ["fail", 0], // the preparers' Ctx.fail(message)
-  ["refuse", 0], // the ES5 entries' refuse(message)
 ]);
 
-/** Whether `node` is a whole message argument (MESSAGE_ARGS), or a thrown expression. */
+/**
+ * The runtime's message helpers, called with the message alone: the preparers' Ctx.fail(message)
+ * and the ES5 entries' refuse(message). A call of the same name with more arguments is another
+ * function (validate-config's fail(field, why), incremental.ts' refuse(plan, why)) and is left.
+ */
+const MESSAGE_HELPERS = new Set(["fail", "refuse"]);
+
+/** Whether `node` is a whole message argument (MESSAGE_ARG, MESSAGE_HELPERS), or thrown. */
 function isMessageRoot(node: ts.Node): boolean {
   const p = node.parent;
   if (p === undefined) return false;
   if (ts.isThrowStatement(p)) return true;
-  if (!ts.isNewExpression(p) && !ts.isCallExpression(p)) return false;
+  if (ts.isNewExpression(p)) {
+    const at = ts.isIdentifier(p.expression) ? MESSAGE_ARG.get(p.expression.text) : undefined;
+    return at !== undefined && p.arguments !== undefined && p.arguments[at] === node;
+  }
+  if (!ts.isCallExpression(p) || p.arguments.length !== 1 || p.arguments[0] !== node) return false;
   const callee = p.expression;
   const name = ts.isIdentifier(callee)
     ? callee.text
     : ts.isPropertyAccessExpression(callee)
       ? callee.name.text
       : "";
-  const at = MESSAGE_ARGS.get(name);
-  return at !== undefined && p.arguments !== undefined && p.arguments[at] === node;
+  return MESSAGE_HELPERS.has(name);
 }
 
 /** Whether the string literal `lit` is message text (see the module comment). */

@@ -18,9 +18,11 @@ function run(which, n, kind) {
   if (which === 2) throw new FrontEndConfigError("a field name long enough", "must be a whole number");
   if (which === 3) return kind === "a literal compared, not a message" ? "same" : "other";
   if (which === 4) return lookup("a literal passed to another call");
-  throw new Error("unknown case " + which + " (of 0..4)");
+  if (which === 5) fail("a field name long enough", "is not a message helper's call");
+  throw new Error("unknown case " + which + " (of 0..5)");
 }
 function lookup(key) { return key.length; }
+function fail(field, why) { throw new Error(field + ": " + why); }
 `;
 
 function outcome(js: string, which: number, n: number, kind = ""): string {
@@ -60,6 +62,7 @@ describe("error messages as codes (tools/message-codes.ts)", () => {
       '"a literal compared, not a message"',
       '"a literal passed to another call"',
       '"a field name long enough"',
+      '"is not a message helper\'s call"', // fail(field, why): two arguments, another function
       '"invalid model file: "', // inside the class: not an argument of a constructor call
     ])
       expect(coded).toContain(kept);
@@ -77,6 +80,7 @@ describe("error messages as codes (tools/message-codes.ts)", () => {
       [3, 0, "a literal compared, not a message"],
       [3, 0, "x"],
       [4, 0, ""],
+      [5, 0, ""],
       [9, 0, ""],
     ];
     for (const [which, n, kind] of cases) {
