@@ -378,10 +378,8 @@ export class Detector {
 
   private postProcess(out: number[], t: number): void {
     const raw = this.raw;
-    const zp = this.outZp;
-    for (let c = 0; c < raw.length; c++) raw[c] = out[c] - zp;
+    const r = this.recognizer.process(out, this.outZp, raw, t);
     if (this.listener !== null) this.listener(raw, t);
-    const r = this.recognizer.process(raw, t);
     if (r === DETECTED || r === DROPPED) this.stats.detections++;
     if (r === DROPPED) this.stats.droppedEvents++;
   }

@@ -33,19 +33,15 @@ export function bestPerInference(trace: ScoreTrace, smoothingWindow: number): Be
   const n = trace.raw.length;
   const best = new Int32Array(n);
   const score = new Float64Array(n);
+  const raw = new Array<number>(k).fill(0);
+  // The runtime's own rule (Recognizer.process): the first largest sum * sign(scale) among
+  // labels that may fire, then that one's sum * scale / size.
+  const fires = trace.labels.map((l) => l.charAt(0) !== "_");
+  const sign = Math.sign(trace.scale);
   for (let i = 0; i < n; i++) {
-    sm.push(trace.raw[i]);
-    const size = sm.size();
-    let b = -1;
-    let bs = 0;
-    for (let c = 0; c < k; c++) {
-      if (trace.labels[c].charAt(0) === "_") continue;
-      const s = (sm.sum(c) * trace.scale) / size;
-      if (b < 0 || s > bs) {
-        b = c;
-        bs = s;
-      }
-    }
+    // The trace holds raw scores already (zero point removed).
+    const b = sm.push(trace.raw[i], 0, raw, fires, sign);
+    const bs = b < 0 ? 0 : (sm.sum(b) * trace.scale) / sm.size();
     best[i] = b;
     score[i] = bs;
   }

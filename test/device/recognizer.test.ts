@@ -25,9 +25,19 @@ describe("Recognizer", () => {
   it("fires the best keyword once its smoothed score reaches the threshold, then suppresses", () => {
     const r = new Recognizer(labels, 0.01, 7);
     r.configure(0.5, 2, 1000);
+    // The model's outputs carry a zero point of -3; the recognizer works on outputs - zp.
+    const raw = [0, 0, 0];
+    const process = (scores: number[], t: number) =>
+      r.process(
+        scores.map((v) => v - 3),
+        -3,
+        raw,
+        t,
+      );
     // _silence_ scores highest but never fires; "yes" averages (40 + 80) / 2 * 0.01 = 0.6.
-    expect(r.process([99, 40, 10], 0)).toBe(NO_DETECTION);
-    expect(r.process([99, 80, 10], 100)).toBe(DETECTED);
+    expect(process([99, 40, 10], 0)).toBe(NO_DETECTION);
+    expect(raw).toEqual([99, 40, 10]);
+    expect(process([99, 80, 10], 100)).toBe(DETECTED);
     expect(r.pendingEvents()).toBe(1);
     expect(r.event(0)).toEqual({
       keyword: "yes",
@@ -38,9 +48,9 @@ describe("Recognizer", () => {
       t: 100,
       modelVersion: 7,
     });
-    expect(r.process([0, 90, 10], 500)).toBe(NO_DETECTION); // suppressed
+    expect(process([0, 90, 10], 500)).toBe(NO_DETECTION); // suppressed
     // "no" averages (10 + 90) / 2 * 0.01 = 0.5, above "yes" at 0.45: only "no" fires.
-    expect(r.process([0, 0, 90], 1200)).toBe(DETECTED);
+    expect(process([0, 0, 90], 1200)).toBe(DETECTED);
     expect([r.event(1).keyword, r.event(1).score]).toEqual(["no", 0.5]);
     r.drainEvents();
     expect(r.pendingEvents()).toBe(0);
@@ -49,8 +59,9 @@ describe("Recognizer", () => {
   it("counts a detection that finds the ring full as dropped", () => {
     const r = new Recognizer(labels, 1, 1);
     r.configure(0.5, 1, 0);
-    for (let i = 0; i < EVENT_CAPACITY; i++) expect(r.process([0, 1, 0], i)).toBe(DETECTED);
-    expect(r.process([0, 1, 0], EVENT_CAPACITY)).toBe(DROPPED);
+    const raw = [0, 0, 0];
+    for (let i = 0; i < EVENT_CAPACITY; i++) expect(r.process([0, 1, 0], 0, raw, i)).toBe(DETECTED);
+    expect(r.process([0, 1, 0], 0, raw, EVENT_CAPACITY)).toBe(DROPPED);
     expect(r.pendingEvents()).toBe(EVENT_CAPACITY);
   });
 });

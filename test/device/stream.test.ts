@@ -64,23 +64,39 @@ describe("FrameWindow", () => {
 });
 
 describe("MovingAverage", () => {
-  it("sums the last `window` scores of each class, as brute force does", () => {
+  it("sums the last `window` scores of each class and returns the best that may fire, as brute force does", () => {
     const rng = new Rng(9);
-    const ma = new MovingAverage(2, 8, 4);
+    const ma = new MovingAverage(3, 8, 4);
     const hist: number[][] = [];
+    const raw = [0, 0, 0];
+    // Class 0 never fires (a "_" label); with sign -1 the smallest sum is the best.
+    const fires = [false, true, true];
     for (let i = 0; i < 20; i++) {
-      const row = [rng.int(32769), rng.int(32769)];
-      ma.push(row);
+      const row = [rng.int(32769), rng.int(32769), i % 5 === 0 ? 0 : rng.int(32769)];
+      const sign = i < 10 ? 1 : -1;
+      // Pushed as model outputs with zero point -128: the smoother sums outputs - zp.
+      const best = ma.push(
+        row.map((v) => v - 128),
+        -128,
+        raw,
+        fires,
+        sign,
+      );
+      expect(raw).toEqual(row);
       hist.push(row);
       const tail = hist.slice(-4);
+      const sums = [0, 1, 2].map((c) => tail.reduce((a, r) => a + r[c], 0));
       expect(ma.size()).toBe(tail.length);
-      expect([ma.sum(0), ma.sum(1)]).toEqual([0, 1].map((c) => tail.reduce((a, r) => a + r[c], 0)));
+      expect([ma.sum(0), ma.sum(1), ma.sum(2)]).toEqual(sums);
+      const want = sign * sums[2] > sign * sums[1] ? 2 : 1;
+      expect(best).toBe(want);
     }
+    expect(ma.push([1, 1, 1], 0, raw, [false, false, false], 1)).toBe(-1);
   });
 
   it("restarts on a new window and rejects one outside 1..capacity", () => {
     const ma = new MovingAverage(1, 4, 2);
-    ma.push([5]);
+    ma.push([5], 0, [0], [true], 1);
     ma.setWindow(3);
     expect(ma.size()).toBe(0);
     expect(() => ma.setWindow(5)).toThrow(/1\.\.4/);

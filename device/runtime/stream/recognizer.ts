@@ -70,39 +70,30 @@ export class Recognizer {
     this.trigger.configure(threshold, suppressionMs);
   }
 
-  /** One inference's raw scores at time t (ms): NO_DETECTION, DETECTED or DROPPED. */
-  process(raw: number[], t: number): number {
+  /**
+   * One inference at time t (ms): the model's integer outputs `out` and their zero point; the
+   * raw scores (out - zp) are also written to `raw`. NO_DETECTION, DETECTED or DROPPED.
+   */
+  process(out: number[], zp: number, raw: number[], t: number): number {
     const sm = this.smoother;
-    sm.push(raw);
+    const scale = this.scoreScale;
     // Only the best keyword may fire per inference: the first with the highest score
     // sum * scale / size. One scale and size serve every class, and integer sums below 2^52
     // keep their order through the two roundings (distinct sums differ by more than an ulp), so
     // the first largest sum * sign(scale) is that keyword; only its score is computed (a float
     // per class is a heap number on a device engine).
-    let best = -1;
-    let bestKey = 0;
-    const size = sm.size();
-    const sums = sm.allSums();
-    const mayFire = this.mayFire;
-    const scale = this.scoreScale;
-    const sign = scale > 0 ? 1 : scale < 0 ? -1 : 0;
-    for (let c = 0; c < raw.length; c++) {
-      if (!mayFire[c]) continue;
-      const key = sums[c] * sign;
-      if (best < 0 || key > bestKey) {
-        best = c;
-        bestKey = key;
-      }
-    }
+    const best = sm.push(out, zp, raw, this.mayFire, scale > 0 ? 1 : scale < 0 ? -1 : 0);
     if (best < 0) return NO_DETECTION;
-    const bestScore = (sums[best] * scale) / size;
+    const size = sm.size();
+    const sum = sm.sum(best);
+    const bestScore = (sum * scale) / size;
     if (!this.trigger.check(bestScore, t)) return NO_DETECTION;
     if (this.eventCount === EVENT_CAPACITY) return DROPPED;
     const e = this.events[this.eventCount];
     e.keyword = this.labels[best];
     e.classIndex = best;
     e.score = bestScore;
-    e.rawSum = sm.sum(best);
+    e.rawSum = sum;
     e.window = size;
     e.t = t;
     e.modelVersion = this.modelVersion;

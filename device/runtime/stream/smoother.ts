@@ -43,33 +43,45 @@ export class MovingAverage {
     this.next = 0;
     this.count = 0;
     for (let c = 0; c < this.classes; c++) this.sums[c] = 0;
+    // A slot not written since the reset holds 0, so push subtracts it without a test.
+    const h = this.history;
+    for (let i = 0; i < h.length; i++) h[i] = 0;
   }
 
-  /** Adds one inference's raw scores (integers). */
-  push(scores: number[]): void {
+  /**
+   * Adds one inference's raw scores out[c] - zp (integers), also written to raw[c], and returns
+   * the first class c with fires[c] whose window sum * sign is largest (-1 when none fires):
+   * the detector's zero-point subtraction, the push and the best keyword in one pass (Espruino
+   * re-reads a loop's source on every iteration: one loop over the classes instead of four).
+   */
+  push(out: number[], zp: number, raw: number[], fires: boolean[], sign: number): number {
     const k = this.classes;
     const base = this.next * k;
-    const full = this.count === this.window;
-    // Locals, not member reads per class: each `this.x` is a property lookup on device engines.
     const sums = this.sums;
     const history = this.history;
-    if (full) for (let c = 0; c < k; c++) sums[c] -= history[base + c];
+    let best = -1;
+    let bestKey = 0;
     for (let c = 0; c < k; c++) {
-      history[base + c] = scores[c];
-      sums[c] += scores[c];
+      const v = out[c] - zp;
+      const i = base + c;
+      // Integers below 2^53: exact in any order.
+      const s = sums[c] + v - history[i];
+      sums[c] = s;
+      history[i] = v;
+      raw[c] = v;
+      if (fires[c] && (best < 0 || s * sign > bestKey)) {
+        best = c;
+        bestKey = s * sign;
+      }
     }
     this.next = this.next + 1 === this.window ? 0 : this.next + 1;
-    if (!full) this.count++;
+    if (this.count < this.window) this.count++;
+    return best;
   }
 
   /** Sum of class c's scores over the current window (exact integer). */
   sum(c: number): number {
     return this.sums[c];
-  }
-
-  /** Every class's sum (`sum(c)` for all c at once); read-only, updated in place by `push`. */
-  allSums(): readonly number[] {
-    return this.sums;
   }
 
   /** Scores in the window so far (window once warm). */
