@@ -170,11 +170,18 @@ export class Detector {
         "input normalization does not apply to int8 (tflm-micro) features",
         -1,
       );
-    // A native front end that quantizes writes the frames into the ring itself (direct-frames.ts);
-    // not with input normalization between the two.
+    // A native front end that quantizes writes the frames into the ring itself, normalized first
+    // when the model says so (direct-frames.ts).
     this.direct =
-      ring !== null && this.frameQuant !== null && this.norm === null && this.features.mfcc !== null
-        ? directFrames(frontEnd, this.features.mfcc, this.frameQuant, ring, feConfig.sampleRate)
+      ring !== null && this.frameQuant !== null && this.features.mfcc !== null
+        ? directFrames(
+            frontEnd,
+            this.features.mfcc,
+            this.norm,
+            this.frameQuant,
+            ring,
+            feConfig.sampleRate,
+          )
         : null;
     if (this.direct !== null) this.features.dropWindow();
     // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.

@@ -5,6 +5,7 @@
  * test checks the input windows it produces).
  */
 import type { FrontEndShape } from "../../shared/features/frontend";
+import type { InputNorm } from "../../shared/features/input-norm";
 import type { QuantizeParams } from "../../shared/kernels/types";
 
 /** Computes the frame of src[srcOffset .. + windowLength) into out[outOffset .. + coeffs). */
@@ -39,7 +40,13 @@ export interface FrontEndIntrinsic {
   /**
    * Optional: samples to quantized frames in the native front end, a chunk per call, for a
    * streaming detector whose frames go straight into its quantized input ring (no float frame,
-   * quantize call or ring copy per frame). Null when this host cannot.
+   * quantize call or ring copy per frame). `norm`: the model's input normalization, applied to
+   * each frame before `q` with normalizeFrames' operations (shared/features/input-norm.ts).
+   * Null when this host cannot.
    */
-  bindQuantized?(frontEnd: FrontEndShape, q: QuantizeParams): QuantizedPush | null;
+  bindQuantized?(
+    frontEnd: FrontEndShape,
+    q: QuantizeParams,
+    norm: InputNorm | null,
+  ): QuantizedPush | null;
 }

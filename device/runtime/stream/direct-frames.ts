@@ -8,6 +8,7 @@
  * JS-kernel device bundles swap in targets/es5/no-direct/direct-frames.ts (tools/device-profiles.ts).
  */
 import type { FrontEndShape } from "../../../shared/features/frontend";
+import type { InputNorm } from "../../../shared/features/input-norm";
 import type { QuantizeParams } from "../../../shared/kernels/types";
 import type { FrontEndIntrinsic, QuantizedPush } from "../frontend-intrinsic";
 
@@ -61,17 +62,18 @@ export class DirectFrames {
 }
 
 /**
- * The direct mode for an MFCC / LFBE front end whose frames the detector quantizes by `q` into
- * `ring`, when the intrinsic offers it; else null.
+ * The direct mode for an MFCC / LFBE front end whose frames the detector normalizes by `norm`
+ * (when not null) and quantizes by `q` into `ring`, when the intrinsic offers it; else null.
  */
 export function directFrames(
   intrinsic: FrontEndIntrinsic | null,
   frontEnd: FrontEndShape,
+  norm: InputNorm | null,
   q: QuantizeParams,
   ring: number[],
   rate: number,
 ): DirectFrames | null {
   if (intrinsic === null || intrinsic.bindQuantized === undefined) return null;
-  const push = intrinsic.bindQuantized(frontEnd, q);
+  const push = intrinsic.bindQuantized(frontEnd, q, norm);
   return push === null ? null : new DirectFrames(push, ring, frontEnd, rate);
 }

@@ -220,8 +220,31 @@ int32_t es_frontend_append(es_frontend *f, const double *src, int32_t n) {
   return take;
 }
 
+int es_frontend_set_norm(es_frontend *f, const double *mean, const double *std) {
+  free(f->normMean);
+  free(f->normStd);
+  f->normMean = f->normStd = NULL;
+  if (!mean || !std) return 1;
+  const size_t bytes = (size_t)(f->coeffs > 0 ? f->coeffs : 1) * sizeof(double);
+  double *m = malloc(bytes), *s = malloc(bytes);
+  if (!m || !s) {
+    free(m);
+    free(s);
+    return 0;
+  }
+  for (int32_t c = 0; c < f->coeffs; c++) {
+    m[c] = mean[c];
+    s[c] = std[c];
+  }
+  f->normMean = m;
+  f->normStd = s;
+  return 1;
+}
+
 void es_frontend_take_frame(es_frontend *f, double *out) {
   es_frontend_frame(f, f->samples, out);
+  if (f->normMean)
+    for (int32_t c = 0; c < f->coeffs; c++) out[c] = (out[c] - f->normMean[c]) / f->normStd[c];
   const int32_t keep = f->win - f->hop;
   for (int32_t i = 0; i < keep; i++) f->samples[i] = f->samples[f->hop + i];
   f->fill = keep;

@@ -29,6 +29,10 @@ typedef struct {
    * (win values); `fill` counts the samples in it. */
   int32_t hop, fill;
   double *samples;
+  /* The model's input normalization for es_frontend_take_frame (es_frontend_set_norm): each
+   * coefficient c becomes (x - normMean[c]) / normStd[c], the TS normalizeFrames' operations;
+   * NULL: frames as computed. */
+  double *normMean, *normStd;
 } es_frontend;
 
 /* The configuration es_frontend_build derives the tables from: shared/features FrontEndConfig
@@ -58,8 +62,12 @@ void es_frontend_frame(es_frontend *f, const double *src, double *out);
  * window is full (fill == win), when a frame is due. */
 int32_t es_frontend_append(es_frontend *f, const double *src, int32_t n);
 
-/* With the window full: its features into out[0 .. coeffs), then the window slides by a hop. */
+/* With the window full: its features into out[0 .. coeffs), normalized when es_frontend_set_norm
+ * set a normalization, then the window slides by a hop. */
 void es_frontend_take_frame(es_frontend *f, double *out);
+/* Copies mean[0 .. coeffs) and std[0 .. coeffs) as the normalization es_frontend_take_frame
+ * applies (both NULL: none). Returns 0 when out of memory (then none is set). */
+int es_frontend_set_norm(es_frontend *f, const double *mean, const double *std);
 
 /* detmath.log: deterministic natural log. */
 double es_detlog(double x);

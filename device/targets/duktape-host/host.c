@@ -317,10 +317,22 @@ static struct {
   int32_t zeroPoint, actMin, actMax;
 } fe_quant[MAX_FRONTENDS];
 
-/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}): the quantize kernel's parameters. */
+/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}[, mean, std]): the quantize
+ * kernel's parameters, and the model's input normalization (Float64Arrays of coeffs values)
+ * applied to each frame before it. */
 static duk_ret_t n_frontend_quantizer(duk_context *ctx) {
   int32_t h = duk_require_int(ctx, 0);
   if (h < 0 || h >= n_frontends) (void)duk_range_error(ctx, "bad front-end handle");
+  const double *mean = NULL, *std = NULL;
+  if (!duk_is_undefined(ctx, 2)) {
+    duk_size_t mb = 0, sb = 0;
+    mean = duk_get_buffer_data(ctx, 2, &mb);
+    std = duk_get_buffer_data(ctx, 3, &sb);
+    const duk_size_t need = (duk_size_t)frontends[h].coeffs * 8;
+    if (!mean || !std || mb < need || sb < need)
+      (void)duk_type_error(ctx, "frontEndQuantizer: mean and std must be Float64Arrays of the front end's coefficients");
+  }
+  if (!es_frontend_set_norm(&frontends[h], mean, std)) (void)duk_error(ctx, DUK_ERR_ERROR, "frontEndQuantizer: out of memory");
   duk_get_prop_string(ctx, 1, "scale");
   fe_quant[h].scale = duk_require_number(ctx, -1);
   duk_pop(ctx);
@@ -445,7 +457,7 @@ static const duk_function_list_entry NATIVES[] = {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
-    {"frontEndQuantizer", n_frontend_quantizer, 2},
+    {"frontEndQuantizer", n_frontend_quantizer, 4},
     {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},

@@ -6,6 +6,7 @@
  */
 
 import type { FrontEndShape } from "../../../shared/features/frontend";
+import type { InputNorm } from "../../../shared/features/input-norm";
 import type { Kernels, QuantizeParams } from "../../../shared/kernels/types";
 import {
   DT_BIN,
@@ -74,8 +75,16 @@ export type NativeKernels = Partial<Kernels> & {
     out: number[],
     outOffset: number,
   ) => void;
-  /** Sets the quantizer frontEndPushQuantized applies (the quantize kernel's parameters). */
-  frontEndQuantizer?: (handle: number, q: QuantizeParams) => void;
+  /**
+   * Sets the quantizer frontEndPushQuantized applies (the quantize kernel's parameters) and the
+   * model's input normalization before it (means and standard deviations per coefficient).
+   */
+  frontEndQuantizer?: (
+    handle: number,
+    q: QuantizeParams,
+    mean?: Float64Array,
+    std?: Float64Array,
+  ) => void;
   /** The front end's QuantizedPush (frontend-intrinsic.ts) on its own sample window. */
   frontEndPushQuantized?: (handle: number, ...push: Parameters<QuantizedPush>) => number;
 };
@@ -108,10 +117,15 @@ export function nativeFrontEnd(native: NativeKernels): FrontEndIntrinsic | null 
       const handle = handleOf(frontEnd);
       return (src, srcOffset, out, outOffset) => frame(handle, src, srcOffset, out, outOffset);
     },
-    bindQuantized: (frontEnd: FrontEndShape, q: QuantizeParams): QuantizedPush | null => {
+    bindQuantized: (
+      frontEnd: FrontEndShape,
+      q: QuantizeParams,
+      norm: InputNorm | null,
+    ): QuantizedPush | null => {
       if (setQuantizer === undefined || pushQuantized === undefined) return null;
       const handle = handleOf(frontEnd);
-      setQuantizer(handle, q);
+      if (norm === null) setQuantizer(handle, q);
+      else setQuantizer(handle, q, new Float64Array(norm.mean), new Float64Array(norm.std));
       return (src, srcOffset, n, dst, slot) => pushQuantized(handle, src, srcOffset, n, dst, slot);
     },
   };

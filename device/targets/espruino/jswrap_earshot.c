@@ -762,12 +762,15 @@ static struct {
   "generate" : "jswrap_earshot_frontend_quantizer",
   "params" : [
     ["handle","int","a frontEndInit handle"],
-    ["q","JsVar","the quantize kernel's parameters {scale, zeroPoint, actMin, actMax}"]
+    ["q","JsVar","the quantize kernel's parameters {scale, zeroPoint, actMin, actMax}"],
+    ["mean","JsVar","optional: the model's input normalization, a Float64Array of the coefficients' means"],
+    ["std","JsVar","optional: their standard deviations (Float64Array)"]
   ]
 }
-Sets the quantizer frontEndPushQuantized applies.
+Sets the quantizer frontEndPushQuantized applies, and the input normalization applied to each
+frame before it.
 */
-void jswrap_earshot_frontend_quantizer(int h, JsVar *q) {
+void jswrap_earshot_frontend_quantizer(int h, JsVar *q, JsVar *mean, JsVar *std) {
   es_args as;
   args_init(&as);
   if (h < 0 || h >= n_frontends) {
@@ -782,6 +785,14 @@ void jswrap_earshot_frontend_quantizer(int h, JsVar *q) {
     else scale = jsvGetFloat(s);
     jsvUnLock(s);
   }
+  const double *pm = NULL, *ps = NULL;
+  if (as.ok && !jsvIsUndefined(mean)) {
+    pm = arg(&as, mean, 2, ES_F64, (size_t)frontends[h].coeffs);
+    ps = arg(&as, std, 3, ES_F64, (size_t)frontends[h].coeffs);
+  }
+  /* The arrays are copied out here, so their flat copies (if any) go right after. */
+  if (as.ok && !es_frontend_set_norm(&frontends[h], pm, ps)) fail(&as, JSET_ERROR, "out of memory", 2);
+  args_done(&as, NULL);
   if (!as.ok) return;
   fe_quant[h].scale = scale;
   fe_quant[h].zeroPoint = zp;

@@ -23,7 +23,7 @@ void jswrap_earshot_quantize(JsVar *x, JsVar *p, JsVar *out);
 void jswrap_earshot_softmax(JsVar *x, JsVar *lut, int n, JsVar *out);
 int jswrap_earshot_frontend_init(JsVar *frontEnd);
 void jswrap_earshot_frontend_frame(JsVar *args);
-void jswrap_earshot_frontend_quantizer(int handle, JsVar *q);
+void jswrap_earshot_frontend_quantizer(int handle, JsVar *q, JsVar *mean, JsVar *std);
 int jswrap_earshot_frontend_push_quantized(JsVar *args);
 void jswrap_earshot_copy(JsVar *args);
 void jswrap_earshot_copy_scaled(JsVar *args);

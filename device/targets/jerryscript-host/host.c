@@ -662,7 +662,8 @@ static struct {
   int32_t zeroPoint, actMin, actMax;
 } fe_quant[MAX_FRONTENDS];
 
-/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}): the quantize kernel's parameters. */
+/* frontEndQuantizer(handle, {scale, zeroPoint, actMin, actMax}[, mean, std]): the quantize kernel's
+ * parameters, and the model's input normalization. */
 HANDLER(n_frontend_quantizer) {
   UNUSED_INFO;
   CALL;
@@ -671,6 +672,15 @@ HANDLER(n_frontend_quantizer) {
   jv o = arg_at(&c, 1);
   double scale = prop_num(&c, o, "scale");
   int32_t zp = prop_int(&c, o, "zeroPoint"), lo = prop_int(&c, o, "actMin"), hi = prop_int(&c, o, "actMax");
+  /* Optional: the model's input normalization (Float64Arrays of coeffs values), applied to each
+   * frame before the quantizer. */
+  const double *mean = NULL, *std = NULL;
+  if (!c.failed && !jerry_value_is_undefined(arg_at(&c, 2))) {
+    mean = typed(&c, 2, JERRY_TYPEDARRAY_FLOAT64, (size_t)frontends[h].coeffs);
+    std = typed(&c, 3, JERRY_TYPEDARRAY_FLOAT64, (size_t)frontends[h].coeffs);
+  }
+  if (!c.failed && !es_frontend_set_norm(&frontends[h], mean, std))
+    fail(&c, JERRY_ERROR_RANGE, "frontEndQuantizer: out of memory");
   if (!c.failed) {
     fe_quant[h].scale = scale;
     fe_quant[h].zeroPoint = zp;
@@ -905,7 +915,7 @@ static const struct {
     {"softmax", n_softmax, 4},
     {"frontEndInit", n_frontend_init, 1},
     {"frontEndFrame", n_frontend_frame, 5},
-    {"frontEndQuantizer", n_frontend_quantizer, 2},
+    {"frontEndQuantizer", n_frontend_quantizer, 4},
     {"frontEndPushQuantized", n_frontend_push_quantized, 6},
     {"copy", n_copy, 5},
     {"copyScaled", n_copy_scaled, 6},

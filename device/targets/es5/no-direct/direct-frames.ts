@@ -5,6 +5,7 @@
  * runs in direct mode and the bundle need not carry it.
  */
 import type { FrontEnd } from "../../../../shared/features/frontend";
+import type { InputNorm } from "../../../../shared/features/input-norm";
 import type { QuantizeParams } from "../../../../shared/kernels/types";
 import type { FrontEndIntrinsic } from "../../../runtime/frontend-intrinsic";
 import type { DirectFrames } from "../../../runtime/stream/direct-frames";
@@ -14,6 +15,7 @@ export type { DirectFrames };
 export function directFrames(
   _intrinsic: FrontEndIntrinsic | null,
   _frontEnd: FrontEnd,
+  _norm: InputNorm | null,
   _q: QuantizeParams,
   _ring: number[],
   _rate: number,
