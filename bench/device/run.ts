@@ -209,6 +209,10 @@ try {
     process.stdout.write(
       `${name}: ${fmt(f.instr_per_audio_second)} instr per audio second (small int8 model, stride 2), peak ${(f.peak_bytes / 1024).toFixed(1)} KB\n`,
     );
+    if (f.shipped_instr_per_audio_second !== undefined)
+      process.stdout.write(
+        `${name}: ${fmt(f.shipped_instr_per_audio_second)} instr per audio second (models/kws12-int8.esm, stride 10), peak ${((f.shipped_peak_bytes ?? 0) / 1024).toFixed(1)} KB\n`,
+      );
   }
   if (device.tflm_espruino_instr_per_inference !== undefined) {
     const t = device.tflm_espruino_instr_per_inference;
