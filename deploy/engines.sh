@@ -32,15 +32,19 @@ JOBS=${EARSHOT_ENGINE_JOBS:-2}
 # JerryScript's heap is fixed at build time: the device budget (issue 12: <= 256 KB) is the build.
 JERRY_HEAP_KB=256
 ESPRUINO_VARIABLES=12000
+# Espruino's Makefile leaves OPTIMIZEFLAGS empty for its LINUX board (gcc's -O0); the boards
+# build with -Os or -O3. Built as a board would be, the interpreter, TFLM and earshot's library
+# alike, so instruction counts (and the test suite's Espruino runs) are not those of unoptimised code.
+ESPRUINO_OPT=-O2
 
 # Bump a key when its build flags change, so caches rebuild.
 declare -A ENGINE_KEY=(
   [wasm3-cli]="wasm3-v1"
   [wasm3]="wasm3-host-v1-heap${JERRY_HEAP_KB}"
   [jerryscript]="jerry-v1-heap${JERRY_HEAP_KB}-memstats"
-  [espruino]="espruino-v1"
-  [espruino-budget]="espruino-budget-v1-vars${ESPRUINO_VARIABLES}"
-  [espruino-native]="espruino-native-v1"
+  [espruino]="espruino-v1${ESPRUINO_OPT}"
+  [espruino-budget]="espruino-budget-v1-vars${ESPRUINO_VARIABLES}${ESPRUINO_OPT}"
+  [espruino-native]="espruino-native-v1${ESPRUINO_OPT}"
   [jerryscript-native]="jerry-native-v1-heap${JERRY_HEAP_KB}"
 )
 
@@ -115,7 +119,7 @@ build_espruino() {
   local w=$1
   # The build reads its version with git and expects gen/ and bin/ to exist.
   (cd "$w" && git init -q && git add -A && git -c user.name=earshot -c user.email=earshot@localhost commit -qm src \
-    && mkdir -p gen bin && make -j"$JOBS" >build.log 2>&1) || {
+    && mkdir -p gen bin && make OPTIMIZEFLAGS="$ESPRUINO_OPT" -j"$JOBS" >build.log 2>&1) || {
     tail -20 "$w/build.log" >&2
     return 1
   }
@@ -129,7 +133,7 @@ build_espruino-budget() {
     -e "s/'binary_name' : 'espruino'/'binary_name' : 'espruino_budget'/" \
     "$w/boards/LINUX.py" >"$w/boards/LINUX_BUDGET.py"
   (cd "$w" && git init -q && git add -A && git -c user.name=earshot -c user.email=earshot@localhost commit -qm src \
-    && mkdir -p gen bin && make BOARD=LINUX_BUDGET -j"$JOBS" >build.log 2>&1) || {
+    && mkdir -p gen bin && make BOARD=LINUX_BUDGET OPTIMIZEFLAGS="$ESPRUINO_OPT" -j"$JOBS" >build.log 2>&1) || {
     tail -20 "$w/build.log" >&2
     return 1
   }
@@ -148,7 +152,7 @@ build_espruino-native() {
   fi
   mkdir -p "$w/libs/earshot" "$w/gen" "$w/bin"
   cp $(native_sources espruino-native) "$w/libs/earshot/"
-  (cd "$w" && make -j"$JOBS" \
+  (cd "$w" && make OPTIMIZEFLAGS="$ESPRUINO_OPT" -j"$JOBS" \
     ESPRUINO_WRAPPERSOURCES="libs/earshot/jswrap_earshot.c libs/earshot/kernels.c libs/earshot/frontend.c libs/earshot/frontend-tables.c" \
     >build.log 2>&1) || {
     tail -20 "$w/build.log" >&2
