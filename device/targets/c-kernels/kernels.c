@@ -294,12 +294,44 @@ int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const in
  * pixel instead of once per channel. Integer sums, so the order does not change the result. */
 #define DW_BLOCK 64
 
-void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, const es_geom *g,
-                         const es_requant *q, int32_t *out) {
+/* The depthwise loops for int32 (x, w, out) or int8 (x8, w8, out8) tensors, the flag constant
+ * per caller so each compiles without the other's tests. The same integer sums either way. */
+static inline __attribute__((always_inline)) void depthwise_mode(
+    const int32_t *x, const int8_t *x8, const int32_t *w, const int8_t *w8, const int32_t *bias,
+    const int32_t *mult, const int32_t *shift, const es_geom *g, const es_requant *q,
+    int32_t *out, int8_t *out8, const int is8) {
   const int32_t dm = g->outC / g->inC;
   const int32_t inH = g->inH, inW = g->inW, inC = g->inC, outC = g->outC, kH = g->kH, kW = g->kW;
   const int32_t zp = q->inZp;
+  /* A 1 x 1 window over every pixel, one output channel per input channel (a per-channel
+   * affine, as an exported batch norm): one product per value, no window bounds. */
+  if (kH == 1 && kW == 1 && dm == 1 && g->strideH == 1 && g->strideW == 1 && g->padTop == 0 &&
+      g->padLeft == 0 && g->outH == inH && g->outW == inW) {
+    const size_t pixels = (size_t)inH * inW;
+    /* Locals: a store through int8_t* may alias anything, so fields read in the loop would be
+     * reloaded after every value. */
+    const int32_t ozp = q->outZp, lo = q->actMin, hi = q->actMax;
+    /* int8: |x - zp| <= 255 and |w| <= 128, so with the table's bias check every sum fits the
+     * int64 form of rescale (requant_one), as it would take it. */
+    const requant_ch *rq = is8 ? requant_table(bias, mult, shift, outC, 255 * 128) : NULL;
+    if (rq) {
+      for (size_t p = 0; p < pixels; p++) {
+        const int8_t *xp = x8 + p * (size_t)outC;
+        int8_t *op = out8 + p * (size_t)outC;
+        for (int32_t c = 0; c < outC; c++) op[c] = (int8_t)requant_one((xp[c] - zp) * w8[c], rq + c, ozp, lo, hi);
+      }
+      return;
+    }
+    for (size_t p = 0; p < pixels; p++)
+      for (int32_t c = 0; c < outC; c++) {
+        const size_t i = p * (size_t)outC + c;
+        const int64_t v = (int64_t)(is8 ? x8[i] : x[i]) - zp;
+        const int32_t r = clamp64(ozp + rescale(bias[c] + v * (is8 ? w8[c] : w[c]), mult[c], shift[c]), lo, hi);
+        if (is8) out8[i] = (int8_t)r;
+        else out[i] = r;
+      }
+    return;
+  }
   int64_t acc[DW_BLOCK];
   int32_t src[DW_BLOCK]; /* input channel of each output channel in the block */
   for (int32_t oy = 0; oy < g->outH; oy++) {
@@ -308,7 +340,7 @@ void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias
     for (int32_t ox = 0; ox < g->outW; ox++) {
       const int32_t ix0 = ox * g->strideW - g->padLeft;
       const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = inW - ix0 < kW ? inW - ix0 : kW;
-      int32_t *o_row = out + ((size_t)oy * g->outW + ox) * outC;
+      const size_t at = ((size_t)oy * g->outW + ox) * outC;
       for (int32_t o0 = 0; o0 < outC; o0 += DW_BLOCK) {
         const int32_t n = outC - o0 < DW_BLOCK ? outC - o0 : DW_BLOCK;
         for (int32_t i = 0; i < n; i++) {
@@ -317,23 +349,44 @@ void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias
         }
         for (int32_t ky = ky0; ky < ky1; ky++) {
           for (int32_t kx = kx0; kx < kx1; kx++) {
-            const int32_t *xp = x + ((size_t)(iy0 + ky) * inW + (ix0 + kx)) * inC;
-            const int32_t *wp = w + ((size_t)ky * kW + kx) * outC + o0;
+            const size_t xp = ((size_t)(iy0 + ky) * inW + (ix0 + kx)) * inC;
+            const size_t wp = ((size_t)ky * kW + kx) * outC + o0;
+#define DW_X(k) ((int64_t)(is8 ? x8[xp + (k)] : x[xp + (k)]) - zp)
+#define DW_W(k) (is8 ? w8[wp + (k)] : w[wp + (k)])
             if (dm == 1) {
-              for (int32_t i = 0; i < n; i++) acc[i] += (int64_t)(xp[o0 + i] - zp) * wp[i];
+              for (int32_t i = 0; i < n; i++) acc[i] += DW_X(o0 + i) * DW_W(i);
             } else if (inC == 1) {
-              const int64_t xv = xp[0] - zp;
-              for (int32_t i = 0; i < n; i++) acc[i] += xv * wp[i];
+              const int64_t xv = DW_X(0);
+              for (int32_t i = 0; i < n; i++) acc[i] += xv * DW_W(i);
             } else {
-              for (int32_t i = 0; i < n; i++) acc[i] += (int64_t)(xp[src[i]] - zp) * wp[i];
+              for (int32_t i = 0; i < n; i++) acc[i] += DW_X(src[i]) * DW_W(i);
             }
+#undef DW_X
+#undef DW_W
           }
         }
-        for (int32_t i = 0; i < n; i++)
-          o_row[o0 + i] = clamp64(q->outZp + rescale(acc[i], mult[o0 + i], shift[o0 + i]), q->actMin, q->actMax);
+        for (int32_t i = 0; i < n; i++) {
+          const int32_t r = clamp64(q->outZp + rescale(acc[i], mult[o0 + i], shift[o0 + i]), q->actMin, q->actMax);
+          if (is8) out8[at + o0 + i] = (int8_t)r;
+          else out[at + o0 + i] = r;
+        }
       }
     }
   }
+}
+
+void es_depthwise_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const es_geom *g,
+                         const es_requant *q, int32_t *out) {
+  depthwise_mode(x, NULL, w, NULL, bias, mult, shift, g, q, out, NULL, 0);
+}
+
+int es_depthwise_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, const es_geom *g,
+                           const es_requant *q, int8_t *out) {
+  if (q->actMin < -128 || q->actMax > 127) return 0;
+  depthwise_mode(NULL, x, NULL, w, bias, mult, shift, g, q, NULL, out, 1);
+  return 1;
 }
 
 void es_dense(const int32_t *x, const int32_t *w, const int32_t *bias, const int32_t *mult,

@@ -61,6 +61,9 @@ void es_softmax(const int32_t *x, const int32_t *lut, int32_t lutLen, int32_t n,
  * the int32 kernel on widened copies. */
 int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *mult,
                  const int32_t *shift, const es_geom *g, const es_requant *q, int8_t *out);
+int es_depthwise_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, const es_geom *g,
+                           const es_requant *q, int8_t *out);
 int es_avg_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,
                      int8_t *out);
 int es_max_pool2d_s8(const int8_t *x, const es_geom *g, int32_t actMin, int32_t actMax,

@@ -398,13 +398,16 @@ static jv conv_like(const jv argv[], jerry_length_t argc, int kind) {
 #ifndef EARSHOT_WASM3
   /* int8 in, weights and out: the kernel reads and writes them in place (no widening copies);
    * when it declines, the widening path below runs. */
-  if (kind == 0 && !c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 7)) {
+  if (kind != 2 && !c.failed && is_i8(&c, 0) && is_i8(&c, 1) && is_i8(&c, 7)) {
     int8_t *x8 = typed(&c, 0, JERRY_TYPEDARRAY_INT8, PIX(g) * inWords);
     int8_t *w8 = typed(&c, 1, JERRY_TYPEDARRAY_INT8, wLen);
     int32_t *b8 = ints_in(&c, 2, g.outC), *m8 = ints_in(&c, 3, g.outC), *s8 = ints_in(&c, 4, g.outC);
     int8_t *o8 = typed(&c, 7, JERRY_TYPEDARRAY_INT8, OPIX(g) * g.outC);
     check_shifts(&c, s8, g.outC, 17);
-    if (c.failed || es_conv2d_s8(x8, w8, b8, m8, s8, &g, &q, o8)) return result(&c);
+    if (c.failed) return result(&c);
+    if (kind == 0 ? es_conv2d_s8(x8, w8, b8, m8, s8, &g, &q, o8)
+                  : es_depthwise_conv2d_s8(x8, w8, b8, m8, s8, &g, &q, o8))
+      return result(&c);
   }
 #endif
   int32_t *x = ints_in(&c, 0, PIX(g) * inWords), *w = ints_in(&c, 1, wLen);

@@ -1,0 +1,131 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { C_FLAGS, C_KERNELS_DIR } from "../../device/tools/build";
+import { Rng } from "../../host/data/rng";
+import { referenceKernels } from "../../shared/kernels/reference";
+import type { ConvGeometry, RequantParams } from "../../shared/kernels/types";
+
+/**
+ * The int8 depthwise kernel (es_depthwise_conv2d_s8: the JerryScript host runs it on one-byte
+ * activations in place) against the TS reference, bit for bit, on seeded random cases: its 1 x 1
+ * per-channel path (an exported batch norm) and the general windowed one.
+ */
+const has = (exe: string) => spawnSync("sh", ["-c", `command -v ${exe}`]).status === 0;
+
+interface Case {
+  g: ConvGeometry;
+  q: RequantParams;
+  x: number[];
+  w: number[];
+  bias: number[];
+  mult: number[];
+  shift: number[];
+}
+
+function randomCase(rng: Rng, oneByOne: boolean): Case {
+  const inC = 1 + rng.int(24);
+  const dm = oneByOne ? 1 : 1 + rng.int(2);
+  const k = oneByOne ? 1 : 1 + 2 * rng.int(2);
+  const stride = oneByOne ? 1 : 1 + rng.int(2);
+  const inH = 1 + rng.int(9);
+  const inW = 1 + rng.int(9);
+  const pad = oneByOne ? 0 : rng.int(k);
+  const outH = Math.floor((inH + 2 * pad - k) / stride) + 1;
+  const outW = Math.floor((inW + 2 * pad - k) / stride) + 1;
+  const outC = inC * dm;
+  const g: ConvGeometry = {
+    inH,
+    inW,
+    inC,
+    outH: Math.max(outH, 1),
+    outW: Math.max(outW, 1),
+    outC,
+    kH: k,
+    kW: k,
+    strideH: stride,
+    strideW: stride,
+    padTop: pad,
+    padLeft: pad,
+  };
+  const int8 = () => rng.int(256) - 128;
+  const fill = (n: number, f: () => number) => Array.from({ length: n }, f);
+  return {
+    g,
+    q: { inZp: int8(), outZp: int8(), actMin: -128 + rng.int(20), actMax: 127 - rng.int(20) },
+    x: fill(inH * inW * inC, int8),
+    w: fill(k * k * outC, int8),
+    bias: fill(outC, () => rng.int(400001) - 200000),
+    mult: fill(outC, () => 1073741824 + rng.int(1073741823)),
+    shift: fill(outC, () => 18 + rng.int(22)),
+  };
+}
+
+function caseText(c: Case): string {
+  const { g, q } = c;
+  const head = [
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outC,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.padTop,
+    g.padLeft,
+    g.outH,
+    g.outW,
+    q.inZp,
+    q.outZp,
+    q.actMin,
+    q.actMax,
+  ];
+  return [head, c.x, c.w, c.bias, c.mult, c.shift].map((a) => a.join(" ")).join("\n");
+}
+
+describe.skipIf(!has("gcc"))("the C int8 depthwise kernel", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "earshot-c-int8-"));
+  const exe = path.join(dir, "int8");
+  beforeAll(() => {
+    const r = spawnSync(
+      "gcc",
+      [
+        ...C_FLAGS,
+        `-I${C_KERNELS_DIR}`,
+        path.join(import.meta.dirname, "c-int8/main.c"),
+        path.join(C_KERNELS_DIR, "kernels.c"),
+        "-lm",
+        "-o",
+        exe,
+      ],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`gcc failed:\n${r.stderr}`);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ["1 x 1, one channel per channel", true],
+    ["windowed, padded, strided, depth multiplier 1 or 2", false],
+  ])("equals the TS reference bit for bit: %s", (_what, oneByOne) => {
+    const rng = new Rng(oneByOne ? 11 : 12);
+    const cases = Array.from({ length: 60 }, () => randomCase(rng, oneByOne));
+    const r = spawnSync(exe, [], {
+      input: `${cases.map(caseText).join("\n")}\n`,
+      encoding: "utf8",
+      maxBuffer: 16 << 20,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.length).toBe(cases.length);
+    cases.forEach((c, i) => {
+      const want = new Array<number>(c.g.outH * c.g.outW * c.g.outC).fill(0);
+      referenceKernels.depthwiseConv2d(c.x, c.w, c.bias, c.mult, c.shift, c.g, c.q, want);
+      expect(lines[i].split(" ").map(Number), `case ${i}`).toEqual(want);
+    });
+  });
+});
