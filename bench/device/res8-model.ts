@@ -96,10 +96,13 @@ export function res8NarrowModel(): DeviceModel {
  * channels and three residual blocks as above, with convs VALID along time, a 5 x 3 pool (its
  * time stride divides the 10-frame inference stride; 13 frequency columns as the zoo's
  * res8-narrow, 3 more than this file's 4 x 4 pool) and 5 x 1 average-pool shortcuts, so the
- * runtime computes each stride's new rows only (device/runtime/incremental.ts).
+ * runtime computes each stride's new rows only (device/runtime/incremental.ts). As an export
+ * writes it (exportLike): batch norms as 1 x 1 depthwise convs and an input normalization, which
+ * the device applies to every frame.
  */
 export function res8StreamModel(): DeviceModel {
   return syntheticStreamModel({
+    exportLike: true,
     seed: 8,
     frames: 101,
     coeffs: 40,

@@ -177,6 +177,22 @@ export interface StreamModelOptions extends SyntheticOptions {
   modelId?: string;
   labels?: string[];
   frontEnd?: KeyValue[];
+  /**
+   * As the exporter writes a trained res8-stream: a batch norm after each block's first conv and
+   * after each add (a 1 x 1 depthwise conv), and an input normalization in the metadata
+   * (`inputNorm.*`), so a device normalizes every frame (default false).
+   */
+  exportLike?: boolean;
+}
+
+/** `inputNorm.mean.<c>` / `inputNorm.std.<c>` as an export writes them (MFCC-like ranges). */
+function inputNormMeta(rng: Rng, coeffs: number): KeyValue[] {
+  const out: KeyValue[] = [];
+  for (let c = 0; c < coeffs; c++)
+    out.push({ key: `inputNorm.mean.${c}`, value: rng.int(41) - 20 });
+  for (let c = 0; c < coeffs; c++)
+    out.push({ key: `inputNorm.std.${c}`, value: 2 + rng.next() * 20 });
+  return out;
 }
 
 /**
@@ -202,11 +218,24 @@ export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
       padding: PAD_VALID_H_SAME_W,
       ...requant(rng, ch, 9 * inC, wMax, act),
     });
+  const bn = (x: Act): Act =>
+    o.exportLike !== true
+      ? x
+      : g.conv2d(
+          x,
+          {
+            weights: signedInts(rng, ch, wMax),
+            wShape: [1, 1, ch],
+            wBits: bits,
+            ...requant(rng, ch, 1, wMax, "none"),
+          },
+          true,
+        );
   let h = g.pool(conv(q, 1, "relu"), false, pool, pool, PAD_VALID);
   for (let b = 0; b < (o.blocks ?? 2); b++) {
-    const y = conv(conv(h, ch, "relu"), ch, "none");
+    const y = conv(bn(conv(h, ch, "relu")), ch, "none");
     const skip = g.pool(h, false, [5, 1], [1, 1], PAD_VALID);
-    h = g.add(skip, y, addMultipliers(skip.scale, y.scale, 0.08), 0.08, 0);
+    h = bn(g.add(skip, y, addMultipliers(skip.scale, y.scale, 0.08), 0.08, 0));
   }
   const gap = g.globalAvgPool(h);
   const labels = o.labels ?? SYNTHETIC_LABELS;
@@ -220,6 +249,7 @@ export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
     {
       ...info(o.modelId ?? `synthetic-stream-int${bits}`, [
         { key: "strideFrames", value: o.strideFrames ?? 4 },
+        ...(o.exportLike === true ? inputNormMeta(rng, o.coeffs ?? 10) : []),
       ]),
       labels,
       frontEnd: o.frontEnd ?? SYNTHETIC_FRONT_END,

@@ -48,6 +48,8 @@ function scores(model: DeviceModel, incremental: boolean, stride = 0) {
 const CASES: [string, DeviceModel][] = [
   ["int8, logits out", syntheticStreamModel({ seed: 2, logits: true })],
   ["int8, softmax", syntheticStreamModel({ seed: 3 })],
+  // As exported: 1 x 1 depthwise batch norms between the rows, input normalization per frame.
+  ["int8, export-like", syntheticStreamModel({ seed: 6, exportLike: true })],
   // 4-row pool (stride 8): 31 frames leave the newest frame unused (a tail).
   [
     "4-bit, 4x2 pool, stride 8",
@@ -103,7 +105,9 @@ it("names why a model does not stream, and runs it whole", () => {
 
 describe("device engines", () => {
   beforeAll(() => buildDevice(), 120_000);
-  const model = syntheticStreamModel({ seed: 5 });
+  // Export-like (batch norms as 1 x 1 depthwise convs, input normalization): the native hosts
+  // normalize in their front end (direct mode) and run the int8 depthwise kernel.
+  const model = syntheticStreamModel({ seed: 5, exportLike: true });
   const bytes = Uint8Array.from(encodeModel(model));
 
   // The device engines deploy/engines.sh built (missing ones are named and skipped).
