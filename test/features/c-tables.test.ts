@@ -3,16 +3,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { C_FLAGS, C_KERNELS_DIR } from "../../device/tools/build";
 import type { FrontEndConfig } from "../../shared/features/config";
 import { FrontEnd } from "../../shared/features/frontend";
+import { compileHarness, haveGcc } from "../c-harness";
 
 /**
  * The device hosts' C front end builds its own tables from the configuration
  * (device/targets/c-kernels/frontend-tables.c): they must be the TS FrontEnd's bit for bit, or
  * a native engine's features drift from the host's. A harness prints them as bit patterns.
  */
-const has = (exe: string) => spawnSync("sh", ["-c", `command -v ${exe}`]).status === 0;
 
 function hex(x: number): string {
   const b = Buffer.alloc(8);
@@ -63,26 +62,16 @@ function config(over: Partial<FrontEndConfig>): FrontEndConfig {
   };
 }
 
-describe.skipIf(!has("gcc"))("the C front end's tables (es_frontend_build)", () => {
+describe.skipIf(!haveGcc)("the C front end's tables (es_frontend_build)", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "earshot-c-tables-"));
   const exe = path.join(dir, "tables");
-  beforeAll(() => {
-    const r = spawnSync(
-      "gcc",
-      [
-        ...C_FLAGS,
-        `-I${C_KERNELS_DIR}`,
-        path.join(import.meta.dirname, "c-tables/main.c"),
-        path.join(C_KERNELS_DIR, "frontend-tables.c"),
-        path.join(C_KERNELS_DIR, "frontend.c"),
-        "-lm",
-        "-o",
-        exe,
-      ],
-      { encoding: "utf8" },
-    );
-    if (r.status !== 0) throw new Error(`gcc failed:\n${r.stderr}`);
-  });
+  beforeAll(() =>
+    compileHarness(
+      path.join(import.meta.dirname, "c-tables/main.c"),
+      ["frontend-tables.c", "frontend.c"],
+      exe,
+    ),
+  );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = (cfg: FrontEndConfig) => {

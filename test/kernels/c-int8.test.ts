@@ -3,18 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { C_FLAGS, C_KERNELS_DIR } from "../../device/tools/build";
 import { Rng } from "../../host/data/rng";
 import { referenceKernels } from "../../shared/kernels/reference";
 import type { ConvGeometry, RequantParams } from "../../shared/kernels/types";
+import { compileHarness, haveGcc } from "../c-harness";
 
 /**
  * The int8 depthwise kernel (es_depthwise_conv2d_s8: the JerryScript host runs it on one-byte
  * activations in place) against the TS reference, bit for bit, on seeded random cases: its 1 x 1
  * per-channel path (an exported batch norm) and the general windowed one.
  */
-const has = (exe: string) => spawnSync("sh", ["-c", `command -v ${exe}`]).status === 0;
-
 interface Case {
   g: ConvGeometry;
   q: RequantParams;
@@ -86,25 +84,12 @@ function caseText(c: Case): string {
   return [head, c.x, c.w, c.bias, c.mult, c.shift].map((a) => a.join(" ")).join("\n");
 }
 
-describe.skipIf(!has("gcc"))("the C int8 depthwise kernel", () => {
+describe.skipIf(!haveGcc)("the C int8 depthwise kernel", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "earshot-c-int8-"));
   const exe = path.join(dir, "int8");
-  beforeAll(() => {
-    const r = spawnSync(
-      "gcc",
-      [
-        ...C_FLAGS,
-        `-I${C_KERNELS_DIR}`,
-        path.join(import.meta.dirname, "c-int8/main.c"),
-        path.join(C_KERNELS_DIR, "kernels.c"),
-        "-lm",
-        "-o",
-        exe,
-      ],
-      { encoding: "utf8" },
-    );
-    if (r.status !== 0) throw new Error(`gcc failed:\n${r.stderr}`);
-  });
+  beforeAll(() =>
+    compileHarness(path.join(import.meta.dirname, "c-int8/main.c"), ["kernels.c"], exe),
+  );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
