@@ -40,7 +40,8 @@ if (build.status !== 0) {
 // neither is required: a machine without a compiler or ../shared/engines runs the rest).
 for (const script of ["deploy/native.sh", "deploy/engines.sh"]) {
   const r = spawnSync("bash", [script], { stdio: "inherit" });
-  if (r.status !== 0) process.stdout.write(`\n*** ${script} failed: its tests skip or fall back ***\n`);
+  if (r.status !== 0)
+    process.stdout.write(`\n*** ${script} failed: its tests skip or fall back ***\n`);
 }
 
 const args = process.argv.slice(2);
