@@ -38,6 +38,8 @@ export class Recognizer {
   private readonly events: DetectionEvent[];
   /** Per class: may it fire (labels starting with "_", e.g. _silence_, never do). */
   private readonly mayFire: boolean[];
+  /** sign(scoreScale): ranks the integer sums as their scores rank (see process). */
+  private readonly sign: number;
   private eventCount = 0;
 
   /** `scoreScale`: raw score units to score units (shared/model-format/output-scale.ts). */
@@ -49,6 +51,7 @@ export class Recognizer {
     this.smoother = new MovingAverage(labels.length, MAX_SMOOTHING, 1);
     this.mayFire = [];
     for (let c = 0; c < labels.length; c++) this.mayFire.push(labels[c].charAt(0) !== "_");
+    this.sign = scoreScale > 0 ? 1 : scoreScale < 0 ? -1 : 0;
     this.trigger = new Trigger(0, 0);
     this.events = [];
     for (let i = 0; i < EVENT_CAPACITY; i++) {
@@ -82,7 +85,7 @@ export class Recognizer {
     // keep their order through the two roundings (distinct sums differ by more than an ulp), so
     // the first largest sum * sign(scale) is that keyword; only its score is computed (a float
     // per class is a heap number on a device engine).
-    const best = sm.push(out, zp, raw, this.mayFire, scale > 0 ? 1 : scale < 0 ? -1 : 0);
+    const best = sm.push(out, zp, raw, this.mayFire, this.sign);
     if (best < 0) return NO_DETECTION;
     const size = sm.size();
     const sum = sm.sum(best);
