@@ -45,6 +45,8 @@ export function canStream(model: Uint8Array): boolean {
 export interface BundleHost {
   engine: EngineName;
   noNatives: boolean;
+  /** The host sends the model's device image (RunOptions.image): the image bundles. */
+  image?: boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export function deviceBundleFor(model: Uint8Array, out: BuildOutputs, host?: Bun
     NATIVE_KERNEL_ENGINES.includes(host.engine) &&
     (host.engine === "espruino-native" || !host.noNatives);
   const stream = canStream(model);
+  if (natives && host?.image === true)
+    return stream ? out.es5DeviceImageStream : out.es5DeviceImage;
   if (natives) return stream ? out.es5DeviceNativeStream : out.es5DeviceNative;
   return stream ? out.es5DeviceStream : out.es5Device;
 }

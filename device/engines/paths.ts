@@ -27,6 +27,12 @@ export interface BuildOutputs {
    */
   es5DeviceStream: string;
   es5DeviceNativeStream: string;
+  /**
+   * The native ones loading device images (shared/model-format/image-write.ts) instead of
+   * model files: the host sends a model it decoded, validated and prepared.
+   */
+  es5DeviceImage: string;
+  es5DeviceImageStream: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -45,6 +51,8 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     es5DeviceNative: join(dir, "earshot-device-native.js"),
     es5DeviceStream: join(dir, "earshot-device-stream.js"),
     es5DeviceNativeStream: join(dir, "earshot-device-native-stream.js"),
+    es5DeviceImage: join(dir, "earshot-device-image.js"),
+    es5DeviceImageStream: join(dir, "earshot-device-image-stream.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

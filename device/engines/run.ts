@@ -12,10 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
+import { ModelFormatError } from "../../shared/model-format/errors";
+import { writeDeviceImage } from "../../shared/model-format/image-write";
 import { arraySource, exactNumberText, runStream } from "../app/run-stream";
+import { KIND_TFLM_MICRO } from "../runtime/frontend-config";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
-import { deviceBundleFor } from "./device-bundle";
+import { deviceBundleFor, frontEndKindOf, NATIVE_KERNEL_ENGINES } from "./device-bundle";
 import {
   deviceInputScripts,
   ESPRUINO_COUNT_FROM_STREAM,
@@ -94,6 +97,13 @@ export interface RunOptions {
    * file no host checked).
    */
   hostCheck?: boolean;
+  /**
+   * espruino-native, jerryscript-native, wasm3 (natives on): send a device image
+   * (shared/model-format/image-write.ts) instead of the model file, to the image bundle
+   * (earshot-device-image.js), which carries no decoder or graph checks. The host makes the
+   * image, so a model it cannot decode is refused on the host whatever `hostCheck` says.
+   */
+  image?: boolean;
 }
 
 /** Instructions counted by callgrind across the engine processes of one runEngine call. */
@@ -119,6 +129,16 @@ export class EngineUnavailableError extends EarshotError {
   constructor(message: string) {
     super("engine-unavailable", message);
     this.name = "EngineUnavailableError";
+  }
+}
+
+/** The device image of `model`; a model the host cannot decode is refused here (EngineError). */
+function imageOf(model: Uint8Array): Uint8Array {
+  try {
+    return writeDeviceImage(model);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new EngineError(e.message);
+    throw e;
   }
 }
 
@@ -255,10 +275,25 @@ export async function runEngine(
   const jsProfiling = opts.jsProfileOut !== undefined;
   if (jsProfiling && (engine !== "espruino-native" || opts.callgrind === true))
     throw new EngineUnavailableError("jsProfileOut: espruino-native only, without callgrind");
+  if (opts.image === true) {
+    if (!NATIVE_KERNEL_ENGINES.includes(engine))
+      throw new EngineUnavailableError(
+        `device images run on ${NATIVE_KERNEL_ENGINES.join(", ")} only (not ${engine})`,
+      );
+    if (opts.noNatives === true && engine !== "espruino-native")
+      throw new EngineUnavailableError(
+        "a device image needs the natives (the image bundle has no JS kernels)",
+      );
+    if (frontEndKindOf(model) === KIND_TFLM_MICRO)
+      throw new EngineUnavailableError(
+        "device images carry MFCC / LFBE models only (this one has the TFLite Micro front end)",
+      );
+  }
   const every = opts.jsProfileEvery ?? 500;
   if (!Number.isInteger(every) || every < 1)
     throw new EngineUnavailableError(`jsProfileEvery must be a positive integer (got ${every})`);
   const out = buildOutputs();
+  const sent = opts.image === true ? imageOf(model) : model;
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
   counted = opts.callgrind ? 0 : null;
   valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
@@ -269,7 +304,7 @@ export async function runEngine(
   try {
     const modelPath = join(dir, "model.bin");
     const samplesPath = join(dir, "samples.s16");
-    writeFileSync(modelPath, model);
+    writeFileSync(modelPath, sent);
     writeFileSync(
       samplesPath,
       new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength),
@@ -279,7 +314,11 @@ export async function runEngine(
     const es5 = () =>
       requireBuilt(
         isDeviceEngine(engine)
-          ? deviceBundleFor(model, out, { engine, noNatives: opts.noNatives === true })
+          ? deviceBundleFor(model, out, {
+              engine,
+              noNatives: opts.noNatives === true,
+              image: opts.image === true,
+            })
           : out.es5,
       );
     // The C embedding hosts (Duktape, JerryScript) take the same arguments.

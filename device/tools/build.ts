@@ -15,6 +15,8 @@
  *   earshot-device-stream.js, earshot-device-native-stream.js  the two above with streaming
  *                      inference (device/runtime/incremental.ts), which the two above leave out:
  *                      the hosts give them to models that can stream (engines/device-bundle.ts)
+ *   earshot-device-image.js, earshot-device-image-stream.js  the native ones loading device
+ *                      images (shared/model-format/image-write.ts) instead of model files
  *   earshot.lua        typescript-to-lua, Lua 5.3, one bundle, per-target module replacements
  *   kernels.wasm       AssemblyScript kernels, scalar (wasm3 / wasm-interp class)
  *   kernels-simd.wasm  the same with SIMD enabled (Node)
@@ -212,6 +214,8 @@ export function targets(): Target[] {
         ["ES5 bundle (device, native)", o.es5DeviceNative, "native"],
         ["ES5 bundle (stream)", o.es5DeviceStream, "mfcc-stream"],
         ["ES5 bundle (native, stream)", o.es5DeviceNativeStream, "native-stream"],
+        ["ES5 bundle (native, image)", o.es5DeviceImage, "native-image"],
+        ["ES5 bundle (image, stream)", o.es5DeviceImageStream, "native-image-stream"],
       ] as [string, string, DeviceProfileName][]
     ).map(([name, output, frontEnd]) => ({
       name,

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { FrontEnd, type FrontEndShape } from "../../shared/features/frontend";
 import { referenceKernels } from "../../shared/kernels/reference";
-import type { DeviceProfileName } from "./device-profiles";
+import { writeDeviceImage } from "../../shared/model-format/image-write";
+import { DEVICE_PROFILES, type DeviceProfileName } from "./device-profiles";
 
 export interface BehaviourCase {
   what: string;
@@ -53,6 +54,30 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
         refused: true,
       },
     ];
+  if (DEVICE_PROFILES[profile].swaps.some(([from]) => from === "device/runtime/load.js")) {
+    // An image bundle: it runs the shipped models' device images and refuses a model file.
+    const image = (name: string) => writeDeviceImage(file(name));
+    return [
+      {
+        what: "image of kws12-int8.esm",
+        model: image("kws12-int8.esm"),
+        traced: true,
+        refused: false,
+      },
+      {
+        what: "image of kws12-binary.esm",
+        model: image("kws12-binary.esm"),
+        traced: false,
+        refused: false,
+      },
+      {
+        what: "models/kws12-int8.esm",
+        model: file("kws12-int8.esm"),
+        traced: false,
+        refused: true,
+      },
+    ];
+  }
   return [
     { what: "models/kws12-int8.esm", model: file("kws12-int8.esm"), traced: true, refused: false },
     {

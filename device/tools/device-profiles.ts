@@ -46,7 +46,13 @@ export type BundleFrontEnd = "mfcc" | "tflm-micro";
  * MFCC ones with streaming inference (`-stream`) for models that can stream, and without it
  * for those that pad along time (engines/device-bundle.ts picks).
  */
-export type DeviceProfileName = BundleFrontEnd | "mfcc-stream" | "native" | "native-stream";
+export type DeviceProfileName =
+  | BundleFrontEnd
+  | "mfcc-stream"
+  | "native"
+  | "native-stream"
+  | "native-image"
+  | "native-image-stream";
 
 /**
  * The JS kernels (every module shared/kernels/reference.ts imports, and it): what the native
@@ -70,12 +76,14 @@ const NO_DIRECT: Swap = [
   "device/targets/es5/no-direct/direct-frames.js",
 ];
 
-const MFCC_SWAPS: Swap[] = [
-  ...TRUSTING,
+/** An MFCC / LFBE bundle's front-end swaps. */
+const MFCC_ONLY: Swap[] = [
   // The MFCC / LFBE configuration's finer checks: checked by the host.
   ["shared/features/validate-config.js", "device/targets/es5/trusting/validate-config.js"],
   ["device/runtime/front-end-tflm-micro.js", "device/targets/es5/one-front-end/no-tflm-micro.js"],
 ];
+
+const MFCC_SWAPS: Swap[] = [...TRUSTING, ...MFCC_ONLY];
 
 /**
  * Streaming inference (device/runtime/incremental.ts, ~4 KB): a model that pads along time never
@@ -104,6 +112,27 @@ const JS_FRONT_END_MODULES = [
 ];
 
 /**
+ * The image bundles load a device image (shared/model-format/image-write.ts): the host decoded,
+ * validated and prepared the model, so the decoder, the graph checks, the op preparers and
+ * their messages stay on the host.
+ */
+const IMAGE_SWAPS: Swap[] = [
+  ...MFCC_ONLY,
+  ["device/runtime/load.js", "device/targets/es5/image/load.js"],
+  ["shared/model-format/prepare.js", "device/targets/es5/image/prepare.js"],
+];
+
+/** What the image bundles must not carry (the swaps above cut them off). */
+const MODEL_FILE_MODULES = [
+  "shared/model-format/decode.js",
+  "shared/model-format/prepare-ops.js",
+  "shared/model-format/prepare-checks.js",
+  "device/targets/es5/trusting/prepare-checks.js",
+  "shared/model-format/digest.js",
+  "device/targets/es5/trusting/digest.js",
+];
+
+/**
  * Each device bundle's size budget in bytes (test/device/bundle-size.test.ts fails the suite
  * when a bundle outgrows it): the sizes of 2026-12-06 plus ~2% headroom, a ratchet against growth
  * nobody chose. Lower a budget when a bundle shrinks; raise one only with the reason in the
@@ -114,6 +143,8 @@ export const SIZE_BUDGET: Record<DeviceProfileName, number> = {
   "mfcc-stream": 52_300,
   native: 40_000,
   "native-stream": 44_400,
+  "native-image": 30_000,
+  "native-image-stream": 34_400,
   "tflm-micro": 59_600,
 };
 
@@ -147,6 +178,29 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
     entry: "native-entry",
     swaps: [...MFCC_SWAPS, NATIVE_FRONT_END],
     absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES, ...JS_FRONT_END_MODULES],
+  },
+  // earshot-device-image.js: earshot-device-native.js loading device images, not model files.
+  "native-image": {
+    entry: "native-entry",
+    swaps: [...IMAGE_SWAPS, NATIVE_FRONT_END, WHOLE_WINDOW],
+    absent: [
+      "shared/features/tflm-micro/",
+      "device/runtime/incremental.js",
+      ...JS_KERNEL_MODULES,
+      ...JS_FRONT_END_MODULES,
+      ...MODEL_FILE_MODULES,
+    ],
+  },
+  // earshot-device-image-stream.js: the same with streaming inference.
+  "native-image-stream": {
+    entry: "native-entry",
+    swaps: [...IMAGE_SWAPS, NATIVE_FRONT_END],
+    absent: [
+      "shared/features/tflm-micro/",
+      ...JS_KERNEL_MODULES,
+      ...JS_FRONT_END_MODULES,
+      ...MODEL_FILE_MODULES,
+    ],
   },
   // earshot-device-tflm.js: models imported from TFLite Micro (front-end kind 2), every engine.
   "tflm-micro": {

@@ -12,6 +12,8 @@ const BUNDLES: [DeviceProfileName, string][] = [
   ["mfcc-stream", out.es5DeviceStream],
   ["native", out.es5DeviceNative],
   ["native-stream", out.es5DeviceNativeStream],
+  ["native-image", out.es5DeviceImage],
+  ["native-image-stream", out.es5DeviceImageStream],
   ["tflm-micro", out.es5DeviceTflm],
 ];
 

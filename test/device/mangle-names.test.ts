@@ -20,6 +20,7 @@ import {
   manglePlan,
   renamedReserved,
 } from "../../device/tools/mangle-names";
+import { decodePrepared } from "../../shared/model-format/decode";
 
 describe("names the hosts spell out", () => {
   it.each([
@@ -98,6 +99,8 @@ export const used = [new Runner(), read("alpha"), pick("gamma"), quoted.zeta, qu
 describe.each([
   "native",
   "native-stream",
+  "native-image",
+  "native-image-stream",
   "tflm-micro",
 ] as const)("the plan of the %s bundle (natives)", (profile) => {
   const plan = deviceManglePlan(profile);
@@ -121,6 +124,25 @@ describe.each([
 
   it("renames runtime members no host sees", () => {
     expect(plan.mangle).toEqual(expect.arrayContaining(["servedBy", "reserveArena", "slotBytes"]));
+  });
+});
+
+describe.each([
+  "native-image",
+  "native-image-stream",
+] as const)("the plan of the %s bundle (device images)", (profile) => {
+  it("keeps every kernel parameter's field: the image's JSON spells them", () => {
+    const plan = deviceManglePlan(profile);
+    const fields = new Set<string>();
+    for (const name of ["kws12-int8.esm", "kws12-binary.esm"]) {
+      const { ops } = decodePrepared(
+        Array.from(readFileSync(join(__dirname, "../../models", name))),
+      );
+      for (const op of ops)
+        for (const p of op.params) if (typeof p === "object") for (const k in p) fields.add(k);
+    }
+    expect(fields.size).toBeGreaterThan(20);
+    expect(plan.mangle.filter((n) => fields.has(n))).toEqual([]);
   });
 });
 

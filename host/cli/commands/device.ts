@@ -55,6 +55,10 @@ export function register(program: Command): void {
       "espruino-native: run under gdb, sample the runtime's JS every 500 lexer tokens from the first audio read, and write the samples per bundle function there (most first)",
     )
     .option(
+      "--image",
+      "espruino-native, jerryscript-native, wasm3: send the model's device image (earshot device image) to the image bundle, which carries no decoder or graph checks",
+    )
+    .option(
       "--json",
       'print {"events":[{"t","keyword","score"}],"scores":[[...],...],"times":[...],"top":[label,...]}',
     )
@@ -124,6 +128,7 @@ export function register(program: Command): void {
               profileOut,
               countFromStream: engine === "espruino-native",
             }),
+        image: opts.image === true,
         threshold: opts.threshold,
         smoothingWindow: opts.smoothing,
         strideFrames: opts.stride,
@@ -159,6 +164,43 @@ export function register(program: Command): void {
         ]
           .filter((l) => l.length > 0)
           .join("\n"),
+      );
+    });
+
+  group(program, "device", "device runtime: run models on the device engines")
+    .command("image")
+    .description(
+      "Write a model's device image: the model decoded, validated in full and prepared on the host, for the image bundles (device/build/earshot-device-image*.js), which then carry no decoder, graph checks or op preparers. The image is trusted as it is: verify it in transport (an OTA manifest) as the device bundles' SHA-256 check is",
+    )
+    .option("--model <file>", "device model file (default: the shipped models/kws12-int8.esm)")
+    .requiredOption("--out <file>", "where to write the image (never the model file)")
+    .option("--json", "print a JSON object")
+    .action(async (opts) => {
+      const { readFileSync, renameSync, writeFileSync } = await import("node:fs");
+      const { resolve } = await import("node:path");
+      const { modelOrShipped } = await import("../../models/shipped");
+      const { writeDeviceImage } = await import("../../../shared/model-format/image-write");
+      const file = modelOrShipped(opts.model);
+      if (resolve(file) === resolve(opts.out))
+        throw new UserError("--out must differ from the model file (the model is kept)");
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new UserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+      }
+      const { isDeviceImage } = await import("../../../shared/model-format/image-write");
+      if (isDeviceImage(bytes)) throw new UserError(`${file} is a device image already`);
+      // A ModelFormatError (the host's full check) ends in its one line; nothing is written.
+      const image = writeDeviceImage(bytes);
+      const tmp = `${opts.out}.partial`;
+      writeFileSync(tmp, image);
+      renameSync(tmp, opts.out);
+      emit(
+        opts,
+        { model: file, out: opts.out, modelBytes: bytes.length, imageBytes: image.length },
+        (r) =>
+          `${r.out}: device image of ${r.model}, ${r.imageBytes} bytes (model file ${r.modelBytes}); run it with earshot device run --image, or load it with earshot-device-image.js`,
       );
     });
 

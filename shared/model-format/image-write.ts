@@ -1,0 +1,163 @@
+/**
+ * Model file bytes -> device image bytes (host side). The host decodes the model, verifying its
+ * digest, and validates and prepares every op (decodePrepared): what the device would otherwise
+ * redo at every boot. The image keeps exactly what the runtime reads (image-read.ts):
+ *
+ *   header   "ESHI", version u16, 0 u16, total bytes u32, JSON bytes u32, float count u32
+ *   floats   float64 little-endian: the JSON refers to one as {"#": k}, to an array as {"#": [k, n]}
+ *   JSON     ASCII: [model, tensors, ops] as positional arrays (below), kernel params as objects
+ *   data     each constant tensor's stored bytes, as in the model file (packed bit widths)
+ *
+ * Floats travel as bits, never as JSON text: an engine's number parser need not round
+ * correctly, and the scales, normalization and thresholds must be the file's exact doubles.
+ */
+import { float64ToWords } from "./bytes";
+import { decodePrepared } from "./decode";
+import { tensorDataBytes } from "./encode";
+import { FLOAT_REF, IMAGE_HEADER_BYTES, IMAGE_MAGIC, IMAGE_VERSION } from "./image-read";
+import { storedCount } from "./layout";
+import type { KeyValue } from "./types";
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+const isInt32 = (v: unknown) =>
+  typeof v === "number" &&
+  Number.isInteger(v) &&
+  v >= INT32_MIN &&
+  v <= INT32_MAX &&
+  !Object.is(v, -0);
+
+/**
+ * Every number that is not an int32 moves to `floats`: one as {"#": k}, an array of numbers
+ * holding any as {"#": [k, n]} (its n values from k on).
+ */
+function liftFloats(v: unknown, floats: number[]): unknown {
+  if (typeof v === "number") {
+    if (isInt32(v)) return v;
+    return { [FLOAT_REF]: floats.push(v) - 1 };
+  }
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((x) => typeof x === "number") && !v.every(isInt32)) {
+      const k = floats.length;
+      floats.push(...(v as number[]));
+      return { [FLOAT_REF]: [k, v.length] };
+    }
+    return v.map((x) => liftFloats(x, floats));
+  }
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, x] of Object.entries(v)) {
+      if (key === FLOAT_REF) throw new Error(`device image: a parameter is named "${FLOAT_REF}"`);
+      out[key] = liftFloats(x, floats);
+    }
+    return out;
+  }
+  return v;
+}
+
+const kv = (list: KeyValue[]) => list.map((e) => [e.key, e.value]);
+
+function u32le(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
+
+/** Non-ASCII characters as JSON escapes: the device builds the text one byte per character. */
+function asciiJson(v: unknown): string {
+  return JSON.stringify(v).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * The device image of a model file; throws ModelFormatError when the file is not a valid model
+ * (the full host check: digest, structure, every op's operands and ranges).
+ */
+export function writeDeviceImage(modelBytes: ArrayLike<number>): Uint8Array {
+  const { model: m, ops } = decodePrepared(Array.from(modelBytes));
+  const data: number[][] = [];
+  let dataBytes = 0;
+  const tensorRows: unknown[] = [];
+  const placed: number[] = [];
+  for (const t of m.tensors) {
+    if (t.data === null) {
+      placed.push(-1);
+    } else {
+      const stored = tensorDataBytes(t);
+      placed.push(dataBytes);
+      data.push(stored);
+      dataBytes += stored.length;
+    }
+  }
+  const doc = (floats: number[]) =>
+    liftFloats(
+      [
+        [
+          m.formatVersion,
+          m.modelId,
+          m.modelVersion,
+          m.labels,
+          kv(m.frontEnd),
+          m.threshold,
+          m.smoothingWindow,
+          kv(m.meta),
+          m.input,
+          m.output,
+        ],
+        tensorRows,
+        ops.map((p) => [p.code, p.inputs, p.outputs, m.ops[p.index].attrs, p.macs, p.params]),
+      ],
+      floats,
+    );
+  // The data offsets depend on the header's length, which depends on the offsets' digits:
+  // settle them by iterating (two or three rounds).
+  let base = 0;
+  for (let round = 0; ; round++) {
+    tensorRows.length = 0;
+    m.tensors.forEach((t, i) => {
+      tensorRows.push([
+        t.name,
+        t.dtype,
+        t.bits,
+        t.shape,
+        t.scales,
+        t.zeroPoint,
+        placed[i] < 0 ? -1 : base + placed[i],
+        storedCount(t.dtype, t.shape),
+      ]);
+    });
+    const floats: number[] = [];
+    const json = asciiJson(doc(floats));
+    const start = IMAGE_HEADER_BYTES + floats.length * 8 + json.length;
+    if (start === base || round > 8) {
+      if (start !== base) throw new Error("device image: data offsets did not settle");
+      const out = new Uint8Array(start + dataBytes);
+      out.set(IMAGE_MAGIC, 0);
+      out.set([IMAGE_VERSION & 0xff, IMAGE_VERSION >> 8, 0, 0], 4);
+      out.set(u32le(out.length), 8);
+      out.set(u32le(json.length), 12);
+      out.set(u32le(floats.length), 16);
+      let p = IMAGE_HEADER_BYTES;
+      for (const f of floats) {
+        const [hi, lo] = float64ToWords(f);
+        out.set(u32le(lo), p);
+        out.set(u32le(hi), p + 4);
+        p += 8;
+      }
+      for (let i = 0; i < json.length; i++) out[p + i] = json.charCodeAt(i);
+      p += json.length;
+      for (const d of data) {
+        out.set(d, p);
+        p += d.length;
+      }
+      return out;
+    }
+    base = start;
+  }
+}
+
+/** Whether `bytes` start like a device image (not a model file). */
+export function isDeviceImage(bytes: ArrayLike<number>): boolean {
+  return bytes.length >= 4 && IMAGE_MAGIC.every((b, i) => bytes[i] === b);
+}
