@@ -30,6 +30,24 @@ export const IMAGE_HEADER_BYTES = 20;
  */
 export const FLOAT_REF = "#";
 
+/** Characters per String.fromCharCode call: one call per block, not one per byte. */
+const CHARS_PER_CALL = 256;
+
+/**
+ * The n bytes at `at` as a string of one character each. Device engines hand the image over as
+ * a Uint8Array, whose subarray is a view (no copy); a plain array is sliced.
+ */
+function bytesText(bytes: number[], at: number, n: number): string {
+  const view = (bytes as unknown as { subarray?: (a: number, b: number) => number[] }).subarray;
+  let text = "";
+  for (let i = 0; i < n; i += CHARS_PER_CALL) {
+    const end = i + CHARS_PER_CALL < n ? at + i + CHARS_PER_CALL : at + n;
+    const part = view !== undefined ? view.call(bytes, at + i, end) : bytes.slice(at + i, end);
+    text += String.fromCharCode.apply(null, part);
+  }
+  return text;
+}
+
 function u32(b: number[], p: number): number {
   return b[p] + b[p + 1] * 256 + b[p + 2] * 65536 + b[p + 3] * 16777216;
 }
@@ -81,8 +99,7 @@ export function readDeviceImage(bytes: number[], storage: ConstantStorage): Prep
   let p = IMAGE_HEADER_BYTES;
   for (let i = 0; i < nFloats; i++, p += 8)
     floats.push(float64FromWords(u32(bytes, p + 4), u32(bytes, p)));
-  let text = "";
-  for (let i = 0; i < jsonBytes; i++) text += String.fromCharCode(bytes[p + i]);
+  const text = bytesText(bytes, p, jsonBytes);
   let doc: unknown[][];
   try {
     doc = restoreFloats(JSON.parse(text), floats) as unknown[][];

@@ -69,6 +69,15 @@ export function unpackBits(
   signed: boolean,
   out: number[],
 ): void {
+  if (bits === 8) {
+    // One field per byte (weights, most activations): no bit accumulator, no calls per value
+    // (each costs an interpreter thousands of instructions: a model's load is mostly this).
+    for (let i = 0; i < count; i++) {
+      const v = bytes[offset + i];
+      out[i] = signed && v >= 128 ? v - 256 : v;
+    }
+    return;
+  }
   const span = pow2Table(bits);
   const half = pow2Table(bits - 1);
   let acc = 0;
