@@ -39,7 +39,7 @@ import {
 import { join, relative } from "node:path";
 import { BUILD_DIR, buildOutputs, DEVICE_DIR } from "../engines/paths";
 import type { DeviceProfileName } from "./device-profiles";
-import { checkEs5Subset, hoistFunctionDeclarations } from "./es5-subset";
+import { checkEs5Subset, hoistFunctionDeclarations, renameEspruinoKeywords } from "./es5-subset";
 
 const ROOT = join(DEVICE_DIR, "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -127,7 +127,7 @@ function buildEs5(
     ]);
   }
   // The device subset (shared/portable/SUBSET.md): make hoisting explicit, then fail on any break.
-  const js = hoistFunctionDeclarations(readFileSync(out, "utf8"));
+  const js = renameEspruinoKeywords(hoistFunctionDeclarations(readFileSync(out, "utf8")));
   const breaks = checkEs5Subset(js);
   if (breaks.length > 0) {
     rmSync(out, { force: true });

@@ -70,6 +70,43 @@ export function hoistFunctionDeclarations(js: string): string {
   return rewrite(sf);
 }
 
+/**
+ * Words Espruino's lexer takes as keywords though ES5 does not reserve them: esbuild's minifier
+ * may pick one as a name (`var of=...` stops Espruino with "Got of expected EOF").
+ */
+const ESPRUINO_KEYWORDS = new Set(["of", "let", "const", "class", "extends", "super", "static"]);
+
+/** Whether identifier `node` names a binding or reference (not a property name or key). */
+function isBindingOrReference(node: ts.Identifier): boolean {
+  const p = node.parent;
+  if (ts.isPropertyAccessExpression(p) && p.name === node) return false;
+  if ((ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p)) && p.name === node) return false;
+  return true;
+}
+
+/**
+ * Renames every identifier Espruino lexes as a keyword (ESPRUINO_KEYWORDS) to the same word
+ * with a `$` appended, after checking that name is not in the bundle already. Property names
+ * keep their spelling.
+ */
+export function renameEspruinoKeywords(js: string): string {
+  const sf = ts.createSourceFile("bundle.js", js, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  const hits: ts.Identifier[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && ESPRUINO_KEYWORDS.has(node.text) && isBindingOrReference(node))
+      hits.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  let out = js;
+  for (const word of new Set(hits.map((h) => h.text)))
+    if (js.includes(`${word}$`)) throw new Error(`renameEspruinoKeywords: ${word}$ is taken`);
+  // From the end, so earlier positions stay valid.
+  for (const h of hits.sort((a, b) => b.getStart(sf) - a.getStart(sf)))
+    out = `${out.slice(0, h.getStart(sf))}${h.text}$${out.slice(h.end)}`;
+  return out;
+}
+
 /** Globals and members the device engines lack or compute differently (SUBSET.md). */
 const FORBIDDEN_MEMBERS: Record<string, string> = {
   "Math.imul": "no Math.imul (Espruino lacks it): use shared/portable/int.ts",
@@ -168,6 +205,8 @@ export function checkEs5Subset(js: string): SubsetBreak[] {
       const isKey = ts.isPropertyAssignment(p) && p.name === node;
       if (!isMemberName && !isKey) report(node, FORBIDDEN_GLOBALS[node.text]);
     }
+    if (ts.isIdentifier(node) && ESPRUINO_KEYWORDS.has(node.text) && isBindingOrReference(node))
+      report(node, `no identifier named ${node.text} (Espruino lexes it as a keyword)`);
     if (ts.isRegularExpressionLiteral(node)) report(node, "no regular expressions");
     if (ts.isNumericLiteral(node) && !literalIsExact(node.getText(sf)))
       report(node, "numeric literal not exactly a double (write it as an exact fraction)");

@@ -10,6 +10,7 @@ import {
   checkEs5Subset,
   hoistFunctionDeclarations,
   literalIsExact,
+  renameEspruinoKeywords,
 } from "../../device/tools/es5-subset";
 
 beforeAll(() => buildDevice(false, () => {}, "ES5"), 120_000);
@@ -66,4 +67,18 @@ it("the built ES5 bundles are within the subset", () => {
     out.es5Kernels,
   ])
     expect(checkEs5Subset(readFileSync(p, "utf8")), p).toEqual([]);
+});
+
+it("renames names Espruino lexes as keywords (the minifier may pick `of`), not properties", () => {
+  const src = "function g(of){return of+x.of+static}var of=f(1),x={of:2};";
+  expect(checkEs5Subset(src).map((b) => b.rule)).toEqual([
+    "no identifier named of (Espruino lexes it as a keyword)",
+    "no identifier named of (Espruino lexes it as a keyword)",
+    "no identifier named static (Espruino lexes it as a keyword)",
+    "no identifier named of (Espruino lexes it as a keyword)",
+  ]);
+  const out = renameEspruinoKeywords(src);
+  expect(out).toBe("function g(of$){return of$+x.of+static$}var of$=f(1),x={of:2};");
+  expect(checkEs5Subset(out)).toEqual([]);
+  expect(() => renameEspruinoKeywords("var of=1,of$=2")).toThrow(/of\$ is taken/);
 });
