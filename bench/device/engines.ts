@@ -42,6 +42,13 @@ export interface EngineFigures {
    */
   shipped_instr_per_audio_second?: number;
   shipped_peak_bytes?: number;
+  /**
+   * Its load (and 10 ms of audio), counted from the engine's start, from the model file and
+   * from its device image (earshot-device-image.js), and the image run's peak memory.
+   */
+  shipped_load_instr?: number;
+  shipped_image_load_instr?: number;
+  shipped_image_peak_bytes?: number;
 }
 
 export const SHIPPED_MODEL = join(REPO_DIR, "models", "kws12-int8.esm");
@@ -90,13 +97,16 @@ async function measured(
   samples: Int16Array,
   strideFrames: number,
   memStats = false,
+  image = false,
+  fromStart = false,
 ): Promise<{ instr: number; peak: number; inferences: number }> {
   const r = await runEngine(engine, model, samples, {
     strideFrames,
     callgrind: !memStats,
     // Espruino's model load runs uninstrumented (it cancels in every difference taken here).
-    countFromStream: !memStats && engine === "espruino-native",
+    countFromStream: !memStats && !fromStart && engine === "espruino-native",
     memStats,
+    image,
   });
   return { instr: r.instructions ?? 0, peak: r.peakBytes ?? 0, inferences: r.scores.length };
 }
@@ -125,6 +135,19 @@ export async function nativeEngineFigures(
   const shippedMem = await measured(engine, shipped, clip(48000), 10, true);
   figures.shipped_instr_per_audio_second = three.instr - two.instr;
   figures.shipped_peak_bytes = shippedMem.peak;
+  // The same model as a device image (earshot-device-image.js): the load (10 ms of audio,
+  // counted from the start) and the peak, beside the model file's.
+  log(`${engine}: models/kws12-int8.esm loaded from the file and from its device image ...`);
+  const tick = clip(160);
+  figures.shipped_load_instr = (
+    await measured(engine, shipped, tick, 10, false, false, true)
+  ).instr;
+  figures.shipped_image_load_instr = (
+    await measured(engine, shipped, tick, 10, false, true, true)
+  ).instr;
+  figures.shipped_image_peak_bytes = (
+    await measured(engine, shipped, clip(48000), 10, true, true)
+  ).peak;
   return figures;
 }
 
@@ -185,7 +208,8 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
  * Micro models (es5_tflm_bundle_bytes), the MFCC / LFBE one without JS kernels that the native
  * hosts run (es5_native_bundle_bytes: espruino-native, jerryscript-native, wasm3), the same two
  * with streaming inference, which the hosts give models that can stream
- * (es5_stream_bundle_bytes, es5_native_stream_bundle_bytes), and the full bundle
+ * (es5_stream_bundle_bytes, es5_native_stream_bundle_bytes), the native ones loading device
+ * images (es5_image_bundle_bytes, es5_image_stream_bundle_bytes), and the full bundle
  * (es5_full_bundle_bytes).
  */
 export async function deviceEngineFigures(tmp: string): Promise<{
@@ -196,6 +220,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   es5_stream_bundle_bytes: number;
   es5_native_stream_bundle_bytes: number;
   es5_full_bundle_bytes: number;
+  es5_image_bundle_bytes: number;
+  es5_image_stream_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
 }> {
@@ -230,6 +256,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
     es5_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceStream).length,
     es5_native_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceNativeStream).length,
     es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
+    es5_image_bundle_bytes: readFileSync(buildOutputs().es5DeviceImage).length,
+    es5_image_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceImageStream).length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,
   };

@@ -213,6 +213,10 @@ try {
       process.stdout.write(
         `${name}: ${fmt(f.shipped_instr_per_audio_second)} instr per audio second (models/kws12-int8.esm, stride 10), peak ${((f.shipped_peak_bytes ?? 0) / 1024).toFixed(1)} KB\n`,
       );
+    if (f.shipped_image_load_instr !== undefined)
+      process.stdout.write(
+        `${name}: models/kws12-int8.esm load ${fmt(f.shipped_load_instr ?? 0)} instr from the file, ${fmt(f.shipped_image_load_instr)} from its device image; image run peak ${((f.shipped_image_peak_bytes ?? 0) / 1024).toFixed(1)} KB\n`,
+      );
   }
   if (device.tflm_espruino_instr_per_inference !== undefined) {
     const t = device.tflm_espruino_instr_per_inference;
@@ -222,10 +226,10 @@ try {
     );
   }
   process.stdout.write(
-    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
+    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; loading device images ${(device.es5_image_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_image_stream_bundle_bytes / 1024).toFixed(1)} KB (goal <= 24 KB: ${device.es5_image_bundle_bytes <= 24 * 1024 ? "met" : "NOT met"}); ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes, es5_image_bundle_bytes: device.es5_image_bundle_bytes, es5_image_stream_bundle_bytes: device.es5_image_stream_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
