@@ -10,7 +10,10 @@
  *   F t v0 v1 ...                             (trace) the input window of an inference
  *   S t r0 r1 ...                             raw scores of one inference at t ms
  *   E t classIndex rawSum window              a detection
- *   P samples frames inferences detections frontEndMs networkMs postMs   stage telemetry, at end
+ *   P samples frames inferences detections frontEndMs networkMs postMs wholeSteps strideSteps
+ *                                             stage telemetry, at end; the last two: steps of the
+ *                                             host programs (TensorMemory.program) the whole
+ *                                             network and a streaming stride run as (0: none)
  *   X message                                 an error (the entry then exits non-zero)
  *
  * Integers print as integers and floats in round-trip form on every engine (`fmt`), so the
@@ -194,6 +197,7 @@ export class StreamSession {
   finish(): void {
     if (this.failed) return;
     const st = this.det.stats;
+    const inc = this.det.incremental;
     this.io.print(
       line(
         this.io,
@@ -206,6 +210,8 @@ export class StreamSession {
           st.frontEndMs,
           st.networkMs,
           st.postMs,
+          this.det.interpreter.programSteps,
+          inc !== null ? inc.programSteps : 0,
         ],
         [],
         0,

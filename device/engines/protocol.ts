@@ -39,6 +39,11 @@ export interface EngineResult {
     frontEndMs: number;
     networkMs: number;
     postMs: number;
+    /**
+     * Steps of the host programs (TensorMemory.program) the whole network and a streaming
+     * stride ran as: [whole, stride], 0 where the calls ran from JS.
+     */
+    programSteps: number[];
   } | null;
   /** Which implementation served each kernel, as the engine reported it. */
   serving: { op: string; impl: string }[];
@@ -99,8 +104,27 @@ export function parseEngineOutput(text: string): EngineResult {
       [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);
       sawHeader = true;
     } else if (tag === "P") {
-      const [samples, frames, inferences, detections, frontEndMs, networkMs, postMs] = nums(p, 1);
-      r.stats = { samples, frames, inferences, detections, frontEndMs, networkMs, postMs };
+      const [
+        samples,
+        frames,
+        inferences,
+        detections,
+        frontEndMs,
+        networkMs,
+        postMs,
+        whole,
+        stride,
+      ] = nums(p, 1);
+      r.stats = {
+        samples,
+        frames,
+        inferences,
+        detections,
+        frontEndMs,
+        networkMs,
+        postMs,
+        programSteps: [whole ?? 0, stride ?? 0],
+      };
     } else if (tag === "I") {
       r.streamingMacsPerStride = num(p[1]);
     } else if (tag === "M") {

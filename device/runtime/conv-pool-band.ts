@@ -9,7 +9,7 @@
 import type { ConvGeometry, Kernels } from "../../shared/kernels/types";
 import type { PreparedOp } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
-import type { TensorMemory } from "./memory";
+import { fixedArgs, type TensorMemory } from "./memory";
 
 type KernelFn = (...args: unknown[]) => void;
 
@@ -60,6 +60,10 @@ export function bandSizes(conv: PreparedOp, pool: PreparedOp): number[] {
 export class ConvPoolBand {
   private readonly convFn: KernelFn;
   private readonly poolFn: KernelFn;
+  private readonly convKernel: string;
+  private readonly poolKernel: string;
+  /** Where the conv's argument list has its geometry (after its tensor inputs). */
+  private readonly geomAt: number;
   private readonly convArgs: unknown[];
   private readonly poolArgs: unknown[];
   /** The band's conv geometry: inH and padTop change per band, the rest is the conv's. */
@@ -83,6 +87,9 @@ export class ConvPoolBand {
   ) {
     this.convFn = k[conv.spec.kernel] as unknown as KernelFn;
     this.poolFn = k[pool.spec.kernel] as unknown as KernelFn;
+    this.convKernel = conv.spec.kernel;
+    this.poolKernel = pool.spec.kernel;
+    this.geomAt = conv.inputs.length;
     this.full = conv.params[0] as ConvGeometry;
     const pg = copyGeometry(pool.params[0] as ConvGeometry);
     this.rows = pg.kH;
@@ -105,6 +112,47 @@ export class ConvPoolBand {
     pa.push(bands[2]);
     this.poolArgs = pa;
     this.outRows = (pool.params[0] as ConvGeometry).outH;
+  }
+
+  /**
+   * Appends what run() calls, band by band, as a fixed sequence (TensorMemory.program): each
+   * band's conv gets a geometry of its own (bands alike share one), every parameter fixed.
+   */
+  record(memory: TensorMemory, names: string[], lists: unknown[][]): void {
+    const f = this.full;
+    const rowLen = f.inW * f.inC;
+    const outLen = this.poolRow.length;
+    const pool = fixedArgs(memory, this.poolKernel, this.poolArgs, 1);
+    const convFixed = fixedArgs(memory, this.convKernel, this.convArgs, this.geomAt);
+    const seen: ConvGeometry[] = [];
+    const fixed: unknown[] = [];
+    for (let j = 0; j < this.outRows; j++) {
+      const a = j * this.rows * f.strideH - f.padTop;
+      const b = a + (this.rows - 1) * f.strideH + f.kH - 1;
+      const s = a > 0 ? a : 0;
+      const e = b < f.inH - 1 ? b : f.inH - 1;
+      let g = -1;
+      for (let i = 0; i < seen.length; i++)
+        if (seen[i].inH === e - s + 1 && seen[i].padTop === s - a) g = i;
+      if (g < 0) {
+        const band = copyGeometry(this.cg);
+        band.inH = e - s + 1;
+        band.padTop = s - a;
+        seen.push(band);
+        fixed.push(memory.fixParams(this.convKernel, band));
+        g = seen.length - 1;
+      }
+      const conv = convFixed.slice(0);
+      conv[this.geomAt] = fixed[g];
+      names.push("copy", this.convKernel, this.poolKernel, "copy");
+      lists.push([this.input, s * rowLen, this.bandIn, 0, (e - s + 1) * rowLen], conv, pool, [
+        this.poolRow,
+        0,
+        this.output,
+        j * outLen,
+        outLen,
+      ]);
+    }
   }
 
   run(k: Kernels, memory: TensorMemory): void {

@@ -33,7 +33,7 @@ import { numel, storedCount } from "../../shared/model-format/layout";
 import type { PreparedOp } from "../../shared/model-format/prepare";
 import { type DeviceModel, DT_BIN } from "../../shared/model-format/types";
 import type { Interpreter } from "./interpreter";
-import type { TensorMemory } from "./memory";
+import { fixedArgs, type TensorMemory } from "./memory";
 
 type KernelFn = (...args: unknown[]) => void;
 
@@ -224,6 +224,10 @@ export class IncrementalRunner {
    */
   private readonly shifts: (number | number[])[];
   private readonly shiftEnd: number[];
+  /** The stride recorded as one host call (TensorMemory.program), or null. */
+  private readonly program: (() => void) | null;
+  /** Steps of that program (0: none; step() makes the calls). */
+  readonly programSteps: number;
   private readonly q: number;
   /** The array the caller fills with each stride's new quantized input rows. */
   readonly input: number[];
@@ -319,16 +323,35 @@ export class IncrementalRunner {
     }
     while (this.shiftEnd.length <= this.callFns.length) this.shiftEnd.push(this.shifts.length);
     this.macsPerStride = macs;
+    const names: string[] = [];
+    this.program = this.record(names);
+    this.programSteps = this.program !== null ? names.length : 0;
     this.input = this.fresh[this.q];
     this.scores = headValues[model.output];
   }
 
+  /** The stride as one host program (TensorMemory.program), or null; `names` gets its steps. */
+  private record(names: string[]): (() => void) | null {
+    const lists: unknown[][] = [];
+    const sh = this.shifts;
+    let s = 0;
+    for (let r = 0; r <= this.callFns.length; r++) {
+      if (r > 0) {
+        names.push(this.callFns[r - 1]);
+        lists.push(this.callArgs[r - 1]);
+      }
+      for (; s < this.shiftEnd[r]; s += 4) {
+        names.push("shift");
+        lists.push([sh[s], sh[s + 1], sh[s + 2], sh[s + 3]]);
+      }
+    }
+    return this.memory.program(names, lists);
+  }
+
   /** Appends a kernel call, its parameters (between the tensors and the output) fixed. */
   private addCall(kernel: string, args: unknown[], tensors: number): void {
-    for (let j = tensors; j < args.length - 1; j++)
-      args[j] = this.memory.fixParams(kernel, args[j]);
     this.callFns.push(kernel);
-    this.callArgs.push(args);
+    this.callArgs.push(fixedArgs(this.memory, kernel, args, tensors));
   }
 
   /** What an op reads for tensor t: a window of `rows` rows, the new rows, or the array. */
@@ -378,6 +401,10 @@ export class IncrementalRunner {
    * property read or function call costs about as much as a small kernel call's arithmetic.
    */
   step(k: Kernels): void {
+    if (this.program !== null) {
+      this.program();
+      return;
+    }
     const fns = this.callFns;
     const calls = this.calls;
     if (this.bound !== k) {

@@ -15,7 +15,7 @@ import {
 } from "../../shared/model-format/types";
 import { GreedyPlanner } from "../../shared/planner/greedy";
 import { bandSizes, ConvPoolBand, fusable } from "./conv-pool-band";
-import type { TensorMemory } from "./memory";
+import { fixedArgs, type TensorMemory } from "./memory";
 
 /** Bytes one stored element of an activation takes on a C target (binary: per packed word). */
 export function deviceElementBytes(dtype: number): number {
@@ -86,6 +86,10 @@ export class Interpreter {
   private readonly calls: BoundOp[];
   /** What `invoke()` runs, in order: each op's bound call, a fused pair's band as one. */
   private readonly sequence: BoundOp[];
+  /** The same as one host call (TensorMemory.program), or null: invoke() makes the calls. */
+  private readonly program: (() => void) | null;
+  /** Steps of that program (0: none; the calls run from JS). */
+  readonly programSteps: number;
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -219,6 +223,26 @@ export class Interpreter {
       });
       k++;
     }
+    const names: string[] = [];
+    this.program = this.record(steps, names);
+    this.programSteps = this.program !== null ? names.length : 0;
+  }
+
+  /** The whole run as a host program (TensorMemory.program), or null; `names` gets its steps. */
+  private record(steps: PreparedOp[], names: string[]): (() => void) | null {
+    const lists: unknown[][] = [];
+    for (let k = this.first; k < steps.length; k++) {
+      const band = this.bandAt[k];
+      if (band >= 0) {
+        this.bands[band].record(this.memory, names, lists);
+        k++;
+        continue;
+      }
+      const kernel = steps[k].spec.kernel;
+      names.push(kernel);
+      lists.push(fixedArgs(this.memory, kernel, this.calls[k].args, steps[k].inputs.length));
+    }
+    return this.memory.program(names, lists);
   }
 
   /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
@@ -275,6 +299,10 @@ export class Interpreter {
    * tracing runs them one at a time (streaming off: no fused pairs).
    */
   invoke(from = -1, to = -1): void {
+    if (from < 0 && to < 0 && this.program !== null) {
+      this.program();
+      return;
+    }
     if (from < 0 && to < 0) {
       // The whole run: one flat loop over the bound calls (what a device does every stride).
       const seq = this.sequence;

@@ -67,6 +67,16 @@ export interface TensorMemory {
    * afterwards. Identity where kernels read objects.
    */
   fixParams(kernel: string, params: unknown): unknown;
+  /**
+   * A fixed sequence of calls the host runs in one native call: each a kernel the host serves
+   * itself, "shift" or "copy" (TensorMemory.shift, copy), with its argument list (kernel arguments as the
+   * kernel takes them, parameters fixed by fixParams). Returns the function that runs the
+   * whole sequence, or null where the host has no programs or does not serve every step (the
+   * caller then makes the calls itself). The lists and arrays must not change afterwards. A
+   * stride of streaming inference is such a sequence: one interpreted call instead of one per
+   * kernel and shift, where each costs an interpreter about as much as a small kernel.
+   */
+  program(names: string[], argLists: unknown[][]): (() => void) | null;
 }
 
 export function copyLoop(
@@ -99,6 +109,25 @@ export function keepParams(_kernel: string, params: unknown): unknown {
   return params;
 }
 
+/**
+ * A copy of a kernel's argument list with its parameters (between the `tensors` leading tensor
+ * arguments and the output) fixed by memory.fixParams: for lists passed every call.
+ */
+export function fixedArgs(
+  memory: TensorMemory,
+  kernel: string,
+  args: unknown[],
+  tensors: number,
+): unknown[] {
+  const out = args.slice(0);
+  for (let j = tensors; j < out.length - 1; j++) out[j] = memory.fixParams(kernel, out[j]);
+  return out;
+}
+
+export function noProgram(_names: string[], _argLists: unknown[][]): (() => void) | null {
+  return null;
+}
+
 /** Plain `number[]` memory: every engine runs it; no aliasing. */
 export const plainMemory: TensorMemory = {
   name: "plain",
@@ -113,4 +142,5 @@ export const plainMemory: TensorMemory = {
   copyScaled: copyScaledLoop,
   shift: shiftLoop,
   fixParams: keepParams,
+  program: noProgram,
 };

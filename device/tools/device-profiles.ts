@@ -139,13 +139,13 @@ const MODEL_FILE_MODULES = [
  * commit. The issue's goal for every bundle is 24 KB.
  */
 export const SIZE_BUDGET: Record<DeviceProfileName, number> = {
-  mfcc: 48_000,
-  "mfcc-stream": 52_300,
-  native: 40_000,
-  "native-stream": 44_400,
-  "native-image": 30_000,
-  "native-image-stream": 34_400,
-  "tflm-micro": 59_600,
+  mfcc: 49_300,
+  "mfcc-stream": 53_900,
+  native: 41_500,
+  "native-stream": 46_100,
+  "native-image": 31_600,
+  "native-image-stream": 36_300,
+  "tflm-micro": 61_500,
 };
 
 export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {

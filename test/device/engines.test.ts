@@ -106,6 +106,10 @@ describe.each(DEVICE)("%s", (engine) => {
       expect(r.times).toEqual(golden.times);
       expect(r.scores).toEqual(golden.scores);
       expect(r.events).toEqual(golden.events);
+      // The hosts with natives run each inference as one program (TensorMemory.program).
+      const whole = r.stats?.programSteps[0] ?? 0;
+      if (NATIVE_SERVING[engine] !== undefined) expect(whole).toBeGreaterThan(0);
+      else expect(whole).toBe(0);
     },
     300_000,
   );

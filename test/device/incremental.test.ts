@@ -129,6 +129,11 @@ describe("device engines", () => {
     const ref = await runEngine(engine, bytes, SAMPLES, { threshold: 0, streaming: false });
     expect(on.streamingMacsPerStride).toBeGreaterThan(0);
     expect(off.streamingMacsPerStride).toBeUndefined();
+    // The hosts with programs run each stride as one (TensorMemory.program); the rest from JS.
+    const programs = (built as readonly string[]).includes(engine);
+    if (programs) expect(on.stats?.programSteps[1]).toBeGreaterThan(0);
+    else expect(on.stats?.programSteps).toEqual([0, 0]);
+    expect(off.stats?.programSteps[1]).toBe(0);
     expect(on.scores.length).toBeGreaterThan(4);
     expect(on.scores).toEqual(ref.scores);
     expect(off.scores).toEqual(ref.scores);

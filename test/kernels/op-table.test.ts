@@ -75,7 +75,20 @@ const C_HOST_EXTRAS = [
   "shift",
 ];
 /** Host extras only some C hosts register, with their arity where they do. */
-const C_HOST_OPTIONAL_EXTRAS = new Map([["fixParams", 1]]);
+const C_HOST_OPTIONAL_EXTRAS = new Map([
+  ["fixParams", 1],
+  // TensorMemory.program: runProgram takes a program (the steps, or program()'s handle).
+  ["program", 1],
+  ["runProgram", 1],
+]);
+
+/** The names a host's runProgram step ids index (PROGRAM_STEPS in its C source). */
+function programSteps(file: string): string[] {
+  const src = readFileSync(join(DEVICE_DIR, file), "utf8");
+  const list = /PROGRAM_STEPS\[\]\s*=\s*\{([\s\S]*?)NULL\};/.exec(src);
+  if (!list) throw new Error(`${file}: no PROGRAM_STEPS list`);
+  return [...list[1].matchAll(/"(\w+)"/g)].map((m) => m[1]);
+}
 
 describe("the op table", () => {
   it("has unique codes and kernels, and names ops from their kernels", () => {
@@ -117,6 +130,12 @@ describe("the op table", () => {
     const duk = cRegistrations();
     for (const k of C_HOST_EXTRAS) expect(c.get(k), k).toBe(duk.get(k));
     for (const [k, arity] of C_HOST_OPTIONAL_EXTRAS) if (c.has(k)) expect(c.get(k), k).toBe(arity);
+  });
+
+  it("lets a program run every kernel, shift and copy, the same on each host that has programs", () => {
+    const jerry = programSteps("targets/jerryscript-host/host.c");
+    expect(programSteps("targets/espruino/jswrap_earshot.c")).toEqual(jerry);
+    expect([...jerry].sort()).toEqual([...KERNEL_NAMES, "shift", "copy"].sort());
   });
 
   describe("wasm exports", () => {

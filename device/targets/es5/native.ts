@@ -67,6 +67,17 @@ export type NativeKernels = Partial<Kernels> & {
    * in the object's place, or the object itself (TensorMemory.fixParams).
    */
   fixParams?: (params: unknown) => unknown;
+  /**
+   * Runs a fixed sequence of this host's calls in one native call (TensorMemory.program):
+   * `steps` is [id, argumentList, id, argumentList, ...], each id an index into programSteps
+   * (the kernels, "shift" and "copy" it can run that way). `program`, where the host has it,
+   * records the steps once and returns the handle runProgram takes instead (the JerryScript
+   * host copies the argument values out, so a run reads no JS arrays); without it runProgram
+   * takes the steps themselves.
+   */
+  programSteps?: string[];
+  program?: (steps: unknown[]) => unknown;
+  runProgram?: (program: unknown) => void;
   frontEndInit?: (frontEnd: FrontEndShape) => number;
   frontEndFrame?: (
     handle: number,
@@ -230,6 +241,21 @@ export function typedMemory(
         ? keepParams
         : (kernel: string, params: unknown) =>
             served[kernel] !== undefined && typeof params === "object" ? fix(params) : params,
+    program: (names: string[], argLists: unknown[][]) => {
+      const known = native.programSteps;
+      const run = native.runProgram;
+      if (known === undefined || run === undefined) return null;
+      const steps: unknown[] = [];
+      for (let i = 0; i < names.length; i++) {
+        let id = -1;
+        for (let j = 0; j < known.length; j++) if (known[j] === names[i]) id = j;
+        if (id < 0) return null;
+        steps.push(id, argLists[i]);
+      }
+      const record = native.program;
+      const handle = record !== undefined ? record(steps) : steps;
+      return () => run(handle);
+    },
     name: "typed-arena",
     slotBytes: (dtype: number) => elementBytes(dtype, compactActivations),
     reserveArena: (bytes: number) => {

@@ -1074,3 +1074,116 @@ void jswrap_earshot_copy_scaled(JsVar *args) {
   jswrap_earshot_copy_scaled_impl(a[0], (int)jsvGetInteger(a[1]), a[2], (int)jsvGetInteger(a[3]), (int)jsvGetInteger(a[4]), jsvGetFloat(a[5]));
   for (int i = 0; i < 6; i++) jsvUnLock(a[i]);
 }
+
+/* Programs: a fixed sequence of the library's own calls (kernels, shift, copy) run by one call,
+ * so a stride of streaming inference costs one trip through the interpreter instead of one per
+ * kernel (runtime/memory.ts TensorMemory.program). runProgram(steps) takes the sequence as
+ * [id, argumentList, id, argumentList, ...], each id an index into programSteps, and calls each
+ * step's function with its list as the JS call would, so it checks and computes the same.
+ * run_step's cases follow this list's order (test/kernels/op-table.test.ts keeps the list the
+ * JerryScript host's; the engines' parity tests run every kind of step). */
+static const char *const PROGRAM_STEPS[] = {"conv2d", "depthwiseConv2d", "dense", "avgPool2d", "maxPool2d",
+                                            "globalAvgPool", "globalMaxPool", "tflmRequantize", "add",
+                                            "binaryConv2d", "binaryConv2dInt", "binaryDense", "binaryDenseInt",
+                                            "binarize", "quantize", "softmax", "shift", "copy", NULL};
+
+/*JSON{
+  "type" : "staticproperty",
+  "class" : "earshot",
+  "name" : "programSteps",
+  "generate" : "jswrap_earshot_program_steps",
+  "return" : ["JsVar","the names runProgram's step ids index"]
+}
+*/
+JsVar *jswrap_earshot_program_steps(void) {
+  JsVar *names = jsvNewEmptyArray();
+  for (int i = 0; names && PROGRAM_STEPS[i]; i++) jsvArrayPushAndUnLock(names, jsvNewFromString(PROGRAM_STEPS[i]));
+  return names;
+}
+
+/* A fixed-arity function's arguments from its list (a missing one reads as undefined). */
+static void step_args(JsVar *list, JsVar **a, int n) {
+  for (int i = 0; i < n; i++) a[i] = jsvGetArrayItem(list, i);
+}
+static void step_unlock(JsVar **a, int n) {
+  for (int i = 0; i < n; i++) jsvUnLock(a[i]);
+}
+
+static void run_step(int id, JsVar *list) {
+  JsVar *a[4];
+  switch (id) {
+    case 0: jswrap_earshot_conv2d(list); break;
+    case 1: jswrap_earshot_depthwise_conv2d(list); break;
+    case 2: jswrap_earshot_dense(list); break;
+    case 3:
+      step_args(list, a, 4);
+      jswrap_earshot_avg_pool2d(a[0], a[1], a[2], a[3]);
+      step_unlock(a, 4);
+      break;
+    case 4:
+      step_args(list, a, 4);
+      jswrap_earshot_max_pool2d(a[0], a[1], a[2], a[3]);
+      step_unlock(a, 4);
+      break;
+    case 5: jswrap_earshot_global_avg_pool(list); break;
+    case 6: jswrap_earshot_global_max_pool(list); break;
+    case 7: jswrap_earshot_tflm_requantize(list); break;
+    case 8:
+      step_args(list, a, 4);
+      jswrap_earshot_add(a[0], a[1], a[2], a[3]);
+      step_unlock(a, 4);
+      break;
+    case 9: jswrap_earshot_binary_conv2d(list); break;
+    case 10: jswrap_earshot_binary_conv2d_int(list); break;
+    case 11: jswrap_earshot_binary_dense(list); break;
+    case 12: jswrap_earshot_binary_dense_int(list); break;
+    case 13: jswrap_earshot_binarize(list); break;
+    case 14:
+      step_args(list, a, 3);
+      jswrap_earshot_quantize(a[0], a[1], a[2]);
+      step_unlock(a, 3);
+      break;
+    case 15:
+      step_args(list, a, 4);
+      jswrap_earshot_softmax(a[0], a[1], (int)jsvGetInteger(a[2]), a[3]);
+      step_unlock(a, 4);
+      break;
+    case 16:
+      step_args(list, a, 4);
+      jswrap_earshot_shift(a[0], (int)jsvGetInteger(a[1]), a[2], (int)jsvGetInteger(a[3]));
+      step_unlock(a, 4);
+      break;
+    case 17: jswrap_earshot_copy(list); break;
+    default: jsExceptionHere(JSET_ERROR, "runProgram: a step is not a known id with an argument list");
+  }
+}
+
+/*JSON{
+  "type" : "staticmethod",
+  "class" : "earshot",
+  "name" : "runProgram",
+  "generate" : "jswrap_earshot_run_program",
+  "params" : [
+    ["steps","JsVar","[id, argumentList, id, argumentList, ...]"]
+  ]
+}
+Runs each step in order; stops at the first that throws.
+*/
+void jswrap_earshot_run_program(JsVar *steps) {
+  if (!jsvIsArray(steps)) {
+    jsExceptionHere(JSET_ERROR, "runProgram: expected [id, argumentList, ...]");
+    return;
+  }
+  JsvObjectIterator it;
+  jsvObjectIteratorNew(&it, steps);
+  while (jsvObjectIteratorHasValue(&it) && !jspHasError()) {
+    JsVar *id = jsvObjectIteratorGetValue(&it);
+    jsvObjectIteratorNext(&it);
+    JsVar *list = jsvObjectIteratorHasValue(&it) ? jsvObjectIteratorGetValue(&it) : 0;
+    jsvObjectIteratorNext(&it);
+    if (!jsvIsInt(id) || !jsvIsArray(list)) jsExceptionHere(JSET_ERROR, "runProgram: a step is not a known id with an argument list");
+    else run_step((int)jsvGetInteger(id), list);
+    jsvUnLock2(id, list);
+  }
+  jsvObjectIteratorFree(&it);
+}

@@ -28,3 +28,5 @@ int jswrap_earshot_frontend_push_quantized(JsVar *args);
 void jswrap_earshot_copy(JsVar *args);
 void jswrap_earshot_copy_scaled(JsVar *args);
 void jswrap_earshot_shift(JsVar *window, int n, JsVar *src, int add);
+JsVar *jswrap_earshot_program_steps(void);
+void jswrap_earshot_run_program(JsVar *steps);

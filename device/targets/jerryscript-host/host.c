@@ -895,6 +895,89 @@ HANDLER(n_read) {
   return jerry_number(total);
 }
 
+/* Programs: a fixed sequence of this host's own calls (kernels, shift, copy) run by one native
+ * call, so a stride of streaming inference costs one trip through the interpreter instead of one
+ * per kernel (runtime/memory.ts TensorMemory.program). program(steps) records the sequence,
+ * [id, argumentList, id, argumentList, ...] with each id an index into programSteps, keeping a
+ * copy of every argument value (outside the JS heap: an array of handles per step), and returns
+ * its handle; runProgram(handle) runs it. Each step calls the same handler the JS call would,
+ * with the same arguments, so it checks and computes the same. */
+static const char *const PROGRAM_STEPS[] = {"conv2d", "depthwiseConv2d", "dense", "avgPool2d", "maxPool2d",
+                                            "globalAvgPool", "globalMaxPool", "tflmRequantize", "add",
+                                            "binaryConv2d", "binaryConv2dInt", "binaryDense", "binaryDenseInt",
+                                            "binarize", "quantize", "softmax", "shift", "copy", NULL};
+#define N_PROGRAM_STEPS (sizeof PROGRAM_STEPS / sizeof PROGRAM_STEPS[0] - 1)
+static jerry_external_handler_t step_fn[N_PROGRAM_STEPS];
+typedef struct {
+  jerry_external_handler_t fn;
+  jerry_length_t argc;
+  jv *argv;
+} program_step;
+typedef struct {
+  program_step *steps;
+  uint32_t n;
+} program;
+#define MAX_PROGRAMS 16
+static program programs[MAX_PROGRAMS];
+static int n_programs;
+
+static void free_steps(program_step *steps, uint32_t n) {
+  for (uint32_t j = 0; j < n; j++) {
+    for (jerry_length_t k = 0; k < steps[j].argc; k++) jerry_value_free(steps[j].argv[k]);
+    free(steps[j].argv);
+  }
+  free(steps);
+}
+
+HANDLER(n_program) {
+  UNUSED_INFO;
+  jv list = argc > 0 ? argv[0] : jerry_undefined();
+  if (!jerry_value_is_array(list) || jerry_array_length(list) % 2 != 0)
+    return jerry_throw_sz(JERRY_ERROR_TYPE, "program: expected [id, argumentList, ...]");
+  if (n_programs >= MAX_PROGRAMS) return jerry_throw_sz(JERRY_ERROR_RANGE, "program: too many programs");
+  uint32_t n = jerry_array_length(list) / 2;
+  program_step *steps = calloc(n > 0 ? n : 1, sizeof *steps);
+  if (!steps) return jerry_throw_sz(JERRY_ERROR_RANGE, "program: out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    jv id = jerry_object_get_index(list, 2 * i), args = jerry_object_get_index(list, 2 * i + 1);
+    double d = jerry_value_is_number(id) ? jerry_value_as_number(id) : -1;
+    jerry_value_free(id);
+    if (!(d >= 0 && d < N_PROGRAM_STEPS) || d != (double)(int)d || !jerry_value_is_array(args)) {
+      jerry_value_free(args);
+      free_steps(steps, i);
+      return jerry_throw_sz(JERRY_ERROR_TYPE, "program: a step is not a known id with an argument list");
+    }
+    steps[i].fn = step_fn[(int)d];
+    steps[i].argc = jerry_array_length(args);
+    steps[i].argv = calloc(steps[i].argc > 0 ? steps[i].argc : 1, sizeof(jv));
+    for (jerry_length_t k = 0; k < steps[i].argc; k++) steps[i].argv[k] = jerry_object_get_index(args, k);
+    jerry_value_free(args);
+  }
+  programs[n_programs].steps = steps;
+  programs[n_programs].n = n;
+  return jerry_number(n_programs++);
+}
+
+/* runProgram(handle): each step in order; the first failing step's exception is the result. */
+HANDLER(n_run_program) {
+  jv h = argc > 0 ? argv[0] : jerry_undefined();
+  double d = jerry_value_is_number(h) ? jerry_value_as_number(h) : -1;
+  if (!(d >= 0 && d < n_programs) || d != (double)(int)d)
+    return jerry_throw_sz(JERRY_ERROR_RANGE, "runProgram: no such program");
+  const program *p = &programs[(int)d];
+  for (uint32_t i = 0; i < p->n; i++) {
+    jv r = p->steps[i].fn(info, p->steps[i].argv, p->steps[i].argc);
+    if (jerry_value_is_exception(r)) return r;
+    jerry_value_free(r);
+  }
+  return jerry_undefined();
+}
+
+static void free_programs(void) {
+  for (int i = 0; i < n_programs; i++) free_steps(programs[i].steps, programs[i].n);
+  n_programs = 0;
+}
+
 static const struct {
   const char *name;
   jerry_external_handler_t fn;
@@ -924,7 +1007,10 @@ static const struct {
     {"copyScaled", n_copy_scaled, 6},
     {"shift", n_shift, 4},
     {"fixParams", n_fix_params, 1},
+    {"program", n_program, 1},
+    {"runProgram", n_run_program, 1},
     {NULL, NULL, 0}};
+
 
 static void set_fn(jv obj, const char *name, jerry_external_handler_t fn) {
   jv f = jerry_function_external(fn);
@@ -1034,6 +1120,16 @@ int main(int argc, char **argv) {
   if (natives) {
     jv nat = jerry_object();
     for (int i = 0; NATIVES[i].name; i++) set_fn(nat, NATIVES[i].name, NATIVES[i].fn);
+    /* The steps a program may run, by id (runProgram), and the handlers they call. */
+    jv names = jerry_array(N_PROGRAM_STEPS);
+    for (uint32_t i = 0; i < N_PROGRAM_STEPS; i++) {
+      for (int j = 0; NATIVES[j].name; j++)
+        if (strcmp(NATIVES[j].name, PROGRAM_STEPS[i]) == 0) step_fn[i] = NATIVES[j].fn;
+      jv name = jerry_string_sz(PROGRAM_STEPS[i]);
+      jerry_value_free(jerry_object_set_index(names, i, name));
+      jerry_value_free(name);
+    }
+    set_value(nat, "programSteps", names);
     set_value(nat, "impl", jerry_string_sz(KERNELS_IMPL));
     set_value(nat, "frontEndImpl", jerry_string_sz("c-jerryscript"));
     set_value(nat, "narrowConstants", jerry_boolean(true));
@@ -1078,6 +1174,7 @@ int main(int argc, char **argv) {
   }
   fflush(stdout);
   free_keys();
+  free_programs();
   free_fixed();
   jerry_cleanup();
   free(bundle);
