@@ -125,7 +125,8 @@ export class ConvPoolBand {
     const pool = fixedArgs(memory, this.poolKernel, this.poolArgs, 1);
     const convFixed = fixedArgs(memory, this.convKernel, this.convArgs, this.geomAt);
     const seen: ConvGeometry[] = [];
-    const fixed: unknown[] = [];
+    // Each distinct band's conv argument list, shared by the bands alike.
+    const convLists: unknown[][] = [];
     for (let j = 0; j < this.outRows; j++) {
       const a = j * this.rows * f.strideH - f.padTop;
       const b = a + (this.rows - 1) * f.strideH + f.kH - 1;
@@ -139,19 +140,18 @@ export class ConvPoolBand {
         band.inH = e - s + 1;
         band.padTop = s - a;
         seen.push(band);
-        fixed.push(memory.fixParams(this.convKernel, band));
+        const conv = convFixed.slice(0);
+        conv[this.geomAt] = memory.fixParams(this.convKernel, band);
+        convLists.push(conv);
         g = seen.length - 1;
       }
-      const conv = convFixed.slice(0);
-      conv[this.geomAt] = fixed[g];
       names.push("copy", this.convKernel, this.poolKernel, "copy");
-      lists.push([this.input, s * rowLen, this.bandIn, 0, (e - s + 1) * rowLen], conv, pool, [
-        this.poolRow,
-        0,
-        this.output,
-        j * outLen,
-        outLen,
-      ]);
+      lists.push(
+        [this.input, s * rowLen, this.bandIn, 0, (e - s + 1) * rowLen],
+        convLists[g],
+        pool,
+        [this.poolRow, 0, this.output, j * outLen, outLen],
+      );
     }
   }
 

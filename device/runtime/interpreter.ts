@@ -86,10 +86,14 @@ export class Interpreter {
   private readonly calls: BoundOp[];
   /** What `invoke()` runs, in order: each op's bound call, a fused pair's band as one. */
   private readonly sequence: BoundOp[];
-  /** The same as one host call (TensorMemory.program), or null: invoke() makes the calls. */
-  private readonly program: (() => void) | null;
-  /** Steps of that program (0: none; the calls run from JS). */
-  readonly programSteps: number;
+  /**
+   * The same as one host call (TensorMemory.program), or null: invoke() makes the calls.
+   * Recorded by the first whole invoke() (a streaming runner that primes op by op never needs it).
+   */
+  private program: (() => void) | null = null;
+  private recorded = false;
+  /** Steps of that program (0: none, or not recorded: the calls run from JS). */
+  programSteps = 0;
 
   /** `prepared`: the ops decodePrepared already derived (else they are prepared here). */
   constructor(
@@ -223,9 +227,6 @@ export class Interpreter {
       });
       k++;
     }
-    const names: string[] = [];
-    this.program = this.record(steps, names);
-    this.programSteps = this.program !== null ? names.length : 0;
   }
 
   /** The whole run as a host program (TensorMemory.program), or null; `names` gets its steps. */
@@ -299,6 +300,12 @@ export class Interpreter {
    * tracing runs them one at a time (streaming off: no fused pairs).
    */
   invoke(from = -1, to = -1): void {
+    if (from < 0 && to < 0 && !this.recorded) {
+      this.recorded = true;
+      const names: string[] = [];
+      this.program = this.record(this.steps, names);
+      this.programSteps = this.program !== null ? names.length : 0;
+    }
     if (from < 0 && to < 0 && this.program !== null) {
       this.program();
       return;

@@ -110,8 +110,9 @@ export function keepParams(_kernel: string, params: unknown): unknown {
 }
 
 /**
- * A copy of a kernel's argument list with its parameters (between the `tensors` leading tensor
- * arguments and the output) fixed by memory.fixParams: for lists passed every call.
+ * A kernel's argument list with its parameters (between the `tensors` leading tensor arguments
+ * and the output) fixed by memory.fixParams, for lists passed every call: a copy where a
+ * parameter became a handle, else `args` itself (no second list to hold where nothing changed).
  */
 export function fixedArgs(
   memory: TensorMemory,
@@ -119,8 +120,13 @@ export function fixedArgs(
   args: unknown[],
   tensors: number,
 ): unknown[] {
-  const out = args.slice(0);
-  for (let j = tensors; j < out.length - 1; j++) out[j] = memory.fixParams(kernel, out[j]);
+  let out = args;
+  for (let j = tensors; j < args.length - 1; j++) {
+    const p = memory.fixParams(kernel, args[j]);
+    if (p === args[j]) continue;
+    if (out === args) out = args.slice(0);
+    out[j] = p;
+  }
   return out;
 }
 
