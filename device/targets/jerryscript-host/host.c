@@ -950,6 +950,11 @@ HANDLER(n_program) {
     steps[i].fn = step_fn[(int)d];
     steps[i].argc = jerry_array_length(args);
     steps[i].argv = calloc(steps[i].argc > 0 ? steps[i].argc : 1, sizeof(jv));
+    if (!steps[i].argv) {
+      jerry_value_free(args);
+      free_steps(steps, i);
+      return jerry_throw_sz(JERRY_ERROR_RANGE, "program: out of memory");
+    }
     for (jerry_length_t k = 0; k < steps[i].argc; k++) steps[i].argv[k] = jerry_object_get_index(args, k);
     jerry_value_free(args);
   }
