@@ -1,6 +1,6 @@
 /**
- * Device image bytes -> the prepared model, on the device (ES5 and Lua-safe code: plain arrays
- * and loops). A device image (image-write.ts, README "Device images") is a model file the host
+ * Device image bytes -> the prepared model, on the device (ES5 device code: the image bundles
+ * run it; it needs the engine's JSON.parse, so no Lua). A device image (image-write.ts, README "Device images") is a model file the host
  * has already decoded, validated in full and prepared: the device reads its structure with the
  * engine's own JSON.parse and its constants with the unpacker the model decoder uses, so the
  * bundle that loads images carries none of the decoder, the graph checks or the op preparers.
@@ -106,6 +106,8 @@ export function readDeviceImage(bytes: number[], storage: ConstantStorage): Prep
   } catch (e) {
     throw new ModelFormatError(`device image structure does not parse: ${(e as Error).message}`, p);
   }
+  // The constants follow the JSON; each tensor row gives its data's offset from here.
+  const dataAt = p + jsonBytes;
   const m = doc[0];
   const tensors: DeviceTensor[] = [];
   for (let i = 0; i < doc[1].length; i++) {
@@ -118,8 +120,8 @@ export function readDeviceImage(bytes: number[], storage: ConstantStorage): Prep
     let data: number[] | null = null;
     if (at >= 0) {
       data = storage(count, dtype, bits);
-      if (dtype === DT_BIN) bytesToWords(bytes, at, count, data);
-      else unpackBits(bytes, at, count, bits, dtype !== DT_UINT8, data);
+      if (dtype === DT_BIN) bytesToWords(bytes, dataAt + at, count, data);
+      else unpackBits(bytes, dataAt + at, count, bits, dtype !== DT_UINT8, data);
     }
     tensors.push({
       name: t[0] as string,

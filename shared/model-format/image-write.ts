@@ -6,12 +6,13 @@
  *   header   "ESHI", version u16, 0 u16, total bytes u32, JSON bytes u32, float count u32
  *   floats   float64 little-endian: the JSON refers to one as {"#": k}, to an array as {"#": [k, n]}
  *   JSON     ASCII: [model, tensors, ops] as positional arrays (below), kernel params as objects
- *   data     each constant tensor's stored bytes, as in the model file (packed bit widths)
+ *   data     each constant tensor's stored bytes, as in the model file (packed bit widths); a
+ *            tensor row gives its data's offset from the start of this region
  *
  * Floats travel as bits, never as JSON text: an engine's number parser need not round
  * correctly, and the scales, normalization and thresholds must be the file's exact doubles.
  */
-import { float64ToWords } from "./bytes";
+import { ByteWriter } from "./bytes";
 import { decodePrepared } from "./decode";
 import { tensorDataBytes } from "./encode";
 import { FLOAT_REF, IMAGE_HEADER_BYTES, IMAGE_MAGIC, IMAGE_VERSION } from "./image-read";
@@ -58,10 +59,6 @@ function liftFloats(v: unknown, floats: number[]): unknown {
 
 const kv = (list: KeyValue[]) => list.map((e) => [e.key, e.value]);
 
-function u32le(n: number): number[] {
-  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
-}
-
 /** Non-ASCII characters as JSON escapes: the device builds the text one byte per character. */
 function asciiJson(v: unknown): string {
   return JSON.stringify(v).replace(
@@ -76,21 +73,16 @@ function asciiJson(v: unknown): string {
  */
 export function writeDeviceImage(modelBytes: ArrayLike<number>): Uint8Array {
   const { model: m, ops } = decodePrepared(Array.from(modelBytes));
-  const data: number[][] = [];
-  let dataBytes = 0;
-  const tensorRows: unknown[] = [];
-  const placed: number[] = [];
-  for (const t of m.tensors) {
-    if (t.data === null) {
-      placed.push(-1);
-    } else {
-      const stored = tensorDataBytes(t);
-      placed.push(dataBytes);
-      data.push(stored);
-      dataBytes += stored.length;
-    }
-  }
-  const doc = (floats: number[]) =>
+  // Constants in tensor order; each row names its data's offset within the data region.
+  const data = new ByteWriter();
+  const tensors = m.tensors.map((t) => {
+    const at = t.data === null ? -1 : data.bytes.length;
+    if (t.data !== null) data.raw(tensorDataBytes(t));
+    const count = storedCount(t.dtype, t.shape);
+    return [t.name, t.dtype, t.bits, t.shape, t.scales, t.zeroPoint, at, count];
+  });
+  const floats: number[] = [];
+  const json = asciiJson(
     liftFloats(
       [
         [
@@ -105,56 +97,23 @@ export function writeDeviceImage(modelBytes: ArrayLike<number>): Uint8Array {
           m.input,
           m.output,
         ],
-        tensorRows,
+        tensors,
         ops.map((p) => [p.code, p.inputs, p.outputs, m.ops[p.index].attrs, p.macs, p.params]),
       ],
       floats,
-    );
-  // The data offsets depend on the header's length, which depends on the offsets' digits:
-  // settle them by iterating (two or three rounds).
-  let base = 0;
-  for (let round = 0; ; round++) {
-    tensorRows.length = 0;
-    m.tensors.forEach((t, i) => {
-      tensorRows.push([
-        t.name,
-        t.dtype,
-        t.bits,
-        t.shape,
-        t.scales,
-        t.zeroPoint,
-        placed[i] < 0 ? -1 : base + placed[i],
-        storedCount(t.dtype, t.shape),
-      ]);
-    });
-    const floats: number[] = [];
-    const json = asciiJson(doc(floats));
-    const start = IMAGE_HEADER_BYTES + floats.length * 8 + json.length;
-    if (start === base || round > 8) {
-      if (start !== base) throw new Error("device image: data offsets did not settle");
-      const out = new Uint8Array(start + dataBytes);
-      out.set(IMAGE_MAGIC, 0);
-      out.set([IMAGE_VERSION & 0xff, IMAGE_VERSION >> 8, 0, 0], 4);
-      out.set(u32le(out.length), 8);
-      out.set(u32le(json.length), 12);
-      out.set(u32le(floats.length), 16);
-      let p = IMAGE_HEADER_BYTES;
-      for (const f of floats) {
-        const [hi, lo] = float64ToWords(f);
-        out.set(u32le(lo), p);
-        out.set(u32le(hi), p + 4);
-        p += 8;
-      }
-      for (let i = 0; i < json.length; i++) out[p + i] = json.charCodeAt(i);
-      p += json.length;
-      for (const d of data) {
-        out.set(d, p);
-        p += d.length;
-      }
-      return out;
-    }
-    base = start;
-  }
+    ),
+  );
+  const w = new ByteWriter();
+  w.raw(IMAGE_MAGIC);
+  w.u16(IMAGE_VERSION);
+  w.u16(0);
+  w.u32(IMAGE_HEADER_BYTES + floats.length * 8 + json.length + data.bytes.length);
+  w.u32(json.length);
+  w.u32(floats.length);
+  for (const f of floats) w.f64(f);
+  for (let i = 0; i < json.length; i++) w.u8(json.charCodeAt(i));
+  w.raw(data.bytes);
+  return Uint8Array.from(w.bytes);
 }
 
 /** Whether `bytes` start like a device image (not a model file). */
