@@ -72,6 +72,10 @@ export class ConvPoolBand {
   /** Conv rows per band (the pool's height) and bands (the pool's output rows). */
   private readonly rows: number;
   private readonly outRows: number;
+  /** Per band: its first input row, its input rows, and the conv's padding above them. */
+  private readonly bandFirst: number[];
+  private readonly bandRows: number[];
+  private readonly bandPad: number[];
   private readonly input: number[];
   private readonly output: number[];
   private readonly bandIn: number[];
@@ -112,6 +116,22 @@ export class ConvPoolBand {
     pa.push(bands[2]);
     this.poolArgs = pa;
     this.outRows = (pool.params[0] as ConvGeometry).outH;
+    // Conv output rows [r0, r0 + rows) of band j read input rows [a, b]; those outside the
+    // input stay outside the band too, so the kernel pads them exactly as it pads the whole
+    // tensor. Fixed per band: found once here for run() and record().
+    const f = this.full;
+    this.bandFirst = [];
+    this.bandRows = [];
+    this.bandPad = [];
+    for (let j = 0; j < this.outRows; j++) {
+      const a = j * this.rows * f.strideH - f.padTop;
+      const b = a + (this.rows - 1) * f.strideH + f.kH - 1;
+      const s = a > 0 ? a : 0;
+      const e = b < f.inH - 1 ? b : f.inH - 1;
+      this.bandFirst.push(s);
+      this.bandRows.push(e - s + 1);
+      this.bandPad.push(s - a);
+    }
   }
 
   /**
@@ -128,17 +148,15 @@ export class ConvPoolBand {
     // Each distinct band's conv argument list, shared by the bands alike.
     const convLists: unknown[][] = [];
     for (let j = 0; j < this.outRows; j++) {
-      const a = j * this.rows * f.strideH - f.padTop;
-      const b = a + (this.rows - 1) * f.strideH + f.kH - 1;
-      const s = a > 0 ? a : 0;
-      const e = b < f.inH - 1 ? b : f.inH - 1;
+      const s = this.bandFirst[j];
+      const n = this.bandRows[j];
       let g = -1;
       for (let i = 0; i < seen.length; i++)
-        if (seen[i].inH === e - s + 1 && seen[i].padTop === s - a) g = i;
+        if (seen[i].inH === n && seen[i].padTop === this.bandPad[j]) g = i;
       if (g < 0) {
         const band = copyGeometry(this.cg);
-        band.inH = e - s + 1;
-        band.padTop = s - a;
+        band.inH = n;
+        band.padTop = this.bandPad[j];
         seen.push(band);
         const conv = convFixed.slice(0);
         conv[this.geomAt] = memory.fixParams(this.convKernel, band);
@@ -146,12 +164,13 @@ export class ConvPoolBand {
         g = seen.length - 1;
       }
       names.push("copy", this.convKernel, this.poolKernel, "copy");
-      lists.push(
-        [this.input, s * rowLen, this.bandIn, 0, (e - s + 1) * rowLen],
-        convLists[g],
-        pool,
-        [this.poolRow, 0, this.output, j * outLen, outLen],
-      );
+      lists.push([this.input, s * rowLen, this.bandIn, 0, n * rowLen], convLists[g], pool, [
+        this.poolRow,
+        0,
+        this.output,
+        j * outLen,
+        outLen,
+      ]);
     }
   }
 
@@ -160,16 +179,13 @@ export class ConvPoolBand {
     const cg = this.cg;
     const rowLen = f.inW * f.inC;
     const outLen = this.poolRow.length;
+    const first = this.bandFirst;
+    const rows = this.bandRows;
+    const pad = this.bandPad;
     for (let j = 0; j < this.outRows; j++) {
-      // Conv output rows [r0, r0 + rows) read input rows [a, b]; those outside the input stay
-      // outside the band too, so the kernel pads them exactly as it pads the whole tensor.
-      const a = j * this.rows * f.strideH - f.padTop;
-      const b = a + (this.rows - 1) * f.strideH + f.kH - 1;
-      const s = a > 0 ? a : 0;
-      const e = b < f.inH - 1 ? b : f.inH - 1;
-      memory.copy(this.input, s * rowLen, this.bandIn, 0, (e - s + 1) * rowLen);
-      cg.inH = e - s + 1;
-      cg.padTop = s - a;
+      memory.copy(this.input, first[j] * rowLen, this.bandIn, 0, rows[j] * rowLen);
+      cg.inH = rows[j];
+      cg.padTop = pad[j];
       this.convFn.apply(k, this.convArgs);
       this.poolFn.apply(k, this.poolArgs);
       memory.copy(this.poolRow, 0, this.output, j * outLen, outLen);
