@@ -71,9 +71,9 @@ export type NativeKernels = Partial<Kernels> & {
    * Runs a fixed sequence of this host's calls in one native call (TensorMemory.program):
    * `steps` is [id, argumentList, id, argumentList, ...], each id an index into programSteps
    * (the kernels, "shift" and "copy" it can run that way). `program`, where the host has it,
-   * records the steps once and returns the handle runProgram takes instead (the JerryScript
-   * host copies the argument values out, so a run reads no JS arrays); without it runProgram
-   * takes the steps themselves.
+   * records the steps once and returns the handle runProgram takes instead, or undefined when
+   * it holds no more (the JerryScript host copies the argument values out, so a run reads no JS
+   * arrays); without it runProgram takes the steps themselves.
    */
   programSteps?: string[];
   program?: (steps: unknown[]) => unknown;
@@ -254,6 +254,8 @@ export function typedMemory(
       }
       const record = native.program;
       const handle = record !== undefined ? record(steps) : steps;
+      // A host whose program table is full records none: the caller makes the calls.
+      if (handle === undefined) return null;
       return () => run(handle);
     },
     name: "typed-arena",

@@ -900,7 +900,7 @@ HANDLER(n_read) {
  * per kernel (runtime/memory.ts TensorMemory.program). program(steps) records the sequence,
  * [id, argumentList, id, argumentList, ...] with each id an index into programSteps, keeping a
  * copy of every argument value (outside the JS heap: an array of handles per step), and returns
- * its handle; runProgram(handle) runs it. Each step calls the same handler the JS call would,
+ * its handle (undefined when the table is full); runProgram(handle) runs it. Each step calls the same handler the JS call would,
  * with the same arguments, so it checks and computes the same. */
 static const char *const PROGRAM_STEPS[] = {"conv2d", "depthwiseConv2d", "dense", "avgPool2d", "maxPool2d",
                                             "globalAvgPool", "globalMaxPool", "tflmRequantize", "add",
@@ -934,7 +934,9 @@ HANDLER(n_program) {
   jv list = argc > 0 ? argv[0] : jerry_undefined();
   if (!jerry_value_is_array(list) || jerry_array_length(list) % 2 != 0)
     return jerry_throw_sz(JERRY_ERROR_TYPE, "program: expected [id, argumentList, ...]");
-  if (n_programs >= MAX_PROGRAMS) return jerry_throw_sz(JERRY_ERROR_RANGE, "program: too many programs");
+  /* Table full (each stride change records a new streaming program): undefined, and the
+   * runtime makes the calls from JS, as fixParams hands back its object when its table is full. */
+  if (n_programs >= MAX_PROGRAMS) return jerry_undefined();
   uint32_t n = jerry_array_length(list) / 2;
   program_step *steps = calloc(n > 0 ? n : 1, sizeof *steps);
   if (!steps) return jerry_throw_sz(JERRY_ERROR_RANGE, "program: out of memory");
