@@ -96,10 +96,18 @@ async function measured(
   model: Uint8Array,
   samples: Int16Array,
   strideFrames: number,
-  memStats = false,
-  image = false,
-  fromStart = false,
+  how: {
+    /** The peak instead of callgrind's count. */
+    memStats?: boolean;
+    /** Send the model's device image (RunOptions.image). */
+    image?: boolean;
+    /** Count from the engine's start, the load included (Espruino's too). */
+    fromStart?: boolean;
+  } = {},
 ): Promise<{ instr: number; peak: number; inferences: number }> {
+  const memStats = how.memStats === true;
+  const image = how.image === true;
+  const fromStart = how.fromStart === true;
   const r = await runEngine(engine, model, samples, {
     strideFrames,
     callgrind: !memStats,
@@ -119,7 +127,7 @@ export async function nativeEngineFigures(
   log(`${engine}: callgrind on 0.5 s and 1 s of audio ...`);
   const short = await measured(engine, model, clip(8000), 2);
   const long = await measured(engine, model, clip(16000), 2);
-  const mem = await measured(engine, model, clip(16000), 2, true);
+  const mem = await measured(engine, model, clip(16000), 2, { memStats: true });
   const figures: EngineFigures = {
     instr_per_audio_second: Math.round((long.instr - short.instr) / 0.5),
     peak_bytes: mem.peak,
@@ -132,7 +140,7 @@ export async function nativeEngineFigures(
   const shipped = new Uint8Array(readFileSync(SHIPPED_MODEL));
   const two = await measured(engine, shipped, clip(32000), 10);
   const three = await measured(engine, shipped, clip(48000), 10);
-  const shippedMem = await measured(engine, shipped, clip(48000), 10, true);
+  const shippedMem = await measured(engine, shipped, clip(48000), 10, { memStats: true });
   figures.shipped_instr_per_audio_second = three.instr - two.instr;
   figures.shipped_peak_bytes = shippedMem.peak;
   // The same model as a device image (earshot-device-image.js): the load (10 ms of audio,
@@ -140,13 +148,13 @@ export async function nativeEngineFigures(
   log(`${engine}: models/kws12-int8.esm loaded from the file and from its device image ...`);
   const tick = clip(160);
   figures.shipped_load_instr = (
-    await measured(engine, shipped, tick, 10, false, false, true)
+    await measured(engine, shipped, tick, 10, { fromStart: true })
   ).instr;
   figures.shipped_image_load_instr = (
-    await measured(engine, shipped, tick, 10, false, true, true)
+    await measured(engine, shipped, tick, 10, { image: true, fromStart: true })
   ).instr;
   figures.shipped_image_peak_bytes = (
-    await measured(engine, shipped, clip(48000), 10, true, true)
+    await measured(engine, shipped, clip(48000), 10, { memStats: true, image: true })
   ).peak;
   return figures;
 }
