@@ -53,15 +53,15 @@ function preset(
 }
 
 /** Seed 000 res8 input: 30 ms / 10 ms, 40 mel filters 20-4000 Hz, 40 MFCCs (98 x 40 per 1 s). */
-export const MFCC_30_10_40: FrontEndConfig = preset("mfcc", 30, 40, 40, 4000);
+export const MFCC_30_10_40: FrontEndConfig = /* @__PURE__ */ preset("mfcc", 30, 40, 40, 4000);
 /** Seed 000 NAS variant: 20 MFCCs from the same 40 filters. */
-export const MFCC_30_10_20: FrontEndConfig = preset("mfcc", 30, 40, 20, 4000);
+export const MFCC_30_10_20: FrontEndConfig = /* @__PURE__ */ preset("mfcc", 30, 40, 20, 4000);
 /** Seed 000 NAS variant: 10 MFCCs from the same 40 filters. */
-export const MFCC_30_10_10: FrontEndConfig = preset("mfcc", 30, 40, 10, 4000);
+export const MFCC_30_10_10: FrontEndConfig = /* @__PURE__ */ preset("mfcc", 30, 40, 10, 4000);
 /** Seed 002 streaming FFN input: 25 ms / 10 ms, 20 log mel filter bank energies 20-8000 Hz. */
-export const LFBE_25_10_20: FrontEndConfig = preset("lfbe", 25, 20, 20, 8000);
+export const LFBE_25_10_20: FrontEndConfig = /* @__PURE__ */ preset("lfbe", 25, 20, 20, 8000);
 
-/** Presets by name, for CLIs and model files. */
+/** Presets by name, for CLIs and model files. (The presets are marked pure: device bundles that read none drop them.) */
 export const PRESETS: { [name: string]: FrontEndConfig } = {
   MFCC_30_10_40,
   MFCC_30_10_20,

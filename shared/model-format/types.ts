@@ -24,38 +24,38 @@ export const DT_FLOAT32 = 6;
  * Attributes are int32; tensor operands are indices.
  */
 /** in [x f32], out [q]; attrs []. Uses the output tensor's scales[0] and zeroPoint. */
-export const OP_QUANTIZE = opCode("quantize");
+export const OP_QUANTIZE = /* @__PURE__ */ opCode("quantize");
 /** in [x, w OHWI, bias i32, mult i32, shift i32], out [y]; attrs CONV_ATTRS. */
-export const OP_CONV2D = opCode("conv2d");
+export const OP_CONV2D = /* @__PURE__ */ opCode("conv2d");
 /** in [x, w [kH,kW,outC], bias, mult, shift], out [y]; attrs CONV_ATTRS. */
-export const OP_DEPTHWISE_CONV2D = opCode("depthwiseConv2d");
+export const OP_DEPTHWISE_CONV2D = /* @__PURE__ */ opCode("depthwiseConv2d");
 /** in [x (any shape, numel inN), w [outN,inN], bias, mult, shift], out [y [outN]]; attrs [inZp, outZp, actMin, actMax]. */
-export const OP_DENSE = opCode("dense");
+export const OP_DENSE = /* @__PURE__ */ opCode("dense");
 /** in [x], out [y]; attrs POOL_ATTRS. */
-export const OP_AVG_POOL2D = opCode("avgPool2d");
+export const OP_AVG_POOL2D = /* @__PURE__ */ opCode("avgPool2d");
 /** in [x], out [y]; attrs POOL_ATTRS. */
-export const OP_MAX_POOL2D = opCode("maxPool2d");
+export const OP_MAX_POOL2D = /* @__PURE__ */ opCode("maxPool2d");
 /** in [x [H,W,C]], out [y [C]]; attrs [actMin, actMax]. */
-export const OP_GLOBAL_AVG_POOL = opCode("globalAvgPool");
+export const OP_GLOBAL_AVG_POOL = /* @__PURE__ */ opCode("globalAvgPool");
 /** in [a, b], out [y]; attrs [aZp, bZp, outZp, leftShift, aMult, aShift, bMult, bShift, outMult, outShift, actMin, actMax]. */
-export const OP_ADD = opCode("add");
+export const OP_ADD = /* @__PURE__ */ opCode("add");
 /** in [x int, thr i32 [C], dir i32 [C]], out [y BIN same shape]; attrs []. */
-export const OP_BINARIZE = opCode("binarize");
+export const OP_BINARIZE = /* @__PURE__ */ opCode("binarize");
 /** in [x BIN [H,W,C], w BIN [O,kH,kW,C], thr [O], dir [O]], out [y BIN]; attrs [strideH, strideW, padding]. */
-export const OP_BCONV2D = opCode("binaryConv2d");
+export const OP_BCONV2D = /* @__PURE__ */ opCode("binaryConv2d");
 /** in [x BIN, w BIN, bias, mult, shift], out [y int]; attrs [strideH, strideW, padding, outZp, actMin, actMax]. */
-export const OP_BCONV2D_INT = opCode("binaryConv2dInt");
+export const OP_BCONV2D_INT = /* @__PURE__ */ opCode("binaryConv2dInt");
 /** in [x BIN (rank 1, or last axis a multiple of 32), w BIN [outN, inN], thr, dir], out [y BIN [outN]]; attrs []. */
-export const OP_BDENSE = opCode("binaryDense");
+export const OP_BDENSE = /* @__PURE__ */ opCode("binaryDense");
 /** in [x BIN, w BIN [outN, inN], bias, mult, shift], out [y int [outN]]; attrs [outZp, actMin, actMax]. */
-export const OP_BDENSE_INT = opCode("binaryDenseInt");
+export const OP_BDENSE_INT = /* @__PURE__ */ opCode("binaryDenseInt");
 /** in [x [H,W,C]], out [y [C]]; attrs [actMin, actMax]. */
-export const OP_GLOBAL_MAX_POOL = opCode("globalMaxPool");
+export const OP_GLOBAL_MAX_POOL = /* @__PURE__ */ opCode("globalMaxPool");
 /** in [x int [n], lut i32], out [y i32 [n], Q15 probabilities]; attrs []. */
-export const OP_SOFTMAX = opCode("softmax");
+export const OP_SOFTMAX = /* @__PURE__ */ opCode("softmax");
 
 /** in [x int32 [..., C], mult i32 [C], shift i32 [C]], out [y same shape]; attrs [outZp, actMin, actMax]. */
-export const OP_TFLM_REQUANTIZE = opCode("tflmRequantize");
+export const OP_TFLM_REQUANTIZE = /* @__PURE__ */ opCode("tflmRequantize");
 
 /** Conv attribute layout: [strideH, strideW, padding, inZp, outZp, actMin, actMax]. */
 export const CONV_ATTR_COUNT = 7;
