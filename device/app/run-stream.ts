@@ -26,34 +26,10 @@ import type { FrontEndIntrinsic } from "../runtime/frontend-intrinsic";
 import type { KernelRegistry } from "../runtime/intrinsics";
 import { loadDetector } from "../runtime/load";
 import type { TensorMemory } from "../runtime/memory";
+import { type EngineIo, line } from "./line";
+import { traceLines } from "./trace-lines";
 
-export interface EngineIo {
-  /**
-   * Model file bytes (0..255 each): a plain array, or a Uint8Array where the engine has typed
-   * arrays. runStream drops its reference once the model is loaded, so a device can free them.
-   */
-  modelBytes: number[];
-  /**
-   * The audio source: writes up to `max` int16 PCM samples (at the model's sample rate) into
-   * dst[0..n) and returns n; 0 at the end. Called once per chunk of at most CHUNK samples, the
-   * way a device's audio driver hands over DMA buffers; no engine ever holds all samples.
-   */
-  readSamples(dst: number[], max: number): number;
-  print(line: string): void;
-  /** A number as text that parses back to the same double. */
-  fmt(x: number): string;
-  /** Milliseconds (any origin), for stage timings. */
-  clock(): number;
-  /** Emit per-op outputs and input windows (golden-vector comparison). */
-  trace: boolean;
-  /**
-   * Run-time overrides "threshold,smoothingWindow,strideFrames,suppressionMs[,streaming[,
-   * incremental]]"; an empty field (or an empty string) keeps the model's default; streaming
-   * "0" turns the device mode off, incremental "0" the per-stride state (device/runtime/
-   * incremental.ts) only.
-   */
-  settings: string;
-}
+export type { EngineIo };
 
 /** Parses a number field: decimal, or `w<hi>:<lo>` as exactNumberText writes. */
 function numberFromText(text: string): number {
@@ -110,15 +86,6 @@ export function arraySource(samples: number[]): (dst: number[], max: number) => 
     pos += n;
     return n;
   };
-}
-
-function line(io: EngineIo, tag: string, head: number[], values: number[], n: number): string {
-  let s = tag;
-  // biome-ignore lint/style/useTemplate: ES5 lowers a template to two concat() calls per field (a third of a score line's cost on JerryScript)
-  for (let i = 0; i < head.length; i++) s = s + " " + io.fmt(head[i]);
-  // biome-ignore lint/style/useTemplate: as above
-  for (let i = 0; i < n; i++) s = s + " " + io.fmt(values[i]);
-  return s;
 }
 
 function takeModelBytes(io: EngineIo): number[] {
@@ -269,23 +236,11 @@ export function startStream(
 
 /** Prints every inference's scores; tracing (streaming off), its window and every layer. */
 function printInferences(io: EngineIo, det: Detector, memory: TensorMemory): void {
-  const it = det.interpreter;
-  const nOut = it.output().length;
-  // Only a trace needs a second copy of the input window.
-  const window = io.trace ? memory.scratch(it.input().length, true) : [];
+  const nOut = det.interpreter.output().length;
+  const trace = io.trace ? traceLines(io, det, memory) : null;
   det.onScores((raw: number[], t: number) => {
     io.print(line(io, "S", [t], raw, nOut));
-    if (!io.trace) return;
-    // Re-run the inference op by op to print every layer (the arena is reused within one run).
-    // The arena may have reused the input's bytes: copy the window in again first.
-    det.copyWindow(window);
-    io.print(line(io, "F", [t], window, window.length));
-    det.copyWindow(it.input());
-    for (let k = 0; k < it.opCount(); k++) {
-      it.invoke(k, k + 1);
-      const o = it.tensor(it.opOutput(k));
-      io.print(line(io, "T", [k], o, o.length));
-    }
+    if (trace !== null) trace(t);
   });
 }
 
