@@ -10,12 +10,10 @@
  * what is not an image of this version and what does not parse, and nothing more.
  */
 
-import { opSpec } from "../kernels/ops";
 import { bytesToWords, unpackBits } from "../quant/pack";
 import { float64FromWords } from "./bytes";
 import type { ConstantStorage } from "./decode";
 import { ModelFormatError } from "./errors";
-import type { PreparedModel, PreparedOp } from "./prepare";
 import type { DeviceModel, DeviceOp, DeviceTensor, KeyValue } from "./types";
 import { DT_BIN, DT_UINT8 } from "./types";
 
@@ -77,7 +75,18 @@ function keyValues(rows: unknown[][]): KeyValue[] {
  * Reads a device image. `storage` receives each constant tensor's values, as the model
  * decoder's does. Throws ModelFormatError when the bytes are not a whole image of this version.
  */
-export function readDeviceImage(bytes: number[], storage: ConstantStorage): PreparedModel {
+/**
+ * A device image read: the model, its ops' rows as the image holds them (imagePreparedOps,
+ * image-ops.ts, makes the prepared ops of them), and the run plan the host recorded (null:
+ * none).
+ */
+export interface DeviceImage {
+  model: DeviceModel;
+  rows: unknown[];
+  plan: unknown;
+}
+
+export function readDeviceImage(bytes: number[], storage: ConstantStorage): DeviceImage {
   const len = bytes.length;
   if (len < IMAGE_HEADER_BYTES)
     throw new ModelFormatError(`truncated device image: ${len} bytes`, len);
@@ -134,31 +143,14 @@ export function readDeviceImage(bytes: number[], storage: ConstantStorage): Prep
     });
   }
   const ops: DeviceOp[] = [];
-  const prepared: PreparedOp[] = [];
-  for (let i = 0; i < doc[2].length; i++) {
-    const o = doc[2][i] as unknown[];
-    const op: DeviceOp = {
+  const rows = doc[2];
+  for (let i = 0; i < rows.length; i++) {
+    const o = rows[i] as unknown[];
+    ops.push({
       code: o[0] as number,
       inputs: o[1] as number[],
       outputs: o[2] as number[],
       attrs: o[3] as number[],
-    };
-    ops.push(op);
-    const params = o[5] as PreparedOp["params"];
-    // As prepareModel builds it: tensor slots (0, never null: see there), params, output slot.
-    const args: unknown[] = [];
-    for (let k = 0; k < op.inputs.length; k++) args.push(0);
-    for (let k = 0; k < params.length; k++) args.push(params[k]);
-    args.push(0);
-    prepared.push({
-      index: i,
-      code: op.code,
-      spec: opSpec(op.code) as NonNullable<ReturnType<typeof opSpec>>,
-      inputs: op.inputs,
-      outputs: op.outputs,
-      params,
-      macs: o[4] as number,
-      args,
     });
   }
   const model: DeviceModel = {
@@ -175,5 +167,5 @@ export function readDeviceImage(bytes: number[], storage: ConstantStorage): Prep
     input: m[8] as number,
     output: m[9] as number,
   };
-  return { model, ops: prepared };
+  return { model, rows, plan: doc.length > 3 ? doc[3] : null };
 }
