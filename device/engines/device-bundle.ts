@@ -47,6 +47,11 @@ export interface BundleHost {
   noNatives: boolean;
   /** The host sends the model's device image (RunOptions.image): the image bundles. */
   image?: boolean;
+  /**
+   * The run traces or turns streaming off: the whole-window image bundle (which replays the
+   * image's run plan, recorded for the device mode) cannot serve it; the image-stream one can.
+   */
+  notDeviceMode?: boolean;
 }
 
 /**
@@ -63,7 +68,7 @@ export function deviceBundleFor(model: Uint8Array, out: BuildOutputs, host?: Bun
     (host.engine === "espruino-native" || !host.noNatives);
   const stream = canStream(model);
   if (natives && host?.image === true)
-    return stream ? out.es5DeviceImageStream : out.es5DeviceImage;
+    return stream || host.notDeviceMode === true ? out.es5DeviceImageStream : out.es5DeviceImage;
   if (natives) return stream ? out.es5DeviceNativeStream : out.es5DeviceNative;
   return stream ? out.es5DeviceStream : out.es5Device;
 }

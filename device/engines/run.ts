@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { ModelFormatError } from "../../shared/model-format/errors";
-import { writeDeviceImage } from "../../shared/model-format/image-write";
 import { arraySource, exactNumberText, runStream } from "../app/run-stream";
 import { KIND_TFLM_MICRO } from "../runtime/frontend-config";
 import { KernelRegistry } from "../runtime/intrinsics";
@@ -31,6 +30,7 @@ import {
   jerryScriptArgs,
   stripEspruinoConsole,
 } from "./device-input";
+import { deviceImage } from "./image-plan";
 import { formatJsProfile, gdbSamplerScript, jsProfile, samplesOf } from "./js-profile";
 import { DEVICE_ENGINES, type EngineName } from "./names";
 import {
@@ -135,7 +135,7 @@ export class EngineUnavailableError extends EarshotError {
 /** The device image of `model`; a model the host cannot decode is refused here (EngineError). */
 function imageOf(model: Uint8Array): Uint8Array {
   try {
-    return writeDeviceImage(model);
+    return deviceImage(model);
   } catch (e) {
     if (e instanceof ModelFormatError) throw new EngineError(e.message);
     throw e;
@@ -318,6 +318,7 @@ export async function runEngine(
               engine,
               noNatives: opts.noNatives === true,
               image: opts.image === true,
+              notDeviceMode: trace || opts.streaming === false,
             })
           : out.es5,
       );

@@ -246,6 +246,17 @@ export class Interpreter {
     return this.memory.program(names, lists);
   }
 
+  /**
+   * Records the whole run as a host program now (the first whole invoke() does it otherwise):
+   * the host records a device image's run plan this way (device/engines/image-plan.ts).
+   */
+  recordProgram(): void {
+    this.recorded = true;
+    const names: string[] = [];
+    this.program = this.record(this.steps, names);
+    this.programSteps = this.program !== null ? names.length : 0;
+  }
+
   /** The graph input array (float features, [frames, coefficients] flattened): write into it. */
   input(): number[] {
     return this.arrays[this.model.input];
@@ -300,12 +311,7 @@ export class Interpreter {
    * tracing runs them one at a time (streaming off: no fused pairs).
    */
   invoke(from = -1, to = -1): void {
-    if (from < 0 && to < 0 && !this.recorded) {
-      this.recorded = true;
-      const names: string[] = [];
-      this.program = this.record(this.steps, names);
-      this.programSteps = this.program !== null ? names.length : 0;
-    }
+    if (from < 0 && to < 0 && !this.recorded) this.recordProgram();
     if (from < 0 && to < 0 && this.program !== null) {
       this.program();
       return;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { FrontEnd, type FrontEndShape } from "../../shared/features/frontend";
 import { referenceKernels } from "../../shared/kernels/reference";
-import { writeDeviceImage } from "../../shared/model-format/image-write";
+import { deviceImage } from "../engines/image-plan";
 import { DEVICE_PROFILES, type DeviceProfileName } from "./device-profiles";
 
 export interface BehaviourCase {
@@ -56,12 +56,16 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
     ];
   if (DEVICE_PROFILES[profile].swaps.some(([from]) => from === "device/runtime/load.js")) {
     // An image bundle: it runs the shipped models' device images and refuses a model file.
-    const image = (name: string) => writeDeviceImage(file(name));
+    const image = (name: string) => deviceImage(file(name));
+    // The whole-window image bundle replays the image's run plan, in the device mode only.
+    const planned = DEVICE_PROFILES[profile].swaps.some(
+      ([from]) => from === "device/runtime/interpreter.js",
+    );
     return [
       {
         what: "image of kws12-int8.esm",
         model: image("kws12-int8.esm"),
-        traced: true,
+        traced: !planned,
         refused: false,
       },
       {

@@ -118,8 +118,29 @@ const JS_FRONT_END_MODULES = [
  */
 const IMAGE_SWAPS: Swap[] = [
   ...MFCC_ONLY,
-  ["device/runtime/load.js", "device/targets/es5/image/load.js"],
   ["shared/model-format/prepare.js", "device/targets/es5/image/prepare.js"],
+];
+
+/** How the image-stream bundle loads an image: the ops prepared from its rows. */
+const IMAGE_LOAD: Swap = ["device/runtime/load.js", "device/targets/es5/image/load.js"];
+
+/**
+ * The whole-window image bundle replays the run plan the host recorded into the image
+ * (device/runtime/run-plan.ts): no arena planner, band runner or op binding on the device.
+ */
+const PLANNED_RUN: Swap[] = [
+  ["device/runtime/load.js", "device/targets/es5/image/planned-load.js"],
+  ["device/runtime/interpreter.js", "device/targets/es5/image/interpreter.js"],
+  // Its interpreter refuses a trace (the image-stream bundle serves one).
+  ["device/app/trace-lines.js", "device/targets/es5/image/no-trace.js"],
+];
+
+/** What the planned bundle must not carry (PLANNED_RUN cuts them off). */
+const PLANNER_MODULES = [
+  "shared/model-format/image-ops.js",
+  "shared/planner/",
+  "device/runtime/conv-pool-band.js",
+  "shared/kernels/dispatch.js",
 ];
 
 /** What the image bundles must not carry (the swaps above cut them off). */
@@ -136,14 +157,15 @@ const MODEL_FILE_MODULES = [
  * Each device bundle's size budget in bytes (test/device/bundle-size.test.ts fails the suite
  * when a bundle outgrows it): the sizes of 2026-12-06 plus ~2% headroom, a ratchet against growth
  * nobody chose. Lower a budget when a bundle shrinks; raise one only with the reason in the
- * commit. The issue's goal for every bundle is 24 KB.
+ * commit. The issue's goal for every bundle is 24 KB; the whole-window image bundle meets it,
+ * and its budget is that goal (24 KiB) rather than its size plus headroom.
  */
 export const SIZE_BUDGET: Record<DeviceProfileName, number> = {
-  mfcc: 49_300,
-  "mfcc-stream": 53_900,
-  native: 41_500,
-  "native-stream": 46_100,
-  "native-image": 31_600,
+  mfcc: 49_100,
+  "mfcc-stream": 53_700,
+  native: 41_300,
+  "native-stream": 46_000,
+  "native-image": 24_576,
   "native-image-stream": 36_300,
   "tflm-micro": 61_500,
 };
@@ -179,22 +201,24 @@ export const DEVICE_PROFILES: Record<DeviceProfileName, DeviceProfile> = {
     swaps: [...MFCC_SWAPS, NATIVE_FRONT_END],
     absent: ["shared/features/tflm-micro/", ...JS_KERNEL_MODULES, ...JS_FRONT_END_MODULES],
   },
-  // earshot-device-image.js: earshot-device-native.js loading device images, not model files.
+  // earshot-device-image.js: earshot-device-native.js loading device images, not model files,
+  // and replaying their run plans (device mode only: a trace takes the image-stream bundle).
   "native-image": {
     entry: "native-entry",
-    swaps: [...IMAGE_SWAPS, NATIVE_FRONT_END, WHOLE_WINDOW],
+    swaps: [...IMAGE_SWAPS, NATIVE_FRONT_END, WHOLE_WINDOW, ...PLANNED_RUN],
     absent: [
       "shared/features/tflm-micro/",
       "device/runtime/incremental.js",
       ...JS_KERNEL_MODULES,
       ...JS_FRONT_END_MODULES,
       ...MODEL_FILE_MODULES,
+      ...PLANNER_MODULES,
     ],
   },
   // earshot-device-image-stream.js: the same with streaming inference.
   "native-image-stream": {
     entry: "native-entry",
-    swaps: [...IMAGE_SWAPS, NATIVE_FRONT_END],
+    swaps: [...IMAGE_SWAPS, IMAGE_LOAD, NATIVE_FRONT_END],
     absent: [
       "shared/features/tflm-micro/",
       ...JS_KERNEL_MODULES,

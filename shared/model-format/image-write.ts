@@ -5,7 +5,8 @@
  *
  *   header   "ESHI", version u16, 0 u16, total bytes u32, JSON bytes u32, float count u32
  *   floats   float64 little-endian: the JSON refers to one as {"#": k}, to an array as {"#": [k, n]}
- *   JSON     ASCII: [model, tensors, ops] as positional arrays (below), kernel params as objects
+ *   JSON     ASCII: [model, tensors, ops] as positional arrays (below), kernel params as objects,
+ *            then the run plan when a planner made one (device/runtime/run-plan.ts)
  *   data     each constant tensor's stored bytes, as in the model file (packed bit widths); a
  *            tensor row gives its data's offset from the start of this region
  *
@@ -17,6 +18,7 @@ import { decodePrepared } from "./decode";
 import { tensorDataBytes } from "./encode";
 import { FLOAT_REF, IMAGE_HEADER_BYTES, IMAGE_MAGIC, IMAGE_VERSION } from "./image-read";
 import { storedCount } from "./layout";
+import type { PreparedModel } from "./prepare";
 import type { KeyValue } from "./types";
 
 const INT32_MIN = -2147483648;
@@ -69,10 +71,16 @@ function asciiJson(v: unknown): string {
 
 /**
  * The device image of a model file; throws ModelFormatError when the file is not a valid model
- * (the full host check: digest, structure, every op's operands and ranges).
+ * (the full host check: digest, structure, every op's operands and ranges). `planner` records
+ * the run plan the whole-window image bundle replays (device/engines/image-plan.ts; the device
+ * side of the repository passes it, this module cannot import the runtime).
  */
-export function writeDeviceImage(modelBytes: ArrayLike<number>): Uint8Array {
-  const { model: m, ops } = decodePrepared(Array.from(modelBytes));
+export function writeDeviceImage(
+  modelBytes: ArrayLike<number>,
+  planner: ((pm: PreparedModel) => unknown) | null = null,
+): Uint8Array {
+  const pm = decodePrepared(Array.from(modelBytes));
+  const { model: m, ops } = pm;
   // Constants in tensor order; each row names its data's offset within the data region.
   const data = new ByteWriter();
   const tensors = m.tensors.map((t) => {
@@ -99,6 +107,7 @@ export function writeDeviceImage(modelBytes: ArrayLike<number>): Uint8Array {
         ],
         tensors,
         ops.map((p) => [p.code, p.inputs, p.outputs, m.ops[p.index].attrs, p.macs, p.params]),
+        ...(planner === null ? [] : [planner(pm)]),
       ],
       floats,
     ),

@@ -84,6 +84,17 @@ describe("the host picks the device bundle", () => {
     }
   });
 
+  it("device images: the planned whole-window bundle in the device mode, the image-stream one for a trace, streaming off, or a model that can stream", () => {
+    const shipped = Uint8Array.from(readFileSync(join(__dirname, "../../models/kws12-int8.esm")));
+    const streams = Uint8Array.from(encodeModel(syntheticStreamModel({ seed: 5 })));
+    const host = { engine: "jerryscript-native", noNatives: false, image: true } as const;
+    expect(deviceBundleFor(shipped, out, host)).toBe(out.es5DeviceImage);
+    expect(deviceBundleFor(shipped, out, { ...host, notDeviceMode: true })).toBe(
+      out.es5DeviceImageStream,
+    );
+    expect(deviceBundleFor(streams, out, host)).toBe(out.es5DeviceImageStream);
+  });
+
   it("the tflm-micro bundle on the native hosts too (their bundle carries the mfcc front end)", () => {
     const host = { engine: "wasm3", noNatives: false } as const;
     expect(deviceBundleFor(modelWith("tflm-micro"), out, host)).toBe(out.es5DeviceTflm);

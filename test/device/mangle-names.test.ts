@@ -3,11 +3,13 @@
  * renamed, derived from the sources; and the build's two guards (tools/bundle-device.ts): a
  * reserved name renamed, and a renaming that changes what a bundle prints.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transformSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordRunPlan } from "../../device/engines/image-plan";
 import { buildOutputs } from "../../device/engines/paths";
 import { buildDevice } from "../../device/tools/build";
 import { behaviourCases, behaviourProblems } from "../../device/tools/bundle-behaviour";
@@ -143,6 +145,27 @@ describe.each([
     }
     expect(fields.size).toBeGreaterThan(20);
     expect(plan.mangle.filter((n) => fields.has(n))).toEqual([]);
+  });
+});
+
+describe("the plan of the whole-window image bundle (run plans)", () => {
+  it("keeps every name of the run plan the image carries (its fields, op references, parameters)", () => {
+    const plan = deviceManglePlan("native-image");
+    const keys = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== "object") return;
+      for (const [k, x] of Object.entries(v)) {
+        if (!Array.isArray(v)) keys.add(k);
+        walk(x);
+      }
+    };
+    walk(
+      recordRunPlan(
+        decodePrepared(Array.from(readFileSync(join(__dirname, "../../models/kws12-int8.esm")))),
+      ),
+    );
+    expect([...keys]).toEqual(expect.arrayContaining(["layouts", "quantizedInput", "op", "inH"]));
+    expect(plan.mangle.filter((n) => keys.has(n))).toEqual([]);
   });
 });
 

@@ -170,7 +170,7 @@ export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")
     .command("image")
     .description(
-      "Write a model's device image: the model decoded, validated in full and prepared on the host, for the image bundles (device/build/earshot-device-image*.js), which then carry no decoder, graph checks or op preparers. The image is trusted as it is: verify it in transport (an OTA manifest) as the device bundles' SHA-256 check is",
+      "Write a model's device image: the model decoded, validated in full and prepared on the host, with the run plan (arena, bands, every kernel call) the host recorded, for the image bundles (device/build/earshot-device-image*.js), which then carry no decoder, graph checks or op preparers, and the whole-window one no arena planner either. The image is trusted as it is: verify it in transport (an OTA manifest) as the device bundles' SHA-256 check is",
     )
     .option("--model <file>", "device model file (default: the shipped models/kws12-int8.esm)")
     .requiredOption("--out <file>", "where to write the image (never the model file)")
@@ -179,7 +179,7 @@ export function register(program: Command): void {
       const { readFileSync, renameSync, writeFileSync } = await import("node:fs");
       const { resolve } = await import("node:path");
       const { modelOrShipped } = await import("../../models/shipped");
-      const { writeDeviceImage } = await import("../../../shared/model-format/image-write");
+      const { deviceImage } = await import("../../../device/engines/image-plan");
       const file = modelOrShipped(opts.model);
       if (resolve(file) === resolve(opts.out))
         throw new UserError("--out must differ from the model file (the model is kept)");
@@ -192,7 +192,7 @@ export function register(program: Command): void {
       const { isDeviceImage } = await import("../../../shared/model-format/image-write");
       if (isDeviceImage(bytes)) throw new UserError(`${file} is a device image already`);
       // A ModelFormatError (the host's full check) ends in its one line; nothing is written.
-      const image = writeDeviceImage(bytes);
+      const image = deviceImage(bytes);
       const tmp = `${opts.out}.partial`;
       writeFileSync(tmp, image);
       renameSync(tmp, opts.out);

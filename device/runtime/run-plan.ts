@@ -1,0 +1,72 @@
+/**
+ * A run plan: what the interpreter (interpreter.ts) would set up at load for the device mode,
+ * worked out on the host and carried in a device image (device/engines/image-plan.ts records
+ * it; device/targets/es5/image/interpreter.ts replays it). The arena is planned for each slot
+ * layout a device memory may use (typed arenas: int8 in one byte, or every integer in an int32
+ * slot); the calls are the host program the interpreter records (TensorMemory.program), with
+ * every array named by reference. The device then needs no arena planner, no band runner and
+ * no op binding: it makes the views and the argument lists, and runs them.
+ */
+
+/** The dtypes whose slot sizes tell layouts apart (DT_INT8, DT_UINT8, DT_INT16, DT_INT32, DT_BIN, DT_FLOAT32). */
+export const PLAN_DTYPES = [1, 2, 3, 4, 5, 6];
+
+/**
+ * What each argument of a planned call is, one character per argument in a list's `kinds`:
+ * `n` a number as it is; `v` an arena view (its index in `views`); `c` a constant tensor (its
+ * index); `p` a kernel's parameter object (its index in `params`), which the device fixes with
+ * TensorMemory.fixParams for the list's kernel.
+ */
+export const ARG_NUMBER = "n";
+export const ARG_VIEW = "v";
+export const ARG_CONSTANT = "c";
+export const ARG_PARAMS = "p";
+
+/** A parameter the image's op rows carry already: the j-th parameter of op k, as [k, j]. */
+export interface PlanOpParam {
+  op: number[];
+}
+
+export interface RunPlan {
+  /** Per layout: the slot bytes of each of PLAN_DTYPES. */
+  layouts: number[][];
+  /** Per layout: the arena's bytes (TensorMemory.reserveArena). */
+  arena: number[];
+  /** Per view: [elements, dtype, byte offset in layout 0, in layout 1, ...]. */
+  views: number[][];
+  /**
+   * Kernel parameter objects, shared by the lists that pass the same one: each the object, or
+   * where an op of the image has it already, {op: [k, j]}, the j-th parameter of op k as the
+   * image's op rows hold it (the loader puts the object in its place: image/planned-load.ts).
+   */
+  params: (number | object | PlanOpParam)[];
+  /**
+   * Call lists, shared by the steps that make the same call: [kernel name (or "copy",
+   * TensorMemory.copy), kinds (one character per argument, above), ...each argument's number].
+   * Plain numbers rather than an object per reference: smaller, and faster for an engine's
+   * JSON.parse and the float walk (shared/model-format/image-read.ts).
+   */
+  lists: (string | number)[][];
+  /** The calls in order, as indices into `lists`. */
+  steps: number[];
+  /** Views of the float input (-1 when the caller quantizes it), its quantized form (-1: none) and the scores. */
+  input: number;
+  quantizedInput: number;
+  output: number;
+  /** The leading quantize op's parameters (null: the graph has none). */
+  quantizer: unknown;
+  /** Arena bytes a C target needs, and the multiply-accumulates per inference [int, binary]. */
+  peakBytes: number;
+  macs: number[];
+}
+
+/** A model read from an image that carries a run plan. */
+export interface PlannedModel {
+  plan: RunPlan | null;
+}
+
+/**
+ * The plan reaches the device as JSON the host wrote, so its members keep their names in the
+ * bundles: tools/mangle-names.ts reserves every member an ambient declaration reaches.
+ */
+declare const RUN_PLAN_FROM_HOST: RunPlan;
