@@ -124,6 +124,26 @@ function settingsText(o: RunOptions): string {
   return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",") + streaming;
 }
 
+/** The engines that run on JerryScript, whose heap is fixed (JERRY_HEAP_KB). */
+const JERRY_HOSTED: EngineName[] = ["jerryscript", "jerryscript-native", "wasm3"];
+
+/**
+ * Runs `parse`; an `X` line without a message is explained: on JerryScript that is the
+ * RangeError it throws, message empty, when its heap cannot hold an allocation.
+ */
+function withHeapHint<T>(engine: EngineName, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof EngineError) || e.message !== "") throw e;
+    throw new EngineError(
+      JERRY_HOSTED.includes(engine)
+        ? `an error without a message: JerryScript's heap (${JERRY_HEAP_KB} KB in this build) could not hold an allocation; the model's arena, constants and buffers together need more than it has`
+        : `${engine} failed with an error that has no message`,
+    );
+  }
+}
+
 /** Raised when an engine's build output or interpreter is missing. */
 export class EngineUnavailableError extends EarshotError {
   constructor(message: string) {
@@ -400,7 +420,7 @@ export async function runEngine(
         "lua5.3",
       );
     }
-    const result = parseEngineOutput(text);
+    const result = withHeapHint(engine, () => parseEngineOutput(text));
     if (counted !== null) result.instructions = counted;
     if (jsProfiling) {
       const samples = samplesOf(existsSync(gdbLog) ? readFileSync(gdbLog, "utf8") : "");

@@ -181,6 +181,19 @@ describe("jerryscript heap", () => {
     },
     300_000,
   );
+
+  // The shipped binary model's arena (160.8 KiB of int32 slots) does not fit: JerryScript throws
+  // a RangeError without a message, and the user is told what ran out instead of nothing.
+  it.skipIf(nativeEnginePath("jerryscript-native") === null)(
+    "says the heap ran out where a model does not fit it (models/kws12-binary.esm)",
+    async () => {
+      const bytes = new Uint8Array(readFileSync(join(REPO_DIR, "models", "kws12-binary.esm")));
+      await expect(
+        runEngine("jerryscript-native", bytes, testSignal(3, 16000), {}),
+      ).rejects.toThrow(/^an error without a message: JerryScript's heap \(256 KB/);
+    },
+    300_000,
+  );
 });
 
 describe.each(
