@@ -21,6 +21,7 @@ import {
   syntheticConvPoolModel,
   syntheticInt4Model,
   syntheticInt8Model,
+  syntheticStreamModel,
 } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
 import { referenceKernels } from "../../shared/kernels/reference";
@@ -37,6 +38,8 @@ const MODELS: [string, number[]][] = [
   ["4-bit", encodeModel(syntheticInt4Model({ seed: 22 }))],
   ["binary", encodeModel(syntheticBinaryModel({ seed: 23 }))],
   ["conv + pool bands", encodeModel(syntheticConvPoolModel({ seed: 24 }))],
+  // A model that can stream takes the image-stream bundle; its plan still replays whole windows.
+  ["export-like stream", encodeModel(syntheticStreamModel({ seed: 25, exportLike: true }))],
   ["shipped kws12-int8", shipped("kws12-int8.esm")],
   ["shipped kws12-binary", shipped("kws12-binary.esm")],
 ];
