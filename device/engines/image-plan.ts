@@ -5,9 +5,13 @@
  * image bundle replays is therefore exactly what the interpreter would have set up and called
  * on the device, planner and band runner included.
  */
+
+import { validateConfig } from "../../shared/features/validate-config";
 import { referenceKernels } from "../../shared/kernels/reference";
+import { ModelFormatError } from "../../shared/model-format/errors";
 import { writeDeviceImage } from "../../shared/model-format/image-write";
 import type { PreparedModel } from "../../shared/model-format/prepare";
+import { frontEndFromKeyValues } from "../runtime/frontend-config";
 import { Interpreter } from "../runtime/interpreter";
 import type { TensorMemory } from "../runtime/memory";
 import {
@@ -193,9 +197,29 @@ export function recordRunPlan(pm: PreparedModel): RunPlan {
 }
 
 /**
- * The device image of a model file as the host sends it to the image bundles: with its run
- * plan. Throws ModelFormatError when the file is not a valid model.
+ * The model's MFCC / LFBE front end, validated in full (every field, the mel filters): the
+ * image bundles do not check it again (targets/es5/image/trusted-config.ts). ModelFormatError
+ * for another front-end kind or a bad field.
+ */
+function checkFrontEnd(pm: PreparedModel): void {
+  try {
+    validateConfig(frontEndFromKeyValues(pm.model.frontEnd));
+  } catch (e) {
+    throw new ModelFormatError(
+      `device images carry MFCC / LFBE models with a valid front end: ${e instanceof ModelFormatError ? e.reason : (e as Error).message}`,
+      -1,
+    );
+  }
+}
+
+/**
+ * The device image of a model file as the host sends it to the image bundles: its front end
+ * checked in full, with its run plan. Throws ModelFormatError when the file is not a valid
+ * model or its front end is not one the image bundles run.
  */
 export function deviceImage(modelBytes: ArrayLike<number>): Uint8Array {
-  return writeDeviceImage(modelBytes, recordRunPlan);
+  return writeDeviceImage(modelBytes, (pm) => {
+    checkFrontEnd(pm);
+    return recordRunPlan(pm);
+  });
 }

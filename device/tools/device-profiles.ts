@@ -117,7 +117,9 @@ const JS_FRONT_END_MODULES = [
  * their messages stay on the host.
  */
 const IMAGE_SWAPS: Swap[] = [
-  ...MFCC_ONLY,
+  // The host validated the front end in full before it wrote the image.
+  ["shared/features/validate-config.js", "device/targets/es5/image/trusted-config.js"],
+  ["device/runtime/front-end-tflm-micro.js", "device/targets/es5/one-front-end/no-tflm-micro.js"],
   ["shared/model-format/prepare.js", "device/targets/es5/image/prepare.js"],
 ];
 
@@ -151,6 +153,9 @@ const MODEL_FILE_MODULES = [
   "device/targets/es5/trusting/prepare-checks.js",
   "shared/model-format/digest.js",
   "device/targets/es5/trusting/digest.js",
+  // The front end's checks, full and trusting.
+  "shared/features/validate-config.js",
+  "device/targets/es5/trusting/validate-config.js",
 ];
 
 /**

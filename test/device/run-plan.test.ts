@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deviceImage, recordRunPlan } from "../../device/engines/image-plan";
+import { frontEndToKeyValues } from "../../device/runtime/frontend-config-write";
 import { Interpreter } from "../../device/runtime/interpreter";
 import type { TensorMemory } from "../../device/runtime/memory";
 import type { PlannedModel, RunPlan } from "../../device/runtime/run-plan";
@@ -24,9 +25,11 @@ import {
   syntheticStreamModel,
 } from "../../host/compress/synthetic-models";
 import { Rng } from "../../host/data/rng";
+import { TFLM_MICRO_SPEECH } from "../../shared/features/tflm-micro/presets";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { decodePrepared } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
+import { ModelFormatError } from "../../shared/model-format/errors";
 import { readDeviceImage } from "../../shared/model-format/image-read";
 import type { DeviceModel } from "../../shared/model-format/types";
 
@@ -119,6 +122,22 @@ describe("run plans", () => {
     expect(read.plan).toStrictEqual(JSON.parse(JSON.stringify(plan)));
     const q = (read.plan as RunPlan).quantizer as { scale: number };
     expect(Object.is(q.scale, (plan.quantizer as { scale: number }).scale)).toBe(true);
+  });
+
+  it("come only with a front end the host checked in full (the image bundles check it no further)", () => {
+    const tflm = syntheticInt8Model({ seed: 26, frames: 49, coeffs: 40 });
+    tflm.frontEnd = frontEndToKeyValues(TFLM_MICRO_SPEECH);
+    expect(() => deviceImage(encodeModel(tflm))).toThrow(
+      /device images carry MFCC \/ LFBE models with a valid front end: front end tflm-micro/,
+    );
+    const bad = syntheticInt8Model({ seed: 27 });
+    bad.frontEnd = bad.frontEnd.map((kv) =>
+      kv.key === "fftSize" ? { key: "fftSize", value: 500 } : kv,
+    );
+    expect(() => deviceImage(encodeModel(bad))).toThrow(ModelFormatError);
+    expect(() => deviceImage(encodeModel(bad))).toThrow(
+      /valid front end: front-end config: fftSize/,
+    );
   });
 
   it("are refused where they cannot run: no plan, streaming off, an arena of another layout", () => {
