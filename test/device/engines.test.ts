@@ -196,6 +196,27 @@ describe("jerryscript heap", () => {
   );
 });
 
+describe("espruino-native past 64 KB of arena", () => {
+  // Espruino's typed arrays hold a 16-bit byteOffset: views the arena plan puts past 64 KB (the
+  // binary model's int32 arena is 160.8 KiB) get buffers of their own (targets/es5/native.ts).
+  it.skipIf(nativeEnginePath("espruino-native") === null)(
+    "runs models/kws12-binary.esm bit for bit like Node, from the file and from its image",
+    async () => {
+      const bytes = new Uint8Array(readFileSync(join(REPO_DIR, "models", "kws12-binary.esm")));
+      const samples = testSignal(4, 24000);
+      const settings = { strideFrames: 5, threshold: 0 };
+      const node = await runEngine("node", bytes, samples, settings);
+      expect(node.scores.length).toBeGreaterThan(5);
+      for (const image of [false, true]) {
+        const r = await runEngine("espruino-native", bytes, samples, { ...settings, image });
+        expect(r.scores).toEqual(node.scores);
+        expect(r.events).toEqual(node.events);
+      }
+    },
+    300_000,
+  );
+});
+
 describe.each(
   Object.keys(NATIVE_SERVING) as (EngineName & NativeEngine)[],
 )("res8-narrow on %s", (engine) => {

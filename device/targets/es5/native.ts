@@ -231,6 +231,18 @@ export function typedMemory(
   const minStore = native.minStoreBytes !== undefined ? native.minStoreBytes : 0;
   const fix = native.fixParams;
   const served = native as Record<string, unknown>;
+  // An array of its own (the streaming frame ring; an activation the arena cannot view): it
+  // holds kernel outputs, so activations' width, not constants'.
+  const ownBuffer = (n: number, dtype: number): number[] =>
+    committed(
+      activationView(
+        new ArrayBuffer(n * elementBytes(dtype, compactActivations) + 8),
+        0,
+        n,
+        dtype,
+        compactActivations,
+      ),
+    );
   return {
     copy: native.copy !== undefined ? native.copy : copyLoop,
     copyScaled: native.copyScaled !== undefined ? native.copyScaled : copyScaledLoop,
@@ -264,8 +276,17 @@ export function typedMemory(
       arena = new ArrayBuffer(bytes > 8 ? bytes : 8);
       committed(new Uint8Array(arena));
     },
-    activation: (byteOffset: number, n: number, dtype: number) =>
-      activationView(arena, byteOffset, n, dtype, compactActivations),
+    activation: (byteOffset: number, n: number, dtype: number) => {
+      try {
+        return activationView(arena, byteOffset, n, dtype, compactActivations);
+      } catch (e) {
+        // Espruino: no typed array may start past 64 KB into its buffer (a 16-bit byteOffset).
+        // Such a view gets a buffer of its own: no tensor reads another through the arena, so
+        // only the memory the plan saved is spent.
+        if (byteOffset < 65536) throw e;
+        return ownBuffer(n, dtype);
+      }
+    },
     constantStorage: (count: number, dtype: number, bits: number) =>
       constantArray(count, dtype, bits, compact, minStore),
     // The decoder filled storage from constantStorage: already in the kernels' form.
@@ -276,16 +297,6 @@ export function typedMemory(
           ? new Float64Array(store(n, 8, minStore), 0, n)
           : new Int32Array(store(n, 4, minStore), 0, n),
       ),
-    // Buffers (the streaming frame ring) hold kernel outputs: activations' width, not constants'.
-    buffer: (n: number, dtype: number) =>
-      committed(
-        activationView(
-          new ArrayBuffer(n * elementBytes(dtype, compactActivations) + 8),
-          0,
-          n,
-          dtype,
-          compactActivations,
-        ),
-      ),
+    buffer: ownBuffer,
   };
 }
