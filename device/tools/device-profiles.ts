@@ -163,14 +163,14 @@ const MODEL_FILE_MODULES = [
  * when a bundle outgrows it): the sizes of 2026-12-06 plus ~2% headroom, a ratchet against growth
  * nobody chose. Lower a budget when a bundle shrinks; raise one only with the reason in the
  * commit. The issue's goal for every bundle is 24 KB; the whole-window image bundle meets it,
- * and its budget is that goal (24 KiB) rather than its size plus headroom.
+ * and its budget is that goal, read strictly (24,000 bytes), rather than its size plus headroom.
  */
 export const SIZE_BUDGET: Record<DeviceProfileName, number> = {
   mfcc: 49_100,
   "mfcc-stream": 53_700,
   native: 41_300,
   "native-stream": 46_000,
-  "native-image": 24_576,
+  "native-image": 24_000,
   "native-image-stream": 36_300,
   "tflm-micro": 61_500,
 };

@@ -39,11 +39,11 @@ export class Interpreter {
   programSteps = 0;
   private readonly plan: RunPlan;
   private readonly mem: TensorMemory;
+  private readonly kernels: Kernels;
   private readonly planViews: number[][];
-  /** Per step: its kernel's name, the function (or the memory's copy), what it is called on, its list. */
+  /** Per step: its kernel's name, the function (or the memory's copy) and its list. */
   private readonly names: string[] = [];
   private readonly fns: KernelFn[] = [];
-  private readonly selves: unknown[] = [];
   private readonly stepArgs: unknown[][] = [];
   private hostProgram: (() => void) | null = null;
   private recorded = false;
@@ -66,6 +66,7 @@ export class Interpreter {
     if (layout < 0) throw new Error(`the image's run plan has no layout for ${memory.name} memory`);
     this.plan = plan;
     this.mem = memory;
+    this.kernels = kernels;
     this.arenaPeakBytes = plan.peakBytes;
     this.macs = plan.macs;
     memory.reserveArena(plan.arena[layout]);
@@ -101,7 +102,6 @@ export class Interpreter {
       const copy = name === "copy";
       this.names.push(name);
       this.fns.push((copy ? memory.copy : kernels[name as keyof Kernels]) as unknown as KernelFn);
-      this.selves.push(copy ? memory : kernels);
       this.stepArgs.push(lists[li]);
     }
   }
@@ -147,6 +147,8 @@ export class Interpreter {
       return;
     }
     const fns = this.fns;
-    for (let i = 0; i < fns.length; i++) fns[i].apply(this.selves[i], this.stepArgs[i]);
+    // Called on the kernel set, as the interpreter calls kernels; the typed memory's copy (a
+    // native, or a plain loop) reads no `this`.
+    for (let i = 0; i < fns.length; i++) fns[i].apply(this.kernels, this.stepArgs[i]);
   }
 }
