@@ -104,26 +104,17 @@ export function parseEngineOutput(text: string): EngineResult {
       [r.arenaPeakBytes, r.intMacs, r.binMacs] = nums(p, 1);
       sawHeader = true;
     } else if (tag === "P") {
-      const [
-        samples,
-        frames,
-        inferences,
-        detections,
-        frontEndMs,
-        networkMs,
-        postMs,
-        whole,
-        stride,
-      ] = nums(p, 1);
+      // In the order run-stream.ts prints them; the last two (program steps) may be absent.
+      const f = nums(p, 1);
       r.stats = {
-        samples,
-        frames,
-        inferences,
-        detections,
-        frontEndMs,
-        networkMs,
-        postMs,
-        programSteps: [whole ?? 0, stride ?? 0],
+        samples: f[0],
+        frames: f[1],
+        inferences: f[2],
+        detections: f[3],
+        frontEndMs: f[4],
+        networkMs: f[5],
+        postMs: f[6],
+        programSteps: [f[7] ?? 0, f[8] ?? 0],
       };
     } else if (tag === "I") {
       r.streamingMacsPerStride = num(p[1]);
