@@ -14,6 +14,7 @@
  * - int2..int8 via `{ weightBits }` for PTQ sweeps (linear per-channel weights).
  */
 import * as tf from "@tensorflow/tfjs";
+import { CompressError } from "./errors";
 import { QBatchNorm } from "./qbatchnorm";
 import { isQuantLayer, QConv2D, QDense, QDepthwiseConv2D, type QLayerArgs } from "./qlayers";
 import type { QuantizerConfig } from "./quantizers";
@@ -41,6 +42,11 @@ export interface PrecisionOptions {
   masked?: boolean;
   /** XNOR-style per-channel scaling of binary weights. */
   binaryScaling?: boolean;
+  /**
+   * Binary nets: further layers, by name, kept at int8 like the first and last, e.g. res8-bin's
+   * downsampling conv (Bethge et al.: binarizing the downsampling loses the most information).
+   */
+  int8Layers?: string[];
 }
 
 export interface LayerQuant {
@@ -174,6 +180,11 @@ export function applyPrecision(
   opts: PrecisionOptions = {},
 ): tf.LayersModel {
   const pos = positions(model);
+  const unknown = (opts.int8Layers ?? []).filter((n) => !pos.has(n));
+  if (unknown.length > 0)
+    throw new CompressError(
+      `int8 layers ${unknown.join(", ")}: no such quantizable layer (have ${[...pos.keys()].join(", ")})`,
+    );
   const out = new Map<string, Sym>();
   const inputs: Sym[] = [];
   const copies: [tf.layers.Layer, tf.layers.Layer][] = [];
@@ -192,7 +203,8 @@ export function applyPrecision(
     let fresh: tf.layers.Layer;
     const p = pos.get(layer.name);
     if (p) {
-      const { cls, args } = quantArgs(layer, layerQuant(precision, p, opts));
+      const kept = precision === "binary" && opts.int8Layers?.includes(layer.name);
+      const { cls, args } = quantArgs(layer, layerQuant(kept ? "int8" : precision, p, opts));
       args.masked = opts.masked || (isQuantLayer(layer) && layer.kernelMask !== null);
       if (opts.stage2) args.biasQuantizer = { kind: "linear", bits: opts.stage2.bits ?? 8 };
       fresh =

@@ -9,11 +9,17 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { apply, convBnRelu, type InputShape } from "./common";
+import { ModelError } from "./errors";
 
 export interface Res8BinConfig {
   inputShape: InputShape;
   numClasses: number;
   filters?: number;
+  /**
+   * conv0's filters (default `filters`). conv0 is the int8 layer at full resolution: its output
+   * is the arena's largest tensor, so the blocks can widen without it.
+   */
+  stemFilters?: number;
   /** Residual blocks D (two convs each). */
   blocks?: number;
   /** Square kernel K. */
@@ -33,8 +39,16 @@ export const RES8_BIN = {
 
 export function buildRes8Bin(c: Res8BinConfig): tf.LayersModel {
   const o = { ...RES8_BIN, ...c };
+  if (!o.downsample && o.stemFilters !== undefined && o.stemFilters !== o.filters)
+    throw new ModelError(
+      `res8-bin: stemFilters (${o.stemFilters}) must equal filters (${o.filters}) without a downsampling conv, which is what changes the channel count`,
+    );
   const input = tf.input({ shape: c.inputShape, name: "features" });
-  let x = convBnRelu(input, "conv0", { filters: o.filters, kernel: o.kernel, relu: o.relu });
+  let x = convBnRelu(input, "conv0", {
+    filters: o.stemFilters ?? o.filters,
+    kernel: o.kernel,
+    relu: o.relu,
+  });
   if (o.downsample) {
     x = convBnRelu(x, "down0", {
       filters: o.filters,

@@ -100,6 +100,8 @@ export interface TrainConfig {
    * recorded with the run; `hooks.model` (host/compress/train-hook.ts) does the work.
    */
   precision?: string;
+  /** Binary nets: layers kept at int8 besides the first and last (compress/precision.ts). */
+  int8Layers?: string[];
   from?: string;
 }
 

@@ -33,6 +33,11 @@ describe("earshot CLI", () => {
     const qat = cli(...base, "--replicas", "2", "--precision", "int8");
     expect(qat.status).not.toBe(0);
     expect(qat.stderr).toMatch(/--replicas > 1 trains float models only/);
+    const int8Layers = cli(...base, "--precision", "int8", "--int8-layers", "down0");
+    expect(int8Layers.status).not.toBe(0);
+    expect(int8Layers.stderr.trim()).toBe(
+      "earshot: --int8-layers applies to --precision binary only",
+    );
   });
 
   it("doctor --json reports node, backend and each engine with a hint when missing", () => {

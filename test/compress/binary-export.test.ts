@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { calibrate, Exporter } from "../../host/compress/export";
 import { dequantize, IntEvaluator } from "../../host/compress/int-eval";
-import { applyPrecision } from "../../host/compress/precision";
+import { applyPrecision, type PrecisionOptions } from "../../host/compress/precision";
 import { calibrateInputRanges } from "../../host/compress/ptq";
 import type { QuantLayerT } from "../../host/compress/qlayers";
 import { buildModel, type ModelName } from "../../host/models";
@@ -54,13 +54,14 @@ function compareBinary(
   name: ModelName,
   extra: object,
   seed: number,
-  o: { n?: number; headRange?: number } = {},
+  o: { n?: number; headRange?: number; precision?: PrecisionOptions } = {},
 ): Agreement {
   const n = o.n ?? 40;
   const shape = [20, 12, 1];
   const m = applyPrecision(
     buildModel(name, { inputShape: shape, numClasses: 6, ...extra } as never),
     "binary",
+    o.precision,
   );
   randomize(m, seed);
   const calib = tf.randomNormal([64, ...shape], 0, 1, "float32", seed + 1);
@@ -149,6 +150,29 @@ describe("exported binary nets keep the tfjs model's signs, layer by layer", () 
         small: true,
       });
     expect(r.relErr.get("logits")).toBeLessThan(0.05);
+  });
+
+  it("res8-bin with an int8 downsampling conv (--int8-layers down0) and a narrower stem", () => {
+    const r = compareBinary("res8-bin", { filters: 16, stemFilters: 8, blocks: 1 }, 7, {
+      precision: { int8Layers: ["down0"] },
+    });
+    for (const [layer, v] of r.layers)
+      if (layer !== "logits") expect({ layer, agree: v >= 0.99 }).toEqual({ layer, agree: true });
+    // Two int8 layers in front of the binary part now: int8 activations between them.
+    for (const layer of ["conv0_bn", "down0_bn"])
+      expect({ layer, small: (r.relErr.get(layer) as number) < 0.03 }).toEqual({
+        layer,
+        small: true,
+      });
+    expect(r.relErr.get("logits")).toBeLessThan(0.05);
+  });
+
+  it("refuses an int8 layer name the model does not have", () => {
+    const m = buildModel("res8-bin", { inputShape: [20, 12, 1], numClasses: 6, filters: 4 });
+    expect(() => applyPrecision(m, "binary", { int8Layers: ["down9"] })).toThrow(
+      /int8 layers down9: no such quantizable layer \(have conv0, down0,/,
+    );
+    m.dispose();
   });
 
   it.each([

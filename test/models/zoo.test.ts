@@ -92,6 +92,27 @@ describe("model zoo", () => {
     m.dispose();
   });
 
+  it("res8-bin's stem can be narrower than its blocks; only the downsampling conv changes channels", () => {
+    const m = buildModel("res8-bin", {
+      inputShape: [98, 40, 1],
+      numClasses: 12,
+      filters: 32,
+      stemFilters: 19,
+    });
+    expect(m.getLayer("conv0").outputShape).toEqual([null, 98, 40, 19]);
+    expect(m.getLayer("down0").outputShape).toEqual([null, 25, 14, 32]);
+    m.dispose();
+    expect(() =>
+      buildModel("res8-bin", {
+        inputShape: [98, 40, 1],
+        numClasses: 12,
+        filters: 32,
+        stemFilters: 19,
+        downsample: null,
+      }),
+    ).toThrow(/stemFilters \(19\) must equal filters \(32\) without a downsampling conv/);
+  });
+
   it("rejects an unknown model name with a clear error", () => {
     expect(() => buildModel("res9" as never, {} as never)).toThrow(/unknown model 'res9'/);
   });

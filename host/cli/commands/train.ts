@@ -154,6 +154,10 @@ export function register(program: Command): void {
       "--precision <p>",
       "float | int8 | int5 | int4 | binary (QAT / seed-002 two-stage / binary; issue 4)",
     )
+    .option(
+      "--int8-layers <names>",
+      "binary nets: comma-separated layers kept at int8 besides the first and last, e.g. down0 (res8-bin's downsampling conv)",
+    )
     .option("--from <dir>", "start from this checkpoint's weights (e.g. a float run's best/)")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
@@ -249,6 +253,9 @@ export function register(program: Command): void {
         ...(opts.frontEnd !== undefined && { frontEnd: opts.frontEnd }),
         ...(opts.precision !== undefined && { precision: precisionOf(opts.precision) }),
         ...(opts.from !== undefined && { from: opts.from }),
+        ...(opts.int8Layers !== undefined && {
+          int8Layers: opts.int8Layers.split(",").map((n) => n.trim()),
+        }),
         ...(opts.cache === false
           ? { cacheDir: null }
           : typeof opts.cache === "string"
@@ -279,6 +286,9 @@ export function register(program: Command): void {
         throw new UserError(
           "--replicas > 1 trains float models only (not with --precision or --from)",
         );
+      const int8Layers = config.int8Layers;
+      if (int8Layers && config.precision !== "binary")
+        throw new UserError("--int8-layers applies to --precision binary only");
       const say = (line: string) => process.stderr.write(`${line}\n`);
       let bar: ReturnType<typeof progress> | null = null;
       const compressed = (config.precision && config.precision !== "float") || config.from;
@@ -288,6 +298,7 @@ export function register(program: Command): void {
           ? precisionHook({
               precision: precisionOf(config.precision ?? "float"),
               from: config.from,
+              ...(int8Layers && { options: { int8Layers } }),
             })
           : undefined,
         info: say,
