@@ -41,6 +41,33 @@ const BUILDERS: { [K in ModelName]: (c: ModelConfigs[K]) => tf.LayersModel } = {
 
 export const MODEL_NAMES = Object.keys(BUILDERS) as ModelName[];
 
+type Hyperparameter<K extends ModelName> = Exclude<
+  keyof ModelConfigs[K],
+  "inputShape" | "numClasses"
+>;
+
+/** Each builder's hyperparameters: what `train --model-config` may set. */
+const HYPERPARAMETERS: { [K in ModelName]: readonly Hyperparameter<K>[] } = {
+  "res8-narrow": ["filters", "blocks", "kernel", "pool"],
+  res8: ["filters", "blocks", "kernel", "pool"],
+  "res8-bin": ["filters", "stemFilters", "blocks", "kernel", "downsample", "relu"],
+  "res8-stream": ["filters", "blocks", "pool"],
+  tinyconv: ["filters", "kernel", "strides", "dropout"],
+  "ds-cnn-s": ["filters", "blocks", "firstKernel", "firstStrides", "kernel"],
+  ffn: ["widths", "downsample", "swapBnAct", "clip"],
+  mbnet: ["channels", "blocks", "strided", "headChannels"],
+};
+
+/** Refuses hyperparameters `name`'s builder does not read (a typo would otherwise be ignored). */
+export function checkModelConfig(name: ModelName, config: Record<string, unknown>): void {
+  const known = HYPERPARAMETERS[name] as readonly string[];
+  const unknown = Object.keys(config).filter((k) => !known.includes(k));
+  if (unknown.length > 0)
+    throw new ModelError(
+      `${name} has no hyperparameter ${unknown.join(", ")} (it has: ${known.join(", ")})`,
+    );
+}
+
 export function isModelName(name: string): name is ModelName {
   return name in BUILDERS;
 }

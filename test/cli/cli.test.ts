@@ -40,6 +40,19 @@ describe("earshot CLI", () => {
     );
   });
 
+  it("train --model-config: a typo, a non-object or bad JSON is a one-line error", () => {
+    const base = ["train", "--data", "/nonexistent", "--model", "res8-bin", "--out", "/x/out"];
+    const typo = cli(...base, "--model-config", '{"filter":32}');
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr.trim()).toBe(
+      "earshot: res8-bin has no hyperparameter filter (it has: filters, stemFilters, blocks, kernel, downsample, relu)",
+    );
+    const list = cli(...base, "--model-config", "[32]");
+    expect(list.stderr.trim()).toBe("earshot: --model-config expects a JSON object (got '[32]')");
+    const bad = cli(...base, "--model-config", "{filters:32}");
+    expect(bad.stderr.trim()).toMatch(/^earshot: --model-config: .*JSON/);
+  });
+
   it("doctor --json reports node, backend and each engine with a hint when missing", () => {
     const r = cli("doctor", "--json");
     expect(r.status).toBe(0);

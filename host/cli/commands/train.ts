@@ -27,6 +27,10 @@ export function register(program: Command): void {
       "named recipe (model, data split, augmentation, budget) that flags and --config override: kws12",
     )
     .option("--config <file>", "JSON file with TrainConfig fields (flags override it)")
+    .option(
+      "--model-config <json>",
+      `the model's hyperparameters as a JSON object, over the recipe's and --config's, e.g. '{"filters":32,"stemFilters":19}' for res8-bin`,
+    )
     .option("--epochs <n>", "epochs (default 30)", positiveInt("--epochs"))
     .option(
       "--steps-per-epoch <n>",
@@ -186,6 +190,9 @@ export function register(program: Command): void {
       >;
       const model = opts.model ?? base.model;
       if (!model) throw new UserError("--model is required (or a --recipe that names one)");
+      const modelConfig = { ...(base.modelConfig ?? {}), ...parseModelConfig(opts.modelConfig) };
+      const { checkModelConfig, isModelName } = await import("../../models");
+      if (isModelName(model)) checkModelConfig(model, modelConfig);
       const mix = opts.mix?.map((m) => {
         const at = m.lastIndexOf(":");
         const share = Number(m.slice(at + 1));
@@ -225,6 +232,7 @@ export function register(program: Command): void {
         ...base,
         data: opts.data,
         model,
+        modelConfig,
         out: opts.out,
         ...(mix !== undefined && { mix }),
         ...(fieldWindows !== undefined && { fieldWindows }),
@@ -340,6 +348,20 @@ export function register(program: Command): void {
             : ` (validation accuracy ${(r.bestValAccuracy * 100).toFixed(2)}%)`),
       );
     });
+}
+
+/** `--model-config`: a JSON object (absent: nothing over the recipe's). */
+function parseModelConfig(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (err) {
+    throw new UserError(`--model-config: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new UserError(`--model-config expects a JSON object (got '${json}')`);
+  return v as Record<string, unknown>;
 }
 
 const PRECISIONS = ["float", "int8", "int5", "int4", "binary"] as const;
