@@ -93,6 +93,17 @@ export interface PipelineStep {
   report: string;
 }
 
+/**
+ * The binary variant's network: res8-bin with 32-filter blocks (one 32-bit word of signs per
+ * position, so a device's XNOR-popcount dot fills every word) behind seed 000's 19-filter stem,
+ * whose full-resolution output stays the arena's largest tensor; the downsampling conv kept at
+ * int8 (real-valued downsampling, Bethge et al.). Gains are in models/README.md.
+ */
+export const KWS12_BINARY_NET = {
+  modelConfig: { filters: 32, stemFilters: 19 },
+  int8Layers: ["down0"],
+};
+
 /** The corpus the shipped models were trained with: 4,200 clips, 400 synthetic speakers. */
 export const CORPUS_ARGS = corpusArgs({ perWord: 300, unknownPerWord: 60, speakers: 400, seed: 7 });
 
@@ -169,7 +180,15 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
   if (o.variant === "binary") {
     steps.push({
       name: "train res8-bin (binary)",
-      args: train("res8-bin", o.epochs, float, ["--precision", "binary", ...mixup]),
+      args: train("res8-bin", o.epochs, float, [
+        "--model-config",
+        JSON.stringify(KWS12_BINARY_NET.modelConfig),
+        "--precision",
+        "binary",
+        "--int8-layers",
+        KWS12_BINARY_NET.int8Layers.join(","),
+        ...mixup,
+      ]),
       report: join(reports, "train.json"),
     });
   } else {

@@ -87,6 +87,12 @@ describe("kws12 pipeline", () => {
     expect(flag(train[0].args, "--model")).toBe("res8-bin");
     expect(flag(train[0].args, "--precision")).toBe("binary");
     expect(flag(train[0].args, "--split")).toBe("auto");
+    // The recipe's binary net: 32-filter blocks, seed 000's stem, an int8 downsampling conv.
+    expect(JSON.parse(flag(train[0].args, "--model-config") as string)).toEqual({
+      filters: 32,
+      stemFilters: 19,
+    });
+    expect(flag(train[0].args, "--int8-layers")).toBe("down0");
   });
 
   it("a distill set and an SNR range reach both training steps; without them neither flag appears", () => {
