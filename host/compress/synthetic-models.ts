@@ -280,22 +280,27 @@ function signs(rng: Rng, n: number): number[] {
  * head "conv": binary conv (int8) -> global average pool -> int8 dense -> softmax.
  */
 export function syntheticBinaryModel(
-  o: SyntheticOptions & { head?: "dense" | "conv" } = {},
+  o: SyntheticOptions & {
+    head?: "dense" | "conv";
+    /** The int8 stem's channels (default 8): its full-resolution output sizes the arena. */
+    stemChannels?: number;
+  } = {},
 ): DeviceModel {
   const rng = new Rng(o.seed ?? 2);
   const g = new GraphBuilder();
   const q = front(g, o);
+  const stem = o.stemChannels ?? 8;
   const c1 = g.conv2d(q, {
-    weights: signedInts(rng, 8 * 9, 127),
-    wShape: [8, 3, 3, 1],
-    ...requant(rng, 8, 9, 127, "none"),
+    weights: signedInts(rng, stem * 9, 127),
+    wShape: [stem, 3, 3, 1],
+    ...requant(rng, stem, 9, 127, "none"),
   });
-  const t0 = thresholds(rng, 8, 10, c1.zeroPoint);
+  const t0 = thresholds(rng, stem, 10, c1.zeroPoint);
   const b0 = g.binarize(c1, t0.thr, t0.dir);
   const b1 = g.binaryConv2d(
     b0,
-    signs(rng, 32 * 9 * 8),
-    [32, 3, 3, 8],
+    signs(rng, 32 * 9 * stem),
+    [32, 3, 3, stem],
     thresholds(rng, 32, 6),
     2,
     2,
