@@ -93,6 +93,22 @@ describe("kws12 pipeline", () => {
       stemFilters: 19,
     });
     expect(flag(train[0].args, "--int8-layers")).toBe("down0");
+    // Without the 8-bit recipe's regularisers, under which the binary net underfits.
+    expect(flag(train[0].args, "--label-smoothing")).toBe("0");
+    expect(train[0].args).toContain("--no-spec-augment");
+  });
+
+  it("binary: a label-smoothing lever overrides the binary net's own, and is passed once", () => {
+    const steps = kws12Steps({ ...base, variant: "binary", levers: { labelSmoothing: 0.05 } });
+    const args = steps.filter((s) => s.args[0] === "train")[0].args;
+    expect(args.filter((a) => a === "--label-smoothing")).toHaveLength(1);
+    expect(flag(args, "--label-smoothing")).toBe("0.05");
+    // The 8-bit variants keep the recipe's regularisers.
+    const int8 = kws12Steps({ ...base, variant: "int8" }).filter((s) => s.args[0] === "train");
+    for (const t of int8) {
+      expect(t.args).not.toContain("--no-spec-augment");
+      expect(t.args).not.toContain("--label-smoothing");
+    }
   });
 
   it("a distill set and an SNR range reach both training steps; without them neither flag appears", () => {

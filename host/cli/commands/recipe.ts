@@ -110,7 +110,7 @@ export function register(program: Command): void {
     )
     .option(
       "--label-smoothing <e>",
-      "label smoothing of the hard targets (default: the recipe's)",
+      "label smoothing of the hard targets (default: the recipe's, 0.1; 0 for the binary variant)",
       numberIn("--label-smoothing", 0, 0.5),
     )
     .option(
