@@ -1,13 +1,13 @@
 /**
- * `earshot ota publish`: read a device model file, sign an artifact with the host's private key
- * (protocol/ota), and hand it to the running fleet service, which stores it, offers it to the
- * targets and serves chunks. Model id, version and default threshold/smoothing come from the
- * model file unless overridden.
+ * `earshot ota publish`: read a device model file or a device image (artifact-file.ts), sign an
+ * artifact with the host's private key (protocol/ota), and hand it to the running fleet service,
+ * which stores it, offers it to the targets and serves chunks. Model id, version and default
+ * threshold/smoothing come from the file unless overridden.
  */
 import { readFileSync } from "node:fs";
 import { buildArtifact } from "../../protocol/ota/artifact";
 import { isValidId } from "../../protocol/topics";
-import { decodeModel } from "../../shared/model-format/decode";
+import { type ArtifactFile, artifactDetector, readArtifactFile } from "./artifact-file";
 import { OtaError } from "./errors";
 import { loadSigningKey } from "./keys";
 import type { PublishRequest } from "./request";
@@ -37,12 +37,7 @@ export function buildPublishRequest(o: PublishOptions): PublishRequest {
   } catch (e) {
     throw userError(`cannot read model file ${o.model}: ${(e as Error).message}`);
   }
-  let model: ReturnType<typeof decodeModel>;
-  try {
-    model = decodeModel([...bytes]);
-  } catch (e) {
-    throw userError(`${o.model} is not a valid earshot model file: ${(e as Error).message}`);
-  }
+  const model = readPublishable(o.model, bytes).model;
   const version = o.version ?? model.modelVersion;
   if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) {
     throw userError(`version must be an integer 1..${2 ** 31 - 1}, got ${version}`);
@@ -69,6 +64,31 @@ export function buildPublishRequest(o: PublishOptions): PublishRequest {
     signature: Buffer.from(artifact.signature).toString("hex"),
     model: Buffer.from(bytes).toString("base64"),
   };
+}
+
+/**
+ * The model file or device image `bytes` (read from `file`), checked as far as the devices that
+ * take it will not: an image bundle trusts what it loads, so an image must load in the runtime.
+ */
+export function readPublishable(file: string, bytes: Uint8Array): ArtifactFile {
+  let read: ArtifactFile;
+  try {
+    read = readArtifactFile(bytes);
+  } catch (e) {
+    throw userError(
+      `${file} is neither a valid earshot model file nor a device image: ${(e as Error).message}`,
+    );
+  }
+  if (read.kind === "image") {
+    try {
+      artifactDetector(bytes, () => 0);
+    } catch (e) {
+      throw userError(
+        `${file}: the device runtime cannot load this image: ${(e as Error).message}`,
+      );
+    }
+  }
+  return read;
 }
 
 /** POSTs JSON to the service; an HTTP error becomes a one-line user error. */

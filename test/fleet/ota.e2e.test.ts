@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deviceImage } from "../../device/engines/image-plan";
 import { generateCredentials } from "../../host/fleet/broker/credentials";
 import { FleetService } from "../../host/fleet/service";
 import { demoModel } from "../../host/fleet/sim/demo-model";
@@ -30,7 +31,7 @@ const cli = (...args: string[]) =>
   });
 
 describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
-  const creds = generateCredentials(["a1", "a2", "x9"]);
+  const creds = generateCredentials(["a1", "a2", "x9", "i1", "m1"]);
   const dir = mkdtempSync(join(tmpdir(), "earshot-ota-"));
   let db: TestDb;
   let service: FleetService;
@@ -134,6 +135,77 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
     expect(version).toEqual({ a1: 2, a2: 2, x9: 1 });
   });
 
+  it("publishes a device image: a device on an image bundle activates it, a model-file device refuses it, and the other way round", async () => {
+    const shipped = new Uint8Array(readFileSync("models/kws12-int8.esm"));
+    const imageFile = join(dir, "kws12-int8.img");
+    writeFileSync(imageFile, deviceImage(shipped));
+    const modelFile = join(dir, "kws12-int8.esm");
+    writeFileSync(modelFile, shipped);
+    const url = service.urls?.mqtt.replace(/\/\/[^@]*@/, "//") ?? "";
+    const publicKey = new Uint8Array(readFileSync(keys.publicKeyRaw));
+    const start = (id: string, model: Uint8Array) =>
+      startVirtualDevice({
+        url,
+        password: creds.get(id),
+        fleet: "plant",
+        device: id,
+        model,
+        publicKey,
+        detector: new ScheduledDetector({ keywords: ["yes"], everyMs: 60_000, phaseMs: 60_000 }),
+      });
+    const onImage = start("i1", deviceImage(shipped));
+    const onFile = start("m1", shipped);
+    devices.push(onImage, onFile);
+    await waitFor(
+      "devices online",
+      async () => onImage.mqtt.link.stats().online && onFile.mqtt.link.stats().online,
+      (x) => x,
+    );
+    const svc = service.urls?.http ?? "";
+    const publish = async (file: string, version: number) =>
+      JSON.parse(
+        (
+          await cli(
+            "ota",
+            "publish",
+            "--model",
+            file,
+            "--fleet",
+            "plant",
+            "--devices",
+            "i1,m1",
+            "--version",
+            `${version}`,
+            "--key",
+            keys.privateKey,
+            "--service",
+            svc,
+            "--json",
+          )
+        ).stdout,
+      ) as { deployment: { id: number } };
+    const outcomes = (id: number) =>
+      waitFor(
+        `deployment ${id}'s outcomes`,
+        async () => {
+          const rows = (await (
+            await fetch(`${svc}/api/ota/status`, bearer(service.apiToken))
+          ).json()) as { id: number; outcomes: Record<string, number> }[];
+          return rows.find((r) => r.id === id)?.outcomes ?? {};
+        },
+        (o) => Object.values(o).reduce((a, b) => a + b, 0) === 2,
+        30_000,
+      );
+    // The image bundle has no decoder: only the device started on an image takes the image.
+    const img = await publish(imageFile, 900_001);
+    expect(await outcomes(img.deployment.id)).toEqual({ activated: 1, badModel: 1 });
+    expect([onImage.activations, onFile.activations]).toEqual([1, 0]);
+    // A model file: the other way round.
+    const file = await publish(modelFile, 900_002);
+    expect(await outcomes(file.deployment.id)).toEqual({ activated: 1, badModel: 1 });
+    expect([onImage.activations, onFile.activations]).toEqual([1, 1]);
+  });
+
   it("refuses a publish whose model does not match its manifest, naming the problem", async () => {
     const res = await fetch(`${service.urls?.http}/api/ota/publish`, {
       method: "POST",
@@ -222,6 +294,6 @@ describe("OTA end to end (embedded broker, PostgreSQL store)", () => {
       .catch((e: { stderr: string; code: number }) => e);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/not a valid earshot model file/);
+    expect(r.stderr).toMatch(/neither a valid earshot model file nor a device image/);
   });
 });

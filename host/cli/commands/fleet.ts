@@ -243,7 +243,7 @@ export function register(program: Command): void {
     )
     .option(
       "--model <file>",
-      "model file the devices start with (default: the shipped models/kws12-int8.esm)",
+      "model file the devices start with, or a device image (`earshot device image`): devices that run an image bundle, which take images over OTA and refuse model files (default: the shipped models/kws12-int8.esm)",
     )
     .option("--fleet <id>", "fleet id", "sim")
     .option("--prefix <p>", "device id prefix", "sim-")
@@ -295,7 +295,7 @@ export function register(program: Command): void {
       );
       const { loadClipBank } = await import("../../fleet/sim/audio-stream");
       const { startSimulation } = await import("../../fleet/sim/simulate");
-      const { decodeModel } = await import("../../../shared/model-format/decode");
+      const { readArtifactFile } = await import("../../ota/artifact-file");
       checkOpenFiles(opts.devices);
       const read = (f: string, what: string) => {
         try {
@@ -307,12 +307,12 @@ export function register(program: Command): void {
       const { modelOrShipped } = await import("../../models/shipped");
       opts.model = modelOrShipped(opts.model);
       const model = read(opts.model, "model file");
-      let decoded: ReturnType<typeof decodeModel>;
+      let decoded: ReturnType<typeof readArtifactFile>["model"];
       try {
-        decoded = decodeModel([...model]);
+        decoded = readArtifactFile(model).model;
       } catch (e) {
         throw new UserError(
-          `${opts.model} is not a valid earshot model file: ${(e as Error).message}`,
+          `${opts.model} is neither a valid earshot model file nor a device image: ${(e as Error).message}`,
         );
       }
       const labels = decoded.labels;

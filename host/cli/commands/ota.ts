@@ -4,6 +4,9 @@ import { group } from "../group";
 import { emit } from "../output";
 import { serviceOption, signingKeyOption, tokenFileOption } from "../service-options";
 
+const MODEL_HELP =
+  "device model file, or a device image (`earshot device image`) for devices that run an image bundle: each device takes only the kind its bundle loads";
+
 export function register(program: Command): void {
   const ota = group(program, "ota", "Signed over-the-air model updates");
 
@@ -31,9 +34,9 @@ export function register(program: Command): void {
   ota
     .command("publish")
     .description(
-      "Sign a model file and publish it to a fleet (or some devices) via the fleet service",
+      "Sign a model file (or a device image) and publish it to a fleet (or some devices) via the fleet service",
     )
-    .requiredOption("--model <file>", "device model file")
+    .requiredOption("--model <file>", MODEL_HELP)
     .requiredOption("--fleet <name>", "fleet id")
     .option("--devices <ids>", "comma-separated device ids (default: the whole fleet)")
     .option(
@@ -78,7 +81,7 @@ export function register(program: Command): void {
     .description(
       "Staged rollout: offer a signed model to a canary cohort, compare its field FA/hour with the control cohort and the limit, then promote it to the fleet or roll the canary back automatically",
     )
-    .requiredOption("--model <file>", "device model file")
+    .requiredOption("--model <file>", MODEL_HELP)
     .requiredOption("--fleet <name>", "fleet id")
     .option(
       "--canary-fraction <f>",
@@ -118,18 +121,20 @@ export function register(program: Command): void {
       const { UserError } = await import("../errors");
       if (!(opts.canaryFraction > 0 && opts.canaryFraction <= 1))
         throw new UserError(`--canary-fraction must be in (0, 1] (got ${opts.canaryFraction})`);
-      const { buildPublishRequest, callService } = await import("../../ota/publish");
+      const { buildPublishRequest, callService, readPublishable } = await import(
+        "../../ota/publish"
+      );
       const { clientApiToken } = await import("../../fleet/api-token");
       const { signedCommandHex } = await import("../../fleet/commands/client");
       const { readFileSync } = await import("node:fs");
-      const { decodeModel } = await import("../../../shared/model-format/decode");
       const token = clientApiToken(opts.apiTokenFile);
-      let file: { modelId: string; modelVersion: number };
+      let bytes: Uint8Array;
       try {
-        file = decodeModel([...readFileSync(opts.model)]);
+        bytes = new Uint8Array(readFileSync(opts.model));
       } catch (e) {
-        throw new UserError(`${opts.model}: ${(e as Error).message}`);
+        throw new UserError(`cannot read model file ${opts.model}: ${(e as Error).message}`);
       }
+      const file = readPublishable(opts.model, bytes).model;
       let version = opts.version;
       if (version === undefined) {
         // Devices refuse versions <= the one they run; a rolled-back version is taken too.

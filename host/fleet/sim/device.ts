@@ -1,7 +1,9 @@
 /**
  * One virtual node: the real device transport (device/transport: DeviceLink over MQTT.js, with
  * store-and-forward) and the real OTA updater (device/ota: A/B slots in memory, Ed25519 +
- * SHA-256 verification, model-format validation), driven by a DetectorHook.
+ * SHA-256 verification, model-format validation), driven by a DetectorHook. A device started
+ * with a device image stands for one on an image bundle: it takes images over OTA and refuses
+ * model files, as that bundle (which has no decoder) would, and the other way round.
  */
 
 import { NodeEd25519Verifier, NodeSha256 } from "../../../device/ota/node";
@@ -9,7 +11,7 @@ import { MemorySlotStore } from "../../../device/ota/slots";
 import { OtaUpdater } from "../../../device/ota/updater";
 import { CommandGate } from "../../../device/transport/command-auth";
 import { connectDevice, type MqttDevice } from "../../../device/transport/mqttjs";
-import { decodeModel } from "../../../shared/model-format/decode";
+import { artifactKind, kindMismatch, readArtifactFile } from "../../ota/artifact-file";
 import type { DetectorHook } from "./detector";
 
 export interface VirtualDeviceOptions {
@@ -18,7 +20,7 @@ export interface VirtualDeviceOptions {
   fleet: string;
   device: string;
   password?: string;
-  /** The model file the device starts with (slot A). */
+  /** The model file or device image the device starts with (slot A). */
   model: Uint8Array;
   /** Raw Ed25519 public key that OTA artifacts must verify against. */
   publicKey?: Uint8Array;
@@ -46,7 +48,8 @@ const noControl = {
 };
 
 export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
-  const model = decodeModel([...o.model]);
+  const model = readArtifactFile(o.model).model;
+  const runs = artifactKind(o.model);
   const runtimeVersion = o.runtimeVersion ?? "0.1.0";
   const active = { modelId: model.modelId, version: model.modelVersion };
   const slots = new MemorySlotStore([...o.model]);
@@ -70,7 +73,9 @@ export function startVirtualDevice(o: VirtualDeviceOptions): VirtualDevice {
         maxModelBytes: 256 * 1024,
         now: () => Date.now(),
         validateModel: (bytes) => {
-          decodeModel(bytes);
+          const other = kindMismatch(runs, bytes);
+          if (other !== undefined) throw new Error(other);
+          readArtifactFile(bytes);
           o.detector.validate?.(Uint8Array.from(bytes));
         },
         onActivated: (_m, slot) => {

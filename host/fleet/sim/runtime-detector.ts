@@ -8,7 +8,6 @@
 
 import { type Detector, MAX_SMOOTHING } from "../../../device/runtime/detector";
 import { lookup } from "../../../device/runtime/frontend-config";
-import { loadDetector } from "../../../device/runtime/load";
 import { plainMemory } from "../../../device/runtime/memory";
 import type {
   LinkDetection,
@@ -22,8 +21,7 @@ import {
   RuntimeTelemetry,
   ScoreMonitor,
 } from "../../../device/transport/runtime-bridge";
-import { referenceKernels } from "../../../shared/kernels/reference";
-import { decodeModel } from "../../../shared/model-format/decode";
+import { artifactDetector, readArtifactFile } from "../../ota/artifact-file";
 import { FleetError } from "../errors";
 import { KeywordStream, type Plant, type StreamOptions } from "./audio-stream";
 import type { DetectorHook } from "./detector";
@@ -32,17 +30,20 @@ import { type FieldQuality, scoreDetections } from "./field-quality";
 /** Samples handed to the Detector per push (as run-stream does). */
 const CHUNK = 512;
 
-/** Builds the runtime's Detector for a model file; throws (expected) if it cannot run it. */
+/**
+ * Builds the runtime's Detector for a model file or a device image; throws (expected) if it
+ * cannot run it.
+ */
 export function buildDetector(bytes: Uint8Array, clock: () => number): Detector {
   try {
-    return loadDetector(Array.from(bytes), referenceKernels, plainMemory, clock);
+    return artifactDetector(bytes, clock);
   } catch (e) {
     throw new FleetError(`the device runtime cannot run this model: ${(e as Error).message}`);
   }
 }
 
 export function modelSampleRate(bytes: Uint8Array): number {
-  return lookup(decodeModel(Array.from(bytes)).frontEnd, "sampleRate", 16000);
+  return lookup(readArtifactFile(bytes).model.frontEnd, "sampleRate", 16000);
 }
 
 /** The sample rate a loaded detector's front end expects. */
