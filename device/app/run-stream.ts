@@ -135,6 +135,16 @@ export class StreamSession {
     this.chunk = buffers[1];
   }
 
+  /**
+   * New detector settings mid-stream, in the settings text's format (threshold,smoothing,
+   * stride,suppression; empty fields keep the current value): what a signed setThreshold
+   * command or an OTA manifest's defaults change on a running device. Throws on a malformed or
+   * out-of-range value, and then nothing changes.
+   */
+  configure(text: string): void {
+    applySettings(this.det, text);
+  }
+
   feed(): void {
     if (this.failed) return;
     try {

@@ -112,6 +112,16 @@ export function jerryScriptArgs(
   return [...before, bundle, ...after];
 }
 
+/**
+ * Changes the detector's settings mid-stream, as a device applies a signed setThreshold command:
+ * wraps EARSHOT_INPUT's audio source (`read`, or `samples` made a reader) so that reading stops
+ * at sample `atSample`, calls EARSHOT_INPUT.configure(settings) there (the bundle sets it before
+ * it reads any audio) and goes on. Runs after EARSHOT_INPUT is defined, before the bundle.
+ */
+export function reconfigureScript(atSample: number, settings: string): string {
+  return `(function(){var I=EARSHOT_INPUT,r=I.read,n=0,done=false;if(r===undefined){var s=I.samples,p=0;r=function(d,m){var k=s.length-p;if(k>m)k=m;for(var i=0;i<k;i++)d[i]=s[p+i];p+=k;return k;};}I.read=function(d,m){if(!done&&n>=${atSample}){done=true;I.configure(${JSON.stringify(settings)});}if(!done&&n+m>${atSample})m=${atSample}-n;var k=r(d,m);n+=k;return k;};})();\n`;
+}
+
 /** espruino-native: earshot's C kernels are Espruino's `earshot` library; entry.ts registers them. */
 export const ESPRUINO_NATIVE_KERNELS = `var EarshotNative=require("earshot");\n`;
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { EarshotError } from "../../shared/errors";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { ModelFormatError } from "../../shared/model-format/errors";
-import { arraySource, exactNumberText, runStream } from "../app/run-stream";
+import { arraySource, exactNumberText, type StreamSession, startStream } from "../app/run-stream";
 import { KIND_TFLM_MICRO } from "../runtime/frontend-config";
 import { KernelRegistry } from "../runtime/intrinsics";
 import { plainMemory } from "../runtime/memory";
@@ -28,6 +28,7 @@ import {
   espruinoPrelude,
   espruinoUpload,
   jerryScriptArgs,
+  reconfigureScript,
   stripEspruinoConsole,
 } from "./device-input";
 import { deviceImage } from "./image-plan";
@@ -52,6 +53,19 @@ export interface RunOptions {
   smoothingWindow?: number;
   strideFrames?: number;
   suppressionMs?: number;
+  /**
+   * New detector settings from sample `atSample` on (absent fields keep the current value),
+   * through the bundle's EARSHOT_INPUT.configure as a device applies a signed setThreshold
+   * command: node and the engines that run the ES5 bundle from a script (duk, espruino*,
+   * jerryscript); the C embedding hosts drive the audio themselves and refuse it.
+   */
+  reconfigure?: {
+    atSample: number;
+    threshold?: number;
+    smoothingWindow?: number;
+    strideFrames?: number;
+    suppressionMs?: number;
+  };
   /** duktape-host, jerryscript-native, wasm3: run without registering the natives (pure JS). */
   noNatives?: boolean;
   /**
@@ -115,6 +129,14 @@ let profileFile = "/dev/null";
 /** With a JS profile: where the engine's gdb command file and log go, and the sampling step. */
 let gdbSampling: { script: string; log: string; every: number } | null = null;
 
+/** RunOptions.reconfigure's settings text (detector fields only), or "" when there is none. */
+function reconfigureText(o: RunOptions): string {
+  const r = o.reconfigure;
+  if (r === undefined) return "";
+  const f = [r.threshold, r.smoothingWindow, r.strideFrames, r.suppressionMs];
+  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
+}
+
 function settingsText(o: RunOptions): string {
   const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
   const off = o.streaming === false ? "0" : "";
@@ -169,11 +191,27 @@ function runInProcess(
   opts: RunOptions,
 ): EngineResult {
   const lines: string[] = [];
-  runStream(
+  const source = arraySource(samples as unknown as number[]);
+  // As reconfigureScript does on the script engines: stop reading at the sample, configure, go on.
+  const change = opts.reconfigure;
+  let pending = change !== undefined;
+  let read = 0;
+  let session: StreamSession | null = null;
+  const readSamples = (dst: number[], max: number): number => {
+    const at = change?.atSample ?? 0;
+    if (pending && read >= at) {
+      pending = false;
+      session?.configure(reconfigureText(opts));
+    }
+    const n = source(dst, pending && read + max > at ? at - read : max);
+    read += n;
+    return n;
+  };
+  session = startStream(
     {
       // Typed arrays index like arrays; the runtime only reads them.
       modelBytes: model as unknown as number[],
-      readSamples: arraySource(samples as unknown as number[]),
+      readSamples,
       print: (s: string) => lines.push(s),
       fmt: (x: number) => String(x),
       clock: () => performance.now(),
@@ -183,6 +221,10 @@ function runInProcess(
     registry,
     plainMemory,
   );
+  if (session !== null) {
+    session.feed();
+    session.finish();
+  }
   return parseEngineOutput(lines.join("\n"));
 }
 
@@ -253,6 +295,15 @@ function literal(a: ArrayLike<number>): string {
   return Array.prototype.join.call(a, ",");
 }
 
+/** The engines that run the ES5 bundle after a script defining EARSHOT_INPUT (reconfigure). */
+const RECONFIGURABLE: EngineName[] = [
+  "duk",
+  "espruino",
+  "espruino-native",
+  "espruino-budget",
+  "jerryscript",
+];
+
 const isDeviceEngine = (engine: EngineName) =>
   (DEVICE_ENGINES as readonly string[]).includes(engine);
 
@@ -295,6 +346,15 @@ export async function runEngine(
   const jsProfiling = opts.jsProfileOut !== undefined;
   if (jsProfiling && (engine !== "espruino-native" || opts.callgrind === true))
     throw new EngineUnavailableError("jsProfileOut: espruino-native only, without callgrind");
+  if (opts.reconfigure !== undefined && !RECONFIGURABLE.includes(engine))
+    throw new EngineUnavailableError(
+      `reconfigure: node, ${RECONFIGURABLE.join(", ")} only (${engine}'s C host drives the audio)`,
+    );
+  // After EARSHOT_INPUT's definition, before the bundle: the mid-stream settings change.
+  const change =
+    opts.reconfigure !== undefined
+      ? reconfigureScript(opts.reconfigure.atSample, reconfigureText(opts))
+      : "";
   if (opts.image === true) {
     if (!NATIVE_KERNEL_ENGINES.includes(engine))
       throw new EngineUnavailableError(
@@ -356,7 +416,7 @@ export async function runEngine(
       const prelude = join(dir, "input.js");
       writeFileSync(
         prelude,
-        `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n`,
+        `var EARSHOT_INPUT={model:[${literal(model)}],samples:[${literal(samples)}],trace:${trace},settings:${JSON.stringify(settingsText(opts))}};\n${change}`,
       );
       text = spawnEngine("duk", [prelude, requireBuilt(out.es5)], "duk");
     } else if (engine === "espruino" || engine === "espruino-native") {
@@ -364,6 +424,7 @@ export async function runEngine(
       writeFileSync(
         prelude,
         espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts)) +
+          change +
           (engine === "espruino-native" ? ESPRUINO_NATIVE_KERNELS : "") +
           (memProbe ? ESPRUINO_MEMORY_PROBE : "") +
           (fromStream || jsProfiling ? ESPRUINO_COUNT_FROM_STREAM : "") +
@@ -384,11 +445,12 @@ export async function runEngine(
       const run = join(dir, "run.js");
       writeFileSync(
         run,
-        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${memProbe ? ESPRUINO_MEMORY_PROBE : ""}${ESPRUINO_RUN_FROM_STORAGE}${memProbe ? ESPRUINO_MEMORY_REPORT : ""}`,
+        `${espruinoPrelude(modelPath, samplesPath, trace, settingsText(opts))}${change}${memProbe ? ESPRUINO_MEMORY_PROBE : ""}${ESPRUINO_RUN_FROM_STORAGE}${memProbe ? ESPRUINO_MEMORY_REPORT : ""}`,
       );
       text = stripEspruinoConsole(spawnEngine(bin, [run], engine, dir));
     } else if (engine === "jerryscript") {
       const scripts = deviceInputScripts(model, samples, trace, settingsText(opts));
+      if (change !== "") scripts.before.push(change);
       text = spawnEngine(
         requireEngine("jerryscript"),
         [

@@ -10,6 +10,9 @@
  *             `read` has now, until it returns 0) and EARSHOT_INPUT.finish() (the telemetry
  *             line); the embedder calls feed each time its audio driver filled a chunk, so no
  *             script ever holds more than one chunk of audio (JerryScript's command line)
+ *   The bundle sets EARSHOT_INPUT.configure(settings) once the model is loaded, before it reads
+ *   audio: new detector settings mid-stream in the `settings` text's format (a signed
+ *   setThreshold command, an OTA manifest's defaults); it throws on a bad value, changing nothing.
  *   memory    "typed": tensors in one typed arena, constants at their stored width (engines
  *             with typed arrays and a small heap); default plain arrays
  *   exact     print non-integers as their bit pattern (w<hi>:<lo>): for engines whose number to
