@@ -57,7 +57,7 @@ export interface RunOptions {
    * New detector settings from sample `atSample` on (absent fields keep the current value),
    * through the bundle's EARSHOT_INPUT.configure as a device applies a signed setThreshold
    * command: node and the engines that run the ES5 bundle from a script (duk, espruino*,
-   * jerryscript); the C embedding hosts drive the audio themselves and refuse it.
+   * jerryscript); the C embedding hosts (which feed the audio from C) and Lua refuse it.
    */
   reconfigure?: {
     atSample: number;
@@ -348,7 +348,7 @@ export async function runEngine(
     throw new EngineUnavailableError("jsProfileOut: espruino-native only, without callgrind");
   if (opts.reconfigure !== undefined && !RECONFIGURABLE.includes(engine))
     throw new EngineUnavailableError(
-      `reconfigure: node, ${RECONFIGURABLE.join(", ")} only (${engine}'s C host drives the audio)`,
+      `reconfigure: node, ${RECONFIGURABLE.join(", ")} only, where a script feeds the ES5 bundle its audio (not ${engine})`,
     );
   // After EARSHOT_INPUT's definition, before the bundle: the mid-stream settings change.
   const change =

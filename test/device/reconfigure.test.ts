@@ -61,9 +61,9 @@ describe("mid-stream settings (EARSHOT_INPUT.configure)", () => {
     ).rejects.toThrow(/threshold 2 is not in 0\.\.1/);
   });
 
-  it("the C hosts refuse the option: their host drives the audio", async () => {
+  it("the C hosts refuse the option: they feed the audio from C", async () => {
     await expect(runEngine("jerryscript-native", model, SAMPLES, OPTS)).rejects.toThrow(
-      /reconfigure: node, duk, espruino.*only \(jerryscript-native's C host/,
+      /reconfigure: node, duk, espruino.* only, where a script feeds .* \(not jerryscript-native\)/,
     );
   });
 
