@@ -7,7 +7,7 @@
 import { isAbsolute, relative } from "node:path";
 import type { SpeakerInterval } from "../eval/speaker-interval";
 import { frrAtFaPerHour, type OperatingPoint } from "../stream/match";
-import { KWS12_BINARY_NET, type Kws12Options } from "./kws12";
+import { KWS12_BINARY_NET, type Kws12Options, leverArgs } from "./kws12";
 import { readReport } from "./run";
 
 interface Reports {
@@ -69,10 +69,13 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   lines.push(`- data: ${data}${teacher}${snr}`);
   const budget =
     o.variant === "binary"
-      ? `res8-bin (${KWS12_BINARY_NET.modelConfig.filters}-filter blocks, ${KWS12_BINARY_NET.modelConfig.stemFilters}-filter stem, int8 ${KWS12_BINARY_NET.int8Layers.join(", ")}), binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64, label smoothing ${o.levers?.labelSmoothing ?? KWS12_BINARY_NET.labelSmoothing}${KWS12_BINARY_NET.specAugment ? "" : ", no SpecAugment"}`
+      ? `res8-bin (${KWS12_BINARY_NET.modelConfig.filters}-filter blocks, ${KWS12_BINARY_NET.modelConfig.stemFilters}-filter stem, int8 ${KWS12_BINARY_NET.int8Layers.join(", ")}), binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64, label smoothing ${o.levers?.labelSmoothing ?? KWS12_BINARY_NET.labelSmoothing}${(o.levers?.specAugment ?? KWS12_BINARY_NET.specAugment) ? "" : ", no SpecAugment"}`
       : `${o.model}, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
   const model = o.variant !== "binary" && o.model !== "res8-narrow" ? ` --model ${o.model}` : "";
   const flags =
+    leverArgs(o.levers)
+      .map((a) => ` ${a}`)
+      .join("") +
     (o.augmentCopies ? ` --augment-copies ${o.augmentCopies}` : "") +
     (o.weightAverage !== undefined && o.variant !== "binary"
       ? ` --weight-average ${o.weightAverage}`

@@ -74,6 +74,8 @@ export interface Kws12Options {
     eq?: number;
     babble?: number;
     labelSmoothing?: number;
+    /** SpecAugment on (true) or off (false); absent: the recipe's (on; off for binary). */
+    specAugment?: boolean;
   };
   /** Augmented copies per example kept in the feature cache (`train --augment-copies`); absent: fresh. */
   augmentCopies?: number;
@@ -191,11 +193,13 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         "binary",
         "--int8-layers",
         KWS12_BINARY_NET.int8Layers.join(","),
-        // A lever's label smoothing (in `common`) overrides the binary net's own.
+        // A lever's label smoothing or SpecAugment (in `common`) overrides the binary net's own.
         ...(o.levers?.labelSmoothing === undefined
           ? ["--label-smoothing", `${KWS12_BINARY_NET.labelSmoothing}`]
           : []),
-        ...(KWS12_BINARY_NET.specAugment ? [] : ["--no-spec-augment"]),
+        ...(o.levers?.specAugment === undefined && !KWS12_BINARY_NET.specAugment
+          ? ["--no-spec-augment"]
+          : []),
         ...mixup,
       ]),
       report: join(reports, "train.json"),
@@ -346,7 +350,8 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
   return steps;
 }
 
-function leverArgs(l: Kws12Options["levers"]): string[] {
+/** The recipe's lever flags as `train` takes them (and the card shows them). */
+export function leverArgs(l: Kws12Options["levers"]): string[] {
   if (!l) return [];
   return [
     ...(l.vtlp !== undefined ? ["--vtlp", l.vtlp] : []),
@@ -354,5 +359,8 @@ function leverArgs(l: Kws12Options["levers"]): string[] {
     ...(l.eq !== undefined ? ["--eq", `${l.eq}`] : []),
     ...(l.babble !== undefined ? ["--babble", `${l.babble}`] : []),
     ...(l.labelSmoothing !== undefined ? ["--label-smoothing", `${l.labelSmoothing}`] : []),
+    ...(l.specAugment === undefined
+      ? []
+      : [l.specAugment ? "--spec-augment" : "--no-spec-augment"]),
   ];
 }

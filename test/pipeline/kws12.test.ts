@@ -159,6 +159,27 @@ describe("kws12 pipeline", () => {
     }
   });
 
+  it("a SpecAugment lever reaches both 8-bit training steps, overrides the binary net's own, and shows in the card's recipe line", async () => {
+    const off = kws12Steps({ ...base, levers: { specAugment: false, labelSmoothing: 0 } });
+    const train = off.filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(2);
+    for (const t of train) {
+      expect(t.args).toContain("--no-spec-augment");
+      expect(flag(t.args, "--label-smoothing")).toBe("0");
+    }
+    const binaryOn = kws12Steps({
+      ...base,
+      variant: "binary",
+      levers: { specAugment: true },
+    }).filter((s) => s.args[0] === "train")[0].args;
+    expect(binaryOn).toContain("--spec-augment");
+    expect(binaryOn).not.toContain("--no-spec-augment");
+    const { modelCard } = await import("../../host/pipeline/card");
+    const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
+    const card = modelCard("kws12-int8.esm", { ...base, levers: { specAugment: false } }, none);
+    expect(card).toContain("--variant int8 --no-spec-augment`");
+  });
+
   it("augmented copies reach both training steps, and are left out unless asked for", () => {
     const train = kws12Steps({ ...base, augmentCopies: 8 }).filter((s) => s.args[0] === "train");
     expect(train).toHaveLength(2);
