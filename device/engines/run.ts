@@ -129,21 +129,30 @@ let profileFile = "/dev/null";
 /** With a JS profile: where the engine's gdb command file and log go, and the sampling step. */
 let gdbSampling: { script: string; log: string; every: number } | null = null;
 
-/** RunOptions.reconfigure's settings text (detector fields only), or "" when there is none. */
-function reconfigureText(o: RunOptions): string {
-  const r = o.reconfigure;
-  if (r === undefined) return "";
-  const f = [r.threshold, r.smoothingWindow, r.strideFrames, r.suppressionMs];
+type DetectorFields = Pick<
+  RunOptions,
+  "threshold" | "smoothingWindow" | "strideFrames" | "suppressionMs"
+>;
+
+/**
+ * The settings text's detector fields (absent: empty, the current value kept). Bit patterns
+ * for non-integers: Espruino parses decimal text to a neighbouring double.
+ */
+function fieldsText(o: DetectorFields): string {
+  const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
   return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",");
 }
 
+/** RunOptions.reconfigure's settings text, or "" when there is none. */
+function reconfigureText(o: RunOptions): string {
+  return o.reconfigure === undefined ? "" : fieldsText(o.reconfigure);
+}
+
 function settingsText(o: RunOptions): string {
-  const f = [o.threshold, o.smoothingWindow, o.strideFrames, o.suppressionMs];
   const off = o.streaming === false ? "0" : "";
   const streaming = o.incremental === false ? `,${off},0` : off === "" ? "" : ",0";
-  if (f.every((v) => v === undefined) && streaming === "") return "";
-  // Bit patterns for non-integers: Espruino parses decimal text to a neighbouring double.
-  return f.map((v) => (v === undefined ? "" : exactNumberText(v))).join(",") + streaming;
+  const fields = fieldsText(o);
+  return fields === ",,," && streaming === "" ? "" : fields + streaming;
 }
 
 /** The engines that run on JerryScript, whose heap is fixed (JERRY_HEAP_KB). */
