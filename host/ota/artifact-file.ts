@@ -50,12 +50,13 @@ export function artifactDetector(bytes: ArrayLike<number>, clock: () => number):
 
 /**
  * A device's refusal of the other kind: what its bundle cannot read (kept short: the OTA
- * report carries 64 characters of it).
+ * report carries 64 characters of it). An image device refuses whatever is not an image; a
+ * model-file device leaves anything but an image to the decoder, which names the problem.
  */
 export function kindMismatch(runs: ArtifactKind, got: ArrayLike<number>): string | undefined {
   const kind = artifactKind(got);
   if (kind === runs) return undefined;
   return runs === "image"
-    ? "a model file; this device loads device images"
+    ? "not a device image; this device loads device images"
     : "a device image; this device loads model files";
 }

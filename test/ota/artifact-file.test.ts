@@ -61,7 +61,11 @@ describe("OTA artifact files: model files and device images", () => {
   it("a device takes only the kind its bundle loads", () => {
     expect(kindMismatch("image", image)).toBeUndefined();
     expect(kindMismatch("model", model)).toBeUndefined();
-    expect(kindMismatch("image", model)).toMatch(/model file; this device loads device images/);
+    expect(kindMismatch("image", model)).toMatch(
+      /not a device image; this device loads device images/,
+    );
+    expect(kindMismatch("image", new Uint8Array([1, 2, 3]))).toMatch(/not a device image/);
+    expect(kindMismatch("model", new Uint8Array([1, 2, 3]))).toBeUndefined();
     expect(kindMismatch("model", image)).toMatch(/device image; this device loads model files/);
     // The OTA report keeps 64 characters of a refusal.
     expect(kindMismatch("image", model)?.length).toBeLessThanOrEqual(64);
