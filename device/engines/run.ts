@@ -129,10 +129,9 @@ let profileFile = "/dev/null";
 /** With a JS profile: where the engine's gdb command file and log go, and the sampling step. */
 let gdbSampling: { script: string; log: string; every: number } | null = null;
 
-type DetectorFields = Pick<
-  RunOptions,
-  "threshold" | "smoothingWindow" | "strideFrames" | "suppressionMs"
->;
+// The reconfigure fields are the run's own detector overrides. Derived from it rather than
+// spelled as string literals: the mangle plan keeps any name a host file spells (device-profiles).
+type DetectorFields = Omit<NonNullable<RunOptions["reconfigure"]>, "atSample">;
 
 /**
  * The settings text's detector fields (absent: empty, the current value kept). Bit patterns
