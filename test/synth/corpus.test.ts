@@ -12,6 +12,8 @@ import {
 import { MANIFEST_NAME, type SynthManifest } from "../../host/data/synth/manifest";
 import { decodeWav, parseWavLayout } from "../../host/data/wav/read";
 
+const NONE_DROPPED = { silent: 0, clipped: 0, "too-long": 0 };
+
 // A tiny corpus (2 words x 3 clips, 2 s noise files) generated twice with one seed.
 const base = mkdtempSync(join(tmpdir(), "earshot-synth-"));
 const dirA = join(base, "a");
@@ -54,7 +56,7 @@ describe("synthetic corpus", () => {
     const clips = clipsOf(dirA);
     expect(clips).toHaveLength(6);
     for (const rel of clips) expect(rel.split("/")[1]).toMatch(NAME);
-    expect(first.clips).toEqual({ total: 6, written: 6, cached: 0 });
+    expect(first.clips).toEqual({ total: 6, written: 6, cached: 0, dropped: NONE_DROPPED });
   });
 
   it("writes 1 s of 16 kHz mono 16-bit PCM per clip", () => {
@@ -114,7 +116,7 @@ describe("synthetic corpus", () => {
     const victim = clipsOf(dirA)[2];
     unlinkSync(join(dirA, victim));
     const again = await synthesizeCorpus(opts(dirA));
-    expect(again.clips).toEqual({ total: 6, written: 1, cached: 5 });
+    expect(again.clips).toEqual({ total: 6, written: 1, cached: 5, dropped: NONE_DROPPED });
     expect(again.noise).toEqual({ total: 6, written: 0, cached: 6 });
     expect(readFileSync(join(dirA, victim)).equals(readFileSync(join(dirB, victim)))).toBe(true);
   });
@@ -180,7 +182,7 @@ describe("earshot data synth (CLI)", () => {
     );
     expect(ok.status, ok.stderr).toBe(0);
     const s = JSON.parse(ok.stdout) as SynthSummary;
-    expect(s.clips).toEqual({ total: 6, written: 0, cached: 6 });
+    expect(s.clips).toEqual({ total: 6, written: 0, cached: 6, dropped: NONE_DROPPED });
     expect(s.noise).toEqual({ total: 6, written: 0, cached: 6 });
     expect(s.words).toBe(2);
   });

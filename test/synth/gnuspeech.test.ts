@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TtsEngine } from "../../host/data/synth/tts/engine";
 import { GNUSPEECH_PACKAGE } from "../../host/data/synth/tts/gnuspeech";
+import { f0 } from "./pitch";
 
 const haveGnuSpeech = (() => {
   try {
@@ -16,32 +17,6 @@ const same = (a: Float32Array, b: Float32Array) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
-
-/** Median fundamental frequency (Hz) of the voiced 40 ms frames of `x` at 16 kHz (autocorrelation). */
-function f0(x: Float32Array): number {
-  const win = 640;
-  let loudest = 0;
-  for (const v of x) loudest = Math.max(loudest, v * v);
-  const found: number[] = [];
-  for (let s = 0; s + win <= x.length; s += 320) {
-    let e = 0;
-    for (let i = s; i < s + win; i++) e += x[i] * x[i];
-    if (e / win < loudest * 0.01) continue;
-    let lag = 0;
-    let peak = Number.NEGATIVE_INFINITY;
-    for (let l = 16000 / 500; l <= 16000 / 60; l++) {
-      let r = 0;
-      for (let i = s; i + l < s + win; i++) r += x[i] * x[i + l];
-      if (r > peak) {
-        peak = r;
-        lag = l;
-      }
-    }
-    found.push(16000 / lag);
-  }
-  found.sort((a, b) => a - b);
-  return found[found.length >> 1];
-}
 
 /** Samples from the first to the last 10 ms block within 30 dB of the loudest. */
 function spokenLength(x: Float32Array): number {

@@ -231,12 +231,16 @@ describe("TTS engines", () => {
 
 describe("renderInWorkers", () => {
   it("writes the same bytes as rendering in this thread", async () => {
-    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { existsSync, mkdtempSync, readFileSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const { renderInWorkers } = await import("../../host/data/synth/pool");
     const { renderClip } = await import("../../host/data/synth/render");
     const { encodeWav16 } = await import("../../host/data/wav/write");
+    const rendered = (r: ReturnType<typeof renderClip>) => {
+      if ("defect" in r) throw new Error(`dropped: ${r.defect}`);
+      return r.samples;
+    };
     const { loadEngines, closeEngines } = await import("../../host/data/synth/tts/load");
     const engines = await loadEngines("auto");
     const names = engines.map((e) => e.name);
@@ -249,15 +253,25 @@ describe("renderInWorkers", () => {
       })),
     );
     const items = planClips(4, [{ word: "go", clips: 5 }], speakers, 2);
+    // One take far too long for a second: the worker drops it and says why.
+    items[1].text = "the quick brown fox jumps over the lazy dog";
     const root = mkdtempSync(join(tmpdir(), "earshot-synth-pool-"));
     try {
       const done: string[] = [];
-      await renderInWorkers({ root, seed: 4, engines: names }, items, 2, (rel) => done.push(rel));
-      expect(done.sort()).toEqual(items.map((i) => i.rel).sort());
+      const dropped: string[] = [];
+      await renderInWorkers({ root, seed: 4, engines: names }, items, 2, (rel, defect) =>
+        defect ? dropped.push(`${rel} ${defect}`) : done.push(rel),
+      );
+      const kept = items.filter((_, i) => i !== 1);
+      expect(done.sort()).toEqual(kept.map((i) => i.rel).sort());
+      expect(dropped).toEqual([`${items[1].rel} too-long`]);
+      expect(existsSync(join(root, items[1].rel))).toBe(false);
       const byName = new Map(engines.map((e) => [e.name, e]));
-      for (const item of items)
+      for (const item of kept)
         expect(
-          readFileSync(join(root, item.rel)).equals(encodeWav16(renderClip(item, 4, byName))),
+          readFileSync(join(root, item.rel)).equals(
+            encodeWav16(rendered(renderClip(item, 4, byName))),
+          ),
           item.rel,
         ).toBe(true);
     } finally {

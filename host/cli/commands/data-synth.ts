@@ -18,6 +18,13 @@ function seconds(v: string): number {
   return n;
 }
 
+function share(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UserError(`--blend must be a share from 0 to 1 (got '${v}')`);
+  return n;
+}
+
 /** "a,b,c" -> words; "" or "none" -> no words. */
 function wordList(v: string): string[] {
   if (v === "" || v === "none") return [];
@@ -39,6 +46,16 @@ function engineChoice(v: string): "auto" | EngineName[] {
   if (new Set(names).size !== names.length)
     throw new UserError(`--engines: an engine is named twice in '${v}'`);
   return names as EngineName[];
+}
+
+/** "dropped: 3 (silent 1, too-long 2)" when any take was unfit, else nothing. */
+function droppedLines(d: Record<string, number>): string[] {
+  const parts = Object.entries(d).filter(([, n]) => n > 0);
+  if (parts.length === 0) return [];
+  const total = parts.reduce((a, [, n]) => a + n, 0);
+  return [
+    `dropped as unfit: ${total} (${parts.map(([k, n]) => `${k} ${n}`).join(", ")}; listed in synth-manifest.json)`,
+  ];
 }
 
 export function register(program: Command): void {
@@ -90,6 +107,12 @@ export function register(program: Command): void {
       "--lang <tag>",
       "language of the voices: every eSpeak NG voice and variant of it (de, fr, es, ru, cmn, hi, ...; fr takes fr, fr-BE, fr-CH), plus Flite for en; words may be in any script (UTF-8)",
     )
+    .option(
+      "--blend <share>",
+      "share (0..1) of eSpeak NG speakers whose voice is a blend of two of its presets, 20-80% of the way from one to the other (more distinct voices; 0: presets only)",
+      share,
+      0,
+    )
     .option("--noise-seconds <s>", "length of each _background_noise_ file", seconds, 60)
     .option(
       "--jobs <n>",
@@ -127,6 +150,7 @@ export function register(program: Command): void {
           engines: opts.engines,
           noiseSeconds: opts.noiseSeconds,
           lang: opts.lang,
+          blend: opts.blend,
           force: opts.force,
           jobs: opts.jobs,
         },
@@ -142,6 +166,7 @@ export function register(program: Command): void {
           `corpus: ${s.out}`,
           `words: ${s.words}, speakers: ${s.speakers}, engines: ${s.engines.join(", ")}`,
           `clips: ${s.clips.total} (${s.clips.written} written, ${s.clips.cached} cached)`,
+          ...droppedLines(s.clips.dropped),
           `background noise files: ${s.noise.total} (${s.noise.written} written, ${s.noise.cached} cached)`,
           `time: ${s.seconds.toFixed(1)} s, ${s.clipsPerSecond.toFixed(1)} clips/s`,
         ].join("\n"),

@@ -20,6 +20,7 @@ import {
 } from "./manifest";
 import { type ClipItem, planClips } from "./plan";
 import { renderInWorkers } from "./pool";
+import type { ClipDefect } from "./quality";
 import { renderClip } from "./render";
 import { CLIP_SAMPLES } from "./shape";
 import { drawSpeakers, type Speaker } from "./speakers";
@@ -39,6 +40,8 @@ export interface SynthOptions {
   noiseSeconds?: number;
   /** Language tag: only voices of this language (eSpeak NG voices and variants; Flite for en). */
   lang?: string;
+  /** Share (0..1) of blendable voices drawn as a blend of two (eSpeak NG's presets); 0 = none. */
+  blend?: number;
   /** Overwrite a folder made with another config (or not made by synth at all). */
   force?: boolean;
   /** Worker threads rendering clips (1 = in this thread). Does not change the output. */
@@ -57,7 +60,13 @@ export interface SynthSummary {
   words: number;
   speakers: number;
   engines: EngineName[];
-  clips: { total: number; written: number; cached: number };
+  /** `dropped`: takes not written because they were unfit, by reason (quality.ts). */
+  clips: {
+    total: number;
+    written: number;
+    cached: number;
+    dropped: Record<ClipDefect, number>;
+  };
   noise: { total: number; written: number; cached: number };
   seconds: number;
   /** Clips written per second of wall time (cached ones excluded). */
@@ -103,6 +112,13 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
   validateWords(unknownWords, "--unknown-words");
   if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
   const unknownPerWord = o.unknownPerWord ?? o.perWord;
+  const blend = o.blend ?? 0;
+  if (!(blend >= 0 && blend <= 1))
+    throw new ManifestError(`--blend must be a share from 0 to 1 (got ${o.blend})`);
+  if (blend > 0 && !engines.some((e) => e.blending))
+    throw new ManifestError(
+      `--blend: none of the engines (${engines.map((e) => e.name).join(", ")}) blends voices; eSpeak NG does`,
+    );
   return {
     generator: GENERATOR_VERSION,
     seed: o.seed,
@@ -115,6 +131,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     engines: engines.map((e) => e.name),
     noiseSeconds: o.noiseSeconds ?? 60,
     ...(o.lang === undefined ? {} : { lang: o.lang }),
+    ...(blend === 0 ? {} : { blend }),
     ...(Object.keys(say).length === 0 ? {} : { say }),
   };
 }
@@ -171,8 +188,18 @@ export async function synthesizeCorpus(
     claimFolder(root, config, o.force ?? false);
     clearScratch(root);
 
-    const catalog = engines.map((e) => ({ engine: e.name, voices: e.voices }));
-    const speakers: Speaker[] = drawSpeakers(config.seed, config.speakers, catalog);
+    const catalog = engines.map((e) => ({
+      engine: e.name,
+      voices: e.voices,
+      blending: e.blending,
+    }));
+    const speakers: Speaker[] = drawSpeakers(
+      config.seed,
+      config.speakers,
+      catalog,
+      "speakers",
+      config.blend ?? 0,
+    );
     const quotas = [
       ...config.words.map((word) => ({ word, clips: config.perWord })),
       ...config.unknownWords.map((word) => ({ word, clips: config.unknownPerWord })),
@@ -194,7 +221,9 @@ export async function synthesizeCorpus(
     const tStart = performance.now();
 
     const byName = new Map(engines.map((e) => [e.name, e]));
-    const clips = { total: items.length, written: 0, cached: 0 };
+    const dropped = { silent: 0, clipped: 0, "too-long": 0 } satisfies Record<ClipDefect, number>;
+    const droppedList: { rel: string; defect: ClipDefect }[] = [];
+    const clips = { total: items.length, written: 0, cached: 0, dropped };
     // Speaker order keeps a worker's batches on few voices. Order does not change the bytes:
     // each clip's randomness is its own and engines keep no state between utterances.
     const todo: ClipItem[] = [];
@@ -205,8 +234,11 @@ export async function synthesizeCorpus(
       } else todo.push(item);
     }
     const jobs = Math.min(o.jobs ?? 1, Math.ceil(todo.length / MIN_CLIPS_PER_WORKER));
-    const wrote = (rel: string) => {
-      clips.written++;
+    const wrote = (rel: string, defect?: ClipDefect) => {
+      if (defect) {
+        dropped[defect]++;
+        droppedList.push({ rel, defect });
+      } else clips.written++;
       hooks.onFile?.(rel, false);
     };
     if (jobs > 1)
@@ -218,8 +250,12 @@ export async function synthesizeCorpus(
       );
     else
       for (const item of todo) {
-        writeWavAtomic(root, item.rel, renderClip(item, config.seed, byName));
-        wrote(item.rel);
+        const r = renderClip(item, config.seed, byName);
+        if ("defect" in r) wrote(item.rel, r.defect);
+        else {
+          writeWavAtomic(root, item.rel, r.samples);
+          wrote(item.rel);
+        }
       }
     const tClips = performance.now();
 
@@ -245,7 +281,12 @@ export async function synthesizeCorpus(
     }
 
     clearScratch(root);
-    writeManifest(root, { ...manifest, complete: true });
+    droppedList.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    writeManifest(root, {
+      ...manifest,
+      complete: true,
+      ...(droppedList.length > 0 ? { dropped: droppedList } : {}),
+    });
     const clipSeconds = (tClips - tStart) / 1000;
     return {
       out: root,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EarshotError } from "../../../shared/errors";
 import type { SynthConfig } from "./config";
+import type { ClipDefect } from "./quality";
 import type { Speaker } from "./speakers";
 
 /**
@@ -19,6 +20,8 @@ export interface SynthManifest {
   clips: number;
   noiseFiles: string[];
   speakers: Speaker[];
+  /** Takes dropped as unfit (quality.ts), by path; absent when none was. */
+  dropped?: { rel: string; defect: ClipDefect }[];
 }
 
 export class ManifestError extends EarshotError {

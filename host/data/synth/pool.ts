@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { ClipItem } from "./plan";
+import type { ClipDefect } from "./quality";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker";
 
 /** Clips per message: small enough to balance the load, large enough to amortize messaging. */
@@ -7,14 +8,14 @@ const BATCH = 4;
 
 /**
  * Renders `items` (already in speaker order) on `jobs` worker threads, each with its own
- * engines; `onDone` is called per written clip. Output bytes are the same as rendering in
+ * engines; `onDone` is called per clip, with the defect of a take that was dropped. Output bytes are the same as rendering in
  * process, because each clip's randomness depends only on its path.
  */
 export function renderInWorkers(
   init: WorkerInit,
   items: readonly ClipItem[],
   jobs: number,
-  onDone: (rel: string) => void,
+  onDone: (rel: string, defect?: ClipDefect) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0;
@@ -34,6 +35,7 @@ export function renderInWorkers(
       const send = (m: ToWorker) => w.postMessage(m);
       w.on("message", (m: FromWorker) => {
         if ("done" in m) onDone(m.done);
+        else if ("dropped" in m) onDone(m.dropped, m.defect);
         else if ("error" in m) fail(new Error(`synth worker: ${m.error}`));
         else if (next < items.length) {
           send({ items: items.slice(next, next + BATCH) });

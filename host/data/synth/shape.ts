@@ -18,7 +18,7 @@ const TRIM_DB = -40;
 /** Kept around the trimmed word so onsets and releases are not cut. */
 const TRIM_PAD = 320;
 /** The longest a word may be inside the second; longer words are sped up to fit. */
-const MAX_WORD = Math.round(0.96 * CLIP_SAMPLES);
+export const MAX_WORD = Math.round(0.96 * CLIP_SAMPLES);
 const FADE = 80; // 5 ms
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Rng } from "../rng";
 import type { MicBand } from "./mic";
-import type { EngineName, Prosody } from "./tts/engine";
+import type { EngineName, Prosody, VoiceBlending } from "./tts/engine";
 
 /**
  * A synthetic speaker: one engine, one voice, and one draw of prosody and vocal-tract scale.
@@ -28,6 +28,8 @@ export const TRACT_DEN = 160;
 export interface VoiceCatalog {
   engine: EngineName;
   voices: readonly string[];
+  /** Where the engine blends voices (see `drawSpeakers`' `blendShare`). */
+  blending?: VoiceBlending;
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
@@ -48,12 +50,24 @@ function speakerHash(draw: Omit<Speaker, "id">, salt: number): string {
   return createHash("sha1").update(key).digest("hex").slice(0, 8);
 }
 
-/** Draws one speaker: engine uniformly, then a voice of that engine, then prosody. */
-export function drawSpeaker(rng: Rng, catalog: readonly VoiceCatalog[]): Omit<Speaker, "id"> {
-  const { engine, voices } = rng.pick(catalog);
+/**
+ * Draws one speaker: engine uniformly, then a voice of that engine, then prosody. With
+ * `blendShare` > 0, that share of the blendable voices drawn become a blend with a second voice
+ * of the engine, 20..80% of the way to it (in steps of 5%). At 0 nothing extra is drawn, so
+ * corpora made before blending keep their speakers.
+ */
+export function drawSpeaker(
+  rng: Rng,
+  catalog: readonly VoiceCatalog[],
+  blendShare = 0,
+): Omit<Speaker, "id"> {
+  const { engine, voices, blending } = rng.pick(catalog);
+  let voice = rng.pick(voices);
+  if (blendShare > 0 && blending?.voices.includes(voice) && rng.next() < blendShare)
+    voice = blending.blend(voice, rng.pick(blending.voices), 5 * (4 + rng.int(13)));
   return {
     engine,
-    voice: rng.pick(voices),
+    voice,
     prosody: {
       pitch: round3(clamp(Math.exp(0.15 * rng.normal()), 0.7, 1.45)),
       pitchRange: round3(rng.uniform(0.5, 1.6)),
@@ -73,13 +87,14 @@ export function drawSpeakers(
   count: number,
   catalog: readonly VoiceCatalog[],
   label = "speakers",
+  blendShare = 0,
 ): Speaker[] {
   if (catalog.length === 0) throw new Error("drawSpeakers: no TTS engine available");
   const rng = new Rng(seed).fork(label);
   const seen = new Set<string>();
   const out: Speaker[] = [];
   for (let i = 0; i < count; i++) {
-    const draw = drawSpeaker(rng, catalog);
+    const draw = drawSpeaker(rng, catalog, blendShare);
     let salt = 0;
     let id = speakerHash(draw, salt);
     // Two identical draws (or a 32-bit collision) must still be two speakers.

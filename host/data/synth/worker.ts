@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { writeWavAtomic } from "./files";
 import type { ClipItem } from "./plan";
+import type { ClipDefect } from "./quality";
 import { renderClip } from "./render";
 import type { EngineName } from "./tts/engine";
 import { closeEngines, loadEngines } from "./tts/load";
@@ -17,7 +18,11 @@ export interface WorkerInit {
 }
 
 export type ToWorker = { items: ClipItem[] } | { stop: true };
-export type FromWorker = { ready: true } | { done: string } | { error: string };
+export type FromWorker =
+  | { ready: true }
+  | { done: string }
+  | { dropped: string; defect: ClipDefect }
+  | { error: string };
 
 const port = parentPort;
 if (!port) throw new Error("synth worker: not started as a worker thread");
@@ -35,8 +40,12 @@ try {
     }
     try {
       for (const item of m.items) {
-        writeWavAtomic(init.root, item.rel, renderClip(item, init.seed, byName));
-        post({ done: item.rel });
+        const r = renderClip(item, init.seed, byName);
+        if ("defect" in r) post({ dropped: item.rel, defect: r.defect });
+        else {
+          writeWavAtomic(init.root, item.rel, r.samples);
+          post({ done: item.rel });
+        }
       }
       post({ ready: true });
     } catch (err) {

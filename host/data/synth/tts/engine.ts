@@ -33,8 +33,18 @@ export interface TtsEngine {
   /** Voice identifiers this engine accepts in `speak` (of the language it was loaded for). */
   readonly voices: readonly string[];
   speak(text: string, voice: string, prosody: Prosody): Utterance;
+  /** Present where the engine can mix two of its voices (eSpeak NG's presets). */
+  readonly blending?: VoiceBlending;
   /** Releases temporary files and native memory. */
   close(): void;
+}
+
+/** How an engine makes a voice between two of its own. */
+export interface VoiceBlending {
+  /** The voices that may be blended (a subset of `voices`). */
+  readonly voices: readonly string[];
+  /** The voice `percent` of the way from `a` to `b` (both from `voices`), to pass to `speak`. */
+  blend(a: string, b: string, percent: number): string;
 }
 
 /** Raised when a TTS engine cannot be loaded or fails on an input; the CLI prints the message. */

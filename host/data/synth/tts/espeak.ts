@@ -1,5 +1,6 @@
 import { resample } from "../../resample";
 import { type Prosody, type TtsEngine, TtsError, type Utterance } from "./engine";
+import { blendFileName, blendPresets, formatBlendedVoice, parseBlendedVoice } from "./espeak-blend";
 import { type EmscriptenHeap, heapRestorer } from "./heap-snapshot";
 import { voiceInLanguage } from "./languages";
 
@@ -62,6 +63,15 @@ const VARIANTS = [
   "victor",
 ];
 
+/**
+ * Variants that may be blended: the klatt presets switch eSpeak to another synthesizer, so a
+ * number halfway between theirs and a formant preset's means nothing.
+ */
+const BLENDABLE_VARIANTS = VARIANTS.filter((v) => !v.startsWith("klatt"));
+
+/** Where the package's data file system keeps the variant presets. */
+const VARIANT_DIR = "/usr/share/espeak-ng-data/voices/!v";
+
 /** eSpeak's default rate (words per minute) and its 0..99 pitch and range scales. */
 const DEFAULT_WPM = 175;
 const DEFAULT_PITCH = 50;
@@ -81,6 +91,11 @@ interface EspeakWorker {
 
 interface EspeakModule extends EmscriptenHeap {
   eSpeakNGWorker: new () => EspeakWorker;
+  FS: {
+    readFile(path: string, o: { encoding: "utf8" }): string;
+    writeFile(path: string, data: string): void;
+    analyzePath(path: string): { exists: boolean };
+  };
 }
 
 const clampScale = (v: number) => Math.max(0, Math.min(99, Math.round(v)));
@@ -141,19 +156,46 @@ export async function loadEspeak(lang?: string): Promise<TtsEngine | null> {
       : withFrozenClock(() => installedVoices(worker)).filter((t) => voiceInLanguage(t, lang));
   const voices = accents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
+  /**
+   * The eSpeak voice name of `voice`: itself, or for a blend (`en-us+m3~f2@40`) its accent
+   * with a preset written into the module's in-memory data folder on first use. The file system
+   * lives outside the wasm heap, so the per-utterance heap restore keeps it.
+   */
+  const espeakVoice = (voice: string): string => {
+    const b = parseBlendedVoice(voice);
+    if (!b) return voice;
+    if (!BLENDABLE_VARIANTS.includes(b.a) || !BLENDABLE_VARIANTS.includes(b.b))
+      throw new TtsError(`espeak: '${voice}' blends a preset that cannot be blended`);
+    const file = blendFileName(b);
+    const path = `${VARIANT_DIR}/${file}`;
+    if (!m.FS.analyzePath(path).exists) {
+      const preset = (v: string) => m.FS.readFile(`${VARIANT_DIR}/${v}`, { encoding: "utf8" });
+      m.FS.writeFile(path, blendPresets(preset(b.a), preset(b.b), b.percent / 100, file));
+    }
+    return `${b.accent}+${file}`;
+  };
   // Each utterance independent of the ones before it (heap-snapshot.ts; ~17 MB copy, ~5 ms).
   const reset = heapRestorer(m);
 
   return {
     name: "espeak",
     voices,
+    blending: {
+      voices: voices.filter((v) => BLENDABLE_VARIANTS.includes(v.slice(v.lastIndexOf("+") + 1))),
+      blend(a: string, b: string, percent: number): string {
+        const accent = a.slice(0, a.lastIndexOf("+"));
+        const variant = (v: string) => v.slice(v.lastIndexOf("+") + 1);
+        return formatBlendedVoice({ accent, a: variant(a), b: variant(b), percent });
+      },
+    },
     speak(text: string, voice: string, p: Prosody): Utterance {
       if (closed) throw new TtsError("espeak: engine is closed");
       const chunks: Int16Array[] = [];
       let total = 0;
       withFrozenClock(() => {
         reset();
-        if (worker.set_voice(voice) !== 0) throw new TtsError(`espeak: unknown voice '${voice}'`);
+        if (worker.set_voice(espeakVoice(voice)) !== 0)
+          throw new TtsError(`espeak: unknown voice '${voice}'`);
         worker.set_rate(Math.round(DEFAULT_WPM * p.rate));
         worker.set_pitch(clampScale(DEFAULT_PITCH * p.pitch));
         worker.set_range(clampScale(DEFAULT_RANGE * p.pitchRange));
