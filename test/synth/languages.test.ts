@@ -89,3 +89,33 @@ describe.skipIf(!haveEspeak)(`--lang voice selection [needs ${ESPEAK_PACKAGE}]`,
     }
   });
 });
+
+describe("--accents-from: voices of other languages speak the words", () => {
+  it("needs eSpeak NG among the engines", async () => {
+    await expect(loadEngines(["flite"], undefined, ["de"])).rejects.toThrow(
+      /--accents-from needs eSpeak NG/,
+    );
+  });
+
+  it.skipIf(!haveEspeak)("adds every voice of those languages to the English ones", async () => {
+    const [plain] = await loadEngines(["espeak"]);
+    const [more] = await loadEngines(["espeak"], undefined, ["de", "es"]);
+    try {
+      const tags = (e: typeof plain) => new Set(e.voices.map((v) => v.split("+")[0]));
+      // Without it the voice set (and so the default corpus) is as before.
+      expect([...tags(plain)].every((t) => t.startsWith("en"))).toBe(true);
+      expect([...tags(more)].sort()).toEqual([...tags(plain), "de", "es", "es-419"].sort());
+      expect(more.voices).toContain("de+m3");
+      // A German voice reads English spelling by German rules: "stop" is not what en-us says.
+      const de = more.speak("stop", "de+m3", P).samples;
+      const en = more.speak("stop", "en-us+m3", P).samples;
+      expect(de.length).toBeGreaterThan(1000);
+      expect(Buffer.from(de.buffer).equals(Buffer.from(en.buffer))).toBe(false);
+      await expect(loadEngines(["espeak"], undefined, ["xx"])).rejects.toThrow(
+        /no voice for language 'xx'/,
+      );
+    } finally {
+      closeEngines([plain, more]);
+    }
+  });
+});

@@ -18,6 +18,14 @@ function seconds(v: string): number {
   return n;
 }
 
+function languageList(v: string): string[] {
+  const tags = v.split(",").map((t) => t.trim());
+  for (const t of tags)
+    if (!/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(t))
+      throw new UserError(`--accents-from: '${t}' is not a language tag such as de, es or hi`);
+  return tags;
+}
+
 function share(v: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
@@ -108,6 +116,11 @@ export function register(program: Command): void {
       "language of the voices: every eSpeak NG voice and variant of it (de, fr, es, ru, cmn, hi, ...; fr takes fr, fr-BE, fr-CH), plus Flite for en; words may be in any script (UTF-8)",
     )
     .option(
+      "--accents-from <langs>",
+      "also speak the words with every eSpeak NG voice of these languages, comma-separated (e.g. de,es,hi: each reads the words by its own language's rules, like a speaker of it)",
+      languageList,
+    )
+    .option(
       "--blend <share>",
       "share (0..1) of eSpeak NG speakers whose voice is a blend of two of its presets, 20-80% of the way from one to the other (more distinct voices; 0: presets only)",
       share,
@@ -150,6 +163,7 @@ export function register(program: Command): void {
           engines: opts.engines,
           noiseSeconds: opts.noiseSeconds,
           lang: opts.lang,
+          accentsFrom: opts.accentsFrom,
           blend: opts.blend,
           force: opts.force,
           jobs: opts.jobs,

@@ -26,6 +26,8 @@ export interface SynthConfig {
   noiseSeconds: number;
   /** Language of the voices (absent: the English voice set). */
   lang?: string;
+  /** Languages whose eSpeak NG voices also speak the words (absent: none). */
+  accentsFrom?: string[];
   /** Share of blendable voices drawn as blends of two (absent: none, as before blending). */
   blend?: number;
   /** Spoken text of folders whose name is not what is said (`--words label=text`). */

@@ -40,6 +40,8 @@ export interface SynthOptions {
   noiseSeconds?: number;
   /** Language tag: only voices of this language (eSpeak NG voices and variants; Flite for en). */
   lang?: string;
+  /** Languages whose eSpeak NG voices also speak the words, e.g. ["de", "hi"]. */
+  accentsFrom?: readonly string[];
   /** Share (0..1) of blendable voices drawn as a blend of two (eSpeak NG's presets); 0 = none. */
   blend?: number;
   /** Overwrite a folder made with another config (or not made by synth at all). */
@@ -113,6 +115,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
   if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
   const unknownPerWord = o.unknownPerWord ?? o.perWord;
   const blend = o.blend ?? 0;
+  const accentsFrom = [...new Set(o.accentsFrom ?? [])];
   if (!(blend >= 0 && blend <= 1))
     throw new ManifestError(`--blend must be a share from 0 to 1 (got ${o.blend})`);
   if (blend > 0 && !engines.some((e) => e.blending))
@@ -131,6 +134,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     engines: engines.map((e) => e.name),
     noiseSeconds: o.noiseSeconds ?? 60,
     ...(o.lang === undefined ? {} : { lang: o.lang }),
+    ...(accentsFrom.length === 0 ? {} : { accentsFrom }),
     ...(blend === 0 ? {} : { blend }),
     ...(Object.keys(say).length === 0 ? {} : { say }),
   };
@@ -181,7 +185,7 @@ export async function synthesizeCorpus(
   if (!Number.isInteger(o.perWord) || o.perWord < 1)
     throw new ManifestError(`--per-word must be a positive integer (got ${o.perWord})`);
   const root = resolve(o.out);
-  const engines = await loadEngines(o.engines ?? "auto", o.lang);
+  const engines = await loadEngines(o.engines ?? "auto", o.lang, o.accentsFrom);
   try {
     const config = resolveConfig(o, engines);
     mkdirSync(root, { recursive: true });
@@ -243,7 +247,13 @@ export async function synthesizeCorpus(
     };
     if (jobs > 1)
       await renderInWorkers(
-        { root, seed: config.seed, engines: config.engines, lang: config.lang },
+        {
+          root,
+          seed: config.seed,
+          engines: config.engines,
+          lang: config.lang,
+          accentsFrom: config.accentsFrom,
+        },
         todo,
         jobs,
         wrote,

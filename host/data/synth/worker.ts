@@ -15,6 +15,7 @@ export interface WorkerInit {
   seed: number;
   engines: EngineName[];
   lang?: string;
+  accentsFrom?: string[];
 }
 
 export type ToWorker = { items: ClipItem[] } | { stop: true };
@@ -30,7 +31,7 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 
 try {
-  const engines = await loadEngines(init.engines, init.lang);
+  const engines = await loadEngines(init.engines, init.lang, init.accentsFrom);
   const byName = new Map(engines.map((e) => [e.name, e]));
   port.on("message", (m: ToWorker) => {
     if ("stop" in m) {

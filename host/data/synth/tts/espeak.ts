@@ -129,9 +129,12 @@ function installedVoices(worker: EspeakWorker): string[] {
 /**
  * Loads eSpeak NG; returns null when the optional package is not installed. Without `lang` the
  * voices are the English accents above; with it, every installed voice of that language (see
- * languages.ts), each with every variant.
+ * languages.ts), each with every variant. `accentsFrom` adds every voice of those languages.
  */
-export async function loadEspeak(lang?: string): Promise<TtsEngine | null> {
+export async function loadEspeak(
+  lang?: string,
+  accentsFrom: readonly string[] = [],
+): Promise<TtsEngine | null> {
   let init: (arg?: object) => Promise<EspeakModule>;
   try {
     // A variable specifier keeps bundlers and type-checkers from requiring the package.
@@ -150,10 +153,17 @@ export async function loadEspeak(lang?: string): Promise<TtsEngine | null> {
   }
   const worker = withFrozenClock(() => new m.eSpeakNGWorker());
   const rate = worker.get_samplerate();
+  const installed = withFrozenClock(() => installedVoices(worker));
   const accents =
-    lang === undefined
-      ? ACCENTS
-      : withFrozenClock(() => installedVoices(worker)).filter((t) => voiceInLanguage(t, lang));
+    lang === undefined ? [...ACCENTS] : installed.filter((t) => voiceInLanguage(t, lang));
+  // Voices of other languages reading the same words: each reads them by its own language's
+  // rules and phonemes, as a speaker of that language might.
+  for (const other of accentsFrom) {
+    const more = installed.filter((t) => voiceInLanguage(t, other) && !accents.includes(t));
+    if (more.length === 0 && !accents.some((t) => voiceInLanguage(t, other)))
+      throw new TtsError(`espeak: no voice for language '${other}' (--accents-from)`);
+    accents.push(...more);
+  }
   const voices = accents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   let closed = false;
   /**

@@ -11,11 +11,13 @@ import { voiceInLanguage } from "./languages";
  * an error, so a corpus never silently changes its voice mix. With `lang` (a language tag, see
  * languages.ts) only voices of that language are offered: Flite's voices are English, so it
  * joins only for "en"; an engine left with no voice is dropped (an error when named, or when no
- * engine has any voice of the language).
+ * engine has any voice of the language). `accentsFrom`: languages whose eSpeak NG voices also
+ * speak the words (an error when eSpeak NG is not among the engines).
  */
 export async function loadEngines(
   requested: readonly EngineName[] | "auto",
   lang?: string,
+  accentsFrom: readonly string[] = [],
 ): Promise<TtsEngine[]> {
   const want = requested === "auto" ? (["flite", "espeak"] as const) : requested;
   const engines: TtsEngine[] = [];
@@ -35,7 +37,7 @@ export async function loadEngines(
       else if (requested !== "auto")
         throw new TtsError(`flite: no voice for language '${lang}' (its voices are English)`);
     } else {
-      const e = await loadEspeak(lang);
+      const e = await loadEspeak(lang, accentsFrom);
       if (e && e.voices.length === 0) {
         e.close();
         if (requested !== "auto") throw new TtsError(`espeak: no voice for language '${lang}'`);
@@ -47,6 +49,12 @@ export async function loadEngines(
           `espeak: optional package ${ESPEAK_PACKAGE} is not installed (GPL-3.0; npm install it to use eSpeak NG voices)`,
         );
     }
+  }
+  if (accentsFrom.length > 0 && !engines.some((e) => e.name === "espeak")) {
+    closeEngines(engines);
+    throw new TtsError(
+      `--accents-from needs eSpeak NG (${ESPEAK_PACKAGE}, optional, GPL-3.0) among the engines`,
+    );
   }
   if (engines.length === 0 && lang !== undefined)
     throw new TtsError(
