@@ -44,7 +44,7 @@ export interface Kws12Options {
   noise: string;
   /** An existing synthetic corpus; made under out/corpus when absent. */
   corpus?: string;
-  /** Share of every batch drawn from the corpus when training on real data. */
+  /** Share of every batch drawn from the corpus when training on real data (0: none). */
   synthShare: number;
   epochs: number;
   qatEpochs: number;
@@ -127,7 +127,10 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
   const reports = join(o.out, "reports");
   const file = join(o.out, modelFileName(o));
   const steps: PipelineStep[] = [];
-  if (!o.corpus)
+  const synthOnly = o.variant === "synth-int8";
+  // --synth-share 0 trains on real speech alone: no corpus is made or mixed in.
+  const usesCorpus = synthOnly || o.synthShare > 0;
+  if (!o.corpus && usesCorpus)
     steps.push({
       name: "synthesize corpus",
       args: ["data", "synth", "--out", corpus, ...CORPUS_ARGS, "--json"],
@@ -153,7 +156,6 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     ...leverArgs(o.levers),
     ...(o.augmentCopies ? ["--augment-copies", `${o.augmentCopies}`] : []),
   ];
-  const synthOnly = o.variant === "synth-int8";
   // Synthetic-only: train and select on the corpus alone; the real noise files may be mixed in.
   const data = synthOnly
     ? ["--data", corpus, "--split", "auto", "--noise", o.noise]
@@ -164,8 +166,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         o.realSplit,
         "--noise",
         o.noise,
-        "--mix",
-        `${corpus}:${o.synthShare}`,
+        ...(o.synthShare > 0 ? ["--mix", `${corpus}:${o.synthShare}`] : []),
       ];
   // One training step: the recipe's common flags and data, then this step's network and flags.
   const train = (model: string, epochs: number, out: string, extra: string[]): string[] => [

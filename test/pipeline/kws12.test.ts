@@ -50,6 +50,18 @@ describe("kws12 pipeline", () => {
     expect(flag(testStream, "--subset")).toBe("test");
   });
 
+  it("--synth-share 0 trains on real speech alone: no corpus is made or mixed in", () => {
+    const steps = kws12Steps({ ...base, synthShare: 0 });
+    expect(steps.some((s) => s.args[0] === "data")).toBe(false);
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train).toHaveLength(2);
+    for (const t of train) {
+      expect(flag(t.args, "--data")).toBe("/real");
+      expect(t.args).not.toContain("--mix");
+    }
+    for (const s of steps) expect(s.args.join(" ")).not.toContain("/o/corpus");
+  });
+
   it("--model res8-stream reaches both training steps (QAT's --from alone would take the recipe's model); its file is named apart", () => {
     const o = { ...base, model: "res8-stream" } as const;
     const steps = kws12Steps(o);

@@ -38,8 +38,8 @@ export function register(program: Command): void {
     .option("--corpus <dir>", "an existing synthetic corpus (default: made under --out)")
     .option(
       "--synth-share <f>",
-      "share of every batch from the synthetic corpus",
-      numberIn("--synth-share", 0.01, 0.9),
+      "share of every batch from the synthetic corpus (0: real speech alone, no corpus)",
+      numberIn("--synth-share", 0, 0.9),
       0.3,
     )
     .option("--epochs <n>", "training epochs", positiveInt("--epochs"), 20)
