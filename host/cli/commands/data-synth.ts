@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { ENGINE_NAMES, type EngineName } from "../../data/synth/tts/engine";
+import { isLanguageTag } from "../../data/synth/tts/languages";
 import { positiveInt } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
@@ -21,7 +22,7 @@ function seconds(v: string): number {
 function languageList(v: string): string[] {
   const tags = v.split(",").map((t) => t.trim());
   for (const t of tags)
-    if (!/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(t))
+    if (!isLanguageTag(t))
       throw new UserError(`--accents-from: '${t}' is not a language tag such as de, es or hi`);
   return tags;
 }
@@ -140,7 +141,6 @@ export function register(program: Command): void {
     .option("--json", "print the summary as JSON")
     .action(async (opts) => {
       if (opts.lang !== undefined) {
-        const { isLanguageTag } = await import("../../data/synth/tts/languages");
         if (!isLanguageTag(opts.lang))
           throw new UserError(
             `--lang must be a language tag such as de, fr-BE or cmn (got '${opts.lang}')`,

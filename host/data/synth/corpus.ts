@@ -20,7 +20,7 @@ import {
 } from "./manifest";
 import { type ClipItem, planClips } from "./plan";
 import { renderInWorkers } from "./pool";
-import type { ClipDefect } from "./quality";
+import { CLIP_DEFECTS, type ClipDefect } from "./quality";
 import { renderClip } from "./render";
 import { CLIP_SAMPLES } from "./shape";
 import { drawSpeakers, type Speaker } from "./speakers";
@@ -225,7 +225,10 @@ export async function synthesizeCorpus(
     const tStart = performance.now();
 
     const byName = new Map(engines.map((e) => [e.name, e]));
-    const dropped = { silent: 0, clipped: 0, "too-long": 0 } satisfies Record<ClipDefect, number>;
+    const dropped = Object.fromEntries(CLIP_DEFECTS.map((d) => [d, 0])) as Record<
+      ClipDefect,
+      number
+    >;
     const droppedList: { rel: string; defect: ClipDefect }[] = [];
     const clips = { total: items.length, written: 0, cached: 0, dropped };
     // Speaker order keeps a worker's batches on few voices. Order does not change the bytes:

@@ -8,8 +8,9 @@ const BATCH = 4;
 
 /**
  * Renders `items` (already in speaker order) on `jobs` worker threads, each with its own
- * engines; `onDone` is called per clip, with the defect of a take that was dropped. Output bytes are the same as rendering in
- * process, because each clip's randomness depends only on its path.
+ * engines; `onDone` is called per clip, with the defect of a take that was dropped. Output
+ * bytes are the same as rendering in process, because each clip's randomness depends only on
+ * its path.
  */
 export function renderInWorkers(
   init: WorkerInit,

@@ -69,6 +69,9 @@ const VARIANTS = [
  */
 const BLENDABLE_VARIANTS = VARIANTS.filter((v) => !v.startsWith("klatt"));
 
+/** The variant of a voice `<accent>+<variant>`. */
+const variantOf = (voice: string) => voice.slice(voice.lastIndexOf("+") + 1);
+
 /** Where the package's data file system keeps the variant presets. */
 const VARIANT_DIR = "/usr/share/espeak-ng-data/voices/!v";
 
@@ -153,15 +156,21 @@ export async function loadEspeak(
   }
   const worker = withFrozenClock(() => new m.eSpeakNGWorker());
   const rate = worker.get_samplerate();
-  const installed = withFrozenClock(() => installedVoices(worker));
+  // The installed voice list is read only when a language asks for it.
+  const installed =
+    lang === undefined && accentsFrom.length === 0
+      ? []
+      : withFrozenClock(() => installedVoices(worker));
   const accents =
     lang === undefined ? [...ACCENTS] : installed.filter((t) => voiceInLanguage(t, lang));
   // Voices of other languages reading the same words: each reads them by its own language's
   // rules and phonemes, as a speaker of that language might.
   for (const other of accentsFrom) {
     const more = installed.filter((t) => voiceInLanguage(t, other) && !accents.includes(t));
-    if (more.length === 0 && !accents.some((t) => voiceInLanguage(t, other)))
+    if (more.length === 0 && !accents.some((t) => voiceInLanguage(t, other))) {
+      worker.__destroy__();
       throw new TtsError(`espeak: no voice for language '${other}' (--accents-from)`);
+    }
     accents.push(...more);
   }
   const voices = accents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
@@ -191,11 +200,10 @@ export async function loadEspeak(
     name: "espeak",
     voices,
     blending: {
-      voices: voices.filter((v) => BLENDABLE_VARIANTS.includes(v.slice(v.lastIndexOf("+") + 1))),
+      voices: voices.filter((v) => BLENDABLE_VARIANTS.includes(variantOf(v))),
       blend(a: string, b: string, percent: number): string {
         const accent = a.slice(0, a.lastIndexOf("+"));
-        const variant = (v: string) => v.slice(v.lastIndexOf("+") + 1);
-        return formatBlendedVoice({ accent, a: variant(a), b: variant(b), percent });
+        return formatBlendedVoice({ accent, a: variantOf(a), b: variantOf(b), percent });
       },
     },
     speak(text: string, voice: string, p: Prosody): Utterance {
