@@ -15,6 +15,15 @@ describe("label smoothing", () => {
       .dense({ units: 4, kernelInitializer: "glorotNormal", useBias: true })
       .apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
+    // Fixed weights: with random ones the smoothed and plain losses can land close.
+    model.setWeights([
+      tf.tensor2d([
+        [0.9, -0.4, 0.2, -1.1],
+        [0.3, 0.8, -0.6, 0.5],
+        [-0.7, 0.1, 1.2, -0.2],
+      ]),
+      tf.tensor1d([0.1, -0.2, 0.05, 0]),
+    ]);
     const x = tf.tensor2d([
       [0.5, -1, 2],
       [1, 0.25, -0.5],
