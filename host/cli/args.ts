@@ -90,3 +90,17 @@ export function oneOf<const T extends readonly string[]>(flag: string, values: T
     return v as T[number];
   };
 }
+
+/** A JSON object flag, such as `--model-config` (absent: nothing over the defaults). */
+export function jsonObjectArg(flag: string, json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (err) {
+    throw new UserError(`${flag}: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new UserError(`${flag} expects a JSON object (got '${json}')`);
+  return v as Record<string, unknown>;
+}

@@ -23,6 +23,7 @@ const PASS = new Set([
   "ReLU",
   "Dropout",
   "AveragePooling2D",
+  "Cropping2D",
   "MaxPooling2D",
   "GlobalAveragePooling2D",
   "Activation",

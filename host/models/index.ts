@@ -51,7 +51,7 @@ const HYPERPARAMETERS: { [K in ModelName]: readonly Hyperparameter<K>[] } = {
   "res8-narrow": ["filters", "blocks", "kernel", "pool"],
   res8: ["filters", "blocks", "kernel", "pool"],
   "res8-bin": ["filters", "stemFilters", "blocks", "kernel", "downsample", "relu"],
-  "res8-stream": ["filters", "blocks", "pool"],
+  "res8-stream": ["filters", "blocks", "pool", "skip", "head"],
   tinyconv: ["filters", "kernel", "strides", "dropout"],
   "ds-cnn-s": ["filters", "blocks", "firstKernel", "firstStrides", "kernel"],
   ffn: ["widths", "downsample", "swapBnAct", "clip"],

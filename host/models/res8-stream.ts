@@ -9,12 +9,18 @@
  *   row's value depend on where the window starts.
  * - The pool is 5 frames by 3 coefficients: its time stride divides the 10-frame (100 ms)
  *   inference stride, so every stride brings whole pooled rows (2).
- * - Each block's two convs drop two rows at each end, so the shortcut is a 5 x 1 average pool
- *   (stride 1, VALID): the block input smoothed over the five rows the convs see, aligned with
- *   their output. Parameter-free and an existing device op. A 5 x 1 depthwise conv (identity
- *   on the middle row at start) also streams, but its per-channel tensors put
- *   the int8 file over res8-narrow's 32 KiB, and a plain crop has no device op.
- * - Global average pooling then covers the rows that are left (7 for 98 frames).
+ * - Each block's two convs drop two rows at each end, so the shortcut must drop them too. By
+ *   default (`skip: "pool"`) it is a 5 x 1 average pool (stride 1, VALID): the block input
+ *   smoothed over the five rows the convs see, aligned with their output; parameter-free and an
+ *   existing device op. `skip: "crop"` keeps res8-narrow's identity shortcut: the block input's
+ *   middle rows (Cropping2D), which the exporter writes as a fixed 5 x 1 identity depthwise
+ *   conv (no device op crops; about 1 KB more in the int8 file for three blocks).
+ * - Global average pooling then covers the rows that are left (7 for 98 frames), by default
+ *   (`head: "avg"`). The rows at the window's edges reach it only through the convs' windows,
+ *   so two other heads first average each row over frequency (a 1-row pool: it streams), then
+ *   `"time-max"` keeps each channel's largest row (the best-aligned position of the word) and
+ *   `"time-dense"` gives every row its own dense weights (rows x filters x classes: 2.7 K
+ *   for 12 rows). Both rerun every stride as heads on a few hundred values.
  * Same widths (19), blocks (3) and layer order (conv, ReLU, BN; the add before the BN).
  */
 import type * as tfType from "@tensorflow/tfjs";
@@ -31,12 +37,23 @@ export interface Res8StreamOptions {
   blocks?: number;
   /** Average pooling window = stride over [time, frequency]. */
   pool?: [number, number];
+  /** The residual shortcut: a 5 x 1 average pool, or the cropped block input (identity). */
+  skip?: Res8StreamSkip;
+  /** Pooling before the logits: global average, or per row over frequency then max / dense over rows. */
+  head?: Res8StreamHead;
 }
+
+export const RES8_STREAM_SKIPS = ["pool", "crop"] as const;
+export type Res8StreamSkip = (typeof RES8_STREAM_SKIPS)[number];
+export const RES8_STREAM_HEADS = ["avg", "time-max", "time-dense"] as const;
+export type Res8StreamHead = (typeof RES8_STREAM_HEADS)[number];
 
 export const RES8_STREAM: Required<Omit<Res8StreamOptions, "inputShape" | "numClasses">> = {
   filters: 19,
   blocks: 3,
   pool: [5, 3],
+  skip: "pool",
+  head: "avg",
 };
 
 /** Rows left for global pooling: input frames minus what the convs and the pool consume. */
@@ -46,7 +63,15 @@ export function res8StreamRows(frames: number, pool: number, blocks: number): nu
 
 /** Builds the Keras-style model; its output is logits (softmax is applied by the loss). */
 export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfType.LayersModel {
-  const { filters, blocks, pool } = { ...RES8_STREAM, ...opts };
+  const { filters, blocks, pool, skip, head } = { ...RES8_STREAM, ...opts };
+  if (!RES8_STREAM_SKIPS.includes(skip))
+    throw new ModelError(
+      `res8-stream: skip ${JSON.stringify(skip)} is not one of ${RES8_STREAM_SKIPS.join(", ")}`,
+    );
+  if (!RES8_STREAM_HEADS.includes(head))
+    throw new ModelError(
+      `res8-stream: head ${JSON.stringify(head)} is not one of ${RES8_STREAM_HEADS.join(", ")}`,
+    );
   const rows = res8StreamRows(opts.inputShape[0], pool[0], blocks);
   if (rows < 1)
     throw new ModelError(
@@ -86,15 +111,55 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
     let y = conv(`conv${i}`, blockIn);
     y = bn(`bn${i}`).apply(y) as tfType.SymbolicTensor;
     y = conv(`conv${i + 1}`, y);
-    const skip = tf.layers
-      .averagePooling2d({ name: `skip${b + 1}`, poolSize: [5, 1], strides: 1, padding: "valid" })
-      .apply(blockIn) as tfType.SymbolicTensor;
-    y = tf.layers.add({ name: `add${b + 1}` }).apply([y, skip]) as tfType.SymbolicTensor;
+    const shortcut = (
+      skip === "crop"
+        ? tf.layers.cropping2D({
+            name: `skip${b + 1}`,
+            cropping: [
+              [2, 2],
+              [0, 0],
+            ],
+          })
+        : tf.layers.averagePooling2d({
+            name: `skip${b + 1}`,
+            poolSize: [5, 1],
+            strides: 1,
+            padding: "valid",
+          })
+    ).apply(blockIn) as tfType.SymbolicTensor;
+    y = tf.layers.add({ name: `add${b + 1}` }).apply([y, shortcut]) as tfType.SymbolicTensor;
     x = bn(`bn${i + 1}`).apply(y) as tfType.SymbolicTensor;
   }
   return tf.model({
     inputs: input,
-    outputs: res8Head(tf, x, opts.numClasses),
+    outputs:
+      head === "avg" ? res8Head(tf, x, opts.numClasses) : rowHead(tf, x, head, opts.numClasses),
     name: "res8_stream",
   });
+}
+
+/** The row heads: each row averaged over frequency, then a max or a dense layer over the rows. */
+function rowHead(
+  tf: typeof tfType,
+  x: tfType.SymbolicTensor,
+  head: Exclude<Res8StreamHead, "avg">,
+  numClasses: number,
+): tfType.SymbolicTensor {
+  const cols = x.shape[2] as number;
+  const rows = tf.layers
+    .averagePooling2d({
+      name: "rowpool",
+      poolSize: [1, cols],
+      strides: [1, cols],
+      padding: "valid",
+    })
+    .apply(x) as tfType.SymbolicTensor;
+  const pooled = (
+    head === "time-max"
+      ? tf.layers.globalMaxPooling2d({ name: "gmp" })
+      : tf.layers.flatten({ name: "rows" })
+  ).apply(rows) as tfType.SymbolicTensor;
+  return tf.layers
+    .dense({ name: "logits", units: numClasses })
+    .apply(pooled) as tfType.SymbolicTensor;
 }

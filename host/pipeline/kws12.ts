@@ -16,6 +16,7 @@
 
 import { join } from "node:path";
 import type { VtlpDomain } from "../data/augment";
+import { RES8_STREAM } from "../models/res8-stream";
 import { corpusArgs } from "./corpus-args";
 
 export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
@@ -23,7 +24,7 @@ export type Kws12Variant = (typeof KWS12_VARIANTS)[number];
 
 /**
  * The networks the 8-bit variants train: both take the recipe's MFCC 98x40 input, 8-bit QAT and
- * the 100 ms export stride (res8-stream's 5-frame pool divides it, so it streams at that stride).
+ * the 100 ms export stride (res8-stream streams at a multiple of its time pool: `exportStride`).
  */
 export const KWS12_MODELS = ["res8-narrow", "res8-stream"] as const;
 export type Kws12Model = (typeof KWS12_MODELS)[number];
@@ -33,6 +34,8 @@ export interface Kws12Options {
   variant: Kws12Variant;
   /** The 8-bit variants' network; the binary variant always trains res8-bin. */
   model: Kws12Model;
+  /** Hyperparameters over `model`'s defaults (8-bit variants), e.g. res8-stream's pool and skip. */
+  modelConfig?: Record<string, unknown>;
   /** Real Speech Commands data (speaker split: train speakers train, validation selects, test reports). */
   real: string;
   /**
@@ -122,6 +125,16 @@ export function modelFileName(o: Pick<Kws12Options, "variant" | "model">): strin
   return `kws12-${o.variant}${trainedModel(o) === "res8-stream" ? "-stream" : ""}.esm`;
 }
 
+/**
+ * Frames between inferences on a stream: 10 (100 ms), or for res8-stream the nearest multiple
+ * of its time pool at or below 10, which it streams at (a 4-frame pool: 8, every 80 ms).
+ */
+export function exportStride(o: Pick<Kws12Options, "variant" | "model" | "modelConfig">): number {
+  if (trainedModel(o) !== "res8-stream") return 10;
+  const pool = (o.modelConfig?.pool as [number, number] | undefined) ?? RES8_STREAM.pool;
+  return pool[0] <= 10 ? pool[0] * Math.floor(10 / pool[0]) : pool[0];
+}
+
 export function kws12Steps(o: Kws12Options): PipelineStep[] {
   const corpus = o.corpus ?? join(o.out, "corpus");
   const reports = join(o.out, "reports");
@@ -207,6 +220,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     });
   } else {
     const qat = join(o.out, "qat");
+    const modelConfig = o.modelConfig ? ["--model-config", JSON.stringify(o.modelConfig)] : [];
     // Selection on synthetic validation would be selection on synthetic speakers: the synthetic
     // variant keeps the last checkpoint instead, so no real clip steers it.
     // With a weight average, its latest state stands for the last checkpoint.
@@ -217,6 +231,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
       {
         name: `train ${o.model} (float)`,
         args: train(o.model, o.epochs, float, [
+          ...modelConfig,
           ...(o.weightAverage !== undefined ? ["--weight-average", `${o.weightAverage}`] : []),
           ...mixup,
         ]),
@@ -226,7 +241,13 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         name: "8-bit QAT",
         // Named here too: `--from` copies weights by layer name, and res8-stream's weighted
         // layers have res8-narrow's names and shapes (train refuses the mismatch).
-        args: train(o.model, o.qatEpochs, qat, ["--precision", "int8", "--from", start]),
+        args: train(o.model, o.qatEpochs, qat, [
+          ...modelConfig,
+          "--precision",
+          "int8",
+          "--from",
+          start,
+        ]),
         report: join(reports, "qat.json"),
       },
     );
@@ -250,7 +271,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         // Run the network every 100 ms on a stream: the runtime's default of every frame costs
         // ten times the compute for no measurable gain in a 1 s window.
         "--stride",
-        "10",
+        `${exportStride(o)}`,
         "--out",
         uncalibrated,
         "--json",

@@ -15,7 +15,9 @@ import {
   OP_BCONV2D,
   OP_BINARIZE,
   OP_CONV2D,
+  OP_DEPTHWISE_CONV2D,
   OP_GLOBAL_MAX_POOL,
+  PAD_VALID,
   PAD_VALID_H_SAME_W,
 } from "../../shared/model-format/types";
 
@@ -77,6 +79,26 @@ describe("exporter: exported integers vs the float model", () => {
     ["ds-cnn-s", { filters: 8, blocks: 2 }, "float"],
     ["res8-narrow", { filters: 6, blocks: 2 }, "float"],
     ["res8-stream", { filters: 6, blocks: 2, pool: [2, 2], inputShape: [20, 10, 1] }, "float"],
+    [
+      "res8-stream",
+      { filters: 6, blocks: 2, pool: [2, 2], skip: "crop", inputShape: [20, 10, 1] },
+      "float",
+    ],
+    [
+      "res8-stream",
+      { filters: 6, blocks: 2, pool: [2, 2], skip: "crop", inputShape: [20, 10, 1] },
+      "int8",
+    ],
+    [
+      "res8-stream",
+      { filters: 6, blocks: 2, pool: [2, 2], head: "time-max", inputShape: [20, 10, 1] },
+      "int8",
+    ],
+    [
+      "res8-stream",
+      { filters: 6, blocks: 2, pool: [2, 2], head: "time-dense", inputShape: [20, 10, 1] },
+      "int8",
+    ],
     ["tinyconv", { filters: 4 }, "float"],
     ["ffn", { widths: [12, 10], swapBnAct: true, inputShape: [21, 10, 1] }, "float"],
     ["ds-cnn-s", { filters: 8, blocks: 1 }, "int8"],
@@ -111,6 +133,92 @@ describe("exporter: exported integers vs the float model", () => {
     for (const c of convs) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
     expect(planRows(dm, prepareModel(dm), 2).problem).toBe("");
     expect(planRows(dm, prepareModel(dm), 3).problem).toMatch(/does not divide/);
+  });
+
+  it("res8-stream's crop shortcut exports as an exact identity depthwise conv, and streams", () => {
+    const shape = [20, 10, 1];
+    const m = buildModel("res8-stream", {
+      inputShape: shape as never,
+      numClasses: 3,
+      filters: 4,
+      blocks: 2,
+      pool: [2, 2],
+      skip: "crop",
+    });
+    reseed(m, 5);
+    randomizeBn(m, 5);
+    const dm = compare(m, shape, 8).model;
+    const crops = dm.ops.filter((o) => o.code === OP_DEPTHWISE_CONV2D && o.attrs[2] === PAD_VALID);
+    expect(crops).toHaveLength(2);
+    expect(dm.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
+    for (const op of crops) {
+      const [x, w, , mult, shift] = op.inputs.map((i) => dm.tensors[i]);
+      const y = dm.tensors[op.outputs[0]];
+      expect(w.shape).toEqual([5, 1, 4]);
+      expect(w.data).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(mult.data?.map((v, c) => v * 2 ** -(shift.data as number[])[c])).toEqual([1, 1, 1, 1]);
+      expect([y.scales, y.zeroPoint]).toEqual([x.scales, x.zeroPoint]);
+      expect(y.shape).toEqual([x.shape[0] - 4, ...x.shape.slice(1)]);
+    }
+    // The integer graph keeps each cropped row bit for bit.
+    const ev = new IntEvaluator(decodeModel(encodeModel(dm)));
+    const input = (
+      tf.randomNormal([1, ...shape], 0, 1, "float32", 21).arraySync() as number[][][][]
+    )[0];
+    const layers = ev.run(input.flat(2), true).layers;
+    const acts = new Map(layers.map((l) => [l.tensor, l.values]));
+    for (const op of crops) {
+      const x = acts.get(op.inputs[0]) as number[];
+      const y = acts.get(op.outputs[0]) as number[];
+      const row = dm.tensors[op.inputs[0]].shape.slice(1).reduce((a, b) => a * b, 1);
+      expect(y).toEqual(x.slice(2 * row, x.length - 2 * row));
+    }
+    expect(planRows(dm, prepareModel(dm), 2).problem).toBe("");
+  });
+
+  it.each(["time-max", "time-dense"] as const)("res8-stream's %s head streams", (head) => {
+    const shape = [20, 10, 1];
+    const m = buildModel("res8-stream", {
+      inputShape: shape as never,
+      numClasses: 3,
+      filters: 4,
+      blocks: 2,
+      pool: [2, 2],
+      head,
+    });
+    reseed(m, 7);
+    randomizeBn(m, 7);
+    const dm = compare(m, shape, 8).model;
+    // The row pool covers all 5 frequency columns, one row at a time.
+    expect(
+      dm.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 1 && o.attrs[1] === 5),
+    ).toBe(true);
+    expect(dm.ops.some((o) => o.code === OP_GLOBAL_MAX_POOL)).toBe(head === "time-max");
+    expect(planRows(dm, prepareModel(dm), 2).problem).toBe("");
+  });
+
+  it("refuses a Cropping2D along frequency, naming the layer", () => {
+    const input = tf.input({ shape: [8, 6, 1] });
+    const c = tf.layers
+      .conv2d({ filters: 2, kernelSize: 1, name: "c" })
+      .apply(input) as tf.SymbolicTensor;
+    const crop = tf.layers
+      .cropping2D({
+        name: "cropf",
+        cropping: [
+          [0, 0],
+          [1, 1],
+        ],
+      })
+      .apply(c) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ units: 3, name: "d" })
+      .apply(tf.layers.flatten().apply(crop) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    const ranges = calibrate(m, tf.randomNormal([8, 8, 6, 1], 0, 1, "float32", 3));
+    expect(() => exportModel(m, { labels: ["a", "b", "c"], ranges })).toThrow(
+      /cropf \(Cropping2D.*only cropping along time/,
+    );
   });
 
   it("binary res8-narrow folds ReLU + BN + sign into popcount thresholds", () => {

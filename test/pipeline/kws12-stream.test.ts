@@ -2,8 +2,9 @@
  * `earshot recipe kws12 --model res8-stream` end to end on a tiny budget (the committed speech
  * fixtures, one step per epoch, half-minute streams): float training, 8-bit QAT, export, the
  * held-out score, calibration and stream eval all take the time-causal network, and its file
- * streams. Also the refusals: a --model the recipe cannot take, and a working folder rerun with
- * another network.
+ * streams; with `--model-config` (a 4-frame pool, the identity shortcut) both training steps
+ * take the hyperparameters and the file streams at 80 ms. Also the refusals: a --model the
+ * recipe cannot take, a bad --model-config, and a working folder rerun with another network.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,7 +19,13 @@ import { writeWav16 } from "../../host/data/wav/write";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { decodeModel } from "../../shared/model-format/decode";
 import { prepareModel } from "../../shared/model-format/prepare";
-import { OP_CONV2D, PAD_VALID_H_SAME_W } from "../../shared/model-format/types";
+import {
+  OP_AVG_POOL2D,
+  OP_CONV2D,
+  OP_DEPTHWISE_CONV2D,
+  PAD_VALID,
+  PAD_VALID_H_SAME_W,
+} from "../../shared/model-format/types";
 import { testSignal } from "../device/golden";
 import { FIXTURE_SPEECH } from "../speech-data";
 
@@ -31,8 +38,8 @@ const root = mkdtempSync(join(tmpdir(), "earshot-kws12-stream-"));
 const noise = join(root, "noise");
 const out = join(root, "run");
 // biome-ignore format: flag list
-const recipe = (extra: string[]) => [
-  "recipe", "kws12", "--out", out, "--real", FIXTURE_SPEECH.full, "--corpus", FIXTURE_SPEECH.full,
+const recipe = (extra: string[], dir = out) => [
+  "recipe", "kws12", "--out", dir, "--real", FIXTURE_SPEECH.full, "--corpus", FIXTURE_SPEECH.full,
   "--noise", noise, "--epochs", "1", "--qat-epochs", "1", "--steps-per-epoch", "1",
   "--stream-minutes", "0.5", "--target-fa-per-hour", "1000", "--json", ...extra,
 ];
@@ -131,4 +138,65 @@ describe("--model res8-stream", () => {
       `earshot: ${out} holds a res8-stream run, not res8-narrow: rerun with --model res8-stream to continue it, or use another --out`,
     );
   });
+});
+
+describe("--model res8-stream --model-config", () => {
+  const dir = join(root, "crop");
+  const config = { pool: [4, 3], skip: "crop" };
+
+  it("refuses a malformed or unknown --model-config, and one for the binary variant, in one line", () => {
+    const cases: [string[], RegExp][] = [
+      [["--model-config", "{pool"], /^earshot: --model-config: .*JSON/],
+      [
+        ["--model-config", "[1]"],
+        /^earshot: --model-config expects a JSON object \(got '\[1\]'\)$/,
+      ],
+      [
+        ["--model", "res8-stream", "--model-config", '{"kernel":5}'],
+        /^earshot: res8-stream has no hyperparameter kernel \(it has: filters, blocks, pool, skip, head\)$/,
+      ],
+      [
+        ["--model", "res8-stream", "--model-config", '{"skip":"none"}'],
+        /^earshot: res8-stream: skip "none" is not one of pool, crop$/,
+      ],
+      [["--variant", "binary", "--model-config", "{}"], /binary variant's res8-bin is fixed$/],
+    ];
+    for (const [extra, want] of cases) {
+      const r = earshot(recipe(extra, dir));
+      expect(r.status).not.toBe(0);
+      expect(r.stderr.trim()).toMatch(want);
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("trains both steps with it and exports a file that streams at a stride its pool divides", () => {
+    const r = earshot(
+      recipe(["--model", "res8-stream", "--model-config", JSON.stringify(config)], dir),
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const file = JSON.parse(r.stdout).model as string;
+    for (const step of ["float", "qat"]) {
+      const c = JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8"));
+      expect(c.modelConfig).toEqual(config);
+    }
+    const bytes = new Uint8Array(readFileSync(file));
+    const model = decodeModel(Array.from(bytes));
+    // Three blocks, each with its shortcut as a 5 x 1 identity depthwise conv, no 5 x 1 pool.
+    const crops = model.ops.filter(
+      (o) =>
+        o.code === OP_DEPTHWISE_CONV2D &&
+        o.attrs[2] === PAD_VALID &&
+        model.tensors[o.inputs[1]].shape[0] === 5,
+    );
+    expect(crops).toHaveLength(3);
+    expect(model.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
+    const stride = model.meta.find((m) => m.key === "strideFrames")?.value;
+    expect(stride).toBe(8);
+    expect(planRows(model, prepareModel(model), 8).problem).toBe("");
+    const samples = readWav(join(dir, "stream-test.wav")).samples.subarray(0, 2 * 16000);
+    const rows = run(bytes, samples, true, true);
+    expect(rows.streamed).toBe(true);
+    expect(rows.out.length).toBeGreaterThan(5);
+    expect(rows.out).toEqual(run(bytes, samples, false, false).out);
+  }, 120_000);
 });

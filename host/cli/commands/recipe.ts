@@ -2,7 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { VTLP_DOMAINS } from "../../data/augment";
 import { KWS12_MODELS, type Kws12Model } from "../../pipeline/kws12";
 import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
-import { numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
+import { jsonObjectArg, numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
 export function register(program: Command): void {
@@ -26,6 +26,10 @@ export function register(program: Command): void {
       "--model <name>",
       "the 8-bit variants' network: res8-narrow, or res8-stream (causal in time: the device computes only each stride's new frames) (default: res8-narrow)",
       kws12Model,
+    )
+    .option(
+      "--model-config <json>",
+      `the 8-bit variants' network hyperparameters over its defaults, as a JSON object, e.g. '{"pool":[4,3],"skip":"crop"}' for res8-stream`,
     )
     .option(
       "--real <dir>",
@@ -163,11 +167,31 @@ export function register(program: Command): void {
         throw new UserError(
           "--model picks the 8-bit variants' network; --variant binary always trains res8-bin",
         );
+      const modelConfig = jsonObjectArg("--model-config", opts.modelConfig);
+      if (opts.variant === "binary" && opts.modelConfig !== undefined)
+        throw new UserError(
+          "--model-config sets the 8-bit variants' network; the binary variant's res8-bin is fixed",
+        );
+      if (Object.keys(modelConfig).length > 0) {
+        // Built once on the recipe's input (98 x 40 MFCC), so a bad value stops the run here
+        // rather than after the corpus step.
+        const { buildModel, checkModelConfig } = await import("../../models");
+        const model = opts.model ?? "res8-narrow";
+        checkModelConfig(model, modelConfig);
+        const { frameCount, MFCC_30_10_40 } = await import("../../../shared/features/config");
+        const frames = frameCount(16000, MFCC_30_10_40);
+        buildModel(model, {
+          ...modelConfig,
+          inputShape: [frames, MFCC_30_10_40.nCoeffs, 1],
+          numClasses: 12,
+        } as never).dispose();
+      }
       const out = resolve(opts.out);
       const options: import("../../pipeline/kws12").Kws12Options = {
         out,
         variant: opts.variant,
         model: opts.model ?? "res8-narrow",
+        ...(opts.modelConfig !== undefined && { modelConfig }),
         real,
         realSplit: testSetLayout ? "speaker" : "auto",
         noise,

@@ -2,7 +2,15 @@ import type { Command } from "@commander-js/extra-typings";
 import { VTLP_DOMAINS, type VtlpDomain } from "../../data/augment";
 import { SPLIT_MODES } from "../../data/dataset";
 import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
-import { numberIn, oneOf, positiveInt, positiveNumber, rangeArg, vtlpArg } from "../args";
+import {
+  jsonObjectArg,
+  numberIn,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  rangeArg,
+  vtlpArg,
+} from "../args";
 import { UserError } from "../errors";
 
 function fraction(v: string): number {
@@ -190,7 +198,10 @@ export function register(program: Command): void {
       >;
       const model = opts.model ?? base.model;
       if (!model) throw new UserError("--model is required (or a --recipe that names one)");
-      const modelConfig = { ...(base.modelConfig ?? {}), ...parseModelConfig(opts.modelConfig) };
+      const modelConfig = {
+        ...(base.modelConfig ?? {}),
+        ...jsonObjectArg("--model-config", opts.modelConfig),
+      };
       const { checkModelConfig, isModelName } = await import("../../models");
       if (isModelName(model)) checkModelConfig(model, modelConfig);
       const mix = opts.mix?.map((m) => {
@@ -348,20 +359,6 @@ export function register(program: Command): void {
             : ` (validation accuracy ${(r.bestValAccuracy * 100).toFixed(2)}%)`),
       );
     });
-}
-
-/** `--model-config`: a JSON object (absent: nothing over the recipe's). */
-function parseModelConfig(json: string | undefined): Record<string, unknown> {
-  if (json === undefined) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch (err) {
-    throw new UserError(`--model-config: ${(err as Error).message}`);
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v))
-    throw new UserError(`--model-config expects a JSON object (got '${json}')`);
-  return v as Record<string, unknown>;
 }
 
 const PRECISIONS = ["float", "int8", "int5", "int4", "binary"] as const;

@@ -7,6 +7,7 @@ import { exportAdd } from "./add";
 import { exportBatchNorm } from "./batch-norm";
 import type { ExportContext } from "./context";
 import { exportConvLike } from "./conv";
+import { exportCrop } from "./crop";
 import type { BnParams, L } from "./layers";
 import { exportZeroPadding } from "./padding";
 import { exportGlobalPool, exportPool } from "./pool";
@@ -43,6 +44,7 @@ export const LAYER_HANDLERS: Record<string, LayerHandler> = {
   EarshotQBatchNorm: exportBatchNorm,
   Add: exportAdd,
   ZeroPadding2D: exportZeroPadding,
+  Cropping2D: exportCrop,
   AveragePooling2D: exportPool,
   MaxPooling2D: exportPool,
   GlobalAveragePooling2D: exportGlobalPool,
