@@ -74,31 +74,18 @@ function compare(model: tf.LayersModel, shape: number[], n = 48) {
   return { agree: agree / n, meanDiff: diffSum / (3 * n), model: dm };
 }
 
+/** A small res8-stream on a 20-frame window. */
+const STREAM = { filters: 6, blocks: 2, pool: [2, 2], inputShape: [20, 10, 1] } as const;
+
 describe("exporter: exported integers vs the float model", () => {
   it.each([
     ["ds-cnn-s", { filters: 8, blocks: 2 }, "float"],
     ["res8-narrow", { filters: 6, blocks: 2 }, "float"],
-    ["res8-stream", { filters: 6, blocks: 2, pool: [2, 2], inputShape: [20, 10, 1] }, "float"],
-    [
-      "res8-stream",
-      { filters: 6, blocks: 2, pool: [2, 2], skip: "crop", inputShape: [20, 10, 1] },
-      "float",
-    ],
-    [
-      "res8-stream",
-      { filters: 6, blocks: 2, pool: [2, 2], skip: "crop", inputShape: [20, 10, 1] },
-      "int8",
-    ],
-    [
-      "res8-stream",
-      { filters: 6, blocks: 2, pool: [2, 2], head: "time-max", inputShape: [20, 10, 1] },
-      "int8",
-    ],
-    [
-      "res8-stream",
-      { filters: 6, blocks: 2, pool: [2, 2], head: "time-dense", inputShape: [20, 10, 1] },
-      "int8",
-    ],
+    ["res8-stream", STREAM, "float"],
+    ["res8-stream", { ...STREAM, skip: "crop" }, "float"],
+    ["res8-stream", { ...STREAM, skip: "crop" }, "int8"],
+    ["res8-stream", { ...STREAM, head: "time-max" }, "int8"],
+    ["res8-stream", { ...STREAM, head: "time-dense" }, "int8"],
     ["tinyconv", { filters: 4 }, "float"],
     ["ffn", { widths: [12, 10], swapBnAct: true, inputShape: [21, 10, 1] }, "float"],
     ["ds-cnn-s", { filters: 8, blocks: 1 }, "int8"],
