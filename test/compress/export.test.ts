@@ -77,6 +77,20 @@ function compare(model: tf.LayersModel, shape: number[], n = 48) {
 /** A small res8-stream on a 20-frame window. */
 const STREAM = { filters: 6, blocks: 2, pool: [2, 2], inputShape: [20, 10, 1] } as const;
 
+/** A 4-filter res8-stream with `extra` options, seeded (and its BNs trained-looking when `bn`), exported. */
+function exportedStream(extra: object, seed: number, bn: boolean) {
+  const shape = [20, 10, 1];
+  const m = buildModel("res8-stream", {
+    ...STREAM,
+    filters: 4,
+    numClasses: 3,
+    ...extra,
+  } as never);
+  reseed(m, seed);
+  if (bn) randomizeBn(m, seed);
+  return { dm: compare(m, shape, 8).model, shape };
+}
+
 describe("exporter: exported integers vs the float model", () => {
   it.each([
     ["ds-cnn-s", { filters: 8, blocks: 2 }, "float"],
@@ -105,16 +119,7 @@ describe("exporter: exported integers vs the float model", () => {
   });
 
   it("res8-stream: frequency-only padding + VALID conv export as padding 2, and the model streams", () => {
-    const shape = [20, 10, 1];
-    const m = buildModel("res8-stream", {
-      inputShape: shape as never,
-      numClasses: 3,
-      filters: 4,
-      blocks: 2,
-      pool: [2, 2],
-    });
-    reseed(m, 3);
-    const dm = compare(m, shape, 8).model;
+    const { dm } = exportedStream({}, 3, false);
     const convs = dm.ops.filter((o) => o.code === OP_CONV2D);
     expect(convs).toHaveLength(5);
     for (const c of convs) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
@@ -123,18 +128,7 @@ describe("exporter: exported integers vs the float model", () => {
   });
 
   it("res8-stream's crop shortcut exports as an exact identity depthwise conv, and streams", () => {
-    const shape = [20, 10, 1];
-    const m = buildModel("res8-stream", {
-      inputShape: shape as never,
-      numClasses: 3,
-      filters: 4,
-      blocks: 2,
-      pool: [2, 2],
-      skip: "crop",
-    });
-    reseed(m, 5);
-    randomizeBn(m, 5);
-    const dm = compare(m, shape, 8).model;
+    const { dm, shape } = exportedStream({ skip: "crop" }, 5, true);
     const crops = dm.ops.filter((o) => o.code === OP_DEPTHWISE_CONV2D && o.attrs[2] === PAD_VALID);
     expect(crops).toHaveLength(2);
     expect(dm.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
@@ -164,18 +158,7 @@ describe("exporter: exported integers vs the float model", () => {
   });
 
   it.each(["time-max", "time-dense"] as const)("res8-stream's %s head streams", (head) => {
-    const shape = [20, 10, 1];
-    const m = buildModel("res8-stream", {
-      inputShape: shape as never,
-      numClasses: 3,
-      filters: 4,
-      blocks: 2,
-      pool: [2, 2],
-      head,
-    });
-    reseed(m, 7);
-    randomizeBn(m, 7);
-    const dm = compare(m, shape, 8).model;
+    const { dm } = exportedStream({ head }, 7, true);
     // The row pool covers all 5 frequency columns, one row at a time.
     expect(
       dm.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 1 && o.attrs[1] === 5),
