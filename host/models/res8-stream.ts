@@ -14,13 +14,13 @@
  *   smoothed over the five rows the convs see, aligned with their output; parameter-free and an
  *   existing device op. `skip: "crop"` keeps res8-narrow's identity shortcut: the block input's
  *   middle rows (Cropping2D), which the exporter writes as a fixed 5 x 1 identity depthwise
- *   conv (no device op crops; about 1 KB more in the int8 file for three blocks).
+ *   conv (no device op crops; 1.8 KB more in the int8 file for three blocks).
  * - Global average pooling then covers the rows that are left (7 for 98 frames), by default
  *   (`head: "avg"`). The rows at the window's edges reach it only through the convs' windows,
  *   so two other heads first average each row over frequency (a 1-row pool: it streams), then
  *   `"time-max"` keeps each channel's largest row (the best-aligned position of the word) and
- *   `"time-dense"` gives every row its own dense weights (rows x filters x classes: 2.7 K
- *   for 12 rows). Both rerun every stride as heads on a few hundred values.
+ *   `"time-dense"` gives every row its own dense weights (rows x filters x classes: 1.6 K
+ *   for the default pool's 7 rows). Both rerun every stride as heads on a few hundred values.
  * Same widths (19), blocks (3) and layer order (conv, ReLU, BN; the add before the BN).
  */
 import type * as tfType from "@tensorflow/tfjs";

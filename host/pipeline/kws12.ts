@@ -132,7 +132,7 @@ export function modelFileName(o: Pick<Kws12Options, "variant" | "model">): strin
 export function exportStride(o: Pick<Kws12Options, "variant" | "model" | "modelConfig">): number {
   if (trainedModel(o) !== "res8-stream") return 10;
   const pool = (o.modelConfig?.pool as [number, number] | undefined) ?? RES8_STREAM.pool;
-  return pool[0] <= 10 ? pool[0] * Math.floor(10 / pool[0]) : pool[0];
+  return pool[0] * Math.max(1, Math.floor(10 / pool[0]));
 }
 
 export function kws12Steps(o: Kws12Options): PipelineStep[] {

@@ -173,13 +173,14 @@ export function register(program: Command): void {
           "--model-config sets the 8-bit variants' network; the binary variant's res8-bin is fixed",
         );
       if (Object.keys(modelConfig).length > 0) {
-        // Built once on the recipe's input (98 x 40 MFCC), so a bad value stops the run here
-        // rather than after the corpus step.
+        // Built once on the recipe's input (98 x 40 MFCC; the class count does not matter), so
+        // a bad value stops the run here rather than after the corpus step.
         const { buildModel, checkModelConfig } = await import("../../models");
         const model = opts.model ?? "res8-narrow";
         checkModelConfig(model, modelConfig);
         const { frameCount, MFCC_30_10_40 } = await import("../../../shared/features/config");
-        const frames = frameCount(16000, MFCC_30_10_40);
+        const { CLIP_SAMPLES } = await import("../../data/wav/read");
+        const frames = frameCount(CLIP_SAMPLES, MFCC_30_10_40);
         buildModel(model, {
           ...modelConfig,
           inputShape: [frames, MFCC_30_10_40.nCoeffs, 1],
