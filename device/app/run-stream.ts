@@ -246,7 +246,8 @@ export function startStream(
 
 /** Prints every inference's scores; tracing (streaming off), its window and every layer. */
 function printInferences(io: EngineIo, det: Detector, memory: TensorMemory): void {
-  const nOut = det.interpreter.output().length;
+  // The scores, one per label (the detector checked it).
+  const nOut = det.model.labels.length;
   const trace = io.trace ? traceLines(io, det, memory) : null;
   det.onScores((raw: number[], t: number) => {
     io.print(line(io, "S", [t], raw, nOut));

@@ -52,6 +52,12 @@ export interface BundleHost {
    * image's run plan, recorded for the device mode) cannot serve it; the image-stream one can.
    */
   notDeviceMode?: boolean;
+  /**
+   * The image carries a stride program (image-plan.ts recordStreamPlan) and the run keeps to
+   * its stride with streaming inference on: the planned streaming bundle, what a streaming
+   * device ships, runs it.
+   */
+  plannedStream?: boolean;
 }
 
 /**
@@ -67,8 +73,11 @@ export function deviceBundleFor(model: Uint8Array, out: BuildOutputs, host?: Bun
     NATIVE_KERNEL_ENGINES.includes(host.engine) &&
     (host.engine === "espruino-native" || !host.noNatives);
   const stream = canStream(model);
-  if (natives && host?.image === true)
+  if (natives && host?.image === true) {
+    if (host.notDeviceMode !== true && host.plannedStream === true)
+      return out.es5DeviceImageStreamPlan;
     return stream || host.notDeviceMode === true ? out.es5DeviceImageStream : out.es5DeviceImage;
+  }
   if (natives) return stream ? out.es5DeviceNativeStream : out.es5DeviceNative;
   return stream ? out.es5DeviceStream : out.es5Device;
 }

@@ -33,6 +33,11 @@ export interface BuildOutputs {
    */
   es5DeviceImage: string;
   es5DeviceImageStream: string;
+  /**
+   * The image bundle a streaming device ships: it replays the stride program the image carries
+   * (no whole-window run, planner or trace); es5DeviceImageStream serves what it does not.
+   */
+  es5DeviceImageStreamPlan: string;
   lua: string;
   wasmScalar: string;
   wasmSimd: string;
@@ -53,6 +58,7 @@ export function buildOutputs(dir = BUILD_DIR): BuildOutputs {
     es5DeviceNativeStream: join(dir, "earshot-device-native-stream.js"),
     es5DeviceImage: join(dir, "earshot-device-image.js"),
     es5DeviceImageStream: join(dir, "earshot-device-image-stream.js"),
+    es5DeviceImageStreamPlan: join(dir, "earshot-device-image-stream-plan.js"),
     lua: join(dir, "earshot.lua"),
     wasmScalar: join(dir, "kernels.wasm"),
     wasmSimd: join(dir, "kernels-simd.wasm"),

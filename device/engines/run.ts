@@ -31,7 +31,7 @@ import {
   reconfigureScript,
   stripEspruinoConsole,
 } from "./device-input";
-import { deviceImage } from "./image-plan";
+import { plannedImage } from "./image-plan";
 import { formatJsProfile, gdbSamplerScript, jsProfile, samplesOf } from "./js-profile";
 import { DEVICE_ENGINES, type EngineName } from "./names";
 import {
@@ -182,10 +182,16 @@ export class EngineUnavailableError extends EarshotError {
   }
 }
 
-/** The device image of `model`; a model the host cannot decode is refused here (EngineError). */
-function imageOf(model: Uint8Array): Uint8Array {
+/**
+ * The device image of `model`, its stride program recorded at `strideFrames` (absent: the
+ * model's); a model the host cannot decode is refused here (EngineError).
+ */
+function imageOf(
+  model: Uint8Array,
+  strideFrames?: number,
+): { bytes: Uint8Array; streams: boolean } {
   try {
-    return deviceImage(model);
+    return plannedImage(model, strideFrames);
   } catch (e) {
     if (e instanceof ModelFormatError) throw new EngineError(e.message);
     throw e;
@@ -381,7 +387,8 @@ export async function runEngine(
   if (!Number.isInteger(every) || every < 1)
     throw new EngineUnavailableError(`jsProfileEvery must be a positive integer (got ${every})`);
   const out = buildOutputs();
-  const sent = opts.image === true ? imageOf(model) : model;
+  const image = opts.image === true ? imageOf(model, opts.strideFrames) : null;
+  const sent = image !== null ? image.bytes : model;
   const dir = mkdtempSync(join(tmpdir(), "earshot-engine-"));
   counted = opts.callgrind ? 0 : null;
   valgrindExtra = fromStream ? ["--instr-atstart=no"] : [];
@@ -407,6 +414,11 @@ export async function runEngine(
               noNatives: opts.noNatives === true,
               image: opts.image === true,
               notDeviceMode: trace || opts.streaming === false,
+              // The stride program runs at its own stride, with streaming inference only.
+              plannedStream:
+                image?.streams === true &&
+                opts.incremental !== false &&
+                opts.reconfigure?.strideFrames === undefined,
             })
           : out.es5,
       );

@@ -18,6 +18,7 @@ import { outputScale, outputZeroPoint } from "../../shared/model-format/output-s
 import type { PreparedOp } from "../../shared/model-format/prepare";
 import type { DeviceModel } from "../../shared/model-format/types";
 import { zeros } from "../../shared/portable/arrays";
+import { type Int8FrameInput, int8FrameInput } from "./front-end-tflm-micro";
 import { deviceFrontEndFromKeyValues, lookup } from "./frontend-config";
 import type { FrontEndIntrinsic } from "./frontend-intrinsic";
 import { IncrementalRunner, planRows } from "./incremental";
@@ -85,10 +86,8 @@ export class Detector {
   private readonly qFrame: number[];
   /** The native front end makes the frames straight into the ring, or null (direct-frames.ts). */
   private readonly direct: DirectFrames | null;
-  /** The front end gives the model's int8 input values (tflm-micro) instead of reals. */
-  private readonly int8Frames: boolean;
-  private readonly int8Scale: number;
-  private readonly int8Zero: number;
+  /** The tflm-micro front end's frames into the ring (they are int8 input values), or null. */
+  private readonly int8: Int8FrameInput | null;
   /**
    * Streaming inference (incremental.ts): each stride computes only the new rows; null when
    * off or the model does not stream at the current stride. Planned (buffers allocated) for
@@ -136,13 +135,6 @@ export class Detector {
     // quantized frames is the quantized window) and keep the ring in the model's input type.
     const q = this.interpreter.inputQuantizer();
     let ring: number[] | null = null;
-    this.int8Frames = this.features.int8Frames;
-    const lead = this.interpreter.leadingQuantizer();
-    if (this.int8Frames && lead === null)
-      throw new ModelFormatError(
-        "the tflm-micro front end's int8 features need a quantized input",
-        -1,
-      );
     if (q !== null) {
       const qType = model.tensors[model.ops[0].outputs[0]].dtype;
       this.frameQuant = {
@@ -165,11 +157,13 @@ export class Detector {
     } catch (e) {
       throw new ModelFormatError((e as Error).message, -1);
     }
-    if (this.int8Frames && this.norm !== null)
-      throw new ModelFormatError(
-        "input normalization does not apply to int8 (tflm-micro) features",
-        -1,
-      );
+    this.int8 = this.features.int8Frames
+      ? int8FrameInput(
+          this.interpreter.leadingQuantizer(),
+          this.norm,
+          this.frameQuant !== null ? this.qFrame : null,
+        )
+      : null;
     // A native front end that quantizes writes the frames into the ring itself, normalized first
     // when the model says so (direct-frames.ts).
     this.direct =
@@ -184,9 +178,6 @@ export class Detector {
           )
         : null;
     if (this.direct !== null) this.features.dropWindow();
-    // int8 frames are the model's quantized input as they are; as reals, (q - zp) * scale.
-    this.int8Scale = lead === null ? 1 : lead.scale;
-    this.int8Zero = lead === null ? 0 : lead.zeroPoint;
     const out = model.tensors[model.output];
     const classes = numel(out.shape);
     if (classes !== model.labels.length) {
@@ -229,8 +220,9 @@ export class Detector {
       s.suppressionMs,
     );
     if (problem !== "") throw new Error(problem);
-    this.recognizer.configure(s.threshold, s.smoothingWindow, s.suppressionMs);
+    // The stride first: a planned streaming image refuses any stride but its own (throws).
     if (s.strideFrames !== this.plannedStride) this.planIncremental(s.strideFrames);
+    this.recognizer.configure(s.threshold, s.smoothingWindow, s.suppressionMs);
     this.settings.threshold = s.threshold;
     this.settings.smoothingWindow = s.smoothingWindow;
     this.settings.strideFrames = s.strideFrames;
@@ -238,12 +230,15 @@ export class Detector {
   }
 
   private planIncremental(strideFrames: number): void {
+    const it = this.interpreter;
+    // Planned before anything changes: planRows throws where a stride cannot run at all.
+    const plan = this.incrementalWanted
+      ? planRows(this.model, it.preparedOps(), strideFrames)
+      : null;
     this.plannedStride = strideFrames;
     this.primed = false;
     this.incremental = null;
-    if (!this.incrementalWanted) return;
-    const it = this.interpreter;
-    const plan = planRows(this.model, it.preparedOps(), strideFrames);
+    if (plan === null) return;
     this.incrementalProblem = plan.problem;
     if (plan.problem === "")
       this.incremental = new IncrementalRunner(this.model, it.preparedOps(), plan, it, this.memory);
@@ -342,20 +337,8 @@ export class Detector {
   /** Normalizes and quantizes the stage's frame as the model wants it, into the ring. */
   private pushFrame(f: FeatureStage): void {
     if (this.norm !== null) normalizeFrames(f.frame, 0, 1, this.window.coeffs, this.norm);
-    if (this.int8Frames) {
-      // Already the quantized input (TFLM feeds its front end's int8 values to the model).
-      if (this.frameQuant !== null) {
-        // Into the ring's element type first (a native copy moves only like to like).
-        const fr = f.frame;
-        const qf = this.qFrame;
-        for (let i = 0; i < fr.length; i++) qf[i] = fr[i];
-        this.window.push(qf);
-      } else {
-        const fr = f.frame;
-        for (let i = 0; i < fr.length; i++) fr[i] = (fr[i] - this.int8Zero) * this.int8Scale;
-        this.window.push(fr);
-      }
-    } else if (this.frameQuant !== null) {
+    if (this.int8 !== null) this.int8.push(f.frame, this.window);
+    else if (this.frameQuant !== null) {
       this.kernels.quantize(f.frame, this.frameQuant, this.qFrame);
       this.window.push(this.qFrame);
     } else {
@@ -372,14 +355,12 @@ export class Detector {
       inc.step(this.kernels);
       return inc.scores;
     }
-    this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
     if (inc !== null) {
-      inc.prime(it);
       this.primed = true;
-    } else {
-      it.invoke();
-      this.primed = false;
+      return inc.prime(it, this.window, this.kernels);
     }
+    this.window.copyTo(this.frameQuant !== null ? it.quantizedInput() : it.input());
+    it.invoke();
     return it.output();
   }
 

@@ -34,6 +34,7 @@ import type { PreparedOp } from "../../shared/model-format/prepare";
 import { type DeviceModel, DT_BIN } from "../../shared/model-format/types";
 import type { Interpreter } from "./interpreter";
 import { fixedArgs, type TensorMemory } from "./memory";
+import type { FrameWindow } from "./stream/frame-window";
 
 type KernelFn = (...args: unknown[]) => void;
 
@@ -279,7 +280,10 @@ export class IncrementalRunner {
       const out = op.outputs[0];
       if (!plan.rowOp[k]) {
         heads.push(k);
-        for (let j = 0; j < n; j++) headValues[op.inputs[j]] = args[j] as number[];
+        // A row tensor's window; other inputs keep their array: a head op's output buffer (so a
+        // stride never touches the whole-window arena) or a constant.
+        for (let j = 0; j < n; j++)
+          if (plan.perStride[op.inputs[j]] > 0) headValues[op.inputs[j]] = args[j] as number[];
         const ot = model.tensors[out];
         headValues[out] = memory.buffer(storedCount(ot.dtype, ot.shape), ot.dtype);
         if (op.spec.macs === "int") macs += op.macs;
@@ -366,10 +370,11 @@ export class IncrementalRunner {
   }
 
   /**
-   * Runs the model on the whole window with `it` (whose quantized input the caller wrote),
-   * keeping from each tensor the rows its windows need. Then `step` may follow.
+   * Runs the model on the whole `window` with `it`, keeping from each tensor the rows its
+   * windows need; returns the scores. Then `step` may follow.
    */
-  prime(it: Interpreter): void {
+  prime(it: Interpreter, window: FrameWindow, _k: Kernels): number[] {
+    window.copyTo(it.quantizedInput());
     this.fill(this.q, it.tensor(this.q));
     let i = 1;
     while (i < it.opCount()) {
@@ -380,6 +385,7 @@ export class IncrementalRunner {
       }
       i = next;
     }
+    return it.output();
   }
 
   /**

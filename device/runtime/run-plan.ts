@@ -21,6 +21,8 @@ export const ARG_NUMBER = "n";
 export const ARG_VIEW = "v";
 export const ARG_CONSTANT = "c";
 export const ARG_PARAMS = "p";
+/** A streaming state buffer (its index in StreamPlan.buffers): stream plans only. */
+export const ARG_BUFFER = "b";
 
 /** A parameter the image's op rows carry already: the j-th parameter of op k, as [k, j]. */
 export interface PlanOpParam {
@@ -58,6 +60,36 @@ export interface RunPlan {
   /** Arena bytes a C target needs, and the multiply-accumulates per inference [int, binary]. */
   peakBytes: number;
   macs: number[];
+  /**
+   * Streaming inference at one stride (device/runtime/incremental.ts), recorded on the host for
+   * the planned streaming bundle; null where the model does not stream at that stride.
+   */
+  stream: StreamPlan | null;
+}
+
+/**
+ * What a stride of streaming inference calls (IncrementalRunner's host program), recorded on
+ * the host: the state buffers, and the kernel, "shift" and "copy" calls over them. Its lists and
+ * params are as RunPlan's, with `b` arguments naming buffers. The planned streaming bundle
+ * (device/targets/es5/image/stream-runner.ts) makes the buffers and replays the stride; it
+ * primes the state by running strides over the first window (no whole-window run, no arena).
+ */
+export interface StreamPlan {
+  /** New input frames per stride, and the window frame (0 = oldest) the first of them is. */
+  strideFrames: number;
+  inputFirstFrame: number;
+  /** Per buffer: [elements, dtype] (TensorMemory.buffer). */
+  buffers: number[][];
+  params: (number | object | PlanOpParam)[];
+  lists: (string | number)[][];
+  steps: number[];
+  /** Buffers of the stride's new quantized input rows and of the scores. */
+  input: number;
+  output: number;
+  /** Integer multiply-accumulates per stride (IncrementalRunner.macsPerStride). */
+  macsPerStride: number;
+  /** Bytes the buffers take on a device (one byte per int8 element). */
+  stateBytes: number;
 }
 
 /** A model read from an image that carries a run plan. */

@@ -216,6 +216,11 @@ export function targets(): Target[] {
         ["ES5 bundle (native, stream)", o.es5DeviceNativeStream, "native-stream"],
         ["ES5 bundle (native, image)", o.es5DeviceImage, "native-image"],
         ["ES5 bundle (image, stream)", o.es5DeviceImageStream, "native-image-stream"],
+        [
+          "ES5 bundle (image, planned stream)",
+          o.es5DeviceImageStreamPlan,
+          "native-image-stream-plan",
+        ],
       ] as [string, string, DeviceProfileName][]
     ).map(([name, output, frontEnd]) => ({
       name,

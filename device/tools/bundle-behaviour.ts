@@ -61,6 +61,26 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
     const planned = DEVICE_PROFILES[profile].swaps.some(
       ([from]) => from === "device/runtime/interpreter.js",
     );
+    // The planned streaming bundle runs only images that carry a stride program; the shipped
+    // models pad along time, so it refuses theirs.
+    const streamsOnly = DEVICE_PROFILES[profile].swaps.some(
+      ([, to]) => to === "device/targets/es5/image/stream-runner.js",
+    );
+    if (streamsOnly)
+      return [
+        {
+          what: "image of kws12-int8.esm",
+          model: image("kws12-int8.esm"),
+          traced: false,
+          refused: true,
+        },
+        {
+          what: "models/kws12-int8.esm",
+          model: file("kws12-int8.esm"),
+          traced: false,
+          refused: true,
+        },
+      ];
     return [
       {
         what: "image of kws12-int8.esm",

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { nativeEnginePath } from "../../device/engines/native-engines";
-import { syntheticInt8Model } from "../../host/compress/synthetic-models";
+import { syntheticInt8Model, syntheticStreamModel } from "../../host/compress/synthetic-models";
 import { plainStorage } from "../../shared/model-format/decode";
 import { encodeModel } from "../../shared/model-format/encode";
 import { readDeviceImage } from "../../shared/model-format/image-read";
@@ -20,6 +20,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const model = join(dir, "small.esm");
 writeFileSync(model, Buffer.from(encodeModel(syntheticInt8Model({ seed: 5 }))));
+const streamModel = join(dir, "stream.esm");
+writeFileSync(
+  streamModel,
+  Buffer.from(encodeModel(syntheticStreamModel({ seed: 19, weightBits: 4 }))),
+);
 const wav = join(dir, "tone.wav");
 writeFileSync(wav, buildWav({ channels: [tone(440, 6400, 16000)], rate: 16000, format: "pcm16" }));
 
@@ -38,6 +43,51 @@ describe("earshot device image", () => {
     expect(report.modelBytes).toBe(readFileSync(model).length);
     const { model: m } = readDeviceImage(Array.from(bytes), plainStorage);
     expect(m.labels).toEqual(syntheticInt8Model({ seed: 5 }).labels);
+  });
+
+  it("gives a model that streams at --stride its streaming program, and the device that stride", () => {
+    const write = (stride: string) => {
+      const out = join(dir, `stream-${stride}.esi`);
+      const r = earshot([
+        "device",
+        "image",
+        "--model",
+        streamModel,
+        "--out",
+        out,
+        "--stride",
+        stride,
+        "--json",
+      ]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return {
+        report: JSON.parse(r.stdout),
+        read: readDeviceImage(Array.from(readFileSync(out)), plainStorage),
+      };
+    };
+    const two = write("2");
+    expect(two.report.streams).toBe(true);
+    expect(two.report.bundle).toBe("earshot-device-image-stream-plan.js");
+    expect((two.read.plan as { stream: { strideFrames: number } }).stream.strideFrames).toBe(2);
+    expect(two.read.model.meta).toContainEqual({ key: "strideFrames", value: 2 });
+    // Its 2 x 2 pool does not divide a stride of 3: whole window every stride.
+    const three = write("3");
+    expect(three.report.streams).toBe(false);
+    expect(three.report.bundle).toBe("earshot-device-image.js");
+    const bad = earshot([
+      "device",
+      "image",
+      "--model",
+      streamModel,
+      "--out",
+      join(dir, "s0.esi"),
+      "--stride",
+      "0",
+    ]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--stride/);
+    expect(existsSync(join(dir, "s0.esi"))).toBe(false);
   });
 
   it("refuses a corrupt model, an image, and --out over the model, in one line, writing nothing", () => {
@@ -96,6 +146,10 @@ describe("earshot device run --image", () => {
       const file = run([]);
       expect(file.scores.length).toBeGreaterThan(2);
       expect(run(["--image"])).toEqual(file);
+      // A model that streams: its image's streaming program replayed (the planned bundle).
+      const stream = run(["--model", streamModel]);
+      expect(stream.streamingMacsPerStride).toBeGreaterThan(0);
+      expect(run(["--model", streamModel, "--image"])).toEqual(stream);
     },
   );
 

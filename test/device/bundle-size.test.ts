@@ -14,6 +14,7 @@ const BUNDLES: [DeviceProfileName, string][] = [
   ["native-stream", out.es5DeviceNativeStream],
   ["native-image", out.es5DeviceImage],
   ["native-image-stream", out.es5DeviceImageStream],
+  ["native-image-stream-plan", out.es5DeviceImageStreamPlan],
   ["tflm-micro", out.es5DeviceTflm],
 ];
 

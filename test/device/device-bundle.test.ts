@@ -84,7 +84,7 @@ describe("the host picks the device bundle", () => {
     }
   });
 
-  it("device images: the planned whole-window bundle in the device mode, the image-stream one for a trace, streaming off, or a model that can stream", () => {
+  it("device images: the planned whole-window bundle in the device mode, the planned streaming one for an image with a stride program, the image-stream one for the rest", () => {
     const shipped = Uint8Array.from(readFileSync(join(__dirname, "../../models/kws12-int8.esm")));
     const streams = Uint8Array.from(encodeModel(syntheticStreamModel({ seed: 5 })));
     const host = { engine: "jerryscript-native", noNatives: false, image: true } as const;
@@ -92,7 +92,15 @@ describe("the host picks the device bundle", () => {
     expect(deviceBundleFor(shipped, out, { ...host, notDeviceMode: true })).toBe(
       out.es5DeviceImageStream,
     );
+    // A model that can stream: its image's stride program when it has one, else the full one.
     expect(deviceBundleFor(streams, out, host)).toBe(out.es5DeviceImageStream);
+    expect(deviceBundleFor(streams, out, { ...host, plannedStream: true })).toBe(
+      out.es5DeviceImageStreamPlan,
+    );
+    // A trace or streaming off never takes the planned streaming bundle.
+    expect(
+      deviceBundleFor(streams, out, { ...host, plannedStream: true, notDeviceMode: true }),
+    ).toBe(out.es5DeviceImageStream);
   });
 
   it("the tflm-micro bundle on the native hosts too (their bundle carries the mfcc front end)", () => {

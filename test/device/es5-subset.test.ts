@@ -64,6 +64,7 @@ it("the built ES5 bundles are within the subset", () => {
     out.es5DeviceNativeStream,
     out.es5DeviceImage,
     out.es5DeviceImageStream,
+    out.es5DeviceImageStreamPlan,
     out.es5Kernels,
   ])
     expect(checkEs5Subset(readFileSync(p, "utf8")), p).toEqual([]);

@@ -32,6 +32,8 @@ const MODELS: [string, DeviceModel][] = [
   ["binary", syntheticBinaryModel({ seed: 17 })],
 ];
 const STREAM = syntheticStreamModel({ seed: 18, exportLike: true });
+/** 4-bit weights, whose scores move more over this signal (a replay off by a row shows). */
+const STREAM4 = syntheticStreamModel({ seed: 19, weightBits: 4 });
 /** 0.75 s: the stream model's window fills after 0.25 s, then one inference per stride. */
 const STREAM_SAMPLES = testSignal(13, 12000);
 
@@ -73,10 +75,17 @@ describe.each(ENGINES)("%s with device images", (engine) => {
     300_000,
   );
 
-  it.skipIf(!built || engine === "espruino-native").each([true, false])(
-    "streams an export-like model with streaming inference %s, bit for bit",
-    async (incremental) => {
-      const r = await both(engine, STREAM, { threshold: 0, incremental }, STREAM_SAMPLES);
+  // With streaming inference on, the image carries the stride program and the planned
+  // streaming bundle replays it (earshot-device-image-stream-plan.js); off, the image-stream one.
+  it.skipIf(!built || engine === "espruino-native").each([
+    ["export-like", STREAM, true, undefined],
+    ["export-like", STREAM, false, undefined],
+    ["4-bit", STREAM4, true, 2],
+  ] as const)(
+    "streams the %s stream model with streaming inference %s (stride %s), bit for bit",
+    async (_name, model, incremental, strideFrames) => {
+      const opts = { threshold: 0, incremental, ...(strideFrames ? { strideFrames } : {}) };
+      const r = await both(engine, model, opts, STREAM_SAMPLES);
       expect(r.ref.scores.length).toBeGreaterThan(4);
       if (incremental) expect(r.got.streamingMacsPerStride).toBeGreaterThan(0);
       else expect(r.got.streamingMacsPerStride).toBeUndefined();

@@ -59,11 +59,14 @@ export class FrameWindow {
     this.memory.copy(this.ring, 0, out, n - start, start);
   }
 
-  /** Writes `n` frames starting at window frame `first` (0 = oldest) into out[0 .. n * coeffs). */
+  /**
+   * Writes `n` frames starting at window frame `first` (0 = oldest) into out[0 .. n * coeffs).
+   * A `first` below 0 (down to -frames) starts that many frames before the oldest, wrapping to
+   * the ring's newest: frames a caller takes for padding (image/stream-runner.ts priming).
+   */
   copyFrames(out: number[], first: number, n: number): void {
     const c = this.coeffs;
-    let slot = (this.count === this.frames ? this.next : 0) + first;
-    if (slot >= this.frames) slot -= this.frames;
+    const slot = ((this.count === this.frames ? this.next : 0) + first + this.frames) % this.frames;
     // Up to the ring's end, then the rest from its start: at most two block copies.
     const a = slot + n <= this.frames ? n : this.frames - slot;
     this.memory.copy(this.ring, slot * c, out, 0, a * c);

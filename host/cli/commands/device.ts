@@ -170,16 +170,21 @@ export function register(program: Command): void {
   group(program, "device", "device runtime: run models on the device engines")
     .command("image")
     .description(
-      "Write a model's device image: the model decoded, validated in full and prepared on the host, with the run plan (arena, bands, every kernel call) the host recorded, for the image bundles (device/build/earshot-device-image*.js), which then carry no decoder, graph checks or op preparers, and the whole-window one no arena planner either. The image is trusted as it is: verify it in transport (an OTA manifest) as the device bundles' SHA-256 check is",
+      "Write a model's device image: the model decoded, validated in full and prepared on the host, with the run plan (arena, bands, every kernel call) the host recorded, for the image bundles (device/build/earshot-device-image*.js), which then carry no decoder, graph checks or op preparers, and the whole-window one no arena planner either. A model that streams at the stride also gets the stride program of streaming inference, which earshot-device-image-stream-plan.js replays (no whole-window run, no arena; that stride only). The image is trusted as it is: verify it in transport (an OTA manifest) as the device bundles' SHA-256 check is",
     )
     .option("--model <file>", "device model file (default: the shipped models/kws12-int8.esm)")
+    .option(
+      "--stride <k>",
+      "the stride the image's streaming program runs at, and the device starts at (default: the model's)",
+      numberIn("--stride", 1, MAX_STRIDE_FRAMES, true),
+    )
     .requiredOption("--out <file>", "where to write the image (never the model file)")
     .option("--json", "print a JSON object")
     .action(async (opts) => {
       const { readFileSync, renameSync, writeFileSync } = await import("node:fs");
       const { resolve } = await import("node:path");
       const { modelOrShipped } = await import("../../models/shipped");
-      const { deviceImage } = await import("../../../device/engines/image-plan");
+      const { plannedImage } = await import("../../../device/engines/image-plan");
       const file = modelOrShipped(opts.model);
       if (resolve(file) === resolve(opts.out))
         throw new UserError("--out must differ from the model file (the model is kept)");
@@ -192,15 +197,23 @@ export function register(program: Command): void {
       const { isDeviceImage } = await import("../../../shared/model-format/image-write");
       if (isDeviceImage(bytes)) throw new UserError(`${file} is a device image already`);
       // A ModelFormatError (the host's full check) ends in its one line; nothing is written.
-      const image = deviceImage(bytes);
+      const { bytes: image, streams } = plannedImage(bytes, opts.stride);
       const tmp = `${opts.out}.partial`;
       writeFileSync(tmp, image);
       renameSync(tmp, opts.out);
+      const bundle = streams ? "earshot-device-image-stream-plan.js" : "earshot-device-image.js";
       emit(
         opts,
-        { model: file, out: opts.out, modelBytes: bytes.length, imageBytes: image.length },
+        {
+          model: file,
+          out: opts.out,
+          modelBytes: bytes.length,
+          imageBytes: image.length,
+          streams,
+          bundle,
+        },
         (r) =>
-          `${r.out}: device image of ${r.model}, ${r.imageBytes} bytes (model file ${r.modelBytes}); run it with earshot device run --image, or load it with earshot-device-image.js`,
+          `${r.out}: device image of ${r.model}, ${r.imageBytes} bytes (model file ${r.modelBytes}), ${r.streams ? "with its streaming program" : "whole window every stride (the model does not stream at this stride)"}; run it with earshot device run --image, or load it with ${r.bundle}`,
       );
     });
 

@@ -7,6 +7,7 @@ import type { TflmMicroConfig } from "../../../../shared/features/tflm-micro/con
 import type { TflmMicroFrontEnd } from "../../../../shared/features/tflm-micro/frontend";
 import { ModelFormatError } from "../../../../shared/model-format/errors";
 import type { KeyValue } from "../../../../shared/model-format/types";
+import type { Int8FrameInput } from "../../../runtime/front-end-tflm-micro";
 
 function missing(): ModelFormatError {
   return new ModelFormatError(
@@ -16,6 +17,11 @@ function missing(): ModelFormatError {
 }
 
 export function tflmMicroConfigFromKeyValues(_kvs: KeyValue[]): TflmMicroConfig {
+  throw missing();
+}
+
+/** Never called: the feature stage refused the front end first. */
+export function int8FrameInput(): Int8FrameInput {
   throw missing();
 }
 
