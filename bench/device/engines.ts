@@ -217,7 +217,8 @@ export async function earshotEspruinoPerInference(tflite: Uint8Array): Promise<n
  * hosts run (es5_native_bundle_bytes: espruino-native, jerryscript-native, wasm3), the same two
  * with streaming inference, which the hosts give models that can stream
  * (es5_stream_bundle_bytes, es5_native_stream_bundle_bytes), the native ones loading device
- * images (es5_image_bundle_bytes, es5_image_stream_bundle_bytes), and the full bundle
+ * images (es5_image_bundle_bytes, es5_image_stream_bundle_bytes, and the planned streaming one
+ * a streaming device ships: es5_image_stream_plan_bundle_bytes), and the full bundle
  * (es5_full_bundle_bytes).
  */
 export async function deviceEngineFigures(tmp: string): Promise<{
@@ -230,6 +231,7 @@ export async function deviceEngineFigures(tmp: string): Promise<{
   es5_full_bundle_bytes: number;
   es5_image_bundle_bytes: number;
   es5_image_stream_bundle_bytes: number;
+  es5_image_stream_plan_bundle_bytes: number;
   tflm_espruino_instr_per_inference?: number;
   earshot_espruino_instr_per_inference?: number;
 }> {
@@ -266,6 +268,8 @@ export async function deviceEngineFigures(tmp: string): Promise<{
     es5_full_bundle_bytes: readFileSync(buildOutputs().es5).length,
     es5_image_bundle_bytes: readFileSync(buildOutputs().es5DeviceImage).length,
     es5_image_stream_bundle_bytes: readFileSync(buildOutputs().es5DeviceImageStream).length,
+    es5_image_stream_plan_bundle_bytes: readFileSync(buildOutputs().es5DeviceImageStreamPlan)
+      .length,
     tflm_espruino_instr_per_inference: tflm,
     earshot_espruino_instr_per_inference: earshot,
   };

@@ -111,6 +111,14 @@ interface StreamingFigures {
   streaming_instr_per_audio_second: number;
   streaming_whole_instr_per_audio_second: number;
   front_end_instr_per_audio_second: number;
+  /**
+   * The same stream from the model's device image, replayed by the bundle a streaming device
+   * ships (earshot-device-image-stream-plan.js: no whole-window run or arena), and the heap
+   * peaks of both runs (3 s of audio).
+   */
+  streaming_image_instr_per_audio_second: number;
+  streaming_peak_bytes: number;
+  streaming_image_peak_bytes: number;
 }
 
 /** The same figures on jerryscript-native (C kernels in the JerryScript host), when built. */
@@ -122,10 +130,16 @@ async function jerryStreaming(model: Uint8Array): Promise<StreamingFigures | und
         .instructions ?? 0;
     return (await run(3)) - (await run(2));
   };
+  const peak = async (o: RunOptions) =>
+    (await runEngine("jerryscript-native", model, signal(3), { ...o, memStats: true })).peakBytes ??
+    0;
   return {
     streaming_instr_per_audio_second: await per({}),
     streaming_whole_instr_per_audio_second: await per({ incremental: false }),
     front_end_instr_per_audio_second: await per({ strideFrames: 1000 }),
+    streaming_image_instr_per_audio_second: await per({ image: true }),
+    streaming_peak_bytes: await peak({}),
+    streaming_image_peak_bytes: await peak({ image: true }),
   };
 }
 
@@ -199,7 +213,7 @@ try {
   if (jerry !== undefined) {
     const j = jerry;
     process.stdout.write(
-      `jerryscript-native, res8-stream per audio second: ${fmt(j.streaming_instr_per_audio_second)} streaming (front end alone ${fmt(j.front_end_instr_per_audio_second)}), ${fmt(j.streaming_whole_instr_per_audio_second)} whole window every stride\n`,
+      `jerryscript-native, res8-stream per audio second: ${fmt(j.streaming_instr_per_audio_second)} streaming (front end alone ${fmt(j.front_end_instr_per_audio_second)}), ${fmt(j.streaming_whole_instr_per_audio_second)} whole window every stride; from its device image (planned streaming bundle) ${fmt(j.streaming_image_instr_per_audio_second)}; heap peak ${(j.streaming_peak_bytes / 1024).toFixed(1)} KB, from the image ${(j.streaming_image_peak_bytes / 1024).toFixed(1)} KB\n`,
     );
   }
   process.stdout.write(
@@ -226,10 +240,10 @@ try {
     );
   }
   process.stdout.write(
-    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; loading device images ${(device.es5_image_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_image_stream_bundle_bytes / 1024).toFixed(1)} KB (goal <= 24 KB: ${device.es5_image_bundle_bytes <= 24 * 1024 ? "met" : "NOT met"}); ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
+    `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; loading device images ${device.es5_image_bundle_bytes} bytes whole-window and ${device.es5_image_stream_plan_bundle_bytes} planned streaming (what a device ships; goal <= 24,000: ${Math.max(device.es5_image_bundle_bytes, device.es5_image_stream_plan_bundle_bytes) <= 24_000 ? "met" : "NOT met"}), ${(device.es5_image_stream_bundle_bytes / 1024).toFixed(1)} KB the full image one (traces, streaming off, any stride); ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes, es5_image_bundle_bytes: device.es5_image_bundle_bytes, es5_image_stream_bundle_bytes: device.es5_image_stream_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes, es5_image_bundle_bytes: device.es5_image_bundle_bytes, es5_image_stream_bundle_bytes: device.es5_image_stream_bundle_bytes, es5_image_stream_plan_bundle_bytes: device.es5_image_stream_plan_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
