@@ -238,6 +238,7 @@ export function targets(): Target[] {
         // The behaviour check runs the shipped models: a retrained one is checked again.
         join(ROOT, "models/kws12-int8.esm"),
         join(ROOT, "models/kws12-binary.esm"),
+        join(ROOT, "models/kws12-int8-stream.esm"),
         // The hosts whose names the bundle keeps (tools/bundle-device.ts boundaryHostFiles).
         ...filesUnder(join(DEVICE_DIR, "targets"), [".c", ".h"]),
         join(DEVICE_DIR, "engines/device-input.ts"),

@@ -23,6 +23,12 @@ export interface BehaviourCase {
   refused: boolean;
 }
 
+/**
+ * The shipped model that streams (res8-stream): the bundles with streaming inference run their
+ * incremental runner (or the image's stride program) on it; the others its whole window.
+ */
+export const STREAM_MODEL = "kws12-int8-stream.esm";
+
 /** 1.1 s of a rising tone under noise, from a fixed seed (the same every build). */
 export function checkAudio(): number[] {
   const out: number[] = [];
@@ -38,7 +44,8 @@ export function checkAudio(): number[] {
 
 /**
  * The models a profile's check runs: the shipped int8 model streaming and traced, the shipped
- * binary model streaming (seconds each in a Node context with plain-array kernels). The
+ * binary model streaming, the shipped streaming model (seconds each in a Node context with
+ * plain-array kernels). The
  * repository ships no TFLite Micro model and the synthetic ones are host code (host/compress,
  * which device/ may not import), so the tflm-micro bundle's check covers the load and the
  * refusal of an MFCC model only; test/interop/tflm-device.test.ts runs it on every engine.
@@ -66,8 +73,15 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
     const streamsOnly = DEVICE_PROFILES[profile].swaps.some(
       ([, to]) => to === "device/targets/es5/image/stream-runner.js",
     );
+    const streamImage: BehaviourCase = {
+      what: `image of ${STREAM_MODEL}`,
+      model: image(STREAM_MODEL),
+      traced: false,
+      refused: false,
+    };
     if (streamsOnly)
       return [
+        streamImage,
         {
           what: "image of kws12-int8.esm",
           model: image("kws12-int8.esm"),
@@ -82,6 +96,7 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
         },
       ];
     return [
+      streamImage,
       {
         what: "image of kws12-int8.esm",
         model: image("kws12-int8.esm"),
@@ -104,6 +119,12 @@ export function behaviourCases(profile: DeviceProfileName, repo: string): Behavi
   }
   return [
     { what: "models/kws12-int8.esm", model: file("kws12-int8.esm"), traced: true, refused: false },
+    {
+      what: `models/${STREAM_MODEL}`,
+      model: file(STREAM_MODEL),
+      traced: false,
+      refused: false,
+    },
     {
       what: "models/kws12-binary.esm",
       model: file("kws12-binary.esm"),

@@ -12,6 +12,8 @@ export const SHIPPED = {
   int8: resolve(SHIPPED_DIR, "kws12-int8.esm"),
   binary: resolve(SHIPPED_DIR, "kws12-binary.esm"),
   synthInt8: resolve(SHIPPED_DIR, "kws12-synth-int8.esm"),
+  /** res8-stream: the device runs each 100 ms stride on its new frames only (issue 12). */
+  int8Stream: resolve(SHIPPED_DIR, "kws12-int8-stream.esm"),
 } as const;
 
 /** `given`, or the shipped int8 model when none was given (an error naming both if it is missing). */

@@ -71,7 +71,12 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
     o.variant === "binary"
       ? `res8-bin (${KWS12_BINARY_NET.modelConfig.filters}-filter blocks, ${KWS12_BINARY_NET.modelConfig.stemFilters}-filter stem, int8 ${KWS12_BINARY_NET.int8Layers.join(", ")}), binary training, ${o.epochs} x ${o.stepsPerEpoch} steps of 64, label smoothing ${o.levers?.labelSmoothing ?? KWS12_BINARY_NET.labelSmoothing}${(o.levers?.specAugment ?? KWS12_BINARY_NET.specAugment) ? "" : ", no SpecAugment"}`
       : `${o.model}, ${o.epochs} x ${o.stepsPerEpoch} steps of 64 float, then ${o.qatEpochs} x ${o.stepsPerEpoch} of 8-bit QAT`;
-  const model = o.variant !== "binary" && o.model !== "res8-narrow" ? ` --model ${o.model}` : "";
+  const model =
+    (o.variant !== "binary" && o.model !== "res8-narrow" ? ` --model ${o.model}` : "") +
+    // The hyperparameters too: without them the line rebuilds another network.
+    (o.variant !== "binary" && o.modelConfig !== undefined
+      ? ` --model-config '${JSON.stringify(o.modelConfig)}'`
+      : "");
   const flags =
     leverArgs(o.levers)
       .map((a) => ` ${a}`)

@@ -93,6 +93,19 @@ describe.each(ENGINES)("%s with device images", (engine) => {
     },
     300_000,
   );
+
+  // Espruino, what the planned streaming bundle is for: the 4-bit stream model, bit for bit.
+  it.skipIf(!built || engine !== "espruino-native")(
+    "replays the stride program of the 4-bit stream model bit for bit",
+    async () => {
+      const opts = { threshold: 0, strideFrames: 2 };
+      const r = await both(engine, STREAM4, opts, STREAM_SAMPLES);
+      expect(r.ref.scores.length).toBeGreaterThan(4);
+      expect(r.got.streamingMacsPerStride).toBeGreaterThan(0);
+      expect(r.got).toEqual(r.ref);
+    },
+    300_000,
+  );
 });
 
 describe("device image refusals", () => {

@@ -1,11 +1,14 @@
 // The models shipped under models/: each file loads and passes the decoder's checks, carries the
 // 12 Speech Commands classes and calibrated detector defaults, stays in its size class, and
 // scores far above chance (1/12) with the integer semantics on clips made here by the TTS corpus
-// builder (Flite voices, never seen as such in training) and on held-out real speakers.
+// builder (Flite voices, never seen as such in training) and on held-out real speakers; the one
+// that streams does, from its device image too.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canStream } from "../../device/engines/device-bundle";
+import { plannedImage } from "../../device/engines/image-plan";
 import { STANDARD_KEYWORDS } from "../../host/data/labels";
 import { synthesizeCorpus } from "../../host/data/synth/corpus";
 import { evalExportedModel } from "../../host/eval/exported";
@@ -19,6 +22,7 @@ const MODELS = [
   { name: "kws12-int8", file: SHIPPED.int8, maxKiB: 32, minTts: 0.4, minReal: 0.6 },
   { name: "kws12-binary", file: SHIPPED.binary, maxKiB: 32, minTts: 0.25, minReal: 0.3 },
   { name: "kws12-synth-int8", file: SHIPPED.synthInt8, maxKiB: 32, minTts: 0.4, minReal: 0.3 },
+  { name: "kws12-int8-stream", file: SHIPPED.int8Stream, maxKiB: 32, minTts: 0.4, minReal: 0.6 },
 ];
 
 let fixtures: string;
@@ -36,6 +40,16 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(() => rmSync(fixtures, { recursive: true, force: true }));
+
+// The streaming one runs on the device stride by stride, from its image too (the planned
+// streaming bundle replays the stride program the image carries); the others pad along time.
+it("only kws12-int8-stream streams, and its device image carries the stride program", () => {
+  for (const m of MODELS) {
+    const bytes = readFileSync(m.file);
+    expect(canStream(bytes), m.name).toBe(m.name === "kws12-int8-stream");
+  }
+  expect(plannedImage(readFileSync(SHIPPED.int8Stream)).streams).toBe(true);
+});
 
 describe.each(MODELS)("$name", (m) => {
   it("loads, passes the decoder's checks, has the 12 classes and calibrated defaults, fits its size", () => {

@@ -190,6 +190,15 @@ describe("kws12 pipeline", () => {
     const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
     const card = modelCard("kws12-int8.esm", { ...base, levers: { specAugment: false } }, none);
     expect(card).toContain("--variant int8 --no-spec-augment`");
+    // A network's hyperparameters are part of the recipe line that reproduces it.
+    const stream = modelCard(
+      "kws12-int8-stream.esm",
+      { ...base, model: "res8-stream", modelConfig: { head: "time-max" } },
+      none,
+    );
+    expect(stream).toContain(
+      `--variant int8 --model res8-stream --model-config '{"head":"time-max"}'`,
+    );
   });
 
   it("augmented copies reach both training steps, and are left out unless asked for", () => {
