@@ -13,14 +13,16 @@ import { type EngineIo, line } from "./line";
  */
 export function traceLines(io: EngineIo, det: Detector, memory: TensorMemory): (t: number) => void {
   const it = det.interpreter;
+  // Float frames: a streaming detector's window holds the quantized input instead.
+  if (it.inputQuantizer() !== null) throw new Error("a streaming detector keeps quantized frames");
   // A second copy of the input window.
   const window = memory.scratch(it.input().length, true);
   return (t: number) => {
     // Re-run the inference op by op to print every layer (the arena is reused within one run).
     // The arena may have reused the input's bytes: copy the window in again first.
-    det.copyWindow(window);
+    det.window.copyTo(window);
     io.print(line(io, "F", [t], window, window.length));
-    det.copyWindow(it.input());
+    det.window.copyTo(it.input());
     for (let k = 0; k < it.opCount(); k++) {
       it.invoke(k, k + 1);
       const o = it.tensor(it.opOutput(k));

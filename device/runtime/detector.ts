@@ -71,7 +71,8 @@ export class Detector {
   readonly scoreScale: number;
   readonly stats: DetectorStats;
   private readonly settings: DetectorSettings;
-  private readonly window: FrameWindow;
+  /** The input window's frames (quantized when streaming; app/trace-lines.ts copies them). */
+  readonly window: FrameWindow;
   private readonly recognizer: Recognizer;
   private readonly raw: number[];
   private readonly outZp: number;
@@ -252,12 +253,6 @@ export class Detector {
       strideFrames: s.strideFrames,
       suppressionMs: s.suppressionMs,
     };
-  }
-
-  /** Writes the current input window (frames x coeffs, oldest first) into out (streaming off). */
-  copyWindow(out: number[]): void {
-    if (this.frameQuant !== null) throw new Error("a streaming detector keeps quantized frames");
-    this.window.copyTo(out);
   }
 
   onScores(listener: ScoreListener | null): void {

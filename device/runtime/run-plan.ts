@@ -9,6 +9,9 @@
  */
 
 /** The dtypes whose slot sizes tell layouts apart (DT_INT8, DT_UINT8, DT_INT16, DT_INT32, DT_BIN, DT_FLOAT32). */
+import type { DeviceModel } from "../../shared/model-format/types";
+import type { TensorMemory } from "./memory";
+
 export const PLAN_DTYPES = [1, 2, 3, 4, 5, 6];
 
 /**
@@ -95,6 +98,42 @@ export interface StreamPlan {
 /** A model read from an image that carries a run plan. */
 export interface PlannedModel {
   plan: RunPlan | null;
+}
+
+/**
+ * The argument list of each of a plan's steps (RunPlan or StreamPlan), as the device passes
+ * them: `arrays` are the views or buffers its lists name (`v`, `b`), constants come from the
+ * model's tensors in the memory's form, and each parameter object is fixed once, for the kernel
+ * of the first list that passes it; each list is made once and shared by the steps that repeat
+ * it, as the recorded runtime shared them.
+ */
+export function planStepArgs(
+  plan: Pick<RunPlan, "lists" | "params" | "steps">,
+  arrays: number[][],
+  model: DeviceModel,
+  memory: TensorMemory,
+): unknown[][] {
+  const lists: unknown[][] = [];
+  const fixed: unknown[] = [];
+  for (let i = 0; i < plan.lists.length; i++) {
+    const src = plan.lists[i];
+    const kinds = src[1] as string;
+    const list: unknown[] = [];
+    for (let j = 0; j < kinds.length; j++) {
+      const kind = kinds.charAt(j);
+      const x = src[j + 2] as number;
+      if (kind === ARG_VIEW || kind === ARG_BUFFER) list.push(arrays[x]);
+      else if (kind === ARG_CONSTANT) list.push(memory.constant(model.tensors[x].data as number[]));
+      else if (kind === ARG_PARAMS) {
+        if (fixed[x] === undefined) fixed[x] = memory.fixParams(src[0] as string, plan.params[x]);
+        list.push(fixed[x]);
+      } else list.push(x);
+    }
+    lists.push(list);
+  }
+  const steps: unknown[][] = [];
+  for (let s = 0; s < plan.steps.length; s++) steps.push(lists[plan.steps[s]]);
+  return steps;
 }
 
 /**

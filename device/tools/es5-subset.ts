@@ -27,23 +27,39 @@ function isPrologue(s: ts.Statement): boolean {
   return ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
 }
 
-/** Statements in hoisting order: directive prologue, function declarations, the rest. */
+/** `var a, b;`: a var statement that declares only (no initializer), which may move freely. */
+function isBareVar(s: ts.Statement): boolean {
+  return (
+    ts.isVariableStatement(s) &&
+    (s.declarationList.flags & ts.NodeFlags.BlockScoped) === 0 &&
+    s.declarationList.declarations.every((d) => d.initializer === undefined)
+  );
+}
+
+/**
+ * Statements in hoisting order: directive prologue, function declarations, bare var statements,
+ * the rest.
+ */
 function hoistedOrder(statements: readonly ts.Statement[]): ts.Statement[] {
   const prologue = statements.filter(isPrologue);
   const rest = statements.filter((s) => !isPrologue(s));
+  const hoisted = (s: ts.Statement) => ts.isFunctionDeclaration(s) || isBareVar(s);
   return [
     ...prologue,
     ...rest.filter(ts.isFunctionDeclaration),
-    ...rest.filter((s) => !ts.isFunctionDeclaration(s)),
+    ...rest.filter(isBareVar),
+    ...rest.filter((s) => !hoisted(s)),
   ];
 }
 
 /**
- * Moves every function declaration to the top of its function body (or of the script): what
- * ES5 hoisting means, made explicit, because Espruino runs a function body statement by statement
- * and binds a declaration only when it reaches it. TypeScript's ES5 class lowering calls
- * `__extends(C, _super)` before `function C`, so without this the bundle stops at once.
- * Only statement order changes; every statement's own text stays byte for byte.
+ * Moves every function declaration, then every bare `var x;`, to the top of its function body
+ * (or of the script): what ES5 hoisting means, made explicit, because Espruino runs a function
+ * body statement by statement and binds a declaration only when it reaches it. TypeScript's ES5
+ * class lowering calls `__extends(C, _super)` before `function C`, so without this the bundle
+ * stops at once; esbuild writes a top-level `for (let i ...)` as `for(E=1;...)...;var E;`, and
+ * on Espruino that loop assigns the global `E` (its built-in object) before the var binds a
+ * local. Only statement order changes; every statement's own text stays byte for byte.
  */
 export function hoistFunctionDeclarations(js: string): string {
   const sf = ts.createSourceFile("bundle.js", js, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
@@ -169,6 +185,58 @@ const FORBIDDEN_GLOBALS: Record<string, string> = {
   DataView: "no DataView (Espruino's is partial): read bytes with shared/model-format/bytes.ts",
 };
 
+/** Whether `node` starts a function of its own (its body is another scope). */
+function isFunctionLike(node: ts.Node): boolean {
+  return (
+    ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node)
+  );
+}
+
+/**
+ * Reports each name this function body (or script) uses before the `var` statement that
+ * declares it, at the same function level (nested functions are their own scope): Espruino
+ * binds a var only when it reaches the statement, so the earlier use reads or writes a global
+ * of that name. Parameters and function declarations bind at entry.
+ */
+function varsBeforeUse(
+  body: ts.SourceFile | ts.Block,
+  report: (node: ts.Node, rule: string) => void,
+): void {
+  const bound = new Set<string>();
+  const fn = ts.isSourceFile(body) ? null : body.parent;
+  if (fn !== null && (ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)))
+    for (const p of fn.parameters) if (ts.isIdentifier(p.name)) bound.add(p.name.text);
+  // Names declared by a var anywhere in this function (not in nested ones), and where.
+  const varAt = new Map<string, number>();
+  const collect = (node: ts.Node): void => {
+    if (isFunctionLike(node)) {
+      if (ts.isFunctionDeclaration(node) && node.name) bound.add(node.name.text);
+      return;
+    }
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && !varAt.has(node.name.text))
+      varAt.set(node.name.text, node.getStart());
+    ts.forEachChild(node, collect);
+  };
+  body.forEachChild(collect);
+  const reported = new Set<string>();
+  const uses = (node: ts.Node): void => {
+    if (isFunctionLike(node)) return;
+    if (ts.isIdentifier(node) && isBindingOrReference(node) && !bound.has(node.text)) {
+      const at = varAt.get(node.text);
+      const declaring = ts.isVariableDeclaration(node.parent) && node.parent.name === node;
+      if (at !== undefined && node.getStart() < at && !declaring && !reported.has(node.text)) {
+        reported.add(node.text);
+        report(
+          node,
+          `${node.text} used before its var statement (Espruino does not hoist var: the use reaches a global ${node.text})`,
+        );
+      }
+    }
+    ts.forEachChild(node, uses);
+  };
+  body.forEachChild(uses);
+}
+
 /** Every rule break in an emitted ES5 bundle; empty when it is within the device subset. */
 export function checkEs5Subset(js: string): SubsetBreak[] {
   const sf = ts.createSourceFile("bundle.js", js, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
@@ -189,8 +257,10 @@ export function checkEs5Subset(js: string): SubsetBreak[] {
     }
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isSourceFile(node) || isFunctionBody(node)) bodyOrder(node.statements);
-    else if (ts.isFunctionDeclaration(node) && !ts.isSourceFile(node.parent)) {
+    if (ts.isSourceFile(node) || isFunctionBody(node)) {
+      bodyOrder(node.statements);
+      varsBeforeUse(node, report);
+    } else if (ts.isFunctionDeclaration(node) && !ts.isSourceFile(node.parent)) {
       const body = node.parent;
       if (!isFunctionBody(body)) report(node, "function declaration inside a block (not ES5)");
     }

@@ -226,7 +226,8 @@ export class RuntimeDetector implements DetectorHook {
     const n = input.shape.reduce((a, b) => a * b, 1);
     if (n > MAX_WINDOW) return {};
     const w = new Array<number>(n).fill(0);
-    this.det.copyWindow(w);
+    // Float frames: artifactDetector loads with streaming off (a streaming window is quantized).
+    this.det.window.copyTo(w);
     const q = quantizeWindow(w);
     return { featureShape: input.shape.slice(0, 2), features: q.features, featureScale: q.scale };
   }

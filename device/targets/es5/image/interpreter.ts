@@ -12,11 +12,9 @@ import type { DeviceModel } from "../../../../shared/model-format/types";
 import type { InterpreterOptions } from "../../../runtime/interpreter";
 import type { TensorMemory } from "../../../runtime/memory";
 import {
-  ARG_CONSTANT,
-  ARG_PARAMS,
-  ARG_VIEW,
   PLAN_DTYPES,
   type PlannedModel,
+  planStepArgs,
   type RunPlan,
 } from "../../../runtime/run-plan";
 
@@ -44,7 +42,7 @@ export class Interpreter {
   /** Per step: its kernel's name, the function (or the memory's copy) and its list. */
   private readonly names: string[] = [];
   private readonly fns: KernelFn[] = [];
-  private readonly stepArgs: unknown[][] = [];
+  private readonly stepArgs: unknown[][];
   private hostProgram: (() => void) | null = null;
   private recorded = false;
 
@@ -75,34 +73,12 @@ export class Interpreter {
       const v = plan.views[i];
       this.planViews.push(memory.activation(v[2 + layout], v[0], v[1]));
     }
-    // Each list and parameter object once, as the interpreter shares them; a parameter fixed
-    // for the kernel of the first list that passes it.
-    const lists: unknown[][] = [];
-    const fixed: unknown[] = [];
-    for (let i = 0; i < plan.lists.length; i++) {
-      const src = plan.lists[i];
-      const kinds = src[1] as string;
-      const list: unknown[] = [];
-      for (let j = 0; j < kinds.length; j++) {
-        const kind = kinds.charAt(j);
-        const x = src[j + 2] as number;
-        if (kind === ARG_VIEW) list.push(this.planViews[x]);
-        else if (kind === ARG_CONSTANT)
-          list.push(memory.constant(model.tensors[x].data as number[]));
-        else if (kind === ARG_PARAMS) {
-          if (fixed[x] === undefined) fixed[x] = memory.fixParams(src[0] as string, plan.params[x]);
-          list.push(fixed[x]);
-        } else list.push(x);
-      }
-      lists.push(list);
-    }
+    this.stepArgs = planStepArgs(plan, this.planViews, model, memory);
     for (let s = 0; s < plan.steps.length; s++) {
-      const li = plan.steps[s];
-      const name = plan.lists[li][0] as string;
+      const name = plan.lists[plan.steps[s]][0] as string;
       const copy = name === "copy";
       this.names.push(name);
       this.fns.push((copy ? memory.copy : kernels[name as keyof Kernels]) as unknown as KernelFn);
-      this.stepArgs.push(lists[li]);
     }
   }
 

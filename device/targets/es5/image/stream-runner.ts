@@ -17,10 +17,9 @@ import type { DeviceModel } from "../../../../shared/model-format/types";
 import type { Interpreter } from "../../../runtime/interpreter";
 import type { TensorMemory } from "../../../runtime/memory";
 import {
-  ARG_BUFFER,
-  ARG_CONSTANT,
-  ARG_PARAMS,
   type PlannedModel,
+  planStepArgs,
+  type RunPlan,
   type StreamPlan,
 } from "../../../runtime/run-plan";
 import type { FrameWindow } from "../../../runtime/stream/frame-window";
@@ -34,7 +33,7 @@ export interface RowPlan {
 
 /** The image's stream plan (the interpreter refused an image without one). */
 function streamPlan(model: DeviceModel): StreamPlan {
-  return (model as unknown as PlannedModel).plan?.stream as StreamPlan;
+  return ((model as unknown as PlannedModel).plan as RunPlan).stream as StreamPlan;
 }
 
 /**
@@ -65,7 +64,7 @@ export class IncrementalRunner {
   /** Per step: its name (a kernel, "shift" or "copy"), its function once bound, its list. */
   private readonly names: string[] = [];
   private readonly fns: KernelFn[] = [];
-  private readonly stepArgs: unknown[][] = [];
+  private readonly stepArgs: unknown[][];
   private bound: Kernels | null = null;
   private readonly program: (() => void) | null;
 
@@ -84,31 +83,8 @@ export class IncrementalRunner {
     const buffers: number[][] = [];
     for (let i = 0; i < s.buffers.length; i++)
       buffers.push(memory.buffer(s.buffers[i][0], s.buffers[i][1]));
-    // Each list and parameter object once, as the runtime shares them; a parameter fixed for
-    // the kernel of the first list that passes it.
-    const lists: unknown[][] = [];
-    const fixed: unknown[] = [];
-    for (let i = 0; i < s.lists.length; i++) {
-      const src = s.lists[i];
-      const kinds = src[1] as string;
-      const list: unknown[] = [];
-      for (let j = 0; j < kinds.length; j++) {
-        const kind = kinds.charAt(j);
-        const x = src[j + 2] as number;
-        if (kind === ARG_BUFFER) list.push(buffers[x]);
-        else if (kind === ARG_CONSTANT)
-          list.push(memory.constant(model.tensors[x].data as number[]));
-        else if (kind === ARG_PARAMS) {
-          if (fixed[x] === undefined) fixed[x] = memory.fixParams(src[0] as string, s.params[x]);
-          list.push(fixed[x]);
-        } else list.push(x);
-      }
-      lists.push(list);
-    }
-    for (let i = 0; i < s.steps.length; i++) {
-      this.names.push(s.lists[s.steps[i]][0] as string);
-      this.stepArgs.push(lists[s.steps[i]]);
-    }
+    this.stepArgs = planStepArgs(s, buffers, model, memory);
+    for (let i = 0; i < s.steps.length; i++) this.names.push(s.lists[s.steps[i]][0] as string);
     this.input = buffers[s.input];
     this.scores = buffers[s.output];
     this.program = memory.program(this.names, this.stepArgs);
