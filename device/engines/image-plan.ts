@@ -26,6 +26,7 @@ import {
   ARG_PARAMS,
   ARG_VIEW,
   PLAN_DTYPES,
+  type PlanCalls,
   type PlanOpParam,
   type RunPlan,
   type StreamPlan,
@@ -162,7 +163,7 @@ function planLists(
   names: string[],
   recorded: unknown[][],
   allowed: string,
-): Pick<RunPlan, "params" | "lists" | "steps"> {
+): PlanCalls {
   const params: (number | object)[] = [];
   const paramIndex = new Map<unknown, number>();
   const opParam = new Map<unknown, number[]>();

@@ -77,15 +77,12 @@ export interface RunPlan {
  * (device/targets/es5/image/stream-runner.ts) makes the buffers and replays the stride; it
  * primes the state by running strides over the first window (no whole-window run, no arena).
  */
-export interface StreamPlan {
+export interface StreamPlan extends PlanCalls {
   /** New input frames per stride, and the window frame (0 = oldest) the first of them is. */
   strideFrames: number;
   inputFirstFrame: number;
   /** Per buffer: [elements, dtype] (TensorMemory.buffer). */
   buffers: number[][];
-  params: (number | object | PlanOpParam)[];
-  lists: (string | number)[][];
-  steps: number[];
   /** Buffers of the stride's new quantized input rows and of the scores. */
   input: number;
   output: number;
@@ -94,6 +91,9 @@ export interface StreamPlan {
   /** Bytes the buffers take on a device (one byte per int8 element). */
   stateBytes: number;
 }
+
+/** A plan's calls (RunPlan's and StreamPlan's alike): its parameters, lists and steps. */
+export type PlanCalls = Pick<RunPlan, "params" | "lists" | "steps">;
 
 /** A model read from an image that carries a run plan. */
 export interface PlannedModel {
@@ -108,7 +108,7 @@ export interface PlannedModel {
  * it, as the recorded runtime shared them.
  */
 export function planStepArgs(
-  plan: Pick<RunPlan, "lists" | "params" | "steps">,
+  plan: PlanCalls,
   arrays: number[][],
   model: DeviceModel,
   memory: TensorMemory,
