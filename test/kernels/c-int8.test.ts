@@ -11,7 +11,9 @@ import { compileHarness, haveGcc } from "../c-harness";
 /**
  * The int8 depthwise kernel (es_depthwise_conv2d_s8: the JerryScript host runs it on one-byte
  * activations in place) against the TS reference, bit for bit, on seeded random cases: its 1 x 1
- * per-channel path (an exported batch norm) and the general windowed one.
+ * per-channel path (an exported batch norm), its int32-lane path (depth multiplier 1: DS-CNN's
+ * layers, over more channels than one 64-channel block, padded along width only as a streaming
+ * model's VALID-along-time layer is) and the general windowed one.
  */
 interface Case {
   g: ConvGeometry;
@@ -23,15 +25,19 @@ interface Case {
   shift: number[];
 }
 
-function randomCase(rng: Rng, oneByOne: boolean): Case {
-  const inC = 1 + rng.int(24);
-  const dm = oneByOne ? 1 : 1 + rng.int(2);
-  const k = oneByOne ? 1 : 1 + 2 * rng.int(2);
-  const stride = oneByOne ? 1 : 1 + rng.int(2);
-  const inH = 1 + rng.int(9);
+type Shape = "1x1" | "lanes" | "windowed";
+
+function randomCase(rng: Rng, shape: Shape): Case {
+  const oneByOne = shape === "1x1";
+  const inC = 1 + rng.int(shape === "lanes" ? 130 : 24);
+  const dm = shape === "windowed" ? 1 + rng.int(2) : 1;
+  const k = oneByOne ? 1 : shape === "lanes" ? 3 : 1 + 2 * rng.int(2);
+  const stride = shape === "windowed" ? 1 + rng.int(2) : 1;
+  const inH = (shape === "lanes" ? 3 : 1) + rng.int(9);
   const inW = 1 + rng.int(9);
   const pad = oneByOne ? 0 : rng.int(k);
-  const outH = Math.floor((inH + 2 * pad - k) / stride) + 1;
+  const padTop = shape === "lanes" ? 0 : pad;
+  const outH = Math.floor((inH + 2 * padTop - k) / stride) + 1;
   const outW = Math.floor((inW + 2 * pad - k) / stride) + 1;
   const outC = inC * dm;
   const g: ConvGeometry = {
@@ -45,7 +51,7 @@ function randomCase(rng: Rng, oneByOne: boolean): Case {
     kW: k,
     strideH: stride,
     strideW: stride,
-    padTop: pad,
+    padTop,
     padLeft: pad,
   };
   const int8 = () => rng.int(256) - 128;
@@ -93,11 +99,12 @@ describe.skipIf(!haveGcc)("the C int8 depthwise kernel", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    ["1 x 1, one channel per channel", true],
-    ["windowed, padded, strided, depth multiplier 1 or 2", false],
-  ])("equals the TS reference bit for bit: %s", (_what, oneByOne) => {
-    const rng = new Rng(oneByOne ? 11 : 12);
-    const cases = Array.from({ length: 60 }, () => randomCase(rng, oneByOne));
+    ["1 x 1, one channel per channel", "1x1", 11],
+    ["3 x 3, depth multiplier 1, up to 130 channels, padded along width only", "lanes", 13],
+    ["windowed, padded, strided, depth multiplier 1 or 2", "windowed", 12],
+  ] as const)("equals the TS reference bit for bit: %s", (_what, shape, seed) => {
+    const rng = new Rng(seed);
+    const cases = Array.from({ length: 60 }, () => randomCase(rng, shape));
     const r = spawnSync(exe, [], {
       input: `${cases.map(caseText).join("\n")}\n`,
       encoding: "utf8",
