@@ -64,7 +64,7 @@ const NATIVE_SERVING: Partial<Record<NativeEngine, { kernels: string; frontEnd: 
 /** Engines fast enough to stream every model (Espruino interprets from source: two models). */
 const STREAM_ALL = new Set<string>(["jerryscript-native", "wasm3"]);
 
-beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
+beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 600_000);
 
 describe.each(DEVICE)("%s", (engine) => {
   const built = nativeEnginePath(engine) !== null;

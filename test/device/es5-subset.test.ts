@@ -13,7 +13,7 @@ import {
   renameEspruinoKeywords,
 } from "../../device/tools/es5-subset";
 
-beforeAll(() => buildDevice(false, () => {}, "ES5"), 120_000);
+beforeAll(() => buildDevice(false, () => {}, "ES5"), 600_000);
 
 it("hoists function declarations to the top of their body, keeping each statement's text", () => {
   const src =

@@ -104,7 +104,7 @@ it("names why a model does not stream, and runs it whole", () => {
 });
 
 describe("device engines", () => {
-  beforeAll(() => buildDevice(), 120_000);
+  beforeAll(() => buildDevice(), 600_000);
   // Export-like (batch norms as 1 x 1 depthwise convs, input normalization): the native hosts
   // normalize in their front end (direct mode) and run the int8 depthwise kernel.
   const model = syntheticStreamModel({ seed: 5, exportLike: true });

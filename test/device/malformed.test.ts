@@ -138,7 +138,7 @@ const DEVICE_FUZZ = (["jerryscript", "jerryscript-native", "wasm3"] as const).fi
   return built;
 });
 
-beforeAll(() => buildDevice(), 120_000);
+beforeAll(() => buildDevice(), 600_000);
 
 describe.each(fuzzCases())("%s", (_name, bytes) => {
   it("the Node engine rejects what the host decoder rejects, with its reason", async () => {

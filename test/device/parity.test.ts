@@ -46,7 +46,7 @@ const SAMPLES = testSignal(11, 6400);
 const BASE = PARITY_SETTINGS;
 const settingsFor = (model: DeviceModel) => firingSettings(model, SAMPLES);
 
-beforeAll(() => buildDevice(), 120_000);
+beforeAll(() => buildDevice(), 600_000);
 
 describe.each(MODELS)("%s model", (_name, model) => {
   const bytes = Uint8Array.from(encodeModel(model));

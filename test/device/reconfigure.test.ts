@@ -32,7 +32,7 @@ const OPTS: RunOptions = {
   reconfigure: { atSample: AT, threshold: 0, strideFrames: 2 * PARITY_SETTINGS.strideFrames },
 };
 
-beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
+beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 600_000);
 
 describe("mid-stream settings (EARSHOT_INPUT.configure)", () => {
   it("node: from the sample on, the new threshold and stride hold; before it, the old ones", async () => {

@@ -25,7 +25,7 @@ const EXPECTED: Record<EngineName, { kernels: string[]; frontEnd: string }> = {
   wasm3: { kernels: ["wasm3"], frontEnd: "c-jerryscript" },
 };
 
-beforeAll(() => buildDevice(), 120_000);
+beforeAll(() => buildDevice(), 600_000);
 
 it.each(ENGINES)("%s reports the implementation of every kernel", async (engine) => {
   const bytes = Uint8Array.from(encodeModel(syntheticInt8Model()));

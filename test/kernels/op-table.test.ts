@@ -139,7 +139,7 @@ describe("the op table", () => {
   });
 
   describe("wasm exports", () => {
-    beforeAll(() => buildDevice(), 120_000);
+    beforeAll(() => buildDevice(), 600_000);
     const count: Lowering<number> = {
       ints: () => 1,
       floats: () => 1,
