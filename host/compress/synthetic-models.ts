@@ -168,6 +168,13 @@ export interface StreamModelOptions extends SyntheticOptions {
   channels?: number;
   /** Residual blocks (default 2). */
   blocks?: number;
+  /**
+   * `res`: res8-stream's residual blocks (default). `ds`: ds-stream's depthwise-separable
+   * blocks, a 3 x 3 depthwise conv (one channel per channel, VALID along time) then a 1 x 1
+   * conv, no shortcut. Without ReLU: random weights behind ReLUs leave scores that hardly move,
+   * and the kernels take the same paths either way.
+   */
+  blockKind?: "res" | "ds";
   /** Average pool window = stride, [time, frequency] (default [2, 2]). */
   pool?: [number, number];
   /** Inference stride in frames (model metadata; default 4). */
@@ -196,7 +203,8 @@ function inputNormMeta(rng: Rng, coeffs: number): KeyValue[] {
 }
 
 /**
- * res8-stream's shape (host/models/res8.ts, `res8-stream`) at any size: convs that are VALID
+ * res8-stream's shape (host/models/res8.ts, `res8-stream`), or with `blockKind: "ds"` ds-stream's
+ * (host/models/ds-stream.ts), at any size: convs that are VALID
  * along time and SAME along frequency, a non-overlapping average pool, residual blocks whose
  * shortcut is a 5 x 1 average pool (stride 1, VALID: it drops the two rows each side that the
  * block's two 3x3 convs drop), global average pool, dense (softmax). Every output row depends on a
@@ -231,8 +239,32 @@ export function syntheticStreamModel(o: StreamModelOptions = {}): DeviceModel {
           },
           true,
         );
+  const dsBlock = (x: Act): Act => {
+    const dw = g.conv2d(
+      x,
+      {
+        weights: signedInts(rng, 9 * ch, wMax),
+        wShape: [3, 3, ch],
+        wBits: bits,
+        padding: PAD_VALID_H_SAME_W,
+        ...requant(rng, ch, 9, wMax, "none"),
+      },
+      true,
+    );
+    return g.conv2d(dw, {
+      weights: signedInts(rng, ch * ch, wMax),
+      wShape: [ch, 1, 1, ch],
+      wBits: bits,
+      padding: PAD_VALID,
+      ...requant(rng, ch, ch, wMax, "none"),
+    });
+  };
   let h = g.pool(conv(q, 1, "relu"), false, pool, pool, PAD_VALID);
   for (let b = 0; b < (o.blocks ?? 2); b++) {
+    if (o.blockKind === "ds") {
+      h = dsBlock(h);
+      continue;
+    }
     const y = conv(bn(conv(h, ch, "relu")), ch, "none");
     const skip = g.pool(h, false, [5, 1], [1, 1], PAD_VALID);
     h = bn(g.add(skip, y, addMultipliers(skip.scale, y.scale, 0.08), 0.08, 0));

@@ -4,6 +4,7 @@
  * checkpoint can record {name, config} and be rebuilt exactly.
  */
 import * as tf from "@tensorflow/tfjs";
+import { buildDsStream, type DsStreamOptions } from "./ds-stream";
 import { buildDsCnn, type DsCnnConfig } from "./dscnn";
 import { ModelError } from "./errors";
 import { buildFfn, type FfnConfig } from "./ffn";
@@ -22,6 +23,7 @@ export interface ModelConfigs {
   "res8-stream": Res8StreamOptions;
   tinyconv: TinyConvConfig;
   "ds-cnn-s": DsCnnConfig;
+  "ds-stream": DsStreamOptions;
   ffn: FfnConfig;
   mbnet: MbNetConfig;
 }
@@ -35,6 +37,7 @@ const BUILDERS: { [K in ModelName]: (c: ModelConfigs[K]) => tf.LayersModel } = {
   "res8-stream": (c) => buildRes8Stream(tf, c),
   tinyconv: buildTinyConv,
   "ds-cnn-s": buildDsCnn,
+  "ds-stream": (c) => buildDsStream(tf, c),
   ffn: buildFfn,
   mbnet: buildMbNet,
 };
@@ -54,6 +57,7 @@ const HYPERPARAMETERS: { [K in ModelName]: readonly Hyperparameter<K>[] } = {
   "res8-stream": ["filters", "blocks", "pool", "skip", "head"],
   tinyconv: ["filters", "kernel", "strides", "dropout"],
   "ds-cnn-s": ["filters", "blocks", "firstKernel", "firstStrides", "kernel"],
+  "ds-stream": ["filters", "stemFilters", "blocks", "pool", "head"],
   ffn: ["widths", "downsample", "swapBnAct", "clip"],
   mbnet: ["channels", "blocks", "strided", "headChannels"],
 };

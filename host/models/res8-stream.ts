@@ -132,19 +132,22 @@ export function buildRes8Stream(tf: typeof tfType, opts: Res8StreamOptions): tfT
   }
   return tf.model({
     inputs: input,
-    outputs:
-      head === "avg" ? res8Head(tf, x, opts.numClasses) : rowHead(tf, x, head, opts.numClasses),
+    outputs: rowHead(tf, x, head, opts.numClasses),
     name: "res8_stream",
   });
 }
 
-/** The row heads: each row averaged over frequency, then a max or a dense layer over the rows. */
-function rowHead(
+/**
+ * The head over the last rows: global average pooling (`avg`), or the row heads: each row
+ * averaged over frequency, then a max or a dense layer over the rows.
+ */
+export function rowHead(
   tf: typeof tfType,
   x: tfType.SymbolicTensor,
-  head: Exclude<Res8StreamHead, "avg">,
+  head: Res8StreamHead,
   numClasses: number,
 ): tfType.SymbolicTensor {
+  if (head === "avg") return res8Head(tf, x, numClasses);
   const cols = x.shape[2] as number;
   const rows = tf.layers
     .averagePooling2d({

@@ -11,11 +11,13 @@
  *               recordings are allowed), last checkpoint (or the weight
  *               average after the last epoch), then QAT               -> kws12-synth-int8.esm
  * The 8-bit variants take `model: "res8-stream"` instead (res8-narrow made causal in time, so
- * the device runs each stride on its new frames only; issue 12) -> kws12-<variant>-stream.esm.
+ * the device runs each stride on its new frames only; issue 12) -> kws12-<variant>-stream.esm,
+ * or `model: "ds-stream"` (DS-CNN's blocks made causal alike) -> kws12-<variant>-ds-stream.esm.
  */
 
 import { join } from "node:path";
 import type { VtlpDomain } from "../data/augment";
+import { DS_STREAM } from "../models/ds-stream";
 import { RES8_STREAM } from "../models/res8-stream";
 import { corpusArgs } from "./corpus-args";
 
@@ -23,11 +25,18 @@ export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
 export type Kws12Variant = (typeof KWS12_VARIANTS)[number];
 
 /**
- * The networks the 8-bit variants train: both take the recipe's MFCC 98x40 input, 8-bit QAT and
- * the 100 ms export stride (res8-stream streams at a multiple of its time pool: `exportStride`).
+ * The networks the 8-bit variants train: all take the recipe's MFCC 98x40 input, 8-bit QAT and
+ * the 100 ms export stride (the streaming ones stream at a multiple of their time pool:
+ * `exportStride`).
  */
-export const KWS12_MODELS = ["res8-narrow", "res8-stream"] as const;
+export const KWS12_MODELS = ["res8-narrow", "res8-stream", "ds-stream"] as const;
 export type Kws12Model = (typeof KWS12_MODELS)[number];
+
+/** The networks the device streams, each with its default time pool (what its stride must divide). */
+const STREAM_POOLS: Record<string, [number, number]> = {
+  "res8-stream": RES8_STREAM.pool,
+  "ds-stream": DS_STREAM.pool,
+};
 
 export interface Kws12Options {
   out: string;
@@ -122,16 +131,19 @@ export function trainedModel(o: Pick<Kws12Options, "variant" | "model">): string
 }
 
 export function modelFileName(o: Pick<Kws12Options, "variant" | "model">): string {
-  return `kws12-${o.variant}${trainedModel(o) === "res8-stream" ? "-stream" : ""}.esm`;
+  const net = trainedModel(o);
+  const suffix = net === "res8-stream" ? "-stream" : net === "ds-stream" ? "-ds-stream" : "";
+  return `kws12-${o.variant}${suffix}.esm`;
 }
 
 /**
- * Frames between inferences on a stream: 10 (100 ms), or for res8-stream the nearest multiple
+ * Frames between inferences on a stream: 10 (100 ms), or for a streaming network the nearest multiple
  * of its time pool at or below 10, which it streams at (a 4-frame pool: 8, every 80 ms).
  */
 export function exportStride(o: Pick<Kws12Options, "variant" | "model" | "modelConfig">): number {
-  if (trainedModel(o) !== "res8-stream") return 10;
-  const pool = (o.modelConfig?.pool as [number, number] | undefined) ?? RES8_STREAM.pool;
+  const defaultPool = STREAM_POOLS[trainedModel(o)];
+  if (defaultPool === undefined) return 10;
+  const pool = (o.modelConfig?.pool as [number, number] | undefined) ?? defaultPool;
   return pool[0] * Math.max(1, Math.floor(10 / pool[0]));
 }
 

@@ -32,6 +32,8 @@ const MODELS: [string, DeviceModel][] = [
   ["binary", syntheticBinaryModel({ seed: 17 })],
 ];
 const STREAM = syntheticStreamModel({ seed: 18, exportLike: true });
+/** ds-stream's shape: 3 x 3 depthwise (the C kernels' int32-lane path) and 1 x 1 convs. */
+const STREAM_DS = syntheticStreamModel({ seed: 20, blockKind: "ds", channels: 12, blocks: 3 });
 /** 4-bit weights, whose scores move more over this signal (a replay off by a row shows). */
 const STREAM4 = syntheticStreamModel({ seed: 19, weightBits: 4 });
 /** 0.75 s: the stream model's window fills after 0.25 s, then one inference per stride. */
@@ -39,7 +41,7 @@ const STREAM_SAMPLES = testSignal(13, 12000);
 
 const ENGINES: (EngineName & NativeEngine)[] = ["jerryscript-native", "wasm3", "espruino-native"];
 
-beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 120_000);
+beforeAll(() => buildDevice(false, () => {}, "ES5 bundle"), 600_000);
 
 /** The Node engine's results and the engine's from the model's device image, as comparable. */
 async function both(engine: EngineName, model: DeviceModel, opts: RunOptions, samples = SAMPLES) {
@@ -81,6 +83,7 @@ describe.each(ENGINES)("%s with device images", (engine) => {
     ["export-like", STREAM, true, undefined],
     ["export-like", STREAM, false, undefined],
     ["4-bit", STREAM4, true, 2],
+    ["depthwise-separable", STREAM_DS, true, undefined],
   ] as const)(
     "streams the %s stream model with streaming inference %s (stride %s), bit for bit",
     async (_name, model, incremental, strideFrames) => {

@@ -50,6 +50,11 @@ const CASES: [string, number[], number[]][] = [
     encodeModel(syntheticStreamModel({ seed: 34, frames: 30, pool: [3, 2] })),
     [3],
   ],
+  [
+    "depthwise-separable blocks (ds-stream's shape)",
+    encodeModel(syntheticStreamModel({ seed: 35, blockKind: "ds", channels: 12, blocks: 3 })),
+    [2, 4],
+  ],
 ];
 
 /** The model of `bytes`'s device image recorded at `stride`, its constants in `memory`. */

@@ -10,6 +10,7 @@ const TINY_CONFIGS: Record<string, object> = {
   "res8-stream": { inputShape: [20, 12, 1], numClasses: 3, filters: 4, blocks: 2, pool: [2, 3] },
   tinyconv: { inputShape: [20, 12, 1], numClasses: 3 },
   "ds-cnn-s": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, blocks: 2 },
+  "ds-stream": { inputShape: [20, 12, 1], numClasses: 3, filters: 8, stemFilters: 4, pool: [2, 3] },
   ffn: { inputShape: [21, 12, 1], numClasses: 3, widths: [8, 6] },
   mbnet: { inputShape: [20, 12, 1], numClasses: 3, channels: 6, headChannels: 8 },
 };
@@ -25,6 +26,12 @@ describe("model zoo", () => {
     ["res8-narrow", { inputShape: [98, 40, 1], numClasses: 12 }, 171 + 6 * 3249 + 6 * 38 + 240],
     // res8-stream: res8-narrow's convs, BNs and dense (its shortcuts are parameter-free pools)
     ["res8-stream", { inputShape: [98, 40, 1], numClasses: 12 }, 171 + 6 * 3249 + 6 * 38 + 240],
+    // ds-stream: 16*9 stem + (9*16 + BN + 16*64 + BN) + 3 * (9*64 + BN + 64*64 + BN) + 64*12+12
+    [
+      "ds-stream",
+      { inputShape: [98, 40, 1], numClasses: 12 },
+      144 + (144 + 32 + 1024 + 128) + 3 * (576 + 128 + 4096 + 128) + 780,
+    ],
     // tinyconv on 49x40, 4 classes: 8*10*8+8 + 25*20*8*4+4 = 16,652 ("about 17k", seed 003)
     ["tinyconv", { inputShape: [49, 40, 1], numClasses: 4 }, 648 + 16004],
     // ds-cnn-s: 64*10*4 + BN + 4 * (9*64 + BN + 64*64 + BN) + 64*12+12

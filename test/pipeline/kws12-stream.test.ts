@@ -75,7 +75,7 @@ it("refuses a --model the recipe cannot take, naming the choices, in one line", 
   const r = earshot(["recipe", "kws12", "--out", join(root, "x"), "--model", "ds-cnn-s"]);
   expect(r.status).not.toBe(0);
   expect(r.stderr.trim()).toMatch(
-    /^earshot: --model must be one of res8-narrow, res8-stream: .* \(got 'ds-cnn-s'\)$/,
+    /^earshot: --model must be one of res8-narrow, res8-stream, ds-stream: .* \(got 'ds-cnn-s'\)$/,
   );
   const bin = earshot(recipe(["--variant", "binary", "--model", "res8-stream"]));
   expect(bin.status).not.toBe(0);
@@ -138,6 +138,46 @@ describe("--model res8-stream", () => {
       `earshot: ${out} holds a res8-stream run, not res8-narrow: rerun with --model res8-stream to continue it, or use another --out`,
     );
   });
+});
+
+describe("--model ds-stream", () => {
+  const dir = join(root, "ds");
+
+  it("trains the depthwise-separable causal network, whose file pads only along frequency and streams bit-exact", () => {
+    // Ten steps per epoch: after one step the BN statistics are still those of the
+    // initialization and the ReLUs behind them can all be off, which leaves nothing to calibrate.
+    // biome-ignore format: flag list
+    const r = earshot(recipe(["--model", "ds-stream", "--epochs", "2", "--steps-per-epoch", "10"], dir));
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { model: string; network: string };
+    expect(summary.network).toBe("ds-stream");
+    expect(summary.model).toBe(join(dir, "kws12-int8-ds-stream.esm"));
+    for (const step of ["float", "qat"])
+      expect(JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8")).model).toBe(
+        "ds-stream",
+      );
+    const bytes = new Uint8Array(readFileSync(summary.model));
+    const model = decodeModel(Array.from(bytes));
+    // The stem and four 3 x 3 depthwise convs pad frequency only; the 1 x 1 pointwise convs need none.
+    const threeByThree = model.ops.filter(
+      (o) =>
+        (o.code === OP_CONV2D || o.code === OP_DEPTHWISE_CONV2D) &&
+        model.tensors[o.inputs[1]].shape[1] === 3,
+    );
+    expect(threeByThree.map((o) => o.code)).toEqual([
+      OP_CONV2D,
+      ...Array(4).fill(OP_DEPTHWISE_CONV2D),
+    ]);
+    for (const c of threeByThree) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
+    const stride = model.meta.find((m) => m.key === "strideFrames")?.value;
+    expect(stride).toBe(10);
+    expect(planRows(model, prepareModel(model), 10).problem).toBe("");
+    const samples = readWav(join(dir, "stream-test.wav")).samples.subarray(0, 2 * 16000);
+    const rows = run(bytes, samples, true, true);
+    expect(rows.streamed).toBe(true);
+    expect(rows.out.length).toBeGreaterThan(5);
+    expect(rows.out).toEqual(run(bytes, samples, false, false).out);
+  }, 120_000);
 });
 
 describe("--model res8-stream --model-config", () => {

@@ -79,6 +79,18 @@ describe("kws12 pipeline", () => {
       expect(flag(t.args, "--model")).toBe("res8-narrow");
   });
 
+  it("--model ds-stream trains and names its own file, exported at a stride its pool divides", () => {
+    const o = { ...base, model: "ds-stream" } as const;
+    const steps = kws12Steps(o);
+    const train = steps.filter((s) => s.args[0] === "train");
+    expect(train.map((t) => flag(t.args, "--model"))).toEqual(["ds-stream", "ds-stream"]);
+    expect(modelFileName(o)).toBe("kws12-int8-ds-stream.esm");
+    const exp = steps.find((s) => s.args[0] === "export")?.args ?? [];
+    expect(flag(exp, "--stride")).toBe("10");
+    const pooled = kws12Steps({ ...o, modelConfig: { pool: [4, 3] } });
+    expect(flag(pooled.find((s) => s.args[0] === "export")?.args ?? [], "--stride")).toBe("8");
+  });
+
   it("synth-int8: no real keyword clip trains, selects or calibrates; only the score reads real speech", () => {
     const steps = kws12Steps({ ...base, variant: "synth-int8", corpus: "/corpus" });
     const byName = (cmd: string) => steps.filter((s) => s.args.join(" ").startsWith(cmd));

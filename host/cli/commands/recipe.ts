@@ -24,7 +24,7 @@ export function register(program: Command): void {
     )
     .option(
       "--model <name>",
-      "the 8-bit variants' network: res8-narrow, or res8-stream (causal in time: the device computes only each stride's new frames) (default: res8-narrow)",
+      "the 8-bit variants' network: res8-narrow, or one causal in time, whose new frames alone the device computes each stride: res8-stream (res8-narrow's twin) or ds-stream (depthwise-separable blocks) (default: res8-narrow)",
       kws12Model,
     )
     .option(
