@@ -8,7 +8,8 @@
  * twin: 3 s minus 2 s (both runs hold the one whole-window inference that starts the state, so
  * the difference is ten strides of new rows only), beside the same model run whole every stride
  * and the front end alone (no inference), on the Duktape host with C kernels and on
- * jerryscript-native when built. Not in pure JS: ~10G instructions per audio second there
+ * jerryscript-native when built, and the shipped streaming model (models/kws12-int8-stream.esm,
+ * `streaming_shipped_jerryscript_native`) there too. Not in pure JS: ~10G instructions per audio second there
  * (Duktape's typed-array loops), which callgrind takes many minutes to count.
  * Then the device engines (bench/device/engines.ts: `engines`, the micro_speech comparison with
  * Espruino's TFLM, `es5_bundle_bytes`, `es5_tflm_bundle_bytes`, `es5_native_bundle_bytes`, and the two with streaming inference); under a
@@ -16,7 +17,7 @@
  * Prints a table, then one JSON line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nativeEnginePath } from "../../device/engines/native-engines";
@@ -26,6 +27,7 @@ import { Detector } from "../../device/runtime/detector";
 import { Interpreter } from "../../device/runtime/interpreter";
 import { plainMemory } from "../../device/runtime/memory";
 import { buildDevice } from "../../device/tools/build";
+import { SHIPPED } from "../../host/models/shipped";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { encodeModel } from "../../shared/model-format/encode";
 import { arenaStudy } from "./arena";
@@ -179,6 +181,10 @@ try {
     cFrontEnd: perAudioSecond(streamPath, ",,1000,"),
   };
   const jerry = await jerryStreaming(Uint8Array.from(encodeModel(res8s)));
+  // The shipped streaming model itself (trained weights, its own network: models/README.md).
+  const shippedStream = existsSync(SHIPPED.int8Stream)
+    ? await jerryStreaming(new Uint8Array(readFileSync(SHIPPED.int8Stream)))
+    : undefined;
   const arena = arenaStudy(40, 7);
   const device = await deviceEngineFigures(tmp);
 
@@ -216,6 +222,12 @@ try {
       `jerryscript-native, res8-stream per audio second: ${fmt(j.streaming_instr_per_audio_second)} streaming (front end alone ${fmt(j.front_end_instr_per_audio_second)}), ${fmt(j.streaming_whole_instr_per_audio_second)} whole window every stride; from its device image (planned streaming bundle) ${fmt(j.streaming_image_instr_per_audio_second)}; heap peak ${(j.streaming_peak_bytes / 1024).toFixed(1)} KB, from the image ${(j.streaming_image_peak_bytes / 1024).toFixed(1)} KB\n`,
     );
   }
+  if (shippedStream !== undefined) {
+    const j = shippedStream;
+    process.stdout.write(
+      `jerryscript-native, models/kws12-int8-stream.esm per audio second: ${fmt(j.streaming_instr_per_audio_second)} streaming (front end alone ${fmt(j.front_end_instr_per_audio_second)}), from its device image ${fmt(j.streaming_image_instr_per_audio_second)} (goal <= 20M: ${j.streaming_image_instr_per_audio_second <= 20e6 ? "met" : "NOT met"}); heap peak ${(j.streaming_peak_bytes / 1024).toFixed(1)} KB, from the image ${(j.streaming_image_peak_bytes / 1024).toFixed(1)} KB\n`,
+    );
+  }
   process.stdout.write(
     `arena (greedy by size vs exhaustive optimum, 40 random 7-buffer graphs): mean ${arena.mean.toFixed(3)}x, worst ${arena.worst.toFixed(3)}x, optimal in ${(arena.optimalShare * 100).toFixed(0)}%\n`,
   );
@@ -243,7 +255,7 @@ try {
     `ES5 bundle: ${(device.es5_bundle_bytes / 1024).toFixed(1)} KB device profile (goal <= 24 KB), ${(device.es5_tflm_bundle_bytes / 1024).toFixed(1)} KB its tflm-micro variant, ${(device.es5_native_bundle_bytes / 1024).toFixed(1)} KB the native hosts' (no JS kernels); with streaming inference ${(device.es5_stream_bundle_bytes / 1024).toFixed(1)} and ${(device.es5_native_stream_bundle_bytes / 1024).toFixed(1)} KB; loading device images ${device.es5_image_bundle_bytes} bytes whole-window and ${device.es5_image_stream_plan_bundle_bytes} planned streaming (what a device ships; goal <= 24,000: ${Math.max(device.es5_image_bundle_bytes, device.es5_image_stream_plan_bundle_bytes) <= 24_000 ? "met" : "NOT met"}), ${(device.es5_image_stream_bundle_bytes / 1024).toFixed(1)} KB the full image one (traces, streaming off, any stride); ${(device.es5_full_bundle_bytes / 1024).toFixed(1)} KB full\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes, es5_image_bundle_bytes: device.es5_image_bundle_bytes, es5_image_stream_bundle_bytes: device.es5_image_stream_bundle_bytes, es5_image_stream_plan_bundle_bytes: device.es5_image_stream_plan_bundle_bytes })}\n`,
+    `${JSON.stringify({ instr_per_int8_mac: Number(int8C.toFixed(3)), instr_per_binary_mac: Number(binC.toFixed(4)), instr_per_audio_second: Math.round(perSecond), streaming_instr_per_audio_second: stream.c, streaming_whole_instr_per_audio_second: stream.cWhole, front_end_instr_per_audio_second: stream.cFrontEnd, streaming_macs_per_stride: strideMacs, streaming_jerryscript_native: jerry, streaming_shipped_jerryscript_native: shippedStream, engines: device.engines, tflm_espruino_instr_per_inference: device.tflm_espruino_instr_per_inference, earshot_espruino_instr_per_inference: device.earshot_espruino_instr_per_inference, es5_bundle_bytes: device.es5_bundle_bytes, es5_tflm_bundle_bytes: device.es5_tflm_bundle_bytes, es5_native_bundle_bytes: device.es5_native_bundle_bytes, es5_stream_bundle_bytes: device.es5_stream_bundle_bytes, es5_native_stream_bundle_bytes: device.es5_native_stream_bundle_bytes, es5_full_bundle_bytes: device.es5_full_bundle_bytes, es5_image_bundle_bytes: device.es5_image_bundle_bytes, es5_image_stream_bundle_bytes: device.es5_image_stream_bundle_bytes, es5_image_stream_plan_bundle_bytes: device.es5_image_stream_plan_bundle_bytes })}\n`,
   );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
