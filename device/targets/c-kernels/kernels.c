@@ -332,14 +332,17 @@ static inline __attribute__((always_inline)) void depthwise_mode(
       }
     return;
   }
-  /* int8, one output channel per input channel (DS-CNN's depthwise layers): every sum of at
-   * most kH * kW products of |x - zp| <= 255 and |w| <= 128 fits int32 once the table's bias
-   * check passes, so the taps add into int32 lanes the compiler vectorizes, and the table
-   * requantizes as rescale would (the int64 path below costs ~16 instructions a tap). */
-  const requant_ch *rq8 =
-      is8 && dm == 1 ? requant_table(bias, mult, shift, outC, (int64_t)kH * kW * 255 * 128) : NULL;
+  /* int8, one output channel per input channel (DS-CNN's depthwise layers), an int8 zero
+   * point: every sum of at most kH * kW products of |x - zp| <= 255 and |w| <= 128 fits int32
+   * once the table's bias check passes, so the taps add into int32 lanes the compiler
+   * vectorizes, and the table requantizes as rescale would (the int64 path below costs ~16
+   * instructions a tap; this one ~2, plus ~17 per output value for the requantization). */
+  const requant_ch *rq8 = is8 && dm == 1 && zp >= -128 && zp <= 127
+                              ? requant_table(bias, mult, shift, outC, (int64_t)kH * kW * 255 * 128)
+                              : NULL;
   if (rq8) {
     const int32_t ozp = q->outZp, lo = q->actMin, hi = q->actMax;
+    const int16_t zp16 = (int16_t)zp;
     int32_t sum[DW_BLOCK];
     for (int32_t oy = 0; oy < g->outH; oy++) {
       const int32_t iy0 = oy * g->strideH - g->padTop;
@@ -355,7 +358,10 @@ static inline __attribute__((always_inline)) void depthwise_mode(
             for (int32_t kx = kx0; kx < kx1; kx++) {
               const int8_t *xp = x8 + ((size_t)(iy0 + ky) * inW + (ix0 + kx)) * inC + o0;
               const int8_t *wp = w8 + ((size_t)ky * kW + kx) * outC + o0;
-              for (int32_t i = 0; i < n; i++) sum[i] += ((int32_t)xp[i] - zp) * (int32_t)wp[i];
+              /* int16 operands (|x - zp| <= 255): SSE2 widens their products (pmullw, pmulhw)
+               * where a product of int32s would take pmuludq and shuffles. */
+              for (int32_t i = 0; i < n; i++)
+                sum[i] += (int16_t)((int16_t)xp[i] - zp16) * (int16_t)wp[i];
             }
           for (int32_t i = 0; i < n; i++) op[o0 + i] = (int8_t)requant_one(sum[i], rq8 + o0 + i, ozp, lo, hi);
         }
