@@ -20,6 +20,7 @@ import { referenceKernels } from "../../shared/kernels/reference";
 import { decodeModel } from "../../shared/model-format/decode";
 import { prepareModel } from "../../shared/model-format/prepare";
 import {
+  type DeviceModel,
   OP_AVG_POOL2D,
   OP_CONV2D,
   OP_DEPTHWISE_CONV2D,
@@ -69,6 +70,20 @@ function run(bytes: Uint8Array, samples: Float32Array, streaming: boolean, incre
   const x = Array.from(samples);
   for (let i = 0; i < x.length; i += 320) det.push(x, i, Math.min(320, x.length - i));
   return { out, streamed: det.incremental !== null };
+}
+
+/**
+ * `bytes` (decoded: `model`) is exported at `stride` and streams there: over 2 s of the run's own
+ * test stream, by rows, the same scores as the whole-window reference.
+ */
+function streamsAt(model: DeviceModel, bytes: Uint8Array, dir: string, stride: number): void {
+  expect(model.meta.find((m) => m.key === "strideFrames")?.value).toBe(stride);
+  expect(planRows(model, prepareModel(model), stride).problem).toBe("");
+  const samples = readWav(join(dir, "stream-test.wav")).samples.subarray(0, 2 * 16000);
+  const rows = run(bytes, samples, true, true);
+  expect(rows.streamed).toBe(true);
+  expect(rows.out.length).toBeGreaterThan(5);
+  expect(rows.out).toEqual(run(bytes, samples, false, false).out);
 }
 
 it("refuses a --model the recipe cannot take, naming the choices, in one line", () => {
@@ -169,14 +184,7 @@ describe("--model ds-stream", () => {
       ...Array(4).fill(OP_DEPTHWISE_CONV2D),
     ]);
     for (const c of threeByThree) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
-    const stride = model.meta.find((m) => m.key === "strideFrames")?.value;
-    expect(stride).toBe(10);
-    expect(planRows(model, prepareModel(model), 10).problem).toBe("");
-    const samples = readWav(join(dir, "stream-test.wav")).samples.subarray(0, 2 * 16000);
-    const rows = run(bytes, samples, true, true);
-    expect(rows.streamed).toBe(true);
-    expect(rows.out.length).toBeGreaterThan(5);
-    expect(rows.out).toEqual(run(bytes, samples, false, false).out);
+    streamsAt(model, bytes, dir, 10);
   }, 120_000);
 });
 
@@ -230,13 +238,6 @@ describe("--model res8-stream --model-config", () => {
     );
     expect(crops).toHaveLength(3);
     expect(model.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
-    const stride = model.meta.find((m) => m.key === "strideFrames")?.value;
-    expect(stride).toBe(8);
-    expect(planRows(model, prepareModel(model), 8).problem).toBe("");
-    const samples = readWav(join(dir, "stream-test.wav")).samples.subarray(0, 2 * 16000);
-    const rows = run(bytes, samples, true, true);
-    expect(rows.streamed).toBe(true);
-    expect(rows.out.length).toBeGreaterThan(5);
-    expect(rows.out).toEqual(run(bytes, samples, false, false).out);
+    streamsAt(model, bytes, dir, 8);
   }, 120_000);
 });
