@@ -8,10 +8,10 @@
  * no op binding: it makes the views and the argument lists, and runs them.
  */
 
-/** The dtypes whose slot sizes tell layouts apart (DT_INT8, DT_UINT8, DT_INT16, DT_INT32, DT_BIN, DT_FLOAT32). */
 import type { DeviceModel } from "../../shared/model-format/types";
 import type { TensorMemory } from "./memory";
 
+/** The dtypes whose slot sizes tell layouts apart (DT_INT8, DT_UINT8, DT_INT16, DT_INT32, DT_BIN, DT_FLOAT32). */
 export const PLAN_DTYPES = [1, 2, 3, 4, 5, 6];
 
 /**

@@ -289,6 +289,11 @@ int es_conv2d_s8(const int8_t *x, const int8_t *w, const int32_t *bias, const in
   return conv2d_16(NULL, x, NULL, w, bias, mult, shift, g, q, NULL, out);
 }
 
+/* The taps [tap0, tap1) of a k-tap window starting at input index i0 that fall inside an input
+ * of n: a window hanging over the padding skips those taps (they add zero). */
+static inline int32_t tap0(int32_t i0) { return i0 < 0 ? -i0 : 0; }
+static inline int32_t tap1(int32_t i0, int32_t n, int32_t k) { return n - i0 < k ? n - i0 : k; }
+
 /* Output channels per pass of a depthwise window: each tap adds its weights to a block of
  * accumulators (contiguous in w and out), so the tap's bounds and addresses are found once per
  * pixel instead of once per channel. Integer sums, so the order does not change the result. */
@@ -345,11 +350,9 @@ static inline __attribute__((always_inline)) void depthwise_mode(
     const int16_t zp16 = (int16_t)zp;
     int32_t sum[DW_BLOCK];
     for (int32_t oy = 0; oy < g->outH; oy++) {
-      const int32_t iy0 = oy * g->strideH - g->padTop;
-      const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = inH - iy0 < kH ? inH - iy0 : kH;
+      const int32_t iy0 = oy * g->strideH - g->padTop, ky0 = tap0(iy0), ky1 = tap1(iy0, inH, kH);
       for (int32_t ox = 0; ox < g->outW; ox++) {
-        const int32_t ix0 = ox * g->strideW - g->padLeft;
-        const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = inW - ix0 < kW ? inW - ix0 : kW;
+        const int32_t ix0 = ox * g->strideW - g->padLeft, kx0 = tap0(ix0), kx1 = tap1(ix0, inW, kW);
         int8_t *op = out8 + ((size_t)oy * g->outW + ox) * outC;
         for (int32_t o0 = 0; o0 < outC; o0 += DW_BLOCK) {
           const int32_t n = outC - o0 < DW_BLOCK ? outC - o0 : DW_BLOCK;
@@ -372,11 +375,9 @@ static inline __attribute__((always_inline)) void depthwise_mode(
   int64_t acc[DW_BLOCK];
   int32_t src[DW_BLOCK]; /* input channel of each output channel in the block */
   for (int32_t oy = 0; oy < g->outH; oy++) {
-    const int32_t iy0 = oy * g->strideH - g->padTop;
-    const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = inH - iy0 < kH ? inH - iy0 : kH;
+    const int32_t iy0 = oy * g->strideH - g->padTop, ky0 = tap0(iy0), ky1 = tap1(iy0, inH, kH);
     for (int32_t ox = 0; ox < g->outW; ox++) {
-      const int32_t ix0 = ox * g->strideW - g->padLeft;
-      const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = inW - ix0 < kW ? inW - ix0 : kW;
+      const int32_t ix0 = ox * g->strideW - g->padLeft, kx0 = tap0(ix0), kx1 = tap1(ix0, inW, kW);
       const size_t at = ((size_t)oy * g->outW + ox) * outC;
       for (int32_t o0 = 0; o0 < outC; o0 += DW_BLOCK) {
         const int32_t n = outC - o0 < DW_BLOCK ? outC - o0 : DW_BLOCK;
