@@ -106,28 +106,33 @@ it("refuses a --model the recipe cannot take, naming the choices, in one line", 
 describe("--model res8-stream", () => {
   let summary: { model: string; network: string; steps: { step: string }[] };
 
-  it("trains, quantizes, exports, scores, calibrates and evaluates the time-causal network", () => {
-    const r = earshot(recipe(["--model", "res8-stream"]));
-    expect(r.status, r.stderr).toBe(0);
-    summary = JSON.parse(r.stdout);
-    expect(summary.network).toBe("res8-stream");
-    expect(summary.model).toBe(join(out, "kws12-int8-stream.esm"));
-    expect(summary.steps.map((s) => s.step)).toContain("train res8-stream (float)");
-    // Both training steps built res8-stream (QAT too: --from alone would take the recipe's model).
-    for (const dir of ["float", "qat"])
-      expect(JSON.parse(readFileSync(join(out, dir, "config.json"), "utf8")).model).toBe(
-        "res8-stream",
-      );
-    // Calibration and stream eval ran the device runtime stride by stride, on fewer MACs.
-    const macs = JSON.parse(readFileSync(join(out, "reports", "inspect.json"), "utf8")).totals.macs;
-    for (const report of ["calibrate", "det"]) {
-      const perStride = JSON.parse(
-        readFileSync(join(out, "reports", `${report}.json`), "utf8"),
-      ).streamingMacsPerStride;
-      expect(perStride).toBeGreaterThan(0);
-      expect(perStride).toBeLessThan(macs / 2);
-    }
-  }, RUN_LIMIT_MS);
+  it(
+    "trains, quantizes, exports, scores, calibrates and evaluates the time-causal network",
+    () => {
+      const r = earshot(recipe(["--model", "res8-stream"]));
+      expect(r.status, r.stderr).toBe(0);
+      summary = JSON.parse(r.stdout);
+      expect(summary.network).toBe("res8-stream");
+      expect(summary.model).toBe(join(out, "kws12-int8-stream.esm"));
+      expect(summary.steps.map((s) => s.step)).toContain("train res8-stream (float)");
+      // Both training steps built res8-stream (QAT too: --from alone would take the recipe's model).
+      for (const dir of ["float", "qat"])
+        expect(JSON.parse(readFileSync(join(out, dir, "config.json"), "utf8")).model).toBe(
+          "res8-stream",
+        );
+      // Calibration and stream eval ran the device runtime stride by stride, on fewer MACs.
+      const macs = JSON.parse(readFileSync(join(out, "reports", "inspect.json"), "utf8")).totals
+        .macs;
+      for (const report of ["calibrate", "det"]) {
+        const perStride = JSON.parse(
+          readFileSync(join(out, "reports", `${report}.json`), "utf8"),
+        ).streamingMacsPerStride;
+        expect(perStride).toBeGreaterThan(0);
+        expect(perStride).toBeLessThan(macs / 2);
+      }
+    },
+    RUN_LIMIT_MS,
+  );
 
   it("its file pads only along frequency and streams bit-exact with the whole-window run", () => {
     const bytes = new Uint8Array(readFileSync(summary.model));
@@ -163,34 +168,38 @@ describe("--model res8-stream", () => {
 describe("--model ds-stream", () => {
   const dir = join(root, "ds");
 
-  it("trains the depthwise-separable causal network, whose file pads only along frequency and streams bit-exact", () => {
-    // Ten steps per epoch: after one step the BN statistics are still those of the
-    // initialization and the ReLUs behind them can all be off, which leaves nothing to calibrate.
-    // biome-ignore format: flag list
-    const r = earshot(recipe(["--model", "ds-stream", "--epochs", "2", "--steps-per-epoch", "10"], dir));
-    expect(r.status, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout) as { model: string; network: string };
-    expect(summary.network).toBe("ds-stream");
-    expect(summary.model).toBe(join(dir, "kws12-int8-ds-stream.esm"));
-    for (const step of ["float", "qat"])
-      expect(JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8")).model).toBe(
-        "ds-stream",
+  it(
+    "trains the depthwise-separable causal network, whose file pads only along frequency and streams bit-exact",
+    () => {
+      // Ten steps per epoch: after one step the BN statistics are still those of the
+      // initialization and the ReLUs behind them can all be off, which leaves nothing to calibrate.
+      // biome-ignore format: flag list
+      const r = earshot(recipe(["--model", "ds-stream", "--epochs", "2", "--steps-per-epoch", "10"], dir));
+      expect(r.status, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout) as { model: string; network: string };
+      expect(summary.network).toBe("ds-stream");
+      expect(summary.model).toBe(join(dir, "kws12-int8-ds-stream.esm"));
+      for (const step of ["float", "qat"])
+        expect(JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8")).model).toBe(
+          "ds-stream",
+        );
+      const bytes = new Uint8Array(readFileSync(summary.model));
+      const model = decodeModel(Array.from(bytes));
+      // The stem and four 3 x 3 depthwise convs pad frequency only; the 1 x 1 pointwise convs need none.
+      const threeByThree = model.ops.filter(
+        (o) =>
+          (o.code === OP_CONV2D || o.code === OP_DEPTHWISE_CONV2D) &&
+          model.tensors[o.inputs[1]].shape[1] === 3,
       );
-    const bytes = new Uint8Array(readFileSync(summary.model));
-    const model = decodeModel(Array.from(bytes));
-    // The stem and four 3 x 3 depthwise convs pad frequency only; the 1 x 1 pointwise convs need none.
-    const threeByThree = model.ops.filter(
-      (o) =>
-        (o.code === OP_CONV2D || o.code === OP_DEPTHWISE_CONV2D) &&
-        model.tensors[o.inputs[1]].shape[1] === 3,
-    );
-    expect(threeByThree.map((o) => o.code)).toEqual([
-      OP_CONV2D,
-      ...Array(4).fill(OP_DEPTHWISE_CONV2D),
-    ]);
-    for (const c of threeByThree) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
-    streamsAt(model, bytes, dir, 10);
-  }, RUN_LIMIT_MS);
+      expect(threeByThree.map((o) => o.code)).toEqual([
+        OP_CONV2D,
+        ...Array(4).fill(OP_DEPTHWISE_CONV2D),
+      ]);
+      for (const c of threeByThree) expect(c.attrs[2]).toBe(PAD_VALID_H_SAME_W);
+      streamsAt(model, bytes, dir, 10);
+    },
+    RUN_LIMIT_MS,
+  );
 });
 
 describe("--model res8-stream --model-config", () => {
@@ -222,27 +231,31 @@ describe("--model res8-stream --model-config", () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it("trains both steps with it and exports a file that streams at a stride its pool divides", () => {
-    const r = earshot(
-      recipe(["--model", "res8-stream", "--model-config", JSON.stringify(config)], dir),
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const file = JSON.parse(r.stdout).model as string;
-    for (const step of ["float", "qat"]) {
-      const c = JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8"));
-      expect(c.modelConfig).toEqual(config);
-    }
-    const bytes = new Uint8Array(readFileSync(file));
-    const model = decodeModel(Array.from(bytes));
-    // Three blocks, each with its shortcut as a 5 x 1 identity depthwise conv, no 5 x 1 pool.
-    const crops = model.ops.filter(
-      (o) =>
-        o.code === OP_DEPTHWISE_CONV2D &&
-        o.attrs[2] === PAD_VALID &&
-        model.tensors[o.inputs[1]].shape[0] === 5,
-    );
-    expect(crops).toHaveLength(3);
-    expect(model.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
-    streamsAt(model, bytes, dir, 8);
-  }, RUN_LIMIT_MS);
+  it(
+    "trains both steps with it and exports a file that streams at a stride its pool divides",
+    () => {
+      const r = earshot(
+        recipe(["--model", "res8-stream", "--model-config", JSON.stringify(config)], dir),
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const file = JSON.parse(r.stdout).model as string;
+      for (const step of ["float", "qat"]) {
+        const c = JSON.parse(readFileSync(join(dir, step, "config.json"), "utf8"));
+        expect(c.modelConfig).toEqual(config);
+      }
+      const bytes = new Uint8Array(readFileSync(file));
+      const model = decodeModel(Array.from(bytes));
+      // Three blocks, each with its shortcut as a 5 x 1 identity depthwise conv, no 5 x 1 pool.
+      const crops = model.ops.filter(
+        (o) =>
+          o.code === OP_DEPTHWISE_CONV2D &&
+          o.attrs[2] === PAD_VALID &&
+          model.tensors[o.inputs[1]].shape[0] === 5,
+      );
+      expect(crops).toHaveLength(3);
+      expect(model.ops.some((o) => o.code === OP_AVG_POOL2D && o.attrs[0] === 5)).toBe(false);
+      streamsAt(model, bytes, dir, 8);
+    },
+    RUN_LIMIT_MS,
+  );
 });
