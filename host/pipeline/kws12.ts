@@ -19,6 +19,7 @@ import { join } from "node:path";
 import type { VtlpDomain } from "../data/augment";
 import { DS_STREAM } from "../models/ds-stream";
 import { RES8_STREAM } from "../models/res8-stream";
+import type { TeacherConfig } from "../train/online-teacher";
 import { corpusArgs } from "./corpus-args";
 
 export const KWS12_VARIANTS = ["int8", "binary", "synth-int8"] as const;
@@ -72,6 +73,8 @@ export interface Kws12Options {
    * optional, host-only dependency).
    */
   distillSet?: { dir: string; share: number; weight: number };
+  /** An online teacher for both training stages (`train --teacher`); absent: none. */
+  teacher?: TeacherConfig;
   /** SNR range of the noise in augmented clips, dB (absent: the kws12 recipe's 0..20). */
   snrDb?: [number, number];
   /** Extra share of every batch from the train set's `_unknown_` clips (`train --unknown-boost`). */
@@ -174,6 +177,16 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
           `${o.distillSet.dir}:${o.distillSet.share}`,
           "--distill-weight",
           `${o.distillSet.weight}`,
+        ]
+      : []),
+    ...(o.teacher
+      ? [
+          "--teacher",
+          o.teacher.model,
+          "--teacher-weight",
+          `${o.teacher.weight}`,
+          "--teacher-temperature",
+          `${o.teacher.temperature}`,
         ]
       : []),
     ...(o.snrDb ? ["--snr-db", o.snrDb.join(",")] : []),

@@ -6,6 +6,7 @@
 import type { FrontEndConfig } from "../../shared/features";
 import { type AugmentConfig, type Split, type SplitMode, TF_AUGMENT } from "../data";
 import { defaultCacheDir } from "./features";
+import type { TeacherConfig } from "./online-teacher";
 import type { SpecAugmentConfig } from "./spec-augment";
 
 /**
@@ -68,6 +69,12 @@ export interface TrainConfig {
    * 1 - weight hard. Rows of the other sources keep the plain hard loss (unless `distill` is set).
    */
   distillSet?: { dir: string; share: number; weight: number };
+  /**
+   * An online teacher (online-teacher.ts): an exported model scores every augmented training
+   * row, and its probabilities at `temperature` are the row's soft targets, the loss `weight`
+   * soft, 1 - weight hard. Not with `distill`, `distillSet` or `mixup`.
+   */
+  teacher?: TeacherConfig;
   /**
    * Decay of an exponential moving average of the weights (weight-average.ts), e.g. 0.999:
    * validation, the best checkpoint and export use the average. Absent: the raw weights.

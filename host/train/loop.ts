@@ -38,6 +38,7 @@ import { TrainError } from "./errors";
 import { evaluateModel } from "./evaluate";
 import { computeInputNorm, type InputNorm } from "./features";
 import { checkMixupAlpha, mixupBatch } from "./mixup";
+import { OnlineTeacher } from "./online-teacher";
 import { openReplicas } from "./parallel";
 import { openBatchStream } from "./prefetch";
 import { makeTrainStep, polynomialDecay, setLearningRate } from "./step";
@@ -160,6 +161,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (config.mixup !== undefined && (config.distill || config.distillSet))
     throw new TrainError("mixup and distillation both set the soft targets: use one of them");
+  if (config.teacher && (config.mixup !== undefined || config.distill || config.distillSet))
+    throw new TrainError(
+      "--teacher and mixup / --distill / --distill-set all set the soft targets: use one of them",
+    );
   if (config.mixup !== undefined) checkMixupAlpha(config.mixup);
   const backend = await loadBackend({ quiet: true });
   info(
@@ -252,11 +257,26 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const distill =
     config.mixup !== undefined
       ? { weight: 1, temperature: 1 }
-      : config.distill && data.soft
-        ? { weight: config.distill.weight, temperature: data.soft.temperature }
-        : config.distillSet && data.distillSet
-          ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
-          : undefined;
+      : config.teacher
+        ? { weight: config.teacher.weight, temperature: config.teacher.temperature }
+        : config.distill && data.soft
+          ? { weight: config.distill.weight, temperature: data.soft.temperature }
+          : config.distillSet && data.distillSet
+            ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
+            : undefined;
+  if (config.teacher) {
+    // Checked here, where a bad file fails the run at once rather than in a batch worker.
+    const t = new OnlineTeacher(config.teacher, {
+      frames: trainSet.frames,
+      coeffs: trainSet.coeffs,
+      labels: task.labels,
+      frontEnd,
+      norm,
+    });
+    info(
+      `teacher: ${config.teacher.model} on the ${t.path} kernels (weight ${config.teacher.weight}, temperature ${config.teacher.temperature})`,
+    );
+  }
   const parallel = await openReplicas(config, backend, model, optimizer, {
     modelConfig,
     inputShape,

@@ -26,6 +26,7 @@ import { TrainError } from "./errors";
 import { FeatureCache, type FeatureSet, type InputNorm } from "./features";
 import { loadFieldSet } from "./field-set";
 import { MixedBatchSource } from "./mixed-batches";
+import { OnlineTeacher } from "./online-teacher";
 import { loadSoftTargets, targetsFor } from "./soft-targets";
 import { checkSpecAugment } from "./spec-augment";
 
@@ -244,12 +245,36 @@ export function makeAugment(config: TrainConfig, data: TrainingData): BatchOptio
   };
 }
 
-/** The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares. */
+/**
+ * The run's batch stream: the primary source alone, or mixed with `config.mix` at their shares;
+ * with `config.teacher`, every row's soft targets from the online teacher.
+ */
 export function makeBatchStream(
   config: TrainConfig,
   data: TrainingData,
   norm: InputNorm,
 ): BatchStream {
+  const stream = sourceStream(config, data, norm);
+  if (!config.teacher) return stream;
+  const teacher = new OnlineTeacher(config.teacher, {
+    frames: data.trainSet.frames,
+    coeffs: data.trainSet.coeffs,
+    labels: data.task.labels,
+    frontEnd: data.frontEnd,
+    norm,
+  });
+  const classes = data.task.labels.length;
+  return {
+    batch(index) {
+      const b = stream.batch(index);
+      const targets = new Float32Array(config.batchSize * classes);
+      teacher.targets(b.x, config.batchSize, targets);
+      return { x: b.x, labels: b.labels, targets };
+    },
+  };
+}
+
+function sourceStream(config: TrainConfig, data: TrainingData, norm: InputNorm): BatchStream {
   const { mixes, cache, frontEnd } = data;
   const augment = makeAugment(config, data);
   const shiftMs = config.augment?.config.timeShiftMs ?? 0;

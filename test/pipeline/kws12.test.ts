@@ -157,6 +157,20 @@ describe("kws12 pipeline", () => {
     }
   });
 
+  it("an online teacher reaches both training steps; without one no --teacher flag appears", () => {
+    const teacher = { model: "/m/kws12-int8.esm", weight: 0.7, temperature: 3 };
+    const train = kws12Steps({ ...base, model: "ds-stream", teacher }).filter(
+      (s) => s.args[0] === "train",
+    );
+    expect(train).toHaveLength(2);
+    for (const t of train) {
+      expect(flag(t.args, "--teacher")).toBe("/m/kws12-int8.esm");
+      expect(flag(t.args, "--teacher-weight")).toBe("0.7");
+      expect(flag(t.args, "--teacher-temperature")).toBe("3");
+    }
+    for (const s of kws12Steps(base)) expect(s.args).not.toContain("--teacher");
+  });
+
   it("speaker levers reach both training steps as train flags", () => {
     const steps = kws12Steps({
       ...base,

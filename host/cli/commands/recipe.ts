@@ -79,6 +79,22 @@ export function register(program: Command): void {
       0.5,
     )
     .option(
+      "--teacher <model.esm>",
+      "online teacher for both training stages: an exported kws12 model (e.g. models/kws12-int8.esm) whose probabilities on every augmented row are soft targets (`train --teacher`; default: none)",
+    )
+    .option(
+      "--teacher-weight <w>",
+      "weight of the teacher's soft-target loss",
+      numberIn("--teacher-weight", 0, 1),
+      0.5,
+    )
+    .option(
+      "--teacher-temperature <t>",
+      "temperature of the teacher's probabilities",
+      numberIn("--teacher-temperature", 0.1, 20),
+      2,
+    )
+    .option(
       "--unknown-boost <share>",
       "an extra share of every batch from the real train speakers' _unknown_ clips (other words) (default: none)",
       numberIn("--unknown-boost", 0, 0.5),
@@ -211,6 +227,13 @@ export function register(program: Command): void {
             weight: opts.distillWeight,
           },
         }),
+        ...(opts.teacher && {
+          teacher: {
+            model: resolve(opts.teacher),
+            weight: opts.teacherWeight,
+            temperature: opts.teacherTemperature,
+          },
+        }),
         ...(opts.snrDb && { snrDb: opts.snrDb }),
         ...(opts.unknownBoost && { unknownBoost: opts.unknownBoost }),
         ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
@@ -227,6 +250,10 @@ export function register(program: Command): void {
       };
       if (opts.mixup !== undefined && opts.distillSet !== undefined)
         throw new UserError("--mixup and --distill-set both set the soft targets: use one of them");
+      if (opts.teacher !== undefined && (opts.mixup !== undefined || opts.distillSet !== undefined))
+        throw new UserError(
+          "--teacher and --mixup / --distill-set all set the soft targets: use one of them",
+        );
       checkResumable(options);
       const steps = kws12Steps(options);
       const done = await runPipeline(steps, (l) => process.stderr.write(`${l}\n`));

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { VTLP_DOMAINS, type VtlpDomain } from "../../data/augment";
 import { SPLIT_MODES } from "../../data/dataset";
@@ -107,6 +108,20 @@ export function register(program: Command): void {
     .option(
       "--distill-set <dir:share>",
       "mix a distillation set (`earshot teacher distill-set`: augmented clips, cross-fitted teacher soft labels) into every batch at this share, e.g. dset:0.3; its rows' loss uses --distill-weight",
+    )
+    .option(
+      "--teacher <model.esm>",
+      "online teacher: an exported model (e.g. models/kws12-int8.esm) scores every augmented training row and its probabilities are the soft targets (same classes, window and front end; not with --distill, --distill-set or --mixup)",
+    )
+    .option(
+      "--teacher-weight <w>",
+      "weight of the teacher's soft-target loss, the hard loss keeping the rest (default 0.5)",
+      numberIn("--teacher-weight", 0, 1),
+    )
+    .option(
+      "--teacher-temperature <t>",
+      "temperature of the teacher's probabilities and the student's soft term (default 2)",
+      numberIn("--teacher-temperature", 0.1, 20),
     )
     .option(
       "--snr-db <lo,hi>",
@@ -256,6 +271,13 @@ export function register(program: Command): void {
         ...(opts.replicas !== undefined && { replicas: opts.replicas }),
         ...(opts.distill !== undefined && {
           distill: { probs: opts.distill, weight: opts.distillWeight ?? 0.5 },
+        }),
+        ...(opts.teacher !== undefined && {
+          teacher: {
+            model: resolve(opts.teacher),
+            weight: opts.teacherWeight ?? 0.5,
+            temperature: opts.teacherTemperature ?? 2,
+          },
         }),
         ...(opts.epochs !== undefined && { epochs: opts.epochs }),
         ...(opts.labelSmoothing !== undefined && { labelSmoothing: opts.labelSmoothing }),
