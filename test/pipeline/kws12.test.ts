@@ -157,18 +157,41 @@ describe("kws12 pipeline", () => {
     }
   });
 
-  it("an online teacher reaches both training steps; without one no --teacher flag appears", () => {
-    const teacher = { model: "/m/kws12-int8.esm", weight: 0.7, temperature: 3 };
+  it("an online teacher reaches both training steps and the card; without one no --teacher flag appears", async () => {
+    // Under the working directory, so the card shows it relative, as a user typed it.
+    const teacher = {
+      model: join(process.cwd(), "models/kws12-int8.esm"),
+      weight: 0.7,
+      temperature: 3,
+    };
     const train = kws12Steps({ ...base, model: "ds-stream", teacher }).filter(
       (s) => s.args[0] === "train",
     );
     expect(train).toHaveLength(2);
     for (const t of train) {
-      expect(flag(t.args, "--teacher")).toBe("/m/kws12-int8.esm");
+      expect(flag(t.args, "--teacher")).toBe(teacher.model);
       expect(flag(t.args, "--teacher-weight")).toBe("0.7");
       expect(flag(t.args, "--teacher-temperature")).toBe("3");
     }
     for (const s of kws12Steps(base)) expect(s.args).not.toContain("--teacher");
+    // The card's recipe line reproduces the run: the teacher and its non-default settings.
+    const { modelCard } = await import("../../host/pipeline/card");
+    const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
+    const card = modelCard(
+      "kws12-int8-ds-stream.esm",
+      { ...base, model: "ds-stream", teacher },
+      none,
+    );
+    expect(card).toContain(
+      "--model ds-stream --teacher models/kws12-int8.esm --teacher-weight 0.7 --teacher-temperature 3`",
+    );
+    expect(card).toContain("soft targets from the online teacher kws12-int8.esm (weight 0.7");
+    const plain = modelCard(
+      "kws12-int8.esm",
+      { ...base, teacher: { ...teacher, weight: 0.5, temperature: 2 } },
+      none,
+    );
+    expect(plain).toContain("--variant int8 --teacher models/kws12-int8.esm`");
   });
 
   it("speaker levers reach both training steps as train flags", () => {
