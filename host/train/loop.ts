@@ -265,7 +265,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             ? { weight: config.distillSet.weight, temperature: data.distillSet.temperature }
             : undefined;
   if (config.teacher) {
-    // Checked here, where a bad file fails the run at once rather than in a batch worker.
+    // Checked here: a teacher the run cannot use fails it before the first step, not in a worker.
     const t = new OnlineTeacher(config.teacher, {
       frames: trainSet.frames,
       coeffs: trainSet.coeffs,
