@@ -16,7 +16,7 @@ import { buildOutputs } from "../../device/engines/paths";
 import { buildDevice } from "../../device/tools/build";
 import { IntEvaluator } from "../../host/compress/int-eval";
 import { openHostIntModel } from "../../host/eval/host-int-model";
-import { ResidentWasmModel } from "../../host/eval/wasm-resident";
+import { ResidentWasmModel } from "../../host/infer/wasm-resident";
 import { exportOnnx } from "../../host/interop/onnx/export";
 import { loadOrt } from "../../host/teacher/runtime";
 import { decodeModel } from "../../shared/model-format/decode";

@@ -128,7 +128,7 @@ export interface NativeAddon
     NativeResampleFunctions,
     NativeWarpFunctions,
     NativeConvolveFunctions {
-  /** Runs a lowered integer-model plan over an arena (host/eval/native-resident.ts). */
+  /** Runs a lowered integer-model plan over an arena (host/infer/native-resident.ts). */
   infer(arena: ArrayBuffer, plan: Float64Array): void;
   /** Compiler and instruction set the addon was built with. */
   buildInfo(): string;

@@ -20,7 +20,7 @@ import {
   outputZeroPoint,
   softmaxOutput,
 } from "../../shared/model-format/output-scale";
-import { type HostIntModel, openHostIntModel } from "../eval/host-int-model";
+import { type HostIntModel, openHostIntModel } from "../infer/host-int-model";
 import { TrainError } from "./errors";
 
 export interface TeacherConfig {

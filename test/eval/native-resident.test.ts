@@ -20,8 +20,8 @@ import {
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
 import { openHostIntModel } from "../../host/eval/host-int-model";
-import { ArenaBuilder, NativeResidentModel } from "../../host/eval/native-resident";
-import { ResidentWasmModel } from "../../host/eval/wasm-resident";
+import { ArenaBuilder, NativeResidentModel } from "../../host/infer/native-resident";
+import { ResidentWasmModel } from "../../host/infer/wasm-resident";
 import { importTflite } from "../../host/interop/tflite/import";
 import { readTflite } from "../../host/interop/tflite/schema";
 import { loadNative } from "../../host/native/load";

@@ -12,7 +12,7 @@ import {
   syntheticInt4Model,
   syntheticInt8Model,
 } from "../../host/compress/synthetic-models";
-import { ResidentWasmModel } from "../../host/eval/wasm-resident";
+import { ResidentWasmModel } from "../../host/infer/wasm-resident";
 import { importTflite } from "../../host/interop/tflite/import";
 import { readTflite } from "../../host/interop/tflite/schema";
 import { smallNet } from "../interop/tflite-model";

@@ -11,7 +11,7 @@ import { type PreparedOp, prepareModel } from "../../shared/model-format/prepare
 import type { DeviceModel } from "../../shared/model-format/types";
 import { DT_FLOAT32 } from "../../shared/model-format/types";
 import type { NativeAddon } from "../native/load";
-import { EvaluationError } from "./errors";
+import { InferenceError } from "./errors";
 
 /** Operand alignment in the arena (a cache line: the vector loads never straddle two). */
 const ALIGN = 64;
@@ -96,7 +96,7 @@ export class NativeResidentModel {
   /** Raw output values (as IntEvaluator's `output`) for one input. */
   run(features: ArrayLike<number>): number[] {
     if (features.length !== this.input.length)
-      throw new EvaluationError(
+      throw new InferenceError(
         `model expects ${this.input.length} features, got ${features.length}`,
       );
     this.input.set(features);
