@@ -5,8 +5,7 @@
 import type { DeviceModel } from "../../shared/model-format/types";
 import { IntEvaluator } from "../compress/int-eval";
 import { type HostIntModel, openHostIntModel as openFastest } from "../infer/host-int-model";
-import type { NativeAddon } from "../native/load";
-import { nativeAddon } from "../native/load";
+import { type NativeAddon, nativeAddon } from "../native/load";
 
 export {
   type HostInferencePath,

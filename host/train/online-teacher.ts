@@ -6,7 +6,7 @@
  * augmented draw, which is what distillation needs on noisy, warped audio.
  *
  * The teacher runs with the device's integer semantics on the host's fastest kernels
- * (host/eval/host-int-model.ts), in the batch workers when there are any, so it takes the
+ * (host/infer/host-int-model.ts), in the batch workers when there are any, so it takes the
  * other core rather than the step's. Targets are a pure function of the batch, so runs stay
  * deterministic and resumable.
  */
