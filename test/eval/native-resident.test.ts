@@ -73,6 +73,7 @@ describe.skipIf(addon === null)("native addon", () => {
       [9, 7, 1, 19, 3, 3, 1, 1, 1, 255], // the first layer's shape, small
       [8, 6, 5, 17, 3, 2, 2, 1, 0, 255], // stride 2, asymmetric kernel, odd taps
       [5, 5, 3, 40, 5, 5, 1, 2, 2, 255], // three channel blocks, window larger than half the input
+      [5, 4, 3, 64, 3, 3, 1, 1, 1, 255], // four full channel blocks
       [4, 4, 2, 70, 3, 3, 1, 1, 1, 255], // more than 64 channels: the portable vector loop
       [6, 5, 3, 8, 3, 3, 1, 1, 1, 40000], // inputs beyond int16: the device kernel
     ];

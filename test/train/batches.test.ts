@@ -1,11 +1,12 @@
 // The batch stream of issue 10's data recipe: SpecAugment masks, batches mixed from two sources
 // at fixed shares, and batches made ahead in a worker thread equal to those made in process.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../host/data/rng";
 import { writeWav16 } from "../../host/data/wav/write";
+import { nativeAddon } from "../../host/native/load";
 import { AugmentedCopies } from "../../host/train/augmented-copies";
 import { computeInputNorm } from "../../host/train/features";
 import { resolveTrainConfig, type TrainConfig } from "../../host/train/loop";
@@ -222,7 +223,7 @@ describe("prefetch", () => {
     }
   });
 
-  it("auto asks for one worker per core (less one for the step with the addon), less the cores other replicas keep busy", () => {
+  it("auto asks for one worker per core (less one for the step with the addon, unless a teacher runs in the worker), less the cores other replicas keep busy", () => {
     expect(autoPrefetchWorkers(1, 1, false)).toBe(1);
     expect(autoPrefetchWorkers(2, 1, false)).toBe(2);
     expect(autoPrefetchWorkers(64, 1, false)).toBe(16);
@@ -233,6 +234,13 @@ describe("prefetch", () => {
     expect(autoPrefetchWorkers(2, 1, true)).toBe(1);
     expect(autoPrefetchWorkers(4, 2, true)).toBe(2);
     expect(autoPrefetchWorkers(64, 1, true)).toBe(16);
+    // An online teacher in the worker makes the batch dearer than the step again.
+    expect(autoPrefetchWorkers(2, 1, true, true)).toBe(2);
+    expect(autoPrefetchWorkers(4, 2, true, true)).toBe(3);
+    const teacher = { model: "t.esm", weight: 0.5, temperature: 2 };
+    expect(prefetchWorkerCount({ prefetchWorkers: "auto", teacher })).toBe(
+      autoPrefetchWorkers(availableParallelism(), 1, nativeAddon() !== null, true),
+    );
     expect(prefetchWorkerCount({ prefetchWorkers: 3 })).toBe(3);
     expect(prefetchWorkerCount({})).toBe(0);
     expect(prefetchWorkerCount({ prefetchWorkers: "auto" })).toBe(autoPrefetchWorkers());

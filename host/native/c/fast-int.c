@@ -63,7 +63,8 @@ static inline void requant_row(const int32_t *acc, const int32_t *bias, const in
   }
 }
 
-#ifdef __AVX512VNNI__
+#if defined(__AVX512VNNI__) || defined(__AVX2__)
+#define PAIRED_TAPS 1
 #include <immintrin.h>
 
 #define MAX_TAPS 4096
@@ -75,6 +76,7 @@ static inline void requant_row(const int32_t *acc, const int32_t *bias, const in
 static __thread int16_t *w_pairs;
 static __thread size_t cap_wp;
 
+#ifdef __AVX512VNNI__
 static inline __attribute__((always_inline)) void conv_vnni_body(
     const int NB, const int16_t *px, int32_t pW, const int16_t *wq, int32_t pairs,
     const int32_t *bias, const int32_t *mult, const int32_t *shift, const es_geom *g,
@@ -102,6 +104,38 @@ static inline __attribute__((always_inline)) void conv_vnni_body(
     }
   }
 }
+#else
+/* AVX2 form of the same: vpmaddwd adds a tap pair's two products of 8 channels, vpaddd adds
+ * them to the accumulators (the same int32 sums); a 16-channel block of the pair layout is two
+ * 256-bit halves. */
+static inline __attribute__((always_inline)) void conv_vnni_body(
+    const int NB, const int16_t *px, int32_t pW, const int16_t *wq, int32_t pairs,
+    const int32_t *bias, const int32_t *mult, const int32_t *shift, const es_geom *g,
+    const es_requant *q, int32_t *out) {
+  const int32_t inC = g->inC, row = g->kW * inC;
+  int16_t win[MAX_TAPS + 2] __attribute__((aligned(64)));
+  win[2 * pairs - 1] = 0;
+  for (int32_t oy = 0; oy < g->outH; oy++) {
+    for (int32_t ox = 0; ox < g->outW; ox++) {
+      const int16_t *base = px + ((size_t)oy * g->strideH * pW + (size_t)ox * g->strideW) * inC;
+      for (int32_t ky = 0; ky < g->kH; ky++)
+        memcpy(win + ky * row, base + (size_t)ky * pW * inC, (size_t)row * sizeof(int16_t));
+      __m256i acc[8];
+      for (int h = 0; h < 2 * NB; h++) acc[h] = _mm256_setzero_si256();
+      const int32_t *wp32 = (const int32_t *)win;
+      const int16_t *wv = wq;
+      for (int32_t p = 0; p < pairs; p++) {
+        const __m256i xb = _mm256_set1_epi32(wp32[p]);
+        for (int h = 0; h < 2 * NB; h++, wv += LANES)
+          acc[h] = _mm256_add_epi32(acc[h], _mm256_madd_epi16(xb, _mm256_load_si256((const __m256i *)wv)));
+      }
+      int32_t a[4 * LANES] __attribute__((aligned(64)));
+      for (int h = 0; h < 2 * NB; h++) _mm256_store_si256((__m256i *)(a + h * (LANES / 2)), acc[h]);
+      requant_row(a, bias, mult, shift, g->outC, q, out + ((size_t)oy * g->outW + ox) * g->outC);
+    }
+  }
+}
+#endif
 
 static int conv_vnni(const int16_t *px, int32_t pW, const int32_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const es_geom *g,
@@ -159,7 +193,7 @@ int esn_conv2d(const int32_t *x, const int32_t *w, const int32_t *bias, const in
     const int32_t *src = x + (size_t)y * g->inW * inC;
     for (int32_t i = 0; i < g->inW * inC; i++) dst[i] = (int16_t)(src[i] - q->inZp);
   }
-#ifdef __AVX512VNNI__
+#ifdef PAIRED_TAPS
   if (ocp <= 4 * LANES && taps <= MAX_TAPS && conv_vnni(px, pW, w, bias, mult, shift, g, q, out))
     return 1;
 #endif

@@ -121,23 +121,33 @@ export const MAX_WORKERS = 16;
  * more CPU than a step, so a worker on every core (the step's included) keeps all cores busy;
  * with it in the native addon a batch costs less than a step, and one core left to the step is
  * faster (bench/train-step, 2 cores: 74-76 ms a batch with one worker, 97-99 with two, against
- * a 73 ms step).
+ * a 73 ms step). An online teacher (`--teacher`) scores every row in the worker, and its batch
+ * costs more than the step again, so it gets a worker on every core.
  */
 export function autoPrefetchWorkers(
   cores = availableParallelism(),
   replicas = 1,
   nativeAugmentation = nativeAddon() !== null,
+  teacher = false,
 ): number {
-  const perCore = cores - Math.max(0, replicas - 1) - (nativeAugmentation ? 1 : 0);
+  const stepCore = nativeAugmentation && !teacher ? 1 : 0;
+  const perCore = cores - Math.max(0, replicas - 1) - stepCore;
   return Math.max(1, Math.min(MAX_WORKERS, perCore));
 }
 
 /** The number of workers `config` asks for, "auto" resolved. */
 export function prefetchWorkerCount(
-  config: Pick<TrainConfig, "prefetchWorkers" | "replicas">,
+  config: Pick<TrainConfig, "prefetchWorkers" | "replicas" | "teacher">,
 ): number {
   const n = config.prefetchWorkers ?? 0;
-  return n === "auto" ? autoPrefetchWorkers(availableParallelism(), config.replicas ?? 1) : n;
+  return n === "auto"
+    ? autoPrefetchWorkers(
+        availableParallelism(),
+        config.replicas ?? 1,
+        nativeAddon() !== null,
+        config.teacher !== undefined,
+      )
+    : n;
 }
 
 /**
