@@ -105,9 +105,30 @@ const CASES: ConvCase[] = [
     pad: "same",
   },
   // More than 32 channels: the native kernels' channel groups, the last one partly filled.
-  { name: "1x1 c40 oc45", x: [2, 5, 7, 40], filter: [1, 1], outC: 45, strides: [1, 1], pad: "valid" },
-  { name: "3x3 c33 oc33", x: [1, 6, 5, 33], filter: [3, 3], outC: 33, strides: [1, 1], pad: "same" },
-  { name: "3x3 c64 oc51", x: [1, 5, 4, 64], filter: [3, 3], outC: 51, strides: [1, 1], pad: "same" },
+  {
+    name: "1x1 c40 oc45",
+    x: [2, 5, 7, 40],
+    filter: [1, 1],
+    outC: 45,
+    strides: [1, 1],
+    pad: "valid",
+  },
+  {
+    name: "3x3 c33 oc33",
+    x: [1, 6, 5, 33],
+    filter: [3, 3],
+    outC: 33,
+    strides: [1, 1],
+    pad: "same",
+  },
+  {
+    name: "3x3 c64 oc51",
+    x: [1, 5, 4, 64],
+    filter: [3, 3],
+    outC: 51,
+    strides: [1, 1],
+    pad: "same",
+  },
 ];
 
 const rng = new Rng(1234);
