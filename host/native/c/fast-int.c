@@ -76,37 +76,8 @@ static inline void requant_row(const int32_t *acc, const int32_t *bias, const in
 static __thread int16_t *w_pairs;
 static __thread size_t cap_wp;
 
-#ifdef __AVX512VNNI__
-static inline __attribute__((always_inline)) void conv_vnni_body(
-    const int NB, const int16_t *px, int32_t pW, const int16_t *wq, int32_t pairs,
-    const int32_t *bias, const int32_t *mult, const int32_t *shift, const es_geom *g,
-    const es_requant *q, int32_t *out) {
-  const int32_t inC = g->inC, row = g->kW * inC;
-  int16_t win[MAX_TAPS + 2] __attribute__((aligned(64)));
-  win[2 * pairs - 1] = 0;
-  for (int32_t oy = 0; oy < g->outH; oy++) {
-    for (int32_t ox = 0; ox < g->outW; ox++) {
-      const int16_t *base = px + ((size_t)oy * g->strideH * pW + (size_t)ox * g->strideW) * inC;
-      for (int32_t ky = 0; ky < g->kH; ky++)
-        memcpy(win + ky * row, base + (size_t)ky * pW * inC, (size_t)row * sizeof(int16_t));
-      __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                        _mm512_setzero_si512()};
-      const int32_t *wp32 = (const int32_t *)win;
-      const int16_t *wv = wq;
-      for (int32_t p = 0; p < pairs; p++) {
-        const __m512i xb = _mm512_set1_epi32(wp32[p]);
-        for (int b = 0; b < NB; b++, wv += 2 * LANES)
-          acc[b] = _mm512_dpwssd_epi32(acc[b], xb, _mm512_load_si512((const void *)wv));
-      }
-      int32_t a[4 * LANES] __attribute__((aligned(64)));
-      for (int b = 0; b < NB; b++) _mm512_store_si512((void *)(a + b * LANES), acc[b]);
-      requant_row(a, bias, mult, shift, g->outC, q, out + ((size_t)oy * g->outW + ox) * g->outC);
-    }
-  }
-}
-#else
-/* AVX2 form of the same: vpmaddwd adds a tap pair's two products of 8 channels, vpaddd adds
- * them to the accumulators (the same int32 sums); a 16-channel block of the pair layout is two
+/* With AVX2 alone, vpmaddwd adds a tap pair's two products of 8 channels and vpaddd adds them to
+ * the accumulators (the same int32 sums); a 16-channel block of the pair layout is then two
  * 256-bit halves. */
 static inline __attribute__((always_inline)) void conv_vnni_body(
     const int NB, const int16_t *px, int32_t pW, const int16_t *wq, int32_t pairs,
@@ -120,22 +91,32 @@ static inline __attribute__((always_inline)) void conv_vnni_body(
       const int16_t *base = px + ((size_t)oy * g->strideH * pW + (size_t)ox * g->strideW) * inC;
       for (int32_t ky = 0; ky < g->kH; ky++)
         memcpy(win + ky * row, base + (size_t)ky * pW * inC, (size_t)row * sizeof(int16_t));
-      __m256i acc[8];
-      for (int h = 0; h < 2 * NB; h++) acc[h] = _mm256_setzero_si256();
       const int32_t *wp32 = (const int32_t *)win;
       const int16_t *wv = wq;
+      int32_t a[4 * LANES] __attribute__((aligned(64)));
+#ifdef __AVX512VNNI__
+      __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                        _mm512_setzero_si512()};
+      for (int32_t p = 0; p < pairs; p++) {
+        const __m512i xb = _mm512_set1_epi32(wp32[p]);
+        for (int b = 0; b < NB; b++, wv += 2 * LANES)
+          acc[b] = _mm512_dpwssd_epi32(acc[b], xb, _mm512_load_si512((const void *)wv));
+      }
+      for (int b = 0; b < NB; b++) _mm512_store_si512((void *)(a + b * LANES), acc[b]);
+#else
+      __m256i acc[8];
+      for (int h = 0; h < 2 * NB; h++) acc[h] = _mm256_setzero_si256();
       for (int32_t p = 0; p < pairs; p++) {
         const __m256i xb = _mm256_set1_epi32(wp32[p]);
         for (int h = 0; h < 2 * NB; h++, wv += LANES)
           acc[h] = _mm256_add_epi32(acc[h], _mm256_madd_epi16(xb, _mm256_load_si256((const __m256i *)wv)));
       }
-      int32_t a[4 * LANES] __attribute__((aligned(64)));
       for (int h = 0; h < 2 * NB; h++) _mm256_store_si256((__m256i *)(a + h * (LANES / 2)), acc[h]);
+#endif
       requant_row(a, bias, mult, shift, g->outC, q, out + ((size_t)oy * g->outW + ox) * g->outC);
     }
   }
 }
-#endif
 
 static int conv_vnni(const int16_t *px, int32_t pW, const int32_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const es_geom *g,
