@@ -228,6 +228,9 @@ static inline __m256i lanes_below(int k) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* 8-lane vectors in a group of up to 32 of `channels` channels. */
+static int group_vectors(int channels) { return (channels + 7) / 8 < 4 ? (channels + 7) / 8 : 4; }
+
 /* P output positions x NV vectors of 8 channels in registers (P*NV <= 12); the group's vectors
  * before the last are full, the last is masked. */
 static inline __attribute__((always_inline)) void fwd_tile(const int P, const int NV,
@@ -269,7 +272,7 @@ static inline __attribute__((always_inline)) void fwd_tile(const int P, const in
 static void fwd_images(void *ctx, int b0, int b1) {
   const fwd_job *j = ctx;
   for (int og = 0; og < j->oc; og += 32) {
-    const int nv = (j->oc - og + 7) / 8 < 4 ? (j->oc - og + 7) / 8 : 4;
+    const int nv = group_vectors(j->oc - og);
     const int P = nv == 1 ? 8 : nv == 2 ? 6 : nv == 3 ? 4 : 3;
     for (int b = b0; b < b1; b++)
       for (int y = 0; y < j->oh; y++)
@@ -318,9 +321,7 @@ typedef struct {
 #define T 12
 
 #ifdef TRAIN_AVX2
-static int fgrad_vectors(int channels) { return (channels + 7) / 8 < 4 ? (channels + 7) / 8 : 4; }
-
-static int fgrad_taps_per_tile(int oc) { return 12 / fgrad_vectors(oc); }
+static int fgrad_taps_per_tile(int oc) { return 12 / group_vectors(oc); }
 
 /* TT taps x NV vectors of 8 channels (TT*NV <= 12) summed over every position, in the order the
  * AVX-512 tile sums them. */
@@ -409,7 +410,7 @@ static void fgrad_tiles(void *ctx, int t0, int t1) {
       if (m1) _mm512_mask_storeu_ps(o + 16, m1, a1[k]);
     }
 #elif defined(TRAIN_AVX2)
-    const int nv = fgrad_vectors(j->oc - og);
+    const int nv = group_vectors(j->oc - og);
     if (j->tt == 12) fgrad_tile(12, 1, j, og, tap0, off, taps);
     else if (j->tt == 6) fgrad_tile(6, 2, j, og, tap0, off, taps);
     else if (j->tt == 4) fgrad_tile(4, 3, j, og, tap0, off, taps);
