@@ -10,6 +10,7 @@ import {
   synthesizeCorpus,
 } from "../../host/data/synth/corpus";
 import { MANIFEST_NAME, type SynthManifest } from "../../host/data/synth/manifest";
+import { drawSpeakers } from "../../host/data/synth/speakers";
 import { decodeWav, parseWavLayout } from "../../host/data/wav/read";
 
 const NONE_DROPPED = { silent: 0, clipped: 0, "too-long": 0 };
@@ -164,6 +165,60 @@ describe("synthetic corpus", () => {
   });
 });
 
+/** Summed 10 ms frames within 20 dB of each clip's peak: how long the words are spoken. */
+function spokenFrames(root: string): number {
+  let frames = 0;
+  for (const rel of clipsOf(root)) {
+    const x = decodeWav(readFileSync(join(root, rel)), rel).samples;
+    const db: number[] = [];
+    for (let i = 0; i + 160 <= x.length; i += 160) {
+      let e = 0;
+      for (let j = i; j < i + 160; j++) e += x[j] * x[j];
+      db.push(10 * Math.log10(e / 160 + 1e-20));
+    }
+    const peak = Math.max(...db);
+    frames += db.filter((d) => d > peak - 20).length;
+  }
+  return frames;
+}
+
+describe("speaking rate (--rate)", () => {
+  const dirSlow = join(base, "slow");
+  beforeAll(async () => {
+    await synthesizeCorpus({ ...opts(dirSlow), rate: 0.7 });
+  });
+
+  it("keeps the speakers and slows each one's rate by the scale, recorded in the manifest", () => {
+    const plain: SynthManifest = JSON.parse(readFileSync(join(dirA, MANIFEST_NAME), "utf8"));
+    const slow: SynthManifest = JSON.parse(readFileSync(join(dirSlow, MANIFEST_NAME), "utf8"));
+    expect(plain.config.rate).toBeUndefined();
+    expect(slow.config.rate).toBe(0.7);
+    expect(slow.speakers).toHaveLength(plain.speakers.length);
+    slow.speakers.forEach((s, i) => {
+      const p = plain.speakers[i];
+      expect([s.engine, s.voice, s.tractK, s.prosody.pitch]).toEqual([
+        p.engine,
+        p.voice,
+        p.tractK,
+        p.prosody.pitch,
+      ]);
+      // Both are rounded to 3 decimals after scaling.
+      expect(Math.abs(s.prosody.rate - 0.7 * p.prosody.rate)).toBeLessThanOrEqual(0.001);
+      expect(s.prosody.rate).toBeLessThan(p.prosody.rate);
+    });
+  });
+
+  it("speaks the words longer", () => {
+    // 1 / 0.7 = 1.43x the spoken frames if every engine followed the rate exactly.
+    expect(spokenFrames(dirSlow)).toBeGreaterThan(1.2 * spokenFrames(dirA));
+  });
+
+  it("draws the same speakers at scale 1 as without one", () => {
+    const catalog = [{ engine: "flite" as const, voices: ["kal", "awb", "slt"] }];
+    expect(drawSpeakers(5, 60, catalog, "speakers", 0, 1)).toEqual(drawSpeakers(5, 60, catalog));
+  });
+});
+
 describe("earshot data synth (CLI)", () => {
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, ["bin/earshot.js", "data", "synth", ...args], {
@@ -196,5 +251,12 @@ describe("earshot data synth (CLI)", () => {
     expect(e.stderr.trim()).toBe(
       "earshot: --engines: 'festival' is not an engine (use auto or a comma-separated list of flite, espeak, gnuspeech)",
     );
+    for (const bad of ["0.2", "fast", ""]) {
+      const r = cli("--out", join(base, "x"), "--rate", bad);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(
+        `earshot: --rate must be a number from 0.5 to 1.5 (got '${bad}')`,
+      );
+    }
   });
 });

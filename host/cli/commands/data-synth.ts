@@ -1,4 +1,5 @@
 import type { Command } from "@commander-js/extra-typings";
+import { MAX_RATE_SCALE, MIN_RATE_SCALE } from "../../data/synth/speakers";
 import { ENGINE_NAMES, type EngineName } from "../../data/synth/tts/engine";
 import { isLanguageTag } from "../../data/synth/tts/languages";
 import { positiveInt } from "../args";
@@ -31,6 +32,15 @@ function share(v: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
     throw new UserError(`--blend must be a share from 0 to 1 (got '${v}')`);
+  return n;
+}
+
+function rateScale(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < MIN_RATE_SCALE || n > MAX_RATE_SCALE)
+    throw new UserError(
+      `--rate must be a number from ${MIN_RATE_SCALE} to ${MAX_RATE_SCALE} (got '${v}')`,
+    );
   return n;
 }
 
@@ -127,6 +137,12 @@ export function register(program: Command): void {
       share,
       0,
     )
+    .option(
+      "--rate <scale>",
+      "speaking rate of every speaker, relative to the engines' own pace (below 1: slower; Speech Commands' isolated words run ~1.3x longer than the engines say them)",
+      rateScale,
+      1,
+    )
     .option("--noise-seconds <s>", "length of each _background_noise_ file", seconds, 60)
     .option(
       "--jobs <n>",
@@ -165,6 +181,7 @@ export function register(program: Command): void {
           lang: opts.lang,
           accentsFrom: opts.accentsFrom,
           blend: opts.blend,
+          rate: opts.rate,
           force: opts.force,
           jobs: opts.jobs,
         },

@@ -30,6 +30,8 @@ export interface SynthConfig {
   accentsFrom?: string[];
   /** Share of blendable voices drawn as blends of two (absent: none, as before blending). */
   blend?: number;
+  /** Scale of every speaker's speaking rate (absent: 1, the engines' own pace). */
+  rate?: number;
   /** Spoken text of folders whose name is not what is said (`--words label=text`). */
   say?: Record<string, string>;
 }

@@ -23,7 +23,7 @@ import { renderInWorkers } from "./pool";
 import { CLIP_DEFECTS, type ClipDefect } from "./quality";
 import { renderClip } from "./render";
 import { CLIP_SAMPLES } from "./shape";
-import { drawSpeakers, type Speaker } from "./speakers";
+import { drawSpeakers, MAX_RATE_SCALE, MIN_RATE_SCALE, type Speaker } from "./speakers";
 import type { EngineName, TtsEngine } from "./tts/engine";
 import { closeEngines, loadEngines } from "./tts/load";
 
@@ -44,6 +44,11 @@ export interface SynthOptions {
   accentsFrom?: readonly string[];
   /** Share (0..1) of blendable voices drawn as a blend of two (eSpeak NG's presets); 0 = none. */
   blend?: number;
+  /**
+   * Scale of every speaker's speaking rate: below 1 speaks slower (Speech Commands' isolated
+   * words run ~1.3x longer than the engines say them); 1 = the engines' pace.
+   */
+  rate?: number;
   /** Overwrite a folder made with another config (or not made by synth at all). */
   force?: boolean;
   /** Worker threads rendering clips (1 = in this thread). Does not change the output. */
@@ -115,6 +120,11 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
   if (words.length === 0) throw new ManifestError("--words: at least one word is needed");
   const unknownPerWord = o.unknownPerWord ?? o.perWord;
   const blend = o.blend ?? 0;
+  const rate = o.rate ?? 1;
+  if (!(rate >= MIN_RATE_SCALE && rate <= MAX_RATE_SCALE))
+    throw new ManifestError(
+      `--rate must be from ${MIN_RATE_SCALE} to ${MAX_RATE_SCALE} (got ${o.rate})`,
+    );
   const accentsFrom = [...new Set(o.accentsFrom ?? [])];
   if (!(blend >= 0 && blend <= 1))
     throw new ManifestError(`--blend must be a share from 0 to 1 (got ${o.blend})`);
@@ -136,6 +146,7 @@ function resolveConfig(o: SynthOptions, engines: readonly TtsEngine[]): SynthCon
     ...(o.lang === undefined ? {} : { lang: o.lang }),
     ...(accentsFrom.length === 0 ? {} : { accentsFrom }),
     ...(blend === 0 ? {} : { blend }),
+    ...(rate === 1 ? {} : { rate }),
     ...(Object.keys(say).length === 0 ? {} : { say }),
   };
 }
@@ -203,6 +214,7 @@ export async function synthesizeCorpus(
       catalog,
       "speakers",
       config.blend ?? 0,
+      config.rate ?? 1,
     );
     const quotas = [
       ...config.words.map((word) => ({ word, clips: config.perWord })),

@@ -22,6 +22,10 @@ export interface Speaker {
   mic: MicBand;
 }
 
+/** Bounds of `rateScale`: eSpeak NG stops slowing down at 80 words a minute (0.46 of its pace). */
+export const MIN_RATE_SCALE = 0.5;
+export const MAX_RATE_SCALE = 1.5;
+
 /** Denominator of the vocal-tract scale (see `Speaker.tractK`). */
 export const TRACT_DEN = 160;
 
@@ -54,12 +58,14 @@ function speakerHash(draw: Omit<Speaker, "id">, salt: number): string {
  * Draws one speaker: engine uniformly, then a voice of that engine, then prosody. With
  * `blendShare` > 0, that share of the blendable voices drawn become a blend with a second voice
  * of the engine, 20..80% of the way to it (in steps of 5%). At 0 nothing extra is drawn, so
- * corpora made before blending keep their speakers.
+ * corpora made before blending keep their speakers. `rateScale` scales every speaker's speaking
+ * rate (below 1: slower, longer words); at 1 the draws are those made before it existed.
  */
 export function drawSpeaker(
   rng: Rng,
   catalog: readonly VoiceCatalog[],
   blendShare = 0,
+  rateScale = 1,
 ): Omit<Speaker, "id"> {
   const { engine, voices, blending } = rng.pick(catalog);
   let voice = rng.pick(voices);
@@ -71,7 +77,7 @@ export function drawSpeaker(
     prosody: {
       pitch: round3(clamp(Math.exp(0.15 * rng.normal()), 0.7, 1.45)),
       pitchRange: round3(rng.uniform(0.5, 1.6)),
-      rate: round3(clamp(Math.exp(0.12 * rng.normal()), 0.75, 1.35)),
+      rate: round3(rateScale * clamp(Math.exp(0.12 * rng.normal()), 0.75, 1.35)),
     },
     tractK: Math.round(clamp(TRACT_DEN * Math.exp(0.04 * rng.normal()), 146, 176)),
     mic: {
@@ -88,13 +94,14 @@ export function drawSpeakers(
   catalog: readonly VoiceCatalog[],
   label = "speakers",
   blendShare = 0,
+  rateScale = 1,
 ): Speaker[] {
   if (catalog.length === 0) throw new Error("drawSpeakers: no TTS engine available");
   const rng = new Rng(seed).fork(label);
   const seen = new Set<string>();
   const out: Speaker[] = [];
   for (let i = 0; i < count; i++) {
-    const draw = drawSpeaker(rng, catalog, blendShare);
+    const draw = drawSpeaker(rng, catalog, blendShare, rateScale);
     let salt = 0;
     let id = speakerHash(draw, salt);
     // Two identical draws (or a 32-bit collision) must still be two speakers.
