@@ -65,7 +65,7 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   const teacher = o.distillSet
     ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
     : o.teacher
-      ? `; every batch row's soft targets from the online teacher ${o.teacher.model.split("/").at(-1)} (weight ${o.teacher.weight}, temperature ${o.teacher.temperature})`
+      ? `; every batch row's soft targets from the online teacher${o.teacher.models.length > 1 ? "s' mean" : ""} ${o.teacher.models.map((m) => m.split("/").at(-1)).join(", ")} (weight ${o.teacher.weight}, temperature ${o.teacher.temperature})`
       : "";
   const snr = o.snrDb ? `; augmentation noise at ${o.snrDb[0]}..${o.snrDb[1]} dB SNR` : "";
   lines.push(`- data: ${data}${teacher}${snr}`);
@@ -84,7 +84,7 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
       .map((a) => ` ${a}`)
       .join("") +
     (o.teacher
-      ? ` --teacher ${shown(o.teacher.model)}${o.teacher.weight !== 0.5 ? ` --teacher-weight ${o.teacher.weight}` : ""}${o.teacher.temperature !== 2 ? ` --teacher-temperature ${o.teacher.temperature}` : ""}`
+      ? `${o.teacher.models.map((m) => ` --teacher ${shown(m)}`).join("")}${o.teacher.weight !== 0.5 ? ` --teacher-weight ${o.teacher.weight}` : ""}${o.teacher.temperature !== 2 ? ` --teacher-temperature ${o.teacher.temperature}` : ""}`
       : "") +
     (o.augmentCopies ? ` --augment-copies ${o.augmentCopies}` : "") +
     (o.weightAverage !== undefined && o.variant !== "binary"

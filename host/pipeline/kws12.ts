@@ -181,8 +181,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
       : []),
     ...(o.teacher
       ? [
-          "--teacher",
-          o.teacher.model,
+          ...o.teacher.models.flatMap((m) => ["--teacher", m]),
           "--teacher-weight",
           `${o.teacher.weight}`,
           "--teacher-temperature",

@@ -274,7 +274,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       norm,
     });
     info(
-      `teacher: ${config.teacher.model} on the ${t.path} kernels (weight ${config.teacher.weight}, temperature ${config.teacher.temperature})`,
+      `teacher: ${config.teacher.models.join(", ")} on the ${t.path} kernels (weight ${config.teacher.weight}, temperature ${config.teacher.temperature})`,
     );
   }
   const parallel = await openReplicas(config, backend, model, optimizer, {

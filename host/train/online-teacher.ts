@@ -1,7 +1,9 @@
 /**
  * An online teacher (`train --teacher FILE.esm`): an exported earshot model scores every
  * training example as the student sees it (after augmentation and SpecAugment), and its
- * probabilities at a temperature become the row's soft targets. Unlike the soft-label caches
+ * probabilities at a temperature become the row's soft targets. Several files (`--teacher` given
+ * more than once) teach as an equal-weight ensemble: the targets are the mean of the members'
+ * tempered probabilities, so one small student can learn what independent runs agree on. Unlike the soft-label caches
  * (soft-targets.ts), which hold one label per clean clip, the teacher here follows each
  * augmented draw, which is what distillation needs on noisy, warped audio.
  *
@@ -24,8 +26,8 @@ import { type HostIntModel, openHostIntModel } from "../infer/host-int-model";
 import { TrainError } from "./errors";
 
 export interface TeacherConfig {
-  /** The teacher's exported model file (.esm). */
-  model: string;
+  /** The teacher's exported model files (.esm): one, or the members of an ensemble. */
+  models: string[];
   /** Weight of the soft-target loss; the hard loss keeps 1 - weight. */
   weight: number;
   /** Temperature of the teacher's probabilities and of the student's soft term. */
@@ -41,19 +43,18 @@ export interface StudentInput {
   norm: InputNorm;
 }
 
-export class OnlineTeacher {
-  private readonly run: HostIntModel;
+/** One exported model as a teacher: its integer runner, output decoding and normalization. */
+class TeacherMember {
+  readonly run: HostIntModel;
   private readonly softmax: boolean;
   private readonly scale: number;
   private readonly zeroPoint: number;
-  private readonly norm: InputNorm | null;
-  private readonly window: Float64Array;
+  readonly norm: InputNorm | null;
 
   constructor(
-    readonly config: TeacherConfig,
-    private readonly student: StudentInput,
+    readonly file: string,
+    student: StudentInput,
   ) {
-    const file = config.model;
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
@@ -95,61 +96,89 @@ export class OnlineTeacher {
           : a === b;
       if (!same) throw fail(`its front end's ${k} is ${a}, the run's ${b}`);
     }
-    if (!(config.temperature > 0))
-      throw fail(`temperature must be positive (got ${config.temperature})`);
-    if (!(config.weight >= 0 && config.weight <= 1))
-      throw fail(`weight must be in [0, 1] (got ${config.weight})`);
     this.softmax = softmaxOutput(model);
     this.scale = outputScale(model);
     this.zeroPoint = outputZeroPoint(model);
-    this.window = new Float64Array(frames * coeffs);
     this.run = openHostIntModel(model);
+  }
+
+  /** Its probabilities at temperature 1 / `invT` for one raw window, written into `row`. */
+  probabilities(window: Float64Array, invT: number, row: Float32Array): void {
+    const scores = this.run.run(window);
+    const classes = row.length;
+    let sum = 0;
+    if (this.softmax) {
+      // softmax(z / T) is proportional to p^(1/T); Q15 zeros stay zero.
+      for (let c = 0; c < classes; c++) {
+        row[c] = Math.max(0, scores[c] - this.zeroPoint) ** invT;
+        sum += row[c];
+      }
+    } else {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < classes; c++)
+        max = Math.max(max, (scores[c] - this.zeroPoint) * this.scale * invT);
+      for (let c = 0; c < classes; c++) {
+        row[c] = Math.exp((scores[c] - this.zeroPoint) * this.scale * invT - max);
+        sum += row[c];
+      }
+    }
+    if (!(sum > 0)) throw new TrainError(`--teacher ${this.file}: scores sum to ${sum}`);
+    for (let c = 0; c < classes; c++) row[c] /= sum;
+  }
+}
+
+export class OnlineTeacher {
+  private readonly members: TeacherMember[];
+  private readonly window: Float64Array;
+  private readonly memberRow: Float32Array;
+
+  constructor(
+    readonly config: TeacherConfig,
+    private readonly student: StudentInput,
+  ) {
+    if (config.models.length === 0) throw new TrainError("--teacher: no model file given");
+    if (!(config.temperature > 0))
+      throw new TrainError(`--teacher: temperature must be positive (got ${config.temperature})`);
+    if (!(config.weight >= 0 && config.weight <= 1))
+      throw new TrainError(`--teacher: weight must be in [0, 1] (got ${config.weight})`);
+    this.members = config.models.map((file) => new TeacherMember(file, student));
+    this.window = new Float64Array(student.frames * student.coeffs);
+    this.memberRow = new Float32Array(student.labels.length);
   }
 
   /** Which host kernels run the teacher. */
   get path(): HostIntModel["path"] {
-    return this.run.path;
+    return this.members[0].run.path;
   }
 
   /**
    * Soft targets for `rows` examples of a batch (`x`: rows x frames x coeffs, normalized by the
-   * student's norm), written into `out` (rows x classes).
+   * student's norm), written into `out` (rows x classes): the members' mean probabilities.
    */
   targets(x: Float32Array, rows: number, out: Float32Array): void {
     const { frames, coeffs, norm: s, labels } = this.student;
     const size = frames * coeffs;
     const classes = labels.length;
-    const t = this.norm;
     const w = this.window;
+    const p = this.memberRow;
     const invT = 1 / this.config.temperature;
+    const share = 1 / this.members.length;
     for (let r = 0; r < rows; r++) {
-      // Back to raw features, then into the teacher's own normalization.
-      for (let f = 0; f < frames; f++)
-        for (let c = 0; c < coeffs; c++) {
-          const i = f * coeffs + c;
-          const raw = x[r * size + i] * s.std[c] + s.mean[c];
-          w[i] = t ? (raw - t.mean[c]) / t.std[c] : raw;
-        }
-      const scores = this.run.run(w);
       const row = out.subarray(r * classes, (r + 1) * classes);
-      let sum = 0;
-      if (this.softmax) {
-        // softmax(z / T) is proportional to p^(1/T); Q15 zeros stay zero.
-        for (let c = 0; c < classes; c++) {
-          row[c] = Math.max(0, scores[c] - this.zeroPoint) ** invT;
-          sum += row[c];
-        }
-      } else {
-        let max = Number.NEGATIVE_INFINITY;
-        for (let c = 0; c < classes; c++)
-          max = Math.max(max, (scores[c] - this.zeroPoint) * this.scale * invT);
-        for (let c = 0; c < classes; c++) {
-          row[c] = Math.exp((scores[c] - this.zeroPoint) * this.scale * invT - max);
-          sum += row[c];
-        }
+      row.fill(0);
+      for (const m of this.members) {
+        const t = m.norm;
+        // Back to raw features, then into this member's own normalization.
+        for (let f = 0; f < frames; f++)
+          for (let c = 0; c < coeffs; c++) {
+            const i = f * coeffs + c;
+            const raw = x[r * size + i] * s.std[c] + s.mean[c];
+            w[i] = t ? (raw - t.mean[c]) / t.std[c] : raw;
+          }
+        m.probabilities(w, invT, p);
+        if (this.members.length === 1) row.set(p);
+        else for (let c = 0; c < classes; c++) row[c] += share * p[c];
       }
-      if (!(sum > 0)) throw new TrainError(`--teacher ${this.config.model}: scores sum to ${sum}`);
-      for (let c = 0; c < classes; c++) row[c] /= sum;
     }
   }
 }

@@ -160,7 +160,7 @@ describe("kws12 pipeline", () => {
   it("an online teacher reaches both training steps and the card; without one no --teacher flag appears", async () => {
     // Under the working directory, so the card shows it relative, as a user typed it.
     const teacher = {
-      model: join(process.cwd(), "models/kws12-int8.esm"),
+      models: [join(process.cwd(), "models/kws12-int8.esm")],
       weight: 0.7,
       temperature: 3,
     };
@@ -169,7 +169,7 @@ describe("kws12 pipeline", () => {
     );
     expect(train).toHaveLength(2);
     for (const t of train) {
-      expect(flag(t.args, "--teacher")).toBe(teacher.model);
+      expect(flag(t.args, "--teacher")).toBe(teacher.models[0]);
       expect(flag(t.args, "--teacher-weight")).toBe("0.7");
       expect(flag(t.args, "--teacher-temperature")).toBe("3");
     }
@@ -192,6 +192,18 @@ describe("kws12 pipeline", () => {
       none,
     );
     expect(plain).toContain("--variant int8 --teacher models/kws12-int8.esm`");
+    // An ensemble: every member reaches the train steps and the card, in order.
+    const members = ["models/kws12-int8.esm", "models/kws12-synth-int8.esm"].map((m) =>
+      join(process.cwd(), m),
+    );
+    const pair = { models: members, weight: 0.5, temperature: 2 };
+    for (const t of kws12Steps({ ...base, teacher: pair }).filter((s) => s.args[0] === "train"))
+      expect(t.args.filter((_, i) => t.args[i - 1] === "--teacher")).toEqual(members);
+    const ens = modelCard("kws12-int8.esm", { ...base, teacher: pair }, none);
+    expect(ens).toContain(
+      "--variant int8 --teacher models/kws12-int8.esm --teacher models/kws12-synth-int8.esm`",
+    );
+    expect(ens).toContain("the online teachers' mean kws12-int8.esm, kws12-synth-int8.esm (weight");
   });
 
   it("speaker levers reach both training steps as train flags", () => {

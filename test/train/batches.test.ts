@@ -237,7 +237,7 @@ describe("prefetch", () => {
     // An online teacher in the worker makes the batch dearer than the step again.
     expect(autoPrefetchWorkers(2, 1, true, true)).toBe(2);
     expect(autoPrefetchWorkers(4, 2, true, true)).toBe(3);
-    const teacher = { model: "t.esm", weight: 0.5, temperature: 2 };
+    const teacher = { models: ["t.esm"], weight: 0.5, temperature: 2 };
     expect(prefetchWorkerCount({ prefetchWorkers: "auto", teacher })).toBe(
       autoPrefetchWorkers(availableParallelism(), 1, nativeAddon() !== null, true),
     );

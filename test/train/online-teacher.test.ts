@@ -82,7 +82,7 @@ describe("online teacher targets", () => {
   it("are the model's probabilities on each row, sharpened or flattened by the temperature", () => {
     const file = writeModel("t.esm", model);
     for (const temperature of [1, 2, 4]) {
-      const t = new OnlineTeacher({ model: file, weight: 0.5, temperature }, s);
+      const t = new OnlineTeacher({ models: [file], weight: 0.5, temperature }, s);
       const out = new Float32Array(rows * SYNTHETIC_LABELS.length);
       t.targets(x, rows, out);
       for (let r = 0; r < rows; r++) {
@@ -97,7 +97,7 @@ describe("online teacher targets", () => {
     // Not a constant: rows differ, and a higher temperature flattens a row.
     const at = (temperature: number) => {
       const out = new Float32Array(rows * 4);
-      new OnlineTeacher({ model: file, weight: 0.5, temperature }, s).targets(x, rows, out);
+      new OnlineTeacher({ models: [file], weight: 0.5, temperature }, s).targets(x, rows, out);
       return out;
     };
     const [t1, t4] = [at(1), at(4)];
@@ -106,6 +106,42 @@ describe("online teacher targets", () => {
     ).toBeGreaterThan(1);
     const peak = (o: Float32Array, r: number) => Math.max(...o.subarray(r * 4, r * 4 + 4));
     for (let r = 0; r < rows; r++) expect(peak(t4, r)).toBeLessThanOrEqual(peak(t1, r) + 1e-7);
+  });
+
+  it("teaches as an ensemble with the members' mean probabilities, each in its own normalization", () => {
+    const other = syntheticInt8Model({ seed: 11 });
+    const onorm = {
+      mean: Array.from({ length: COEFFS }, (_, c) => 0.2 * c),
+      std: Array.from({ length: COEFFS }, () => 1.5),
+    };
+    const a = writeModel("ens-a.esm", model);
+    const b = writeModel("ens-b.esm", {
+      ...other,
+      meta: [
+        ...other.meta,
+        ...onorm.mean.map((v, c) => ({ key: `inputNorm.mean.${c}`, value: v })),
+        ...onorm.std.map((v, c) => ({ key: `inputNorm.std.${c}`, value: v })),
+      ],
+    });
+    const targets = (models: string[]) => {
+      const out = new Float32Array(rows * 4);
+      new OnlineTeacher({ models, weight: 0.5, temperature: 2 }, s).targets(x, rows, out);
+      return out;
+    };
+    const [ta, tb, both] = [targets([a]), targets([b]), targets([a, b])];
+    for (let r = 0; r < rows; r++) {
+      const tin = seen[r].map((v, i) => (v - onorm.mean[i % COEFFS]) / onorm.std[i % COEFFS]);
+      const wantB = referenceProbs(other, tin, 2);
+      for (let c = 0; c < 4; c++) {
+        const i = r * 4 + c;
+        expect(tb[i]).toBeCloseTo(wantB[c], 3);
+        expect(both[i]).toBeCloseTo((ta[i] + tb[i]) / 2, 6);
+      }
+    }
+    // The two members disagree somewhere, so the mean is neither of them.
+    expect(Array.from(ta).some((v, i) => Math.abs(v - tb[i]) > 1e-3)).toBe(true);
+    expect(() => targets([])).toThrow(/--teacher: no model file given/);
+    expect(() => targets([a, join(root, "gone.esm")])).toThrow(/gone\.esm: cannot read/);
   });
 
   it("normalizes each row with the teacher's own input normalization", () => {
@@ -123,7 +159,7 @@ describe("online teacher targets", () => {
     };
     const file = writeModel("normed.esm", normed);
     const out = new Float32Array(rows * 4);
-    new OnlineTeacher({ model: file, weight: 0.5, temperature: 1 }, s).targets(x, rows, out);
+    new OnlineTeacher({ models: [file], weight: 0.5, temperature: 1 }, s).targets(x, rows, out);
     for (let r = 0; r < rows; r++) {
       const tin = seen[r].map((v, i) => (v - tnorm.mean[i % COEFFS]) / tnorm.std[i % COEFFS]);
       const want = referenceProbs(model, tin, 1);
@@ -137,7 +173,7 @@ describe("online teacher targets", () => {
   it("refuses a teacher for another task, naming what differs", () => {
     const file = writeModel("ok.esm", model);
     const make = (over: Partial<StudentInput>) => () =>
-      new OnlineTeacher({ model: file, weight: 0.5, temperature: 2 }, student(over));
+      new OnlineTeacher({ models: [file], weight: 0.5, temperature: 2 }, student(over));
     expect(make({ labels: ["_silence_", "_unknown_", "no", "yes"] })).toThrow(
       /--teacher .*ok\.esm: its classes \(_silence_, _unknown_, yes, no\) differ/,
     );
@@ -147,13 +183,13 @@ describe("online teacher targets", () => {
     ).toThrow(/its front end's fMax is 4000, the run's 7600/);
     const bad = join(root, "bad.esm");
     writeFileSync(bad, "not a model at all");
-    expect(() => new OnlineTeacher({ model: bad, weight: 0.5, temperature: 2 }, student())).toThrow(
-      /--teacher .*bad\.esm: not a valid earshot model/,
-    );
+    expect(
+      () => new OnlineTeacher({ models: [bad], weight: 0.5, temperature: 2 }, student()),
+    ).toThrow(/--teacher .*bad\.esm: not a valid earshot model/);
     expect(
       () =>
         new OnlineTeacher(
-          { model: join(root, "none.esm"), weight: 0.5, temperature: 2 },
+          { models: [join(root, "none.esm")], weight: 0.5, temperature: 2 },
           student(),
         ),
     ).toThrow(/--teacher .*none\.esm: cannot read \(ENOENT\)/);
@@ -182,7 +218,7 @@ describe("online teacher in training", () => {
   }
 
   it("gives every augmented row the teacher's targets on that row, in a worker as in process", async () => {
-    const teacher = { model: await fixtureTeacher(), weight: 0.5, temperature: 2 };
+    const teacher = { models: [await fixtureTeacher()], weight: 0.5, temperature: 2 };
     const cfg = resolveTrainConfig({ ...base(), teacher });
     const data = await loadTrainingData(cfg);
     const norm = computeInputNorm(data.trainSet);
@@ -219,7 +255,7 @@ describe("online teacher in training", () => {
   }, 120_000);
 
   it("trains with the teacher's loss, and refuses a second source of soft targets", async () => {
-    const teacher = { model: await fixtureTeacher(), weight: 0.7, temperature: 2 };
+    const teacher = { models: [await fixtureTeacher()], weight: 0.7, temperature: 2 };
     const cfg = resolveTrainConfig({
       ...base(),
       out: join(root, "run"),
@@ -230,7 +266,7 @@ describe("online teacher in training", () => {
     const lines: string[] = [];
     const r = await train(cfg, { info: (l) => lines.push(l) });
     expect(r.epochs.every((e) => Number.isFinite(e.trainLoss))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`teacher: ${teacher.model}`))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`teacher: ${teacher.models[0]}`))).toBe(true);
     await expect(
       train(resolveTrainConfig({ ...base(), out: join(root, "mx"), teacher, mixup: 0.2 })),
     ).rejects.toThrow(/--teacher and mixup \/ --distill \/ --distill-set all set the soft targets/);

@@ -80,7 +80,8 @@ export function register(program: Command): void {
     )
     .option(
       "--teacher <model.esm>",
-      "online teacher for both training stages: an exported kws12 model (e.g. models/kws12-int8.esm) whose probabilities on every augmented row are soft targets (`train --teacher`; default: none)",
+      "online teacher for both training stages: an exported kws12 model (e.g. models/kws12-int8.esm) whose probabilities on every augmented row are soft targets; repeat it for an ensemble, whose mean probabilities teach (`train --teacher`; default: none)",
+      (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
       "--teacher-weight <w>",
@@ -229,7 +230,7 @@ export function register(program: Command): void {
         }),
         ...(opts.teacher && {
           teacher: {
-            model: resolve(opts.teacher),
+            models: opts.teacher.map((m) => resolve(m)),
             weight: opts.teacherWeight,
             temperature: opts.teacherTemperature,
           },

@@ -111,7 +111,8 @@ export function register(program: Command): void {
     )
     .option(
       "--teacher <model.esm>",
-      "online teacher: an exported model (e.g. models/kws12-int8.esm) scores every augmented training row and its probabilities are the soft targets (same classes, window and front end; not with --distill, --distill-set or --mixup)",
+      "online teacher: an exported model (e.g. models/kws12-int8.esm) scores every augmented training row and its probabilities are the soft targets (same classes, window and front end; not with --distill, --distill-set or --mixup); repeat it for an ensemble of teachers, whose mean probabilities are the targets",
+      (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
       "--teacher-weight <w>",
@@ -274,7 +275,7 @@ export function register(program: Command): void {
         }),
         ...(opts.teacher !== undefined && {
           teacher: {
-            model: resolve(opts.teacher),
+            models: opts.teacher.map((m) => resolve(m)),
             weight: opts.teacherWeight ?? 0.5,
             temperature: opts.teacherTemperature ?? 2,
           },
