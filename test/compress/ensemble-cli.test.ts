@@ -22,6 +22,7 @@ import {
 import { Rng } from "../../host/data/rng";
 import { encodeWav16 } from "../../host/data/wav/write";
 import { evalEnsemble, readMembers } from "../../host/eval/ensemble";
+import type { ScoreSubset } from "../../host/eval/subsets";
 import { buildSeeded } from "../../host/train/loop";
 import { extractFeatures } from "../../shared/features/frontend";
 import { encodeModel } from "../../shared/model-format/encode";
@@ -172,6 +173,20 @@ describe("earshot ensemble", () => {
       expect(r.members.map((m) => m.bytes)).toEqual(sizes);
       expect(r.ensemble.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
     }
+  });
+
+  it("pools subsets with +, as eval does: the pooled set is the union of its parts", async () => {
+    const two = files.slice(0, 2);
+    const at = (subset: ScoreSubset) => evalEnsemble(two, { data, splitMode: "hash", subset });
+    const [v, t, both] = await Promise.all([at("validation"), at("test"), at("validation+test")]);
+    expect(v.n + t.n).toBe(both.n);
+    expect(v.n * t.n).toBeGreaterThan(0);
+    const right = (r: typeof v) => r.ensemble.confusion.reduce((a, row, i) => a + row[i], 0);
+    expect(right(v) + right(t)).toBe(right(both));
+    const r = cli("--model", files[0], "--model", files[1], "--data", data, "--subset", "dev");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/--subset: .*dev/);
   });
 
   it("prints members and the ensemble, and writes the same report with --out", () => {

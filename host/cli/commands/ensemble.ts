@@ -1,9 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
-import { oneOf } from "../args";
+import type { ScoreSubset } from "../../eval/subsets";
+import { oneOf, subsetArg } from "../args";
 import { UserError } from "../errors";
-
-const SUBSETS = ["test", "validation", "train", "all"] as const;
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -26,9 +25,9 @@ export function register(program: Command): void {
     )
     .option(
       "--subset <name>",
-      `subset to score: ${SUBSETS.join(", ")}`,
-      oneOf("--subset", SUBSETS),
-      "test" as const,
+      "subset to score: train, validation, test, all, or several pooled with + (validation+test: every real speaker a model that selected on synthetic clips never heard)",
+      subsetArg,
+      "test" as ScoreSubset,
     )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--out <file>", "also write the report as JSON to this file")

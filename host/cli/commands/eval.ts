@@ -1,19 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
 import type { ExportedEvalReport } from "../../eval/exported";
-import { type ScoreSubset, subsetSplits } from "../../eval/subsets";
-import { oneOf } from "../args";
-import { UserError } from "../errors";
-
-/** --subset: one split, all, or several pooled with + (validated against the split names). */
-function subsetArg(v: string): ScoreSubset {
-  try {
-    subsetSplits(v);
-  } catch (e) {
-    throw new UserError(`--subset: ${(e as Error).message}`);
-  }
-  return v as ScoreSubset;
-}
+import type { ScoreSubset } from "../../eval/subsets";
+import { oneOf, subsetArg } from "../args";
 
 export function register(program: Command): void {
   program
