@@ -3,9 +3,10 @@
  * training example as the student sees it (after augmentation and SpecAugment), and its
  * probabilities at a temperature become the row's soft targets. Several files (`--teacher` given
  * more than once) teach as an equal-weight ensemble: the targets are the mean of the members'
- * tempered probabilities, so one small student can learn what independent runs agree on. Unlike the soft-label caches
- * (soft-targets.ts), which hold one label per clean clip, the teacher here follows each
- * augmented draw, which is what distillation needs on noisy, warped audio.
+ * tempered probabilities, so one small student can learn what independent runs agree on.
+ * Unlike the soft-label caches (soft-targets.ts), which hold one label per clean clip, the
+ * teacher here follows each augmented draw, which is what distillation needs on noisy, warped
+ * audio.
  *
  * The teacher runs with the device's integer semantics on the host's fastest kernels
  * (host/infer/host-int-model.ts), in the batch workers when there are any, so it takes the
