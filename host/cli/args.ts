@@ -3,7 +3,6 @@
  * flag ends in one line such as `earshot: --per-word must be a positive integer (got '0')`.
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { type ScoreSubset, subsetSplits } from "../eval/subsets";
 import { UserError } from "./errors";
 
 export function positiveInt(flag: string) {
@@ -84,16 +83,6 @@ export function numberArg(flag: string) {
 }
 
 /** One of a fixed list of words, typed as that list's union. */
-/** --subset: one split, all, or several pooled with + (validated against the split names). */
-export function subsetArg(v: string): ScoreSubset {
-  try {
-    subsetSplits(v);
-  } catch (e) {
-    throw new UserError(`--subset: ${(e as Error).message}`);
-  }
-  return v as ScoreSubset;
-}
-
 export function oneOf<const T extends readonly string[]>(flag: string, values: T) {
   return (v: string): T[number] => {
     if (!(values as readonly string[]).includes(v))

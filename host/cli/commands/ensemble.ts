@@ -1,8 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
 import type { ScoreSubset } from "../../eval/subsets";
-import { oneOf, subsetArg } from "../args";
+import { oneOf } from "../args";
 import { UserError } from "../errors";
+import { subsetArg } from "../subset-arg";
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 

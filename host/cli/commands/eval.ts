@@ -2,7 +2,8 @@ import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
 import type { ExportedEvalReport } from "../../eval/exported";
 import type { ScoreSubset } from "../../eval/subsets";
-import { oneOf, subsetArg } from "../args";
+import { oneOf } from "../args";
+import { subsetArg } from "../subset-arg";
 
 export function register(program: Command): void {
   program
