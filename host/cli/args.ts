@@ -104,3 +104,6 @@ export function jsonObjectArg(flag: string, json: string | undefined): Record<st
     throw new UserError(`${flag} expects a JSON object (got '${json}')`);
   return v as Record<string, unknown>;
 }
+
+/** A repeatable option's parser: every occurrence appended, in order. */
+export const repeated = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -177,8 +177,7 @@ export class OnlineTeacher {
             w[i] = t ? (raw - t.mean[c]) / t.std[c] : raw;
           }
         m.probabilities(w, invT, p);
-        if (this.members.length === 1) row.set(p);
-        else for (let c = 0; c < classes; c++) row[c] += share * p[c];
+        for (let c = 0; c < classes; c++) row[c] += share * p[c];
       }
     }
   }

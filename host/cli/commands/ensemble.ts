@@ -1,11 +1,9 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
 import type { ScoreSubset } from "../../eval/subsets";
-import { oneOf } from "../args";
+import { oneOf, repeated } from "../args";
 import { UserError } from "../errors";
 import { subsetArg } from "../subset-arg";
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   program
@@ -16,7 +14,7 @@ export function register(program: Command): void {
     .requiredOption(
       "--model <file>",
       "exported model file; repeat for each member (2 or more)",
-      collect,
+      repeated,
     )
     .requiredOption("--data <dir>", "dataset folder (full or test-set layout)")
     .option(

@@ -2,7 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { VTLP_DOMAINS } from "../../data/augment";
 import { KWS12_MODELS, type Kws12Model } from "../../pipeline/kws12";
 import { MAX_AUGMENTED_COPIES } from "../../train/augmented-copies";
-import { jsonObjectArg, numberIn, oneOf, positiveInt, rangeArg, vtlpArg } from "../args";
+import { jsonObjectArg, numberIn, oneOf, positiveInt, rangeArg, repeated, vtlpArg } from "../args";
 import { UserError } from "../errors";
 
 export function register(program: Command): void {
@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .option(
       "--teacher <model.esm>",
       "online teacher for both training stages: an exported kws12 model (e.g. models/kws12-int8.esm) whose probabilities on every augmented row are soft targets; repeat it for an ensemble, whose mean probabilities teach (`train --teacher`; default: none)",
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeated,
     )
     .option(
       "--teacher-weight <w>",

@@ -1,6 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { SPLIT_MODES } from "../../data/dataset";
-import { numberIn, oneOf, positiveInt, positiveNumber } from "../args";
+import { numberIn, oneOf, positiveInt, positiveNumber, repeated } from "../args";
 import { UserError } from "../errors";
 import { group } from "../group";
 import type { Progress } from "../progress";
@@ -174,7 +174,7 @@ export function register(program: Command): void {
     .option(
       "--label-data <dir>",
       "also label this dataset's clips (augmented copies; mean of the heads), e.g. the synthetic corpus; repeatable",
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeated,
     )
     .option("--noise <dir>", "background noise folder (default <data>/_background_noise_)")
     .option("--keywords <list>", "comma-separated keywords (default: the standard ten)")

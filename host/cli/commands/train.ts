@@ -10,6 +10,7 @@ import {
   positiveInt,
   positiveNumber,
   rangeArg,
+  repeated,
   vtlpArg,
 } from "../args";
 import { UserError } from "../errors";
@@ -84,7 +85,7 @@ export function register(program: Command): void {
     .option(
       "--mix <dir:share>",
       "mix another dataset (all its subsets) into every batch at this share, e.g. corpus:0.3; repeatable",
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeated,
     )
     .option(
       "--unknown-boost <share>",
@@ -98,7 +99,7 @@ export function register(program: Command): void {
     .option(
       "--distill <probs.json>",
       "distil a teacher: soft-label cache from `earshot teacher probs` (repeatable, e.g. one per mixed dataset)",
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeated,
     )
     .option(
       "--distill-weight <w>",
@@ -112,7 +113,7 @@ export function register(program: Command): void {
     .option(
       "--teacher <model.esm>",
       "online teacher: an exported model (e.g. models/kws12-int8.esm) scores every augmented training row and its probabilities are the soft targets (same classes, window and front end; not with --distill, --distill-set or --mixup); repeat it for an ensemble of teachers, whose mean probabilities are the targets",
-      (v: string, prev: string[] = []) => [...prev, v],
+      repeated,
     )
     .option(
       "--teacher-weight <w>",
