@@ -7,7 +7,7 @@
 import { isAbsolute, relative } from "node:path";
 import type { SpeakerInterval } from "../eval/speaker-interval";
 import { frrAtFaPerHour, type OperatingPoint } from "../stream/match";
-import { KWS12_BINARY_NET, type Kws12Options, leverArgs } from "./kws12";
+import { KWS12_BINARY_NET, type Kws12Options, leverArgs, runTeacher } from "./kws12";
 import { readReport } from "./run";
 
 interface Reports {
@@ -62,10 +62,11 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
     o.variant === "synth-int8"
       ? `synthetic corpus only (${o.corpus ? shown(o.corpus) : "made by the recipe"}), real background-noise recordings for augmentation; no real keyword clip; ${o.weightAverage !== undefined ? "the weight average after the last epoch" : "last checkpoint"} (no selection on any speaker)`
       : `real train speakers of ${shown(o.real)} (split ${o.realSplit}) with the synthetic corpus as ${Math.round(o.synthShare * 100)}% of every batch; checkpoint selected on real validation speakers`;
+  const taught = runTeacher(o);
   const teacher = o.distillSet
     ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
-    : o.teacher
-      ? `; every batch row's soft targets from the online teacher${o.teacher.models.length > 1 ? "s' mean" : ""} ${o.teacher.models.map((m) => m.split("/").at(-1)).join(", ")} (weight ${o.teacher.weight}, temperature ${o.teacher.temperature})`
+    : taught
+      ? `; every batch row's soft targets from the online teacher${taught.models.length > 1 ? "s' mean" : ""} ${teacherNames(o)} (weight ${taught.weight}, temperature ${taught.temperature})`
       : "";
   const snr = o.snrDb ? `; augmentation noise at ${o.snrDb[0]}..${o.snrDb[1]} dB SNR` : "";
   lines.push(`- data: ${data}${teacher}${snr}`);
@@ -83,9 +84,10 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
     leverArgs(o.levers)
       .map((a) => ` ${a}`)
       .join("") +
-    (o.teacher
-      ? `${o.teacher.models.map((m) => ` --teacher ${shown(m)}`).join("")}${o.teacher.weight !== 0.5 ? ` --teacher-weight ${o.teacher.weight}` : ""}${o.teacher.temperature !== 2 ? ` --teacher-temperature ${o.teacher.temperature}` : ""}`
-      : "") +
+    (o.teacher?.models.map((m) => ` --teacher ${shown(m)}`).join("") ?? "") +
+    (o.teacherSeeds ? ` --teacher-seeds ${o.teacherSeeds}` : "") +
+    (taught && taught.weight !== 0.5 ? ` --teacher-weight ${taught.weight}` : "") +
+    (taught && taught.temperature !== 2 ? ` --teacher-temperature ${taught.temperature}` : "") +
     (o.augmentCopies ? ` --augment-copies ${o.augmentCopies}` : "") +
     (o.weightAverage !== undefined && o.variant !== "binary"
       ? ` --weight-average ${o.weightAverage}`
@@ -132,4 +134,12 @@ function frrAt(points: Parameters<typeof frrAtFaPerHour>[0], fa: number): string
 function shown(dir: string): string {
   const rel = relative(process.cwd(), dir);
   return rel === "" ? "." : isAbsolute(rel) ? dir : rel;
+}
+
+/** The teaching files by name, a recipe's own seed runs as one phrase. */
+function teacherNames(o: Kws12Options): string {
+  const files = (o.teacher?.models ?? []).map((m) => m.split("/").at(-1));
+  const seeds = o.teacherSeeds ?? 0;
+  if (seeds > 0) files.push(`${seeds} runs of this recipe at seeds 0-${seeds - 1} (teachers/)`);
+  return files.join(", ");
 }

@@ -75,6 +75,12 @@ export interface Kws12Options {
   distillSet?: { dir: string; share: number; weight: number };
   /** An online teacher for both training stages (`train --teacher`); absent: none. */
   teacher?: TeacherConfig;
+  /**
+   * Runs of this same recipe to train first, at seeds 0 .. n-1 and without a teacher, under
+   * out/teachers/seed-<s>/; their exported files join `teacher.models` as the ensemble that
+   * teaches this run (an ensemble of seeds as one 32 KiB student: models/README.md). Absent: none.
+   */
+  teacherSeeds?: number;
   /** SNR range of the noise in augmented clips, dB (absent: the kws12 recipe's 0..20). */
   snrDb?: [number, number];
   /** Extra share of every batch from the train set's `_unknown_` clips (`train --unknown-boost`). */
@@ -150,6 +156,26 @@ export function exportStride(o: Pick<Kws12Options, "variant" | "model" | "modelC
   return pool[0] * Math.max(1, Math.floor(10 / pool[0]));
 }
 
+/** Where `o.teacherSeeds`' run at seed `seed` works, and its exported file. */
+export function teacherSeedRun(o: Pick<Kws12Options, "out">, seed: number) {
+  const out = join(o.out, "teachers", `seed-${seed}`);
+  return { out, file: join(out, "uncalibrated.esm") };
+}
+
+/** The online teacher a run trains with: `o.teacher`'s files, then its seed runs' files. */
+export function runTeacher(o: Kws12Options): TeacherConfig | undefined {
+  const seeds = o.teacherSeeds ?? 0;
+  if (!o.teacher && seeds === 0) return undefined;
+  return {
+    models: [
+      ...(o.teacher?.models ?? []),
+      ...Array.from({ length: seeds }, (_, s) => teacherSeedRun(o, s).file),
+    ],
+    weight: o.teacher?.weight ?? 0.5,
+    temperature: o.teacher?.temperature ?? 2,
+  };
+}
+
 export function kws12Steps(o: Kws12Options): PipelineStep[] {
   const corpus = o.corpus ?? join(o.out, "corpus");
   const reports = join(o.out, "reports");
@@ -164,6 +190,126 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
       args: ["data", "synth", "--out", corpus, ...CORPUS_ARGS, "--json"],
       report: join(reports, "synth.json"),
     });
+  // The teachers first: the same recipe at seeds 0 .. n-1 on the same corpus, trained and
+  // exported (their probabilities are all a teacher gives, so no calibration or streams).
+  for (let s = 0; s < (o.teacherSeeds ?? 0); s++) {
+    const run = teacherSeedRun(o, s);
+    const member = { ...o, out: run.out, corpus, seed: s, teacher: undefined, teacherSeeds: 0 };
+    const memberSteps = modelSteps(member, run.file);
+    for (const step of memberSteps) step.name = `teacher seed ${s}: ${step.name}`;
+    steps.push(...memberSteps);
+  }
+  const uncalibrated = join(o.out, "uncalibrated.esm");
+  steps.push(...modelSteps({ ...o, corpus, teacher: runTeacher(o) }, uncalibrated));
+  const trained = join(o.out, o.variant === "binary" ? "float" : "qat");
+  const streamArgs = ["--data", o.real, "--split", o.realSplit, "--noise", o.noise];
+  const calStream = join(o.out, "stream-validation.wav");
+  const testStream = join(o.out, "stream-test.wav");
+  const pick = synthOnly ? "last" : "best";
+  steps.push(
+    {
+      name: "calibration stream (validation speakers)",
+      args: [
+        "stream",
+        "build",
+        ...streamArgs,
+        "--subset",
+        "validation",
+        "--minutes",
+        `${o.streamMinutes}`,
+        "--seed",
+        "2",
+        "--out",
+        calStream,
+        "--json",
+      ],
+      report: join(reports, "stream-validation.json"),
+    },
+    {
+      name: `calibrate threshold and smoothing to ${o.targetFaPerHour} false accepts per hour`,
+      args: [
+        "calibrate",
+        "--model",
+        uncalibrated,
+        "--stream",
+        calStream,
+        "--target-fa-per-hour",
+        `${o.targetFaPerHour}`,
+        "--out",
+        file,
+        "--json",
+      ],
+      report: join(reports, "calibrate.json"),
+    },
+    {
+      name: "test stream (held-out test speakers)",
+      args: [
+        "stream",
+        "build",
+        ...streamArgs,
+        "--subset",
+        "test",
+        "--minutes",
+        `${o.streamMinutes}`,
+        "--seed",
+        "1",
+        "--out",
+        testStream,
+        "--json",
+      ],
+      report: join(reports, "stream-test.json"),
+    },
+    {
+      name: "DET on the test stream",
+      args: [
+        "stream",
+        "eval",
+        "--model",
+        file,
+        "--stream",
+        testStream,
+        "--plot",
+        join(o.out, "det.svg"),
+        "--json",
+      ],
+      report: join(reports, "det.json"),
+    },
+    {
+      name: "score on held-out real speakers (integer semantics, beside the checkpoint)",
+      args: [
+        "eval",
+        "--model",
+        file,
+        "--checkpoint",
+        join(trained, pick),
+        "--data",
+        o.real,
+        "--split",
+        o.realSplit,
+        "--subset",
+        "test",
+        "--json",
+      ],
+      report: join(reports, "eval-test.json"),
+    },
+    {
+      name: "inspect device model",
+      args: ["inspect", file, "--json"],
+      report: join(reports, "inspect.json"),
+    },
+  );
+  return steps;
+}
+
+/**
+ * One run's network: its training steps (float and QAT, or binary) under `o.out`, then its
+ * export to `file` (int8 activations calibrated on the data it trained on).
+ */
+function modelSteps(o: Kws12Options & { corpus: string }, file: string): PipelineStep[] {
+  const { corpus } = o;
+  const reports = join(o.out, "reports");
+  const synthOnly = o.variant === "synth-int8";
+  const steps: PipelineStep[] = [];
   const common = [
     "--recipe",
     "kws12",
@@ -277,122 +423,26 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
     );
   }
   const trained = o.variant === "binary" ? float : join(o.out, "qat");
-  const uncalibrated = join(o.out, "uncalibrated.esm");
-  const streamArgs = ["--data", o.real, "--split", o.realSplit, "--noise", o.noise];
-  const calStream = join(o.out, "stream-validation.wav");
-  const testStream = join(o.out, "stream-test.wav");
   const pick = synthOnly ? "last" : "best";
-  steps.push(
-    {
-      name: "export device model",
-      args: [
-        "export",
-        "--model",
-        join(trained, pick),
-        "--calib",
-        synthOnly ? corpus : o.real,
-        ...(synthOnly ? [] : ["--split", o.realSplit]),
-        // Run the network every 100 ms on a stream: the runtime's default of every frame costs
-        // ten times the compute for no measurable gain in a 1 s window.
-        "--stride",
-        `${exportStride(o)}`,
-        "--out",
-        uncalibrated,
-        "--json",
-      ],
-      report: join(reports, "export.json"),
-    },
-    {
-      name: "calibration stream (validation speakers)",
-      args: [
-        "stream",
-        "build",
-        ...streamArgs,
-        "--subset",
-        "validation",
-        "--minutes",
-        `${o.streamMinutes}`,
-        "--seed",
-        "2",
-        "--out",
-        calStream,
-        "--json",
-      ],
-      report: join(reports, "stream-validation.json"),
-    },
-    {
-      name: `calibrate threshold and smoothing to ${o.targetFaPerHour} false accepts per hour`,
-      args: [
-        "calibrate",
-        "--model",
-        uncalibrated,
-        "--stream",
-        calStream,
-        "--target-fa-per-hour",
-        `${o.targetFaPerHour}`,
-        "--out",
-        file,
-        "--json",
-      ],
-      report: join(reports, "calibrate.json"),
-    },
-    {
-      name: "test stream (held-out test speakers)",
-      args: [
-        "stream",
-        "build",
-        ...streamArgs,
-        "--subset",
-        "test",
-        "--minutes",
-        `${o.streamMinutes}`,
-        "--seed",
-        "1",
-        "--out",
-        testStream,
-        "--json",
-      ],
-      report: join(reports, "stream-test.json"),
-    },
-    {
-      name: "DET on the test stream",
-      args: [
-        "stream",
-        "eval",
-        "--model",
-        file,
-        "--stream",
-        testStream,
-        "--plot",
-        join(o.out, "det.svg"),
-        "--json",
-      ],
-      report: join(reports, "det.json"),
-    },
-    {
-      name: "score on held-out real speakers (integer semantics, beside the checkpoint)",
-      args: [
-        "eval",
-        "--model",
-        file,
-        "--checkpoint",
-        join(trained, pick),
-        "--data",
-        o.real,
-        "--split",
-        o.realSplit,
-        "--subset",
-        "test",
-        "--json",
-      ],
-      report: join(reports, "eval-test.json"),
-    },
-    {
-      name: "inspect device model",
-      args: ["inspect", file, "--json"],
-      report: join(reports, "inspect.json"),
-    },
-  );
+  steps.push({
+    name: "export device model",
+    args: [
+      "export",
+      "--model",
+      join(trained, pick),
+      "--calib",
+      synthOnly ? corpus : o.real,
+      ...(synthOnly ? [] : ["--split", o.realSplit]),
+      // Run the network every 100 ms on a stream: the runtime's default of every frame costs
+      // ten times the compute for no measurable gain in a 1 s window.
+      "--stride",
+      `${exportStride(o)}`,
+      "--out",
+      file,
+      "--json",
+    ],
+    report: join(reports, "export.json"),
+  });
   return steps;
 }
 

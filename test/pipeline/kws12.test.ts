@@ -206,6 +206,80 @@ describe("kws12 pipeline", () => {
     expect(ens).toContain("the online teachers' mean kws12-int8.esm, kws12-synth-int8.esm (weight");
   });
 
+  it("--teacher-seeds: the same recipe at seeds 0..n-1 first (trained and exported, untaught), then the run taught by their files and any --teacher", async () => {
+    const o: Kws12Options = {
+      ...base,
+      variant: "synth-int8",
+      augmentCopies: 8,
+      weightAverage: 0.999,
+      teacherSeeds: 2,
+      teacher: { models: ["/t/extra.esm"], weight: 0.5, temperature: 2 },
+    };
+    const steps = kws12Steps(o);
+    // The corpus once, then each seed's float, QAT and export, then the student's own run.
+    expect(steps.map((s) => `${s.name.split(":")[0]} ${s.args[0]}`).slice(0, 8)).toEqual([
+      "synthesize corpus data",
+      "teacher seed 0 train",
+      "teacher seed 0 train",
+      "teacher seed 0 export",
+      "teacher seed 1 train",
+      "teacher seed 1 train",
+      "teacher seed 1 export",
+      "train res8-narrow (float) train",
+    ]);
+    const solo = kws12Steps({ ...o, teacherSeeds: undefined, teacher: undefined });
+    for (const seed of [0, 1]) {
+      const own = steps.filter((s) => s.name.startsWith(`teacher seed ${seed}:`));
+      const dir = `/o/teachers/seed-${seed}`;
+      // What `recipe --seed N --out DIR` alone would run, on the parent's corpus: a folder
+      // trained that way is resumed, not retrained.
+      const alone = kws12Steps({
+        ...o,
+        out: dir,
+        corpus: "/o/corpus",
+        seed,
+        teacherSeeds: 0,
+        teacher: undefined,
+      });
+      expect(own.map((s) => s.args)).toEqual(alone.slice(0, 3).map((s) => s.args));
+      for (const s of own) expect(s.args).not.toContain("--teacher");
+      expect(flag(own[0].args, "--seed")).toBe(`${seed}`);
+      expect(flag(own[0].args, "--data")).toBe("/o/corpus");
+      expect(flag(own[2].args, "--out")).toBe(`${dir}/uncalibrated.esm`);
+      expect(own[2].report).toBe(`${dir}/reports/export.json`);
+    }
+    const student = steps.slice(7).filter((s) => s.args[0] === "train");
+    expect(student).toHaveLength(2);
+    for (const t of student) {
+      expect(t.args.filter((_, i) => t.args[i - 1] === "--teacher")).toEqual([
+        "/t/extra.esm",
+        "/o/teachers/seed-0/uncalibrated.esm",
+        "/o/teachers/seed-1/uncalibrated.esm",
+      ]);
+      expect(flag(t.args, "--seed")).toBe("0");
+    }
+    // Without teachers the run is the recipe as before, step for step.
+    expect(
+      steps
+        .slice(7)
+        .map((s) =>
+          s.args.filter(
+            (a, i) =>
+              a !== "--teacher" &&
+              s.args[i - 1] !== "--teacher" &&
+              !a.startsWith("--teacher-") &&
+              !s.args[i - 1]?.startsWith("--teacher-"),
+          ),
+        ),
+    ).toEqual(solo.slice(1).map((s) => s.args));
+    const { modelCard } = await import("../../host/pipeline/card");
+    const none = { eval: null, inspect: null, calibrate: null, det: null, calStream: null };
+    const card = modelCard("kws12-synth-int8.esm", { ...o, teacher: undefined }, none);
+    expect(card).toContain("--augment-copies 8 --weight-average 0.999");
+    expect(card).toContain(" --teacher-seeds 2 ");
+    expect(card).toContain("2 runs of this recipe at seeds 0-1");
+  });
+
   it("speaker levers reach both training steps as train flags", () => {
     const steps = kws12Steps({
       ...base,

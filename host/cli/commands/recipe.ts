@@ -84,6 +84,11 @@ export function register(program: Command): void {
       repeated,
     )
     .option(
+      "--teacher-seeds <n>",
+      "first train n runs of this same recipe (seeds 0..n-1, no teacher) under <out>/teachers/, then teach this run with their ensemble, with any --teacher files (the shipped synth-int8 model: 5) (default: none)",
+      numberIn("--teacher-seeds", 1, 32, true),
+    )
+    .option(
       "--teacher-weight <w>",
       "weight of the teacher's soft-target loss",
       numberIn("--teacher-weight", 0, 1),
@@ -235,6 +240,15 @@ export function register(program: Command): void {
             temperature: opts.teacherTemperature,
           },
         }),
+        ...(opts.teacherSeeds !== undefined && { teacherSeeds: opts.teacherSeeds }),
+        ...(opts.teacherSeeds !== undefined &&
+          !opts.teacher && {
+            teacher: {
+              models: [],
+              weight: opts.teacherWeight,
+              temperature: opts.teacherTemperature,
+            },
+          }),
         ...(opts.snrDb && { snrDb: opts.snrDb }),
         ...(opts.unknownBoost && { unknownBoost: opts.unknownBoost }),
         ...(opts.augmentCopies ? { augmentCopies: opts.augmentCopies } : {}),
@@ -251,9 +265,10 @@ export function register(program: Command): void {
       };
       if (opts.mixup !== undefined && opts.distillSet !== undefined)
         throw new UserError("--mixup and --distill-set both set the soft targets: use one of them");
-      if (opts.teacher !== undefined && (opts.mixup !== undefined || opts.distillSet !== undefined))
+      const taught = opts.teacher !== undefined || opts.teacherSeeds !== undefined;
+      if (taught && (opts.mixup !== undefined || opts.distillSet !== undefined))
         throw new UserError(
-          "--teacher and --mixup / --distill-set all set the soft targets: use one of them",
+          `${opts.teacher !== undefined ? "--teacher" : "--teacher-seeds"} and --mixup / --distill-set all set the soft targets: use one of them`,
         );
       checkResumable(options);
       const steps = kws12Steps(options);
