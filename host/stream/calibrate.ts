@@ -65,10 +65,14 @@ export function calibrateRecorded(
     if (pick === null || better(t.point, t.smoothingWindow, pick.point, pick.smoothingWindow))
       pick = { smoothingWindow: t.smoothingWindow, point: t.point };
   }
-  if (pick === null)
+  if (pick === null) {
+    // Only a threshold that detects nothing meets it; a short stream makes that likely, since
+    // one false accept on it is many per hour.
+    const onePerHour = 3_600_000 / r.durationMs;
     throw new CalibrationError(
-      `no threshold meets ${targetFaPerHour} false accepts per hour on ${r.streamPath} (smoothing ${all.join(",")})`,
+      `no threshold meets ${targetFaPerHour} false accepts per hour on ${r.streamPath} (smoothing ${all.join(",")}): the highest-scoring detection is a false accept, and on this ${(r.durationMs / 60_000).toPrecision(2)}-minute stream one false accept is ${onePerHour.toPrecision(3)} per hour`,
     );
+  }
   return {
     targetFaPerHour,
     threshold: pick.point.threshold,

@@ -98,6 +98,9 @@ describe("calibrate", () => {
     // detects nothing would avoid it.
     for (let i = 5; i < 15; i++) s.trace.raw[i][2] = 32768;
     expect(() => calibrateRecorded(s, 0)).toThrow(/^no threshold meets 0 false accepts per hour/);
+    // The message says what one false accept costs on the stream, the budget's resolution.
+    const perHour = (3_600_000 / s.durationMs).toPrecision(3);
+    expect(() => calibrateRecorded(s, 0)).toThrow(`one false accept is ${perHour} per hour`);
   });
 
   it("writes only the threshold and smoothing window into the copy", () => {
