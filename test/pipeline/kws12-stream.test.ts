@@ -6,16 +6,14 @@
  * take the hyperparameters and the file streams at 80 ms. Also the refusals: a --model the
  * recipe cannot take, a bad --model-config, and a working folder rerun with another network.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planRows } from "../../device/runtime/incremental";
 import { loadDetector } from "../../device/runtime/load";
 import { plainMemory } from "../../device/runtime/memory";
 import { readWav } from "../../host/data";
-import { writeWav16 } from "../../host/data/wav/write";
 import { referenceKernels } from "../../shared/kernels/reference";
 import { decodeModel } from "../../shared/model-format/decode";
 import { prepareModel } from "../../shared/model-format/prepare";
@@ -27,36 +25,14 @@ import {
   PAD_VALID,
   PAD_VALID_H_SAME_W,
 } from "../../shared/model-format/types";
-import { testSignal } from "../device/golden";
-import { FIXTURE_SPEECH } from "../speech-data";
-
-const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
-/**
- * A recipe run here takes 30-60 s on an idle 2-core machine and several times that beside a
- * training run: the limits are hang guards, not timings.
- */
-const RUN_LIMIT_MS = 600_000;
-const earshot = (args: string[]) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: RUN_LIMIT_MS });
+import { earshot, makeNoise, RUN_LIMIT_MS, tinyRecipe } from "./recipe-cli";
 
 const root = mkdtempSync(join(tmpdir(), "earshot-kws12-stream-"));
-// The fixture's own noise file is 0.1 s: too short to leave a test region for the stream bed.
 const noise = join(root, "noise");
 const out = join(root, "run");
-// biome-ignore format: flag list
-const recipe = (extra: string[], dir = out) => [
-  "recipe", "kws12", "--out", dir, "--real", FIXTURE_SPEECH.full, "--corpus", FIXTURE_SPEECH.full,
-  "--noise", noise, "--epochs", "1", "--qat-epochs", "1", "--steps-per-epoch", "1",
-  "--stream-minutes", "0.5", "--target-fa-per-hour", "1000", "--json", ...extra,
-];
+const recipe = (extra: string[], dir = out) => tinyRecipe(dir, noise, extra);
 
-beforeAll(() => {
-  mkdirSync(noise);
-  writeWav16(
-    join(noise, "noise.wav"),
-    Array.from(testSignal(9, 3 * 16000), (v) => v / 32768),
-  );
-});
+beforeAll(() => makeNoise(noise));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Raw scores of every inference of the device runtime in process, and whether it streamed. */

@@ -5,40 +5,19 @@
  * several are test/pipeline/kws12.test.ts's); a rerun continues every folder rather
  * than training a teacher again.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { writeWav16 } from "../../host/data/wav/write";
 import { decodeModel } from "../../shared/model-format/decode";
-import { testSignal } from "../device/golden";
-import { FIXTURE_SPEECH } from "../speech-data";
-
-const CLI = resolve(import.meta.dirname, "../../bin/earshot.js");
-/** Hang guard, not a timing: a tiny recipe takes seconds idle, several times that on a busy host. */
-const RUN_LIMIT_MS = 600_000;
-const earshot = (args: string[]) =>
-  spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: RUN_LIMIT_MS });
+import { earshot, makeNoise, RUN_LIMIT_MS, tinyRecipe } from "./recipe-cli";
 
 const root = mkdtempSync(join(tmpdir(), "earshot-kws12-seeds-"));
 const noise = join(root, "noise");
 const out = join(root, "run");
-// biome-ignore format: flag list
-const recipe = [
-  "recipe", "kws12", "--out", out, "--real", FIXTURE_SPEECH.full, "--corpus", FIXTURE_SPEECH.full,
-  "--noise", noise, "--epochs", "1", "--qat-epochs", "1", "--steps-per-epoch", "1",
-  "--stream-minutes", "0.5", "--target-fa-per-hour", "1000", "--teacher-seeds", "1", "--json",
-];
+const recipe = tinyRecipe(out, noise, ["--teacher-seeds", "1"]);
 
-beforeAll(() => {
-  // The fixture's own noise file is too short to leave a test region for the stream bed.
-  mkdirSync(noise);
-  writeWav16(
-    join(noise, "noise.wav"),
-    Array.from(testSignal(9, 3 * 16000), (v) => v / 32768),
-  );
-});
+beforeAll(() => makeNoise(noise));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const config = (dir: string) =>
