@@ -66,7 +66,7 @@ export function modelCard(name: string, o: Kws12Options, rep: Reports): string {
   const teacher = o.distillSet
     ? `; a distillation set (\`earshot teacher distill-set\`, ${o.distillSet.dir.split("/").at(-1)}) as ${Math.round(o.distillSet.share * 100)}% of every batch, soft-label weight ${o.distillSet.weight}`
     : taught
-      ? `; every batch row's soft targets from the online teacher${taught.models.length > 1 ? "s' mean" : ""} ${teacherNames(o)} (weight ${taught.weight}, temperature ${taught.temperature})`
+      ? `; every batch row's soft targets from ${taught.models.length > 1 ? "the mean of the online teachers:" : "the online teacher"} ${teacherNames(o)} (weight ${taught.weight}, temperature ${taught.temperature})`
       : "";
   const snr = o.snrDb ? `; augmentation noise at ${o.snrDb[0]}..${o.snrDb[1]} dB SNR` : "";
   lines.push(`- data: ${data}${teacher}${snr}`);
@@ -140,6 +140,6 @@ function shown(dir: string): string {
 function teacherNames(o: Kws12Options): string {
   const files = (o.teacher?.models ?? []).map((m) => m.split("/").at(-1));
   const seeds = o.teacherSeeds ?? 0;
-  if (seeds > 0) files.push(`${seeds} runs of this recipe at seeds 0-${seeds - 1} (teachers/)`);
+  if (seeds > 0) files.push(`this recipe's own runs at seeds 0-${seeds - 1} (teachers/)`);
   return files.join(", ");
 }

@@ -203,7 +203,9 @@ describe("kws12 pipeline", () => {
     expect(ens).toContain(
       "--variant int8 --teacher models/kws12-int8.esm --teacher models/kws12-synth-int8.esm`",
     );
-    expect(ens).toContain("the online teachers' mean kws12-int8.esm, kws12-synth-int8.esm (weight");
+    expect(ens).toContain(
+      "from the mean of the online teachers: kws12-int8.esm, kws12-synth-int8.esm (weight",
+    );
   });
 
   it("--teacher-seeds: the same recipe at seeds 0..n-1 first (trained and exported, untaught), then the run taught by their files and any --teacher", async () => {
@@ -277,7 +279,9 @@ describe("kws12 pipeline", () => {
     const card = modelCard("kws12-synth-int8.esm", { ...o, teacher: undefined }, none);
     expect(card).toContain("--augment-copies 8 --weight-average 0.999");
     expect(card).toContain(" --teacher-seeds 2 ");
-    expect(card).toContain("2 runs of this recipe at seeds 0-1");
+    expect(card).toContain(
+      "from the mean of the online teachers: this recipe's own runs at seeds 0-1 (teachers/) (weight 0.5",
+    );
   });
 
   it("speaker levers reach both training steps as train flags", () => {
