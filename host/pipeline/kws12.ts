@@ -195,17 +195,16 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
   for (let s = 0; s < (o.teacherSeeds ?? 0); s++) {
     const run = teacherSeedRun(o, s);
     const member = { ...o, out: run.out, corpus, seed: s, teacher: undefined, teacherSeeds: 0 };
-    const memberSteps = modelSteps(member, run.file);
+    const memberSteps = modelSteps(member, run.file).steps;
     for (const step of memberSteps) step.name = `teacher seed ${s}: ${step.name}`;
     steps.push(...memberSteps);
   }
   const uncalibrated = join(o.out, "uncalibrated.esm");
-  steps.push(...modelSteps({ ...o, corpus, teacher: runTeacher(o) }, uncalibrated));
-  const trained = join(o.out, o.variant === "binary" ? "float" : "qat");
+  const own = modelSteps({ ...o, corpus, teacher: runTeacher(o) }, uncalibrated);
+  steps.push(...own.steps);
   const streamArgs = ["--data", o.real, "--split", o.realSplit, "--noise", o.noise];
   const calStream = join(o.out, "stream-validation.wav");
   const testStream = join(o.out, "stream-test.wav");
-  const pick = synthOnly ? "last" : "best";
   steps.push(
     {
       name: "calibration stream (validation speakers)",
@@ -281,7 +280,7 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
         "--model",
         file,
         "--checkpoint",
-        join(trained, pick),
+        own.checkpoint,
         "--data",
         o.real,
         "--split",
@@ -303,9 +302,13 @@ export function kws12Steps(o: Kws12Options): PipelineStep[] {
 
 /**
  * One run's network: its training steps (float and QAT, or binary) under `o.out`, then its
- * export to `file` (int8 activations calibrated on the data it trained on).
+ * export to `file` (int8 activations calibrated on the data it trained on); `checkpoint` is the
+ * one exported.
  */
-function modelSteps(o: Kws12Options & { corpus: string }, file: string): PipelineStep[] {
+function modelSteps(
+  o: Kws12Options & { corpus: string },
+  file: string,
+): { steps: PipelineStep[]; checkpoint: string } {
   const { corpus } = o;
   const reports = join(o.out, "reports");
   const synthOnly = o.variant === "synth-int8";
@@ -422,14 +425,17 @@ function modelSteps(o: Kws12Options & { corpus: string }, file: string): Pipelin
       },
     );
   }
-  const trained = o.variant === "binary" ? float : join(o.out, "qat");
-  const pick = synthOnly ? "last" : "best";
+  // The synthetic variant keeps its last checkpoint (no real clip selects it).
+  const checkpoint = join(
+    o.variant === "binary" ? float : join(o.out, "qat"),
+    synthOnly ? "last" : "best",
+  );
   steps.push({
     name: "export device model",
     args: [
       "export",
       "--model",
-      join(trained, pick),
+      checkpoint,
       "--calib",
       synthOnly ? corpus : o.real,
       ...(synthOnly ? [] : ["--split", o.realSplit]),
@@ -443,7 +449,7 @@ function modelSteps(o: Kws12Options & { corpus: string }, file: string): Pipelin
     ],
     report: join(reports, "export.json"),
   });
-  return steps;
+  return { steps, checkpoint };
 }
 
 /** The recipe's lever flags as `train` takes them (and the card shows them). */
